@@ -1,0 +1,399 @@
+//! Events: past-tense facts about a run. They are the engine's only output, the journal's format
+//! (`events.jsonl`, one per line) and the input of the one reducer ([`super::view::RunView`]).
+
+use serde::{Deserialize, Serialize};
+
+use super::info::Info;
+
+/// The journal format version; bump it when an event changes shape.
+pub const JOURNAL_VERSION: u32 = 1;
+
+/// The phases of the failure pipeline, in order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Phase {
+    Logs,
+    Reproduce,
+    ConfirmRepro,
+    FixBranch,
+    Fix,
+    Verify,
+    Pr,
+    Report,
+}
+
+impl Phase {
+    pub const ALL: [Self; 8] = [
+        Self::Logs,
+        Self::Reproduce,
+        Self::ConfirmRepro,
+        Self::FixBranch,
+        Self::Fix,
+        Self::Verify,
+        Self::Pr,
+        Self::Report,
+    ];
+
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Logs => "logs",
+            Self::Reproduce => "reproduce",
+            Self::ConfirmRepro => "confirm-repro",
+            Self::FixBranch => "fix-branch",
+            Self::Fix => "fix",
+            Self::Verify => "verify",
+            Self::Pr => "pr",
+            Self::Report => "report",
+        }
+    }
+
+    /// Whether an agent does this phase (and so it has checkpoints before and after).
+    #[must_use]
+    pub fn is_ai(self) -> bool {
+        matches!(self, Self::Reproduce | Self::Fix)
+    }
+}
+
+impl std::fmt::Display for Phase {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A stamped event, as journaled.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Event {
+    pub v: u32,
+    pub seq: u64,
+    /// RFC 3339 UTC time.
+    pub at: String,
+    pub kind: EventKind,
+}
+
+/// How a phase ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum PhaseStatus {
+    Passed,
+    Failed,
+    Skipped,
+}
+
+/// Why a step could not be carried out; decides the exit code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum FailureClass {
+    /// Bad input (info.json, a manifest, a log file): exit 65.
+    Input,
+    /// A needed tool or service is unavailable: exit 69.
+    Unavailable,
+    /// Anything else that went wrong: exit 1.
+    Error,
+}
+
+impl FailureClass {
+    #[must_use]
+    pub fn exit_code(self) -> i32 {
+        match self {
+            Self::Input => 65,
+            Self::Unavailable => 69,
+            Self::Error => 1,
+        }
+    }
+}
+
+/// How a run ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RunStatus {
+    Success,
+    Partial,
+    Failed,
+}
+
+impl RunStatus {
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Success => "success",
+            Self::Partial => "partial",
+            Self::Failed => "failed",
+        }
+    }
+}
+
+/// Which stream a line of child output came from, and for agents what it is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum LineKind {
+    Stdout,
+    Stderr,
+    /// An agent's prose.
+    Text,
+    /// An agent's tool call, one line.
+    Tool,
+    /// An agent's status (retries, session start).
+    Status,
+    /// An agent's error.
+    Error,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OutputLine {
+    pub kind: LineKind,
+    pub text: String,
+}
+
+/// Who answered a checkpoint.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum DecidedBy {
+    Person,
+    Policy(String),
+}
+
+/// What a checkpoint shows and what it is about.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "kebab-case")]
+pub enum CheckpointKind {
+    /// Before an AI step: the composed prompt.
+    BeforeStep {
+        phase: Phase,
+        attempt: u32,
+        prompt: String,
+    },
+    /// After an AI step: what fixloop's own check found.
+    AfterStep {
+        phase: Phase,
+        attempt: u32,
+        /// Whether fixloop's verification of the step passed (and found nothing to flag).
+        verified: bool,
+        summary: String,
+        /// Problems a person must look at (revert check, integrity).
+        findings: Vec<String>,
+        /// What fixloop would tell the agent if the step is revised (its own check's result).
+        suggested_feedback: String,
+    },
+    /// Before the branch is pushed and the PR opened.
+    BeforePush {
+        branch: String,
+        title: String,
+        diffstat: String,
+    },
+}
+
+/// A decision at a checkpoint.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "kebab-case")]
+pub enum Decision {
+    /// Go on: start the step, or accept its result.
+    Approve,
+    /// Start the step with this prompt instead of the composed one.
+    EditPrompt { prompt: String },
+    /// Run the step again, resuming the agent's session with this feedback.
+    Revise { feedback: String },
+    /// The person did the step by hand (before a step), or edited the result (after): check again.
+    Manual,
+    /// Leave the step out (only where the pipeline allows it).
+    Skip,
+    /// End the run here.
+    Abort { reason: String },
+}
+
+impl Decision {
+    #[must_use]
+    pub fn label(&self) -> &'static str {
+        match self {
+            Self::Approve => "approve",
+            Self::EditPrompt { .. } => "edit prompt",
+            Self::Revise { .. } => "revise",
+            Self::Manual => "manual",
+            Self::Skip => "skip",
+            Self::Abort { .. } => "abort",
+        }
+    }
+}
+
+/// The outcome of running a test command several times.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TestRuns {
+    pub command: String,
+    pub runs: u32,
+    pub failures: u32,
+    /// Failing runs whose output matched the expected signature.
+    pub matching: u32,
+    /// The output of the most telling run (the first that did not behave as required), trimmed.
+    pub output: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "kebab-case")]
+pub enum EventKind {
+    RunStarted {
+        run_id: String,
+        name: String,
+        version: String,
+        info: Box<Info>,
+        repo: String,
+        workspace: String,
+        failure_dir: String,
+        agent: String,
+        base: String,
+        headless: bool,
+        policy: String,
+    },
+    PhaseStarted {
+        phase: Phase,
+    },
+    PhaseFinished {
+        phase: Phase,
+        status: PhaseStatus,
+        message: String,
+    },
+    LogsPrepared {
+        source: String,
+        full_log: String,
+        excerpt: String,
+        bytes: u64,
+        lines: u64,
+        excerpt_bytes: u64,
+        failing_tests: Vec<String>,
+    },
+    PromptComposed {
+        phase: Phase,
+        attempt: u32,
+        path: String,
+        bytes: u64,
+    },
+    CheckpointReached {
+        id: u32,
+        kind: CheckpointKind,
+        /// The decisions that make sense here.
+        options: Vec<String>,
+    },
+    CheckpointResolved {
+        id: u32,
+        decision: Decision,
+        by: DecidedBy,
+    },
+    AgentStarted {
+        phase: Phase,
+        attempt: u32,
+        agent: String,
+        command: String,
+        resume: Option<String>,
+        log: String,
+    },
+    AgentOutput {
+        phase: Phase,
+        lines: Vec<OutputLine>,
+    },
+    AgentFinished {
+        phase: Phase,
+        attempt: u32,
+        ok: bool,
+        session_id: Option<String>,
+        cost_usd: Option<f64>,
+        turns: Option<u32>,
+        duration_ms: u64,
+        error: Option<String>,
+        /// Set when the agent could not work at all (not logged in, unreachable, missing).
+        error_class: Option<FailureClass>,
+        /// The step's write-up from the failure folder (README.md after reproduce,
+        /// ROOT_CAUSE.md after fix), when the agent wrote one.
+        notes: Option<String>,
+    },
+    TestOutput {
+        phase: Phase,
+        run: u32,
+        lines: Vec<OutputLine>,
+    },
+    TestRunFinished {
+        phase: Phase,
+        purpose: String,
+        run: u32,
+        exit_code: Option<i32>,
+        timed_out: bool,
+        duration_ms: u64,
+        log: String,
+    },
+    ReproductionChecked {
+        attempt: u32,
+        reproduced: bool,
+        reason: String,
+        runs: TestRuns,
+        /// The manifest itself was invalid (nothing ran).
+        invalid_input: bool,
+    },
+    ReproductionCommitted {
+        /// `None` when the failure folder is outside the repository (nothing to commit).
+        branch: Option<String>,
+        commit: Option<String>,
+        paths: Vec<String>,
+        note: String,
+    },
+    ScratchCreated {
+        path: String,
+        commit: String,
+    },
+    WorktreesRemoved {
+        paths: Vec<String>,
+        kept: Vec<String>,
+    },
+    FixBranchCreated {
+        branch: String,
+        base: String,
+        base_commit: String,
+        worktree: String,
+    },
+    VerificationFinished {
+        attempt: u32,
+        verified: bool,
+        passes: TestRuns,
+        revert_check: Option<TestRuns>,
+        suite: Option<TestRuns>,
+        findings: Vec<String>,
+        diffstat: String,
+        diff: String,
+    },
+    FixCommitted {
+        branch: String,
+        commit: String,
+        files_changed: Vec<String>,
+        message: String,
+        repro_removed: bool,
+    },
+    BranchPushed {
+        remote: String,
+        branch: String,
+        commit: String,
+    },
+    PrOpened {
+        url: String,
+        number: u64,
+    },
+    PrSkipped {
+        reason: String,
+    },
+    DevelopersFound {
+        developers: Vec<String>,
+    },
+    Warned {
+        message: String,
+    },
+    StepFailed {
+        phase: Phase,
+        class: FailureClass,
+        message: String,
+    },
+    ReportWritten {
+        markdown: String,
+        json: String,
+    },
+    RunFinished {
+        status: RunStatus,
+        exit_code: i32,
+        message: String,
+    },
+}

@@ -1,0 +1,15 @@
+//! The pure core: models, the pipeline's rules, the one reducer, reports. No IO here: no tokio,
+//! no files, no processes (a test in `tests/architecture.rs` keeps it so).
+
+pub mod agent_stream;
+pub mod event;
+pub mod info;
+pub mod input;
+pub mod pipeline;
+pub mod policy;
+pub mod prompt;
+pub mod repro;
+pub mod report;
+pub mod runurl;
+pub mod stats;
+pub mod view;

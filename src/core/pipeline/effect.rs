@@ -1,0 +1,86 @@
+//! What the pipeline asks of the engine (effects) and what the engine reports back (inputs).
+
+use crate::core::event::{Decision, DecidedBy, EventKind, FailureClass, Phase, RunStatus};
+
+/// An imperative request to the engine. Each effect that does work answers with exactly one
+/// [`Input`]: `Done` with the resulting fact, or `Failed`.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Effect {
+    /// Fetch or read the logs and cut the excerpt.
+    PrepareLogs,
+    /// Create the scratch worktree at the commit under test, where the reproduction is written.
+    PrepareScratch,
+    /// Compose the prompt of an AI step from its `AI_PROMPT.md` and the run's context.
+    ComposePrompt {
+        phase: Phase,
+        attempt: u32,
+        feedback: Option<String>,
+    },
+    /// Run the agent for an AI step.
+    RunAgent {
+        phase: Phase,
+        attempt: u32,
+        prompt: String,
+        feedback: Option<String>,
+        resume: Option<String>,
+    },
+    /// Run the reproduction the required number of times; it must fail like CI.
+    CheckReproduction { attempt: u32, runs: u32 },
+    /// Commit the failure folder (and only it) when it lies inside the repository.
+    CommitReproduction,
+    /// Create `fix/<name>` from the latest base in its own worktree, with the reproduction in it.
+    CreateFixBranch,
+    /// Run the reproduction on the fix branch, the revert check and the suite.
+    Verify { attempt: u32, runs: u32 },
+    /// Remove the reproduction (unless kept) and commit the fix.
+    CommitFix { remove_repro: bool },
+    /// Push the fix branch.
+    Push,
+    /// Open (or update) the draft PR.
+    OpenPr,
+    /// Find who knows the changed files best.
+    FindDevelopers,
+    /// Remove scratch worktrees; keep the fix worktree when the run did not succeed.
+    Cleanup { keep_fix_worktree: bool },
+    /// Render and write the report with this conclusion.
+    WriteReport {
+        status: RunStatus,
+        exit_code: i32,
+        message: String,
+    },
+    /// Ask the checkpoint policy or the person for a decision on checkpoint `id`.
+    AwaitDecision { id: u32 },
+    /// The run is over.
+    Finish { exit_code: i32 },
+}
+
+/// What the engine tells the pipeline.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Input {
+    Start,
+    /// The current effect finished; this is what it established.
+    Done(EventKind),
+    /// The composed prompt of an AI step.
+    Prompt {
+        phase: Phase,
+        attempt: u32,
+        prompt: String,
+        path: String,
+    },
+    /// The current effect could not be carried out.
+    Failed { class: FailureClass, message: String },
+    Decided {
+        id: u32,
+        decision: Decision,
+        by: DecidedBy,
+    },
+    /// Ctrl-C or SIGTERM.
+    Interrupted,
+}
+
+/// The pipeline's answer to one input.
+#[derive(Debug, Default, PartialEq)]
+pub struct Step {
+    pub events: Vec<EventKind>,
+    pub effects: Vec<Effect>,
+}

@@ -1,0 +1,10 @@
+//! The failure pipeline as a pure state machine: `handle(Input) -> Step { effects, events }`.
+//! Every rule of a run lives here and is tested without IO.
+
+mod effect;
+mod machine;
+#[cfg(test)]
+mod tests;
+
+pub use effect::{Effect, Input, Step};
+pub use machine::{Pipeline, Settings};

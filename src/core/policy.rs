@@ -1,0 +1,69 @@
+//! Checkpoint policies: who answers a checkpoint when no person does (`--approve`).
+
+use serde::{Deserialize, Serialize};
+
+use super::event::{CheckpointKind, Decision};
+
+/// `--approve all|verified|none`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "kebab-case")]
+pub enum Approve {
+    /// Approve every step that can be approved; revise failed checks while attempts remain.
+    All,
+    /// Approve an AI step only when fixloop's own verification passed with nothing flagged.
+    Verified,
+    /// Approve nothing: stop at the first checkpoint for review.
+    None,
+}
+
+impl Approve {
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::All => "all",
+            Self::Verified => "verified",
+            Self::None => "none",
+        }
+    }
+
+    /// The decision this policy takes at a checkpoint offering `options`.
+    #[must_use]
+    pub fn decide(self, kind: &CheckpointKind, options: &[String]) -> Decision {
+        let offers = |o: &str| options.iter().any(|x| x == o);
+        if self == Self::None {
+            return Decision::Abort {
+                reason: "--approve none stops at every checkpoint".into(),
+            };
+        }
+        match kind {
+            CheckpointKind::BeforeStep { .. } | CheckpointKind::BeforePush { .. } => {
+                Decision::Approve
+            }
+            CheckpointKind::AfterStep {
+                verified,
+                findings,
+                suggested_feedback,
+                ..
+            } => {
+                if offers("approve") && (*verified || self == Self::All) {
+                    Decision::Approve
+                } else if offers("approve") {
+                    Decision::Abort {
+                        reason: format!(
+                            "the check passed but needs a person: {}",
+                            findings.join("; ")
+                        ),
+                    }
+                } else if offers("revise") {
+                    Decision::Revise {
+                        feedback: suggested_feedback.clone(),
+                    }
+                } else {
+                    Decision::Abort {
+                        reason: "attempts used up without a verified result".into(),
+                    }
+                }
+            }
+        }
+    }
+}

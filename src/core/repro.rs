@@ -1,0 +1,231 @@
+//! The reproduction manifest `repro.json`: how to run a reproduction and how to recognise the CI
+//! failure in its output.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use super::input::{InputError, json_type, nearest, parse_json};
+
+/// One file of the reproduction: `source` is relative to the failure folder, `dest` to the
+/// repository root.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReproFile {
+    pub source: String,
+    pub dest: String,
+}
+
+/// A validated `repro.json`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Manifest {
+    pub command: String,
+    #[serde(default)]
+    pub files: Vec<ReproFile>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signature: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub runs: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub jobs: Option<u32>,
+    /// Seconds one run of `command` may take.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timeout: Option<u64>,
+}
+
+const FIELDS: &[&str] = &["command", "files", "signature", "runs", "jobs", "timeout"];
+
+impl Manifest {
+    pub fn parse(file: &str, text: &str) -> Result<Self, InputError> {
+        let value = parse_json(file, text)?;
+        let Value::Object(map) = &value else {
+            return Err(InputError::new(
+                file,
+                format!("expected a JSON object, found {}", json_type(&value)),
+                "write {\"command\": \"...\", \"files\": [...], \"signature\": \"...\"}",
+            )
+            .at(1, 1));
+        };
+        for key in map.keys() {
+            if !FIELDS.contains(&key.as_str()) {
+                let hint = nearest(key, FIELDS).map_or_else(
+                    || format!("known fields: {}", FIELDS.join(", ")),
+                    |near| format!("did you mean `{near}`?"),
+                );
+                return Err(InputError::new(file, "unknown field", hint).field(key, text));
+            }
+        }
+        let command = match map.get("command") {
+            None => {
+                return Err(InputError::new(
+                    file,
+                    "missing required field `command`",
+                    "add \"command\": the shell command that runs the reproduction from the \
+                     repository root, e.g. \"python -m pytest tests/repro/test_x.py -x -q\"",
+                )
+                .at(1, 1));
+            }
+            Some(Value::String(c)) if !c.trim().is_empty() => c.clone(),
+            Some(other) => {
+                return Err(InputError::new(
+                    file,
+                    format!("expected a non-empty string, found {}", describe(other)),
+                    "write the shell command that runs the reproduction",
+                )
+                .field("command", text));
+            }
+        };
+        let files = match map.get("files") {
+            None => Vec::new(),
+            Some(Value::Array(items)) => items
+                .iter()
+                .enumerate()
+                .map(|(i, item)| parse_file(file, text, i, item))
+                .collect::<Result<_, _>>()?,
+            Some(other) => {
+                return Err(InputError::new(
+                    file,
+                    format!("expected an array, found {}", json_type(other)),
+                    "write [{\"source\": \"tests/test_x.py\", \"dest\": \"tests/repro/test_x.py\"}]",
+                )
+                .field("files", text));
+            }
+        };
+        let signature = match map.get("signature") {
+            None | Some(Value::Null) => None,
+            Some(Value::String(s)) => {
+                if let Err(e) = regex::Regex::new(s) {
+                    let first = e.to_string();
+                    let first = first.lines().last().unwrap_or_default().trim().to_owned();
+                    return Err(InputError::new(
+                        file,
+                        format!("not a valid regular expression: {first}"),
+                        "escape special characters such as ( ) [ ] . * with a backslash \
+                         (written \\\\ in JSON)",
+                    )
+                    .field("signature", text));
+                }
+                Some(s.clone())
+            }
+            Some(other) => {
+                return Err(InputError::new(
+                    file,
+                    format!("expected a string, found {}", json_type(other)),
+                    "write a regular expression that matches the CI failure, e.g. \"TimeoutError\"",
+                )
+                .field("signature", text));
+            }
+        };
+        let count = |name: &str| -> Result<Option<u32>, InputError> {
+            match map.get(name) {
+                None | Some(Value::Null) => Ok(None),
+                Some(v) => v
+                    .as_u64()
+                    .filter(|n| *n >= 1)
+                    .and_then(|n| u32::try_from(n).ok())
+                    .map(Some)
+                    .ok_or_else(|| {
+                        InputError::new(
+                            file,
+                            format!("expected a whole number of at least 1, found {}", describe(v)),
+                            format!("write a count such as \"{name}\": 3"),
+                        )
+                        .field(name, text)
+                    }),
+            }
+        };
+        Ok(Self {
+            command,
+            files,
+            signature,
+            runs: count("runs")?,
+            jobs: count("jobs")?,
+            timeout: count("timeout")?.map(u64::from),
+        })
+    }
+
+    /// The repository paths the reproduction occupies.
+    pub fn dests(&self) -> impl Iterator<Item = &str> {
+        self.files.iter().map(|f| f.dest.as_str())
+    }
+}
+
+fn describe(v: &Value) -> String {
+    match v {
+        Value::String(s) if s.trim().is_empty() => "an empty string".into(),
+        Value::Number(n) => format!("{n}"),
+        other => json_type(other).into(),
+    }
+}
+
+fn parse_file(file: &str, text: &str, i: usize, item: &Value) -> Result<ReproFile, InputError> {
+    let at = |message: String, hint: &str| {
+        InputError::new(file, format!("entry {}: {message}", i + 1), hint).field("files", text)
+    };
+    let Value::Object(map) = item else {
+        return Err(at(
+            format!("expected an object, found {}", json_type(item)),
+            "write {\"source\": \"tests/test_x.py\", \"dest\": \"tests/repro/test_x.py\"}",
+        ));
+    };
+    let get = |key: &str, what: &str| -> Result<String, InputError> {
+        match map.get(key).and_then(Value::as_str) {
+            Some(p) if !p.trim().is_empty() => check_relative(p).map_err(|why| {
+                at(format!("`{key}` {why}"), &format!("give {what} as a relative path"))
+            }),
+            _ => Err(at(
+                format!("`{key}` is missing or not a string"),
+                &format!("add \"{key}\": {what}"),
+            )),
+        }
+    };
+    let source = get("source", "the file's path inside the failure folder")?;
+    let dest = get("dest", "where the file goes, relative to the repository root")?;
+    if let Some(extra) = map.keys().find(|k| !matches!(k.as_str(), "source" | "dest")) {
+        return Err(at(
+            format!("unknown key `{extra}`"),
+            "each entry has only `source` and `dest`",
+        ));
+    }
+    Ok(ReproFile { source, dest })
+}
+
+/// A path must stay inside its root: relative, without `..`.
+fn check_relative(path: &str) -> Result<String, String> {
+    if path.starts_with('/') || path.starts_with('\\') || path.contains(':') {
+        return Err(format!("`{path}` is absolute"));
+    }
+    if path.split(['/', '\\']).any(|part| part == "..") {
+        return Err(format!("`{path}` leaves its folder with `..`"));
+    }
+    Ok(path.trim_start_matches("./").to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_the_contract_example() {
+        let m = Manifest::parse(
+            "repro.json",
+            r#"{ "command": "python -m pytest tests/repro/test_timeout.py -x -q",
+                 "files": [{ "source": "tests/test_timeout.py", "dest": "tests/repro/test_timeout.py" }],
+                 "signature": "TimeoutError" }"#,
+        )
+        .unwrap();
+        assert_eq!(m.files[0].dest, "tests/repro/test_timeout.py");
+        assert_eq!(m.signature.as_deref(), Some("TimeoutError"));
+    }
+
+    #[test]
+    fn rejects_escaping_paths_and_bad_regexes() {
+        let up = Manifest::parse(
+            "repro.json",
+            r#"{"command": "x", "files": [{"source": "a", "dest": "../etc/passwd"}]}"#,
+        )
+        .unwrap_err();
+        assert!(up.message.contains("`..`"), "{up}");
+        let re = Manifest::parse("repro.json", r#"{"command": "x", "signature": "foo("}"#)
+            .unwrap_err();
+        assert_eq!(re.field.as_deref(), Some("signature"));
+    }
+}

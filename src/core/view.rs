@@ -1,0 +1,501 @@
+//! `RunView`: everything known about a run, rebuilt from its events. The one reducer behind the
+//! headless output, the report and the past-run browser.
+
+use std::collections::VecDeque;
+
+use chrono::{DateTime, Utc};
+
+use super::event::{
+    CheckpointKind, DecidedBy, Decision, Event, EventKind, FailureClass, OutputLine, Phase,
+    PhaseStatus, RunStatus, TestRuns,
+};
+use super::info::Info;
+
+/// How many recent output lines the view keeps (the full output is in the log files).
+pub const TAIL_LINES: usize = 400;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PhaseState {
+    Pending,
+    Running,
+    Done(PhaseStatus),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct PhaseView {
+    pub phase: Phase,
+    pub state: PhaseState,
+    /// How many times the phase started (attempts of an AI step).
+    pub starts: u32,
+    pub duration_ms: u64,
+    pub started_at: Option<DateTime<Utc>>,
+    pub message: String,
+    pub cost_usd: f64,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct CheckpointView {
+    pub id: u32,
+    pub kind: CheckpointKind,
+    pub options: Vec<String>,
+    pub resolution: Option<(Decision, DecidedBy)>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct AgentRun {
+    pub phase: Phase,
+    pub attempt: u32,
+    pub command: String,
+    pub ok: Option<bool>,
+    pub error: Option<String>,
+    pub cost_usd: Option<f64>,
+    pub turns: Option<u32>,
+    pub duration_ms: u64,
+    pub log: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct LogsView {
+    pub source: String,
+    pub full_log: String,
+    pub excerpt: String,
+    pub bytes: u64,
+    pub lines: u64,
+    pub excerpt_bytes: u64,
+    pub failing_tests: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReproductionView {
+    pub attempt: u32,
+    pub reproduced: bool,
+    pub reason: String,
+    pub runs: TestRuns,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct VerificationView {
+    pub attempt: u32,
+    pub verified: bool,
+    pub passes: TestRuns,
+    pub revert_check: Option<TestRuns>,
+    pub suite: Option<TestRuns>,
+    pub findings: Vec<String>,
+    pub diffstat: String,
+    pub diff: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FixView {
+    pub branch: String,
+    pub base: String,
+    pub base_commit: String,
+    pub worktree: String,
+    pub commit: Option<String>,
+    pub files_changed: Vec<String>,
+    pub message: String,
+    pub repro_removed: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Conclusion {
+    pub status: RunStatus,
+    pub exit_code: i32,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct RunView {
+    pub run_id: String,
+    pub name: String,
+    pub version: String,
+    pub info: Option<Info>,
+    pub repo: String,
+    pub workspace: String,
+    pub failure_dir: String,
+    pub agent: String,
+    pub base: String,
+    pub policy: String,
+    pub headless: bool,
+    pub started_at: Option<DateTime<Utc>>,
+    pub last_at: Option<DateTime<Utc>>,
+    pub phases: Vec<PhaseView>,
+    pub current: Option<Phase>,
+    pub logs: Option<LogsView>,
+    pub prompts: Vec<(Phase, u32, String)>,
+    pub checkpoints: Vec<CheckpointView>,
+    pub agent_runs: Vec<AgentRun>,
+    pub sessions: Vec<String>,
+    pub notes: Vec<(Phase, String)>,
+    pub reproductions: Vec<ReproductionView>,
+    pub repro_commit: Option<(Option<String>, Option<String>, Vec<String>, String)>,
+    pub scratch: Option<String>,
+    pub fix: Option<FixView>,
+    pub verifications: Vec<VerificationView>,
+    pub pushed: Option<(String, String, String)>,
+    pub pr: Option<(String, u64)>,
+    pub pr_skipped: Option<String>,
+    pub developers: Vec<String>,
+    pub warnings: Vec<String>,
+    pub failures: Vec<(Phase, FailureClass, String)>,
+    pub test_runs: u32,
+    pub report: Option<(String, String)>,
+    pub removed_worktrees: Vec<String>,
+    pub kept_worktrees: Vec<String>,
+    pub finished: Option<Conclusion>,
+    pub tail: VecDeque<(Phase, OutputLine)>,
+    pub last_seq: u64,
+}
+
+impl RunView {
+    #[must_use]
+    pub fn new() -> Self {
+        Self {
+            phases: Phase::ALL
+                .iter()
+                .map(|&phase| PhaseView {
+                    phase,
+                    state: PhaseState::Pending,
+                    starts: 0,
+                    duration_ms: 0,
+                    started_at: None,
+                    message: String::new(),
+                    cost_usd: 0.0,
+                })
+                .collect(),
+            ..Self::default()
+        }
+    }
+
+    /// Rebuilds a view from a journal's events.
+    #[must_use]
+    pub fn replay<'a>(events: impl IntoIterator<Item = &'a Event>) -> Self {
+        let mut view = Self::new();
+        for event in events {
+            view.apply(event);
+        }
+        view
+    }
+
+    #[must_use]
+    pub fn phase(&self, phase: Phase) -> Option<&PhaseView> {
+        self.phases.iter().find(|p| p.phase == phase)
+    }
+
+    fn phase_mut(&mut self, phase: Phase) -> &mut PhaseView {
+        let index = Phase::ALL.iter().position(|p| *p == phase).unwrap_or(0);
+        &mut self.phases[index]
+    }
+
+    /// Total agent cost in dollars, when any agent reported one.
+    #[must_use]
+    pub fn cost_usd(&self) -> Option<f64> {
+        let costs: Vec<f64> = self.agent_runs.iter().filter_map(|r| r.cost_usd).collect();
+        (!costs.is_empty()).then(|| costs.iter().sum())
+    }
+
+    #[must_use]
+    pub fn turns(&self) -> Option<u32> {
+        let turns: Vec<u32> = self.agent_runs.iter().filter_map(|r| r.turns).collect();
+        (!turns.is_empty()).then(|| turns.iter().sum())
+    }
+
+    /// Milliseconds from the first event to the last.
+    #[must_use]
+    pub fn elapsed_ms(&self) -> u64 {
+        match (self.started_at, self.last_at) {
+            (Some(a), Some(b)) => u64::try_from((b - a).num_milliseconds()).unwrap_or(0),
+            _ => 0,
+        }
+    }
+
+    /// The feedback given on each revision, in order: (phase, attempt it started, feedback).
+    #[must_use]
+    pub fn revisions(&self) -> Vec<(Phase, u32, String)> {
+        let mut out = Vec::new();
+        for cp in &self.checkpoints {
+            if let (CheckpointKind::AfterStep { phase, attempt, .. }, Some((Decision::Revise { feedback }, _))) =
+                (&cp.kind, &cp.resolution)
+            {
+                out.push((*phase, attempt + 1, feedback.clone()));
+            }
+        }
+        out
+    }
+
+    pub fn apply(&mut self, event: &Event) {
+        self.last_seq = event.seq;
+        let at = DateTime::parse_from_rfc3339(&event.at)
+            .ok()
+            .map(|t| t.with_timezone(&Utc));
+        if self.started_at.is_none() {
+            self.started_at = at;
+        }
+        if at.is_some() {
+            self.last_at = at;
+        }
+        match &event.kind {
+            EventKind::RunStarted {
+                run_id,
+                name,
+                version,
+                info,
+                repo,
+                workspace,
+                failure_dir,
+                agent,
+                base,
+                headless,
+                policy,
+            } => {
+                self.run_id.clone_from(run_id);
+                self.name.clone_from(name);
+                self.version.clone_from(version);
+                self.info = Some((**info).clone());
+                self.repo.clone_from(repo);
+                self.workspace.clone_from(workspace);
+                self.failure_dir.clone_from(failure_dir);
+                self.agent.clone_from(agent);
+                self.base.clone_from(base);
+                self.headless = *headless;
+                self.policy.clone_from(policy);
+            }
+            EventKind::PhaseStarted { phase } => {
+                self.current = Some(*phase);
+                let p = self.phase_mut(*phase);
+                p.state = PhaseState::Running;
+                p.starts += 1;
+                p.started_at = at;
+            }
+            EventKind::PhaseFinished {
+                phase,
+                status,
+                message,
+            } => {
+                let p = self.phase_mut(*phase);
+                if let (Some(start), Some(end)) = (p.started_at.take(), at) {
+                    p.duration_ms += u64::try_from((end - start).num_milliseconds()).unwrap_or(0);
+                }
+                p.state = PhaseState::Done(*status);
+                p.message.clone_from(message);
+            }
+            EventKind::LogsPrepared {
+                source,
+                full_log,
+                excerpt,
+                bytes,
+                lines,
+                excerpt_bytes,
+                failing_tests,
+            } => {
+                self.logs = Some(LogsView {
+                    source: source.clone(),
+                    full_log: full_log.clone(),
+                    excerpt: excerpt.clone(),
+                    bytes: *bytes,
+                    lines: *lines,
+                    excerpt_bytes: *excerpt_bytes,
+                    failing_tests: failing_tests.clone(),
+                });
+            }
+            EventKind::PromptComposed {
+                phase,
+                attempt,
+                path,
+                ..
+            } => self.prompts.push((*phase, *attempt, path.clone())),
+            EventKind::CheckpointReached { id, kind, options } => {
+                self.checkpoints.push(CheckpointView {
+                    id: *id,
+                    kind: kind.clone(),
+                    options: options.clone(),
+                    resolution: None,
+                });
+            }
+            EventKind::CheckpointResolved { id, decision, by } => {
+                if let Some(cp) = self.checkpoints.iter_mut().find(|c| c.id == *id) {
+                    cp.resolution = Some((decision.clone(), by.clone()));
+                }
+            }
+            EventKind::AgentStarted {
+                phase,
+                attempt,
+                command,
+                log,
+                ..
+            } => self.agent_runs.push(AgentRun {
+                phase: *phase,
+                attempt: *attempt,
+                command: command.clone(),
+                ok: None,
+                error: None,
+                cost_usd: None,
+                turns: None,
+                duration_ms: 0,
+                log: log.clone(),
+            }),
+            EventKind::AgentOutput { phase, lines } | EventKind::TestOutput { phase, lines, .. } => {
+                for line in lines {
+                    if self.tail.len() == TAIL_LINES {
+                        self.tail.pop_front();
+                    }
+                    self.tail.push_back((*phase, line.clone()));
+                }
+            }
+            EventKind::AgentFinished {
+                phase,
+                attempt,
+                ok,
+                session_id,
+                cost_usd,
+                turns,
+                duration_ms,
+                error,
+                notes,
+                ..
+            } => {
+                if let Some(run) = self
+                    .agent_runs
+                    .iter_mut()
+                    .rev()
+                    .find(|r| r.phase == *phase && r.attempt == *attempt)
+                {
+                    run.ok = Some(*ok);
+                    run.error.clone_from(error);
+                    run.cost_usd = *cost_usd;
+                    run.turns = *turns;
+                    run.duration_ms = *duration_ms;
+                }
+                if let Some(id) = session_id {
+                    if !self.sessions.contains(id) {
+                        self.sessions.push(id.clone());
+                    }
+                }
+                if let Some(cost) = cost_usd {
+                    self.phase_mut(*phase).cost_usd += cost;
+                }
+                if let Some(notes) = notes {
+                    self.notes.retain(|(p, _)| p != phase);
+                    self.notes.push((*phase, notes.clone()));
+                }
+            }
+            EventKind::TestRunFinished { .. } => self.test_runs += 1,
+            EventKind::ReproductionChecked {
+                attempt,
+                reproduced,
+                reason,
+                runs,
+                ..
+            } => self.reproductions.push(ReproductionView {
+                attempt: *attempt,
+                reproduced: *reproduced,
+                reason: reason.clone(),
+                runs: runs.clone(),
+            }),
+            EventKind::ReproductionCommitted {
+                branch,
+                commit,
+                paths,
+                note,
+            } => {
+                self.repro_commit = Some((branch.clone(), commit.clone(), paths.clone(), note.clone()));
+            }
+            EventKind::ScratchCreated { path, .. } => self.scratch = Some(path.clone()),
+            EventKind::FixBranchCreated {
+                branch,
+                base,
+                base_commit,
+                worktree,
+            } => {
+                self.fix = Some(FixView {
+                    branch: branch.clone(),
+                    base: base.clone(),
+                    base_commit: base_commit.clone(),
+                    worktree: worktree.clone(),
+                    commit: None,
+                    files_changed: Vec::new(),
+                    message: String::new(),
+                    repro_removed: false,
+                });
+            }
+            EventKind::VerificationFinished {
+                attempt,
+                verified,
+                passes,
+                revert_check,
+                suite,
+                findings,
+                diffstat,
+                diff,
+            } => self.verifications.push(VerificationView {
+                attempt: *attempt,
+                verified: *verified,
+                passes: passes.clone(),
+                revert_check: revert_check.clone(),
+                suite: suite.clone(),
+                findings: findings.clone(),
+                diffstat: diffstat.clone(),
+                diff: diff.clone(),
+            }),
+            EventKind::FixCommitted {
+                commit,
+                files_changed,
+                message,
+                repro_removed,
+                ..
+            } => {
+                if let Some(fix) = &mut self.fix {
+                    fix.commit = Some(commit.clone());
+                    fix.files_changed.clone_from(files_changed);
+                    fix.message.clone_from(message);
+                    fix.repro_removed = *repro_removed;
+                }
+            }
+            EventKind::BranchPushed {
+                remote,
+                branch,
+                commit,
+            } => self.pushed = Some((remote.clone(), branch.clone(), commit.clone())),
+            EventKind::PrOpened { url, number } => self.pr = Some((url.clone(), *number)),
+            EventKind::PrSkipped { reason } => self.pr_skipped = Some(reason.clone()),
+            EventKind::DevelopersFound { developers } => self.developers.clone_from(developers),
+            EventKind::Warned { message } => self.warnings.push(message.clone()),
+            EventKind::StepFailed {
+                phase,
+                class,
+                message,
+            } => self.failures.push((*phase, *class, message.clone())),
+            EventKind::ReportWritten { markdown, json } => {
+                self.report = Some((markdown.clone(), json.clone()));
+            }
+            EventKind::WorktreesRemoved { paths, kept } => {
+                self.removed_worktrees.clone_from(paths);
+                self.kept_worktrees.clone_from(kept);
+            }
+            EventKind::RunFinished {
+                status,
+                exit_code,
+                message,
+            } => {
+                self.current = None;
+                self.finished = Some(Conclusion {
+                    status: *status,
+                    exit_code: *exit_code,
+                    message: message.clone(),
+                });
+            }
+        }
+    }
+
+    /// The latest reproduction check, if any.
+    #[must_use]
+    pub fn reproduction(&self) -> Option<&ReproductionView> {
+        self.reproductions.last()
+    }
+
+    /// The latest verification, if any.
+    #[must_use]
+    pub fn verification(&self) -> Option<&VerificationView> {
+        self.verifications.last()
+    }
+}
