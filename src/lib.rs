@@ -4,3 +4,5 @@
 //! implement the engine's ports, `ui` presents the event stream.
 
 pub mod core;
+pub mod adapters;
+pub mod engine;

@@ -3,6 +3,7 @@
 
 pub mod agent_stream;
 pub mod event;
+pub mod excerpt;
 pub mod info;
 pub mod input;
 pub mod pipeline;

@@ -17,7 +17,9 @@ pub fn file_stem(view: &RunView) -> String {
     format!("{}_{}", at.format("%Y-%m-%d_%H-%M-%S"), view.name)
 }
 
-fn conclusion(view: &RunView) -> Conclusion {
+/// How the run ended, or a placeholder while it is still going.
+#[must_use]
+pub fn conclusion(view: &RunView) -> Conclusion {
     view.finished.clone().unwrap_or(Conclusion {
         status: RunStatus::Partial,
         exit_code: 3,
@@ -105,8 +107,7 @@ pub fn next_steps(view: &RunView, end: &Conclusion) -> Vec<String> {
 
 /// The contract's report JSON.
 #[must_use]
-pub fn json(view: &RunView) -> Value {
-    let end = conclusion(view);
+pub fn json(view: &RunView, end: &Conclusion) -> Value {
     let phases: Vec<Value> = view
         .phases
         .iter()
@@ -186,15 +187,14 @@ pub fn json(view: &RunView) -> Value {
             "sessions": view.sessions,
         },
         "relevant_developers": view.developers,
-        "next_steps": next_steps(view, &end),
+        "next_steps": next_steps(view, end),
         "warnings": view.warnings,
     })
 }
 
 /// The markdown report with the seed's sections.
 #[must_use]
-pub fn markdown(view: &RunView) -> String {
-    let end = conclusion(view);
+pub fn markdown(view: &RunView, end: &Conclusion) -> String {
     let mut md = String::new();
     let badge = match end.status {
         RunStatus::Success => "✅ Success",
@@ -465,7 +465,7 @@ pub fn markdown(view: &RunView) -> String {
     }
 
     let _ = writeln!(md, "## Next Steps\n");
-    for step in next_steps(view, &end) {
+    for step in next_steps(view, end) {
         let _ = writeln!(md, "- {step}");
     }
     let _ = writeln!(md, "\n## Relevant Developers\n");

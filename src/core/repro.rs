@@ -199,6 +199,53 @@ fn check_relative(path: &str) -> Result<String, String> {
     Ok(path.trim_start_matches("./").to_owned())
 }
 
+/// Whether a repository path holds tests (by the common conventions of test runners).
+#[must_use]
+pub fn is_test_path(path: &str) -> bool {
+    let lower = path.to_ascii_lowercase();
+    let file = lower.rsplit('/').next().unwrap_or(&lower);
+    lower.split('/').any(|part| {
+        matches!(part, "test" | "tests" | "spec" | "specs" | "__tests__" | "testdata")
+    }) || file.starts_with("test_")
+        || file.contains("_test.")
+        || file.contains(".test.")
+        || file.contains(".spec.")
+        || file.ends_with("_spec.rb")
+        || file.ends_with("tests.rs")
+}
+
+/// A line saying the command failed for a reason other than the test's own assertion: it did not
+/// build, could not import, or found no test to run.
+#[must_use]
+pub fn foreign_failure(output: &str) -> Option<String> {
+    const SIGNS: &[&str] = &[
+        "SyntaxError",
+        "IndentationError",
+        "ModuleNotFoundError",
+        "ImportError",
+        "NameError: name",
+        "error[E",
+        "could not compile",
+        "command not found",
+        "ERROR: file or directory not found",
+        "ERROR: not found:",
+        "no tests ran",
+        "collected 0 items",
+        "Cannot find module",
+        "error: no test target named",
+        "error: could not find `Cargo.toml`",
+        "SyntaxError:",
+        "ReferenceError",
+        "cannot find package",
+        "undefined: ",
+        "no test files",
+    ];
+    output
+        .lines()
+        .find(|line| SIGNS.iter().any(|sign| line.contains(sign)))
+        .map(|line| line.trim().chars().take(300).collect())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -214,6 +261,19 @@ mod tests {
         .unwrap();
         assert_eq!(m.files[0].dest, "tests/repro/test_timeout.py");
         assert_eq!(m.signature.as_deref(), Some("TimeoutError"));
+    }
+
+    #[test]
+    fn test_paths_and_foreign_failures() {
+        for path in ["tests/test_a.py", "pkg/a_test.go", "src/a.test.ts", "spec/a_spec.rb", "test_x.py"] {
+            assert!(is_test_path(path), "{path}");
+        }
+        for path in ["src/lib.rs", "src/testing_utils_impl.rs", "README.md"] {
+            assert!(!is_test_path(path), "{path}");
+        }
+        assert!(foreign_failure("E   ModuleNotFoundError: No module named 'x'").is_some());
+        assert!(foreign_failure("error[E0425]: cannot find value `x`").is_some());
+        assert!(foreign_failure("assertion `left == right` failed").is_none());
     }
 
     #[test]

@@ -1,0 +1,117 @@
+//! Claude Code: `claude -p --output-format stream-json --verbose`, prompt on stdin, in the step's
+//! working directory, with an explicit tool list; a revision resumes the agent's own session.
+
+use tokio::sync::watch;
+
+use super::command::protocol_env;
+use super::stream;
+use crate::core::agent_stream::{Problem, claude_line};
+use crate::core::event::{LineKind, OutputLine};
+use crate::engine::ports::{Agent, AgentOutcome, AgentRequest, BoxFuture, LineSink};
+use crate::engine::process::Spec;
+
+/// The tools Claude Code may use without asking: files and a shell, nothing on the web.
+pub const ALLOWED_TOOLS: &str = "Read,Edit,Write,Glob,Grep,Bash,TodoWrite";
+
+#[derive(Debug, Clone)]
+pub struct Claude {
+    pub program: String,
+}
+
+impl Default for Claude {
+    fn default() -> Self {
+        Self {
+            program: "claude".into(),
+        }
+    }
+}
+
+impl Claude {
+    fn args(resume: Option<&str>) -> Vec<String> {
+        let mut args: Vec<String> = [
+            "-p",
+            "--output-format",
+            "stream-json",
+            "--verbose",
+            "--permission-mode",
+            "acceptEdits",
+            "--allowedTools",
+            ALLOWED_TOOLS,
+        ]
+        .iter()
+        .map(|s| (*s).to_owned())
+        .collect();
+        if let Some(id) = resume {
+            args.push("--resume".into());
+            args.push(id.into());
+        }
+        args
+    }
+
+    async fn once(
+        &self,
+        request: &AgentRequest,
+        resume: Option<&str>,
+        sink: LineSink<'_>,
+        cancel: &mut watch::Receiver<bool>,
+    ) -> AgentOutcome {
+        let spec = Spec {
+            program: self.program.clone(),
+            args: Self::args(resume),
+            cwd: request.workdir.clone(),
+            env: protocol_env(request),
+            env_remove: request.env_remove.clone(),
+            stdin: Some(request.prompt.clone().into_bytes()),
+            log: request.log.clone(),
+            timeout: Some(request.timeout),
+            grace: std::time::Duration::from_secs(5),
+        };
+        let (result, heard) = stream::run(&spec, &[claude_line], sink, cancel).await;
+        stream::outcome(
+            "claude",
+            "install Claude Code with `npm install -g @anthropic-ai/claude-code`",
+            result,
+            heard,
+            request.timeout.as_secs(),
+        )
+    }
+}
+
+impl Agent for Claude {
+    fn kind(&self) -> &'static str {
+        "claude"
+    }
+
+    fn describe(&self, request: &AgentRequest) -> String {
+        format!("{} {}", self.program, Self::args(request.resume.as_deref()).join(" "))
+    }
+
+    fn run<'a>(
+        &'a self,
+        request: &'a AgentRequest,
+        sink: LineSink<'a>,
+        mut cancel: watch::Receiver<bool>,
+    ) -> BoxFuture<'a, AgentOutcome> {
+        Box::pin(async move {
+            let outcome = self
+                .once(request, request.resume.as_deref(), sink, &mut cancel)
+                .await;
+            let Some(id) = &request.resume else {
+                return outcome;
+            };
+            let lost = Problem::UnknownSession {
+                agent: "claude",
+                id: id.clone(),
+            }
+            .message();
+            if outcome.error.as_deref() != Some(lost.as_str()) {
+                return outcome;
+            }
+            sink(vec![OutputLine {
+                kind: LineKind::Status,
+                text: format!("{lost}; starting a new session with the full prompt"),
+            }]);
+            self.once(request, None, sink, &mut cancel).await
+        })
+    }
+}

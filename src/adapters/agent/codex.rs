@@ -1,0 +1,82 @@
+//! Codex: `codex exec --json` in a workspace-write sandbox, prompt on stdin; a revision resumes the
+//! thread with `codex exec resume`. Offline, Codex keeps reconnecting: the time budget ends it and
+//! the outcome says why.
+
+use tokio::sync::watch;
+
+use super::command::protocol_env;
+use super::stream;
+use crate::core::agent_stream::codex_line;
+use crate::engine::ports::{Agent, AgentOutcome, AgentRequest, BoxFuture, LineSink};
+use crate::engine::process::Spec;
+
+#[derive(Debug, Clone)]
+pub struct Codex {
+    pub program: String,
+}
+
+impl Default for Codex {
+    fn default() -> Self {
+        Self {
+            program: "codex".into(),
+        }
+    }
+}
+
+impl Codex {
+    fn args(request: &AgentRequest) -> Vec<String> {
+        let workdir = request.workdir.to_string_lossy().into_owned();
+        let mut args: Vec<String> = vec!["exec".into()];
+        match &request.resume {
+            Some(id) => {
+                args.extend(["resume", "--json", "-c", "sandbox_mode=\"workspace-write\""].map(String::from));
+                args.push(id.clone());
+            }
+            None => {
+                args.extend(["--json", "--sandbox", "workspace-write", "-C"].map(String::from));
+                args.push(workdir);
+            }
+        }
+        args.push("-".into());
+        args
+    }
+}
+
+impl Agent for Codex {
+    fn kind(&self) -> &'static str {
+        "codex"
+    }
+
+    fn describe(&self, request: &AgentRequest) -> String {
+        format!("{} {}", self.program, Self::args(request).join(" "))
+    }
+
+    fn run<'a>(
+        &'a self,
+        request: &'a AgentRequest,
+        sink: LineSink<'a>,
+        mut cancel: watch::Receiver<bool>,
+    ) -> BoxFuture<'a, AgentOutcome> {
+        Box::pin(async move {
+            let spec = Spec {
+                program: self.program.clone(),
+                args: Self::args(request),
+                cwd: request.workdir.clone(),
+                env: protocol_env(request),
+                env_remove: request.env_remove.clone(),
+                stdin: Some(request.prompt.clone().into_bytes()),
+                log: request.log.clone(),
+                timeout: Some(request.timeout),
+                grace: std::time::Duration::from_secs(5),
+            };
+            let (result, heard) = stream::run(&spec, &[codex_line], sink, &mut cancel).await;
+            stream::outcome(
+                "codex",
+                "install Codex with `npm install -g @openai/codex`",
+                result,
+                heard,
+                request.timeout.as_secs(),
+            )
+        })
+    }
+}

@@ -1,0 +1,185 @@
+//! Running an agent process and reading its JSON output through a parser from
+//! `core::agent_stream`, then turning what it said and how it ended into an outcome.
+
+use tokio::sync::watch;
+
+use crate::core::agent_stream::{Problem, Signal};
+use crate::core::event::{FailureClass, LineKind, OutputLine};
+use crate::engine::ports::{AgentOutcome, LineSink};
+use crate::engine::process::{self, Ending, Spec, SpawnError};
+
+pub type Parser = fn(&str) -> Option<Vec<Signal>>;
+
+/// What the agent's output said.
+#[derive(Debug, Default)]
+pub struct Heard {
+    pub session_id: Option<String>,
+    pub finished: Option<(bool, Option<f64>, Option<u32>, Option<Problem>)>,
+    pub last_problem: Option<Problem>,
+    pub last_stderr: Vec<String>,
+}
+
+pub async fn run(
+    spec: &Spec,
+    parsers: &[Parser],
+    sink: LineSink<'_>,
+    cancel: &mut watch::Receiver<bool>,
+) -> (Result<process::Finished, SpawnError>, Heard) {
+    let mut heard = Heard::default();
+    let result = {
+        let heard = &mut heard;
+        let mut on_lines = |lines: Vec<process::Line>| {
+            let mut out = Vec::with_capacity(lines.len());
+            for line in lines {
+                let signals = if line.stderr {
+                    None
+                } else {
+                    parsers.iter().find_map(|parse| parse(&line.text))
+                };
+                let Some(signals) = signals else {
+                    if line.stderr {
+                        if heard.last_stderr.len() == 5 {
+                            heard.last_stderr.remove(0);
+                        }
+                        heard.last_stderr.push(line.text.clone());
+                    }
+                    out.push(OutputLine {
+                        kind: if line.stderr {
+                            LineKind::Stderr
+                        } else {
+                            LineKind::Stdout
+                        },
+                        text: line.text,
+                    });
+                    continue;
+                };
+                for signal in signals {
+                    match signal {
+                        Signal::Session(id) => heard.session_id = Some(id),
+                        Signal::Line(l) => out.push(l),
+                        Signal::Problem(p) => heard.last_problem = Some(p),
+                        Signal::Finished {
+                            ok,
+                            cost_usd,
+                            turns,
+                            problem,
+                        } => {
+                            let (cost0, turns0) = heard
+                                .finished
+                                .as_ref()
+                                .map_or((None, None), |f| (f.1, f.2));
+                            let cost = match (cost0, cost_usd) {
+                                (Some(a), Some(b)) => Some(a + b),
+                                (a, b) => a.or(b),
+                            };
+                            let turns = match (turns0, turns) {
+                                (Some(a), Some(b)) => Some(a + b),
+                                (a, b) => a.or(b),
+                            };
+                            heard.finished = Some((ok, cost, turns, problem));
+                        }
+                    }
+                }
+            }
+            if !out.is_empty() {
+                sink(out);
+            }
+        };
+        process::run(spec, &mut on_lines, cancel).await
+    };
+    (result, heard)
+}
+
+/// Turns how the agent ended and what it said into the step's outcome.
+pub fn outcome(
+    agent: &'static str,
+    install_hint: &str,
+    result: Result<process::Finished, SpawnError>,
+    heard: Heard,
+    budget_secs: u64,
+) -> AgentOutcome {
+    let mut outcome = AgentOutcome {
+        session_id: heard.session_id.clone(),
+        ..AgentOutcome::default()
+    };
+    let unavailable = |mut o: AgentOutcome, message: String| {
+        o.ok = false;
+        o.error = Some(message);
+        o.error_class = Some(FailureClass::Unavailable);
+        o
+    };
+    let failed = |mut o: AgentOutcome, message: String| {
+        o.ok = false;
+        o.error = Some(message);
+        o.error_class = Some(FailureClass::Error);
+        o
+    };
+    let finished = match result {
+        Err(SpawnError::NotFound { program }) => {
+            return unavailable(
+                outcome,
+                format!("`{program}` is not installed or not on PATH: {install_hint}"),
+            );
+        }
+        Err(e) => return unavailable(outcome, e.to_string()),
+        Ok(f) => f,
+    };
+    if let Some((ok, cost, turns, problem)) = heard.finished {
+        outcome.cost_usd = cost;
+        outcome.turns = turns;
+        if let Some(problem) = problem.or(if ok { None } else { heard.last_problem.clone() }) {
+            return if problem.is_unavailable() {
+                unavailable(outcome, problem.message())
+            } else {
+                failed(outcome, problem.message())
+            };
+        }
+        if ok && finished.success() {
+            outcome.ok = true;
+            return outcome;
+        }
+        if ok && finished.ending != Ending::TimedOut && finished.ending != Ending::Cancelled {
+            let code = finished.exit_code().unwrap_or(-1);
+            return failed(outcome, format!("{agent} reported success but exited with {code}"));
+        }
+    }
+    match finished.ending {
+        Ending::TimedOut => match heard.last_problem {
+            Some(problem) if problem.is_unavailable() => unavailable(
+                outcome,
+                format!("{} (stopped after the time budget of {budget_secs} s)", problem.message()),
+            ),
+            _ => failed(outcome, format!("the agent ran out of its time budget of {budget_secs} s")),
+        },
+        Ending::Cancelled => failed(outcome, "the agent was cancelled".into()),
+        Ending::Signalled(sig) => failed(outcome, format!("the agent was killed by signal {sig}")),
+        Ending::Exited(0) => {
+            outcome.ok = true;
+            outcome
+        }
+        Ending::Exited(code) => {
+            if let Some(problem) = heard.last_problem.filter(Problem::is_unavailable) {
+                return unavailable(outcome, problem.message());
+            }
+            let stderr = heard.last_stderr.join(" / ");
+            let last = finished.tail.last().cloned().unwrap_or_default();
+            let detail = if stderr.is_empty() { last } else { stderr };
+            if agent == "command" {
+                if code == 127 {
+                    unavailable(outcome, format!("the agent command was not found (exit 127): {detail}"))
+                } else {
+                    failed(outcome, format!("the agent command exited with {code}: {detail}"))
+                }
+            } else {
+                unavailable(
+                    outcome,
+                    Problem::Refused {
+                        agent: if agent == "claude" { "claude" } else { "codex" },
+                        detail: format!("exit {code}: {detail}"),
+                    }
+                    .message(),
+                )
+            }
+        }
+    }
+}

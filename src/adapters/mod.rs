@@ -1,0 +1,5 @@
+//! Real implementations of the engine's ports.
+
+pub mod agent;
+pub mod forge;
+pub mod git;

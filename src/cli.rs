@@ -1,0 +1,150 @@
+//! The command line, as the contract writes it.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::core::info::AgentKind;
+use crate::core::policy::Approve;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "fixloop",
+    version,
+    about = "Drive a failing CI run, step by checked step, to a verified fix on a draft pull request",
+    args_conflicts_with_subcommands = true
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    /// `fixloop` alone means `fixloop run`.
+    #[command(flatten)]
+    pub run: RunArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Take the failure in info.json to a verified fix (the default command).
+    Run(RunArgs),
+    /// Check info.json and the environment; changes nothing.
+    Validate(ValidateArgs),
+    /// The whole flow on a generated scratch repository; no keys needed.
+    Demo(DemoArgs),
+    /// Past runs: a table, or JSON with --json; `show` prints one report.
+    Reports(ReportsArgs),
+    /// Triage a CI log: failing tests, errors and the excerpt an agent gets.
+    Logs(LogsArgs),
+    /// The demo's scripted agent (used by `fixloop demo`).
+    #[command(hide = true)]
+    DemoAgent,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum AgentArg {
+    Claude,
+    Codex,
+    Command,
+    Manual,
+}
+
+impl From<AgentArg> for AgentKind {
+    fn from(a: AgentArg) -> Self {
+        match a {
+            AgentArg::Claude => Self::Claude,
+            AgentArg::Codex => Self::Codex,
+            AgentArg::Command => Self::Command,
+            AgentArg::Manual => Self::Manual,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Args, Default)]
+pub struct RunArgs {
+    /// The failure to work on (default: ./info.json).
+    #[arg(long, value_name = "FILE")]
+    pub info: Option<PathBuf>,
+    /// The target git repository (default: info.json's `repo`, or the repository holding it).
+    #[arg(long, value_name = "DIR")]
+    pub repo: Option<PathBuf>,
+    /// No prompts: checkpoints follow --approve; plain line output.
+    #[arg(long)]
+    pub headless: bool,
+    /// Who approves checkpoints without a person (default: verified).
+    #[arg(long, value_enum, value_name = "POLICY")]
+    pub approve: Option<Approve>,
+    /// The agent doing the AI steps (default: info.json's `agent`, else claude).
+    #[arg(long, value_enum)]
+    pub agent: Option<AgentArg>,
+    /// The shell command for --agent command.
+    #[arg(long, value_name = "SHELL COMMAND")]
+    pub agent_cmd: Option<String>,
+    /// The branch to base the fix on.
+    #[arg(long, value_name = "BRANCH")]
+    pub base: Option<String>,
+    /// Push the fix branch but open no pull request.
+    #[arg(long)]
+    pub no_pr: bool,
+    /// Print the event stream as JSON lines.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ValidateArgs {
+    #[arg(long, value_name = "FILE")]
+    pub info: Option<PathBuf>,
+    #[arg(long, value_name = "DIR")]
+    pub repo: Option<PathBuf>,
+    #[arg(long, value_enum)]
+    pub agent: Option<AgentArg>,
+    #[arg(long, value_name = "SHELL COMMAND")]
+    pub agent_cmd: Option<String>,
+    #[arg(long, value_name = "BRANCH")]
+    pub base: Option<String>,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct DemoArgs {
+    /// Plain line output and policy approvals (the TUI demo comes with the TUI).
+    #[arg(long)]
+    pub headless: bool,
+    /// The demo with a flaky failure.
+    #[arg(long)]
+    pub flaky: bool,
+    /// Where to create the scratch repository (default: a new temporary folder).
+    #[arg(long, value_name = "DIR")]
+    pub dir: Option<PathBuf>,
+    /// Print the event stream as JSON lines.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ReportsArgs {
+    #[command(subcommand)]
+    pub show: Option<ReportsCommand>,
+    #[arg(long, value_name = "FILE", global = true)]
+    pub info: Option<PathBuf>,
+    #[arg(long, global = true)]
+    pub json: bool,
+}
+
+#[derive(Debug, Clone, Subcommand)]
+pub enum ReportsCommand {
+    /// Print one report: by run id, or a report .md path.
+    Show { run: String },
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct LogsArgs {
+    /// A log file, or `-` for standard input.
+    pub source: String,
+    #[arg(long)]
+    pub json: bool,
+    /// The excerpt's size limit in bytes.
+    #[arg(long, default_value_t = crate::core::excerpt::DEFAULT_BUDGET)]
+    pub budget: usize,
+    /// Write full.log and excerpt.txt into this folder.
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+}

@@ -1,0 +1,1208 @@
+//! Runs a pipeline: feeds it inputs, carries out its effects with the adapters, and emits every
+//! event through the [`Emitter`]. fixloop's own checks (the reproduction fails like CI, the fix
+//! makes it pass, the test fails again without the fix) happen here, with real processes.
+
+use std::collections::VecDeque;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use regex::Regex;
+use tokio::sync::watch;
+
+use super::emitter::Emitter;
+use super::logs;
+use super::ports::{Agent, AgentOutcome, AgentRequest, Decider, Forge, PrOutcome, PrRequest};
+use super::process::{self, Ending, Spec};
+use crate::adapters::git::Git;
+use crate::core::event::{EventKind, FailureClass, LineKind, OutputLine, Phase, RunStatus, TestRuns};
+use crate::core::info::Info;
+use crate::core::pipeline::{Effect, Input, Pipeline, Settings};
+use crate::core::prompt;
+use crate::core::repro::{Manifest, foreign_failure, is_test_path};
+use crate::core::report;
+use crate::core::view::Conclusion;
+
+/// The built-in prompts, used when the workspace has no `AI_PROMPT.md` of its own.
+pub const PROMPT_DETERMINISTIC: &str =
+    include_str!("../../reproduce-deterministic-failures/AI_PROMPT.md");
+pub const PROMPT_FLAKY: &str = include_str!("../../reproduce-ND-failures/AI_PROMPT.md");
+pub const PROMPT_FIX: &str = include_str!("../../implementing-features/AI_PROMPT.md");
+
+/// How much of a diff an event carries (the branch holds all of it).
+const MAX_DIFF: usize = 64 * 1024;
+
+/// A reproduction ready to place and run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reproduction {
+    pub command: String,
+    /// (absolute source, destination relative to the repository).
+    pub files: Vec<(PathBuf, String)>,
+    pub signature: Option<String>,
+    pub timeout: Option<u64>,
+}
+
+impl Reproduction {
+    /// Resolves a manifest's files against its failure folder; missing sources are an error.
+    pub fn from_manifest(manifest: &Manifest, failure_dir: &Path) -> Result<Self, String> {
+        let mut files = Vec::new();
+        for f in &manifest.files {
+            let source = failure_dir.join(&f.source);
+            if !source.is_file() {
+                return Err(format!(
+                    "{}: field `files`: `{}` does not exist in {}\n  hint: write the file there, \
+                     or fix its `source` path (relative to the failure folder)",
+                    failure_dir.join("repro.json").display(),
+                    f.source,
+                    failure_dir.display()
+                ));
+            }
+            files.push((source, f.dest.clone()));
+        }
+        Ok(Self {
+            command: manifest.command.clone(),
+            files,
+            signature: manifest.signature.clone(),
+            timeout: manifest.timeout,
+        })
+    }
+
+    fn describe(&self) -> String {
+        let mut text = format!("Command (from the repository root): `{}`\n", self.command);
+        for (source, dest) in &self.files {
+            text.push_str(&format!("- `{dest}` (from `{}`)\n", source.display()));
+        }
+        if let Some(sig) = &self.signature {
+            text.push_str(&format!("- CI failure signature (regular expression): `{sig}`\n"));
+        }
+        text
+    }
+}
+
+/// Everything a run needs, resolved before it starts.
+#[derive(Debug, Clone)]
+pub struct Setup {
+    pub run_id: String,
+    pub run_dir: PathBuf,
+    pub workspace: PathBuf,
+    pub repo: PathBuf,
+    pub failure_dir: PathBuf,
+    pub info: Info,
+    pub name: String,
+    pub base: String,
+    pub remote: Option<String>,
+    pub headless: bool,
+    pub policy: String,
+    pub existing: Option<Reproduction>,
+    pub ai_budget: Duration,
+    pub test_budget: Duration,
+    pub settings: Settings,
+    pub open_pr: bool,
+}
+
+type Outcome = Result<EventKind, (FailureClass, String)>;
+
+pub struct Driver {
+    setup: Setup,
+    emitter: Emitter,
+    pipeline: Pipeline,
+    git: Git,
+    agent: Box<dyn Agent>,
+    forge: Box<dyn Forge>,
+    decider: Box<dyn Decider>,
+    cancel: watch::Receiver<bool>,
+    scratch: Option<PathBuf>,
+    fix_worktree: Option<PathBuf>,
+    fix_branch: Option<String>,
+    base_commit: Option<String>,
+    repro: Option<Reproduction>,
+    prompt_file: PathBuf,
+}
+
+impl std::fmt::Debug for Driver {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Driver").field("run_id", &self.setup.run_id).finish_non_exhaustive()
+    }
+}
+
+fn err(class: FailureClass) -> impl Fn(crate::adapters::git::GitError) -> (FailureClass, String) {
+    move |e| (class, e.to_string())
+}
+
+impl Driver {
+    #[must_use]
+    pub fn new(
+        setup: Setup,
+        emitter: Emitter,
+        agent: Box<dyn Agent>,
+        forge: Box<dyn Forge>,
+        decider: Box<dyn Decider>,
+        cancel: watch::Receiver<bool>,
+    ) -> Self {
+        let pipeline = Pipeline::new(setup.settings.clone());
+        let git = Git::new(setup.repo.clone());
+        let repro = setup.existing.clone();
+        let prompt_file = setup.run_dir.join("prompts").join("current.md");
+        Self {
+            setup,
+            emitter,
+            pipeline,
+            git,
+            agent,
+            forge,
+            decider,
+            cancel,
+            scratch: None,
+            fix_worktree: None,
+            fix_branch: None,
+            base_commit: None,
+            repro,
+            prompt_file,
+        }
+    }
+
+    /// Runs the pipeline to its end; returns the exit code.
+    pub async fn run(mut self) -> i32 {
+        let s = &self.setup;
+        self.emitter.emit(EventKind::RunStarted {
+            run_id: s.run_id.clone(),
+            name: s.name.clone(),
+            version: env!("CARGO_PKG_VERSION").into(),
+            info: Box::new(s.info.clone()),
+            repo: s.repo.display().to_string(),
+            workspace: s.workspace.display().to_string(),
+            failure_dir: s.failure_dir.display().to_string(),
+            agent: self.agent.kind().into(),
+            base: s.base.clone(),
+            headless: s.headless,
+            policy: s.policy.clone(),
+        });
+        let mut inputs = VecDeque::from([Input::Start]);
+        let mut interrupted = false;
+        while let Some(input) = inputs.pop_front() {
+            let step = self.pipeline.handle(input);
+            for event in step.events {
+                self.emitter.emit(event);
+            }
+            for effect in step.effects {
+                if let Effect::Finish { exit_code } = effect {
+                    return exit_code;
+                }
+                let closing = matches!(
+                    effect,
+                    Effect::Cleanup { .. } | Effect::FindDevelopers | Effect::WriteReport { .. }
+                );
+                let input = self.execute(effect).await;
+                if !interrupted && !closing && *self.cancel.borrow() {
+                    interrupted = true;
+                    inputs.push_back(Input::Interrupted);
+                } else {
+                    inputs.push_back(input);
+                }
+            }
+        }
+        tracing::error!("the pipeline stopped without finishing");
+        1
+    }
+
+    async fn execute(&mut self, effect: Effect) -> Input {
+        let outcome: Outcome = match effect {
+            Effect::PrepareLogs => logs::prepare(
+                &self.setup.info,
+                &self.setup.workspace,
+                &self.setup.failure_dir,
+            ),
+            Effect::PrepareScratch => self.prepare_scratch().await,
+            Effect::ComposePrompt {
+                phase,
+                attempt,
+                feedback,
+            } => return self.compose(phase, attempt, feedback.as_deref()),
+            Effect::RunAgent {
+                phase,
+                attempt,
+                prompt,
+                feedback,
+                resume,
+            } => Ok(self.run_agent(phase, attempt, prompt, feedback, resume).await),
+            Effect::CheckReproduction { attempt, runs } => {
+                Ok(self.check_reproduction(attempt, runs).await)
+            }
+            Effect::CommitReproduction => self.commit_reproduction().await,
+            Effect::CreateFixBranch => self.create_fix_branch().await,
+            Effect::Verify { attempt, runs } => self.verify(attempt, runs).await,
+            Effect::CommitFix { remove_repro } => self.commit_fix(remove_repro).await,
+            Effect::Push => self.push().await,
+            Effect::OpenPr => self.open_pr().await,
+            Effect::FindDevelopers => Ok(self.find_developers().await),
+            Effect::Cleanup { keep_fix_worktree } => Ok(self.cleanup(keep_fix_worktree).await),
+            Effect::WriteReport {
+                status,
+                exit_code,
+                message,
+            } => self.write_report(status, exit_code, message),
+            Effect::AwaitDecision { id } => return self.await_decision(id).await,
+            Effect::Finish { .. } => unreachable!("handled by run"),
+        };
+        match outcome {
+            Ok(fact) => Input::Done(fact),
+            Err((class, message)) => Input::Failed { class, message },
+        }
+    }
+
+    async fn await_decision(&mut self, id: u32) -> Input {
+        let view = self.emitter.view();
+        let Some(cp) = view.checkpoints.iter().find(|c| c.id == id).cloned() else {
+            return Input::Failed {
+                class: FailureClass::Error,
+                message: format!("checkpoint {id} is unknown"),
+            };
+        };
+        let (decision, by) = self.decider.decide(&cp.kind, &cp.options, &view).await;
+        Input::Decided { id, decision, by }
+    }
+
+    fn warn(&self, message: String) {
+        self.emitter.emit(EventKind::Warned { message });
+    }
+
+    async fn worktree_path(&self, suffix: &str) -> Result<PathBuf, (FailureClass, String)> {
+        let dir = self.git.worktrees_dir().await.map_err(err(FailureClass::Error))?;
+        std::fs::create_dir_all(&dir)
+            .map_err(|e| (FailureClass::Error, format!("cannot create {}: {e}", dir.display())))?;
+        Ok(dir.join(format!("{}-{suffix}", self.setup.run_id)))
+    }
+
+    async fn prepare_scratch(&mut self) -> Outcome {
+        let commit = self.git.rev_parse("HEAD").await.map_err(|e| {
+            (FailureClass::Input, format!("the repository has no commit to work from: {e}"))
+        })?;
+        let path = self.worktree_path("repro").await?;
+        let path_str = path.to_string_lossy().into_owned();
+        self.git
+            .run(&["worktree", "add", "--detach", "--quiet", &path_str, &commit])
+            .await
+            .map_err(err(FailureClass::Error))?;
+        self.scratch = Some(path);
+        Ok(EventKind::ScratchCreated {
+            path: path_str,
+            commit,
+        })
+    }
+
+    fn compose(&mut self, phase: Phase, attempt: u32, feedback: Option<&str>) -> Input {
+        let folder = match phase {
+            Phase::Fix => "implementing-features",
+            _ if self.setup.info.deterministic => "reproduce-deterministic-failures",
+            _ => "reproduce-ND-failures",
+        };
+        let custom = self.setup.workspace.join(folder).join("AI_PROMPT.md");
+        let template = std::fs::read_to_string(&custom).unwrap_or_else(|_| {
+            match folder {
+                "implementing-features" => PROMPT_FIX,
+                "reproduce-deterministic-failures" => PROMPT_DETERMINISTIC,
+                _ => PROMPT_FLAKY,
+            }
+            .to_owned()
+        });
+        let view = self.emitter.view();
+        let workdir = if phase == Phase::Fix {
+            self.fix_worktree.clone()
+        } else {
+            self.scratch.clone()
+        }
+        .unwrap_or_else(|| self.setup.repo.clone());
+        let excerpt = view
+            .logs
+            .as_ref()
+            .and_then(|l| std::fs::read_to_string(&l.excerpt).ok());
+        let context = prompt::Context {
+            phase: Some(phase),
+            attempt,
+            max_attempts: self.setup.settings.max_attempts,
+            user_prompt: self.setup.info.prompt.clone(),
+            name: self.setup.name.clone(),
+            deterministic: self.setup.info.deterministic,
+            failure_dir: self.setup.failure_dir.display().to_string(),
+            workdir: workdir.display().to_string(),
+            excerpt_path: view.logs.as_ref().map(|l| l.excerpt.clone()),
+            full_log_path: view.logs.as_ref().map(|l| l.full_log.clone()),
+            excerpt,
+            failing_tests: view.logs.map(|l| l.failing_tests).unwrap_or_default(),
+            feedback: feedback.map(str::to_owned),
+            reproduction: (phase == Phase::Fix)
+                .then(|| self.repro.as_ref().map(Reproduction::describe))
+                .flatten(),
+            time_budget_secs: self.setup.ai_budget.as_secs(),
+        };
+        let text = prompt::compose(&template, &context);
+        let path = self
+            .setup
+            .run_dir
+            .join("prompts")
+            .join(format!("{phase}-{attempt}.md"));
+        let written = std::fs::create_dir_all(path.parent().unwrap_or(&self.setup.run_dir))
+            .and_then(|()| std::fs::write(&path, &text));
+        if let Err(e) = written {
+            return Input::Failed {
+                class: FailureClass::Error,
+                message: format!("cannot write the prompt to {}: {e}", path.display()),
+            };
+        }
+        self.prompt_file.clone_from(&path);
+        Input::Prompt {
+            phase,
+            attempt,
+            prompt: text,
+            path: path.display().to_string(),
+        }
+    }
+
+    async fn run_agent(
+        &mut self,
+        phase: Phase,
+        attempt: u32,
+        prompt: String,
+        feedback: Option<String>,
+        resume: Option<String>,
+    ) -> EventKind {
+        let workdir = if phase == Phase::Fix {
+            self.fix_worktree.clone()
+        } else {
+            self.scratch.clone()
+        }
+        .unwrap_or_else(|| self.setup.repo.clone());
+        let view = self.emitter.view();
+        let excerpt_file = view.logs.as_ref().map_or_else(
+            || {
+                let empty = self.setup.run_dir.join("empty-excerpt.txt");
+                let _ = std::fs::write(&empty, "");
+                empty
+            },
+            |l| PathBuf::from(&l.excerpt),
+        );
+        let _ = std::fs::write(&self.prompt_file, &prompt);
+        let request = AgentRequest {
+            phase,
+            attempt,
+            prompt,
+            prompt_file: self.prompt_file.clone(),
+            workdir,
+            failure_dir: self.setup.failure_dir.clone(),
+            excerpt_file,
+            feedback: feedback.unwrap_or_default(),
+            deterministic: self.setup.info.deterministic,
+            run_id: self.setup.run_id.clone(),
+            resume,
+            log: self
+                .setup
+                .run_dir
+                .join("logs")
+                .join(format!("agent-{phase}-{attempt}.log")),
+            timeout: self.setup.ai_budget,
+            env_remove: crate::adapters::agent::HIDDEN_FROM_AGENTS
+                .iter()
+                .map(|s| (*s).to_owned())
+                .collect(),
+        };
+        let _ = std::fs::create_dir_all(&request.failure_dir);
+        self.emitter.emit(EventKind::AgentStarted {
+            phase,
+            attempt,
+            agent: self.agent.kind().into(),
+            command: self.agent.describe(&request),
+            resume: request.resume.clone(),
+            log: request.log.display().to_string(),
+        });
+        let started = Instant::now();
+        let outcome: AgentOutcome = if self.agent.kind() == "manual" {
+            self.decider.manual(&request).await
+        } else {
+            let emitter = self.emitter.clone();
+            let mut sink = move |lines: Vec<OutputLine>| {
+                emitter.emit(EventKind::AgentOutput { phase, lines });
+            };
+            self.agent.run(&request, &mut sink, self.cancel.clone()).await
+        };
+        let notes_file = if phase == Phase::Fix {
+            "ROOT_CAUSE.md"
+        } else {
+            "README.md"
+        };
+        let notes = std::fs::read_to_string(self.setup.failure_dir.join(notes_file))
+            .ok()
+            .filter(|n| !n.trim().is_empty())
+            .map(|n| n.chars().take(20_000).collect());
+        EventKind::AgentFinished {
+            phase,
+            attempt,
+            ok: outcome.ok,
+            session_id: outcome.session_id,
+            cost_usd: outcome.cost_usd,
+            turns: outcome.turns,
+            duration_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
+            error: outcome.error,
+            error_class: outcome.error_class,
+            notes,
+        }
+    }
+
+    /// Runs `command` `runs` times in `cwd`; each run's output is streamed and logged.
+    async fn run_tests(
+        &self,
+        phase: Phase,
+        purpose: &str,
+        command: &str,
+        cwd: &Path,
+        runs: u32,
+        timeout: Duration,
+    ) -> Vec<(process::Finished, String)> {
+        let mut results = Vec::new();
+        for run in 1..=runs {
+            let log = self
+                .setup
+                .run_dir
+                .join("logs")
+                .join(format!("{purpose}-{run}.log"));
+            let mut spec = Spec::shell(command, cwd.to_path_buf(), log.clone());
+            spec.timeout = Some(timeout);
+            spec.env = vec![
+                ("FIXLOOP_RUN_ID".into(), self.setup.run_id.clone()),
+                ("FIXLOOP_TEST_RUN".into(), run.to_string()),
+            ];
+            spec.env_remove = crate::adapters::agent::HIDDEN_FROM_AGENTS
+                .iter()
+                .map(|s| (*s).to_owned())
+                .collect();
+            let emitter = self.emitter.clone();
+            let mut sink = move |lines: Vec<process::Line>| {
+                let lines = lines
+                    .into_iter()
+                    .map(|l| OutputLine {
+                        kind: if l.stderr {
+                            LineKind::Stderr
+                        } else {
+                            LineKind::Stdout
+                        },
+                        text: l.text,
+                    })
+                    .collect();
+                emitter.emit(EventKind::TestOutput { phase, run, lines });
+            };
+            let mut cancel = self.cancel.clone();
+            let finished = match process::run(&spec, &mut sink, &mut cancel).await {
+                Ok(f) => f,
+                Err(e) => process::Finished {
+                    ending: Ending::Exited(127),
+                    duration: Duration::ZERO,
+                    tail: vec![e.to_string()],
+                },
+            };
+            self.emitter.emit(EventKind::TestRunFinished {
+                phase,
+                purpose: purpose.to_owned(),
+                run,
+                exit_code: finished.exit_code(),
+                timed_out: finished.ending == Ending::TimedOut,
+                duration_ms: u64::try_from(finished.duration.as_millis()).unwrap_or(u64::MAX),
+                log: log.display().to_string(),
+            });
+            let output = read_tail(&log, 4 << 20);
+            let cancelled = finished.ending == Ending::Cancelled;
+            results.push((finished, output));
+            if cancelled {
+                break;
+            }
+        }
+        results
+    }
+
+    fn test_timeout(&self) -> Duration {
+        self.repro
+            .as_ref()
+            .and_then(|r| r.timeout)
+            .map_or(self.setup.test_budget, Duration::from_secs)
+    }
+
+    async fn check_reproduction(&mut self, attempt: u32, runs: u32) -> EventKind {
+        let invalid = |reason: String| EventKind::ReproductionChecked {
+            attempt,
+            reproduced: false,
+            reason,
+            runs: TestRuns::default(),
+            invalid_input: true,
+        };
+        let manifest_path = self.setup.failure_dir.join("repro.json");
+        let Ok(text) = std::fs::read_to_string(&manifest_path) else {
+            return invalid(format!(
+                "{} does not exist: the reproduce step must write it (command, files, signature)",
+                manifest_path.display()
+            ));
+        };
+        let manifest = match Manifest::parse(&manifest_path.display().to_string(), &text) {
+            Ok(m) => m,
+            Err(e) => return invalid(e.to_string()),
+        };
+        let repro = match Reproduction::from_manifest(&manifest, &self.setup.failure_dir) {
+            Ok(r) => r,
+            Err(e) => return invalid(e),
+        };
+        let Some(scratch) = self.scratch.clone() else {
+            return invalid("no scratch worktree to run the reproduction in".into());
+        };
+        if let Err(e) = place(&repro, &scratch) {
+            return invalid(e);
+        }
+        self.repro = Some(repro.clone());
+        let signature = repro.signature.as_deref().and_then(|s| Regex::new(s).ok());
+        let results = self
+            .run_tests(
+                Phase::ConfirmRepro,
+                &format!("confirm-{attempt}"),
+                &repro.command,
+                &scratch,
+                runs,
+                self.test_timeout(),
+            )
+            .await;
+        judge_reproduction(attempt, &repro, signature.as_ref(), &results)
+    }
+
+    async fn commit_reproduction(&mut self) -> Outcome {
+        let Ok(relative) = self.setup.failure_dir.strip_prefix(&self.setup.repo) else {
+            return Ok(EventKind::ReproductionCommitted {
+                branch: None,
+                commit: None,
+                paths: Vec::new(),
+                note: "The failure folder is outside the repository; nothing was committed.".into(),
+            });
+        };
+        let mut paths = Vec::new();
+        let mut skipped = Vec::new();
+        collect_files(&self.setup.failure_dir, relative, &mut paths, &mut skipped);
+        if paths.is_empty() {
+            return Ok(EventKind::ReproductionCommitted {
+                branch: None,
+                commit: None,
+                paths,
+                note: "The failure folder is empty; nothing was committed.".into(),
+            });
+        }
+        let current = self.git.current_branch().await;
+        let on_base = current.as_deref().is_none_or(|c| c == self.setup.base);
+        let (branch, parent) = if on_base {
+            let branch = format!("fixloop/repro/{}", self.setup.name);
+            let parent = match self.git.rev_parse(&format!("refs/heads/{branch}")).await {
+                Ok(tip) => tip,
+                Err(_) => self.git.rev_parse("HEAD").await.map_err(err(FailureClass::Error))?,
+            };
+            (branch, parent)
+        } else {
+            let branch = current.unwrap_or_default();
+            let parent = self.git.rev_parse("HEAD").await.map_err(err(FailureClass::Error))?;
+            (branch, parent)
+        };
+        let message = format!(
+            "Add reproduction of {} (fixloop)\n\n{}\n\nfixloop run {}",
+            self.setup.name,
+            first_paragraph(&self.setup.info.prompt),
+            self.setup.run_id
+        );
+        let commit = self
+            .git
+            .commit_paths(&branch, &parent, &paths, &message, &self.setup.run_dir)
+            .await
+            .map_err(err(FailureClass::Error))?;
+        if !on_base {
+            // HEAD moved to include the folder: keep the user's index in step for those paths
+            // only, so nothing of theirs changes and the folder does not show as deleted.
+            let mut args = vec!["reset", "-q", "HEAD", "--"];
+            args.extend(paths.iter().map(String::as_str));
+            if let Err(e) = self.git.run(&args).await {
+                self.warn(format!("could not refresh the index for the failure folder: {e}"));
+            }
+        }
+        let mut note = format!("Committed on `{branch}`.");
+        if !skipped.is_empty() {
+            note.push_str(&format!(
+                " Left out (over 1 MiB): {}.",
+                skipped.join(", ")
+            ));
+        }
+        Ok(EventKind::ReproductionCommitted {
+            branch: Some(branch),
+            commit: Some(commit),
+            paths,
+            note,
+        })
+    }
+
+    async fn create_fix_branch(&mut self) -> Outcome {
+        let base = self.setup.base.clone();
+        let mut start = None;
+        if let Some(remote) = &self.setup.remote {
+            match self.git.run(&["fetch", "--quiet", remote, &base]).await {
+                Ok(_) => start = Some(format!("refs/remotes/{remote}/{base}")),
+                Err(e) => self.warn(format!(
+                    "could not fetch {base} from {remote} ({}); using the local {base}",
+                    e.stderr
+                )),
+            }
+        }
+        let mut base_commit = None;
+        for candidate in start.into_iter().chain([format!("refs/heads/{base}")]) {
+            if let Ok(commit) = self.git.rev_parse(&candidate).await {
+                base_commit = Some(commit);
+                break;
+            }
+        }
+        let Some(base_commit) = base_commit else {
+            return Err((
+                FailureClass::Input,
+                format!(
+                    "the base branch `{base}` does not exist: set `base-branch` in info.json or \
+                     pass --base"
+                ),
+            ));
+        };
+        let mut branch = format!("fix/{}", self.setup.name);
+        let mut n = 2;
+        while self.git.branch_exists(&branch).await {
+            branch = format!("fix/{}-{n}", self.setup.name);
+            n += 1;
+        }
+        let path = self.worktree_path("fix").await?;
+        let path_str = path.to_string_lossy().into_owned();
+        self.git
+            .run(&["worktree", "add", "--quiet", "-b", &branch, &path_str, &base_commit])
+            .await
+            .map_err(err(FailureClass::Error))?;
+        self.fix_worktree = Some(path.clone());
+        self.fix_branch = Some(branch.clone());
+        self.base_commit = Some(base_commit.clone());
+        if let Some(repro) = &self.repro {
+            place(repro, &path).map_err(|e| (FailureClass::Error, e))?;
+        }
+        Ok(EventKind::FixBranchCreated {
+            branch,
+            base,
+            base_commit,
+            worktree: path_str,
+        })
+    }
+
+    async fn verify(&mut self, attempt: u32, runs: u32) -> Outcome {
+        let (Some(worktree), Some(base_commit), Some(repro)) = (
+            self.fix_worktree.clone(),
+            self.base_commit.clone(),
+            self.repro.clone(),
+        ) else {
+            return Err((FailureClass::Error, "no fix branch to verify".into()));
+        };
+        let mut findings = Vec::new();
+        // The approved reproduction is what counts: an agent's edits to it are undone and named.
+        for (source, dest) in &repro.files {
+            let now = std::fs::read(worktree.join(dest)).ok();
+            if now.as_deref() != std::fs::read(source).ok().as_deref() {
+                findings.push(format!(
+                    "the agent changed or removed the reproduction `{dest}`; fixloop verified \
+                     with the approved version"
+                ));
+            }
+        }
+        place(&repro, &worktree).map_err(|e| (FailureClass::Error, e))?;
+        let timeout = self.test_timeout();
+        let results = self
+            .run_tests(Phase::Verify, &format!("verify-{attempt}"), &repro.command, &worktree, runs, timeout)
+            .await;
+        let passes = tally(&repro.command, &results, None, false);
+
+        let wt = worktree.to_string_lossy().into_owned();
+        Git::run_in(&worktree, &["add", "-A"], &[]).await.map_err(err(FailureClass::Error))?;
+        let changed = Git::run_in(&worktree, &["diff", "--cached", "--name-status", &base_commit], &[])
+            .await
+            .map_err(err(FailureClass::Error))?;
+        let dests: Vec<&str> = repro.files.iter().map(|(_, d)| d.as_str()).collect();
+        let mut code_changes = Vec::new();
+        let mut test_changes = Vec::new();
+        for line in changed.lines() {
+            let (status, path) = line.split_once('\t').unwrap_or(("M", line));
+            let path = path.rsplit('\t').next().unwrap_or(path);
+            if dests.contains(&path) {
+                continue;
+            }
+            if is_test_path(path) {
+                if !status.starts_with('A') {
+                    findings.push(format!(
+                        "an existing test file changed: `{path}` — check that no test was weakened"
+                    ));
+                }
+                test_changes.push(path.to_owned());
+            } else {
+                code_changes.push(path.to_owned());
+            }
+        }
+        let revert_check = if code_changes.is_empty() {
+            findings.push("the fix changes no code outside tests".into());
+            None
+        } else {
+            let revert = self
+                .revert_check(&worktree, &base_commit, &repro, &test_changes, attempt)
+                .await?;
+            if revert.failures == 0 {
+                findings.push(
+                    "the reproduction passes without the fix's changes too: it does not prove the fix"
+                        .into(),
+                );
+            }
+            Some(revert)
+        };
+        let suite = match &self.setup.info.test_command {
+            Some(command) => {
+                let results = self
+                    .run_tests(Phase::Verify, &format!("suite-{attempt}"), command, &worktree, 1, self.setup.test_budget * 4)
+                    .await;
+                Some(tally(command, &results, None, false))
+            }
+            None => None,
+        };
+        let mut exclude: Vec<String> = vec!["--".into(), ".".into()];
+        exclude.extend(dests.iter().map(|d| format!(":(exclude){d}")));
+        let mut diff_args = vec!["diff".to_owned(), "--cached".into(), base_commit.clone()];
+        diff_args.extend(exclude.iter().cloned());
+        let diff_args: Vec<&str> = diff_args.iter().map(String::as_str).collect();
+        let mut diff = Git::run_in(&worktree, &diff_args, &[]).await.unwrap_or_default();
+        if diff.len() > MAX_DIFF {
+            let mut end = MAX_DIFF;
+            while !diff.is_char_boundary(end) {
+                end -= 1;
+            }
+            diff.truncate(end);
+            diff.push_str(&format!("\n… (diff cut at 64 KiB; see the branch in {wt})"));
+        }
+        let mut stat_args = vec!["diff".to_owned(), "--cached".into(), "--stat".into(), base_commit.clone()];
+        stat_args.extend(exclude);
+        let stat_args: Vec<&str> = stat_args.iter().map(String::as_str).collect();
+        let diffstat = Git::run_in(&worktree, &stat_args, &[]).await.unwrap_or_default();
+        let passes_ok = passes.runs > 0 && passes.failures == 0;
+        let suite_ok = suite.as_ref().is_none_or(|s| s.failures == 0);
+        Ok(EventKind::VerificationFinished {
+            attempt,
+            verified: passes_ok && suite_ok && findings.is_empty(),
+            passes,
+            revert_check,
+            suite,
+            findings,
+            diffstat,
+            diff,
+        })
+    }
+
+    /// The reproduction in a scratch copy of the base with only the test changes: it must fail.
+    async fn revert_check(
+        &self,
+        worktree: &Path,
+        base_commit: &str,
+        repro: &Reproduction,
+        test_changes: &[String],
+        attempt: u32,
+    ) -> Result<TestRuns, (FailureClass, String)> {
+        let path = self.worktree_path(&format!("revert-{attempt}")).await?;
+        let path_str = path.to_string_lossy().into_owned();
+        self.git
+            .run(&["worktree", "add", "--detach", "--quiet", &path_str, base_commit])
+            .await
+            .map_err(err(FailureClass::Error))?;
+        let mut result = Ok(());
+        for file in test_changes {
+            let from = worktree.join(file);
+            let to = path.join(file);
+            if from.is_file() {
+                result = result.and_then(|()| copy_file(&from, &to));
+            }
+        }
+        let result = result.and_then(|()| place(repro, &path));
+        let runs = match result {
+            Ok(()) => {
+                let results = self
+                    .run_tests(Phase::Verify, &format!("revert-{attempt}"), &repro.command, &path, 1, self.test_timeout())
+                    .await;
+                let signature = repro.signature.as_deref().and_then(|s| Regex::new(s).ok());
+                Ok(tally(&repro.command, &results, signature.as_ref(), true))
+            }
+            Err(e) => Err((FailureClass::Error, e)),
+        };
+        if let Err(e) = self.git.remove_worktree(&path).await {
+            self.warn(format!("could not remove the revert-check worktree: {e}"));
+        }
+        runs
+    }
+
+    async fn commit_fix(&mut self, remove_repro: bool) -> Outcome {
+        let (Some(worktree), Some(base_commit), Some(branch)) = (
+            self.fix_worktree.clone(),
+            self.base_commit.clone(),
+            self.fix_branch.clone(),
+        ) else {
+            return Err((FailureClass::Error, "no fix branch to commit".into()));
+        };
+        let git = |args: Vec<String>| {
+            let worktree = worktree.clone();
+            async move {
+                let args: Vec<&str> = args.iter().map(String::as_str).collect();
+                Git::run_in(&worktree, &args, &[]).await
+            }
+        };
+        if remove_repro {
+            if let Some(repro) = &self.repro {
+                for (_, dest) in &repro.files {
+                    let in_base = git(vec!["cat-file".into(), "-e".into(), format!("{base_commit}:{dest}")])
+                        .await
+                        .is_ok();
+                    if in_base {
+                        git(vec!["checkout".into(), base_commit.clone(), "--".into(), dest.clone()])
+                            .await
+                            .map_err(err(FailureClass::Error))?;
+                    } else {
+                        let _ = std::fs::remove_file(worktree.join(dest));
+                        git(vec!["rm".into(), "-q".into(), "--cached".into(), "--ignore-unmatch".into(), "--".into(), dest.clone()])
+                            .await
+                            .map_err(err(FailureClass::Error))?;
+                    }
+                }
+            }
+        }
+        git(vec!["add".into(), "-A".into()]).await.map_err(err(FailureClass::Error))?;
+        // One commit on the base, whatever the agent committed on the way.
+        git(vec!["reset".into(), "--soft".into(), "-q".into(), base_commit.clone()])
+            .await
+            .map_err(err(FailureClass::Error))?;
+        let view = self.emitter.view();
+        let verification = view.verification().map(|v| {
+            format!(
+                "Verified by fixloop: the reproduction (`{}`) passed {} of {} runs with the fix{}.",
+                v.passes.command,
+                v.passes.runs - v.passes.failures,
+                v.passes.runs,
+                if v.revert_check.as_ref().is_some_and(|r| r.failures > 0) {
+                    " and fails without it"
+                } else {
+                    ""
+                }
+            )
+        });
+        let message = format!(
+            "Fix {}\n\n{}\n\n{}\nfixloop run {}",
+            self.setup.name,
+            first_paragraph(&self.setup.info.prompt),
+            verification.unwrap_or_default(),
+            self.setup.run_id
+        );
+        let identity = self.git.identity().await;
+        let identity: Vec<(&str, &str)> = identity.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        Git::run_in(&worktree, &["commit", "-q", "--no-verify", "-m", &message], &identity)
+            .await
+            .map_err(|e| {
+                if e.stderr.contains("nothing to commit") || e.stderr.is_empty() {
+                    (FailureClass::Error, "the fix has no changes to commit".into())
+                } else {
+                    (FailureClass::Error, e.to_string())
+                }
+            })?;
+        let commit = Git::run_in(&worktree, &["rev-parse", "HEAD"], &[])
+            .await
+            .map_err(err(FailureClass::Error))?;
+        let files = Git::run_in(&worktree, &["diff", "--name-only", &base_commit, "HEAD"], &[])
+            .await
+            .map_err(err(FailureClass::Error))?;
+        Ok(EventKind::FixCommitted {
+            branch,
+            commit,
+            files_changed: files.lines().map(str::to_owned).collect(),
+            message,
+            repro_removed: remove_repro,
+        })
+    }
+
+    async fn push(&mut self) -> Outcome {
+        let Some(branch) = self.fix_branch.clone() else {
+            return Err((FailureClass::Error, "no fix branch to push".into()));
+        };
+        let Some(remote) = self.setup.remote.clone() else {
+            return Ok(EventKind::PrSkipped {
+                reason: "the repository has no remote to push to".into(),
+            });
+        };
+        let refspec = format!("refs/heads/{branch}:refs/heads/{branch}");
+        self.git
+            .run(&["push", "--quiet", &remote, &refspec])
+            .await
+            .map_err(|e| {
+                (
+                    FailureClass::Unavailable,
+                    format!(
+                        "git push to {remote} failed: {}\n  hint: check that you can push to \
+                         {remote} (`git push {remote} {branch}` from the repository)",
+                        e.stderr
+                    ),
+                )
+            })?;
+        let commit = self
+            .git
+            .rev_parse(&format!("refs/heads/{branch}"))
+            .await
+            .map_err(err(FailureClass::Error))?;
+        Ok(EventKind::BranchPushed {
+            remote,
+            branch,
+            commit,
+        })
+    }
+
+    async fn open_pr(&mut self) -> Outcome {
+        let view = self.emitter.view();
+        let Some(fix) = view.fix.clone() else {
+            return Err((FailureClass::Error, "no fix to open a PR for".into()));
+        };
+        let mut body = report::markdown(
+            &view,
+            &Conclusion {
+                status: RunStatus::Success,
+                exit_code: 0,
+                message: "verified fix, opening the PR".into(),
+            },
+        );
+        if body.len() > 60_000 {
+            let mut end = 60_000;
+            while !body.is_char_boundary(end) {
+                end -= 1;
+            }
+            body.truncate(end);
+            body.push_str("\n\n… (report cut; the full report is in fixloop's outputs/)");
+        }
+        let request = PrRequest {
+            branch: fix.branch.clone(),
+            base: fix.base.clone(),
+            title: fix.message.lines().next().unwrap_or_default().to_owned(),
+            body,
+            draft: self.setup.info.draft,
+            labels: self.setup.info.labels.clone(),
+        };
+        match self.forge.open_pr(&request).await? {
+            PrOutcome::Opened { url, number } => Ok(EventKind::PrOpened { url, number }),
+            PrOutcome::Skipped { reason } => Ok(EventKind::PrSkipped { reason }),
+        }
+    }
+
+    async fn find_developers(&mut self) -> EventKind {
+        let view = self.emitter.view();
+        let files: Vec<String> = view
+            .fix
+            .as_ref()
+            .map(|f| f.files_changed.clone())
+            .filter(|f| !f.is_empty())
+            .unwrap_or_else(|| {
+                view.verification()
+                    .map(|v| {
+                        v.diff
+                            .lines()
+                            .filter_map(|l| l.strip_prefix("+++ b/"))
+                            .map(str::to_owned)
+                            .collect()
+                    })
+                    .unwrap_or_default()
+            });
+        let rev = self.base_commit.clone().unwrap_or_else(|| "HEAD".into());
+        EventKind::DevelopersFound {
+            developers: self.git.authors(&rev, &files, 3).await,
+        }
+    }
+
+    async fn cleanup(&mut self, keep_fix_worktree: bool) -> EventKind {
+        let mut paths = Vec::new();
+        let mut kept = Vec::new();
+        let mut remove = Vec::new();
+        if let Some(scratch) = self.scratch.take() {
+            remove.push(scratch);
+        }
+        if let Some(fix) = self.fix_worktree.clone() {
+            if keep_fix_worktree {
+                kept.push(fix.display().to_string());
+            } else {
+                remove.push(fix);
+            }
+        }
+        for path in remove {
+            match self.git.remove_worktree(&path).await {
+                Ok(()) => paths.push(path.display().to_string()),
+                Err(e) => self.warn(format!("could not remove worktree {}: {e}", path.display())),
+            }
+        }
+        let _ = self.git.run(&["worktree", "prune"]).await;
+        EventKind::WorktreesRemoved { paths, kept }
+    }
+
+    fn write_report(&mut self, status: RunStatus, exit_code: i32, message: String) -> Outcome {
+        let view = self.emitter.view();
+        let end = Conclusion {
+            status,
+            exit_code,
+            message,
+        };
+        let outputs = self.setup.workspace.join("outputs");
+        let md_path = outputs.join(format!("{}.md", self.setup.run_id));
+        let json_path = outputs.join(format!("{}.json", self.setup.run_id));
+        let json = serde_json::to_string_pretty(&report::json(&view, &end))
+            .map_err(|e| (FailureClass::Error, e.to_string()))?;
+        std::fs::create_dir_all(&outputs)
+            .and_then(|()| std::fs::write(&md_path, report::markdown(&view, &end)))
+            .and_then(|()| std::fs::write(&json_path, json + "\n"))
+            .map_err(|e| (FailureClass::Error, format!("cannot write the report: {e}")))?;
+        Ok(EventKind::ReportWritten {
+            markdown: md_path.display().to_string(),
+            json: json_path.display().to_string(),
+        })
+    }
+}
+
+/// Whether the reproduction's runs fail the way CI failed.
+fn judge_reproduction(
+    attempt: u32,
+    repro: &Reproduction,
+    signature: Option<&Regex>,
+    results: &[(process::Finished, String)],
+) -> EventKind {
+    let runs = tally(&repro.command, results, signature, true);
+    let n = runs.runs;
+    let failed = runs.failures;
+    let foreign = results
+        .iter()
+        .filter(|(f, _)| !f.success())
+        .find_map(|(f, out)| match f.exit_code() {
+            Some(126 | 127) => Some(format!("the command could not run (exit {})", f.exit_code().unwrap_or(0))),
+            _ => foreign_failure(out),
+        });
+    let (reproduced, reason) = if n == 0 {
+        (false, "the reproduction did not run".to_owned())
+    } else if failed < n {
+        (
+            false,
+            if failed == 0 {
+                format!("the reproduction passes ({n} of {n} runs): it does not fail like CI")
+            } else {
+                format!("the reproduction failed only {failed} of {n} runs: a deterministic failure must fail every run")
+            },
+        )
+    } else if let Some(sig) = &repro.signature {
+        if runs.matching == n {
+            (true, format!("fails {n} of {n} runs, matching the CI signature `{sig}`"))
+        } else {
+            let why = foreign.map(|f| format!(" ({f})")).unwrap_or_default();
+            (
+                false,
+                format!(
+                    "it fails, but {} of {n} runs do not show the CI signature `{sig}`: it fails \
+                     for another reason{why}",
+                    n - runs.matching
+                ),
+            )
+        }
+    } else if let Some(foreign) = foreign {
+        (false, format!("it fails for another reason: {foreign}"))
+    } else {
+        (true, format!("fails {n} of {n} runs"))
+    };
+    EventKind::ReproductionChecked {
+        attempt,
+        reproduced,
+        reason,
+        runs,
+        invalid_input: false,
+    }
+}
+
+/// Counts failing runs (and those matching `signature`); keeps the most telling output.
+fn tally(
+    command: &str,
+    results: &[(process::Finished, String)],
+    signature: Option<&Regex>,
+    expect_failure: bool,
+) -> TestRuns {
+    let failures = results.iter().filter(|(f, _)| !f.success()).count();
+    let matching = results
+        .iter()
+        .filter(|(f, out)| !f.success() && signature.is_none_or(|re| re.is_match(out)))
+        .count();
+    // Show a run that did not behave as wanted, else the last one.
+    let telling = results
+        .iter()
+        .find(|(f, _)| f.success() == expect_failure)
+        .or(results.last());
+    let output = telling.map(|(f, _)| f.tail.join("\n")).unwrap_or_default();
+    let output: Vec<&str> = output.lines().collect();
+    let output = output[output.len().saturating_sub(40)..].join("\n");
+    TestRuns {
+        command: command.to_owned(),
+        runs: u32::try_from(results.len()).unwrap_or(u32::MAX),
+        failures: u32::try_from(failures).unwrap_or(u32::MAX),
+        matching: u32::try_from(matching).unwrap_or(u32::MAX),
+        output,
+    }
+}
+
+/// Places the reproduction's files in a worktree.
+fn place(repro: &Reproduction, root: &Path) -> Result<(), String> {
+    for (source, dest) in &repro.files {
+        copy_file(source, &root.join(dest))?;
+    }
+    Ok(())
+}
+
+fn copy_file(from: &Path, to: &Path) -> Result<(), String> {
+    if let Some(dir) = to.parent() {
+        std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    }
+    std::fs::copy(from, to)
+        .map(|_| ())
+        .map_err(|e| format!("cannot copy {} to {}: {e}", from.display(), to.display()))
+}
+
+/// Files under `dir` (as paths relative to the repository through `relative`), leaving out files
+/// over 1 MiB.
+fn collect_files(dir: &Path, relative: &Path, out: &mut Vec<String>, skipped: &mut Vec<String>) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    let mut entries: Vec<_> = entries.flatten().collect();
+    entries.sort_by_key(std::fs::DirEntry::file_name);
+    for entry in entries {
+        let path = entry.path();
+        let rel = relative.join(entry.file_name());
+        let Ok(meta) = entry.metadata() else { continue };
+        if meta.is_dir() {
+            collect_files(&path, &rel, out, skipped);
+        } else if meta.len() > 1 << 20 {
+            skipped.push(rel.display().to_string());
+        } else {
+            out.push(rel.display().to_string());
+        }
+    }
+}
+
+/// The last `max` bytes of a file, as text.
+fn read_tail(path: &Path, max: u64) -> String {
+    use std::io::{Read, Seek, SeekFrom};
+    let Ok(mut file) = std::fs::File::open(path) else {
+        return String::new();
+    };
+    let len = file.metadata().map(|m| m.len()).unwrap_or(0);
+    if len > max {
+        let _ = file.seek(SeekFrom::Start(len - max));
+    }
+    let mut bytes = Vec::new();
+    let _ = file.read_to_end(&mut bytes);
+    String::from_utf8_lossy(&bytes).into_owned()
+}
+
+fn first_paragraph(text: &str) -> String {
+    text.trim().split("\n\n").next().unwrap_or_default().trim().to_owned()
+}

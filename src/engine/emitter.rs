@@ -1,0 +1,78 @@
+//! The one event stream: stamps each event with its sequence number and time, applies it to the
+//! live view, appends it to the journal and hands it to the frontend.
+
+use std::sync::{Arc, Mutex, PoisonError};
+
+use chrono::{SecondsFormat, Utc};
+use tokio::sync::mpsc;
+
+use super::store::Journal;
+use crate::core::event::{Event, EventKind, JOURNAL_VERSION};
+use crate::core::view::RunView;
+
+#[derive(Debug)]
+struct Inner {
+    seq: u64,
+    journal: Option<Journal>,
+    view: RunView,
+    subscribers: Vec<mpsc::UnboundedSender<Event>>,
+}
+
+/// Cheap to clone; every clone feeds the same stream.
+#[derive(Debug, Clone)]
+pub struct Emitter(Arc<Mutex<Inner>>);
+
+impl Emitter {
+    #[must_use]
+    pub fn new(journal: Option<Journal>) -> Self {
+        Self(Arc::new(Mutex::new(Inner {
+            seq: 0,
+            journal,
+            view: RunView::new(),
+            subscribers: Vec::new(),
+        })))
+    }
+
+    /// A receiver of every event emitted from now on.
+    pub fn subscribe(&self) -> mpsc::UnboundedReceiver<Event> {
+        let (tx, rx) = mpsc::unbounded_channel();
+        self.lock().subscribers.push(tx);
+        rx
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
+        self.0.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    pub fn emit(&self, kind: EventKind) -> Event {
+        let mut inner = self.lock();
+        inner.seq += 1;
+        let event = Event {
+            v: JOURNAL_VERSION,
+            seq: inner.seq,
+            at: Utc::now().to_rfc3339_opts(SecondsFormat::Millis, true),
+            kind,
+        };
+        inner.view.apply(&event);
+        if let Some(journal) = &mut inner.journal {
+            if let Err(e) = journal.append(&event) {
+                tracing::error!("cannot append to the journal: {e}");
+            }
+            if matches!(
+                event.kind,
+                EventKind::CheckpointReached { .. } | EventKind::RunFinished { .. }
+            ) {
+                let _ = journal.sync();
+            }
+        }
+        // A frontend that went away no longer needs events.
+        inner.subscribers.retain(|tx| tx.send(event.clone()).is_ok());
+        event
+    }
+
+    /// A copy of the live view.
+    #[must_use]
+    pub fn view(&self) -> RunView {
+        self.lock().view.clone()
+    }
+}

@@ -1,0 +1,88 @@
+//! Getting the failure's logs onto disk and cutting the excerpt the agent reads.
+
+use std::path::{Path, PathBuf};
+
+use crate::core::event::{EventKind, FailureClass};
+use crate::core::excerpt::{self, DEFAULT_BUDGET};
+use crate::core::info::Info;
+
+/// Where `raw-logs` points when it names a file: relative to the workspace, or absolute.
+#[must_use]
+pub fn raw_logs_file(raw: &str, workspace: &Path) -> Option<PathBuf> {
+    if raw.contains('\n') || raw.len() > 4096 {
+        return None;
+    }
+    let path = Path::new(raw.trim());
+    let path = if path.is_absolute() {
+        path.to_path_buf()
+    } else {
+        workspace.join(path)
+    };
+    path.is_file().then_some(path)
+}
+
+/// Reads or fetches the logs, writes `logs/full.log` and `logs/excerpt.txt` in the failure
+/// folder, and reports what was found.
+pub fn prepare(
+    info: &Info,
+    workspace: &Path,
+    failure_dir: &Path,
+) -> Result<EventKind, (FailureClass, String)> {
+    let (source, text) = if let Some(raw) = &info.raw_logs {
+        match raw_logs_file(raw, workspace) {
+            Some(path) => {
+                let bytes = std::fs::read(&path).map_err(|e| {
+                    (FailureClass::Input, format!("cannot read raw-logs file {}: {e}", path.display()))
+                })?;
+                (path.display().to_string(), String::from_utf8_lossy(&bytes).into_owned())
+            }
+            None => {
+                let looks_like_path = !raw.contains('\n')
+                    && raw.len() < 300
+                    && [".log", ".txt", ".out"].iter().any(|ext| raw.trim().ends_with(ext));
+                if looks_like_path {
+                    return Err((
+                        FailureClass::Input,
+                        format!(
+                            "info.json: field `raw-logs`: the file `{raw}` does not exist\n  hint: \
+                             give a path relative to {} or paste the log text itself",
+                            workspace.display()
+                        ),
+                    ));
+                }
+                ("raw-logs in info.json".to_owned(), raw.clone())
+            }
+        }
+    } else if let Some(url) = &info.url {
+        return Err((
+            FailureClass::Unavailable,
+            format!(
+                "fetching logs from a run URL ({url}) is not available in this version of \
+                 fixloop: save the failing job's log and give its path as `raw-logs`"
+            ),
+        ));
+    } else {
+        return Err((FailureClass::Input, "no logs were given".into()));
+    };
+    let logs_dir = failure_dir.join("logs");
+    std::fs::create_dir_all(&logs_dir)
+        .map_err(|e| (FailureClass::Error, format!("cannot create {}: {e}", logs_dir.display())))?;
+    let full_log = logs_dir.join("full.log");
+    let excerpt_path = logs_dir.join("excerpt.txt");
+    std::fs::write(&full_log, text.as_bytes())
+        .map_err(|e| (FailureClass::Error, format!("cannot write {}: {e}", full_log.display())))?;
+    let lines: Vec<String> = text.lines().map(excerpt::normalise).collect();
+    let triage = excerpt::triage(&lines, DEFAULT_BUDGET);
+    std::fs::write(&excerpt_path, triage.excerpt.as_bytes()).map_err(|e| {
+        (FailureClass::Error, format!("cannot write {}: {e}", excerpt_path.display()))
+    })?;
+    Ok(EventKind::LogsPrepared {
+        source,
+        full_log: full_log.display().to_string(),
+        excerpt: excerpt_path.display().to_string(),
+        bytes: text.len() as u64,
+        lines: triage.lines as u64,
+        excerpt_bytes: triage.excerpt.len() as u64,
+        failing_tests: triage.failing_tests.into_iter().map(|f| f.id).collect(),
+    })
+}

@@ -1,0 +1,329 @@
+//! Child processes: each in its own process group, stdin closed or fed, output read line by line
+//! (lossy UTF-8), written in full to a log file and handed on in batches; a time budget or a
+//! cancel sends SIGTERM to the whole group, then SIGKILL after a grace period. When the child
+//! exits, whatever it left running in its group is ended too.
+
+use std::collections::VecDeque;
+use std::path::PathBuf;
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use nix::sys::signal::{Signal, killpg};
+use nix::unistd::Pid;
+use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncWriteExt, BufReader, BufWriter};
+use tokio::sync::{mpsc, watch};
+
+/// How often output is handed on.
+pub const BATCH_EVERY: Duration = Duration::from_millis(50);
+/// A line longer than this is cut in events (the log file keeps it whole).
+const MAX_LINE: usize = 16 * 1024;
+/// Lines kept from the end of the output for the result.
+const TAIL: usize = 80;
+
+#[derive(Debug, Clone)]
+pub struct Spec {
+    pub program: String,
+    pub args: Vec<String>,
+    pub cwd: PathBuf,
+    pub env: Vec<(String, String)>,
+    pub env_remove: Vec<String>,
+    /// Bytes written to stdin, which is then closed; `None` gives the child no stdin at all.
+    pub stdin: Option<Vec<u8>>,
+    pub log: PathBuf,
+    pub timeout: Option<Duration>,
+    pub grace: Duration,
+}
+
+impl Spec {
+    /// `sh -c COMMAND` in `cwd`, logging to `log`.
+    #[must_use]
+    pub fn shell(command: &str, cwd: PathBuf, log: PathBuf) -> Self {
+        Self {
+            program: "sh".into(),
+            args: vec!["-c".into(), command.into()],
+            cwd,
+            env: Vec::new(),
+            env_remove: Vec::new(),
+            stdin: None,
+            log,
+            timeout: None,
+            grace: Duration::from_secs(3),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Line {
+    pub stderr: bool,
+    pub text: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ending {
+    Exited(i32),
+    Signalled(i32),
+    TimedOut,
+    Cancelled,
+}
+
+#[derive(Debug, Clone)]
+pub struct Finished {
+    pub ending: Ending,
+    pub duration: Duration,
+    /// The last lines of output (both streams, in order).
+    pub tail: Vec<String>,
+}
+
+impl Finished {
+    #[must_use]
+    pub fn success(&self) -> bool {
+        self.ending == Ending::Exited(0)
+    }
+
+    #[must_use]
+    pub fn exit_code(&self) -> Option<i32> {
+        match self.ending {
+            Ending::Exited(code) => Some(code),
+            _ => None,
+        }
+    }
+
+    #[must_use]
+    pub fn tail_text(&self) -> String {
+        self.tail.join("\n")
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SpawnError {
+    #[error("`{program}` was not found on PATH")]
+    NotFound { program: String },
+    #[error("cannot start `{program}`: {source}")]
+    Io {
+        program: String,
+        source: std::io::Error,
+    },
+    #[error("cannot write the log file {path}: {source}")]
+    Log {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+}
+
+/// Runs a child to its end. `sink` receives batches of lines; `cancel` turning `true` stops it.
+pub async fn run(
+    spec: &Spec,
+    sink: &mut (dyn FnMut(Vec<Line>) + Send),
+    cancel: &mut watch::Receiver<bool>,
+) -> Result<Finished, SpawnError> {
+    let started = Instant::now();
+    if let Some(dir) = spec.log.parent() {
+        tokio::fs::create_dir_all(dir).await.map_err(|source| SpawnError::Log {
+            path: spec.log.clone(),
+            source,
+        })?;
+    }
+    let log = tokio::fs::File::create(&spec.log)
+        .await
+        .map_err(|source| SpawnError::Log {
+            path: spec.log.clone(),
+            source,
+        })?;
+    let mut log = BufWriter::new(log);
+
+    let mut command = tokio::process::Command::new(&spec.program);
+    command
+        .args(&spec.args)
+        .current_dir(&spec.cwd)
+        .process_group(0)
+        .stdin(if spec.stdin.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true);
+    for name in &spec.env_remove {
+        command.env_remove(name);
+    }
+    command.envs(spec.env.iter().map(|(k, v)| (k, v)));
+    let mut child = command.spawn().map_err(|source| {
+        if source.kind() == std::io::ErrorKind::NotFound {
+            SpawnError::NotFound {
+                program: spec.program.clone(),
+            }
+        } else {
+            SpawnError::Io {
+                program: spec.program.clone(),
+                source,
+            }
+        }
+    })?;
+    let group = child
+        .id()
+        .and_then(|id| i32::try_from(id).ok())
+        .map(Pid::from_raw);
+
+    if let (Some(bytes), Some(mut stdin)) = (spec.stdin.clone(), child.stdin.take()) {
+        tokio::spawn(async move {
+            // A child that exits without reading its stdin closes the pipe; that is its choice.
+            let _ = stdin.write_all(&bytes).await;
+            let _ = stdin.shutdown().await;
+        });
+    }
+    let (tx, mut rx) = mpsc::channel::<Line>(4096);
+    if let Some(out) = child.stdout.take() {
+        tokio::spawn(read_lines(out, false, tx.clone()));
+    }
+    if let Some(err) = child.stderr.take() {
+        tokio::spawn(read_lines(err, true, tx.clone()));
+    }
+    drop(tx);
+
+    let mut batch = Vec::new();
+    let mut tail = VecDeque::with_capacity(TAIL);
+    let mut ticker = tokio::time::interval(BATCH_EVERY);
+    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let deadline = spec.timeout.map(|t| tokio::time::Instant::now() + t);
+    let mut ending = None;
+    let mut stopping_since: Option<tokio::time::Instant> = None;
+    let mut streams_open = true;
+
+    loop {
+        if ending.is_some() && !streams_open {
+            break;
+        }
+        tokio::select! {
+            line = rx.recv(), if streams_open => match line {
+                Some(line) => {
+                    let _ = log.write_all(line.text.as_bytes()).await;
+                    let _ = log.write_all(b"\n").await;
+                    if tail.len() == TAIL {
+                        tail.pop_front();
+                    }
+                    tail.push_back(line.text.clone());
+                    batch.push(cut(line));
+                    if batch.len() >= 2000 {
+                        sink(std::mem::take(&mut batch));
+                    }
+                }
+                None => streams_open = false,
+            },
+            _ = ticker.tick() => {
+                if !batch.is_empty() {
+                    sink(std::mem::take(&mut batch));
+                }
+                if let Some(since) = stopping_since {
+                    if since.elapsed() >= spec.grace {
+                        signal_group(group, Signal::SIGKILL);
+                    }
+                    if since.elapsed() >= spec.grace * 2 {
+                        // Something outside the group (it called setsid) holds the pipes open:
+                        // stop reading rather than wait for it.
+                        streams_open = false;
+                    }
+                }
+            }
+            status = child.wait(), if ending.is_none() => {
+                let status = status.map_err(|source| SpawnError::Io { program: spec.program.clone(), source })?;
+                ending = Some(match (status.code(), std::os::unix::process::ExitStatusExt::signal(&status)) {
+                    (Some(code), _) => Ending::Exited(code),
+                    (None, Some(sig)) => Ending::Signalled(sig),
+                    _ => Ending::Exited(-1),
+                });
+                // Whatever the child left running in its group ends with it.
+                signal_group(group, Signal::SIGTERM);
+                stopping_since.get_or_insert_with(tokio::time::Instant::now);
+            }
+            () = sleep_until(deadline), if ending.is_none() && stopping_since.is_none() => {
+                stopping_since = Some(tokio::time::Instant::now());
+                signal_group(group, Signal::SIGTERM);
+                ending = Some(Ending::TimedOut);
+            }
+            changed = cancel.changed(), if stopping_since.is_none() => {
+                if changed.is_err() || *cancel.borrow() {
+                    stopping_since = Some(tokio::time::Instant::now());
+                    signal_group(group, Signal::SIGTERM);
+                    ending = Some(Ending::Cancelled);
+                }
+            }
+        }
+        if matches!(ending, Some(Ending::TimedOut | Ending::Cancelled)) {
+            // Wait for the child itself to go (SIGKILL comes from the ticker after the grace).
+            let grace = spec.grace;
+            if tokio::time::timeout(grace, child.wait()).await.is_err() {
+                signal_group(group, Signal::SIGKILL);
+                let _ = child.wait().await;
+            }
+            signal_group(group, Signal::SIGKILL);
+            // Drain what the group wrote before it died.
+            while let Ok(Some(line)) = tokio::time::timeout(Duration::from_millis(200), rx.recv()).await {
+                let _ = log.write_all(line.text.as_bytes()).await;
+                let _ = log.write_all(b"\n").await;
+                if tail.len() == TAIL {
+                    tail.pop_front();
+                }
+                tail.push_back(line.text.clone());
+                batch.push(cut(line));
+            }
+            break;
+        }
+    }
+    signal_group(group, Signal::SIGKILL);
+    if !batch.is_empty() {
+        sink(batch);
+    }
+    let _ = log.flush().await;
+    Ok(Finished {
+        ending: ending.unwrap_or(Ending::Exited(-1)),
+        duration: started.elapsed(),
+        tail: tail.into_iter().collect(),
+    })
+}
+
+async fn sleep_until(deadline: Option<tokio::time::Instant>) {
+    match deadline {
+        Some(at) => tokio::time::sleep_until(at).await,
+        None => std::future::pending().await,
+    }
+}
+
+fn signal_group(group: Option<Pid>, signal: Signal) {
+    if let Some(pid) = group {
+        // ESRCH (the group is gone) is the common, good case.
+        let _ = killpg(pid, signal);
+    }
+}
+
+fn cut(mut line: Line) -> Line {
+    if line.text.len() > MAX_LINE {
+        let mut end = MAX_LINE;
+        while !line.text.is_char_boundary(end) {
+            end -= 1;
+        }
+        line.text.truncate(end);
+        line.text.push_str(" …[cut]");
+    }
+    line
+}
+
+async fn read_lines(stream: impl AsyncRead + Unpin, stderr: bool, tx: mpsc::Sender<Line>) {
+    let mut reader = BufReader::with_capacity(64 * 1024, stream);
+    let mut buf = Vec::with_capacity(256);
+    loop {
+        buf.clear();
+        match reader.read_until(b'\n', &mut buf).await {
+            Ok(0) | Err(_) => break,
+            Ok(_) => {
+                while matches!(buf.last(), Some(b'\n' | b'\r')) {
+                    buf.pop();
+                }
+                let text = String::from_utf8_lossy(&buf).into_owned();
+                if tx.send(Line { stderr, text }).await.is_err() {
+                    break;
+                }
+            }
+        }
+    }
+}

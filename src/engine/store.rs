@@ -1,0 +1,120 @@
+//! `outputs/`: run folders with their journal (`runs/<run-id>/events.jsonl`) and logs, and the
+//! reports beside them.
+
+use std::fs::{self, File, OpenOptions};
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, Utc};
+
+use crate::core::event::{Event, JOURNAL_VERSION};
+
+#[derive(Debug, Clone)]
+pub struct Store {
+    pub outputs: PathBuf,
+}
+
+impl Store {
+    #[must_use]
+    pub fn new(workspace: &Path) -> Self {
+        Self {
+            outputs: workspace.join("outputs"),
+        }
+    }
+
+    /// A new run id `YYYY-MM-DD_HH-MM-SS_<name>` (with a suffix if taken) and its folder.
+    pub fn create_run(&self, name: &str, now: DateTime<Utc>) -> std::io::Result<(String, PathBuf)> {
+        let runs = self.outputs.join("runs");
+        fs::create_dir_all(&runs)?;
+        let stem = format!("{}_{name}", now.format("%Y-%m-%d_%H-%M-%S"));
+        for n in 1..1000 {
+            let id = if n == 1 {
+                stem.clone()
+            } else {
+                format!("{stem}-{n}")
+            };
+            let dir = runs.join(&id);
+            match fs::create_dir(&dir) {
+                Ok(()) => return Ok((id, dir)),
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Err(std::io::Error::other("too many runs with the same name in the same second"))
+    }
+
+    #[must_use]
+    pub fn run_dir(&self, run_id: &str) -> PathBuf {
+        self.outputs.join("runs").join(run_id)
+    }
+
+    /// Every run id with a journal, oldest first.
+    pub fn run_ids(&self) -> Vec<String> {
+        let mut ids: Vec<String> = fs::read_dir(self.outputs.join("runs"))
+            .into_iter()
+            .flatten()
+            .flatten()
+            .filter(|e| e.path().join("events.jsonl").is_file())
+            .filter_map(|e| e.file_name().into_string().ok())
+            .collect();
+        ids.sort();
+        ids
+    }
+}
+
+/// The append-only journal of one run.
+#[derive(Debug)]
+pub struct Journal {
+    file: File,
+}
+
+impl Journal {
+    pub fn create(run_dir: &Path) -> std::io::Result<Self> {
+        let file = OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(run_dir.join("events.jsonl"))?;
+        Ok(Self { file })
+    }
+
+    /// Appends one event as one line; a crash can cut at most this line.
+    pub fn append(&mut self, event: &Event) -> std::io::Result<()> {
+        let mut line = serde_json::to_vec(event).map_err(std::io::Error::other)?;
+        line.push(b'\n');
+        self.file.write_all(&line)
+    }
+
+    pub fn sync(&self) -> std::io::Result<()> {
+        self.file.sync_data()
+    }
+}
+
+/// Reads a journal up to its last whole event; lines of a newer format are an error.
+pub fn read_journal(path: &Path) -> Result<Vec<Event>, String> {
+    let file = File::open(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let mut events = Vec::new();
+    let lines: Vec<_> = BufReader::new(file).split(b'\n').collect();
+    let count = lines.len();
+    for (i, line) in lines.into_iter().enumerate() {
+        let line = line.map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        if line.iter().all(u8::is_ascii_whitespace) {
+            continue;
+        }
+        match serde_json::from_slice::<Event>(&line) {
+            Ok(event) if event.v <= JOURNAL_VERSION => events.push(event),
+            Ok(event) => {
+                return Err(format!(
+                    "{}:{}: journal version {} is newer than this fixloop reads ({JOURNAL_VERSION}); \
+                     update fixloop",
+                    path.display(),
+                    i + 1,
+                    event.v
+                ));
+            }
+            // A cut last line (crash mid-write) ends the journal.
+            Err(_) if i + 1 == count => break,
+            Err(e) => return Err(format!("{}:{}: not a journal event: {e}", path.display(), i + 1)),
+        }
+    }
+    Ok(events)
+}

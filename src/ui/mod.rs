@@ -1,0 +1,3 @@
+//! Frontends of the event stream.
+
+pub mod headless;
