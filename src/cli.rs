@@ -108,9 +108,6 @@ pub struct DemoArgs {
     /// Plain line output and policy approvals (the TUI demo comes with the TUI).
     #[arg(long)]
     pub headless: bool,
-    /// The demo with a flaky failure.
-    #[arg(long)]
-    pub flaky: bool,
     /// Where to create the scratch repository (default: a new temporary folder).
     #[arg(long, value_name = "DIR")]
     pub dir: Option<PathBuf>,

@@ -6,3 +6,6 @@
 pub mod core;
 pub mod adapters;
 pub mod engine;
+pub mod cli;
+pub mod commands;
+pub mod ui;

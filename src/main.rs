@@ -1,1 +1,38 @@
-fn main() {}
+//! fixloop's entry point: parse the command line, run the chosen command, map the outcome to the
+//! contract's exit code. Everything else lives in the library.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use fixloop::cli::{Cli, Command};
+use fixloop::commands::{self, CommandError};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Some(Command::DemoAgent) => commands::demo::demo_agent(),
+        Some(Command::Reports(args)) => commands::reports::reports(&args),
+        Some(Command::Logs(args)) => commands::logs::logs(&args),
+        command => match tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()
+        {
+            Ok(runtime) => runtime.block_on(async move {
+                match command {
+                    Some(Command::Run(args)) => commands::run::run(args).await,
+                    Some(Command::Validate(args)) => commands::validate::validate(args).await,
+                    Some(Command::Demo(args)) => commands::demo::demo(args).await,
+                    _ => commands::run::run(cli.run).await,
+                }
+            }),
+            Err(e) => Err(CommandError::new(1, format!("cannot start the runtime: {e}"))),
+        },
+    };
+    match result {
+        Ok(code) => ExitCode::from(u8::try_from(code).unwrap_or(1)),
+        Err(e) => {
+            eprintln!("error: {}", e.message);
+            ExitCode::from(u8::try_from(e.code).unwrap_or(1))
+        }
+    }
+}

@@ -52,7 +52,7 @@ pub fn next_steps(view: &RunView, end: &Conclusion) -> Vec<String> {
             } else if let Some(branch) = &branch {
                 steps.push(format!("Open a pull request from `{branch}` when you are ready."));
             }
-            steps.push("Check the root cause below against your knowledge of the code.".into());
+            steps.push("Check the root cause (Phase 2) against your knowledge of the code.".into());
         }
         RunStatus::Partial | RunStatus::Failed => {
             if let Some((_, class, message)) = view.failures.last() {
@@ -235,6 +235,7 @@ pub fn markdown(view: &RunView, end: &Conclusion) -> String {
     for p in &view.phases {
         let status = match p.state {
             PhaseState::Pending => "not reached",
+            PhaseState::Running if p.phase == Phase::Report => "this report",
             PhaseState::Running => "running",
             PhaseState::Done(PhaseStatus::Passed) => "passed",
             PhaseState::Done(PhaseStatus::Failed) => "failed",

@@ -1,0 +1,25 @@
+//! The subcommands: each wires the core, the engine and the adapters for one use.
+
+pub mod demo;
+pub mod logs;
+pub mod reports;
+pub mod run;
+pub mod setup;
+pub mod validate;
+
+/// An error that ends a command with the contract's exit code.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct CommandError {
+    pub code: i32,
+    pub message: String,
+}
+
+impl CommandError {
+    pub fn new(code: i32, message: impl Into<String>) -> Self {
+        Self {
+            code,
+            message: message.into(),
+        }
+    }
+}

@@ -1,0 +1,158 @@
+//! `fixloop run`: one failure, from its logs to a verified fix.
+
+use std::io::IsTerminal;
+use std::time::Duration;
+
+use chrono::Utc;
+use tokio::sync::watch;
+
+use super::CommandError;
+use super::setup::{Overrides, Prepared, prepare};
+use crate::adapters::agent::{Claude, Codex, CommandAgent, Manual};
+use crate::adapters::forge::NoForge;
+use crate::cli::RunArgs;
+use crate::core::info::AgentKind;
+use crate::core::pipeline::Settings;
+use crate::core::policy::Approve;
+use crate::engine::driver::{Driver, Setup};
+use crate::engine::emitter::Emitter;
+use crate::engine::ports::Agent;
+use crate::engine::store::{Journal, Store};
+use crate::ui::headless::{LineReporter, PolicyDecider};
+
+/// Default time budget of an AI step.
+const AI_BUDGET: Duration = Duration::from_secs(15 * 60);
+/// Default time budget of one test run.
+const TEST_BUDGET: Duration = Duration::from_secs(5 * 60);
+
+pub async fn run(args: RunArgs) -> Result<i32, CommandError> {
+    let overrides = Overrides {
+        info: args.info.clone(),
+        repo: args.repo.clone(),
+        agent: args.agent,
+        agent_cmd: args.agent_cmd.clone(),
+        base: args.base.clone(),
+    };
+    let prepared = prepare(&overrides).await?;
+    let interactive =
+        !args.headless && std::io::stdin().is_terminal() && std::io::stdout().is_terminal();
+    if interactive {
+        eprintln!(
+            "note: this version has no interactive TUI yet; running with headless output and \
+             --approve {}",
+            args.approve.unwrap_or(Approve::Verified).as_str()
+        );
+    }
+    if prepared.agent == AgentKind::Manual {
+        return Err(CommandError::new(
+            2,
+            "the manual agent needs a person at an interactive terminal, which this version does \
+             not offer yet: choose --agent claude, codex or command",
+        ));
+    }
+    start(prepared, &args, true).await
+}
+
+/// Runs a prepared failure headless; returns the exit code.
+pub async fn start(prepared: Prepared, args: &RunArgs, headless: bool) -> Result<i32, CommandError> {
+    let store = Store::new(&prepared.workspace);
+    let (run_id, run_dir) = store
+        .create_run(&prepared.name, Utc::now())
+        .map_err(|e| CommandError::new(1, format!("cannot create {}: {e}", store.outputs.display())))?;
+    let _log_guard = init_file_log(&run_dir);
+    let journal = Journal::create(&run_dir)
+        .map_err(|e| CommandError::new(1, format!("cannot create the journal in {}: {e}", run_dir.display())))?;
+    let approve = args.approve.unwrap_or(Approve::Verified);
+    let info = &prepared.info;
+    let deterministic_runs = info.iterations.unwrap_or(3);
+    let settings = Settings {
+        has_logs: info.url.is_some() || info.raw_logs.is_some(),
+        existing_test: prepared.existing.is_some(),
+        keep_test_in_pr: info.keep_test_in_pr,
+        open_pr: !args.no_pr,
+        max_attempts: 3,
+        runs: deterministic_runs,
+    };
+    let budget = info.time_budget.map(Duration::from_secs);
+    let setup = Setup {
+        run_id,
+        run_dir,
+        workspace: prepared.workspace.clone(),
+        repo: prepared.repo.clone(),
+        failure_dir: prepared.failure_dir.clone(),
+        info: prepared.info.clone(),
+        name: prepared.name.clone(),
+        base: prepared.base.clone(),
+        remote: prepared.remote.clone(),
+        headless,
+        policy: approve.as_str().into(),
+        existing: prepared.existing.clone(),
+        ai_budget: budget.unwrap_or(AI_BUDGET),
+        test_budget: budget.unwrap_or(TEST_BUDGET),
+        settings,
+        open_pr: !args.no_pr,
+    };
+    let agent: Box<dyn Agent> = match prepared.agent {
+        AgentKind::Claude => Box::new(Claude::default()),
+        AgentKind::Codex => Box::new(Codex::default()),
+        AgentKind::Command => Box::new(CommandAgent {
+            command: prepared.agent_cmd.clone().unwrap_or_default(),
+        }),
+        AgentKind::Manual => Box::new(Manual),
+    };
+    let forge = Box::new(NoForge {
+        reason: "opening pull requests on GitHub is not available in this version of fixloop; \
+                 the branch is pushed"
+            .into(),
+    });
+    let emitter = Emitter::new(Some(journal));
+    let reporter = LineReporter {
+        json: args.json,
+        github_actions: std::env::var_os("GITHUB_ACTIONS").is_some(),
+    };
+    let printer = tokio::spawn(reporter.print(emitter.subscribe()));
+    let (cancel_tx, cancel_rx) = watch::channel(false);
+    let signals = tokio::spawn(async move {
+        wait_for_interrupt().await;
+        let _ = cancel_tx.send(true);
+    });
+    let driver = Driver::new(
+        setup,
+        emitter,
+        agent,
+        forge,
+        Box::new(PolicyDecider(approve)),
+        cancel_rx,
+    );
+    let code = driver.run().await;
+    signals.abort();
+    let _ = printer.await;
+    Ok(code)
+}
+
+async fn wait_for_interrupt() {
+    use tokio::signal::unix::{SignalKind, signal};
+    let Ok(mut term) = signal(SignalKind::terminate()) else {
+        let _ = tokio::signal::ctrl_c().await;
+        return;
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = term.recv() => {}
+    }
+}
+
+/// fixloop's own diagnostics go to `fixloop.log` in the run folder, never to the terminal.
+fn init_file_log(run_dir: &std::path::Path) -> Option<tracing_appender::non_blocking::WorkerGuard> {
+    let appender = tracing_appender::rolling::never(run_dir, "fixloop.log");
+    let (writer, guard) = tracing_appender::non_blocking(appender);
+    let filter = tracing_subscriber::EnvFilter::try_from_env("FIXLOOP_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    tracing_subscriber::fmt()
+        .with_writer(writer)
+        .with_ansi(false)
+        .with_env_filter(filter)
+        .try_init()
+        .ok()
+        .map(|()| guard)
+}

@@ -1,0 +1,265 @@
+//! Resolving a run before it starts: info.json, the workspace, the target repository, its base
+//! branch and remote, the agent, and an existing reproduction. Shared by `run` and `validate`.
+
+use std::path::{Path, PathBuf};
+
+use super::CommandError;
+use crate::adapters::git::Git;
+use crate::cli::AgentArg;
+use crate::core::info::{AgentKind, Info};
+use crate::core::repro::Manifest;
+use crate::engine::driver::Reproduction;
+
+/// What the command line adds to info.json.
+#[derive(Debug, Clone, Default)]
+pub struct Overrides {
+    pub info: Option<PathBuf>,
+    pub repo: Option<PathBuf>,
+    pub agent: Option<AgentArg>,
+    pub agent_cmd: Option<String>,
+    pub base: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Prepared {
+    pub info: Info,
+    pub info_path: PathBuf,
+    pub workspace: PathBuf,
+    pub repo: PathBuf,
+    pub remote: Option<String>,
+    pub base: String,
+    pub agent: AgentKind,
+    pub agent_cmd: Option<String>,
+    pub name: String,
+    pub failure_dir: PathBuf,
+    pub existing: Option<Reproduction>,
+}
+
+pub fn read_info(path: Option<&Path>) -> Result<(Info, PathBuf, PathBuf), CommandError> {
+    let info_path = match path {
+        Some(p) => p.to_path_buf(),
+        None => std::env::current_dir()
+            .map_err(|e| CommandError::new(1, format!("cannot read the current folder: {e}")))?
+            .join("info.json"),
+    };
+    let text = std::fs::read_to_string(&info_path).map_err(|e| {
+        if e.kind() == std::io::ErrorKind::NotFound {
+            CommandError::new(
+                65,
+                format!(
+                    "{}: not found\n  hint: write an info.json (see info.schema.json and the \
+                     README), or pass --info FILE",
+                    info_path.display()
+                ),
+            )
+        } else {
+            CommandError::new(65, format!("{}: cannot read: {e}", info_path.display()))
+        }
+    })?;
+    let shown = info_path.display().to_string();
+    let info = Info::parse(&shown, &text).map_err(|e| CommandError::new(65, e.to_string()))?;
+    let workspace = info_path
+        .parent()
+        .map(Path::to_path_buf)
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or_else(|| PathBuf::from("."));
+    let workspace = workspace
+        .canonicalize()
+        .map_err(|e| CommandError::new(65, format!("{}: {e}", workspace.display())))?;
+    Ok((info, info_path, workspace))
+}
+
+pub async fn prepare(overrides: &Overrides) -> Result<Prepared, CommandError> {
+    let (info, info_path, workspace) = read_info(overrides.info.as_deref())?;
+    let input = |field: &str, message: String, hint: &str| {
+        CommandError::new(
+            65,
+            format!("{}: field `{field}`: {message}\n  hint: {hint}", info_path.display()),
+        )
+    };
+
+    let agent = overrides
+        .agent
+        .map(AgentKind::from)
+        .or(info.agent)
+        .unwrap_or(AgentKind::Claude);
+    let agent_cmd = overrides.agent_cmd.clone().or_else(|| info.agent_cmd.clone());
+    if agent == AgentKind::Command && agent_cmd.is_none() {
+        return Err(CommandError::new(
+            2,
+            "--agent command needs a command: pass --agent-cmd 'SHELL COMMAND' or set `agent-cmd` \
+             in info.json",
+        ));
+    }
+
+    if Git::run_in(&workspace, &["--version"], &[]).await.is_err() {
+        return Err(CommandError::new(69, "git is not installed or not on PATH: install git"));
+    }
+    let repo_hint = overrides
+        .repo
+        .clone()
+        .or_else(|| info.repo.as_ref().map(|r| workspace.join(r)));
+    let repo = match &repo_hint {
+        Some(dir) => {
+            if !dir.is_dir() {
+                return Err(input(
+                    "repo",
+                    format!("{} is not a folder", dir.display()),
+                    "give the path of the target git repository (or pass --repo)",
+                ));
+            }
+            Git::toplevel(dir).await.ok_or_else(|| {
+                input(
+                    "repo",
+                    format!("{} is not inside a git repository", dir.display()),
+                    "give the path of the target git repository (or pass --repo)",
+                )
+            })?
+        }
+        None => Git::toplevel(&workspace).await.ok_or_else(|| {
+            input(
+                "repo",
+                format!("{} is not inside a git repository", workspace.display()),
+                "set `repo` to the target repository's path, or pass --repo",
+            )
+        })?,
+    };
+    let repo = repo.canonicalize().unwrap_or(repo);
+    let git = Git::new(repo.clone());
+    let remote = git.default_remote().await;
+    let base = match overrides.base.clone().or_else(|| info.base_branch.clone()) {
+        Some(base) => base,
+        None => git.default_base(remote.as_deref()).await.ok_or_else(|| {
+            input(
+                "base-branch",
+                "the repository has no branch to base the fix on".into(),
+                "commit something first, or set `base-branch`",
+            )
+        })?,
+    };
+    if !crate::core::info::is_branch_name(&base) {
+        return Err(CommandError::new(2, format!("--base: `{base}` is not a valid branch name")));
+    }
+    let name = info.slug();
+    let folder = if info.deterministic {
+        "reproduce-deterministic-failures"
+    } else {
+        "reproduce-ND-failures"
+    };
+    let mut failure_dir = workspace.join(folder).join(&name);
+    let mut existing = None;
+    if let Some(path) = &info.existing_test_path {
+        let (repro, dir) = resolve_existing(path, &workspace, &repo, &info_path)?;
+        if let Some(dir) = dir {
+            failure_dir = dir;
+        }
+        existing = Some(repro);
+    }
+    Ok(Prepared {
+        info,
+        info_path,
+        workspace,
+        repo,
+        remote,
+        base,
+        agent,
+        agent_cmd,
+        name,
+        failure_dir,
+        existing,
+    })
+}
+
+/// `existing-test-path`: a failure folder with `repro.json`, a `repro.json`, or a test file in
+/// the repository whose command can be inferred. Returns the reproduction and, when it is a
+/// failure folder, that folder.
+fn resolve_existing(
+    path: &str,
+    workspace: &Path,
+    repo: &Path,
+    info_path: &Path,
+) -> Result<(Reproduction, Option<PathBuf>), CommandError> {
+    let field_error = |message: String, hint: &str| {
+        CommandError::new(
+            65,
+            format!(
+                "{}: field `existing-test-path`: {message}\n  hint: {hint}",
+                info_path.display()
+            ),
+        )
+    };
+    let full = if Path::new(path).is_absolute() {
+        PathBuf::from(path)
+    } else {
+        workspace.join(path)
+    };
+    if !full.exists() {
+        return Err(field_error(
+            format!("`{}` does not exist", full.display()),
+            "give a failure folder (with repro.json), a repro.json, or a test file",
+        ));
+    }
+    let manifest_path = if full.is_dir() {
+        Some(full.join("repro.json"))
+    } else if full.file_name().is_some_and(|n| n == "repro.json") {
+        Some(full.clone())
+    } else {
+        None
+    };
+    if let Some(manifest_path) = manifest_path {
+        let text = std::fs::read_to_string(&manifest_path).map_err(|_| {
+            field_error(
+                format!("{} has no repro.json", full.display()),
+                "write repro.json in the failure folder: {\"command\": ..., \"files\": [...]}",
+            )
+        })?;
+        let manifest = Manifest::parse(&manifest_path.display().to_string(), &text)
+            .map_err(|e| CommandError::new(65, e.to_string()))?;
+        let dir = manifest_path.parent().map(Path::to_path_buf).unwrap_or_default();
+        let repro = Reproduction::from_manifest(&manifest, &dir)
+            .map_err(|e| CommandError::new(65, e))?;
+        return Ok((repro, Some(dir)));
+    }
+    let full = full.canonicalize().unwrap_or(full);
+    let Ok(relative) = full.strip_prefix(repo) else {
+        return Err(field_error(
+            format!("`{}` is outside the repository {}", full.display(), repo.display()),
+            "put the test in the repository, or describe it with a repro.json in a failure folder",
+        ));
+    };
+    let dest = relative.display().to_string();
+    let command = infer_command(&dest).ok_or_else(|| {
+        field_error(
+            format!("cannot tell how to run `{dest}`"),
+            "put a repro.json beside it with the command that runs it",
+        )
+    })?;
+    Ok((
+        Reproduction {
+            command,
+            files: vec![(full, dest)],
+            signature: None,
+            timeout: None,
+        },
+        None,
+    ))
+}
+
+/// The usual command that runs one test file, by its kind.
+#[must_use]
+pub fn infer_command(dest: &str) -> Option<String> {
+    let quoted = format!("'{}'", dest.replace('\'', "'\\''"));
+    let file = dest.rsplit('/').next().unwrap_or(dest);
+    if dest.ends_with(".py") {
+        Some(format!("python3 -m pytest -q {quoted}"))
+    } else if dest.ends_with("_test.go") {
+        let dir = dest.rsplit_once('/').map_or(".", |(d, _)| d);
+        Some(format!("go test ./{dir}/"))
+    } else if [".js", ".mjs", ".cjs"].iter().any(|e| dest.ends_with(e)) {
+        Some(format!("node --test {quoted}"))
+    } else if dest.starts_with("tests/") && dest.ends_with(".rs") && !dest[6..].contains('/') {
+        Some(format!("cargo test --test {}", file.trim_end_matches(".rs")))
+    } else {
+        None
+    }
+}
