@@ -1,0 +1,323 @@
+//! Whole runs of `fixloop run --headless` with `command` agents on real temporary repositories.
+
+mod support;
+
+use std::path::Path;
+
+use serde_json::json;
+use support::{FIX_ADD, REPRODUCE_ADD, Sandbox, phased, run, write};
+
+fn good_info(sandbox: &Sandbox, repo: &Path, extra: &serde_json::Value) {
+    let mut info = json!({
+        "prompt": "tests/test_calc.py fails in CI: add(1, 1) is not 2.",
+        "deterministic": true,
+        "raw-logs": "ci.log",
+        "name": "add-subtracts",
+        "test-command": "PYTHONPATH=. python3 tests/test_calc.py",
+    });
+    for (k, v) in extra.as_object().unwrap() {
+        info[k] = v.clone();
+    }
+    sandbox.info(repo, &info);
+}
+
+#[test]
+fn a_deterministic_failure_ends_in_a_verified_pushed_fix() {
+    let sandbox = Sandbox::new();
+    let repo = sandbox.python_project();
+    let agent = sandbox.agent("agent.sh", &phased(REPRODUCE_ADD, FIX_ADD));
+    good_info(&sandbox, &repo, &json!({}));
+    let r = run(&sandbox, &repo, &["--agent", "command", "--agent-cmd", &agent.display().to_string(), "--no-pr"]);
+    assert_eq!(r.code(), 0, "stdout:\n{}\nstderr:\n{}", r.stdout(), r.stderr());
+
+    // The reproduction is committed on its own branch (the user is on the base branch).
+    let repro_files = sandbox.git(&repo, &["ls-tree", "-r", "--name-only", "fixloop/repro/add-subtracts"]);
+    assert!(repro_files.contains("reproduce-deterministic-failures/add-subtracts/repro.json"));
+    assert!(repro_files.contains("reproduce-deterministic-failures/add-subtracts/tests/repro_add.py"));
+    assert_eq!(sandbox.git(&repo, &["rev-parse", "--abbrev-ref", "HEAD"]), "main");
+
+    // One commit on the base, the fix only (the reproduction removed), pushed to the remote.
+    let base = sandbox.git(&repo, &["rev-parse", "main"]);
+    let log = sandbox.git(&repo, &["rev-list", &format!("{base}..fix/add-subtracts")]);
+    assert_eq!(log.lines().count(), 1);
+    let files = sandbox.git(&repo, &["diff", "--name-only", "main", "fix/add-subtracts"]);
+    assert_eq!(files, "calc.py");
+    let origin = sandbox.path().join("origin.git");
+    let pushed = sandbox.git(&origin, &["rev-parse", "fix/add-subtracts"]);
+    assert_eq!(pushed, sandbox.git(&repo, &["rev-parse", "fix/add-subtracts"]));
+
+    // The report has the contract's keys and the verification's numbers.
+    let report = r.report();
+    for key in [
+        "schema_version", "run_id", "name", "status", "started_at", "finished_at", "input",
+        "phases", "reproduction", "verification", "fix", "pr", "agent", "relevant_developers",
+        "next_steps",
+    ] {
+        assert!(report.get(key).is_some(), "report lacks `{key}`: {report:#}");
+    }
+    assert_eq!(report["status"], "success");
+    assert_eq!(report["reproduction"]["failures"], 3);
+    assert_eq!(report["verification"]["runs"], 3);
+    assert_eq!(report["verification"]["failures"], 0);
+    assert_eq!(report["verification"]["revert_check"]["passed"], true);
+    assert_eq!(report["verification"]["suite"]["passed"], true);
+    assert_eq!(report["fix"]["files_changed"], json!(["calc.py"]));
+    let developers = report["relevant_developers"].to_string();
+    assert!(developers.contains("Grace Hopper"), "{developers}");
+    let phases: Vec<_> = report["phases"].as_array().unwrap().iter().map(|p| p["name"].as_str().unwrap().to_owned()).collect();
+    assert_eq!(phases, ["logs", "reproduce", "confirm-repro", "fix-branch", "fix", "verify", "pr", "report"]);
+    let md = std::fs::read_dir(repo.join("outputs")).unwrap().flatten().map(|e| e.path())
+        .find(|p| p.extension().is_some_and(|e| e == "md")).unwrap();
+    let md = std::fs::read_to_string(md).unwrap();
+    for section in ["## Summary", "## Input Configuration", "## Phase 1: Reproduction", "## Phase 2: Root Cause", "## Phase 3: Fix", "## Phase 4: PR", "## Next Steps", "## Relevant Developers"] {
+        assert!(md.contains(section), "report lacks {section}");
+    }
+    assert!(md.contains("add used subtraction."), "the root cause comes from ROOT_CAUSE.md");
+
+    // No worktree is left behind, and fixloop's worktrees never were in the checkout.
+    let worktrees = sandbox.git(&repo, &["worktree", "list"]);
+    assert_eq!(worktrees.lines().count(), 1, "{worktrees}");
+}
+
+/// Everything a user can have in flight in their checkout, as bytes.
+fn snapshot(sandbox: &Sandbox, repo: &Path) -> Vec<String> {
+    let mut files = Vec::new();
+    for entry in walk(repo) {
+        let rel = entry.strip_prefix(repo).unwrap().display().to_string();
+        if rel.starts_with(".git/") || rel.starts_with("outputs/") || rel.starts_with("reproduce-") {
+            continue;
+        }
+        files.push(format!("{rel}:{:?}", std::fs::read(&entry).unwrap()));
+    }
+    files.sort();
+    files.push(sandbox.git(repo, &["rev-parse", "--abbrev-ref", "HEAD"]));
+    files.push(sandbox.git(repo, &["rev-parse", "HEAD"]));
+    files.push(sandbox.git(repo, &["diff", "--cached"]));
+    files.push(sandbox.git(repo, &["diff"]));
+    files.push(sandbox.git(repo, &["stash", "list"]));
+    files.push(sandbox.git(repo, &["stash", "show", "-p"]));
+    files.push(sandbox.git(repo, &["status", "--porcelain", "--", ".", ":!outputs", ":!reproduce-deterministic-failures"]));
+    files
+}
+
+fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            out.extend(walk(&path));
+        } else {
+            out.push(path);
+        }
+    }
+    out
+}
+
+#[test]
+fn a_dirty_checkout_is_left_exactly_as_it_was() {
+    let sandbox = Sandbox::new();
+    let repo = sandbox.python_project();
+    // A stash entry, a staged change, an unstaged change (in the very file the fix touches), and
+    // an untracked file.
+    write(&repo.join("README.md"), "# calc\nstash me\n");
+    sandbox.git(&repo, &["stash", "--quiet"]);
+    write(&repo.join("README.md"), "# calc\nstaged line\n");
+    sandbox.git(&repo, &["add", "README.md"]);
+    write(&repo.join("calc.py"), "def add(a, b):\n    return a - b  # still thinking\n");
+    write(&repo.join("notes.txt"), "my untracked notes\n");
+    let agent = sandbox.agent("agent.sh", &phased(REPRODUCE_ADD, FIX_ADD));
+    good_info(&sandbox, &repo, &json!({}));
+    let before = snapshot(&sandbox, &repo);
+    let r = run(&sandbox, &repo, &["--agent", "command", "--agent-cmd", &agent.display().to_string(), "--no-pr"]);
+    assert_eq!(r.code(), 0, "{}\n{}", r.stdout(), r.stderr());
+    let after = snapshot(&sandbox, &repo);
+    assert_eq!(before, after, "the user's checkout changed");
+    // The fix was made from the committed base, not from the user's unstaged edit.
+    let fixed = sandbox.git(&repo, &["show", "fix/add-subtracts:calc.py"]);
+    assert_eq!(fixed, "def add(a, b):\n    return a + b");
+}
+
+#[test]
+fn on_a_feature_branch_the_reproduction_is_committed_there_and_staged_changes_stay() {
+    let sandbox = Sandbox::new();
+    let repo = sandbox.python_project();
+    sandbox.git(&repo, &["checkout", "--quiet", "-b", "feature"]);
+    write(&repo.join("README.md"), "# calc\nstaged\n");
+    sandbox.git(&repo, &["add", "README.md"]);
+    let agent = sandbox.agent("agent.sh", &phased(REPRODUCE_ADD, FIX_ADD));
+    good_info(&sandbox, &repo, &json!({"base-branch": "main"}));
+    let r = run(&sandbox, &repo, &["--agent", "command", "--agent-cmd", &agent.display().to_string(), "--no-pr"]);
+    assert_eq!(r.code(), 0, "{}\n{}", r.stdout(), r.stderr());
+    let committed = sandbox.git(&repo, &["show", "--name-only", "--format=%s", "feature"]);
+    assert!(committed.starts_with("Add reproduction of add-subtracts"), "{committed}");
+    assert!(!committed.lines().any(|l| l == "README.md"), "the staged change stays out of the commit: {committed}");
+    assert_eq!(sandbox.git(&repo, &["diff", "--cached", "--name-only"]), "README.md");
+    let status = sandbox.git(&repo, &["status", "--porcelain", "--", "reproduce-deterministic-failures"]);
+    assert!(
+        status.lines().all(|l| l.starts_with("?? ") && !l.contains("repro.json") && !l.contains("repro_add.py")),
+        "the committed files are clean in the checkout (only later files are new): {status}"
+    );
+}
+
+#[test]
+fn a_reproduction_that_passes_is_retried_with_feedback_then_the_run_fails() {
+    let sandbox = Sandbox::new();
+    let repo = sandbox.python_project();
+    let passing = r#"
+mkdir -p "$FIXLOOP_FAILURE_DIR/tests"
+echo "import calc; assert calc.add(2, 2) == 0" > "$FIXLOOP_FAILURE_DIR/tests/repro_add.py"
+echo '{"command": "PYTHONPATH=. python3 tests/repro_add.py", "files": [{"source": "tests/repro_add.py", "dest": "tests/repro_add.py"}]}' > "$FIXLOOP_FAILURE_DIR/repro.json"
+"#;
+    let agent = sandbox.agent("agent.sh", &phased(passing, FIX_ADD));
+    good_info(&sandbox, &repo, &json!({}));
+    let r = run(&sandbox, &repo, &["--agent", "command", "--agent-cmd", &agent.display().to_string()]);
+    assert_eq!(r.code(), 1, "{}\n{}", r.stdout(), r.stderr());
+    let report = r.report();
+    assert_eq!(report["status"], "failed");
+    assert_eq!(report["fix"], serde_json::Value::Null);
+    let calls = std::fs::read_to_string(repo.join("reproduce-deterministic-failures/agent-calls.log")).unwrap();
+    let calls: Vec<&str> = calls.split("phase=").skip(1).collect();
+    assert_eq!(calls.len(), 3, "three attempts: {calls:?}");
+    assert!(calls[0].trim_end().ends_with("feedback="), "{calls:?}");
+    for call in &calls[1..] {
+        assert!(call.contains("does not fail like CI"), "the agent gets fixloop's finding: {call}");
+    }
+    let revisions: Vec<_> = r
+        .events()
+        .into_iter()
+        .filter(|e| e["kind"]["type"] == "checkpoint-resolved" && e["kind"]["decision"]["type"] == "revise")
+        .collect();
+    assert_eq!(revisions.len(), 2);
+    for rev in revisions {
+        assert!(rev["kind"]["decision"]["feedback"].as_str().unwrap().contains("passes"));
+    }
+}
+
+#[test]
+fn a_reproduction_that_fails_for_another_reason_does_not_count() {
+    let sandbox = Sandbox::new();
+    let repo = sandbox.python_project();
+    let broken = r#"
+mkdir -p "$FIXLOOP_FAILURE_DIR/tests"
+echo "import calculator; calculator.add(2, 3)" > "$FIXLOOP_FAILURE_DIR/tests/repro_add.py"
+echo '{"command": "PYTHONPATH=. python3 tests/repro_add.py", "files": [{"source": "tests/repro_add.py", "dest": "tests/repro_add.py"}]}' > "$FIXLOOP_FAILURE_DIR/repro.json"
+"#;
+    let agent = sandbox.agent("agent.sh", &phased(broken, FIX_ADD));
+    good_info(&sandbox, &repo, &json!({}));
+    let r = run(&sandbox, &repo, &["--agent", "command", "--agent-cmd", &agent.display().to_string()]);
+    assert_eq!(r.code(), 1);
+    assert!(r.stdout().contains("it fails for another reason: ModuleNotFoundError"), "{}", r.stdout());
+}
+
+#[test]
+fn a_fix_that_never_verifies_ends_without_a_pr() {
+    let sandbox = Sandbox::new();
+    let repo = sandbox.python_project();
+    let agent = sandbox.agent("agent.sh", &phased(REPRODUCE_ADD, "echo 'I changed nothing'"));
+    good_info(&sandbox, &repo, &json!({}));
+    let r = run(&sandbox, &repo, &["--agent", "command", "--agent-cmd", &agent.display().to_string()]);
+    assert_eq!(r.code(), 1, "{}\n{}", r.stdout(), r.stderr());
+    let report = r.report();
+    assert_eq!(report["status"], "failed");
+    assert_eq!(report["verification"]["failures"], 3);
+    assert_eq!(report["fix"]["commit"], serde_json::Value::Null);
+    let origin = sandbox.path().join("origin.git");
+    assert_eq!(sandbox.git(&origin, &["branch", "--list", "fix/*"]), "", "nothing pushed");
+    let verify_phase = report["phases"].as_array().unwrap().iter().find(|p| p["name"] == "verify").unwrap().clone();
+    assert_eq!(verify_phase["attempts"], 3);
+    // The failed fix's worktree is kept for the person to look at, and the report says where.
+    assert!(report["next_steps"].to_string().contains("worktree"));
+}
+
+#[test]
+fn a_test_that_passes_without_the_fix_is_flagged_and_not_approved() {
+    let sandbox = Sandbox::new();
+    let repo = sandbox.python_project();
+    let reproduce = r#"
+mkdir -p "$FIXLOOP_FAILURE_DIR/tests"
+cat > "$FIXLOOP_FAILURE_DIR/tests/repro_add.py" <<'PY'
+import os, calc
+if os.path.exists("tests/override.txt"):
+    result = int(open("tests/override.txt").read())
+else:
+    result = calc.add(2, 3)
+assert result == 5, f"add(2, 3) returned {result}"
+PY
+echo '{"command": "PYTHONPATH=. python3 tests/repro_add.py", "files": [{"source": "tests/repro_add.py", "dest": "tests/repro_add.py"}]}' > "$FIXLOOP_FAILURE_DIR/repro.json"
+"#;
+    let gamed_fix = r##"
+echo 5 > "$FIXLOOP_WORKDIR/tests/override.txt"
+echo "# looked at this" >> "$FIXLOOP_WORKDIR/calc.py"
+"##;
+    let agent = sandbox.agent("agent.sh", &phased(reproduce, gamed_fix));
+    good_info(&sandbox, &repo, &json!({"test-command": "python3 -c pass"}));
+    let r = run(&sandbox, &repo, &["--agent", "command", "--agent-cmd", &agent.display().to_string()]);
+    assert_eq!(r.code(), 3, "{}\n{}", r.stdout(), r.stderr());
+    let report = r.report();
+    assert_eq!(report["status"], "partial");
+    assert_eq!(report["verification"]["revert_check"]["passed"], false);
+    assert!(report["verification"]["findings"].to_string().contains("does not prove the fix"));
+    let origin = sandbox.path().join("origin.git");
+    assert_eq!(sandbox.git(&origin, &["branch", "--list", "fix/*"]), "", "nothing pushed");
+}
+
+#[test]
+fn an_existing_test_starts_at_the_fix_branch() {
+    let sandbox = Sandbox::new();
+    let repo = sandbox.python_project();
+    let folder = repo.join("reproduce-deterministic-failures/known");
+    write(&folder.join("tests/repro_add.py"), "import calc\nassert calc.add(2, 3) == 5\n");
+    write(
+        &folder.join("repro.json"),
+        r#"{"command": "PYTHONPATH=. python3 tests/repro_add.py", "files": [{"source": "tests/repro_add.py", "dest": "tests/repro_add.py"}]}"#,
+    );
+    let agent = sandbox.agent("agent.sh", &phased("exit 9", FIX_ADD));
+    sandbox.info(&repo, &json!({
+        "prompt": "Fix add.",
+        "deterministic": true,
+        "existing-test-path": "reproduce-deterministic-failures/known",
+        "name": "known",
+    }));
+    let r = run(&sandbox, &repo, &["--agent", "command", "--agent-cmd", &agent.display().to_string(), "--no-pr"]);
+    assert_eq!(r.code(), 0, "{}\n{}", r.stdout(), r.stderr());
+    let started: Vec<String> = r.events().iter()
+        .filter(|e| e["kind"]["type"] == "phase-started")
+        .map(|e| e["kind"]["phase"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(started[0], "fix-branch");
+    assert!(!started.contains(&"reproduce".to_owned()));
+    let calls = std::fs::read_to_string(repo.join("reproduce-deterministic-failures/agent-calls.log")).unwrap();
+    assert!(!calls.contains("phase=reproduce"));
+}
+
+#[test]
+fn keep_test_in_pr_keeps_the_reproduction_in_the_commit() {
+    let sandbox = Sandbox::new();
+    let repo = sandbox.python_project();
+    let agent = sandbox.agent("agent.sh", &phased(REPRODUCE_ADD, FIX_ADD));
+    good_info(&sandbox, &repo, &json!({"keep-test-in-pr": true}));
+    let r = run(&sandbox, &repo, &["--agent", "command", "--agent-cmd", &agent.display().to_string(), "--no-pr"]);
+    assert_eq!(r.code(), 0, "{}", r.stdout());
+    let files = sandbox.git(&repo, &["diff", "--name-only", "main", "fix/add-subtracts"]);
+    assert_eq!(files, "calc.py\ntests/repro_add.py");
+}
+
+#[test]
+fn the_agent_never_sees_the_github_token() {
+    let sandbox = Sandbox::new();
+    let repo = sandbox.python_project();
+    let agent = sandbox.agent(
+        "agent.sh",
+        &phased(&format!("echo \"token=${{GITHUB_TOKEN:-none}}\" >> \"$FIXLOOP_FAILURE_DIR/../env.log\"\n{REPRODUCE_ADD}"), FIX_ADD),
+    );
+    good_info(&sandbox, &repo, &json!({}));
+    let output = sandbox
+        .fixloop(&repo)
+        .args(["run", "--headless", "--no-pr", "--agent", "command", "--agent-cmd", &agent.display().to_string()])
+        .env("GITHUB_TOKEN", "ghp_0123456789abcdefghijklmnopqrstuvwxyzAB")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    let env = std::fs::read_to_string(repo.join("reproduce-deterministic-failures/env.log")).unwrap();
+    assert_eq!(env.trim(), "token=none");
+}
