@@ -3,9 +3,9 @@
 //! Layers (see ARCHITECTURE.md): `core` is pure, `engine` does the input/output, `adapters`
 //! implement the engine's ports, `ui` presents the event stream.
 
-pub mod core;
 pub mod adapters;
-pub mod engine;
 pub mod cli;
 pub mod commands;
+pub mod core;
+pub mod engine;
 pub mod ui;

@@ -25,7 +25,10 @@ fn main() -> ExitCode {
                     _ => commands::run::run(cli.run).await,
                 }
             }),
-            Err(e) => Err(CommandError::new(1, format!("cannot start the runtime: {e}"))),
+            Err(e) => Err(CommandError::new(
+                1,
+                format!("cannot start the runtime: {e}"),
+            )),
         },
     };
     match result {

@@ -1,4 +1,5 @@
 //! Whole runs of `fixloop run --headless` with `command` agents on real temporary repositories.
+#![allow(clippy::unwrap_used, reason = "test code: a panic is a failed test")]
 
 mod support;
 
@@ -27,14 +28,43 @@ fn a_deterministic_failure_ends_in_a_verified_pushed_fix() {
     let repo = sandbox.python_project();
     let agent = sandbox.agent("agent.sh", &phased(REPRODUCE_ADD, FIX_ADD));
     good_info(&sandbox, &repo, &json!({}));
-    let r = run(&sandbox, &repo, &["--agent", "command", "--agent-cmd", &agent.display().to_string(), "--no-pr"]);
-    assert_eq!(r.code(), 0, "stdout:\n{}\nstderr:\n{}", r.stdout(), r.stderr());
+    let r = run(
+        &sandbox,
+        &repo,
+        &[
+            "--agent",
+            "command",
+            "--agent-cmd",
+            &agent.display().to_string(),
+            "--no-pr",
+        ],
+    );
+    assert_eq!(
+        r.code(),
+        0,
+        "stdout:\n{}\nstderr:\n{}",
+        r.stdout(),
+        r.stderr()
+    );
 
     // The reproduction is committed on its own branch (the user is on the base branch).
-    let repro_files = sandbox.git(&repo, &["ls-tree", "-r", "--name-only", "fixloop/repro/add-subtracts"]);
+    let repro_files = sandbox.git(
+        &repo,
+        &[
+            "ls-tree",
+            "-r",
+            "--name-only",
+            "fixloop/repro/add-subtracts",
+        ],
+    );
     assert!(repro_files.contains("reproduce-deterministic-failures/add-subtracts/repro.json"));
-    assert!(repro_files.contains("reproduce-deterministic-failures/add-subtracts/tests/repro_add.py"));
-    assert_eq!(sandbox.git(&repo, &["rev-parse", "--abbrev-ref", "HEAD"]), "main");
+    assert!(
+        repro_files.contains("reproduce-deterministic-failures/add-subtracts/tests/repro_add.py")
+    );
+    assert_eq!(
+        sandbox.git(&repo, &["rev-parse", "--abbrev-ref", "HEAD"]),
+        "main"
+    );
 
     // One commit on the base, the fix only (the reproduction removed), pushed to the remote.
     let base = sandbox.git(&repo, &["rev-parse", "main"]);
@@ -44,16 +74,34 @@ fn a_deterministic_failure_ends_in_a_verified_pushed_fix() {
     assert_eq!(files, "calc.py");
     let origin = sandbox.path().join("origin.git");
     let pushed = sandbox.git(&origin, &["rev-parse", "fix/add-subtracts"]);
-    assert_eq!(pushed, sandbox.git(&repo, &["rev-parse", "fix/add-subtracts"]));
+    assert_eq!(
+        pushed,
+        sandbox.git(&repo, &["rev-parse", "fix/add-subtracts"])
+    );
 
     // The report has the contract's keys and the verification's numbers.
     let report = r.report();
     for key in [
-        "schema_version", "run_id", "name", "status", "started_at", "finished_at", "input",
-        "phases", "reproduction", "verification", "fix", "pr", "agent", "relevant_developers",
+        "schema_version",
+        "run_id",
+        "name",
+        "status",
+        "started_at",
+        "finished_at",
+        "input",
+        "phases",
+        "reproduction",
+        "verification",
+        "fix",
+        "pr",
+        "agent",
+        "relevant_developers",
         "next_steps",
     ] {
-        assert!(report.get(key).is_some(), "report lacks `{key}`: {report:#}");
+        assert!(
+            report.get(key).is_some(),
+            "report lacks `{key}`: {report:#}"
+        );
     }
     assert_eq!(report["status"], "success");
     assert_eq!(report["reproduction"]["failures"], 3);
@@ -64,15 +112,48 @@ fn a_deterministic_failure_ends_in_a_verified_pushed_fix() {
     assert_eq!(report["fix"]["files_changed"], json!(["calc.py"]));
     let developers = report["relevant_developers"].to_string();
     assert!(developers.contains("Grace Hopper"), "{developers}");
-    let phases: Vec<_> = report["phases"].as_array().unwrap().iter().map(|p| p["name"].as_str().unwrap().to_owned()).collect();
-    assert_eq!(phases, ["logs", "reproduce", "confirm-repro", "fix-branch", "fix", "verify", "pr", "report"]);
-    let md = std::fs::read_dir(repo.join("outputs")).unwrap().flatten().map(|e| e.path())
-        .find(|p| p.extension().is_some_and(|e| e == "md")).unwrap();
+    let phases: Vec<_> = report["phases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["name"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(
+        phases,
+        [
+            "logs",
+            "reproduce",
+            "confirm-repro",
+            "fix-branch",
+            "fix",
+            "verify",
+            "pr",
+            "report"
+        ]
+    );
+    let md = std::fs::read_dir(repo.join("outputs"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| p.extension().is_some_and(|e| e == "md"))
+        .unwrap();
     let md = std::fs::read_to_string(md).unwrap();
-    for section in ["## Summary", "## Input Configuration", "## Phase 1: Reproduction", "## Phase 2: Root Cause", "## Phase 3: Fix", "## Phase 4: PR", "## Next Steps", "## Relevant Developers"] {
+    for section in [
+        "## Summary",
+        "## Input Configuration",
+        "## Phase 1: Reproduction",
+        "## Phase 2: Root Cause",
+        "## Phase 3: Fix",
+        "## Phase 4: PR",
+        "## Next Steps",
+        "## Relevant Developers",
+    ] {
         assert!(md.contains(section), "report lacks {section}");
     }
-    assert!(md.contains("add used subtraction."), "the root cause comes from ROOT_CAUSE.md");
+    assert!(
+        md.contains("add used subtraction."),
+        "the root cause comes from ROOT_CAUSE.md"
+    );
 
     // No worktree is left behind, and fixloop's worktrees never were in the checkout.
     let worktrees = sandbox.git(&repo, &["worktree", "list"]);
@@ -84,7 +165,8 @@ fn snapshot(sandbox: &Sandbox, repo: &Path) -> Vec<String> {
     let mut files = Vec::new();
     for entry in walk(repo) {
         let rel = entry.strip_prefix(repo).unwrap().display().to_string();
-        if rel.starts_with(".git/") || rel.starts_with("outputs/") || rel.starts_with("reproduce-") {
+        if rel.starts_with(".git/") || rel.starts_with("outputs/") || rel.starts_with("reproduce-")
+        {
             continue;
         }
         files.push(format!("{rel}:{:?}", std::fs::read(&entry).unwrap()));
@@ -96,7 +178,17 @@ fn snapshot(sandbox: &Sandbox, repo: &Path) -> Vec<String> {
     files.push(sandbox.git(repo, &["diff"]));
     files.push(sandbox.git(repo, &["stash", "list"]));
     files.push(sandbox.git(repo, &["stash", "show", "-p"]));
-    files.push(sandbox.git(repo, &["status", "--porcelain", "--", ".", ":!outputs", ":!reproduce-deterministic-failures"]));
+    files.push(sandbox.git(
+        repo,
+        &[
+            "status",
+            "--porcelain",
+            "--",
+            ".",
+            ":!outputs",
+            ":!reproduce-deterministic-failures",
+        ],
+    ));
     files
 }
 
@@ -123,12 +215,25 @@ fn a_dirty_checkout_is_left_exactly_as_it_was() {
     sandbox.git(&repo, &["stash", "--quiet"]);
     write(&repo.join("README.md"), "# calc\nstaged line\n");
     sandbox.git(&repo, &["add", "README.md"]);
-    write(&repo.join("calc.py"), "def add(a, b):\n    return a - b  # still thinking\n");
+    write(
+        &repo.join("calc.py"),
+        "def add(a, b):\n    return a - b  # still thinking\n",
+    );
     write(&repo.join("notes.txt"), "my untracked notes\n");
     let agent = sandbox.agent("agent.sh", &phased(REPRODUCE_ADD, FIX_ADD));
     good_info(&sandbox, &repo, &json!({}));
     let before = snapshot(&sandbox, &repo);
-    let r = run(&sandbox, &repo, &["--agent", "command", "--agent-cmd", &agent.display().to_string(), "--no-pr"]);
+    let r = run(
+        &sandbox,
+        &repo,
+        &[
+            "--agent",
+            "command",
+            "--agent-cmd",
+            &agent.display().to_string(),
+            "--no-pr",
+        ],
+    );
     assert_eq!(r.code(), 0, "{}\n{}", r.stdout(), r.stderr());
     let after = snapshot(&sandbox, &repo);
     assert_eq!(before, after, "the user's checkout changed");
@@ -146,15 +251,44 @@ fn on_a_feature_branch_the_reproduction_is_committed_there_and_staged_changes_st
     sandbox.git(&repo, &["add", "README.md"]);
     let agent = sandbox.agent("agent.sh", &phased(REPRODUCE_ADD, FIX_ADD));
     good_info(&sandbox, &repo, &json!({"base-branch": "main"}));
-    let r = run(&sandbox, &repo, &["--agent", "command", "--agent-cmd", &agent.display().to_string(), "--no-pr"]);
+    let r = run(
+        &sandbox,
+        &repo,
+        &[
+            "--agent",
+            "command",
+            "--agent-cmd",
+            &agent.display().to_string(),
+            "--no-pr",
+        ],
+    );
     assert_eq!(r.code(), 0, "{}\n{}", r.stdout(), r.stderr());
     let committed = sandbox.git(&repo, &["show", "--name-only", "--format=%s", "feature"]);
-    assert!(committed.starts_with("Add reproduction of add-subtracts"), "{committed}");
-    assert!(!committed.lines().any(|l| l == "README.md"), "the staged change stays out of the commit: {committed}");
-    assert_eq!(sandbox.git(&repo, &["diff", "--cached", "--name-only"]), "README.md");
-    let status = sandbox.git(&repo, &["status", "--porcelain", "--", "reproduce-deterministic-failures"]);
     assert!(
-        status.lines().all(|l| l.starts_with("?? ") && !l.contains("repro.json") && !l.contains("repro_add.py")),
+        committed.starts_with("Add reproduction of add-subtracts"),
+        "{committed}"
+    );
+    assert!(
+        !committed.lines().any(|l| l == "README.md"),
+        "the staged change stays out of the commit: {committed}"
+    );
+    assert_eq!(
+        sandbox.git(&repo, &["diff", "--cached", "--name-only"]),
+        "README.md"
+    );
+    let status = sandbox.git(
+        &repo,
+        &[
+            "status",
+            "--porcelain",
+            "--",
+            "reproduce-deterministic-failures",
+        ],
+    );
+    assert!(
+        status.lines().all(|l| l.starts_with("?? ")
+            && !l.contains("repro.json")
+            && !l.contains("repro_add.py")),
         "the committed files are clean in the checkout (only later files are new): {status}"
     );
 }
@@ -170,26 +304,47 @@ echo '{"command": "PYTHONPATH=. python3 tests/repro_add.py", "files": [{"source"
 "#;
     let agent = sandbox.agent("agent.sh", &phased(passing, FIX_ADD));
     good_info(&sandbox, &repo, &json!({}));
-    let r = run(&sandbox, &repo, &["--agent", "command", "--agent-cmd", &agent.display().to_string()]);
+    let r = run(
+        &sandbox,
+        &repo,
+        &[
+            "--agent",
+            "command",
+            "--agent-cmd",
+            &agent.display().to_string(),
+        ],
+    );
     assert_eq!(r.code(), 1, "{}\n{}", r.stdout(), r.stderr());
     let report = r.report();
     assert_eq!(report["status"], "failed");
     assert_eq!(report["fix"], serde_json::Value::Null);
-    let calls = std::fs::read_to_string(repo.join("reproduce-deterministic-failures/agent-calls.log")).unwrap();
+    let calls =
+        std::fs::read_to_string(repo.join("reproduce-deterministic-failures/agent-calls.log"))
+            .unwrap();
     let calls: Vec<&str> = calls.split("phase=").skip(1).collect();
     assert_eq!(calls.len(), 3, "three attempts: {calls:?}");
     assert!(calls[0].trim_end().ends_with("feedback="), "{calls:?}");
     for call in &calls[1..] {
-        assert!(call.contains("does not fail like CI"), "the agent gets fixloop's finding: {call}");
+        assert!(
+            call.contains("does not fail like CI"),
+            "the agent gets fixloop's finding: {call}"
+        );
     }
     let revisions: Vec<_> = r
         .events()
         .into_iter()
-        .filter(|e| e["kind"]["type"] == "checkpoint-resolved" && e["kind"]["decision"]["type"] == "revise")
+        .filter(|e| {
+            e["kind"]["type"] == "checkpoint-resolved" && e["kind"]["decision"]["type"] == "revise"
+        })
         .collect();
     assert_eq!(revisions.len(), 2);
     for rev in revisions {
-        assert!(rev["kind"]["decision"]["feedback"].as_str().unwrap().contains("passes"));
+        assert!(
+            rev["kind"]["decision"]["feedback"]
+                .as_str()
+                .unwrap()
+                .contains("passes")
+        );
     }
 }
 
@@ -204,26 +359,62 @@ echo '{"command": "PYTHONPATH=. python3 tests/repro_add.py", "files": [{"source"
 "#;
     let agent = sandbox.agent("agent.sh", &phased(broken, FIX_ADD));
     good_info(&sandbox, &repo, &json!({}));
-    let r = run(&sandbox, &repo, &["--agent", "command", "--agent-cmd", &agent.display().to_string()]);
+    let r = run(
+        &sandbox,
+        &repo,
+        &[
+            "--agent",
+            "command",
+            "--agent-cmd",
+            &agent.display().to_string(),
+        ],
+    );
     assert_eq!(r.code(), 1);
-    assert!(r.stdout().contains("it fails for another reason: ModuleNotFoundError"), "{}", r.stdout());
+    assert!(
+        r.stdout()
+            .contains("it fails for another reason: ModuleNotFoundError"),
+        "{}",
+        r.stdout()
+    );
 }
 
 #[test]
 fn a_fix_that_never_verifies_ends_without_a_pr() {
     let sandbox = Sandbox::new();
     let repo = sandbox.python_project();
-    let agent = sandbox.agent("agent.sh", &phased(REPRODUCE_ADD, "echo 'I changed nothing'"));
+    let agent = sandbox.agent(
+        "agent.sh",
+        &phased(REPRODUCE_ADD, "echo 'I changed nothing'"),
+    );
     good_info(&sandbox, &repo, &json!({}));
-    let r = run(&sandbox, &repo, &["--agent", "command", "--agent-cmd", &agent.display().to_string()]);
+    let r = run(
+        &sandbox,
+        &repo,
+        &[
+            "--agent",
+            "command",
+            "--agent-cmd",
+            &agent.display().to_string(),
+        ],
+    );
     assert_eq!(r.code(), 1, "{}\n{}", r.stdout(), r.stderr());
     let report = r.report();
     assert_eq!(report["status"], "failed");
     assert_eq!(report["verification"]["failures"], 3);
     assert_eq!(report["fix"]["commit"], serde_json::Value::Null);
     let origin = sandbox.path().join("origin.git");
-    assert_eq!(sandbox.git(&origin, &["branch", "--list", "fix/*"]), "", "nothing pushed");
-    let verify_phase = report["phases"].as_array().unwrap().iter().find(|p| p["name"] == "verify").unwrap().clone();
+    assert_eq!(
+        sandbox.git(&origin, &["branch", "--list", "fix/*"]),
+        "",
+        "nothing pushed"
+    );
+    let verify_phase = report["phases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "verify")
+        .unwrap()
+        .clone();
     assert_eq!(verify_phase["attempts"], 3);
     // The failed fix's worktree is kept for the person to look at, and the report says where.
     assert!(report["next_steps"].to_string().contains("worktree"));
@@ -251,14 +442,31 @@ echo "# looked at this" >> "$FIXLOOP_WORKDIR/calc.py"
 "##;
     let agent = sandbox.agent("agent.sh", &phased(reproduce, gamed_fix));
     good_info(&sandbox, &repo, &json!({"test-command": "python3 -c pass"}));
-    let r = run(&sandbox, &repo, &["--agent", "command", "--agent-cmd", &agent.display().to_string()]);
+    let r = run(
+        &sandbox,
+        &repo,
+        &[
+            "--agent",
+            "command",
+            "--agent-cmd",
+            &agent.display().to_string(),
+        ],
+    );
     assert_eq!(r.code(), 3, "{}\n{}", r.stdout(), r.stderr());
     let report = r.report();
     assert_eq!(report["status"], "partial");
     assert_eq!(report["verification"]["revert_check"]["passed"], false);
-    assert!(report["verification"]["findings"].to_string().contains("does not prove the fix"));
+    assert!(
+        report["verification"]["findings"]
+            .to_string()
+            .contains("does not prove the fix")
+    );
     let origin = sandbox.path().join("origin.git");
-    assert_eq!(sandbox.git(&origin, &["branch", "--list", "fix/*"]), "", "nothing pushed");
+    assert_eq!(
+        sandbox.git(&origin, &["branch", "--list", "fix/*"]),
+        "",
+        "nothing pushed"
+    );
 }
 
 #[test]
@@ -266,27 +474,47 @@ fn an_existing_test_starts_at_the_fix_branch() {
     let sandbox = Sandbox::new();
     let repo = sandbox.python_project();
     let folder = repo.join("reproduce-deterministic-failures/known");
-    write(&folder.join("tests/repro_add.py"), "import calc\nassert calc.add(2, 3) == 5\n");
+    write(
+        &folder.join("tests/repro_add.py"),
+        "import calc\nassert calc.add(2, 3) == 5\n",
+    );
     write(
         &folder.join("repro.json"),
         r#"{"command": "PYTHONPATH=. python3 tests/repro_add.py", "files": [{"source": "tests/repro_add.py", "dest": "tests/repro_add.py"}]}"#,
     );
     let agent = sandbox.agent("agent.sh", &phased("exit 9", FIX_ADD));
-    sandbox.info(&repo, &json!({
-        "prompt": "Fix add.",
-        "deterministic": true,
-        "existing-test-path": "reproduce-deterministic-failures/known",
-        "name": "known",
-    }));
-    let r = run(&sandbox, &repo, &["--agent", "command", "--agent-cmd", &agent.display().to_string(), "--no-pr"]);
+    sandbox.info(
+        &repo,
+        &json!({
+            "prompt": "Fix add.",
+            "deterministic": true,
+            "existing-test-path": "reproduce-deterministic-failures/known",
+            "name": "known",
+        }),
+    );
+    let r = run(
+        &sandbox,
+        &repo,
+        &[
+            "--agent",
+            "command",
+            "--agent-cmd",
+            &agent.display().to_string(),
+            "--no-pr",
+        ],
+    );
     assert_eq!(r.code(), 0, "{}\n{}", r.stdout(), r.stderr());
-    let started: Vec<String> = r.events().iter()
+    let started: Vec<String> = r
+        .events()
+        .iter()
         .filter(|e| e["kind"]["type"] == "phase-started")
         .map(|e| e["kind"]["phase"].as_str().unwrap().to_owned())
         .collect();
     assert_eq!(started[0], "fix-branch");
     assert!(!started.contains(&"reproduce".to_owned()));
-    let calls = std::fs::read_to_string(repo.join("reproduce-deterministic-failures/agent-calls.log")).unwrap();
+    let calls =
+        std::fs::read_to_string(repo.join("reproduce-deterministic-failures/agent-calls.log"))
+            .unwrap();
     assert!(!calls.contains("phase=reproduce"));
 }
 
@@ -296,7 +524,17 @@ fn keep_test_in_pr_keeps_the_reproduction_in_the_commit() {
     let repo = sandbox.python_project();
     let agent = sandbox.agent("agent.sh", &phased(REPRODUCE_ADD, FIX_ADD));
     good_info(&sandbox, &repo, &json!({"keep-test-in-pr": true}));
-    let r = run(&sandbox, &repo, &["--agent", "command", "--agent-cmd", &agent.display().to_string(), "--no-pr"]);
+    let r = run(
+        &sandbox,
+        &repo,
+        &[
+            "--agent",
+            "command",
+            "--agent-cmd",
+            &agent.display().to_string(),
+            "--no-pr",
+        ],
+    );
     assert_eq!(r.code(), 0, "{}", r.stdout());
     let files = sandbox.git(&repo, &["diff", "--name-only", "main", "fix/add-subtracts"]);
     assert_eq!(files, "calc.py\ntests/repro_add.py");
@@ -313,11 +551,20 @@ fn the_agent_never_sees_the_github_token() {
     good_info(&sandbox, &repo, &json!({}));
     let output = sandbox
         .fixloop(&repo)
-        .args(["run", "--headless", "--no-pr", "--agent", "command", "--agent-cmd", &agent.display().to_string()])
+        .args([
+            "run",
+            "--headless",
+            "--no-pr",
+            "--agent",
+            "command",
+            "--agent-cmd",
+            &agent.display().to_string(),
+        ])
         .env("GITHUB_TOKEN", "ghp_0123456789abcdefghijklmnopqrstuvwxyzAB")
         .output()
         .unwrap();
     assert_eq!(output.status.code(), Some(0));
-    let env = std::fs::read_to_string(repo.join("reproduce-deterministic-failures/env.log")).unwrap();
+    let env =
+        std::fs::read_to_string(repo.join("reproduce-deterministic-failures/env.log")).unwrap();
     assert_eq!(env.trim(), "token=none");
 }

@@ -107,14 +107,24 @@ impl Git {
     }
 
     pub async fn rev_parse(&self, rev: &str) -> Result<String, GitError> {
-        self.run(&["rev-parse", "--verify", "--quiet", &format!("{rev}^{{commit}}")])
-            .await
+        self.run(&[
+            "rev-parse",
+            "--verify",
+            "--quiet",
+            &format!("{rev}^{{commit}}"),
+        ])
+        .await
     }
 
     pub async fn branch_exists(&self, branch: &str) -> bool {
-        self.run(&["show-ref", "--verify", "--quiet", &format!("refs/heads/{branch}")])
-            .await
-            .is_ok()
+        self.run(&[
+            "show-ref",
+            "--verify",
+            "--quiet",
+            &format!("refs/heads/{branch}"),
+        ])
+        .await
+        .is_ok()
     }
 
     /// `origin` when it exists, else the only remote; `None` without remotes.
@@ -133,7 +143,12 @@ impl Git {
     pub async fn default_base(&self, remote: Option<&str>) -> Option<String> {
         if let Some(remote) = remote {
             if let Ok(head) = self
-                .run(&["symbolic-ref", "--quiet", "--short", &format!("refs/remotes/{remote}/HEAD")])
+                .run(&[
+                    "symbolic-ref",
+                    "--quiet",
+                    "--short",
+                    &format!("refs/remotes/{remote}/HEAD"),
+                ])
                 .await
             {
                 if let Some(branch) = head.strip_prefix(&format!("{remote}/")) {
@@ -152,7 +167,10 @@ impl Git {
     /// The commit identity flags for fixloop's commits when the user has none.
     pub async fn identity(&self) -> Vec<(&'static str, String)> {
         let name = self.run(&["config", "user.name"]).await.unwrap_or_default();
-        let email = self.run(&["config", "user.email"]).await.unwrap_or_default();
+        let email = self
+            .run(&["config", "user.email"])
+            .await
+            .unwrap_or_default();
         let mut env = Vec::new();
         if name.is_empty() {
             env.push(("GIT_AUTHOR_NAME", FALLBACK_NAME.to_owned()));
@@ -239,7 +257,7 @@ impl Git {
                 None => counts.push((author.to_owned(), 1)),
             }
         }
-        counts.sort_by(|a, b| b.1.cmp(&a.1));
+        counts.sort_by_key(|(_, n)| std::cmp::Reverse(*n));
         counts
             .into_iter()
             .take(top)

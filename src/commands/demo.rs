@@ -2,6 +2,7 @@
 //! a local bare remote, and a scripted agent (`fixloop demo-agent`) that writes a reproduction and
 //! a real fix. The whole pipeline then runs on it with nothing but git and cargo.
 
+use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use super::CommandError;
@@ -82,7 +83,18 @@ pub async fn create_project(root: &Path) -> Result<PathBuf, CommandError> {
     let origin = root.join("origin.git");
     std::fs::create_dir_all(&repo)
         .map_err(|e| CommandError::new(1, format!("{}: {e}", repo.display())))?;
-    git(root, &["init", "--quiet", "--bare", "--initial-branch=main", "origin.git"], &[]).await?;
+    git(
+        root,
+        &[
+            "init",
+            "--quiet",
+            "--bare",
+            "--initial-branch=main",
+            "origin.git",
+        ],
+        &[],
+    )
+    .await?;
     git(&repo, &["init", "--quiet", "--initial-branch=main"], &[]).await?;
     git(&repo, &["config", "user.name", "Demo User"], &[]).await?;
     git(&repo, &["config", "user.email", "demo@example.com"], &[]).await?;
@@ -95,7 +107,10 @@ pub async fn create_project(root: &Path) -> Result<PathBuf, CommandError> {
         ("GIT_AUTHOR_EMAIL", "grace@example.com"),
     ];
     write(&repo.join("Cargo.toml"), CARGO_TOML)?;
-    write(&repo.join(".gitignore"), "/target\n/Cargo.lock\n/outputs\n/ci.log\n")?;
+    write(
+        &repo.join(".gitignore"),
+        "/target\n/Cargo.lock\n/outputs\n/ci.log\n",
+    )?;
     write(
         &repo.join("src/lib.rs"),
         &LIB_RS.replace(BUGGY_LINE, "text.split_whitespace().count()"),
@@ -103,7 +118,12 @@ pub async fn create_project(root: &Path) -> Result<PathBuf, CommandError> {
     git(&repo, &["add", "-A"], &[]).await?;
     git(&repo, &["commit", "--quiet", "-m", "Word statistics"], &ada).await?;
     write(&repo.join("src/lib.rs"), LIB_RS)?;
-    git(&repo, &["commit", "--quiet", "-am", "Count words without allocating"], &grace).await?;
+    git(
+        &repo,
+        &["commit", "--quiet", "-am", "Count words without allocating"],
+        &grace,
+    )
+    .await?;
     let origin_url = origin.to_string_lossy().into_owned();
     git(&repo, &["remote", "add", "origin", &origin_url], &[]).await?;
     git(&repo, &["push", "--quiet", "origin", "main"], &[]).await?;
@@ -121,16 +141,23 @@ async fn ci_log(repo: &Path) -> Result<String, CommandError> {
         .await
         .map_err(|e| CommandError::new(69, format!("the demo needs cargo on PATH: {e}")))?;
     if output.status.success() {
-        return Err(CommandError::new(1, "demo setup: the demo's test suite unexpectedly passed"));
+        return Err(CommandError::new(
+            1,
+            "demo setup: the demo's test suite unexpectedly passed",
+        ));
     }
     let stamp = "2026-11-21T09:14:03.5120000Z";
-    let mut log = format!("{stamp} ##[group]Run cargo test\n{stamp} cargo test\n{stamp} ##[endgroup]\n");
+    let mut log =
+        format!("{stamp} ##[group]Run cargo test\n{stamp} cargo test\n{stamp} ##[endgroup]\n");
     for stream in [&output.stderr, &output.stdout] {
         for line in String::from_utf8_lossy(stream).lines() {
-            log.push_str(&format!("{stamp} {line}\n"));
+            let _ = writeln!(log, "{stamp} {line}");
         }
     }
-    log.push_str(&format!("{stamp} ##[error]Process completed with exit code 101.\n"));
+    let _ = writeln!(
+        log,
+        "{stamp} ##[error]Process completed with exit code 101."
+    );
     Ok(log)
 }
 
@@ -154,7 +181,10 @@ pub async fn demo(args: DemoArgs) -> Result<i32, CommandError> {
     if root.join("wordstat").exists() {
         return Err(CommandError::new(
             2,
-            format!("{} already holds a demo: choose another --dir", root.display()),
+            format!(
+                "{} already holds a demo: choose another --dir",
+                root.display()
+            ),
         ));
     }
     println!("Creating the demo project in {} …", root.display());
@@ -217,19 +247,31 @@ pub fn demo_agent() -> Result<i32, CommandError> {
     let attempt = var("FIXLOOP_ATTEMPT");
     let session = format!("demo-{phase}-session");
     let say = |value: serde_json::Value| println!("{value}");
-    say(serde_json::json!({"type": "system", "subtype": "init", "session_id": session, "model": "scripted-demo"}));
+    say(
+        serde_json::json!({"type": "system", "subtype": "init", "session_id": session, "model": "scripted-demo"}),
+    );
     let text = |t: &str| serde_json::json!({"type": "assistant", "message": {"content": [{"type": "text", "text": t}]}});
     let tool = |name: &str, input: serde_json::Value| serde_json::json!({"type": "assistant", "message": {"content": [{"type": "tool_use", "name": name, "input": input}]}});
     let feedback = var("FIXLOOP_FEEDBACK");
     if !feedback.is_empty() {
-        say(text(&format!("Attempt {attempt}: taking the reviewer's feedback into account.")));
+        say(text(&format!(
+            "Attempt {attempt}: taking the reviewer's feedback into account."
+        )));
     }
     match phase.as_str() {
         "reproduce" => {
-            say(tool("Read", serde_json::json!({"file_path": var("FIXLOOP_LOG_EXCERPT")})));
-            say(text("CI's failing test is tests::counts_words_across_lines: word_count(\"one two\\nthree\") returns 2."));
+            say(tool(
+                "Read",
+                serde_json::json!({"file_path": var("FIXLOOP_LOG_EXCERPT")}),
+            ));
+            say(text(
+                "CI's failing test is tests::counts_words_across_lines: word_count(\"one two\\nthree\") returns 2.",
+            ));
             let test = failure_dir.join("tests/repro_word_count.rs");
-            say(tool("Write", serde_json::json!({"file_path": test.display().to_string()})));
+            say(tool(
+                "Write",
+                serde_json::json!({"file_path": test.display().to_string()}),
+            ));
             write(&test, REPRO_TEST)?;
             let manifest = serde_json::json!({
                 "command": "cargo test --quiet --test repro_word_count",
@@ -247,16 +289,27 @@ pub fn demo_agent() -> Result<i32, CommandError> {
                  `word_count` on the same input from an integration test, and fails with the same \
                  assertion (`left: 2, right: 3`).\n\nRun it: `cargo test --test repro_word_count`.\n",
             )?;
-            say(tool("Bash", serde_json::json!({"command": "cargo test --test repro_word_count"})));
+            say(tool(
+                "Bash",
+                serde_json::json!({"command": "cargo test --test repro_word_count"}),
+            ));
             say(text("The reproduction fails like CI: left 2, right 3."));
         }
         "fix" => {
             let lib = workdir.join("src/lib.rs");
-            say(tool("Read", serde_json::json!({"file_path": lib.display().to_string()})));
+            say(tool(
+                "Read",
+                serde_json::json!({"file_path": lib.display().to_string()}),
+            ));
             let source = std::fs::read_to_string(&lib)
                 .map_err(|e| CommandError::new(1, format!("{}: {e}", lib.display())))?;
-            say(text("word_count splits on ' ' only, so a newline or tab does not end a word."));
-            say(tool("Edit", serde_json::json!({"file_path": lib.display().to_string()})));
+            say(text(
+                "word_count splits on ' ' only, so a newline or tab does not end a word.",
+            ));
+            say(tool(
+                "Edit",
+                serde_json::json!({"file_path": lib.display().to_string()}),
+            ));
             write(&lib, &source.replace(BUGGY_LINE, FIXED_LINE))?;
             write(
                 &failure_dir.join("ROOT_CAUSE.md"),
@@ -275,6 +328,8 @@ pub fn demo_agent() -> Result<i32, CommandError> {
             return Ok(2);
         }
     }
-    say(serde_json::json!({"type": "result", "subtype": "success", "is_error": false, "num_turns": 4, "total_cost_usd": 0.0, "session_id": session}));
+    say(
+        serde_json::json!({"type": "result", "subtype": "success", "is_error": false, "num_turns": 4, "total_cost_usd": 0.0, "session_id": session}),
+    );
     Ok(0)
 }

@@ -57,7 +57,10 @@ pub fn logs(args: &LogsArgs) -> Result<i32, CommandError> {
             "excerpt_bytes": triage.excerpt.len(),
             "full_log": full_log,
         });
-        println!("{}", serde_json::to_string_pretty(&value).unwrap_or_default());
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&value).unwrap_or_default()
+        );
     } else {
         println!("{source}: {} bytes, {} lines", bytes.len(), triage.lines);
         for f in &triage.failing_tests {

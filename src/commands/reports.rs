@@ -42,7 +42,10 @@ pub fn reports(args: &ReportsArgs) -> Result<i32, CommandError> {
         }));
     }
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&rows).unwrap_or_default());
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&rows).unwrap_or_default()
+        );
         return Ok(0);
     }
     if rows.is_empty() {
@@ -55,7 +58,11 @@ pub fn reports(args: &ReportsArgs) -> Result<i32, CommandError> {
     );
     for row in rows {
         let text = |k: &str| row[k].as_str().unwrap_or("").to_owned();
-        let date = text("started_at").replace('T', " ").chars().take(19).collect::<String>();
+        let date = text("started_at")
+            .replace('T', " ")
+            .chars()
+            .take(19)
+            .collect::<String>();
         let kind = match row["deterministic"] {
             Value::Bool(true) => "det",
             Value::Bool(false) => "flaky",

@@ -54,14 +54,22 @@ pub async fn run(args: RunArgs) -> Result<i32, CommandError> {
 }
 
 /// Runs a prepared failure headless; returns the exit code.
-pub async fn start(prepared: Prepared, args: &RunArgs, headless: bool) -> Result<i32, CommandError> {
+pub async fn start(
+    prepared: Prepared,
+    args: &RunArgs,
+    headless: bool,
+) -> Result<i32, CommandError> {
     let store = Store::new(&prepared.workspace);
-    let (run_id, run_dir) = store
-        .create_run(&prepared.name, Utc::now())
-        .map_err(|e| CommandError::new(1, format!("cannot create {}: {e}", store.outputs.display())))?;
+    let (run_id, run_dir) = store.create_run(&prepared.name, Utc::now()).map_err(|e| {
+        CommandError::new(1, format!("cannot create {}: {e}", store.outputs.display()))
+    })?;
     let _log_guard = init_file_log(&run_dir);
-    let journal = Journal::create(&run_dir)
-        .map_err(|e| CommandError::new(1, format!("cannot create the journal in {}: {e}", run_dir.display())))?;
+    let journal = Journal::create(&run_dir).map_err(|e| {
+        CommandError::new(
+            1,
+            format!("cannot create the journal in {}: {e}", run_dir.display()),
+        )
+    })?;
     let approve = args.approve.unwrap_or(Approve::Verified);
     let info = &prepared.info;
     let deterministic_runs = info.iterations.unwrap_or(3);

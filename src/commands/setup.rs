@@ -74,7 +74,10 @@ pub async fn prepare(overrides: &Overrides) -> Result<Prepared, CommandError> {
     let input = |field: &str, message: String, hint: &str| {
         CommandError::new(
             65,
-            format!("{}: field `{field}`: {message}\n  hint: {hint}", info_path.display()),
+            format!(
+                "{}: field `{field}`: {message}\n  hint: {hint}",
+                info_path.display()
+            ),
         )
     };
 
@@ -83,7 +86,10 @@ pub async fn prepare(overrides: &Overrides) -> Result<Prepared, CommandError> {
         .map(AgentKind::from)
         .or(info.agent)
         .unwrap_or(AgentKind::Claude);
-    let agent_cmd = overrides.agent_cmd.clone().or_else(|| info.agent_cmd.clone());
+    let agent_cmd = overrides
+        .agent_cmd
+        .clone()
+        .or_else(|| info.agent_cmd.clone());
     if agent == AgentKind::Command && agent_cmd.is_none() {
         return Err(CommandError::new(
             2,
@@ -93,7 +99,10 @@ pub async fn prepare(overrides: &Overrides) -> Result<Prepared, CommandError> {
     }
 
     if Git::run_in(&workspace, &["--version"], &[]).await.is_err() {
-        return Err(CommandError::new(69, "git is not installed or not on PATH: install git"));
+        return Err(CommandError::new(
+            69,
+            "git is not installed or not on PATH: install git",
+        ));
     }
     let repo_hint = overrides
         .repo
@@ -138,7 +147,10 @@ pub async fn prepare(overrides: &Overrides) -> Result<Prepared, CommandError> {
         })?,
     };
     if !crate::core::info::is_branch_name(&base) {
-        return Err(CommandError::new(2, format!("--base: `{base}` is not a valid branch name")));
+        return Err(CommandError::new(
+            2,
+            format!("--base: `{base}` is not a valid branch name"),
+        ));
     }
     let name = info.slug();
     let folder = if info.deterministic {
@@ -215,15 +227,22 @@ fn resolve_existing(
         })?;
         let manifest = Manifest::parse(&manifest_path.display().to_string(), &text)
             .map_err(|e| CommandError::new(65, e.to_string()))?;
-        let dir = manifest_path.parent().map(Path::to_path_buf).unwrap_or_default();
-        let repro = Reproduction::from_manifest(&manifest, &dir)
-            .map_err(|e| CommandError::new(65, e))?;
+        let dir = manifest_path
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_default();
+        let repro =
+            Reproduction::from_manifest(&manifest, &dir).map_err(|e| CommandError::new(65, e))?;
         return Ok((repro, Some(dir)));
     }
     let full = full.canonicalize().unwrap_or(full);
     let Ok(relative) = full.strip_prefix(repo) else {
         return Err(field_error(
-            format!("`{}` is outside the repository {}", full.display(), repo.display()),
+            format!(
+                "`{}` is outside the repository {}",
+                full.display(),
+                repo.display()
+            ),
             "put the test in the repository, or describe it with a repro.json in a failure folder",
         ));
     };
@@ -250,15 +269,22 @@ fn resolve_existing(
 pub fn infer_command(dest: &str) -> Option<String> {
     let quoted = format!("'{}'", dest.replace('\'', "'\\''"));
     let file = dest.rsplit('/').next().unwrap_or(dest);
-    if dest.ends_with(".py") {
+    let ext = std::path::Path::new(file)
+        .extension()
+        .map(|e| e.to_string_lossy().to_ascii_lowercase())
+        .unwrap_or_default();
+    if ext == "py" {
         Some(format!("python3 -m pytest -q {quoted}"))
     } else if dest.ends_with("_test.go") {
         let dir = dest.rsplit_once('/').map_or(".", |(d, _)| d);
         Some(format!("go test ./{dir}/"))
-    } else if [".js", ".mjs", ".cjs"].iter().any(|e| dest.ends_with(e)) {
+    } else if ["js", "mjs", "cjs"].contains(&ext.as_str()) {
         Some(format!("node --test {quoted}"))
-    } else if dest.starts_with("tests/") && dest.ends_with(".rs") && !dest[6..].contains('/') {
-        Some(format!("cargo test --test {}", file.trim_end_matches(".rs")))
+    } else if ext == "rs" && dest.starts_with("tests/") && !dest[6..].contains('/') {
+        Some(format!(
+            "cargo test --test {}",
+            file.trim_end_matches(".rs")
+        ))
     } else {
         None
     }

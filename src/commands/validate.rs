@@ -41,20 +41,27 @@ pub async fn validate(args: ValidateArgs) -> Result<i32, CommandError> {
     if let Some(url) = &p.info.url {
         ok("logs", format!("run URL {url}"));
     }
-    let version = Git::run_in(&p.workspace, &["--version"], &[]).await.unwrap_or_default();
+    let version = Git::run_in(&p.workspace, &["--version"], &[])
+        .await
+        .unwrap_or_default();
     ok("git", version);
     ok(
         "repository",
         format!(
             "{} (remote: {})",
             p.repo.display(),
-            p.remote.as_deref().unwrap_or("none; the fix branch stays local")
+            p.remote
+                .as_deref()
+                .unwrap_or("none; the fix branch stays local")
         ),
     );
     let git = Git::new(p.repo.clone());
     let base_ok = git.branch_exists(&p.base).await
         || match &p.remote {
-            Some(r) => git.rev_parse(&format!("refs/remotes/{r}/{}", p.base)).await.is_ok(),
+            Some(r) => git
+                .rev_parse(&format!("refs/remotes/{r}/{}", p.base))
+                .await
+                .is_ok(),
             None => false,
         };
     if !base_ok {
@@ -82,7 +89,10 @@ pub async fn validate(args: ValidateArgs) -> Result<i32, CommandError> {
     };
     match program {
         Some(program) => match find_program(&program) {
-            Some(path) => ok(&format!("agent {}", p.agent.as_str()), path.display().to_string()),
+            Some(path) => ok(
+                &format!("agent {}", p.agent.as_str()),
+                path.display().to_string(),
+            ),
             None => {
                 let hint = match p.agent {
                     AgentKind::Claude => "npm install -g @anthropic-ai/claude-code",
@@ -91,7 +101,10 @@ pub async fn validate(args: ValidateArgs) -> Result<i32, CommandError> {
                 };
                 return Err(CommandError::new(
                     69,
-                    format!("agent {}: `{program}` is not on PATH\n  hint: {hint}", p.agent.as_str()),
+                    format!(
+                        "agent {}: `{program}` is not on PATH\n  hint: {hint}",
+                        p.agent.as_str()
+                    ),
                 ));
             }
         },

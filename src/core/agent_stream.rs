@@ -90,7 +90,10 @@ pub fn claude_line(text: &str) -> Option<Vec<Signal>> {
         ("system", Some("init")) => {
             let id = v.get("session_id")?.as_str()?.to_owned();
             let model = v.get("model").and_then(Value::as_str).unwrap_or("?");
-            out.push(line(LineKind::Status, format!("session {id} started (model {model})")));
+            out.push(line(
+                LineKind::Status,
+                format!("session {id} started (model {model})"),
+            ));
             out.push(Signal::Session(id));
         }
         ("system", Some("api_retry")) => {
@@ -112,7 +115,10 @@ pub fn claude_line(text: &str) -> Option<Vec<Signal>> {
             for block in content(&v) {
                 match block.get("type").and_then(Value::as_str) {
                     Some("text") => {
-                        let text = block.get("text").and_then(Value::as_str).unwrap_or_default();
+                        let text = block
+                            .get("text")
+                            .and_then(Value::as_str)
+                            .unwrap_or_default();
                         for l in text.lines().filter(|l| !l.trim().is_empty()) {
                             out.push(line(LineKind::Text, l));
                         }
@@ -140,7 +146,9 @@ pub fn claude_line(text: &str) -> Option<Vec<Signal>> {
         }
         ("result", _) => {
             let is_error = v.get("is_error").and_then(Value::as_bool).unwrap_or(false)
-                || v.get("subtype").and_then(Value::as_str).is_some_and(|s| s != "success");
+                || v.get("subtype")
+                    .and_then(Value::as_str)
+                    .is_some_and(|s| s != "success");
             let cost_usd = v.get("total_cost_usd").and_then(Value::as_f64);
             let turns = v
                 .get("num_turns")
@@ -152,7 +160,12 @@ pub fn claude_line(text: &str) -> Option<Vec<Signal>> {
                     let errors = v
                         .get("errors")
                         .and_then(Value::as_array)
-                        .map(|e| e.iter().filter_map(Value::as_str).collect::<Vec<_>>().join("; "))
+                        .map(|e| {
+                            e.iter()
+                                .filter_map(Value::as_str)
+                                .collect::<Vec<_>>()
+                                .join("; ")
+                        })
                         .unwrap_or_default();
                     let subtype = v.get("subtype").and_then(Value::as_str).unwrap_or("error");
                     let detail = [result, errors.as_str()]
@@ -165,7 +178,11 @@ pub fn claude_line(text: &str) -> Option<Vec<Signal>> {
                 None
             };
             out.push(line(
-                if is_error { LineKind::Error } else { LineKind::Status },
+                if is_error {
+                    LineKind::Error
+                } else {
+                    LineKind::Status
+                },
                 format!(
                     "finished: {} in {} turn(s), ${:.4}",
                     if is_error { "error" } else { "success" },
@@ -194,7 +211,10 @@ fn content(v: &Value) -> impl Iterator<Item = &Value> {
 
 fn claude_problem(v: &Value, result: &str) -> Option<Problem> {
     let error = v.get("error").and_then(Value::as_str).unwrap_or_default();
-    let api_error = v.get("api_error").and_then(Value::as_str).unwrap_or_default();
+    let api_error = v
+        .get("api_error")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
     let errors: Vec<&str> = v
         .get("errors")
         .and_then(Value::as_array)
@@ -205,7 +225,10 @@ fn claude_problem(v: &Value, result: &str) -> Option<Problem> {
     }
     if let Some(e) = errors.iter().find(|e| e.contains("No conversation found")) {
         let id = e.rsplit(' ').next().unwrap_or_default().to_owned();
-        return Some(Problem::UnknownSession { agent: "claude", id });
+        return Some(Problem::UnknownSession {
+            agent: "claude",
+            id,
+        });
     }
     if api_error == "connection_failed"
         || v.get("terminal_reason").and_then(Value::as_str) == Some("api_error")
@@ -297,7 +320,11 @@ pub fn codex_line(text: &str) -> Option<Vec<Signal>> {
             let message = v.get("message").and_then(Value::as_str).unwrap_or_default();
             let reconnecting = message.starts_with("Reconnecting");
             out.push(line(
-                if reconnecting { LineKind::Status } else { LineKind::Error },
+                if reconnecting {
+                    LineKind::Status
+                } else {
+                    LineKind::Error
+                },
                 message,
             ));
             if let Some(problem) = codex_problem(message) {
@@ -315,7 +342,10 @@ pub fn codex_line(text: &str) -> Option<Vec<Signal>> {
                     }
                 }
                 Some("command_execution") if kind == "item.started" => {
-                    let command = item.get("command").and_then(Value::as_str).unwrap_or_default();
+                    let command = item
+                        .get("command")
+                        .and_then(Value::as_str)
+                        .unwrap_or_default();
                     out.push(line(LineKind::Tool, format!("▸ shell: {command}")));
                 }
                 Some("file_change") if completed => {
@@ -326,12 +356,18 @@ pub fn codex_line(text: &str) -> Option<Vec<Signal>> {
                         .flatten()
                     {
                         let path = change.get("path").and_then(Value::as_str).unwrap_or("?");
-                        let how = change.get("kind").and_then(Value::as_str).unwrap_or("update");
+                        let how = change
+                            .get("kind")
+                            .and_then(Value::as_str)
+                            .unwrap_or("update");
                         out.push(line(LineKind::Tool, format!("▸ {how}: {path}")));
                     }
                 }
                 Some("error") if completed => {
-                    let message = item.get("message").and_then(Value::as_str).unwrap_or_default();
+                    let message = item
+                        .get("message")
+                        .and_then(Value::as_str)
+                        .unwrap_or_default();
                     out.push(line(LineKind::Status, message));
                 }
                 _ => {}
@@ -384,7 +420,14 @@ mod tests {
     fn a_success_subtype_with_is_error_is_a_failure() {
         let line = r#"{"type":"result","subtype":"success","is_error":true,"result":"boom","num_turns":2,"total_cost_usd":0.5}"#;
         let signals = claude_line(line).unwrap();
-        assert!(signals.iter().any(|s| matches!(s, Signal::Finished { ok: false, turns: Some(2), .. })));
+        assert!(signals.iter().any(|s| matches!(
+            s,
+            Signal::Finished {
+                ok: false,
+                turns: Some(2),
+                ..
+            }
+        )));
     }
 
     #[test]

@@ -300,8 +300,8 @@ pub enum EventKind {
         error: Option<String>,
         /// Set when the agent could not work at all (not logged in, unreachable, missing).
         error_class: Option<FailureClass>,
-        /// The step's write-up from the failure folder (README.md after reproduce,
-        /// ROOT_CAUSE.md after fix), when the agent wrote one.
+        /// The step's write-up from the failure folder (`README.md` after reproduce,
+        /// `ROOT_CAUSE.md` after fix), when the agent wrote one.
         notes: Option<String>,
     },
     TestOutput {

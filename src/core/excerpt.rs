@@ -92,13 +92,19 @@ pub fn failing_test(line: &str) -> Option<(String, &'static str)> {
     let t = line.trim();
     if let Some(rest) = t.strip_prefix("FAILED ") {
         let id = rest.split(" - ").next().unwrap_or(rest).trim();
-        if id.contains("::") || id.ends_with(".py") {
+        let python_file = std::path::Path::new(id)
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("py"));
+        if id.contains("::") || python_file {
             return Some((id.to_owned(), "pytest"));
         }
     }
     if let Some(id) = t.strip_suffix(" FAILED") {
         if id.contains("::") && !id.starts_with("test ") {
-            return Some((id.split_whitespace().next().unwrap_or(id).to_owned(), "pytest"));
+            return Some((
+                id.split_whitespace().next().unwrap_or(id).to_owned(),
+                "pytest",
+            ));
         }
     }
     if let Some(rest) = t.strip_prefix("test ") {
@@ -158,7 +164,11 @@ pub fn triage(lines: &[String], budget: usize) -> Triage {
     for (i, line) in lines.iter().enumerate() {
         if let Some((id, runner)) = failing_test(line) {
             if !failing.iter().any(|f| f.id == id) {
-                failing.push(FailingTest { id, runner, line: i });
+                failing.push(FailingTest {
+                    id,
+                    runner,
+                    line: i,
+                });
             }
         }
         if errors.len() < 200 && is_error_line(line) {
@@ -228,7 +238,10 @@ mod tests {
             normalise("2024-05-01T12:34:56.1234567Z \u{1b}[31mFAILED\u{1b}[0m x"),
             "FAILED x"
         );
-        assert_eq!(normalise("##[error]Process completed with exit code 1."), "error: Process completed with exit code 1.");
+        assert_eq!(
+            normalise("##[error]Process completed with exit code 1."),
+            "error: Process completed with exit code 1."
+        );
         assert_eq!(normalise("10%\r50%\r100%"), "100%");
         assert_eq!(normalise("\u{1b}]0;title\u{7}text"), "text");
     }
@@ -243,8 +256,14 @@ mod tests {
             failing_test("test tests::counts_words ... FAILED"),
             Some(("tests::counts_words".into(), "cargo"))
         );
-        assert_eq!(failing_test("--- FAIL: TestX/sub (0.01s)"), Some(("TestX/sub".into(), "go")));
-        assert_eq!(failing_test("not ok 2 - adds numbers"), Some(("adds numbers".into(), "node")));
+        assert_eq!(
+            failing_test("--- FAIL: TestX/sub (0.01s)"),
+            Some(("TestX/sub".into(), "go"))
+        );
+        assert_eq!(
+            failing_test("not ok 2 - adds numbers"),
+            Some(("adds numbers".into(), "node"))
+        );
         assert_eq!(failing_test("test tests::ok ... ok"), None);
     }
 

@@ -159,11 +159,27 @@ const FIELDS: &[(&str, Kind, &str)] = &[
         Kind::Text,
         "a shell command that follows the agent protocol",
     ),
-    ("iterations", Kind::Count, "a whole number of runs, at least 1"),
-    ("parallel", Kind::Count, "a whole number of parallel runs, at least 1"),
-    ("time-budget", Kind::Count, "seconds per phase, at least 1, e.g. 900"),
+    (
+        "iterations",
+        Kind::Count,
+        "a whole number of runs, at least 1",
+    ),
+    (
+        "parallel",
+        Kind::Count,
+        "a whole number of parallel runs, at least 1",
+    ),
+    (
+        "time-budget",
+        Kind::Count,
+        "seconds per phase, at least 1, e.g. 900",
+    ),
     ("draft", Kind::Flag, "true or false"),
-    ("labels", Kind::Labels, "a list of strings, e.g. [\"ci-fix\"]"),
+    (
+        "labels",
+        Kind::Labels,
+        "a list of strings, e.g. [\"ci-fix\"]",
+    ),
     ("keep-test-in-pr", Kind::Flag, "true or false"),
 ];
 
@@ -192,9 +208,7 @@ impl Info {
                     Some(near) => format!("did you mean `{near}`?"),
                     None => format!("known fields: {}", names.join(", ")),
                 };
-                return Err(
-                    InputError::new(file, "unknown field", hint).field(key, text)
-                );
+                return Err(InputError::new(file, "unknown field", hint).field(key, text));
             }
         }
         for (name, kind, hint) in FIELDS {
@@ -341,12 +355,19 @@ fn check_kind(
             Some("true" | "false") => Err(InputError::new(
                 file,
                 "expected a boolean, found a string",
-                format!("write {} without quotes", value.as_str().unwrap_or_default()),
+                format!(
+                    "write {} without quotes",
+                    value.as_str().unwrap_or_default()
+                ),
             )
             .field(name, text)),
             _ => wrong("a boolean"),
         },
-        Kind::Count if !value.as_u64().is_some_and(|n| n >= 1 && n <= u64::from(u32::MAX)) => {
+        Kind::Count
+            if !value
+                .as_u64()
+                .is_some_and(|n| n >= 1 && u32::try_from(n).is_ok()) =>
+        {
             wrong("a whole number of at least 1")
         }
         Kind::Labels => match value.as_array() {
@@ -379,16 +400,24 @@ pub fn check_name(name: &str) -> Result<(), String> {
         .chars()
         .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '-' | '_' | '.'))
     {
-        return Err(format!("`{name}` has characters other than a-z, 0-9, -, _ and ."));
+        return Err(format!(
+            "`{name}` has characters other than a-z, 0-9, -, _ and ."
+        ));
     }
     if name.starts_with(['.', '-']) || name.ends_with('.') || name.contains("..") {
-        return Err(format!("`{name}` cannot start with . or -, end with ., or contain .."));
+        return Err(format!(
+            "`{name}` cannot start with . or -, end with ., or contain .."
+        ));
     }
     Ok(())
 }
 
 /// Whether `name` is acceptable to `git check-ref-format --branch` (the common rules).
 #[must_use]
+#[expect(
+    clippy::case_sensitive_file_extension_comparisons,
+    reason = "git's `.lock` rule is case-sensitive"
+)]
 pub fn is_branch_name(name: &str) -> bool {
     !name.is_empty()
         && !name.starts_with(['-', '/', '.'])
@@ -465,15 +494,21 @@ mod tests {
 
     #[test]
     fn rules_of_the_seed() {
-        assert!(err(r#"{"deterministic": true, "raw-logs": "x"}"#)
-            .message
-            .contains("`prompt`"));
-        assert!(err(r#"{"prompt": "p", "raw-logs": "x"}"#)
-            .message
-            .contains("`deterministic`"));
-        assert!(err(r#"{"prompt": "p", "deterministic": true}"#)
-            .message
-            .contains("no failure"));
+        assert!(
+            err(r#"{"deterministic": true, "raw-logs": "x"}"#)
+                .message
+                .contains("`prompt`")
+        );
+        assert!(
+            err(r#"{"prompt": "p", "raw-logs": "x"}"#)
+                .message
+                .contains("`deterministic`")
+        );
+        assert!(
+            err(r#"{"prompt": "p", "deterministic": true}"#)
+                .message
+                .contains("no failure")
+        );
         let both = err(r#"{"prompt": "p", "deterministic": true, "raw-logs": "x", "url": "u"}"#);
         assert!(both.message.contains("both"), "{both}");
         let existing = Info::parse(
@@ -490,16 +525,24 @@ mod tests {
         assert!(e.message.contains("expected a boolean, found a string"));
         let quoted = err(r#"{"prompt": "p", "deterministic": "true", "raw-logs": "x"}"#);
         assert!(quoted.hint.contains("without quotes"));
-        let agent = err(r#"{"prompt": "p", "deterministic": true, "raw-logs": "x", "agent": "claud"}"#);
+        let agent =
+            err(r#"{"prompt": "p", "deterministic": true, "raw-logs": "x", "agent": "claud"}"#);
         assert!(agent.hint.contains("\"claude\""), "{agent}");
     }
 
     #[test]
     fn slugs_are_branch_safe() {
-        assert_eq!(slugify("Fix the TimeoutError in gather()!"), "fix-the-timeouterror-in-gather");
+        assert_eq!(
+            slugify("Fix the TimeoutError in gather()!"),
+            "fix-the-timeouterror-in-gather"
+        );
         assert_eq!(slugify("!!!"), "failure");
-        assert!(check_name(&slugify("a very long prompt that goes on and on and on forever"))
-            .is_ok());
+        assert!(
+            check_name(&slugify(
+                "a very long prompt that goes on and on and on forever"
+            ))
+            .is_ok()
+        );
         assert!(is_branch_name("release/1.2"));
         assert!(!is_branch_name("bad name"));
         assert!(!is_branch_name("a..b"));

@@ -178,6 +178,9 @@ mod tests {
     fn syntax_errors_have_a_place() {
         let err = parse_json("info.json", "{\n  \"prompt\": \"x\",\n}").unwrap_err();
         assert_eq!(err.at, Some((3, 1)));
-        assert!(err.to_string().starts_with("info.json:3:1: invalid JSON"), "{err}");
+        assert!(
+            err.to_string().starts_with("info.json:3:1: invalid JSON"),
+            "{err}"
+        );
     }
 }

@@ -36,7 +36,11 @@ pub fn compose(template: &str, ctx: &Context) -> String {
         _ if ctx.deterministic => "write a minimal reproduction of a deterministic failure",
         _ => "write a stress test that reproduces a flaky failure",
     };
-    let _ = writeln!(out, "- Step: {step} (attempt {} of {})", ctx.attempt, ctx.max_attempts);
+    let _ = writeln!(
+        out,
+        "- Step: {step} (attempt {} of {})",
+        ctx.attempt, ctx.max_attempts
+    );
     let _ = writeln!(out, "- Failure name: `{}`", ctx.name);
     let _ = writeln!(
         out,
@@ -63,12 +67,20 @@ pub fn compose(template: &str, ctx: &Context) -> String {
         );
     }
     if !ctx.failing_tests.is_empty() {
-        let _ = writeln!(out, "- Failing tests named in the log: {}", ctx.failing_tests.join(", "));
+        let _ = writeln!(
+            out,
+            "- Failing tests named in the log: {}",
+            ctx.failing_tests.join(", ")
+        );
     }
     if let Some(repro) = &ctx.reproduction {
         let _ = write!(out, "\n## The reproduction\n\n{}\n", repro.trim_end());
     }
-    let _ = write!(out, "\n## What the user asked\n\n{}\n", ctx.user_prompt.trim());
+    let _ = write!(
+        out,
+        "\n## What the user asked\n\n{}\n",
+        ctx.user_prompt.trim()
+    );
     if let Some(feedback) = ctx.feedback.as_deref().filter(|f| !f.trim().is_empty()) {
         let _ = write!(
             out,

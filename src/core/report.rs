@@ -48,9 +48,13 @@ pub fn next_steps(view: &RunView, end: &Conclusion) -> Vec<String> {
     match end.status {
         RunStatus::Success => {
             if let Some((url, _)) = &view.pr {
-                steps.push(format!("Review the draft PR {url} and mark it ready once CI passes."));
+                steps.push(format!(
+                    "Review the draft PR {url} and mark it ready once CI passes."
+                ));
             } else if let Some(branch) = &branch {
-                steps.push(format!("Open a pull request from `{branch}` when you are ready."));
+                steps.push(format!(
+                    "Open a pull request from `{branch}` when you are ready."
+                ));
             }
             steps.push("Check the root cause (Phase 2) against your knowledge of the code.".into());
         }
@@ -62,12 +66,12 @@ pub fn next_steps(view: &RunView, end: &Conclusion) -> Vec<String> {
             }
             if let Some(v) = view.verification() {
                 for finding in &v.findings {
-                    steps.push(format!("Review this finding before trusting the fix: {finding}"));
+                    steps.push(format!(
+                        "Review this finding before trusting the fix: {finding}"
+                    ));
                 }
             }
-            if view.fix.is_none()
-                && view.reproduction().is_some_and(|r| !r.reproduced)
-            {
+            if view.fix.is_none() && view.reproduction().is_some_and(|r| !r.reproduced) {
                 steps.push(
                     "The reproduction did not fail like CI: read each attempt's feedback below, \
                      give more of the log, or write the reproduction by hand and set \
@@ -210,7 +214,9 @@ pub fn markdown(view: &RunView, end: &Conclusion) -> String {
     let _ = writeln!(
         md,
         "| Started | {} |",
-        view.started_at.map(|t| t.format("%Y-%m-%d %H:%M:%S UTC").to_string()).unwrap_or_default()
+        view.started_at
+            .map(|t| t.format("%Y-%m-%d %H:%M:%S UTC").to_string())
+            .unwrap_or_default()
     );
     let _ = writeln!(md, "| Duration | {} |", duration(view.elapsed_ms()));
     let _ = writeln!(md, "| Repository | `{}` |", view.repo);
@@ -219,7 +225,8 @@ pub fn markdown(view: &RunView, end: &Conclusion) -> String {
     let _ = writeln!(
         md,
         "| Agent cost | {} |",
-        view.cost_usd().map_or_else(|| "not reported".into(), |c| format!("${c:.4}"))
+        view.cost_usd()
+            .map_or_else(|| "not reported".into(), |c| format!("${c:.4}"))
     );
     if let Some(fix) = &view.fix {
         let _ = writeln!(md, "| Fix branch | `{}` |", fix.branch);
@@ -230,7 +237,10 @@ pub fn markdown(view: &RunView, end: &Conclusion) -> String {
     let _ = writeln!(md);
 
     let _ = writeln!(md, "### Phases\n");
-    let _ = writeln!(md, "| Phase | Status | Attempts | Time | Agent cost | Note |");
+    let _ = writeln!(
+        md,
+        "| Phase | Status | Attempts | Time | Agent cost | Note |"
+    );
     let _ = writeln!(md, "|---|---|---|---|---|---|");
     for p in &view.phases {
         let status = match p.state {
@@ -267,7 +277,11 @@ pub fn markdown(view: &RunView, end: &Conclusion) -> String {
             logs.source, logs.bytes, logs.lines, logs.excerpt_bytes, logs.excerpt, logs.full_log
         );
         if !logs.failing_tests.is_empty() {
-            let _ = writeln!(md, "Failing tests named in the log: {}\n", logs.failing_tests.join(", "));
+            let _ = writeln!(
+                md,
+                "Failing tests named in the log: {}\n",
+                logs.failing_tests.join(", ")
+            );
         }
     }
 
@@ -292,7 +306,11 @@ pub fn markdown(view: &RunView, end: &Conclusion) -> String {
             md,
             "- Attempt {}: {} — `{}`: {}{}",
             r.attempt,
-            if r.reproduced { "reproduced" } else { "did not reproduce" },
+            if r.reproduced {
+                "reproduced"
+            } else {
+                "did not reproduce"
+            },
             r.runs.command,
             runs_line(&r.runs),
             if r.runs.matching > 0 {
@@ -313,8 +331,9 @@ pub fn markdown(view: &RunView, end: &Conclusion) -> String {
             let _ = writeln!(md, "- {phase}, attempt {attempt}: {first}");
         }
     }
-    if let Some((branch, commit, paths, note)) = &view.repro_commit {
-        match (branch, commit) {
+    if let Some(rc) = &view.repro_commit {
+        let (paths, note) = (&rc.paths, &rc.note);
+        match (&rc.branch, &rc.commit) {
             (Some(branch), Some(commit)) => {
                 let _ = writeln!(
                     md,
@@ -329,7 +348,11 @@ pub fn markdown(view: &RunView, end: &Conclusion) -> String {
         }
     }
     if let Some((_, notes)) = view.notes.iter().find(|(p, _)| *p == Phase::Reproduce) {
-        let _ = writeln!(md, "\n<details><summary>The agent's notes</summary>\n\n{}\n\n</details>", notes.trim());
+        let _ = writeln!(
+            md,
+            "\n<details><summary>The agent's notes</summary>\n\n{}\n\n</details>",
+            notes.trim()
+        );
     }
     let _ = writeln!(md);
 
@@ -339,7 +362,10 @@ pub fn markdown(view: &RunView, end: &Conclusion) -> String {
             let _ = writeln!(md, "{}\n", notes.trim());
         }
         None => {
-            let _ = writeln!(md, "The agent wrote no root-cause analysis (ROOT_CAUSE.md in the failure folder).\n");
+            let _ = writeln!(
+                md,
+                "The agent wrote no root-cause analysis (ROOT_CAUSE.md in the failure folder).\n"
+            );
         }
     }
 
@@ -357,7 +383,12 @@ pub fn markdown(view: &RunView, end: &Conclusion) -> String {
                 &fix.base_commit[..fix.base_commit.len().min(12)]
             );
             if let Some(commit) = &fix.commit {
-                let _ = writeln!(md, "Commit {}: {}", &commit[..commit.len().min(12)], fix.message.lines().next().unwrap_or_default());
+                let _ = writeln!(
+                    md,
+                    "Commit {}: {}",
+                    &commit[..commit.len().min(12)],
+                    fix.message.lines().next().unwrap_or_default()
+                );
             }
             if !fix.files_changed.is_empty() {
                 let _ = writeln!(md, "\nFiles changed:\n");
@@ -368,7 +399,11 @@ pub fn markdown(view: &RunView, end: &Conclusion) -> String {
             let _ = writeln!(
                 md,
                 "\nReproduction test {} the PR commit.",
-                if fix.repro_removed { "removed from" } else { "kept in" }
+                if fix.repro_removed {
+                    "removed from"
+                } else {
+                    "kept in"
+                }
             );
         }
     }
@@ -382,7 +417,10 @@ pub fn markdown(view: &RunView, end: &Conclusion) -> String {
             v.passes.runs,
             failure_rate_upper_95(v.passes.failures, v.passes.runs)
                 .filter(|_| v.passes.failures == 0)
-                .map(|u| format!(" (failure rate below {:.0} % with 95 % confidence)", u * 100.0))
+                .map(|u| format!(
+                    " (failure rate below {:.0} % with 95 % confidence)",
+                    u * 100.0
+                ))
                 .unwrap_or_default()
         );
         if let Some(r) = &v.revert_check {
@@ -402,13 +440,25 @@ pub fn markdown(view: &RunView, end: &Conclusion) -> String {
                 md,
                 "- Test suite `{}`: {}",
                 s.command,
-                if s.failures == 0 { "passed" } else { "**failed**" }
+                if s.failures == 0 {
+                    "passed"
+                } else {
+                    "**failed**"
+                }
             );
         }
         for finding in &v.findings {
             let _ = writeln!(md, "- ⚠️ {finding}");
         }
-        let _ = writeln!(md, "- Verdict: {}", if v.verified { "verified" } else { "not verified" });
+        let _ = writeln!(
+            md,
+            "- Verdict: {}",
+            if v.verified {
+                "verified"
+            } else {
+                "not verified"
+            }
+        );
         if !v.diff.is_empty() {
             let _ = writeln!(
                 md,
@@ -422,7 +472,11 @@ pub fn markdown(view: &RunView, end: &Conclusion) -> String {
 
     let _ = writeln!(md, "## Phase 4: PR\n");
     if let Some((remote, branch, commit)) = &view.pushed {
-        let _ = writeln!(md, "Pushed `{branch}` ({}) to `{remote}`.", &commit[..commit.len().min(12)]);
+        let _ = writeln!(
+            md,
+            "Pushed `{branch}` ({}) to `{remote}`.",
+            &commit[..commit.len().min(12)]
+        );
     }
     match (&view.pr, &view.pr_skipped) {
         (Some((url, number)), _) => {

@@ -125,7 +125,10 @@ impl Manifest {
                     .ok_or_else(|| {
                         InputError::new(
                             file,
-                            format!("expected a whole number of at least 1, found {}", describe(v)),
+                            format!(
+                                "expected a whole number of at least 1, found {}",
+                                describe(v)
+                            ),
                             format!("write a count such as \"{name}\": 3"),
                         )
                         .field(name, text)
@@ -169,7 +172,10 @@ fn parse_file(file: &str, text: &str, i: usize, item: &Value) -> Result<ReproFil
     let get = |key: &str, what: &str| -> Result<String, InputError> {
         match map.get(key).and_then(Value::as_str) {
             Some(p) if !p.trim().is_empty() => check_relative(p).map_err(|why| {
-                at(format!("`{key}` {why}"), &format!("give {what} as a relative path"))
+                at(
+                    format!("`{key}` {why}"),
+                    &format!("give {what} as a relative path"),
+                )
             }),
             _ => Err(at(
                 format!("`{key}` is missing or not a string"),
@@ -178,8 +184,14 @@ fn parse_file(file: &str, text: &str, i: usize, item: &Value) -> Result<ReproFil
         }
     };
     let source = get("source", "the file's path inside the failure folder")?;
-    let dest = get("dest", "where the file goes, relative to the repository root")?;
-    if let Some(extra) = map.keys().find(|k| !matches!(k.as_str(), "source" | "dest")) {
+    let dest = get(
+        "dest",
+        "where the file goes, relative to the repository root",
+    )?;
+    if let Some(extra) = map
+        .keys()
+        .find(|k| !matches!(k.as_str(), "source" | "dest"))
+    {
         return Err(at(
             format!("unknown key `{extra}`"),
             "each entry has only `source` and `dest`",
@@ -205,7 +217,10 @@ pub fn is_test_path(path: &str) -> bool {
     let lower = path.to_ascii_lowercase();
     let file = lower.rsplit('/').next().unwrap_or(&lower);
     lower.split('/').any(|part| {
-        matches!(part, "test" | "tests" | "spec" | "specs" | "__tests__" | "testdata")
+        matches!(
+            part,
+            "test" | "tests" | "spec" | "specs" | "__tests__" | "testdata"
+        )
     }) || file.starts_with("test_")
         || file.contains("_test.")
         || file.contains(".test.")
@@ -265,7 +280,13 @@ mod tests {
 
     #[test]
     fn test_paths_and_foreign_failures() {
-        for path in ["tests/test_a.py", "pkg/a_test.go", "src/a.test.ts", "spec/a_spec.rb", "test_x.py"] {
+        for path in [
+            "tests/test_a.py",
+            "pkg/a_test.go",
+            "src/a.test.ts",
+            "spec/a_spec.rb",
+            "test_x.py",
+        ] {
             assert!(is_test_path(path), "{path}");
         }
         for path in ["src/lib.rs", "src/testing_utils_impl.rs", "README.md"] {
@@ -284,8 +305,8 @@ mod tests {
         )
         .unwrap_err();
         assert!(up.message.contains("`..`"), "{up}");
-        let re = Manifest::parse("repro.json", r#"{"command": "x", "signature": "foo("}"#)
-            .unwrap_err();
+        let re =
+            Manifest::parse("repro.json", r#"{"command": "x", "signature": "foo("}"#).unwrap_err();
         assert_eq!(re.field.as_deref(), Some("signature"));
     }
 }

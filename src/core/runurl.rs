@@ -62,12 +62,18 @@ mod tests {
     #[test]
     fn parses_the_three_forms() {
         let run = RunUrl::parse("https://github.com/acme/app/actions/runs/123").unwrap();
-        assert_eq!((run.owner.as_str(), run.repo.as_str(), run.run_id), ("acme", "app", 123));
+        assert_eq!(
+            (run.owner.as_str(), run.repo.as_str(), run.run_id),
+            ("acme", "app", 123)
+        );
         let job = RunUrl::parse("https://github.com/acme/app/actions/runs/1/job/77").unwrap();
         assert_eq!(job.job_id, Some(77));
         let attempt =
             RunUrl::parse("https://ghe.example.com/a/b/actions/runs/9/attempts/2?x=1").unwrap();
-        assert_eq!((attempt.host.as_str(), attempt.attempt), ("ghe.example.com", Some(2)));
+        assert_eq!(
+            (attempt.host.as_str(), attempt.attempt),
+            ("ghe.example.com", Some(2))
+        );
     }
 
     #[test]

@@ -85,6 +85,15 @@ pub struct VerificationView {
     pub diff: String,
 }
 
+/// Where the reproduction was committed (`branch` and `commit` are `None` when it was not).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReproCommit {
+    pub branch: Option<String>,
+    pub commit: Option<String>,
+    pub paths: Vec<String>,
+    pub note: String,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FixView {
     pub branch: String,
@@ -128,7 +137,7 @@ pub struct RunView {
     pub sessions: Vec<String>,
     pub notes: Vec<(Phase, String)>,
     pub reproductions: Vec<ReproductionView>,
-    pub repro_commit: Option<(Option<String>, Option<String>, Vec<String>, String)>,
+    pub repro_commit: Option<ReproCommit>,
     pub scratch: Option<String>,
     pub fix: Option<FixView>,
     pub verifications: Vec<VerificationView>,
@@ -214,8 +223,10 @@ impl RunView {
     pub fn revisions(&self) -> Vec<(Phase, u32, String)> {
         let mut out = Vec::new();
         for cp in &self.checkpoints {
-            if let (CheckpointKind::AfterStep { phase, attempt, .. }, Some((Decision::Revise { feedback }, _))) =
-                (&cp.kind, &cp.resolution)
+            if let (
+                CheckpointKind::AfterStep { phase, attempt, .. },
+                Some((Decision::Revise { feedback }, _)),
+            ) = (&cp.kind, &cp.resolution)
             {
                 out.push((*phase, attempt + 1, feedback.clone()));
             }
@@ -334,7 +345,8 @@ impl RunView {
                 duration_ms: 0,
                 log: log.clone(),
             }),
-            EventKind::AgentOutput { phase, lines } | EventKind::TestOutput { phase, lines, .. } => {
+            EventKind::AgentOutput { phase, lines }
+            | EventKind::TestOutput { phase, lines, .. } => {
                 for line in lines {
                     if self.tail.len() == TAIL_LINES {
                         self.tail.pop_front();
@@ -398,7 +410,12 @@ impl RunView {
                 paths,
                 note,
             } => {
-                self.repro_commit = Some((branch.clone(), commit.clone(), paths.clone(), note.clone()));
+                self.repro_commit = Some(ReproCommit {
+                    branch: branch.clone(),
+                    commit: commit.clone(),
+                    paths: paths.clone(),
+                    note: note.clone(),
+                });
             }
             EventKind::ScratchCreated { path, .. } => self.scratch = Some(path.clone()),
             EventKind::FixBranchCreated {

@@ -3,6 +3,7 @@
 //! makes it pass, the test fails again without the fix) happen here, with real processes.
 
 use std::collections::VecDeque;
+use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -14,12 +15,14 @@ use super::logs;
 use super::ports::{Agent, AgentOutcome, AgentRequest, Decider, Forge, PrOutcome, PrRequest};
 use super::process::{self, Ending, Spec};
 use crate::adapters::git::Git;
-use crate::core::event::{EventKind, FailureClass, LineKind, OutputLine, Phase, RunStatus, TestRuns};
+use crate::core::event::{
+    EventKind, FailureClass, LineKind, OutputLine, Phase, RunStatus, TestRuns,
+};
 use crate::core::info::Info;
 use crate::core::pipeline::{Effect, Input, Pipeline, Settings};
 use crate::core::prompt;
-use crate::core::repro::{Manifest, foreign_failure, is_test_path};
 use crate::core::report;
+use crate::core::repro::{Manifest, foreign_failure, is_test_path};
 use crate::core::view::Conclusion;
 
 /// The built-in prompts, used when the workspace has no `AI_PROMPT.md` of its own.
@@ -69,10 +72,10 @@ impl Reproduction {
     fn describe(&self) -> String {
         let mut text = format!("Command (from the repository root): `{}`\n", self.command);
         for (source, dest) in &self.files {
-            text.push_str(&format!("- `{dest}` (from `{}`)\n", source.display()));
+            let _ = writeln!(text, "- `{dest}` (from `{}`)", source.display());
         }
         if let Some(sig) = &self.signature {
-            text.push_str(&format!("- CI failure signature (regular expression): `{sig}`\n"));
+            let _ = writeln!(text, "- CI failure signature (regular expression): `{sig}`");
         }
         text
     }
@@ -120,7 +123,9 @@ pub struct Driver {
 
 impl std::fmt::Debug for Driver {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Driver").field("run_id", &self.setup.run_id).finish_non_exhaustive()
+        f.debug_struct("Driver")
+            .field("run_id", &self.setup.run_id)
+            .finish_non_exhaustive()
     }
 }
 
@@ -223,7 +228,9 @@ impl Driver {
                 prompt,
                 feedback,
                 resume,
-            } => Ok(self.run_agent(phase, attempt, prompt, feedback, resume).await),
+            } => Ok(self
+                .run_agent(phase, attempt, prompt, feedback, resume)
+                .await),
             Effect::CheckReproduction { attempt, runs } => {
                 Ok(self.check_reproduction(attempt, runs).await)
             }
@@ -266,15 +273,26 @@ impl Driver {
     }
 
     async fn worktree_path(&self, suffix: &str) -> Result<PathBuf, (FailureClass, String)> {
-        let dir = self.git.worktrees_dir().await.map_err(err(FailureClass::Error))?;
-        std::fs::create_dir_all(&dir)
-            .map_err(|e| (FailureClass::Error, format!("cannot create {}: {e}", dir.display())))?;
+        let dir = self
+            .git
+            .worktrees_dir()
+            .await
+            .map_err(err(FailureClass::Error))?;
+        std::fs::create_dir_all(&dir).map_err(|e| {
+            (
+                FailureClass::Error,
+                format!("cannot create {}: {e}", dir.display()),
+            )
+        })?;
         Ok(dir.join(format!("{}-{suffix}", self.setup.run_id)))
     }
 
     async fn prepare_scratch(&mut self) -> Outcome {
         let commit = self.git.rev_parse("HEAD").await.map_err(|e| {
-            (FailureClass::Input, format!("the repository has no commit to work from: {e}"))
+            (
+                FailureClass::Input,
+                format!("the repository has no commit to work from: {e}"),
+            )
         })?;
         let path = self.worktree_path("repro").await?;
         let path_str = path.to_string_lossy().into_owned();
@@ -421,7 +439,9 @@ impl Driver {
             let mut sink = move |lines: Vec<OutputLine>| {
                 emitter.emit(EventKind::AgentOutput { phase, lines });
             };
-            self.agent.run(&request, &mut sink, self.cancel.clone()).await
+            self.agent
+                .run(&request, &mut sink, self.cancel.clone())
+                .await
         };
         let notes_file = if phase == Phase::Fix {
             "ROOT_CAUSE.md"
@@ -593,12 +613,20 @@ impl Driver {
             let branch = format!("fixloop/repro/{}", self.setup.name);
             let parent = match self.git.rev_parse(&format!("refs/heads/{branch}")).await {
                 Ok(tip) => tip,
-                Err(_) => self.git.rev_parse("HEAD").await.map_err(err(FailureClass::Error))?,
+                Err(_) => self
+                    .git
+                    .rev_parse("HEAD")
+                    .await
+                    .map_err(err(FailureClass::Error))?,
             };
             (branch, parent)
         } else {
             let branch = current.unwrap_or_default();
-            let parent = self.git.rev_parse("HEAD").await.map_err(err(FailureClass::Error))?;
+            let parent = self
+                .git
+                .rev_parse("HEAD")
+                .await
+                .map_err(err(FailureClass::Error))?;
             (branch, parent)
         };
         let message = format!(
@@ -618,15 +646,14 @@ impl Driver {
             let mut args = vec!["reset", "-q", "HEAD", "--"];
             args.extend(paths.iter().map(String::as_str));
             if let Err(e) = self.git.run(&args).await {
-                self.warn(format!("could not refresh the index for the failure folder: {e}"));
+                self.warn(format!(
+                    "could not refresh the index for the failure folder: {e}"
+                ));
             }
         }
         let mut note = format!("Committed on `{branch}`.");
         if !skipped.is_empty() {
-            note.push_str(&format!(
-                " Left out (over 1 MiB): {}.",
-                skipped.join(", ")
-            ));
+            let _ = write!(note, " Left out (over 1 MiB): {}.", skipped.join(", "));
         }
         Ok(EventKind::ReproductionCommitted {
             branch: Some(branch),
@@ -673,7 +700,15 @@ impl Driver {
         let path = self.worktree_path("fix").await?;
         let path_str = path.to_string_lossy().into_owned();
         self.git
-            .run(&["worktree", "add", "--quiet", "-b", &branch, &path_str, &base_commit])
+            .run(&[
+                "worktree",
+                "add",
+                "--quiet",
+                "-b",
+                &branch,
+                &path_str,
+                &base_commit,
+            ])
             .await
             .map_err(err(FailureClass::Error))?;
         self.fix_worktree = Some(path.clone());
@@ -712,15 +747,28 @@ impl Driver {
         place(&repro, &worktree).map_err(|e| (FailureClass::Error, e))?;
         let timeout = self.test_timeout();
         let results = self
-            .run_tests(Phase::Verify, &format!("verify-{attempt}"), &repro.command, &worktree, runs, timeout)
+            .run_tests(
+                Phase::Verify,
+                &format!("verify-{attempt}"),
+                &repro.command,
+                &worktree,
+                runs,
+                timeout,
+            )
             .await;
         let passes = tally(&repro.command, &results, None, false);
 
         let wt = worktree.to_string_lossy().into_owned();
-        Git::run_in(&worktree, &["add", "-A"], &[]).await.map_err(err(FailureClass::Error))?;
-        let changed = Git::run_in(&worktree, &["diff", "--cached", "--name-status", &base_commit], &[])
+        Git::run_in(&worktree, &["add", "-A"], &[])
             .await
             .map_err(err(FailureClass::Error))?;
+        let changed = Git::run_in(
+            &worktree,
+            &["diff", "--cached", "--name-status", &base_commit],
+            &[],
+        )
+        .await
+        .map_err(err(FailureClass::Error))?;
         let dests: Vec<&str> = repro.files.iter().map(|(_, d)| d.as_str()).collect();
         let mut code_changes = Vec::new();
         let mut test_changes = Vec::new();
@@ -759,7 +807,14 @@ impl Driver {
         let suite = match &self.setup.info.test_command {
             Some(command) => {
                 let results = self
-                    .run_tests(Phase::Verify, &format!("suite-{attempt}"), command, &worktree, 1, self.setup.test_budget * 4)
+                    .run_tests(
+                        Phase::Verify,
+                        &format!("suite-{attempt}"),
+                        command,
+                        &worktree,
+                        1,
+                        self.setup.test_budget * 4,
+                    )
                     .await;
                 Some(tally(command, &results, None, false))
             }
@@ -770,19 +825,28 @@ impl Driver {
         let mut diff_args = vec!["diff".to_owned(), "--cached".into(), base_commit.clone()];
         diff_args.extend(exclude.iter().cloned());
         let diff_args: Vec<&str> = diff_args.iter().map(String::as_str).collect();
-        let mut diff = Git::run_in(&worktree, &diff_args, &[]).await.unwrap_or_default();
+        let mut diff = Git::run_in(&worktree, &diff_args, &[])
+            .await
+            .unwrap_or_default();
         if diff.len() > MAX_DIFF {
             let mut end = MAX_DIFF;
             while !diff.is_char_boundary(end) {
                 end -= 1;
             }
             diff.truncate(end);
-            diff.push_str(&format!("\n… (diff cut at 64 KiB; see the branch in {wt})"));
+            let _ = write!(diff, "\n… (diff cut at 64 KiB; see the branch in {wt})");
         }
-        let mut stat_args = vec!["diff".to_owned(), "--cached".into(), "--stat".into(), base_commit.clone()];
+        let mut stat_args = vec![
+            "diff".to_owned(),
+            "--cached".into(),
+            "--stat".into(),
+            base_commit.clone(),
+        ];
         stat_args.extend(exclude);
         let stat_args: Vec<&str> = stat_args.iter().map(String::as_str).collect();
-        let diffstat = Git::run_in(&worktree, &stat_args, &[]).await.unwrap_or_default();
+        let diffstat = Git::run_in(&worktree, &stat_args, &[])
+            .await
+            .unwrap_or_default();
         let passes_ok = passes.runs > 0 && passes.failures == 0;
         let suite_ok = suite.as_ref().is_none_or(|s| s.failures == 0);
         Ok(EventKind::VerificationFinished {
@@ -809,7 +873,14 @@ impl Driver {
         let path = self.worktree_path(&format!("revert-{attempt}")).await?;
         let path_str = path.to_string_lossy().into_owned();
         self.git
-            .run(&["worktree", "add", "--detach", "--quiet", &path_str, base_commit])
+            .run(&[
+                "worktree",
+                "add",
+                "--detach",
+                "--quiet",
+                &path_str,
+                base_commit,
+            ])
             .await
             .map_err(err(FailureClass::Error))?;
         let mut result = Ok(());
@@ -824,7 +895,14 @@ impl Driver {
         let runs = match result {
             Ok(()) => {
                 let results = self
-                    .run_tests(Phase::Verify, &format!("revert-{attempt}"), &repro.command, &path, 1, self.test_timeout())
+                    .run_tests(
+                        Phase::Verify,
+                        &format!("revert-{attempt}"),
+                        &repro.command,
+                        &path,
+                        1,
+                        self.test_timeout(),
+                    )
                     .await;
                 let signature = repro.signature.as_deref().and_then(|s| Regex::new(s).ok());
                 Ok(tally(&repro.command, &results, signature.as_ref(), true))
@@ -855,27 +933,50 @@ impl Driver {
         if remove_repro {
             if let Some(repro) = &self.repro {
                 for (_, dest) in &repro.files {
-                    let in_base = git(vec!["cat-file".into(), "-e".into(), format!("{base_commit}:{dest}")])
-                        .await
-                        .is_ok();
+                    let in_base = git(vec![
+                        "cat-file".into(),
+                        "-e".into(),
+                        format!("{base_commit}:{dest}"),
+                    ])
+                    .await
+                    .is_ok();
                     if in_base {
-                        git(vec!["checkout".into(), base_commit.clone(), "--".into(), dest.clone()])
-                            .await
-                            .map_err(err(FailureClass::Error))?;
+                        git(vec![
+                            "checkout".into(),
+                            base_commit.clone(),
+                            "--".into(),
+                            dest.clone(),
+                        ])
+                        .await
+                        .map_err(err(FailureClass::Error))?;
                     } else {
                         let _ = std::fs::remove_file(worktree.join(dest));
-                        git(vec!["rm".into(), "-q".into(), "--cached".into(), "--ignore-unmatch".into(), "--".into(), dest.clone()])
-                            .await
-                            .map_err(err(FailureClass::Error))?;
+                        git(vec![
+                            "rm".into(),
+                            "-q".into(),
+                            "--cached".into(),
+                            "--ignore-unmatch".into(),
+                            "--".into(),
+                            dest.clone(),
+                        ])
+                        .await
+                        .map_err(err(FailureClass::Error))?;
                     }
                 }
             }
         }
-        git(vec!["add".into(), "-A".into()]).await.map_err(err(FailureClass::Error))?;
-        // One commit on the base, whatever the agent committed on the way.
-        git(vec!["reset".into(), "--soft".into(), "-q".into(), base_commit.clone()])
+        git(vec!["add".into(), "-A".into()])
             .await
             .map_err(err(FailureClass::Error))?;
+        // One commit on the base, whatever the agent committed on the way.
+        git(vec![
+            "reset".into(),
+            "--soft".into(),
+            "-q".into(),
+            base_commit.clone(),
+        ])
+        .await
+        .map_err(err(FailureClass::Error))?;
         let view = self.emitter.view();
         let verification = view.verification().map(|v| {
             format!(
@@ -899,21 +1000,32 @@ impl Driver {
         );
         let identity = self.git.identity().await;
         let identity: Vec<(&str, &str)> = identity.iter().map(|(k, v)| (*k, v.as_str())).collect();
-        Git::run_in(&worktree, &["commit", "-q", "--no-verify", "-m", &message], &identity)
-            .await
-            .map_err(|e| {
-                if e.stderr.contains("nothing to commit") || e.stderr.is_empty() {
-                    (FailureClass::Error, "the fix has no changes to commit".into())
-                } else {
-                    (FailureClass::Error, e.to_string())
-                }
-            })?;
+        Git::run_in(
+            &worktree,
+            &["commit", "-q", "--no-verify", "-m", &message],
+            &identity,
+        )
+        .await
+        .map_err(|e| {
+            if e.stderr.contains("nothing to commit") || e.stderr.is_empty() {
+                (
+                    FailureClass::Error,
+                    "the fix has no changes to commit".into(),
+                )
+            } else {
+                (FailureClass::Error, e.to_string())
+            }
+        })?;
         let commit = Git::run_in(&worktree, &["rev-parse", "HEAD"], &[])
             .await
             .map_err(err(FailureClass::Error))?;
-        let files = Git::run_in(&worktree, &["diff", "--name-only", &base_commit, "HEAD"], &[])
-            .await
-            .map_err(err(FailureClass::Error))?;
+        let files = Git::run_in(
+            &worktree,
+            &["diff", "--name-only", &base_commit, "HEAD"],
+            &[],
+        )
+        .await
+        .map_err(err(FailureClass::Error))?;
         Ok(EventKind::FixCommitted {
             branch,
             commit,
@@ -1078,7 +1190,10 @@ fn judge_reproduction(
         .iter()
         .filter(|(f, _)| !f.success())
         .find_map(|(f, out)| match f.exit_code() {
-            Some(126 | 127) => Some(format!("the command could not run (exit {})", f.exit_code().unwrap_or(0))),
+            Some(126 | 127) => Some(format!(
+                "the command could not run (exit {})",
+                f.exit_code().unwrap_or(0)
+            )),
             _ => foreign_failure(out),
         });
     let (reproduced, reason) = if n == 0 {
@@ -1089,12 +1204,17 @@ fn judge_reproduction(
             if failed == 0 {
                 format!("the reproduction passes ({n} of {n} runs): it does not fail like CI")
             } else {
-                format!("the reproduction failed only {failed} of {n} runs: a deterministic failure must fail every run")
+                format!(
+                    "the reproduction failed only {failed} of {n} runs: a deterministic failure must fail every run"
+                )
             },
         )
     } else if let Some(sig) = &repro.signature {
         if runs.matching == n {
-            (true, format!("fails {n} of {n} runs, matching the CI signature `{sig}`"))
+            (
+                true,
+                format!("fails {n} of {n} runs, matching the CI signature `{sig}`"),
+            )
         } else {
             let why = foreign.map(|f| format!(" ({f})")).unwrap_or_default();
             (
@@ -1159,7 +1279,8 @@ fn place(repro: &Reproduction, root: &Path) -> Result<(), String> {
 
 fn copy_file(from: &Path, to: &Path) -> Result<(), String> {
     if let Some(dir) = to.parent() {
-        std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+        std::fs::create_dir_all(dir)
+            .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
     }
     std::fs::copy(from, to)
         .map(|_| ())
@@ -1194,7 +1315,7 @@ fn read_tail(path: &Path, max: u64) -> String {
     let Ok(mut file) = std::fs::File::open(path) else {
         return String::new();
     };
-    let len = file.metadata().map(|m| m.len()).unwrap_or(0);
+    let len = file.metadata().map_or(0, |m| m.len());
     if len > max {
         let _ = file.seek(SeekFrom::Start(len - max));
     }
@@ -1204,5 +1325,10 @@ fn read_tail(path: &Path, max: u64) -> String {
 }
 
 fn first_paragraph(text: &str) -> String {
-    text.trim().split("\n\n").next().unwrap_or_default().trim().to_owned()
+    text.trim()
+        .split("\n\n")
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_owned()
 }

@@ -34,6 +34,7 @@ impl Emitter {
     }
 
     /// A receiver of every event emitted from now on.
+    #[must_use]
     pub fn subscribe(&self) -> mpsc::UnboundedReceiver<Event> {
         let (tx, rx) = mpsc::unbounded_channel();
         self.lock().subscribers.push(tx);
@@ -66,7 +67,9 @@ impl Emitter {
             }
         }
         // A frontend that went away no longer needs events.
-        inner.subscribers.retain(|tx| tx.send(event.clone()).is_ok());
+        inner
+            .subscribers
+            .retain(|tx| tx.send(event.clone()).is_ok());
         event
     }
 

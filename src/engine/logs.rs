@@ -32,14 +32,22 @@ pub fn prepare(
         match raw_logs_file(raw, workspace) {
             Some(path) => {
                 let bytes = std::fs::read(&path).map_err(|e| {
-                    (FailureClass::Input, format!("cannot read raw-logs file {}: {e}", path.display()))
+                    (
+                        FailureClass::Input,
+                        format!("cannot read raw-logs file {}: {e}", path.display()),
+                    )
                 })?;
-                (path.display().to_string(), String::from_utf8_lossy(&bytes).into_owned())
+                (
+                    path.display().to_string(),
+                    String::from_utf8_lossy(&bytes).into_owned(),
+                )
             }
             None => {
                 let looks_like_path = !raw.contains('\n')
                     && raw.len() < 300
-                    && [".log", ".txt", ".out"].iter().any(|ext| raw.trim().ends_with(ext));
+                    && [".log", ".txt", ".out"]
+                        .iter()
+                        .any(|ext| raw.trim().ends_with(ext));
                 if looks_like_path {
                     return Err((
                         FailureClass::Input,
@@ -65,16 +73,27 @@ pub fn prepare(
         return Err((FailureClass::Input, "no logs were given".into()));
     };
     let logs_dir = failure_dir.join("logs");
-    std::fs::create_dir_all(&logs_dir)
-        .map_err(|e| (FailureClass::Error, format!("cannot create {}: {e}", logs_dir.display())))?;
+    std::fs::create_dir_all(&logs_dir).map_err(|e| {
+        (
+            FailureClass::Error,
+            format!("cannot create {}: {e}", logs_dir.display()),
+        )
+    })?;
     let full_log = logs_dir.join("full.log");
     let excerpt_path = logs_dir.join("excerpt.txt");
-    std::fs::write(&full_log, text.as_bytes())
-        .map_err(|e| (FailureClass::Error, format!("cannot write {}: {e}", full_log.display())))?;
+    std::fs::write(&full_log, text.as_bytes()).map_err(|e| {
+        (
+            FailureClass::Error,
+            format!("cannot write {}: {e}", full_log.display()),
+        )
+    })?;
     let lines: Vec<String> = text.lines().map(excerpt::normalise).collect();
     let triage = excerpt::triage(&lines, DEFAULT_BUDGET);
     std::fs::write(&excerpt_path, triage.excerpt.as_bytes()).map_err(|e| {
-        (FailureClass::Error, format!("cannot write {}: {e}", excerpt_path.display()))
+        (
+            FailureClass::Error,
+            format!("cannot write {}: {e}", excerpt_path.display()),
+        )
     })?;
     Ok(EventKind::LogsPrepared {
         source,

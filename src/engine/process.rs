@@ -118,10 +118,12 @@ pub async fn run(
 ) -> Result<Finished, SpawnError> {
     let started = Instant::now();
     if let Some(dir) = spec.log.parent() {
-        tokio::fs::create_dir_all(dir).await.map_err(|source| SpawnError::Log {
-            path: spec.log.clone(),
-            source,
-        })?;
+        tokio::fs::create_dir_all(dir)
+            .await
+            .map_err(|source| SpawnError::Log {
+                path: spec.log.clone(),
+                source,
+            })?;
     }
     let log = tokio::fs::File::create(&spec.log)
         .await
@@ -258,7 +260,9 @@ pub async fn run(
             }
             signal_group(group, Signal::SIGKILL);
             // Drain what the group wrote before it died.
-            while let Ok(Some(line)) = tokio::time::timeout(Duration::from_millis(200), rx.recv()).await {
+            while let Ok(Some(line)) =
+                tokio::time::timeout(Duration::from_millis(200), rx.recv()).await
+            {
                 let _ = log.write_all(line.text.as_bytes()).await;
                 let _ = log.write_all(b"\n").await;
                 if tail.len() == TAIL {

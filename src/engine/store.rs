@@ -40,7 +40,9 @@ impl Store {
                 Err(e) => return Err(e),
             }
         }
-        Err(std::io::Error::other("too many runs with the same name in the same second"))
+        Err(std::io::Error::other(
+            "too many runs with the same name in the same second",
+        ))
     }
 
     #[must_use]
@@ -49,6 +51,7 @@ impl Store {
     }
 
     /// Every run id with a journal, oldest first.
+    #[must_use]
     pub fn run_ids(&self) -> Vec<String> {
         let mut ids: Vec<String> = fs::read_dir(self.outputs.join("runs"))
             .into_iter()
@@ -113,7 +116,13 @@ pub fn read_journal(path: &Path) -> Result<Vec<Event>, String> {
             }
             // A cut last line (crash mid-write) ends the journal.
             Err(_) if i + 1 == count => break,
-            Err(e) => return Err(format!("{}:{}: not a journal event: {e}", path.display(), i + 1)),
+            Err(e) => {
+                return Err(format!(
+                    "{}:{}: not a journal event: {e}",
+                    path.display(),
+                    i + 1
+                ));
+            }
         }
     }
     Ok(events)

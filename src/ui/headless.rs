@@ -22,7 +22,9 @@ impl LineReporter {
     #[must_use]
     pub fn lines(&self, event: &Event) -> Vec<String> {
         if self.json {
-            return serde_json::to_string(event).map(|l| vec![l]).unwrap_or_default();
+            return serde_json::to_string(event)
+                .map(|l| vec![l])
+                .unwrap_or_default();
         }
         let mut out = Vec::new();
         match &event.kind {
@@ -61,12 +63,19 @@ impl LineReporter {
             } => out.push(format!(
                 "  logs from {source}: {bytes} bytes; excerpt {excerpt_bytes} bytes at {excerpt}"
             )),
-            EventKind::PromptComposed { phase, attempt, path, .. } => {
+            EventKind::PromptComposed {
+                phase,
+                attempt,
+                path,
+                ..
+            } => {
                 out.push(format!("  prompt for {phase} (attempt {attempt}): {path}"));
             }
             EventKind::CheckpointReached { id, kind, .. } => match kind {
                 CheckpointKind::BeforeStep { phase, attempt, .. } => {
-                    out.push(format!("? checkpoint {id}: before {phase}, attempt {attempt}"));
+                    out.push(format!(
+                        "? checkpoint {id}: before {phase}, attempt {attempt}"
+                    ));
                 }
                 CheckpointKind::AfterStep {
                     phase,
@@ -78,14 +87,20 @@ impl LineReporter {
                 } => {
                     out.push(format!(
                         "? checkpoint {id}: after {phase}, attempt {attempt}: {} — {summary}",
-                        if *verified { "verified" } else { "not verified" }
+                        if *verified {
+                            "verified"
+                        } else {
+                            "not verified"
+                        }
                     ));
                     for f in findings {
                         out.push(format!("  ⚠ {f}"));
                     }
                 }
                 CheckpointKind::BeforePush { branch, title, .. } => {
-                    out.push(format!("? checkpoint {id}: before push of {branch}: {title}"));
+                    out.push(format!(
+                        "? checkpoint {id}: before push of {branch}: {title}"
+                    ));
                 }
             },
             EventKind::CheckpointResolved { decision, by, .. } => {
@@ -165,7 +180,11 @@ impl LineReporter {
             EventKind::FixBranchCreated {
                 branch, worktree, ..
             } => out.push(format!("  branch {branch} in worktree {worktree}")),
-            EventKind::FixCommitted { commit, files_changed, .. } => out.push(format!(
+            EventKind::FixCommitted {
+                commit,
+                files_changed,
+                ..
+            } => out.push(format!(
                 "  committed {} ({} file(s))",
                 &commit[..commit.len().min(12)],
                 files_changed.len()
@@ -184,7 +203,10 @@ impl LineReporter {
             EventKind::StepFailed { phase, message, .. } => {
                 out.push(format!("✗ {phase} failed: {message}"));
                 if self.github_actions {
-                    out.push(format!("::error title=fixloop {phase}::{}", annotation(message)));
+                    out.push(format!(
+                        "::error title=fixloop {phase}::{}",
+                        annotation(message)
+                    ));
                 }
             }
             EventKind::ReportWritten { markdown, json } => {
@@ -201,7 +223,10 @@ impl LineReporter {
                     RunStatus::Partial => "⚠",
                     RunStatus::Failed => "✗",
                 };
-                out.push(format!("{mark} {}: {message} (exit {exit_code})", status.as_str()));
+                out.push(format!(
+                    "{mark} {}: {message} (exit {exit_code})",
+                    status.as_str()
+                ));
             }
             _ => {}
         }
@@ -227,7 +252,9 @@ impl LineReporter {
 
 /// GitHub annotations end at a newline; encode it the way the runner expects.
 fn annotation(text: &str) -> String {
-    text.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A")
+    text.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
 }
 
 /// Answers checkpoints by `--approve` policy; never asks anyone.

@@ -1,7 +1,12 @@
 //! Test sandbox: a temp folder with its own git configuration (no user config leaks in), a small
 //! Python project with a real bug in a real git repository, a local bare remote, and helpers to
 //! run the fixloop binary in it.
-#![allow(dead_code, clippy::missing_panics_doc)]
+#![allow(
+    dead_code,
+    clippy::unwrap_used,
+    clippy::unused_self,
+    reason = "shared test helpers: a panic is a failed test, and not every test uses each helper"
+)]
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -34,7 +39,10 @@ impl Sandbox {
         let home = self.path().join("home");
         vec![
             ("HOME".into(), home.display().to_string()),
-            ("GIT_CONFIG_GLOBAL".into(), home.join(".gitconfig").display().to_string()),
+            (
+                "GIT_CONFIG_GLOBAL".into(),
+                home.join(".gitconfig").display().to_string(),
+            ),
             ("GIT_CONFIG_NOSYSTEM".into(), "1".into()),
             ("NO_COLOR".into(), "1".into()),
         ]
@@ -76,11 +84,38 @@ impl Sandbox {
         write(&repo.join("README.md"), "# calc\n");
         write(&repo.join(".gitignore"), "__pycache__/\n");
         self.git(&repo, &["add", "-A"]);
-        self.git(&repo, &["-c", "user.name=Ada Lovelace", "-c", "user.email=ada@example.com", "commit", "--quiet", "-m", "Add calc"]);
+        self.git(
+            &repo,
+            &[
+                "-c",
+                "user.name=Ada Lovelace",
+                "-c",
+                "user.email=ada@example.com",
+                "commit",
+                "--quiet",
+                "-m",
+                "Add calc",
+            ],
+        );
         write(&repo.join("calc.py"), "def add(a, b):\n    return a - b\n");
-        self.git(&repo, &["-c", "user.name=Grace Hopper", "-c", "user.email=grace@example.com", "commit", "--quiet", "-am", "Speed up add"]);
+        self.git(
+            &repo,
+            &[
+                "-c",
+                "user.name=Grace Hopper",
+                "-c",
+                "user.email=grace@example.com",
+                "commit",
+                "--quiet",
+                "-am",
+                "Speed up add",
+            ],
+        );
         let origin = self.path().join("origin.git");
-        self.git(&repo, &["remote", "add", "origin", &origin.display().to_string()]);
+        self.git(
+            &repo,
+            &["remote", "add", "origin", &origin.display().to_string()],
+        );
         self.git(&repo, &["push", "--quiet", "origin", "main"]);
         write(
             &repo.join("ci.log"),
@@ -187,7 +222,12 @@ impl Run {
     /// The run's journal events.
     pub fn events(&self) -> Vec<Value> {
         let runs = self.workspace.join("outputs/runs");
-        let dir = std::fs::read_dir(&runs).unwrap().flatten().next().unwrap().path();
+        let dir = std::fs::read_dir(&runs)
+            .unwrap()
+            .flatten()
+            .next()
+            .unwrap()
+            .path();
         std::fs::read_to_string(dir.join("events.jsonl"))
             .unwrap()
             .lines()

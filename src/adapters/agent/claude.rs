@@ -83,7 +83,11 @@ impl Agent for Claude {
     }
 
     fn describe(&self, request: &AgentRequest) -> String {
-        format!("{} {}", self.program, Self::args(request.resume.as_deref()).join(" "))
+        format!(
+            "{} {}",
+            self.program,
+            Self::args(request.resume.as_deref()).join(" ")
+        )
     }
 
     fn run<'a>(

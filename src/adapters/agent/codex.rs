@@ -29,7 +29,10 @@ impl Codex {
         let mut args: Vec<String> = vec!["exec".into()];
         match &request.resume {
             Some(id) => {
-                args.extend(["resume", "--json", "-c", "sandbox_mode=\"workspace-write\""].map(String::from));
+                args.extend(
+                    ["resume", "--json", "-c", "sandbox_mode=\"workspace-write\""]
+                        .map(String::from),
+                );
                 args.push(id.clone());
             }
             None => {

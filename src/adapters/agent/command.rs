@@ -25,7 +25,10 @@ pub fn protocol_env(request: &AgentRequest) -> Vec<(String, String)> {
         ("FIXLOOP_LOG_EXCERPT".into(), path(&request.excerpt_file)),
         ("FIXLOOP_ATTEMPT".into(), request.attempt.to_string()),
         ("FIXLOOP_FEEDBACK".into(), request.feedback.clone()),
-        ("FIXLOOP_DETERMINISTIC".into(), request.deterministic.to_string()),
+        (
+            "FIXLOOP_DETERMINISTIC".into(),
+            request.deterministic.to_string(),
+        ),
         ("FIXLOOP_RUN_ID".into(), request.run_id.clone()),
     ]
 }

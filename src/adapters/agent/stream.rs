@@ -6,15 +6,24 @@ use tokio::sync::watch;
 use crate::core::agent_stream::{Problem, Signal};
 use crate::core::event::{FailureClass, LineKind, OutputLine};
 use crate::engine::ports::{AgentOutcome, LineSink};
-use crate::engine::process::{self, Ending, Spec, SpawnError};
+use crate::engine::process::{self, Ending, SpawnError, Spec};
 
 pub type Parser = fn(&str) -> Option<Vec<Signal>>;
+
+/// The agent's final word (its `result` event).
+#[derive(Debug, Clone)]
+pub struct FinalWord {
+    pub ok: bool,
+    pub cost_usd: Option<f64>,
+    pub turns: Option<u32>,
+    pub problem: Option<Problem>,
+}
 
 /// What the agent's output said.
 #[derive(Debug, Default)]
 pub struct Heard {
     pub session_id: Option<String>,
-    pub finished: Option<(bool, Option<f64>, Option<u32>, Option<Problem>)>,
+    pub finished: Option<FinalWord>,
     pub last_problem: Option<Problem>,
     pub last_stderr: Vec<String>,
 }
@@ -67,7 +76,7 @@ pub async fn run(
                             let (cost0, turns0) = heard
                                 .finished
                                 .as_ref()
-                                .map_or((None, None), |f| (f.1, f.2));
+                                .map_or((None, None), |f| (f.cost_usd, f.turns));
                             let cost = match (cost0, cost_usd) {
                                 (Some(a), Some(b)) => Some(a + b),
                                 (a, b) => a.or(b),
@@ -76,7 +85,12 @@ pub async fn run(
                                 (Some(a), Some(b)) => Some(a + b),
                                 (a, b) => a.or(b),
                             };
-                            heard.finished = Some((ok, cost, turns, problem));
+                            heard.finished = Some(FinalWord {
+                                ok,
+                                cost_usd: cost,
+                                turns,
+                                problem,
+                            });
                         }
                     }
                 }
@@ -124,7 +138,13 @@ pub fn outcome(
         Err(e) => return unavailable(outcome, e.to_string()),
         Ok(f) => f,
     };
-    if let Some((ok, cost, turns, problem)) = heard.finished {
+    if let Some(FinalWord {
+        ok,
+        cost_usd: cost,
+        turns,
+        problem,
+    }) = heard.finished
+    {
         outcome.cost_usd = cost;
         outcome.turns = turns;
         if let Some(problem) = problem.or(if ok { None } else { heard.last_problem.clone() }) {
@@ -140,16 +160,25 @@ pub fn outcome(
         }
         if ok && finished.ending != Ending::TimedOut && finished.ending != Ending::Cancelled {
             let code = finished.exit_code().unwrap_or(-1);
-            return failed(outcome, format!("{agent} reported success but exited with {code}"));
+            return failed(
+                outcome,
+                format!("{agent} reported success but exited with {code}"),
+            );
         }
     }
     match finished.ending {
         Ending::TimedOut => match heard.last_problem {
             Some(problem) if problem.is_unavailable() => unavailable(
                 outcome,
-                format!("{} (stopped after the time budget of {budget_secs} s)", problem.message()),
+                format!(
+                    "{} (stopped after the time budget of {budget_secs} s)",
+                    problem.message()
+                ),
             ),
-            _ => failed(outcome, format!("the agent ran out of its time budget of {budget_secs} s")),
+            _ => failed(
+                outcome,
+                format!("the agent ran out of its time budget of {budget_secs} s"),
+            ),
         },
         Ending::Cancelled => failed(outcome, "the agent was cancelled".into()),
         Ending::Signalled(sig) => failed(outcome, format!("the agent was killed by signal {sig}")),
@@ -166,9 +195,15 @@ pub fn outcome(
             let detail = if stderr.is_empty() { last } else { stderr };
             if agent == "command" {
                 if code == 127 {
-                    unavailable(outcome, format!("the agent command was not found (exit 127): {detail}"))
+                    unavailable(
+                        outcome,
+                        format!("the agent command was not found (exit 127): {detail}"),
+                    )
                 } else {
-                    failed(outcome, format!("the agent command exited with {code}: {detail}"))
+                    failed(
+                        outcome,
+                        format!("the agent command exited with {code}: {detail}"),
+                    )
                 }
             } else {
                 unavailable(

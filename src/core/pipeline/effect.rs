@@ -1,6 +1,6 @@
 //! What the pipeline asks of the engine (effects) and what the engine reports back (inputs).
 
-use crate::core::event::{Decision, DecidedBy, EventKind, FailureClass, Phase, RunStatus};
+use crate::core::event::{DecidedBy, Decision, EventKind, FailureClass, Phase, RunStatus};
 
 /// An imperative request to the engine. Each effect that does work answers with exactly one
 /// [`Input`]: `Done` with the resulting fact, or `Failed`.
@@ -56,6 +56,10 @@ pub enum Effect {
 
 /// What the engine tells the pipeline.
 #[derive(Debug, Clone, PartialEq)]
+#[expect(
+    clippy::large_enum_variant,
+    reason = "one input is alive at a time; boxing the fact buys nothing"
+)]
 pub enum Input {
     Start,
     /// The current effect finished; this is what it established.
@@ -68,7 +72,10 @@ pub enum Input {
         path: String,
     },
     /// The current effect could not be carried out.
-    Failed { class: FailureClass, message: String },
+    Failed {
+        class: FailureClass,
+        message: String,
+    },
     Decided {
         id: u32,
         decision: Decision,

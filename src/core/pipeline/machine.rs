@@ -3,6 +3,7 @@
 //! reproduction removed before the PR commit unless it is to be kept.
 
 use std::collections::BTreeMap;
+use std::fmt::Write as _;
 
 use super::effect::{Effect, Input, Step};
 use crate::core::event::{
@@ -12,6 +13,10 @@ use crate::core::event::{
 
 /// The fixed facts of a run that shape its path.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[expect(
+    clippy::struct_excessive_bools,
+    reason = "independent yes/no facts from info.json and the command line"
+)]
 pub struct Settings {
     /// A log source (`url` or `raw-logs`) was given.
     pub has_logs: bool,
@@ -141,7 +146,12 @@ impl Pipeline {
                     prompt: prompt.clone(),
                 };
                 let options = vec!["approve", "edit prompt", "manual", "abort"];
-                self.checkpoint(kind, Context::BeforeStep { phase, prompt }, &options, &mut step);
+                self.checkpoint(
+                    kind,
+                    Context::BeforeStep { phase, prompt },
+                    &options,
+                    &mut step,
+                );
             }
             Input::Failed { class, message } => {
                 if self.closing.is_some() {
@@ -157,7 +167,7 @@ impl Pipeline {
                     self.conclude(RunStatus::Failed, class.exit_code(), message, &mut step);
                 }
             }
-            Input::Decided { id, decision, by } => self.decided(id, decision, by, &mut step),
+            Input::Decided { id, decision, by } => self.decided(id, decision, &by, &mut step),
             Input::Interrupted => {
                 if self.closing.is_none() {
                     self.end_phase(PhaseStatus::Failed, "interrupted", &mut step);
@@ -185,8 +195,16 @@ impl Pipeline {
 
     fn after_logs(&mut self, step: &mut Step) {
         if self.settings.existing_test {
-            skip(Phase::Reproduce, "existing-test-path gives the reproduction", step);
-            skip(Phase::ConfirmRepro, "existing-test-path gives the reproduction", step);
+            skip(
+                Phase::Reproduce,
+                "existing-test-path gives the reproduction",
+                step,
+            );
+            skip(
+                Phase::ConfirmRepro,
+                "existing-test-path gives the reproduction",
+                step,
+            );
             self.begin_phase(Phase::FixBranch, step);
             self.effect(Effect::CreateFixBranch, step);
         } else {
@@ -279,7 +297,12 @@ impl Pipeline {
                     suggested_feedback: suggested,
                 };
                 let options = self.after_options(reproduced);
-                self.checkpoint(kind, Context::AfterReproduce { invalid_input }, &options, step);
+                self.checkpoint(
+                    kind,
+                    Context::AfterReproduce { invalid_input },
+                    &options,
+                    step,
+                );
             }
             EventKind::ReproductionCommitted { .. } => self.effect(Effect::CreateFixBranch, step),
             EventKind::FixBranchCreated { branch, .. } => {
@@ -396,7 +419,7 @@ impl Pipeline {
         }
     }
 
-    fn decided(&mut self, id: u32, decision: Decision, by: DecidedBy, step: &mut Step) {
+    fn decided(&mut self, id: u32, decision: Decision, by: &DecidedBy, step: &mut Step) {
         let Wait::Checkpoint {
             id: pending,
             context,
@@ -528,7 +551,7 @@ impl Pipeline {
     }
 
     fn compose(&mut self, feedback: Option<String>, step: &mut Step) {
-        self.feedback = feedback.clone();
+        self.feedback.clone_from(&feedback);
         self.effect(
             Effect::ComposePrompt {
                 phase: self.phase,
@@ -551,7 +574,13 @@ impl Pipeline {
         options
     }
 
-    fn checkpoint(&mut self, kind: CheckpointKind, context: Context, options: &[&str], step: &mut Step) {
+    fn checkpoint(
+        &mut self,
+        kind: CheckpointKind,
+        context: Context,
+        options: &[&str],
+        step: &mut Step,
+    ) {
         let id = self.next_checkpoint;
         self.next_checkpoint += 1;
         let options: Vec<String> = options.iter().map(|o| (*o).to_owned()).collect();
@@ -661,7 +690,11 @@ fn passes_ok(passes: &TestRuns, suite: Option<&TestRuns>) -> bool {
     passes.runs > 0 && passes.failures == 0 && suite.is_none_or(|s| s.failures == 0)
 }
 
-fn verification_summary(passes: &TestRuns, revert: Option<&TestRuns>, suite: Option<&TestRuns>) -> String {
+fn verification_summary(
+    passes: &TestRuns,
+    revert: Option<&TestRuns>,
+    suite: Option<&TestRuns>,
+) -> String {
     let mut parts = vec![format!(
         "reproduction passed {} of {} runs",
         passes.runs - passes.failures,
@@ -688,10 +721,10 @@ fn verification_summary(passes: &TestRuns, revert: Option<&TestRuns>, suite: Opt
 fn feedback_from(reason: &str, runs: &TestRuns) -> String {
     let mut text = format!("fixloop's check: {reason}.");
     if !runs.command.is_empty() {
-        text.push_str(&format!("\nCommand: {}", runs.command));
+        let _ = write!(text, "\nCommand: {}", runs.command);
     }
     if !runs.output.trim().is_empty() {
-        text.push_str(&format!("\nOutput (last lines):\n{}", runs.output.trim_end()));
+        let _ = write!(text, "\nOutput (last lines):\n{}", runs.output.trim_end());
     }
     text
 }

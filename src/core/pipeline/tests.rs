@@ -98,7 +98,9 @@ fn drive(
                     error: script
                         .agent_unavailable
                         .then(|| "Claude Code is not logged in".to_owned()),
-                    error_class: script.agent_unavailable.then_some(FailureClass::Unavailable),
+                    error_class: script
+                        .agent_unavailable
+                        .then_some(FailureClass::Unavailable),
                     notes: None,
                 }),
                 Effect::CheckReproduction { attempt, .. } => {
@@ -129,7 +131,8 @@ fn drive(
                     worktree: "/wt".into(),
                 }),
                 Effect::Verify { attempt, .. } => {
-                    let (pass, revert_fails) = script.verifies[verifies.min(script.verifies.len() - 1)];
+                    let (pass, revert_fails) =
+                        script.verifies[verifies.min(script.verifies.len() - 1)];
                     verifies += 1;
                     let findings = if revert_fails {
                         vec![]
@@ -242,13 +245,36 @@ fn names(effects: &[Effect]) -> Vec<&'static str> {
 
 #[test]
 fn a_deterministic_failure_goes_all_the_way() {
-    let (events, effects, exit) = drive(Settings::default(), &Script::default(), policy(Approve::Verified));
+    let (events, effects, exit) = drive(
+        Settings::default(),
+        &Script::default(),
+        policy(Approve::Verified),
+    );
     assert_eq!(
         names(&effects),
         [
-            "logs", "scratch", "compose", "decide", "agent", "check", "decide", "commit-repro",
-            "branch", "compose", "decide", "agent", "verify", "decide", "commit-fix", "decide",
-            "push", "pr", "cleanup", "developers", "report", "finish"
+            "logs",
+            "scratch",
+            "compose",
+            "decide",
+            "agent",
+            "check",
+            "decide",
+            "commit-repro",
+            "branch",
+            "compose",
+            "decide",
+            "agent",
+            "verify",
+            "decide",
+            "commit-fix",
+            "decide",
+            "push",
+            "pr",
+            "cleanup",
+            "developers",
+            "report",
+            "finish"
         ]
     );
     assert_eq!(exit, 0);
@@ -263,8 +289,14 @@ fn the_reproduction_is_removed_before_the_pr_commit_unless_kept() {
         ..Settings::default()
     };
     let (_, effects, _) = drive(keep, &Script::default(), policy(Approve::Verified));
-    assert!(effects.contains(&Effect::CommitFix { remove_repro: false }));
-    let (_, effects, _) = drive(Settings::default(), &Script::default(), policy(Approve::All));
+    assert!(effects.contains(&Effect::CommitFix {
+        remove_repro: false
+    }));
+    let (_, effects, _) = drive(
+        Settings::default(),
+        &Script::default(),
+        policy(Approve::All),
+    );
     assert!(effects.contains(&Effect::CommitFix { remove_repro: true }));
 }
 
@@ -292,13 +324,31 @@ fn a_reproduction_that_passes_is_revised_with_feedback_then_given_up() {
     assert_eq!(agents[0], (1, None, None));
     for (attempt, feedback, resume) in &agents[1..] {
         let feedback = feedback.as_deref().expect("feedback on a revision");
-        assert!(feedback.contains("the test passes"), "attempt {attempt}: {feedback}");
-        assert!(feedback.contains("Output"), "the failing output goes back to the agent");
-        assert_eq!(resume.as_deref(), Some("s-reproduce"), "the agent resumes its session");
+        assert!(
+            feedback.contains("the test passes"),
+            "attempt {attempt}: {feedback}"
+        );
+        assert!(
+            feedback.contains("Output"),
+            "the failing output goes back to the agent"
+        );
+        assert_eq!(
+            resume.as_deref(),
+            Some("s-reproduce"),
+            "the agent resumes its session"
+        );
     }
     let revisions = events
         .iter()
-        .filter(|e| matches!(e, EventKind::CheckpointResolved { decision: Decision::Revise { .. }, .. }))
+        .filter(|e| {
+            matches!(
+                e,
+                EventKind::CheckpointResolved {
+                    decision: Decision::Revise { .. },
+                    ..
+                }
+            )
+        })
         .count();
     assert_eq!(revisions, 2, "each retry's feedback is in the journal");
     assert!(!names(&effects).contains(&"branch"));
@@ -347,10 +397,13 @@ fn an_existing_test_starts_at_the_fix_branch() {
     let (events, effects, exit) = drive(settings, &Script::default(), policy(Approve::Verified));
     assert_eq!(exit, 0);
     assert_eq!(names(&effects)[0], "branch");
-    assert_eq!(events.iter().find_map(|e| match e {
-        EventKind::PhaseStarted { phase } => Some(*phase),
-        _ => None,
-    }), Some(Phase::FixBranch));
+    assert_eq!(
+        events.iter().find_map(|e| match e {
+            EventKind::PhaseStarted { phase } => Some(*phase),
+            _ => None,
+        }),
+        Some(Phase::FixBranch)
+    );
     for phase in [Phase::Logs, Phase::Reproduce, Phase::ConfirmRepro] {
         assert!(events.contains(&EventKind::PhaseFinished {
             phase,
@@ -372,13 +425,21 @@ fn an_unavailable_agent_ends_with_69_and_a_report() {
     let (events, effects, exit) = drive(Settings::default(), &script, policy(Approve::All));
     assert_eq!(exit, 69);
     assert_eq!(finished(&events).0, RunStatus::Failed);
-    assert_eq!(names(&effects).iter().filter(|e| **e == "agent").count(), 1, "no retry");
+    assert_eq!(
+        names(&effects).iter().filter(|e| **e == "agent").count(),
+        1,
+        "no retry"
+    );
     assert!(names(&effects).contains(&"report"));
 }
 
 #[test]
 fn approve_none_stops_at_the_first_checkpoint() {
-    let (events, effects, exit) = drive(Settings::default(), &Script::default(), policy(Approve::None));
+    let (events, effects, exit) = drive(
+        Settings::default(),
+        &Script::default(),
+        policy(Approve::None),
+    );
     assert_eq!(exit, 3);
     assert!(!names(&effects).contains(&"agent"));
     assert_eq!(finished(&events).0, RunStatus::Partial);
@@ -393,7 +454,11 @@ fn no_pr_pushes_and_succeeds_without_opening_one() {
     let (events, effects, exit) = drive(settings, &Script::default(), policy(Approve::Verified));
     assert_eq!(exit, 0);
     assert!(names(&effects).contains(&"push") && !names(&effects).contains(&"pr"));
-    assert!(events.iter().any(|e| matches!(e, EventKind::PrSkipped { .. })));
+    assert!(
+        events
+            .iter()
+            .any(|e| matches!(e, EventKind::PrSkipped { .. }))
+    );
 }
 
 #[test]
@@ -524,11 +589,17 @@ fn no_pr_without_a_verified_and_approved_fix() {
                     ..
                 } if last_verification_ok => verified_and_approved = true,
                 EventKind::FixCommitted { repro_removed, .. } => {
-                    assert!(verified_and_approved, "commit without an approved verified fix");
+                    assert!(
+                        verified_and_approved,
+                        "commit without an approved verified fix"
+                    );
                     assert_eq!(*repro_removed, !settings.keep_test_in_pr);
                 }
                 EventKind::BranchPushed { .. } | EventKind::PrOpened { .. } => {
-                    assert!(verified_and_approved, "push/PR without an approved verified fix");
+                    assert!(
+                        verified_and_approved,
+                        "push/PR without an approved verified fix"
+                    );
                 }
                 _ => {}
             }
