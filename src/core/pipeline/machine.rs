@@ -240,6 +240,11 @@ impl Pipeline {
                 let error = error.unwrap_or_else(|| "the agent failed".into());
                 match error_class {
                     Some(class @ (FailureClass::Input | FailureClass::Unavailable)) => {
+                        step.events.push(EventKind::StepFailed {
+                            phase,
+                            class,
+                            message: error.clone(),
+                        });
                         self.end_phase(PhaseStatus::Failed, &error, step);
                         self.conclude(RunStatus::Failed, class.exit_code(), error, step);
                     }
