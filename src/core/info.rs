@@ -341,6 +341,14 @@ fn check_kind(
     value: &Value,
     hint: &str,
 ) -> Result<(), InputError> {
+    let nullable = !matches!(
+        name,
+        "prompt" | "deterministic" | "draft" | "labels" | "keep-test-in-pr"
+    );
+    if value.is_null() && nullable {
+        // The schema allows null for optional fields: it means "not set".
+        return Ok(());
+    }
     let wrong = |expected: &str| {
         Err(InputError::new(
             file,
@@ -528,6 +536,18 @@ mod tests {
         let agent =
             err(r#"{"prompt": "p", "deterministic": true, "raw-logs": "x", "agent": "claud"}"#);
         assert!(agent.hint.contains("\"claude\""), "{agent}");
+    }
+
+    #[test]
+    fn null_means_not_set_for_optional_fields_only() {
+        let info = Info::parse(
+            "info.json",
+            r#"{"prompt": "p", "deterministic": true, "raw-logs": "x", "name": null, "agent": null}"#,
+        )
+        .unwrap();
+        assert_eq!(info.name, None);
+        let e = err(r#"{"prompt": "p", "deterministic": null, "raw-logs": "x"}"#);
+        assert_eq!(e.field.as_deref(), Some("deterministic"));
     }
 
     #[test]
