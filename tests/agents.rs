@@ -70,9 +70,17 @@ fn run_with(sandbox: &Sandbox, agent: &str, bin: &Path, extra_info: &serde_json:
 
 fn assert_unavailable(o: &Outcome, message: &str) {
     assert_eq!(o.code, 69, "{}", o.stdout);
-    assert!(o.stdout.contains(message), "expected `{message}` in:\n{}", o.stdout);
+    assert!(
+        o.stdout.contains(message),
+        "expected `{message}` in:\n{}",
+        o.stdout
+    );
     assert_eq!(o.report["status"], "failed");
-    assert!(o.report["next_steps"].to_string().contains(message), "{:#}", o.report["next_steps"]);
+    assert!(
+        o.report["next_steps"].to_string().contains(message),
+        "{:#}",
+        o.report["next_steps"]
+    );
 }
 
 #[test]
@@ -81,7 +89,10 @@ fn claude_not_logged_in() {
     let bin = stand_in(
         &sandbox,
         "claude",
-        &format!("cat > /dev/null; cat '{}'", fixture("claude-2.1.330-stream-json-not-logged-in.jsonl").display()),
+        &format!(
+            "cat > /dev/null; cat '{}'",
+            fixture("claude-2.1.330-stream-json-not-logged-in.jsonl").display()
+        ),
     );
     let o = run_with(&sandbox, "claude", &bin, &json!({}));
     assert_unavailable(
@@ -89,7 +100,10 @@ fn claude_not_logged_in() {
         "Claude Code is not logged in: run `claude` once to log in, or set ANTHROPIC_API_KEY",
     );
     // The session id from `init` is kept even though the step failed.
-    assert_eq!(o.report["agent"]["sessions"], json!(["4ee26e0c-f3a6-4447-8fbd-6352f6905bfb"]));
+    assert_eq!(
+        o.report["agent"]["sessions"],
+        json!(["4ee26e0c-f3a6-4447-8fbd-6352f6905bfb"])
+    );
 }
 
 #[test]
@@ -104,8 +118,15 @@ fn claude_cannot_reach_the_api_after_its_retries() {
         ),
     );
     let o = run_with(&sandbox, "claude", &bin, &json!({}));
-    assert_unavailable(&o, "Claude Code cannot reach the Anthropic API (API Error: Can't reach the API server");
-    assert!(o.stdout.contains("API retry 3/10 in 2.1 s"), "retries are shown readably:\n{}", o.stdout);
+    assert_unavailable(
+        &o,
+        "Claude Code cannot reach the Anthropic API (API Error: Can't reach the API server",
+    );
+    assert!(
+        o.stdout.contains("API retry 3/10 in 2.1 s"),
+        "retries are shown readably:\n{}",
+        o.stdout
+    );
 }
 
 #[test]
@@ -152,9 +173,8 @@ fi
     let bin = stand_in(&sandbox, "claude", &script);
     let o = run_with(&sandbox, "claude", &bin, &json!({}));
     assert!(
-        o.stdout.contains(
-            "Claude Code has no session 99999999-2222-4333-8444-555555555555 to resume"
-        ),
+        o.stdout
+            .contains("Claude Code has no session 99999999-2222-4333-8444-555555555555 to resume"),
         "{}",
         o.stdout
     );
@@ -179,9 +199,16 @@ fn codex_that_keeps_reconnecting_is_ended_by_the_time_budget() {
         &o,
         "Codex cannot reach the OpenAI API (Connection failed: error sending request): check the network",
     );
-    assert!(o.stdout.contains("stopped after the time budget of 2 s"), "{}", o.stdout);
+    assert!(
+        o.stdout.contains("stopped after the time budget of 2 s"),
+        "{}",
+        o.stdout
+    );
     assert!(o.took < Duration::from_secs(30), "took {:?}", o.took);
-    assert_eq!(o.report["agent"]["sessions"], json!(["01a1ff2d-adce-7271-bc32-3736ec1c9352"]));
+    assert_eq!(
+        o.report["agent"]["sessions"],
+        json!(["01a1ff2d-adce-7271-bc32-3736ec1c9352"])
+    );
 }
 
 #[test]

@@ -63,14 +63,21 @@ async fn wait_for_pids(path: &Path, n: usize) -> Vec<i32> {
 #[tokio::test]
 async fn a_cancelled_step_leaves_no_child_or_grandchild_alive() {
     let dir = tempfile::tempdir().unwrap();
-    let mut spec = Spec::shell(&family(dir.path()), dir.path().into(), dir.path().join("log"));
+    let mut spec = Spec::shell(
+        &family(dir.path()),
+        dir.path().into(),
+        dir.path().join("log"),
+    );
     spec.grace = Duration::from_millis(500);
     let (tx, mut rx) = watch::channel(false);
     let pids_file = dir.path().join("pids");
     let canceller = tokio::spawn(async move {
         let pids = wait_for_pids(&pids_file, 4).await;
         for pid in &pids {
-            assert!(alive(*pid), "process {pid} should be running before the cancel");
+            assert!(
+                alive(*pid),
+                "process {pid} should be running before the cancel"
+            );
         }
         tx.send(true).unwrap();
         pids
@@ -80,7 +87,10 @@ async fn a_cancelled_step_leaves_no_child_or_grandchild_alive() {
     assert_eq!(finished.ending, Ending::Cancelled);
     let pids = canceller.await.unwrap();
     for pid in pids {
-        assert!(wait_gone(pid).await, "process {pid} outlived the cancelled step");
+        assert!(
+            wait_gone(pid).await,
+            "process {pid} outlived the cancelled step"
+        );
     }
 }
 
@@ -100,7 +110,10 @@ async fn the_time_budget_ends_the_whole_group_even_when_sigterm_is_ignored() {
     let finished = process::run(&spec, &mut sink, &mut rx).await.unwrap();
     assert_eq!(finished.ending, Ending::TimedOut);
     for pid in read_pids(&pids) {
-        assert!(wait_gone(pid).await, "process {pid} survived SIGKILL after the grace period");
+        assert!(
+            wait_gone(pid).await,
+            "process {pid} survived SIGKILL after the grace period"
+        );
     }
 }
 
@@ -108,14 +121,20 @@ async fn the_time_budget_ends_the_whole_group_even_when_sigterm_is_ignored() {
 async fn when_the_child_exits_what_it_left_running_is_ended() {
     let dir = tempfile::tempdir().unwrap();
     let pids = dir.path().join("pids");
-    let script = format!("sleep 300 > /dev/null 2>&1 & echo $! > {}; echo done", pids.display());
+    let script = format!(
+        "sleep 300 > /dev/null 2>&1 & echo $! > {}; echo done",
+        pids.display()
+    );
     let spec = Spec::shell(&script, dir.path().into(), dir.path().join("log"));
     let (_tx, mut rx) = watch::channel(false);
     let mut sink = |_: Vec<Line>| {};
     let finished = process::run(&spec, &mut sink, &mut rx).await.unwrap();
     assert!(finished.success());
     for pid in read_pids(&pids) {
-        assert!(wait_gone(pid).await, "the background process {pid} was left running");
+        assert!(
+            wait_gone(pid).await,
+            "the background process {pid} was left running"
+        );
     }
 }
 
@@ -135,7 +154,10 @@ async fn all_output_reaches_the_log_and_the_sink_in_batches() {
     let finished = process::run(&spec, &mut sink, &mut rx).await.unwrap();
     assert!(finished.success());
     assert_eq!(lines.len(), 20_002);
-    assert!(batches < 20_002 / 10, "lines are batched, not sent one by one ({batches} batches)");
+    assert!(
+        batches < 20_002 / 10,
+        "lines are batched, not sent one by one ({batches} batches)"
+    );
     assert!(lines.iter().any(|l| l.stderr && l.text == "oops"));
     assert_eq!(lines.last().unwrap().text, "no newline");
     let logged = std::fs::read_to_string(&log).unwrap();
@@ -174,5 +196,8 @@ async fn a_missing_program_is_an_error_not_a_panic() {
     let (_tx, mut rx) = watch::channel(false);
     let mut sink = |_: Vec<Line>| {};
     let err = process::run(&spec, &mut sink, &mut rx).await.unwrap_err();
-    assert_eq!(err.to_string(), "`fixloop-no-such-program` was not found on PATH");
+    assert_eq!(
+        err.to_string(),
+        "`fixloop-no-such-program` was not found on PATH"
+    );
 }

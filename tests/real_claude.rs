@@ -17,7 +17,8 @@ fn real_claude() -> Option<PathBuf> {
     if let Some(path) = std::env::var_os("FIXLOOP_REAL_CLAUDE") {
         return Some(PathBuf::from(path));
     }
-    let local = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/ci-tools/node_modules/.bin/claude");
+    let local =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("target/ci-tools/node_modules/.bin/claude");
     if local.is_file() {
         return Some(local);
     }
@@ -48,17 +49,23 @@ fn the_real_claude_cli_without_credentials_ends_in_69_within_15_seconds() {
         &repo.join("ci.log"),
         "test tests::counts_words_across_lines ... FAILED\nthread 'tests::counts_words_across_lines' panicked at src/lib.rs:27:9:\nassertion `left == right` failed\n  left: 2\n right: 3\n",
     );
-    sandbox.info(&repo, &json!({
-        "prompt": "CI fails in tests::counts_words_across_lines.",
-        "deterministic": true,
-        "raw-logs": "ci.log",
-        "name": "word-count",
-    }));
+    sandbox.info(
+        &repo,
+        &json!({
+            "prompt": "CI fails in tests::counts_words_across_lines.",
+            "deterministic": true,
+            "raw-logs": "ci.log",
+            "name": "word-count",
+        }),
+    );
     // Put the real binary first on PATH under its own name.
     let bin = sandbox.path().join("bin");
     std::fs::create_dir_all(&bin).unwrap();
     let shim = bin.join("claude");
-    write(&shim, &format!("#!/bin/sh\nexec '{}' \"$@\"\n", claude.display()));
+    write(
+        &shim,
+        &format!("#!/bin/sh\nexec '{}' \"$@\"\n", claude.display()),
+    );
     make_executable(&shim);
     let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap());
 
@@ -79,7 +86,9 @@ fn the_real_claude_cli_without_credentials_ends_in_69_within_15_seconds() {
     assert_eq!(run.code(), 69, "{}\n{}", run.stdout(), run.stderr());
     assert!(took < Duration::from_secs(15), "took {took:?}");
     assert!(
-        run.stdout().contains("Claude Code is not logged in: run `claude` once to log in, or set ANTHROPIC_API_KEY"),
+        run.stdout().contains(
+            "Claude Code is not logged in: run `claude` once to log in, or set ANTHROPIC_API_KEY"
+        ),
         "{}",
         run.stdout()
     );

@@ -48,8 +48,19 @@ fn rust_files(dir: &Path) -> Vec<PathBuf> {
 #[test]
 fn the_core_is_pure() {
     let forbidden = [
-        "tokio", "ratatui", "crossterm", "git2", "octocrab", "reqwest", "std::fs", "std::process",
-        "std::net", "crate::engine", "crate::adapters", "crate::ui", "crate::commands",
+        "tokio",
+        "ratatui",
+        "crossterm",
+        "git2",
+        "octocrab",
+        "reqwest",
+        "std::fs",
+        "std::process",
+        "std::net",
+        "crate::engine",
+        "crate::adapters",
+        "crate::ui",
+        "crate::commands",
     ];
     let files = rust_files(&root().join("src/core"));
     assert!(files.len() > 5);
@@ -95,9 +106,20 @@ fn the_headless_demo_succeeds() {
         .output()
         .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert_eq!(out.status.code(), Some(0), "{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
-    assert!(stdout.contains("✓ success: verified fix pushed on fix/word-count-newlines"), "{stdout}");
-    assert!(stdout.contains(&format!("Scratch repository: {}", dir.join("wordstat").display())));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout.contains("✓ success: verified fix pushed on fix/word-count-newlines"),
+        "{stdout}"
+    );
+    assert!(stdout.contains(&format!(
+        "Scratch repository: {}",
+        dir.join("wordstat").display()
+    )));
     let origin = dir.join("origin.git");
     let fixed = sandbox.git(&origin, &["show", "fix/word-count-newlines:src/lib.rs"]);
     assert!(fixed.contains("text.split_whitespace().count()"));

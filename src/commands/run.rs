@@ -72,7 +72,10 @@ pub async fn start(
     })?;
     let approve = args.approve.unwrap_or(Approve::Verified);
     let info = &prepared.info;
-    let deterministic_runs = info.iterations.unwrap_or(3);
+    // Flaky failures need more runs; issue-grade statistics decide this in a later version.
+    let deterministic_runs = info
+        .iterations
+        .unwrap_or(if info.deterministic { 3 } else { 20 });
     let settings = Settings {
         has_logs: info.url.is_some() || info.raw_logs.is_some(),
         existing_test: prepared.existing.is_some(),

@@ -573,6 +573,11 @@ impl Driver {
             return invalid(e);
         }
         self.repro = Some(repro.clone());
+        let runs = if self.setup.info.deterministic {
+            runs
+        } else {
+            manifest.runs.unwrap_or(runs)
+        };
         let signature = repro.signature.as_deref().and_then(|s| Regex::new(s).ok());
         let results = self
             .run_tests(
@@ -584,7 +589,13 @@ impl Driver {
                 self.test_timeout(),
             )
             .await;
-        judge_reproduction(attempt, &repro, signature.as_ref(), &results)
+        judge_reproduction(
+            attempt,
+            &repro,
+            signature.as_ref(),
+            &results,
+            self.setup.info.deterministic,
+        )
     }
 
     async fn commit_reproduction(&mut self) -> Outcome {
@@ -1182,8 +1193,37 @@ fn judge_reproduction(
     repro: &Reproduction,
     signature: Option<&Regex>,
     results: &[(process::Finished, String)],
+    deterministic: bool,
 ) -> EventKind {
     let runs = tally(&repro.command, results, signature, true);
+    if !deterministic {
+        // A flaky failure is reproduced when some run fails the way CI did.
+        let n = runs.runs;
+        let matching = runs.matching;
+        let reproduced = matching > 0
+            && (repro.signature.is_some()
+                || results
+                    .iter()
+                    .filter(|(f, _)| !f.success())
+                    .any(|(_, out)| foreign_failure(out).is_none()));
+        let reason = if reproduced {
+            format!("failed {matching} of {n} runs like CI")
+        } else if runs.failures == 0 {
+            format!("no run failed ({n} runs): the stress test does not reproduce the failure")
+        } else {
+            format!(
+                "{} of {n} runs failed, but not the way CI did",
+                runs.failures
+            )
+        };
+        return EventKind::ReproductionChecked {
+            attempt,
+            reproduced,
+            reason,
+            runs,
+            invalid_input: false,
+        };
+    }
     let n = runs.runs;
     let failed = runs.failures;
     let foreign = results
