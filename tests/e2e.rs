@@ -568,3 +568,99 @@ fn the_agent_never_sees_the_github_token() {
         std::fs::read_to_string(repo.join("reproduce-deterministic-failures/env.log")).unwrap();
     assert_eq!(env.trim(), "token=none");
 }
+
+#[test]
+fn json_prints_the_event_stream_as_json_lines() {
+    let sandbox = Sandbox::new();
+    let repo = sandbox.python_project();
+    let agent = sandbox.agent("agent.sh", &phased(REPRODUCE_ADD, FIX_ADD));
+    good_info(&sandbox, &repo, &json!({}));
+    let r = run(
+        &sandbox,
+        &repo,
+        &[
+            "--agent",
+            "command",
+            "--agent-cmd",
+            &agent.display().to_string(),
+            "--no-pr",
+            "--json",
+        ],
+    );
+    assert_eq!(r.code(), 0);
+    let events: Vec<serde_json::Value> = r
+        .stdout()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}")))
+        .collect();
+    assert_eq!(events.first().unwrap()["kind"]["type"], "run-started");
+    assert_eq!(events.last().unwrap()["kind"]["type"], "run-finished");
+    let seqs: Vec<u64> = events.iter().map(|e| e["seq"].as_u64().unwrap()).collect();
+    assert!(
+        seqs.windows(2).all(|w| w[1] == w[0] + 1),
+        "no event is lost or reordered"
+    );
+    assert_eq!(events, r.events(), "stdout carries exactly the journal");
+}
+
+#[test]
+fn ctrl_c_stops_the_agent_and_ends_with_130_and_a_report() {
+    let sandbox = Sandbox::new();
+    let repo = sandbox.python_project();
+    let slow = r#"echo $$ > "$FIXLOOP_FAILURE_DIR/../agent.pid"; sleep 300 & wait"#;
+    let agent = sandbox.agent("agent.sh", &phased(slow, FIX_ADD));
+    good_info(&sandbox, &repo, &json!({}));
+    let mut child = sandbox
+        .fixloop(&repo)
+        .args([
+            "run",
+            "--headless",
+            "--agent",
+            "command",
+            "--agent-cmd",
+            &agent.display().to_string(),
+        ])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let pid_file = repo.join("reproduce-deterministic-failures/agent.pid");
+    for _ in 0..200 {
+        if pid_file.is_file() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let agent_pid = std::fs::read_to_string(&pid_file)
+        .unwrap()
+        .trim()
+        .to_owned();
+    let status = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let output = child.wait_with_output().unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(130),
+        "{}",
+        String::from_utf8_lossy(&output.stdout)
+    );
+    // Gone, or a zombie waiting for PID 1 to reap it: either way no longer running.
+    let running = || {
+        std::fs::read_to_string(format!("/proc/{agent_pid}/stat"))
+            .is_ok_and(|s| s.split_whitespace().nth(2) != Some("Z"))
+    };
+    let mut waited = 0;
+    while running() && waited < 100 {
+        std::thread::sleep(std::time::Duration::from_millis(50));
+        waited += 1;
+    }
+    assert!(!running(), "the agent outlived the interrupted run");
+    let r = support::Run {
+        output,
+        workspace: repo,
+    };
+    assert_eq!(r.report()["status"], "partial");
+    assert_eq!(r.report()["exit_code"], 130);
+}

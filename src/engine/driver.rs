@@ -14,6 +14,7 @@ use super::emitter::Emitter;
 use super::logs;
 use super::ports::{Agent, AgentOutcome, AgentRequest, Decider, Forge, PrOutcome, PrRequest};
 use super::process::{self, Ending, Spec};
+use super::store::read_journal;
 use crate::adapters::git::Git;
 use crate::core::event::{
     EventKind, FailureClass, LineKind, OutputLine, Phase, RunStatus, TestRuns,
@@ -23,7 +24,7 @@ use crate::core::pipeline::{Effect, Input, Pipeline, Settings};
 use crate::core::prompt;
 use crate::core::report;
 use crate::core::repro::{Manifest, foreign_failure, is_test_path};
-use crate::core::view::Conclusion;
+use crate::core::view::{Conclusion, RunView};
 
 /// The built-in prompts, used when the workspace has no `AI_PROMPT.md` of its own.
 pub const PROMPT_DETERMINISTIC: &str =
@@ -1165,7 +1166,19 @@ impl Driver {
     }
 
     fn write_report(&mut self, status: RunStatus, exit_code: i32, message: String) -> Outcome {
-        let view = self.emitter.view();
+        // The report is a replay of the journal through the one reducer, so what it says is
+        // exactly what was recorded; the live view only stands in if the journal is unreadable.
+        let journal = self.setup.run_dir.join("events.jsonl");
+        let view = match read_journal(&journal) {
+            Ok(events) if !events.is_empty() => RunView::replay(&events),
+            Ok(_) | Err(_) => {
+                self.warn(format!(
+                    "could not replay {}; the report uses the live view",
+                    journal.display()
+                ));
+                self.emitter.view()
+            }
+        };
         let end = Conclusion {
             status,
             exit_code,
