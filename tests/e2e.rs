@@ -610,7 +610,7 @@ fn ctrl_c_stops_the_agent_and_ends_with_130_and_a_report() {
     let slow = r#"echo $$ > "$FIXLOOP_FAILURE_DIR/../agent.pid"; sleep 300 & wait"#;
     let agent = sandbox.agent("agent.sh", &phased(slow, FIX_ADD));
     good_info(&sandbox, &repo, &json!({}));
-    let mut child = sandbox
+    let child = sandbox
         .fixloop(&repo)
         .args([
             "run",
