@@ -604,6 +604,10 @@ fn json_prints_the_event_stream_as_json_lines() {
 }
 
 #[test]
+#[expect(
+    clippy::disallowed_methods,
+    reason = "a synchronous test polling real processes; no async runtime is blocked"
+)]
 fn ctrl_c_stops_the_agent_and_ends_with_130_and_a_report() {
     let sandbox = Sandbox::new();
     let repo = sandbox.python_project();
