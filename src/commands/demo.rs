@@ -201,14 +201,12 @@ pub async fn demo(args: DemoArgs) -> Result<i32, CommandError> {
         &repo.join("info.json"),
         &(serde_json::to_string_pretty(&info).unwrap_or_default() + "\n"),
     )?;
-    if !args.headless {
-        eprintln!("note: the interactive demo comes with the TUI; running the headless demo");
-    }
+    let headless = args.headless || !super::run::interactive_terminal();
     let exe = std::env::current_exe()
         .map_err(|e| CommandError::new(1, format!("cannot find fixloop's own path: {e}")))?;
     let run_args = RunArgs {
         info: Some(repo.join("info.json")),
-        headless: true,
+        headless,
         approve: Some(Approve::Verified),
         agent: Some(AgentArg::Command),
         agent_cmd: Some(format!("'{}' demo-agent", exe.display())),
@@ -223,7 +221,7 @@ pub async fn demo(args: DemoArgs) -> Result<i32, CommandError> {
         ..Overrides::default()
     };
     let prepared = prepare(&overrides).await?;
-    let code = super::run::start(prepared, &run_args, true).await?;
+    let code = super::run::start(prepared, &run_args, headless).await?;
     if !args.json {
         println!();
         println!("Scratch repository: {}", repo.display());
@@ -255,7 +253,7 @@ pub fn demo_agent() -> Result<i32, CommandError> {
     let feedback = var("FIXLOOP_FEEDBACK");
     if !feedback.is_empty() {
         say(text(&format!(
-            "Attempt {attempt}: taking the reviewer's feedback into account."
+            "Attempt {attempt}, reviewer feedback: {feedback}"
         )));
     }
     match phase.as_str() {

@@ -4,13 +4,14 @@ use std::io::IsTerminal;
 use std::time::Duration;
 
 use chrono::Utc;
-use tokio::sync::watch;
+use tokio::sync::{mpsc, watch};
 
 use super::CommandError;
 use super::setup::{Overrides, Prepared, prepare};
 use crate::adapters::agent::{Claude, Codex, CommandAgent, Manual};
 use crate::adapters::forge::NoForge;
 use crate::cli::RunArgs;
+use crate::core::command::Command;
 use crate::core::info::AgentKind;
 use crate::core::pipeline::Settings;
 use crate::core::policy::Approve;
@@ -19,6 +20,7 @@ use crate::engine::emitter::Emitter;
 use crate::engine::ports::Agent;
 use crate::engine::store::{Journal, Store};
 use crate::ui::headless::{LineReporter, PolicyDecider};
+use crate::ui::tui::{self, app::RunApp, decider::PersonDecider};
 
 /// Default time budget of an AI step.
 const AI_BUDGET: Duration = Duration::from_secs(15 * 60);
@@ -34,26 +36,24 @@ pub async fn run(args: RunArgs) -> Result<i32, CommandError> {
         base: args.base.clone(),
     };
     let prepared = prepare(&overrides).await?;
-    let interactive =
-        !args.headless && std::io::stdin().is_terminal() && std::io::stdout().is_terminal();
-    if interactive {
-        eprintln!(
-            "note: this version has no interactive TUI yet; running with headless output and \
-             --approve {}",
-            args.approve.unwrap_or(Approve::Verified).as_str()
-        );
-    }
-    if prepared.agent == AgentKind::Manual {
+    let interactive = !args.headless && interactive_terminal();
+    if !interactive && prepared.agent == AgentKind::Manual {
         return Err(CommandError::new(
             2,
-            "the manual agent needs a person at an interactive terminal, which this version does \
-             not offer yet: choose --agent claude, codex or command",
+            "the manual agent needs a person at a terminal: run without --headless in a \
+             terminal, or choose --agent claude, codex or command",
         ));
     }
-    start(prepared, &args, true).await
+    start(prepared, &args, !interactive).await
 }
 
-/// Runs a prepared failure headless; returns the exit code.
+/// Whether fixloop can show its TUI here.
+#[must_use]
+pub fn interactive_terminal() -> bool {
+    std::io::stdin().is_terminal() && std::io::stdout().is_terminal()
+}
+
+/// Runs a prepared failure, headless or in the TUI; returns the exit code.
 pub async fn start(
     prepared: Prepared,
     args: &RunArgs,
@@ -96,7 +96,11 @@ pub async fn start(
         base: prepared.base.clone(),
         remote: prepared.remote.clone(),
         headless,
-        policy: approve.as_str().into(),
+        policy: if headless {
+            approve.as_str().into()
+        } else {
+            "person".into()
+        },
         existing: prepared.existing.clone(),
         ai_budget: budget.unwrap_or(AI_BUDGET),
         test_budget: budget.unwrap_or(TEST_BUDGET),
@@ -117,6 +121,9 @@ pub async fn start(
             .into(),
     });
     let emitter = Emitter::new(Some(journal));
+    if !headless {
+        return start_tui(setup, emitter, agent, forge).await;
+    }
     let reporter = LineReporter {
         json: args.json,
         github_actions: std::env::var_os("GITHUB_ACTIONS").is_some(),
@@ -138,6 +145,51 @@ pub async fn start(
     let code = driver.run().await;
     signals.abort();
     let _ = printer.await;
+    Ok(code)
+}
+
+async fn start_tui(
+    setup: Setup,
+    emitter: Emitter,
+    agent: Box<dyn Agent>,
+    forge: Box<NoForge>,
+) -> Result<i32, CommandError> {
+    let events = emitter.subscribe();
+    let (commands_tx, commands_rx) = mpsc::unbounded_channel();
+    let (cancel_tx, cancel_rx) = watch::channel(false);
+    let decider = Box::new(PersonDecider {
+        commands: commands_rx,
+    });
+    let driver = Driver::new(setup, emitter, agent, forge, decider, cancel_rx);
+    let handle = tokio::spawn(driver.run());
+    let term_cancel = cancel_tx.clone();
+    let term_commands = commands_tx.clone();
+    let signals = tokio::spawn(async move {
+        if let Ok(mut term) =
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
+            term.recv().await;
+            let _ = term_cancel.send(true);
+            let _ = term_commands.send(Command::Cancel);
+        }
+    });
+    let color = std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+    let app = RunApp::new(color, Utc::now());
+    let result = tui::run(app, events, commands_tx, cancel_tx, handle).await;
+    signals.abort();
+    let (code, app) =
+        result.map_err(|e| CommandError::new(1, format!("the terminal failed: {e}")))?;
+    if let Some(end) = &app.view.finished {
+        println!(
+            "{}: {} (exit {})",
+            end.status.as_str(),
+            end.message,
+            end.exit_code
+        );
+    }
+    if let Some((md, _)) = &app.view.report {
+        println!("report: {md}");
+    }
     Ok(code)
 }
 

@@ -2,6 +2,7 @@
 //! no files, no processes (a test in `tests/architecture.rs` keeps it so).
 
 pub mod agent_stream;
+pub mod command;
 pub mod event;
 pub mod excerpt;
 pub mod info;

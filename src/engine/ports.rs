@@ -85,7 +85,7 @@ pub trait Forge: Send + Sync {
 }
 
 /// Answers checkpoints: a policy in headless mode, the person in a terminal.
-pub trait Decider: Send {
+pub trait Decider: Send + Sync {
     fn decide<'a>(
         &'a mut self,
         kind: &'a CheckpointKind,

@@ -1,3 +1,4 @@
 //! Frontends of the event stream.
 
 pub mod headless;
+pub mod tui;

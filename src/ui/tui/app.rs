@@ -1,0 +1,499 @@
+//! The live run's UI state. `update(msg)` is the only place it changes; rendering (in `views`)
+//! reads it. No terminal, no IO: tests drive it with messages.
+
+use std::collections::VecDeque;
+
+use chrono::{DateTime, Utc};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+use super::textbox::TextBox;
+use crate::core::command::Command;
+use crate::core::event::{CheckpointKind, Decision, Event, EventKind, OutputLine, Phase};
+use crate::core::view::{CheckpointView, RunView};
+
+/// Lines of output kept in memory for the log pane (the full output is in the log files).
+pub const LOG_WINDOW: usize = 5_000;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Mode {
+    Normal,
+    /// Typing the reviewer's feedback for a revision.
+    Feedback(TextBox),
+    /// Asking whether to abort the run.
+    ConfirmAbort,
+    /// The person is doing the step by hand (chosen at a checkpoint before an AI step).
+    ManualBefore,
+    Help,
+}
+
+/// What the person wants opened in `$EDITOR`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EditPurpose {
+    /// The composed prompt of checkpoint `id`; the edited text starts the step.
+    Prompt { id: u32 },
+    /// The step's files; after the editor closes, fixloop checks the step again.
+    Files { id: u32 },
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Msg {
+    Event(Box<Event>),
+    Key(KeyEvent),
+    /// Mouse wheel: negative is up.
+    Scroll(i32),
+    Tick(DateTime<Utc>),
+    Resize(u16, u16),
+    /// The run is over with this exit code.
+    Finished(i32),
+    /// `$EDITOR` closed; `text` is the edited prompt (for `EditPurpose::Prompt`).
+    EditorClosed {
+        purpose: EditPurpose,
+        text: Option<String>,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Effect {
+    Send(Command),
+    /// Open `$EDITOR`: on `text` (a prompt) or on `paths`.
+    Edit {
+        purpose: EditPurpose,
+        text: Option<String>,
+        paths: Vec<String>,
+    },
+    Quit,
+}
+
+/// The bounded log pane.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LogPane {
+    pub lines: VecDeque<(Phase, OutputLine)>,
+    /// Lines from the bottom when not following.
+    pub offset: usize,
+    pub follow: bool,
+    /// Lines dropped from the window's top so far.
+    pub dropped: u64,
+}
+
+impl LogPane {
+    fn push(&mut self, phase: Phase, line: OutputLine) {
+        if self.lines.len() == LOG_WINDOW {
+            self.lines.pop_front();
+            self.dropped += 1;
+        }
+        self.lines.push_back((phase, line));
+        if !self.follow {
+            self.offset = (self.offset + 1).min(self.lines.len());
+        }
+    }
+
+    fn scroll(&mut self, delta: i64) {
+        let max = self.lines.len().saturating_sub(1);
+        let offset = i64::try_from(self.offset).unwrap_or(0) - delta;
+        self.offset = usize::try_from(offset.max(0)).unwrap_or(0).min(max);
+        self.follow = self.offset == 0;
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunApp {
+    pub view: RunView,
+    pub log: LogPane,
+    pub mode: Mode,
+    /// The checkpoint the person answered and the engine has not yet confirmed.
+    pub answered: Option<u32>,
+    /// Scroll of the checkpoint's details.
+    pub detail_scroll: u16,
+    pub now: DateTime<Utc>,
+    pub exit_code: Option<i32>,
+    pub cancelling: bool,
+    pub notice: Option<String>,
+    pub color: bool,
+    pub height: u16,
+    /// The agent is the person: waiting for them to finish the step.
+    pub manual_step: Option<Phase>,
+}
+
+impl RunApp {
+    #[must_use]
+    pub fn new(color: bool, now: DateTime<Utc>) -> Self {
+        Self {
+            view: RunView::new(),
+            log: LogPane {
+                follow: true,
+                ..LogPane::default()
+            },
+            mode: Mode::Normal,
+            answered: None,
+            detail_scroll: 0,
+            now,
+            exit_code: None,
+            cancelling: false,
+            notice: None,
+            color,
+            height: 24,
+            manual_step: None,
+        }
+    }
+
+    /// The checkpoint waiting for the person, if any.
+    #[must_use]
+    pub fn pending(&self) -> Option<&CheckpointView> {
+        self.view
+            .checkpoints
+            .last()
+            .filter(|cp| cp.resolution.is_none() && self.answered != Some(cp.id))
+    }
+
+    fn offers(cp: &CheckpointView, option: &str) -> bool {
+        cp.options.iter().any(|o| o == option)
+    }
+
+    pub fn update(&mut self, msg: Msg) -> Vec<Effect> {
+        match msg {
+            Msg::Event(event) => {
+                self.on_event(&event);
+                Vec::new()
+            }
+            Msg::Tick(now) => {
+                self.now = now;
+                Vec::new()
+            }
+            Msg::Resize(_, height) => {
+                self.height = height;
+                Vec::new()
+            }
+            Msg::Scroll(delta) => {
+                if self.pending().is_some() {
+                    self.scroll_detail(i64::from(delta));
+                } else {
+                    self.log.scroll(-i64::from(delta));
+                }
+                Vec::new()
+            }
+            Msg::Finished(code) => {
+                self.exit_code = Some(code);
+                self.mode = Mode::Normal;
+                self.manual_step = None;
+                Vec::new()
+            }
+            Msg::EditorClosed { purpose, text } => match purpose {
+                EditPurpose::Prompt { id } => match text {
+                    Some(prompt) if !prompt.trim().is_empty() => {
+                        self.answer(id, Decision::EditPrompt { prompt })
+                    }
+                    _ => {
+                        self.notice = Some("the prompt was left empty; nothing changed".into());
+                        Vec::new()
+                    }
+                },
+                EditPurpose::Files { id } => self.answer(id, Decision::Manual),
+            },
+            Msg::Key(key) => self.on_key(key),
+        }
+    }
+
+    fn on_event(&mut self, event: &Event) {
+        self.view.apply(event);
+        match &event.kind {
+            EventKind::AgentOutput { phase, lines }
+            | EventKind::TestOutput { phase, lines, .. } => {
+                for line in lines {
+                    self.log.push(*phase, line.clone());
+                }
+            }
+            EventKind::CheckpointReached { .. } => {
+                self.detail_scroll = 0;
+                self.mode = Mode::Normal;
+            }
+            EventKind::CheckpointResolved { id, .. } if self.answered == Some(*id) => {
+                self.answered = None;
+            }
+            EventKind::AgentStarted { phase, agent, .. } if agent == "manual" => {
+                self.manual_step = Some(*phase);
+            }
+            EventKind::AgentFinished { .. } => self.manual_step = None,
+            _ => {}
+        }
+    }
+
+    fn answer(&mut self, id: u32, decision: Decision) -> Vec<Effect> {
+        self.answered = Some(id);
+        self.mode = Mode::Normal;
+        self.notice = None;
+        vec![Effect::Send(Command::Resolve { id, decision })]
+    }
+
+    fn scroll_detail(&mut self, delta: i64) {
+        let next = i64::from(self.detail_scroll) + delta;
+        self.detail_scroll = u16::try_from(next.clamp(0, i64::from(u16::MAX))).unwrap_or(0);
+    }
+
+    fn page(&self) -> i64 {
+        i64::from(self.height.saturating_sub(6).max(1))
+    }
+
+    fn on_key(&mut self, key: KeyEvent) -> Vec<Effect> {
+        let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+        if ctrl && key.code == KeyCode::Char('c') {
+            return self.interrupt();
+        }
+        match std::mem::replace(&mut self.mode, Mode::Normal) {
+            Mode::Feedback(mut text) => return self.feedback_key(key, &mut text),
+            Mode::ConfirmAbort => {
+                if matches!(key.code, KeyCode::Char('y' | 'Y')) {
+                    if let Some(cp) = self.pending().cloned() {
+                        return self.answer(
+                            cp.id,
+                            Decision::Abort {
+                                reason: "aborted by the reviewer".into(),
+                            },
+                        );
+                    }
+                }
+                return Vec::new();
+            }
+            Mode::ManualBefore => {
+                return match key.code {
+                    KeyCode::Enter => match self.pending().cloned() {
+                        Some(cp) => self.answer(cp.id, Decision::Manual),
+                        None => Vec::new(),
+                    },
+                    KeyCode::Esc => Vec::new(),
+                    _ => {
+                        self.mode = Mode::ManualBefore;
+                        Vec::new()
+                    }
+                };
+            }
+            Mode::Help => return Vec::new(),
+            Mode::Normal => {}
+        }
+        if let Some(phase) = self.manual_step {
+            match key.code {
+                KeyCode::Enter => {
+                    self.manual_step = None;
+                    return vec![Effect::Send(Command::ManualDone { ok: true })];
+                }
+                KeyCode::Char('x') => {
+                    self.manual_step = None;
+                    return vec![Effect::Send(Command::ManualDone { ok: false })];
+                }
+                _ => {
+                    let _ = phase;
+                }
+            }
+        }
+        if let Some(cp) = self.pending().cloned() {
+            if let Some(effects) = self.checkpoint_key(key, &cp) {
+                return effects;
+            }
+        }
+        match key.code {
+            KeyCode::Char('q') | KeyCode::Esc => {
+                if self.exit_code.is_some() {
+                    return vec![Effect::Quit];
+                }
+                self.notice = Some("the run is still going: Ctrl-C stops it safely".into());
+            }
+            KeyCode::Char('?') => self.mode = Mode::Help,
+            KeyCode::Char('j') | KeyCode::Down => self.log.scroll(-1),
+            KeyCode::Char('k') | KeyCode::Up => self.log.scroll(1),
+            KeyCode::PageDown => self.log.scroll(-self.page()),
+            KeyCode::PageUp => self.log.scroll(self.page()),
+            KeyCode::Char('g') | KeyCode::Home => self.log.scroll(i64::MAX / 2),
+            KeyCode::Char('G') | KeyCode::End => {
+                self.log.offset = 0;
+                self.log.follow = true;
+            }
+            KeyCode::Char('f') => {
+                self.log.follow = !self.log.follow;
+                if self.log.follow {
+                    self.log.offset = 0;
+                }
+            }
+            _ => {}
+        }
+        Vec::new()
+    }
+
+    fn interrupt(&mut self) -> Vec<Effect> {
+        if self.exit_code.is_some() {
+            return vec![Effect::Quit];
+        }
+        if self.cancelling {
+            self.notice = Some("still stopping the run's processes…".into());
+            return Vec::new();
+        }
+        self.cancelling = true;
+        self.mode = Mode::Normal;
+        self.notice = Some("stopping the run safely…".into());
+        vec![Effect::Send(Command::Cancel)]
+    }
+
+    /// Keys at a checkpoint; `None` lets the key fall through to scrolling and help.
+    fn checkpoint_key(&mut self, key: KeyEvent, cp: &CheckpointView) -> Option<Vec<Effect>> {
+        let id = cp.id;
+        let effects = match (&cp.kind, key.code) {
+            (_, KeyCode::Char('j') | KeyCode::Down) => {
+                self.scroll_detail(1);
+                Vec::new()
+            }
+            (_, KeyCode::Char('k') | KeyCode::Up) => {
+                self.scroll_detail(-1);
+                Vec::new()
+            }
+            (_, KeyCode::PageDown | KeyCode::Char(' ')) => {
+                self.scroll_detail(self.page());
+                Vec::new()
+            }
+            (_, KeyCode::PageUp) => {
+                self.scroll_detail(-self.page());
+                Vec::new()
+            }
+            (_, KeyCode::Char('x')) => {
+                self.mode = Mode::ConfirmAbort;
+                Vec::new()
+            }
+            (_, KeyCode::Char('a') | KeyCode::Enter) if Self::offers(cp, "approve") => {
+                self.answer(id, Decision::Approve)
+            }
+            (CheckpointKind::BeforeStep { prompt, .. }, KeyCode::Char('e')) => vec![Effect::Edit {
+                purpose: EditPurpose::Prompt { id },
+                text: Some(prompt.clone()),
+                paths: Vec::new(),
+            }],
+            (CheckpointKind::BeforeStep { .. }, KeyCode::Char('m')) => {
+                self.mode = Mode::ManualBefore;
+                Vec::new()
+            }
+            (CheckpointKind::AfterStep { .. }, KeyCode::Char('r'))
+                if Self::offers(cp, "revise") =>
+            {
+                self.mode = Mode::Feedback(TextBox::default());
+                Vec::new()
+            }
+            (CheckpointKind::AfterStep { phase, .. }, KeyCode::Char('o')) => vec![Effect::Edit {
+                purpose: EditPurpose::Files { id },
+                text: None,
+                paths: self.step_files(*phase),
+            }],
+            _ => return None,
+        };
+        Some(effects)
+    }
+
+    fn feedback_key(&mut self, key: KeyEvent, text: &mut TextBox) -> Vec<Effect> {
+        let newline = key.modifiers.contains(KeyModifiers::ALT)
+            || (key.modifiers.contains(KeyModifiers::CONTROL) && key.code == KeyCode::Char('j'));
+        match key.code {
+            KeyCode::Esc => return Vec::new(),
+            KeyCode::Enter if !newline => {
+                if text.is_blank() {
+                    self.notice = Some("write what the agent should change, or Esc".into());
+                } else if let Some(cp) = self.pending().cloned() {
+                    return self.answer(
+                        cp.id,
+                        Decision::Revise {
+                            feedback: text.text(),
+                        },
+                    );
+                }
+            }
+            KeyCode::Enter | KeyCode::Char('j') if newline => text.newline(),
+            KeyCode::Tab => {
+                if let Some(CheckpointKind::AfterStep {
+                    suggested_feedback, ..
+                }) = self.pending().map(|cp| cp.kind.clone())
+                {
+                    text.insert_str(&suggested_feedback);
+                }
+            }
+            KeyCode::Backspace => text.backspace(),
+            KeyCode::Left => text.left(),
+            KeyCode::Right => text.right(),
+            KeyCode::Up => text.up(),
+            KeyCode::Down => text.down(),
+            KeyCode::Char(c) => text.insert(c),
+            _ => {}
+        }
+        self.mode = Mode::Feedback(text.clone());
+        Vec::new()
+    }
+
+    /// The files a person would open to edit a step's result.
+    fn step_files(&self, phase: Phase) -> Vec<String> {
+        if phase == Phase::Fix {
+            let (Some(fix), Some(v)) = (&self.view.fix, self.view.verification()) else {
+                return Vec::new();
+            };
+            v.diff
+                .lines()
+                .filter_map(|l| l.strip_prefix("+++ b/"))
+                .map(|f| format!("{}/{f}", fix.worktree))
+                .collect()
+        } else {
+            vec![format!("{}/repro.json", self.view.failure_dir)]
+        }
+    }
+
+    /// The footer: the keys that work right now.
+    #[must_use]
+    pub fn keys(&self) -> Vec<(&'static str, &'static str)> {
+        match &self.mode {
+            Mode::Feedback(_) => {
+                return vec![
+                    ("Enter", "send"),
+                    ("Alt-Enter", "new line"),
+                    ("Tab", "insert fixloop's finding"),
+                    ("Esc", "cancel"),
+                ];
+            }
+            Mode::ConfirmAbort => return vec![("y", "abort the run"), ("any key", "back")],
+            Mode::ManualBefore => return vec![("Enter", "done, check it"), ("Esc", "back")],
+            Mode::Help => return vec![("any key", "close")],
+            Mode::Normal => {}
+        }
+        if self.exit_code.is_some() {
+            return vec![("j/k", "scroll"), ("g/G", "top/bottom"), ("q", "quit")];
+        }
+        if self.manual_step.is_some() {
+            return vec![
+                ("Enter", "I'm done"),
+                ("x", "give up the step"),
+                ("Ctrl-C", "stop"),
+            ];
+        }
+        if let Some(cp) = self.pending() {
+            let mut keys = Vec::new();
+            match &cp.kind {
+                CheckpointKind::BeforeStep { .. } => {
+                    keys.extend([
+                        ("a/Enter", "start"),
+                        ("e", "edit prompt"),
+                        ("m", "do it by hand"),
+                    ]);
+                }
+                CheckpointKind::AfterStep { .. } => {
+                    if Self::offers(cp, "approve") {
+                        keys.push(("a", "approve"));
+                    }
+                    if Self::offers(cp, "revise") {
+                        keys.push(("r", "revise"));
+                    }
+                    keys.push(("o", "edit files & recheck"));
+                }
+                CheckpointKind::BeforePush { .. } => keys.push(("a/Enter", "push")),
+            }
+            keys.extend([("x", "abort"), ("j/k", "scroll"), ("?", "help")]);
+            return keys;
+        }
+        vec![
+            ("j/k", "scroll"),
+            ("f", "follow"),
+            ("g/G", "top/bottom"),
+            ("?", "help"),
+            ("Ctrl-C", "stop"),
+        ]
+    }
+}

@@ -1,0 +1,77 @@
+//! The person answers checkpoints: the driver waits here for the TUI's commands.
+
+use tokio::sync::mpsc;
+
+use crate::core::command::Command;
+use crate::core::event::{CheckpointKind, DecidedBy, Decision, FailureClass};
+use crate::core::view::RunView;
+use crate::engine::ports::{AgentOutcome, AgentRequest, BoxFuture, Decider};
+
+#[derive(Debug)]
+pub struct PersonDecider {
+    pub commands: mpsc::UnboundedReceiver<Command>,
+}
+
+impl Decider for PersonDecider {
+    fn decide<'a>(
+        &'a mut self,
+        _kind: &'a CheckpointKind,
+        _options: &'a [String],
+        view: &'a RunView,
+    ) -> BoxFuture<'a, (Decision, DecidedBy)> {
+        let id = view.checkpoints.last().map_or(0, |cp| cp.id);
+        Box::pin(async move {
+            while let Some(command) = self.commands.recv().await {
+                match command {
+                    Command::Resolve {
+                        id: answered,
+                        decision,
+                    } if answered == id => {
+                        return (decision, DecidedBy::Person);
+                    }
+                    Command::Cancel => break,
+                    _ => {}
+                }
+            }
+            // The TUI is gone or the run was cancelled: the driver turns this into an
+            // interruption.
+            (
+                Decision::Abort {
+                    reason: "the run was stopped".into(),
+                },
+                DecidedBy::Person,
+            )
+        })
+    }
+
+    fn manual<'a>(&'a mut self, _request: &'a AgentRequest) -> BoxFuture<'a, AgentOutcome> {
+        Box::pin(async move {
+            while let Some(command) = self.commands.recv().await {
+                match command {
+                    Command::ManualDone { ok: true } => {
+                        return AgentOutcome {
+                            ok: true,
+                            ..AgentOutcome::default()
+                        };
+                    }
+                    Command::ManualDone { ok: false } => {
+                        return AgentOutcome {
+                            ok: false,
+                            error: Some("the person gave up the step".into()),
+                            error_class: Some(FailureClass::Error),
+                            ..AgentOutcome::default()
+                        };
+                    }
+                    Command::Cancel => break,
+                    Command::Resolve { .. } => {}
+                }
+            }
+            AgentOutcome {
+                ok: false,
+                error: Some("the run was stopped".into()),
+                error_class: Some(FailureClass::Error),
+                ..AgentOutcome::default()
+            }
+        })
+    }
+}

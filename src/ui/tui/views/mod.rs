@@ -1,0 +1,75 @@
+//! Rendering: pure functions of the app state into a buffer.
+
+mod checkpoint;
+mod run;
+
+use ratatui::style::{Color, Modifier, Style};
+
+/// Styles, all plain when colour is off (`NO_COLOR`).
+#[derive(Debug, Clone, Copy)]
+pub struct Theme {
+    pub color: bool,
+}
+
+impl Theme {
+    fn pick(self, style: Style) -> Style {
+        if self.color { style } else { Style::default() }
+    }
+
+    #[must_use]
+    pub fn title(self) -> Style {
+        self.pick(
+            Style::default()
+                .fg(Color::Cyan)
+                .add_modifier(Modifier::BOLD),
+        )
+        .add_modifier(Modifier::BOLD)
+    }
+    #[must_use]
+    pub fn dim(self) -> Style {
+        self.pick(Style::default().fg(Color::DarkGray))
+    }
+    #[must_use]
+    pub fn good(self) -> Style {
+        self.pick(Style::default().fg(Color::Green))
+    }
+    #[must_use]
+    pub fn bad(self) -> Style {
+        self.pick(Style::default().fg(Color::Red))
+    }
+    #[must_use]
+    pub fn warn(self) -> Style {
+        self.pick(Style::default().fg(Color::Yellow))
+            .add_modifier(Modifier::BOLD)
+    }
+    #[must_use]
+    pub fn active(self) -> Style {
+        self.pick(Style::default().fg(Color::Yellow))
+    }
+    #[must_use]
+    pub fn key(self) -> Style {
+        self.pick(Style::default().fg(Color::Black).bg(Color::Cyan))
+            .add_modifier(Modifier::BOLD)
+    }
+    #[must_use]
+    pub fn selected(self) -> Style {
+        if self.color {
+            Style::default()
+                .bg(Color::DarkGray)
+                .add_modifier(Modifier::BOLD)
+        } else {
+            Style::default().add_modifier(Modifier::REVERSED)
+        }
+    }
+}
+
+/// `1m05s`, `12.3s`.
+#[must_use]
+pub fn duration(ms: u64) -> String {
+    let secs = ms / 1000;
+    if secs >= 60 {
+        format!("{}m{:02}s", secs / 60, secs % 60)
+    } else {
+        format!("{}.{}s", secs, (ms % 1000) / 100)
+    }
+}

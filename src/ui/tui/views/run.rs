@@ -1,0 +1,269 @@
+//! The run screen: header, phases, live output, footer; a checkpoint takes the output's place.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph, Widget, Wrap};
+
+use super::{Theme, checkpoint, duration};
+use crate::core::event::{LineKind, PhaseStatus, RunStatus};
+use crate::core::view::PhaseState;
+use crate::ui::tui::ansi;
+use crate::ui::tui::app::{Mode, RunApp};
+
+impl Widget for &RunApp {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        let theme = Theme { color: self.color };
+        let [header, body, status, footer] = Layout::vertical([
+            Constraint::Length(2),
+            Constraint::Min(5),
+            Constraint::Length(1),
+            Constraint::Length(1),
+        ])
+        .areas(area);
+        render_header(self, theme, header, buf);
+        let phases_width = if area.width >= 120 { 30 } else { 24 };
+        let [phases, main] =
+            Layout::horizontal([Constraint::Length(phases_width), Constraint::Min(20)]).areas(body);
+        render_phases(self, theme, phases, buf);
+        if let Some(cp) = self.pending() {
+            checkpoint::render(self, cp, theme, main, buf);
+        } else if let Some(phase) = self.manual_step {
+            render_manual(self, theme, phase.as_str(), main, buf);
+        } else {
+            render_log(self, theme, main, buf);
+        }
+        render_status(self, theme, status, buf);
+        render_footer(&self.keys(), theme, footer, buf);
+        if self.mode == Mode::Help {
+            render_help(theme, area, buf);
+        }
+    }
+}
+
+fn render_header(app: &RunApp, theme: Theme, area: Rect, buf: &mut Buffer) {
+    let v = &app.view;
+    let elapsed = v.started_at.map_or(0, |start| {
+        let end = if v.finished.is_some() {
+            v.last_at.unwrap_or(app.now)
+        } else {
+            app.now
+        };
+        u64::try_from((end - start).num_milliseconds()).unwrap_or(0)
+    });
+    let cost = v
+        .cost_usd()
+        .map_or_else(|| "–".to_owned(), |c| format!("${c:.2}"));
+    let name = if v.name.is_empty() {
+        "starting…"
+    } else {
+        v.name.as_str()
+    };
+    let first = Line::from(vec![
+        Span::styled("fixloop ", theme.title()),
+        Span::styled(name.to_owned(), theme.title()),
+        Span::raw(format!(
+            "  agent {} · {cost} · {}",
+            v.agent,
+            duration(elapsed)
+        )),
+    ]);
+    let branch = v
+        .fix
+        .as_ref()
+        .map_or_else(|| "no fix branch yet".to_owned(), |f| f.branch.clone());
+    let second = Line::styled(
+        format!("repo {} (base {}) · {branch}", v.repo, v.base),
+        theme.dim(),
+    );
+    Paragraph::new(vec![first, second]).render(area, buf);
+}
+
+fn render_phases(app: &RunApp, theme: Theme, area: Rect, buf: &mut Buffer) {
+    let mut lines = Vec::new();
+    for p in &app.view.phases {
+        let (mark, style) = match p.state {
+            PhaseState::Pending => ("·", theme.dim()),
+            PhaseState::Running => ("▶", theme.active()),
+            PhaseState::Done(PhaseStatus::Passed) => ("✓", theme.good()),
+            PhaseState::Done(PhaseStatus::Failed) => ("✗", theme.bad()),
+            PhaseState::Done(PhaseStatus::Skipped) => ("–", theme.dim()),
+        };
+        let mut ms = p.duration_ms;
+        if let (PhaseState::Running, Some(start)) = (p.state, p.started_at) {
+            ms += u64::try_from((app.now - start).num_milliseconds()).unwrap_or(0);
+        }
+        let attempts = if p.phase.is_ai() && p.starts > 1 {
+            format!(" {}/3", p.starts)
+        } else {
+            String::new()
+        };
+        let time = if p.state == PhaseState::Pending {
+            String::new()
+        } else {
+            duration(ms)
+        };
+        let label = format!("{mark} {}{attempts}", p.phase);
+        let width = usize::from(area.width.saturating_sub(2));
+        let pad = width.saturating_sub(label.chars().count() + time.len());
+        lines.push(Line::from(vec![
+            Span::styled(label, style),
+            Span::raw(" ".repeat(pad)),
+            Span::styled(time, theme.dim()),
+        ]));
+    }
+    Paragraph::new(lines)
+        .block(Block::default().borders(Borders::ALL).title(" Phases "))
+        .render(area, buf);
+}
+
+fn render_log(app: &RunApp, theme: Theme, area: Rect, buf: &mut Buffer) {
+    let inner_height = usize::from(area.height.saturating_sub(2));
+    let total = app.log.lines.len();
+    let end = total.saturating_sub(app.log.offset);
+    let start = end.saturating_sub(inner_height);
+    let lines: Vec<Line> = app
+        .log
+        .lines
+        .range(start..end)
+        .map(|(phase, line)| {
+            let style = match line.kind {
+                LineKind::Stderr | LineKind::Error => theme.bad(),
+                LineKind::Tool => theme.active(),
+                LineKind::Status => theme.dim(),
+                LineKind::Stdout | LineKind::Text => Style::default(),
+            };
+            let mut l = ansi::line(&line.text, style, app.color);
+            l.spans.insert(
+                0,
+                Span::styled(format!("{:>13} ", phase.as_str()), theme.dim()),
+            );
+            l
+        })
+        .collect();
+    let title = match app.view.current {
+        Some(phase) => format!(" Output · {phase} "),
+        None => " Output ".to_owned(),
+    };
+    let follow = if app.log.follow {
+        " following ".to_owned()
+    } else {
+        format!(" {} lines up ", app.log.offset)
+    };
+    Paragraph::new(lines)
+        .block(
+            Block::default()
+                .borders(Borders::ALL)
+                .title(title)
+                .title_bottom(Line::styled(follow, theme.dim()).right_aligned()),
+        )
+        .render(area, buf);
+}
+
+fn render_manual(app: &RunApp, theme: Theme, phase: &str, area: Rect, buf: &mut Buffer) {
+    let prompt = app
+        .view
+        .prompts
+        .last()
+        .map(|(_, _, path)| path.clone())
+        .unwrap_or_default();
+    let text = vec![
+        Line::styled(
+            format!("Your turn: do the {phase} step by hand."),
+            theme.warn(),
+        ),
+        Line::raw(""),
+        Line::raw(format!("Instructions: {prompt}")),
+        Line::raw(format!("Failure folder: {}", app.view.failure_dir)),
+        Line::raw(""),
+        Line::raw("Work in another terminal. Press Enter when you are done: fixloop then checks"),
+        Line::raw("the result itself. Press x to give up the step."),
+    ];
+    Paragraph::new(text)
+        .wrap(Wrap { trim: false })
+        .block(
+            Block::default()
+                .borders(Borders::ALL)
+                .title(" Manual step "),
+        )
+        .render(area, buf);
+}
+
+fn render_status(app: &RunApp, theme: Theme, area: Rect, buf: &mut Buffer) {
+    let line = if let Some(end) = &app.view.finished {
+        let (mark, style) = match end.status {
+            RunStatus::Success => ("✓", theme.good()),
+            RunStatus::Partial => ("⚠", theme.warn()),
+            RunStatus::Failed => ("✗", theme.bad()),
+        };
+        let report = app
+            .view
+            .report
+            .as_ref()
+            .map(|(md, _)| format!(" · report {md}"))
+            .unwrap_or_default();
+        Line::styled(
+            format!(
+                "{mark} {}: {} (exit {}){report}",
+                end.status.as_str(),
+                end.message,
+                end.exit_code
+            ),
+            style,
+        )
+    } else if let Some(notice) = &app.notice {
+        Line::styled(notice.clone(), theme.warn())
+    } else {
+        Line::raw("")
+    };
+    Paragraph::new(line).render(area, buf);
+}
+
+/// The keys that work now, as `key label` chips.
+pub fn render_footer(keys: &[(&str, &str)], theme: Theme, area: Rect, buf: &mut Buffer) {
+    let mut spans = Vec::new();
+    for (key, label) in keys {
+        spans.push(Span::styled(format!(" {key} "), theme.key()));
+        spans.push(Span::raw(format!(" {label}  ")));
+    }
+    Paragraph::new(Line::from(spans)).render(area, buf);
+}
+
+fn render_help(theme: Theme, area: Rect, buf: &mut Buffer) {
+    let width = area.width.min(64);
+    let height = area.height.min(20);
+    let popup = Rect {
+        x: area.x + (area.width - width) / 2,
+        y: area.y + (area.height - height) / 2,
+        width,
+        height,
+    };
+    let rows = [
+        ("j/k ↑/↓", "scroll one line"),
+        ("PgUp/PgDn", "scroll a page"),
+        ("g/G", "top / bottom (follow)"),
+        ("f", "follow the output on/off"),
+        ("a / Enter", "approve or start the step"),
+        ("r", "revise: send feedback, the agent resumes"),
+        ("e", "edit the prompt in $EDITOR"),
+        ("m", "do the step by hand"),
+        ("o", "edit the step's files, then recheck"),
+        ("x", "abort the run"),
+        ("Ctrl-C", "stop the run safely"),
+        ("q / Esc", "quit when the run is over"),
+    ];
+    let lines: Vec<Line> = rows
+        .iter()
+        .map(|(k, v)| {
+            Line::from(vec![
+                Span::styled(format!("{k:>11}  "), theme.title()),
+                Span::raw(*v),
+            ])
+        })
+        .collect();
+    Clear.render(popup, buf);
+    Paragraph::new(lines)
+        .block(Block::default().borders(Borders::ALL).title(" Keys "))
+        .render(popup, buf);
+}
