@@ -87,9 +87,12 @@ impl LogPane {
         }
     }
 
+    /// Positive `delta` scrolls up (towards older lines).
     fn scroll(&mut self, delta: i64) {
         let max = self.lines.len().saturating_sub(1);
-        let offset = i64::try_from(self.offset).unwrap_or(0) - delta;
+        let offset = i64::try_from(self.offset)
+            .unwrap_or(0)
+            .saturating_add(delta);
         self.offset = usize::try_from(offset.max(0)).unwrap_or(0).min(max);
         self.follow = self.offset == 0;
     }
@@ -481,7 +484,7 @@ impl RunApp {
                     if Self::offers(cp, "revise") {
                         keys.push(("r", "revise"));
                     }
-                    keys.push(("o", "edit files & recheck"));
+                    keys.push(("o", "edit & recheck"));
                 }
                 CheckpointKind::BeforePush { .. } => keys.push(("a/Enter", "push")),
             }

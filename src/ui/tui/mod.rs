@@ -6,6 +6,8 @@ pub mod ansi;
 pub mod app;
 pub mod decider;
 pub mod terminal;
+#[cfg(test)]
+mod tests;
 pub mod textbox;
 pub mod views;
 

@@ -127,11 +127,11 @@ mod tests {
         t.up();
         t.backspace();
         t.insert('!');
-        assert_eq!(t.text(), "héll!o\nworld");
+        assert_eq!(t.text(), "héll!\nworld");
         t.down();
         t.cursor.1 = 0;
         t.backspace();
-        assert_eq!(t.text(), "héll!oworld");
+        assert_eq!(t.text(), "héll!world");
         assert!(!t.is_blank());
     }
 }

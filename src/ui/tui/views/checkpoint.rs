@@ -210,7 +210,7 @@ fn diff_lines(out: &mut Vec<Line<'static>>, diff: &str, theme: Theme) {
 fn render_input(app: &RunApp, theme: Theme, area: Rect, buf: &mut Buffer) {
     let (title, lines, cursor) = match &app.mode {
         Mode::Feedback(text) => (
-            " Feedback for the agent (Enter sends, Alt-Enter new line, Tab inserts fixloop's finding) ",
+            " Feedback for the agent ",
             text.lines.iter().map(|l| Line::raw(l.clone())).collect(),
             Some(text.cursor),
         ),

@@ -120,6 +120,8 @@ fn render_phases(app: &RunApp, theme: Theme, area: Rect, buf: &mut Buffer) {
 
 fn render_log(app: &RunApp, theme: Theme, area: Rect, buf: &mut Buffer) {
     let inner_height = usize::from(area.height.saturating_sub(2));
+    // Narrow panes leave the phase to the title.
+    let wide = area.width >= 100;
     let total = app.log.lines.len();
     let end = total.saturating_sub(app.log.offset);
     let start = end.saturating_sub(inner_height);

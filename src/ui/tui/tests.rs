@@ -1,0 +1,574 @@
+//! What the person sees and what their keys do, without a terminal: snapshots of the run screen
+//! (ratatui `TestBackend`) in each state, and key messages turned into commands.
+
+use chrono::{DateTime, Utc};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+
+use super::app::{EditPurpose, Effect, Mode, Msg, RunApp};
+use crate::core::command::Command;
+use crate::core::event::{
+    CheckpointKind, Decision, Event, EventKind, LineKind, OutputLine, Phase, PhaseStatus,
+    RunStatus, TestRuns,
+};
+use crate::core::info::Info;
+
+fn at(secs: u32) -> String {
+    format!("2026-11-21T10:{:02}:{:02}.000Z", secs / 60, secs % 60)
+}
+
+fn now(secs: u32) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(&at(secs))
+        .unwrap()
+        .with_timezone(&Utc)
+}
+
+struct Script {
+    app: RunApp,
+    seq: u64,
+}
+
+impl Script {
+    fn new() -> Self {
+        let mut s = Self {
+            app: RunApp::new(false, now(0)),
+            seq: 0,
+        };
+        let info = Info::parse(
+            "info.json",
+            r#"{"prompt": "tests::counts_words_across_lines fails", "deterministic": true, "raw-logs": "ci.log", "name": "word-count"}"#,
+        )
+        .unwrap();
+        s.at(
+            0,
+            EventKind::RunStarted {
+                run_id: "2026-11-21_10-00-00_word-count".into(),
+                name: "word-count".into(),
+                version: "0.1.0".into(),
+                info: Box::new(info),
+                repo: "/work/wordstat".into(),
+                workspace: "/work/wordstat".into(),
+                failure_dir: "/work/wordstat/reproduce-deterministic-failures/word-count".into(),
+                agent: "claude".into(),
+                base: "main".into(),
+                headless: false,
+                policy: "person".into(),
+            },
+        );
+        s
+    }
+
+    fn at(&mut self, secs: u32, kind: EventKind) -> &mut Self {
+        self.seq += 1;
+        let event = Event {
+            v: 1,
+            seq: self.seq,
+            at: at(secs),
+            kind,
+        };
+        self.app.update(Msg::Event(Box::new(event)));
+        self.app.update(Msg::Tick(now(secs)));
+        self
+    }
+
+    fn phase(&mut self, secs: u32, phase: Phase, status: Option<PhaseStatus>) -> &mut Self {
+        match status {
+            None => self.at(secs, EventKind::PhaseStarted { phase }),
+            Some(status) => self.at(
+                secs,
+                EventKind::PhaseFinished {
+                    phase,
+                    status,
+                    message: String::new(),
+                },
+            ),
+        }
+    }
+
+    fn key(&mut self, code: KeyCode) -> Vec<Effect> {
+        self.app
+            .update(Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)))
+    }
+
+    fn typed(&mut self, text: &str) {
+        for c in text.chars() {
+            self.key(KeyCode::Char(c));
+        }
+    }
+
+    /// Logs done, the reproduction agent at work.
+    fn running() -> Self {
+        let mut s = Self::new();
+        s.phase(0, Phase::Logs, None)
+            .phase(1, Phase::Logs, Some(PhaseStatus::Passed));
+        s.phase(1, Phase::Reproduce, None);
+        s.at(
+            2,
+            EventKind::AgentOutput {
+                phase: Phase::Reproduce,
+                lines: vec![
+                    line(LineKind::Status, "session 4ee26e0c started (model opus)"),
+                    line(
+                        LineKind::Text,
+                        "The failing test is tests::counts_words_across_lines.",
+                    ),
+                    line(LineKind::Tool, "▸ Read: src/lib.rs"),
+                    line(LineKind::Tool, "▸ Write: tests/repro_word_count.rs"),
+                    line(LineKind::Stderr, "warning: unused variable"),
+                ],
+            },
+        );
+        s
+    }
+
+    fn reproduced(secs: u32) -> Self {
+        let mut s = Self::running();
+        s.phase(secs, Phase::Reproduce, Some(PhaseStatus::Passed));
+        s.phase(secs, Phase::ConfirmRepro, None);
+        s.at(
+            secs + 1,
+            EventKind::ReproductionChecked {
+                attempt: 1,
+                reproduced: true,
+                reason: "fails 3 of 3 runs".into(),
+                runs: runs(3, "assertion `left == right` failed\n  left: 2\n right: 3"),
+                invalid_input: false,
+            },
+        );
+        s.phase(secs + 1, Phase::ConfirmRepro, Some(PhaseStatus::Passed));
+        s
+    }
+
+    fn fixed(verified: bool) -> Self {
+        let mut s = Self::reproduced(20);
+        s.at(
+            21,
+            EventKind::CheckpointReached {
+                id: 2,
+                kind: CheckpointKind::AfterStep {
+                    phase: Phase::Reproduce,
+                    attempt: 1,
+                    verified: true,
+                    summary: "fails 3 of 3 runs".into(),
+                    findings: vec![],
+                    suggested_feedback: String::new(),
+                },
+                options: options(&["approve", "revise", "manual", "abort"]),
+            },
+        );
+        s.at(
+            22,
+            EventKind::CheckpointResolved {
+                id: 2,
+                decision: Decision::Approve,
+                by: crate::core::event::DecidedBy::Person,
+            },
+        );
+        s.phase(22, Phase::FixBranch, None);
+        s.at(
+            23,
+            EventKind::FixBranchCreated {
+                branch: "fix/word-count".into(),
+                base: "main".into(),
+                base_commit: "9ab4f2bf05bd".into(),
+                worktree: "/work/wordstat/.git/fixloop/worktrees/run-fix".into(),
+            },
+        );
+        s.phase(23, Phase::FixBranch, Some(PhaseStatus::Passed));
+        s.phase(23, Phase::Fix, None)
+            .phase(60, Phase::Fix, Some(PhaseStatus::Passed));
+        s.phase(60, Phase::Verify, None);
+        let findings = if verified {
+            vec![]
+        } else {
+            vec![
+                "the reproduction passes without the fix's changes too: it does not prove the fix"
+                    .to_owned(),
+            ]
+        };
+        s.at(
+            64,
+            EventKind::VerificationFinished {
+                attempt: 1,
+                verified,
+                passes: runs(0, ""),
+                revert_check: Some(runs(if verified { 1 } else { 0 }, "")),
+                suite: None,
+                findings: findings.clone(),
+                diffstat: " src/lib.rs | 2 +-\n 1 file changed, 1 insertion(+), 1 deletion(-)".into(),
+                diff: "diff --git a/src/lib.rs b/src/lib.rs\n--- a/src/lib.rs\n+++ b/src/lib.rs\n@@ -2,7 +2,7 @@\n pub fn word_count(text: &str) -> usize {\n-    text.split(' ').filter(|w| !w.is_empty()).count()\n+    text.split_whitespace().count()\n }".into(),
+            },
+        );
+        s.phase(
+            64,
+            Phase::Verify,
+            Some(if verified {
+                PhaseStatus::Passed
+            } else {
+                PhaseStatus::Failed
+            }),
+        );
+        s.at(
+            64,
+            EventKind::CheckpointReached {
+                id: 4,
+                kind: CheckpointKind::AfterStep {
+                    phase: Phase::Fix,
+                    attempt: 1,
+                    verified,
+                    summary: "reproduction passed 3 of 3 runs".into(),
+                    findings,
+                    suggested_feedback: "fixloop's check: the reproduction passes without the fix"
+                        .into(),
+                },
+                options: options(&["approve", "revise", "manual", "abort"]),
+            },
+        );
+        s
+    }
+}
+
+fn line(kind: LineKind, text: &str) -> OutputLine {
+    OutputLine {
+        kind,
+        text: text.into(),
+    }
+}
+
+fn runs(failures: u32, output: &str) -> TestRuns {
+    TestRuns {
+        command: "cargo test --test repro_word_count".into(),
+        runs: if failures == 1 { 1 } else { 3 },
+        failures,
+        matching: failures,
+        output: output.into(),
+    }
+}
+
+fn options(list: &[&str]) -> Vec<String> {
+    list.iter().map(|s| (*s).to_owned()).collect()
+}
+
+fn screen(app: &RunApp, width: u16, height: u16) -> String {
+    let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
+    let mut app = app.clone();
+    app.update(Msg::Resize(width, height));
+    terminal.draw(|f| f.render_widget(&app, f.area())).unwrap();
+    let buffer = terminal.backend().buffer();
+    let mut out = String::new();
+    for y in 0..height {
+        let mut row = String::new();
+        for x in 0..width {
+            row.push_str(buffer[(x, y)].symbol());
+        }
+        out.push_str(row.trim_end());
+        out.push('\n');
+    }
+    out
+}
+
+fn snapshot(name: &str, app: &RunApp) {
+    insta::assert_snapshot!(format!("{name}_80x24"), screen(app, 80, 24));
+    insta::assert_snapshot!(format!("{name}_160x48"), screen(app, 160, 48));
+}
+
+#[test]
+fn screen_running() {
+    snapshot("running", &Script::running().app);
+}
+
+#[test]
+fn screen_checkpoint_before_step() {
+    let mut s = Script::running();
+    s.at(
+        3,
+        EventKind::CheckpointReached {
+            id: 1,
+            kind: CheckpointKind::BeforeStep {
+                phase: Phase::Reproduce,
+                attempt: 1,
+                prompt: "# Reproduce a deterministic CI failure\n\nWrite the smallest test that fails the same way.\n\n# This run\n\n- Failure folder: `reproduce-deterministic-failures/word-count`".into(),
+            },
+            options: options(&["approve", "edit prompt", "manual", "abort"]),
+        },
+    );
+    snapshot("checkpoint_before_step", &s.app);
+}
+
+#[test]
+fn screen_checkpoint_after_reproduction() {
+    let mut s = Script::reproduced(10);
+    s.at(
+        12,
+        EventKind::CheckpointReached {
+            id: 2,
+            kind: CheckpointKind::AfterStep {
+                phase: Phase::Reproduce,
+                attempt: 1,
+                verified: true,
+                summary: "fails 3 of 3 runs, matching the CI signature `left: 2`".into(),
+                findings: vec![],
+                suggested_feedback: String::new(),
+            },
+            options: options(&["approve", "revise", "manual", "abort"]),
+        },
+    );
+    snapshot("checkpoint_after_reproduction", &s.app);
+}
+
+#[test]
+fn screen_checkpoint_after_fix_with_a_finding() {
+    snapshot("checkpoint_after_fix_finding", &Script::fixed(false).app);
+}
+
+#[test]
+fn screen_checkpoint_after_fix_revising() {
+    let mut s = Script::fixed(true);
+    s.key(KeyCode::Char('r'));
+    s.typed("Keep the filter for empty words");
+    snapshot("checkpoint_after_fix_revising", &s.app);
+}
+
+#[test]
+fn screen_checkpoint_before_push() {
+    let mut s = Script::fixed(true);
+    s.at(
+        70,
+        EventKind::CheckpointResolved {
+            id: 4,
+            decision: Decision::Approve,
+            by: crate::core::event::DecidedBy::Person,
+        },
+    );
+    s.phase(70, Phase::Pr, None);
+    s.at(
+        71,
+        EventKind::CheckpointReached {
+            id: 5,
+            kind: CheckpointKind::BeforePush {
+                branch: "fix/word-count".into(),
+                title: "Fix word-count".into(),
+                diffstat: "src/lib.rs".into(),
+            },
+            options: options(&["approve", "abort"]),
+        },
+    );
+    snapshot("checkpoint_before_push", &s.app);
+}
+
+fn finish(s: &mut Script, status: RunStatus, code: i32, message: &str) {
+    s.at(
+        80,
+        EventKind::ReportWritten {
+            markdown: "outputs/2026-11-21_10-00-00_word-count.md".into(),
+            json: "outputs/2026-11-21_10-00-00_word-count.json".into(),
+        },
+    );
+    s.at(
+        80,
+        EventKind::RunFinished {
+            status,
+            exit_code: code,
+            message: message.into(),
+        },
+    );
+    s.app.update(Msg::Finished(code));
+}
+
+#[test]
+fn screen_failed() {
+    let mut s = Script::running();
+    s.at(
+        5,
+        EventKind::StepFailed {
+            phase: Phase::Reproduce,
+            class: crate::core::event::FailureClass::Unavailable,
+            message: "Claude Code is not logged in".into(),
+        },
+    );
+    s.phase(5, Phase::Reproduce, Some(PhaseStatus::Failed));
+    finish(
+        &mut s,
+        RunStatus::Failed,
+        69,
+        "Claude Code is not logged in: run `claude` once to log in, or set ANTHROPIC_API_KEY",
+    );
+    snapshot("failed", &s.app);
+}
+
+#[test]
+fn screen_finished() {
+    let mut s = Script::fixed(true);
+    for phase in [Phase::Pr, Phase::Report] {
+        s.phase(75, phase, None)
+            .phase(78, phase, Some(PhaseStatus::Passed));
+    }
+    finish(
+        &mut s,
+        RunStatus::Success,
+        0,
+        "verified fix pushed on fix/word-count",
+    );
+    snapshot("finished", &s.app);
+}
+
+#[test]
+fn approving_sends_the_decision_once() {
+    let mut s = Script::fixed(true);
+    let effects = s.key(KeyCode::Char('a'));
+    assert_eq!(
+        effects,
+        [Effect::Send(Command::Resolve {
+            id: 4,
+            decision: Decision::Approve
+        })]
+    );
+    assert!(
+        s.app.pending().is_none(),
+        "answered: no longer shown as waiting"
+    );
+    assert!(s.key(KeyCode::Char('a')).is_empty(), "no second answer");
+}
+
+#[test]
+fn revising_sends_the_typed_feedback() {
+    let mut s = Script::fixed(true);
+    assert!(s.key(KeyCode::Char('r')).is_empty());
+    s.typed("handle tabs");
+    s.app
+        .update(Msg::Key(KeyEvent::new(KeyCode::Enter, KeyModifiers::ALT)));
+    s.typed("too");
+    let effects = s.key(KeyCode::Enter);
+    assert_eq!(
+        effects,
+        [Effect::Send(Command::Resolve {
+            id: 4,
+            decision: Decision::Revise {
+                feedback: "handle tabs\ntoo".into()
+            }
+        })]
+    );
+}
+
+#[test]
+fn empty_feedback_is_not_sent_and_tab_inserts_fixloops_finding() {
+    let mut s = Script::fixed(false);
+    s.key(KeyCode::Char('r'));
+    assert!(s.key(KeyCode::Enter).is_empty());
+    assert!(matches!(s.app.mode, Mode::Feedback(_)));
+    s.key(KeyCode::Tab);
+    let effects = s.key(KeyCode::Enter);
+    assert!(
+        matches!(&effects[..], [Effect::Send(Command::Resolve { decision: Decision::Revise { feedback }, .. })] if feedback.contains("passes without the fix"))
+    );
+}
+
+#[test]
+fn aborting_asks_first() {
+    let mut s = Script::fixed(true);
+    assert!(s.key(KeyCode::Char('x')).is_empty());
+    assert_eq!(s.app.mode, Mode::ConfirmAbort);
+    assert!(s.key(KeyCode::Char('n')).is_empty());
+    assert_eq!(s.app.mode, Mode::Normal);
+    s.key(KeyCode::Char('x'));
+    let effects = s.key(KeyCode::Char('y'));
+    assert!(matches!(
+        &effects[..],
+        [Effect::Send(Command::Resolve {
+            id: 4,
+            decision: Decision::Abort { .. }
+        })]
+    ));
+}
+
+#[test]
+fn editing_the_prompt_goes_through_the_editor() {
+    let mut s = Script::running();
+    s.at(
+        3,
+        EventKind::CheckpointReached {
+            id: 1,
+            kind: CheckpointKind::BeforeStep {
+                phase: Phase::Reproduce,
+                attempt: 1,
+                prompt: "the prompt".into(),
+            },
+            options: options(&["approve", "edit prompt", "manual", "abort"]),
+        },
+    );
+    let effects = s.key(KeyCode::Char('e'));
+    assert_eq!(
+        effects,
+        [Effect::Edit {
+            purpose: EditPurpose::Prompt { id: 1 },
+            text: Some("the prompt".into()),
+            paths: vec![]
+        }]
+    );
+    let effects = s.app.update(Msg::EditorClosed {
+        purpose: EditPurpose::Prompt { id: 1 },
+        text: Some("a better prompt".into()),
+    });
+    assert_eq!(
+        effects,
+        [Effect::Send(Command::Resolve {
+            id: 1,
+            decision: Decision::EditPrompt {
+                prompt: "a better prompt".into()
+            }
+        })]
+    );
+}
+
+#[test]
+fn scrolling_leaves_follow_mode_and_g_returns() {
+    let mut s = Script::running();
+    for i in 0..100 {
+        s.at(
+            4,
+            EventKind::AgentOutput {
+                phase: Phase::Reproduce,
+                lines: vec![line(LineKind::Text, &format!("line {i}"))],
+            },
+        );
+    }
+    assert!(s.app.log.follow);
+    s.key(KeyCode::Char('k'));
+    s.key(KeyCode::PageUp);
+    assert!(!s.app.log.follow);
+    let offset = s.app.log.offset;
+    assert!(offset > 1);
+    s.at(
+        5,
+        EventKind::AgentOutput {
+            phase: Phase::Reproduce,
+            lines: vec![line(LineKind::Text, "new")],
+        },
+    );
+    assert_eq!(
+        s.app.log.offset,
+        offset + 1,
+        "the view stays put while output arrives"
+    );
+    s.key(KeyCode::Char('G'));
+    assert!(s.app.log.follow);
+    assert_eq!(s.app.log.offset, 0);
+    s.app.update(Msg::Scroll(-3));
+    assert!(!s.app.log.follow);
+}
+
+#[test]
+fn quitting_waits_for_the_end_and_ctrl_c_cancels_once() {
+    let mut s = Script::running();
+    assert!(s.key(KeyCode::Char('q')).is_empty());
+    assert!(s.app.notice.as_deref().unwrap().contains("Ctrl-C"));
+    let ctrl_c = KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL);
+    assert_eq!(
+        s.app.update(Msg::Key(ctrl_c)),
+        [Effect::Send(Command::Cancel)]
+    );
+    assert!(s.app.update(Msg::Key(ctrl_c)).is_empty());
+    finish(&mut s, RunStatus::Partial, 130, "interrupted");
+    assert_eq!(s.key(KeyCode::Char('q')), [Effect::Quit]);
+}
