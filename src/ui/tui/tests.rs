@@ -193,7 +193,7 @@ impl Script {
                 attempt: 1,
                 verified,
                 passes: runs(0, ""),
-                revert_check: Some(runs(if verified { 1 } else { 0 }, "")),
+                revert_check: Some(runs(u32::from(verified), "")),
                 suite: None,
                 findings: findings.clone(),
                 diffstat: " src/lib.rs | 2 +-\n 1 file changed, 1 insertion(+), 1 deletion(-)".into(),

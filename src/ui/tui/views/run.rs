@@ -137,10 +137,12 @@ fn render_log(app: &RunApp, theme: Theme, area: Rect, buf: &mut Buffer) {
                 LineKind::Stdout | LineKind::Text => Style::default(),
             };
             let mut l = ansi::line(&line.text, style, app.color);
-            l.spans.insert(
-                0,
-                Span::styled(format!("{:>13} ", phase.as_str()), theme.dim()),
-            );
+            if wide {
+                l.spans.insert(
+                    0,
+                    Span::styled(format!("{:>13} ", phase.as_str()), theme.dim()),
+                );
+            }
             l
         })
         .collect();
