@@ -1,0 +1,172 @@
+//! `fixloop demo` in a real pseudo-terminal, read through a terminal emulator: a person's keys
+//! take it through every checkpoint, one revision with typed feedback reaches the agent as
+//! `FIXLOOP_FEEDBACK`, the run finishes, and the terminal is given back (alternate screen left,
+//! cursor shown).
+#![allow(clippy::unwrap_used, reason = "test code: a panic is a failed test")]
+
+mod support;
+
+use std::io::{Read, Write};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use portable_pty::{CommandBuilder, PtySize, native_pty_system};
+
+const COLS: u16 = 110;
+const ROWS: u16 = 32;
+
+struct Screen {
+    updates: mpsc::Receiver<(String, bool, bool)>,
+    text: String,
+    alternate: bool,
+    cursor_hidden: bool,
+}
+
+impl Screen {
+    /// Waits until the screen shows `needle`.
+    fn wait_for(&mut self, needle: &str) {
+        let deadline = Instant::now() + Duration::from_secs(120);
+        while !self.text.contains(needle) {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.updates.recv_timeout(left) {
+                Ok((text, alternate, hidden)) => {
+                    self.text = text;
+                    self.alternate = alternate;
+                    self.cursor_hidden = hidden;
+                }
+                Err(_) => panic!("`{needle}` never appeared; the screen:\n{}", self.text),
+            }
+        }
+    }
+
+    fn drain(&mut self) {
+        while let Ok((text, alternate, hidden)) =
+            self.updates.recv_timeout(Duration::from_millis(500))
+        {
+            self.text = text;
+            self.alternate = alternate;
+            self.cursor_hidden = hidden;
+        }
+    }
+}
+
+#[test]
+fn a_person_takes_the_demo_through_every_checkpoint() {
+    let sandbox = support::Sandbox::new();
+    let dir = sandbox.path().join("demo");
+    let pair = native_pty_system()
+        .openpty(PtySize {
+            rows: ROWS,
+            cols: COLS,
+            pixel_width: 0,
+            pixel_height: 0,
+        })
+        .unwrap();
+    let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_fixloop"));
+    cmd.args(["demo", "--dir", &dir.display().to_string()]);
+    cmd.cwd(sandbox.path());
+    for (k, v) in sandbox.env() {
+        cmd.env(k, v);
+    }
+    cmd.env("TERM", "xterm-256color");
+    cmd.env_remove("NO_COLOR");
+    let mut child = pair.slave.spawn_command(cmd).unwrap();
+    drop(pair.slave);
+    let mut reader = pair.master.try_clone_reader().unwrap();
+    let mut keys = pair.master.take_writer().unwrap();
+
+    let (tx, rx) = mpsc::channel();
+    let (raw_tx, raw_rx) = mpsc::channel::<Vec<u8>>();
+    std::thread::spawn(move || {
+        let mut parser = vt100::Parser::new(
+            std::num::NonZero::new(ROWS).unwrap(),
+            std::num::NonZero::new(COLS).unwrap(),
+            0,
+        );
+        let mut buf = [0u8; 65536];
+        let mut raw = Vec::new();
+        loop {
+            match reader.read(&mut buf) {
+                Ok(0) | Err(_) => break,
+                Ok(n) => {
+                    parser.process(&buf[..n]);
+                    raw.extend_from_slice(&buf[..n]);
+                    let screen = parser.screen();
+                    let _ = tx.send((
+                        screen.contents(),
+                        screen.alternate_screen(),
+                        screen.hide_cursor(),
+                    ));
+                }
+            }
+        }
+        let _ = raw_tx.send(raw);
+    });
+    let mut screen = Screen {
+        updates: rx,
+        text: String::new(),
+        alternate: false,
+        cursor_hidden: false,
+    };
+    let mut press = |key: &str| {
+        keys.write_all(key.as_bytes()).unwrap();
+        keys.flush().unwrap();
+    };
+
+    screen.wait_for("Checkpoint 1 · before reproduce · attempt 1/3");
+    assert!(screen.alternate, "the TUI uses the alternate screen");
+    press("a");
+    screen.wait_for("Checkpoint 2 · after reproduce");
+    assert!(screen.text.contains("✓ verified"), "{}", screen.text);
+    press("a");
+    screen.wait_for("Checkpoint 3 · before fix · attempt 1/3");
+    press("a");
+    screen.wait_for("Checkpoint 4 · after fix · attempt 1/3");
+    press("r");
+    screen.wait_for("Feedback for the agent");
+    press("Please also handle tabs");
+    screen.wait_for("Please also handle tabs");
+    press("\r");
+    screen.wait_for("Checkpoint 5 · before fix · attempt 2/3");
+    assert!(
+        screen.text.contains("Please also handle tabs"),
+        "the revised prompt carries the feedback"
+    );
+    press("a");
+    screen.wait_for("Checkpoint 6 · after fix · attempt 2/3");
+    press("a");
+    screen.wait_for("Checkpoint 7 · before push");
+    press("a");
+    screen.wait_for("✓ success: verified fix pushed on fix/word-count-newlines");
+    press("q");
+    let status = child.wait().unwrap();
+    assert!(status.success(), "exit status {status:?}");
+    screen.drain();
+    assert!(!screen.alternate, "the alternate screen was left");
+    assert!(!screen.cursor_hidden, "the cursor is shown again");
+    let raw = raw_rx.recv_timeout(Duration::from_secs(10)).unwrap();
+    let raw = String::from_utf8_lossy(&raw);
+    let left = raw
+        .rfind("\u{1b}[?1049l")
+        .expect("left the alternate screen");
+    assert!(raw.rfind("\u{1b}[?1049h").unwrap() < left);
+    assert!(raw.rfind("\u{1b}[?25h").unwrap() > raw.rfind("\u{1b}[?25l").unwrap());
+    assert!(
+        screen.text.contains("success: verified fix pushed"),
+        "the summary is printed after the TUI:\n{}",
+        screen.text
+    );
+
+    let runs = dir.join("wordstat/outputs/runs");
+    let run = std::fs::read_dir(&runs)
+        .unwrap()
+        .flatten()
+        .next()
+        .unwrap()
+        .path();
+    let agent_log = std::fs::read_to_string(run.join("logs/agent-fix-2.log")).unwrap();
+    assert!(
+        agent_log.contains("reviewer feedback: Please also handle tabs"),
+        "FIXLOOP_FEEDBACK reached the agent:\n{agent_log}"
+    );
+}
