@@ -34,7 +34,9 @@ impl Screen {
                     self.alternate = alternate;
                     self.cursor_hidden = hidden;
                 }
-                Err(_) => panic!("`{needle}` never appeared; the screen:\n{}", self.text),
+                Err(mpsc::RecvTimeoutError::Timeout | mpsc::RecvTimeoutError::Disconnected) => {
+                    panic!("`{needle}` never appeared; the screen:\n{}", self.text)
+                }
             }
         }
     }
@@ -83,7 +85,7 @@ fn a_person_takes_the_demo_through_every_checkpoint() {
             std::num::NonZero::new(COLS).unwrap(),
             0,
         );
-        let mut buf = [0u8; 65536];
+        let mut buf = vec![0u8; 65536];
         let mut raw = Vec::new();
         loop {
             match reader.read(&mut buf) {
