@@ -32,6 +32,8 @@ pub enum Command {
     Demo(DemoArgs),
     /// Past runs: a table, or JSON with --json; `show` prints one report.
     Reports(ReportsArgs),
+    /// Success rate, time and cost of past runs, how they failed, flaky tests.
+    Stats(StatsArgs),
     /// Triage a CI log: failing tests, errors and the excerpt an agent gets.
     Logs(LogsArgs),
     /// The demo's scripted agent (used by `fixloop demo`).
@@ -123,6 +125,14 @@ pub struct ReportsArgs {
     #[arg(long, value_name = "FILE", global = true)]
     pub info: Option<PathBuf>,
     #[arg(long, global = true)]
+    pub json: bool,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct StatsArgs {
+    #[arg(long, value_name = "FILE")]
+    pub info: Option<PathBuf>,
+    #[arg(long)]
     pub json: bool,
 }
 

@@ -668,3 +668,72 @@ fn ctrl_c_stops_the_agent_and_ends_with_130_and_a_report() {
     assert_eq!(r.report()["status"], "partial");
     assert_eq!(r.report()["exit_code"], 130);
 }
+
+#[test]
+fn past_runs_are_listed_shown_and_counted() {
+    let sandbox = Sandbox::new();
+    let repo = sandbox.python_project();
+    let agent = sandbox.agent("agent.sh", &phased(REPRODUCE_ADD, FIX_ADD));
+    good_info(&sandbox, &repo, &json!({}));
+    let r = run(
+        &sandbox,
+        &repo,
+        &[
+            "--agent",
+            "command",
+            "--agent-cmd",
+            &agent.display().to_string(),
+            "--no-pr",
+        ],
+    );
+    assert_eq!(r.code(), 0);
+    let run_id = r.report()["run_id"].as_str().unwrap().to_owned();
+
+    let out = sandbox
+        .fixloop(&repo)
+        .args(["reports", "--json"])
+        .output()
+        .unwrap();
+    let rows: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(rows.as_array().unwrap().len(), 1);
+    assert_eq!(rows[0]["run_id"], run_id.as_str());
+    assert_eq!(rows[0]["status"], "success");
+
+    let out = sandbox.fixloop(&repo).args(["reports"]).output().unwrap();
+    let table = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        table.contains("add-subtracts") && table.contains("success"),
+        "{table}"
+    );
+
+    let out = sandbox
+        .fixloop(&repo)
+        .args(["reports", "show", &run_id])
+        .output()
+        .unwrap();
+    let md = String::from_utf8_lossy(&out.stdout);
+    assert!(md.starts_with("# fixloop report: add-subtracts"), "{md}");
+    assert!(
+        md.contains("✅ Success"),
+        "the replayed report knows how the run ended"
+    );
+
+    let out = sandbox
+        .fixloop(&repo)
+        .args(["stats", "--json"])
+        .output()
+        .unwrap();
+    let stats: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(stats["runs"], 1);
+    assert_eq!(stats["successes"], 1);
+
+    let out = sandbox
+        .fixloop(&repo)
+        .args(["reports", "show", "no-such-run"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(65));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("hint: `fixloop reports` lists the runs")
+    );
+}

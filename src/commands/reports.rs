@@ -1,14 +1,15 @@
-//! `fixloop reports`: past runs from `outputs/`, as a table or JSON; `show` prints one report.
+//! `fixloop reports` and `fixloop stats`: past runs from `outputs/`, in the browser when a
+//! terminal is there, else as a table or JSON.
 
 use std::path::{Path, PathBuf};
 
-use serde_json::{Value, json};
-
 use super::CommandError;
-use crate::cli::{ReportsArgs, ReportsCommand};
+use crate::cli::{ReportsArgs, ReportsCommand, StatsArgs};
+use crate::core::history::{Row, SortKey, select, stats};
 use crate::core::report;
 use crate::core::view::RunView;
 use crate::engine::store::{Store, read_journal};
+use crate::ui::tui::{self, browser::BrowserApp, browser::Screen, views::duration};
 
 fn workspace(info: Option<&Path>) -> PathBuf {
     info.and_then(Path::parent)
@@ -17,29 +18,30 @@ fn workspace(info: Option<&Path>) -> PathBuf {
         .unwrap_or_else(|| PathBuf::from("."))
 }
 
-pub fn reports(args: &ReportsArgs) -> Result<i32, CommandError> {
+fn color() -> bool {
+    std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+}
+
+async fn browse(store: &Store, rows: Vec<Row>, stats_only: bool) -> Result<i32, CommandError> {
+    let mut app = BrowserApp::new(rows, store.outputs.display().to_string(), color());
+    if stats_only {
+        app.stats_only = true;
+        app.screen = Screen::Stats;
+    }
+    tui::browse(app, store)
+        .await
+        .map_err(|e| CommandError::new(1, format!("the terminal failed: {e}")))?;
+    Ok(0)
+}
+
+pub async fn reports(args: &ReportsArgs) -> Result<i32, CommandError> {
     let store = Store::new(&workspace(args.info.as_deref()));
     if let Some(ReportsCommand::Show { run }) = &args.show {
         return show(&store, run);
     }
-    let mut rows = Vec::new();
-    for id in store.run_ids() {
-        let Ok(events) = read_journal(&store.run_dir(&id).join("events.jsonl")) else {
-            continue;
-        };
-        let view = RunView::replay(&events);
-        let end = report::conclusion(&view);
-        rows.push(json!({
-            "run_id": id,
-            "name": view.name,
-            "deterministic": view.info.as_ref().map(|i| i.deterministic),
-            "status": if view.finished.is_some() { end.status.as_str() } else { "unfinished" },
-            "started_at": view.started_at.map(|t| t.to_rfc3339()),
-            "duration_ms": view.elapsed_ms(),
-            "cost_usd": view.cost_usd(),
-            "pr": view.pr.as_ref().map(|(url, _)| url.clone()),
-            "report": view.report.as_ref().map(|(md, _)| md.clone()),
-        }));
+    let rows = store.rows();
+    if !args.json && super::run::interactive_terminal() {
+        return browse(&store, rows, false).await;
     }
     if args.json {
         println!(
@@ -53,33 +55,66 @@ pub fn reports(args: &ReportsArgs) -> Result<i32, CommandError> {
         return Ok(0);
     }
     println!(
-        "{:<19}  {:<28}  {:<6}  {:<10}  {:>8}  {:>8}  PR",
+        "{:<16}  {:<28}  {:<5}  {:<8}  {:>7}  {:>7}  PR",
         "date", "name", "kind", "status", "time", "cost"
     );
-    for row in rows {
-        let text = |k: &str| row[k].as_str().unwrap_or("").to_owned();
-        let date = text("started_at")
-            .replace('T', " ")
-            .chars()
-            .take(19)
-            .collect::<String>();
-        let kind = match row["deterministic"] {
-            Value::Bool(true) => "det",
-            Value::Bool(false) => "flaky",
-            _ => "?",
-        };
-        let secs = row["duration_ms"].as_u64().unwrap_or(0) / 1000;
-        let cost = row["cost_usd"]
-            .as_f64()
+    for i in select(&rows, "", SortKey::Date, true) {
+        let r = &rows[i];
+        let cost = r
+            .cost_usd
             .map_or_else(|| "–".into(), |c| format!("${c:.2}"));
         println!(
-            "{date:<19}  {:<28}  {kind:<6}  {:<10}  {:>5}m{:02}s  {cost:>8}  {}",
-            text("name").chars().take(28).collect::<String>(),
-            text("status"),
-            secs / 60,
-            secs % 60,
-            row["pr"].as_str().unwrap_or("–")
+            "{:<16}  {:<28}  {:<5}  {:<8}  {:>7}  {cost:>7}  {}",
+            r.date(),
+            r.name.chars().take(28).collect::<String>(),
+            r.kind(),
+            r.status,
+            duration(r.duration_ms),
+            r.pr.as_deref().unwrap_or("–")
         );
+    }
+    Ok(0)
+}
+
+pub async fn stats_command(args: &StatsArgs) -> Result<i32, CommandError> {
+    let store = Store::new(&workspace(args.info.as_deref()));
+    let rows = store.rows();
+    if !args.json && super::run::interactive_terminal() {
+        return browse(&store, rows, true).await;
+    }
+    let s = stats(&rows);
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&s).unwrap_or_default());
+        return Ok(0);
+    }
+    if s.runs == 0 {
+        println!("No runs yet in {}.", store.outputs.display());
+        return Ok(0);
+    }
+    println!(
+        "{} runs, {} verified fixes ({:.0} %); median time to a verified fix {}; total cost ${:.2}",
+        s.runs,
+        s.successes,
+        s.success_rate.unwrap_or(0.0) * 100.0,
+        s.median_success_ms.map_or_else(|| "–".into(), duration),
+        s.total_cost_usd
+    );
+    println!("\nVerified fixes per day:");
+    for (day, runs, ok) in &s.by_day {
+        let pct = ok * 100 / (*runs).max(1);
+        println!("  {day}  {:<20} {pct:>3} % of {runs}", "█".repeat(pct / 5));
+    }
+    if !s.failure_kinds.is_empty() {
+        println!("\nHow runs failed:");
+        for (kind, n) in &s.failure_kinds {
+            println!("  {n:>4}  {kind}");
+        }
+    }
+    if !s.flaky_tests.is_empty() {
+        println!("\nFlaky tests:");
+        for (test, n) in &s.flaky_tests {
+            println!("  {n:>4}  {test}");
+        }
     }
     Ok(0)
 }

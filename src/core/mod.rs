@@ -5,6 +5,7 @@ pub mod agent_stream;
 pub mod command;
 pub mod event;
 pub mod excerpt;
+pub mod history;
 pub mod info;
 pub mod input;
 pub mod pipeline;

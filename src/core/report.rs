@@ -191,6 +191,7 @@ pub fn json(view: &RunView, end: &Conclusion) -> Value {
             "sessions": view.sessions,
         },
         "relevant_developers": view.developers,
+        "failing_tests": view.logs.as_ref().map(|l| l.failing_tests.clone()).unwrap_or_default(),
         "next_steps": next_steps(view, end),
         "warnings": view.warnings,
     })

@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, Utc};
 
 use crate::core::event::{Event, JOURNAL_VERSION};
+use crate::core::history::Row;
 
 #[derive(Debug, Clone)]
 pub struct Store {
@@ -48,6 +49,26 @@ impl Store {
     #[must_use]
     pub fn run_dir(&self, run_id: &str) -> PathBuf {
         self.outputs.join("runs").join(run_id)
+    }
+
+    /// Every past run with a report, from the reports' JSON (unreadable files are skipped).
+    #[must_use]
+    pub fn rows(&self) -> Vec<Row> {
+        let Ok(entries) = fs::read_dir(&self.outputs) else {
+            return Vec::new();
+        };
+        let mut rows: Vec<Row> = entries
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| p.extension().is_some_and(|e| e == "json"))
+            .filter_map(|p| {
+                let bytes = fs::read(&p).ok()?;
+                let value: serde_json::Value = serde_json::from_slice(&bytes).ok()?;
+                Row::from_report(&value, &p.with_extension("md").display().to_string())
+            })
+            .collect();
+        rows.sort_by(|a, b| a.started_at.cmp(&b.started_at));
+        rows
     }
 
     /// Every run id with a journal, oldest first.

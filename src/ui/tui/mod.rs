@@ -4,6 +4,7 @@
 
 pub mod ansi;
 pub mod app;
+pub mod browser;
 pub mod decider;
 pub mod terminal;
 #[cfg(test)]
@@ -23,6 +24,7 @@ use self::app::{EditPurpose, Effect, Msg, RunApp};
 use self::terminal::{Guard, Tui};
 use crate::core::command::Command;
 use crate::core::event::Event;
+use crate::engine::store::{Store, read_journal};
 
 /// The shortest time between two frames.
 pub const FRAME: Duration = Duration::from_millis(33);
@@ -151,4 +153,74 @@ async fn edit(
     };
     let _ = std::fs::remove_file(&scratch);
     edited
+}
+
+/// The past-run browser until the person quits.
+pub async fn browse(mut app: browser::BrowserApp, store: &Store) -> std::io::Result<()> {
+    let (_guard, mut terminal) = Guard::enter()?;
+    let size = terminal.size()?;
+    app.update(browser::Msg::Resize(size.width, size.height));
+    terminal.draw(|f| f.render_widget(&app, f.area()))?;
+    let mut input = EventStream::new();
+    while let Some(event) = input.next().await {
+        let effects = match event {
+            Ok(TermEvent::Key(key)) if key.kind != KeyEventKind::Release => {
+                app.update(browser::Msg::Key(key))
+            }
+            Ok(TermEvent::Resize(w, h)) => app.update(browser::Msg::Resize(w, h)),
+            Ok(TermEvent::Mouse(mouse)) => {
+                let code = match mouse.kind {
+                    MouseEventKind::ScrollUp => crossterm::event::KeyCode::Up,
+                    MouseEventKind::ScrollDown => crossterm::event::KeyCode::Down,
+                    _ => continue,
+                };
+                app.update(browser::Msg::Key(crossterm::event::KeyEvent::from(code)))
+            }
+            _ => Vec::new(),
+        };
+        for effect in effects {
+            let screen = match effect {
+                browser::Effect::Quit => return Ok(()),
+                browser::Effect::OpenReport { path, title } => {
+                    let text = std::fs::read_to_string(&path)
+                        .unwrap_or_else(|e| format!("Cannot read {path}: {e}"));
+                    browser::Screen::Report {
+                        title,
+                        lines: text.lines().map(str::to_owned).collect(),
+                        scroll: 0,
+                    }
+                }
+                browser::Effect::OpenReplay { run_id } => replay(
+                    &store.run_dir(&run_id).join("events.jsonl"),
+                    app.color,
+                    size.height,
+                ),
+            };
+            app.update(browser::Msg::Opened(screen));
+        }
+        terminal.draw(|f| f.render_widget(&app, f.area()))?;
+    }
+    Ok(())
+}
+
+/// A finished run rebuilt from its journal, shown with the run screen.
+fn replay(journal: &std::path::Path, color: bool, height: u16) -> browser::Screen {
+    match read_journal(journal) {
+        Ok(events) => {
+            let mut run = RunApp::new(color, Utc::now());
+            run.update(Msg::Resize(0, height));
+            for event in events {
+                run.update(Msg::Event(Box::new(event)));
+            }
+            let code = run.view.finished.as_ref().map_or(130, |f| f.exit_code);
+            run.now = run.view.last_at.unwrap_or(run.now);
+            run.update(Msg::Finished(code));
+            browser::Screen::Replay(Box::new(run))
+        }
+        Err(e) => browser::Screen::Report {
+            title: "replay".into(),
+            lines: vec![e],
+            scroll: 0,
+        },
+    }
 }

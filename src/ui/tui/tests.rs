@@ -572,3 +572,129 @@ fn quitting_waits_for_the_end_and_ctrl_c_cancels_once() {
     finish(&mut s, RunStatus::Partial, 130, "interrupted");
     assert_eq!(s.key(KeyCode::Char('q')), [Effect::Quit]);
 }
+
+mod browser {
+    use super::*;
+    use crate::core::history::Row;
+    use crate::ui::tui::browser::{BrowserApp, Effect as BEffect, Msg as BMsg, Screen};
+
+    fn row(i: usize, status: &str, deterministic: bool) -> Row {
+        Row::from_report(
+            &serde_json::json!({
+                "run_id": format!("2026-11-{:02}_10-00-00_failure-{i}", 1 + i % 20),
+                "name": format!("failure-{i}"),
+                "started_at": format!("2026-11-{:02}T10:00:00+00:00", 1 + i % 20),
+                "status": status,
+                "exit_code": i32::from(status != "success"),
+                "duration_ms": 60_000 + (i as u64) * 7_000,
+                "agent": {"cost_usd": 0.1 * (i as f64)},
+                "input": {"deterministic": deterministic},
+                "pr": if status == "success" { serde_json::json!({"url": format!("https://github.com/acme/app/pull/{i}")}) } else { serde_json::Value::Null },
+                "phases": [{"name": "confirm-repro", "status": if status == "success" { "passed" } else { "failed" }}],
+                "failing_tests": [format!("tests/test_io.py::test_{}", i % 3)],
+            }),
+            &format!("outputs/failure-{i}.md"),
+        )
+        .unwrap()
+    }
+
+    fn rows() -> Vec<Row> {
+        (0..12)
+            .map(|i| row(i, if i % 4 == 0 { "failed" } else { "success" }, i % 3 != 0))
+            .collect()
+    }
+
+    fn draw(app: &BrowserApp, width: u16, height: u16) -> String {
+        let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
+        let mut app = app.clone();
+        app.update(BMsg::Resize(width, height));
+        terminal.draw(|f| f.render_widget(&app, f.area())).unwrap();
+        let buffer = terminal.backend().buffer();
+        (0..height)
+            .map(|y| {
+                let row: String = (0..width).map(|x| buffer[(x, y)].symbol()).collect();
+                row.trim_end().to_owned() + "\n"
+            })
+            .collect()
+    }
+
+    fn shots(name: &str, app: &BrowserApp) {
+        insta::assert_snapshot!(format!("{name}_80x24"), draw(app, 80, 24));
+        insta::assert_snapshot!(format!("{name}_160x48"), draw(app, 160, 48));
+    }
+
+    fn key(app: &mut BrowserApp, code: KeyCode) -> Vec<BEffect> {
+        app.update(BMsg::Key(KeyEvent::new(code, KeyModifiers::NONE)))
+    }
+
+    #[test]
+    fn screen_report_list() {
+        shots(
+            "reports_list",
+            &BrowserApp::new(rows(), "outputs".into(), false),
+        );
+    }
+
+    #[test]
+    fn screen_empty_report_list() {
+        shots(
+            "reports_empty",
+            &BrowserApp::new(Vec::new(), "/work/app/outputs".into(), false),
+        );
+    }
+
+    #[test]
+    fn screen_filtered_report_list() {
+        let mut app = BrowserApp::new(rows(), "outputs".into(), false);
+        key(&mut app, KeyCode::Char('/'));
+        for c in "failed".chars() {
+            key(&mut app, KeyCode::Char(c));
+        }
+        key(&mut app, KeyCode::Enter);
+        assert_eq!(app.visible().len(), 3);
+        shots("reports_filtered", &app);
+        key(&mut app, KeyCode::Char('/'));
+        for c in " nothing".chars() {
+            key(&mut app, KeyCode::Char(c));
+        }
+        assert!(app.visible().is_empty());
+        shots("reports_filtered_none", &app);
+    }
+
+    #[test]
+    fn screen_stats() {
+        let mut app = BrowserApp::new(rows(), "outputs".into(), false);
+        key(&mut app, KeyCode::Char('t'));
+        assert_eq!(app.screen, Screen::Stats);
+        shots("stats", &app);
+    }
+
+    #[test]
+    fn keys_move_sort_and_open() {
+        let mut app = BrowserApp::new(rows(), "outputs".into(), false);
+        let newest = app.visible()[0];
+        key(&mut app, KeyCode::Char('j'));
+        key(&mut app, KeyCode::Char('j'));
+        assert_eq!(app.selected, 2);
+        key(&mut app, KeyCode::Char('G'));
+        assert_eq!(app.selected, 11);
+        key(&mut app, KeyCode::Char('g'));
+        let effects = key(&mut app, KeyCode::Enter);
+        assert_eq!(
+            effects,
+            [BEffect::OpenReport {
+                path: app.rows[newest].report.clone(),
+                title: app.rows[newest].run_id.clone()
+            }]
+        );
+        key(&mut app, KeyCode::Char('s'));
+        assert_eq!(app.sort, crate::core::history::SortKey::Name);
+        let effects = key(&mut app, KeyCode::Char('r'));
+        assert!(matches!(&effects[..], [BEffect::OpenReplay { .. }]));
+        key(&mut app, KeyCode::Char('/'));
+        key(&mut app, KeyCode::Char('x'));
+        key(&mut app, KeyCode::Esc);
+        assert_eq!(app.filter, "", "Esc while filtering clears the filter");
+        assert_eq!(key(&mut app, KeyCode::Char('q')), [BEffect::Quit]);
+    }
+}

@@ -1,6 +1,7 @@
 //! Rendering: pure functions of the app state into a buffer.
 
 mod checkpoint;
+pub mod reports;
 mod run;
 
 use ratatui::style::{Color, Modifier, Style};
