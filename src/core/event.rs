@@ -325,6 +325,9 @@ pub enum EventKind {
         runs: TestRuns,
         /// The manifest itself was invalid (nothing ran).
         invalid_input: bool,
+        /// The reproduction's files as placed (`dest`, text), for the person to read.
+        #[serde(default)]
+        files: Vec<(String, String)>,
     },
     ReproductionCommitted {
         /// `None` when the failure folder is outside the repository (nothing to commit).

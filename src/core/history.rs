@@ -25,7 +25,77 @@ pub struct Row {
     pub report: String,
 }
 
+/// The fields of a report JSON a row needs; everything else is skipped unparsed.
+#[derive(serde::Deserialize)]
+struct Summary {
+    run_id: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    started_at: Option<String>,
+    status: String,
+    #[serde(default)]
+    exit_code: Option<i64>,
+    #[serde(default)]
+    duration_ms: u64,
+    #[serde(default)]
+    input: Option<SummaryInput>,
+    #[serde(default)]
+    agent: Option<SummaryAgent>,
+    #[serde(default)]
+    pr: Option<SummaryPr>,
+    #[serde(default)]
+    phases: Vec<SummaryPhase>,
+    #[serde(default)]
+    failing_tests: Vec<String>,
+}
+
+#[derive(serde::Deserialize)]
+struct SummaryInput {
+    deterministic: Option<bool>,
+}
+
+#[derive(serde::Deserialize)]
+struct SummaryAgent {
+    cost_usd: Option<f64>,
+}
+
+#[derive(serde::Deserialize)]
+struct SummaryPr {
+    url: Option<String>,
+}
+
+#[derive(serde::Deserialize)]
+struct SummaryPhase {
+    name: String,
+    status: String,
+}
+
 impl Row {
+    /// A row from a report file's bytes; `None` when it is not a fixloop report.
+    #[must_use]
+    pub fn from_report_bytes(bytes: &[u8], report_path: &str) -> Option<Self> {
+        let s: Summary = serde_json::from_slice(bytes).ok()?;
+        Some(Self {
+            run_id: s.run_id,
+            name: s.name,
+            started_at: s.started_at.unwrap_or_default(),
+            deterministic: s.input.and_then(|i| i.deterministic),
+            status: s.status,
+            exit_code: s.exit_code,
+            duration_ms: s.duration_ms,
+            cost_usd: s.agent.and_then(|a| a.cost_usd),
+            pr: s.pr.and_then(|p| p.url),
+            failed_phase: s
+                .phases
+                .into_iter()
+                .find(|p| p.status == "failed")
+                .map(|p| p.name),
+            failing_tests: s.failing_tests,
+            report: report_path.to_owned(),
+        })
+    }
+
     /// A row from a report's JSON; `None` when it is not a fixloop report.
     #[must_use]
     pub fn from_report(value: &Value, report_path: &str) -> Option<Self> {
@@ -272,6 +342,19 @@ mod tests {
             "r.md",
         )
         .unwrap()
+    }
+
+    #[test]
+    fn reading_bytes_and_values_agree() {
+        let value = json!({"run_id": "r", "name": "n", "started_at": "2026-11-01T10:00:00Z",
+            "status": "failed", "exit_code": 1, "duration_ms": 5, "agent": {"cost_usd": 0.5},
+            "input": {"deterministic": false, "prompt": "x"}, "pr": null,
+            "phases": [{"name": "logs", "status": "passed"}, {"name": "verify", "status": "failed"}],
+            "failing_tests": ["t"], "extra": {"deep": [1, 2, 3]}});
+        let a = Row::from_report(&value, "r.md").unwrap();
+        let b = Row::from_report_bytes(value.to_string().as_bytes(), "r.md").unwrap();
+        assert_eq!(a, b);
+        assert!(Row::from_report_bytes(b"{\"not\": \"a report\"}", "x").is_none());
     }
 
     #[test]

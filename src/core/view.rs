@@ -71,6 +71,7 @@ pub struct ReproductionView {
     pub reproduced: bool,
     pub reason: String,
     pub runs: TestRuns,
+    pub files: Vec<(String, String)>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -397,12 +398,14 @@ impl RunView {
                 reproduced,
                 reason,
                 runs,
+                files,
                 ..
             } => self.reproductions.push(ReproductionView {
                 attempt: *attempt,
                 reproduced: *reproduced,
                 reason: reason.clone(),
                 runs: runs.clone(),
+                files: files.clone(),
             }),
             EventKind::ReproductionCommitted {
                 branch,

@@ -551,6 +551,7 @@ impl Driver {
             reason,
             runs: TestRuns::default(),
             invalid_input: true,
+            files: Vec::new(),
         };
         let manifest_path = self.setup.failure_dir.join("repro.json");
         let Ok(text) = std::fs::read_to_string(&manifest_path) else {
@@ -590,13 +591,17 @@ impl Driver {
                 self.test_timeout(),
             )
             .await;
-        judge_reproduction(
+        let mut checked = judge_reproduction(
             attempt,
             &repro,
             signature.as_ref(),
             &results,
             self.setup.info.deterministic,
-        )
+        );
+        if let EventKind::ReproductionChecked { files, .. } = &mut checked {
+            *files = shown_files(&repro);
+        }
+        checked
     }
 
     async fn commit_reproduction(&mut self) -> Outcome {
@@ -1235,6 +1240,7 @@ fn judge_reproduction(
             reason,
             runs,
             invalid_input: false,
+            files: Vec::new(),
         };
     }
     let n = runs.runs;
@@ -1290,6 +1296,7 @@ fn judge_reproduction(
         reason,
         runs,
         invalid_input: false,
+        files: Vec::new(),
     }
 }
 
@@ -1320,6 +1327,22 @@ fn tally(
         matching: u32::try_from(matching).unwrap_or(u32::MAX),
         output,
     }
+}
+
+/// The reproduction's files as text for the checkpoint (each cut at 8 KiB).
+fn shown_files(repro: &Reproduction) -> Vec<(String, String)> {
+    repro
+        .files
+        .iter()
+        .map(|(source, dest)| {
+            let bytes = std::fs::read(source).unwrap_or_default();
+            let mut text = String::from_utf8_lossy(&bytes[..bytes.len().min(8192)]).into_owned();
+            if bytes.len() > 8192 {
+                text.push_str("\n… (cut at 8 KiB)");
+            }
+            (dest.clone(), text)
+        })
+        .collect()
 }
 
 /// Places the reproduction's files in a worktree.

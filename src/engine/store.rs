@@ -63,8 +63,7 @@ impl Store {
             .filter(|p| p.extension().is_some_and(|e| e == "json"))
             .filter_map(|p| {
                 let bytes = fs::read(&p).ok()?;
-                let value: serde_json::Value = serde_json::from_slice(&bytes).ok()?;
-                Row::from_report(&value, &p.with_extension("md").display().to_string())
+                Row::from_report_bytes(&bytes, &p.with_extension("md").display().to_string())
             })
             .collect();
         rows.sort_by(|a, b| a.started_at.cmp(&b.started_at));

@@ -116,6 +116,7 @@ fn drive(
                         },
                         runs: runs(if ok { 3 } else { 0 }),
                         invalid_input: false,
+                        files: vec![],
                     })
                 }
                 Effect::CommitReproduction => Input::Done(EventKind::ReproductionCommitted {

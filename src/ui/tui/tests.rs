@@ -134,6 +134,10 @@ impl Script {
                 reason: "fails 3 of 3 runs".into(),
                 runs: runs(3, "assertion `left == right` failed\n  left: 2\n right: 3"),
                 invalid_input: false,
+                files: vec![(
+                    "tests/repro_word_count.rs".into(),
+                    "#[test]\nfn a_newline_separates_words() {\n    assert_eq!(wordstat::word_count(\"one two\\nthree\"), 3);\n}".into(),
+                )],
             },
         );
         s.phase(secs + 1, Phase::ConfirmRepro, Some(PhaseStatus::Passed));
@@ -556,6 +560,54 @@ fn scrolling_leaves_follow_mode_and_g_returns() {
     assert_eq!(s.app.log.offset, 0);
     s.app.update(Msg::Scroll(-3));
     assert!(!s.app.log.follow);
+}
+
+#[test]
+fn a_manual_step_waits_for_the_person() {
+    for (key, ok) in [(KeyCode::Enter, true), (KeyCode::Char('x'), false)] {
+        let mut s = Script::running();
+        s.at(
+            3,
+            EventKind::AgentStarted {
+                phase: Phase::Reproduce,
+                attempt: 1,
+                agent: "manual".into(),
+                command: "the person".into(),
+                resume: None,
+                log: "agent.log".into(),
+            },
+        );
+        assert_eq!(s.app.manual_step, Some(Phase::Reproduce));
+        assert!(screen(&s.app, 80, 24).contains("Your turn: do the reproduce step by hand."));
+        assert_eq!(s.key(key), [Effect::Send(Command::ManualDone { ok })]);
+        assert_eq!(s.app.manual_step, None);
+    }
+}
+
+#[test]
+fn doing_a_step_by_hand_from_its_checkpoint() {
+    let mut s = Script::running();
+    s.at(
+        3,
+        EventKind::CheckpointReached {
+            id: 1,
+            kind: CheckpointKind::BeforeStep {
+                phase: Phase::Reproduce,
+                attempt: 1,
+                prompt: "p".into(),
+            },
+            options: options(&["approve", "edit prompt", "manual", "abort"]),
+        },
+    );
+    assert!(s.key(KeyCode::Char('m')).is_empty());
+    assert_eq!(s.app.mode, Mode::ManualBefore);
+    assert_eq!(
+        s.key(KeyCode::Enter),
+        [Effect::Send(Command::Resolve {
+            id: 1,
+            decision: Decision::Manual
+        })]
+    );
 }
 
 #[test]

@@ -157,6 +157,11 @@ fn after_step(
             "Failure folder: {}",
             app.view.failure_dir
         )));
+        for (dest, text) in &r.files {
+            lines.push(Line::raw(""));
+            lines.push(Line::styled(format!("── {dest}"), theme.title()));
+            lines.extend(text.lines().map(|l| Line::raw(l.replace('\t', "    "))));
+        }
         if let Some((_, notes)) = app.view.notes.iter().find(|(p, _)| *p == Phase::Reproduce) {
             lines.push(Line::raw(""));
             lines.extend(notes.lines().map(|l| Line::raw(l.to_owned())));
