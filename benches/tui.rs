@@ -164,12 +164,11 @@ fn first_frame(dir: &Path, args: &[&str], needle: &str) -> Duration {
     let mut buf = vec![0u8; 65536];
     let took = loop {
         let n = reader.read(&mut buf).unwrap_or(0);
-        if n == 0 {
-            panic!(
-                "fixloop {args:?} ended before `{needle}`: {}",
-                screen.screen().contents()
-            );
-        }
+        assert!(
+            n > 0,
+            "fixloop {args:?} ended before `{needle}`: {}",
+            screen.screen().contents()
+        );
         screen.process(&buf[..n]);
         if screen.screen().contents().contains(needle) {
             break started.elapsed();
