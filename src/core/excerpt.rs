@@ -1,8 +1,25 @@
-//! Log triage: normalise CI log lines, find the failing tests and the errors, and cut an excerpt
-//! within a byte budget that keeps each failure's first error block and the log's closing lines.
+//! Log triage: CI log lines in, the failing tests (named the way their runner names them), the
+//! error lines, and an excerpt within a byte budget out. It is fed line by line and keeps only
+//! bounded state, so memory does not grow with the log; a fast byte filter lets the many boring
+//! lines through without normalising them.
+
+use std::collections::VecDeque;
+
+use aho_corasick::AhoCorasick;
 
 /// Default excerpt budget in bytes.
 pub const DEFAULT_BUDGET: usize = 16 * 1024;
+/// Lines of context kept before an anchor.
+const RING: usize = 40;
+/// Lines of an error block.
+const BLOCK_LINES: usize = 25;
+/// Longest line kept (longer ones are cut).
+const MAX_LINE: usize = 400;
+const MAX_BLOCKS: usize = 400;
+const MAX_ERRORS: usize = 200;
+const MAX_FAILING: usize = 2_000;
+/// Closing lines of the log kept for the excerpt.
+const TAIL: usize = 25;
 
 /// Strips what CI adds around a line: GitHub's timestamp prefix, ANSI escapes, carriage-return
 /// progress, and the `##[...]` workflow commands.
@@ -21,6 +38,14 @@ pub fn normalise(line: &str) -> String {
             text = format!("{replacement}{rest}");
         }
     }
+    if text.len() > MAX_LINE {
+        let mut end = MAX_LINE;
+        while !text.is_char_boundary(end) {
+            end -= 1;
+        }
+        text.truncate(end);
+        text.push('…');
+    }
     text
 }
 
@@ -36,11 +61,17 @@ fn strip_timestamp(line: &str) -> &str {
         if let Some(z) = line[..line.len().min(40)].find("Z ") {
             return &line[z + 2..];
         }
+        if line.ends_with('Z') && line.len() <= 40 {
+            return "";
+        }
     }
     line
 }
 
 fn strip_ansi(line: &str) -> String {
+    if !line.contains('\u{1b}') && !line.chars().any(char::is_control) {
+        return line.to_owned();
+    }
     let mut out = String::with_capacity(line.len());
     let mut chars = line.chars().peekable();
     while let Some(c) = chars.next() {
@@ -55,7 +86,6 @@ fn strip_ansi(line: &str) -> String {
                     }
                 }
                 Some(']') => {
-                    // OSC: up to BEL or ESC \.
                     chars.next();
                     while let Some(c) = chars.next() {
                         if c == '\u{7}' || (c == '\u{1b}' && chars.peek() == Some(&'\\')) {
@@ -77,59 +107,188 @@ fn strip_ansi(line: &str) -> String {
     out
 }
 
-/// A failing test as its runner names it.
+/// What a normalised line says about failures.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FailingTest {
-    pub id: String,
-    pub runner: &'static str,
-    /// Index of the line that named it.
-    pub line: usize,
+pub enum Anchor {
+    /// A failing test. `block`: the lines after this one are its error (not a summary line).
+    Failing {
+        id: String,
+        runner: &'static str,
+        block: bool,
+        message: Option<String>,
+    },
+    /// The start of the error output of a test, named the runner's short way.
+    Header { name: String, runner: &'static str },
+    /// Where a test starts running (go): context for its failure.
+    Start { name: String },
 }
 
-/// Finds a failing test named on one normalised line.
+fn failing(id: &str, runner: &'static str, block: bool) -> Option<Anchor> {
+    let id = id.trim();
+    (!id.is_empty()).then(|| Anchor::Failing {
+        id: id.to_owned(),
+        runner,
+        block,
+        message: None,
+    })
+}
+
+fn between<'a>(t: &'a str, start: &str, end: &str) -> Option<&'a str> {
+    t.strip_prefix(start)?.strip_suffix(end)
+}
+
+/// Recognises failure anchors of the common test runners on one normalised line.
 #[must_use]
-pub fn failing_test(line: &str) -> Option<(String, &'static str)> {
+pub fn anchor(line: &str) -> Option<Anchor> {
     let t = line.trim();
-    if let Some(rest) = t.strip_prefix("FAILED ") {
-        let id = rest.split(" - ").next().unwrap_or(rest).trim();
-        let python_file = std::path::Path::new(id)
+    // pytest
+    if let Some(rest) = t
+        .strip_prefix("FAILED ")
+        .or_else(|| t.strip_prefix("ERROR "))
+    {
+        let (id, message) = match rest.split_once(" - ") {
+            Some((id, m)) => (id.trim(), Some(m.trim().to_owned())),
+            None => (rest.trim(), None),
+        };
+        let python_file = std::path::Path::new(id.split("::").next().unwrap_or(id))
             .extension()
             .is_some_and(|e| e.eq_ignore_ascii_case("py"));
-        if id.contains("::") || python_file {
-            return Some((id.to_owned(), "pytest"));
+        if python_file && !id.contains(' ') {
+            return Some(Anchor::Failing {
+                id: id.to_owned(),
+                runner: "pytest",
+                block: false,
+                message,
+            });
         }
     }
     if let Some(id) = t.strip_suffix(" FAILED") {
-        if id.contains("::") && !id.starts_with("test ") {
-            return Some((
-                id.split_whitespace().next().unwrap_or(id).to_owned(),
-                "pytest",
-            ));
+        let id = id.split_whitespace().next().unwrap_or(id);
+        if id.contains(".py::") {
+            return failing(id, "pytest", false);
         }
     }
-    if let Some(rest) = t.strip_prefix("test ") {
-        if let Some(id) = rest.strip_suffix(" ... FAILED") {
-            return Some((id.trim().to_owned(), "cargo"));
+    if t.len() > 8 && t.starts_with("___") && t.ends_with("___") {
+        let name = t.trim_matches('_').trim();
+        if !name.is_empty() && !name.contains(' ') {
+            return Some(Anchor::Header {
+                name: name.to_owned(),
+                runner: "pytest",
+            });
         }
     }
+    // unittest
+    for prefix in ["FAIL: ", "ERROR: "] {
+        if let Some(rest) = t.strip_prefix(prefix) {
+            if let Some((method, inner)) = rest.split_once(" (") {
+                let inner = inner.trim_end_matches(')');
+                let id = if inner.ends_with(&format!(".{method}")) {
+                    inner.to_owned()
+                } else {
+                    format!("{inner}.{method}")
+                };
+                return failing(&id, "unittest", true);
+            }
+        }
+    }
+    // cargo test and nextest
+    if let Some(id) = between(t, "test ", " ... FAILED") {
+        return failing(id, "cargo", false);
+    }
+    if let Some(id) = between(t, "---- ", " stdout ----") {
+        return Some(Anchor::Header {
+            name: id.to_owned(),
+            runner: "cargo",
+        });
+    }
+    if let Some(rest) = t.strip_prefix("FAIL [") {
+        if let Some((_, id)) = rest.split_once("] ") {
+            return failing(id, "nextest", false);
+        }
+    }
+    if let Some(rest) = t
+        .strip_prefix("--- STDERR:")
+        .or_else(|| t.strip_prefix("--- STDOUT:"))
+    {
+        return Some(Anchor::Header {
+            name: rest.trim().trim_end_matches("---").trim().to_owned(),
+            runner: "nextest",
+        });
+    }
+    // go test
     if let Some(rest) = t.strip_prefix("--- FAIL: ") {
-        let id = rest.split(" (").next().unwrap_or(rest).trim();
-        return Some((id.to_owned(), "go"));
+        return failing(rest.split(" (").next().unwrap_or(rest), "go", false);
     }
-    if let Some(rest) = t.strip_prefix("not ok ") {
-        let id = rest.split_once(" - ").map_or(rest, |(_, name)| name);
-        let id = id.split(" # ").next().unwrap_or(id).trim();
-        return Some((id.to_owned(), "node"));
+    if let Some(rest) = t.strip_prefix("=== RUN ") {
+        return Some(Anchor::Start {
+            name: rest.trim().to_owned(),
+        });
     }
+    // jest, vitest
     if let Some(rest) = t.strip_prefix("● ") {
         if rest.contains(" › ") {
-            return Some((rest.trim().to_owned(), "jest"));
+            return failing(rest, "jest", true);
+        }
+    }
+    if let Some(rest) = t.strip_prefix("FAIL ") {
+        if rest.contains(" > ") {
+            return failing(rest, "vitest", true);
+        }
+    }
+    // node's test runner (TAP and spec reporters)
+    if let Some(rest) = t.strip_prefix("not ok ") {
+        let name = rest.split_once(" - ").map_or(rest, |(_, name)| name);
+        let name = name.split(" # ").next().unwrap_or(name);
+        return failing(name, "node", true);
+    }
+    if let Some(rest) = t.strip_prefix("✖ ") {
+        if rest != "failing tests:" {
+            let name = rest
+                .rsplit_once(" (")
+                .filter(|(_, time)| time.ends_with("ms)") || time.ends_with("s)"))
+                .map_or(rest, |(name, _)| name);
+            return failing(name, "node", false);
+        }
+    }
+    // Maven Surefire / JUnit
+    if t.starts_with("[ERROR] ") && (t.ends_with("<<< FAILURE!") || t.ends_with("<<< ERROR!")) {
+        let rest = t["[ERROR] ".len()..].trim();
+        if !rest.starts_with("Tests run:") {
+            if let Some((method, class)) = rest.split_once('(') {
+                if let Some((class, _)) = class.split_once(')') {
+                    return failing(&format!("{class}.{method}"), "surefire", true);
+                }
+            }
+            if let Some((id, _)) = rest.split_once(" -- ") {
+                return failing(id, "surefire", true);
+            }
+        }
+    }
+    // Gradle
+    if let Some(id) = t.strip_suffix(" FAILED") {
+        if id.contains(" > ") {
+            return failing(id, "gradle", true);
+        }
+    }
+    // dotnet test
+    if let Some(rest) = t.strip_prefix("Failed ") {
+        if let Some((id, time)) = rest.rsplit_once(" [") {
+            if time.ends_with(']') && !id.contains(' ') {
+                return failing(id, "dotnet", true);
+            }
+        }
+    }
+    // RSpec
+    if let Some(rest) = t.strip_prefix("rspec ") {
+        let id = rest.split(" # ").next().unwrap_or(rest);
+        if id.contains("_spec.rb") {
+            return failing(id, "rspec", false);
         }
     }
     None
 }
 
-/// Whether a normalised line starts an error worth keeping.
+/// Whether a normalised line is an error worth keeping.
 #[must_use]
 pub fn is_error_line(line: &str) -> bool {
     let t = line.trim_start();
@@ -138,99 +297,458 @@ pub fn is_error_line(line: &str) -> bool {
         || t.starts_with("E ")
         || t.starts_with("Traceback")
         || t.contains("panicked at")
-        || t.starts_with("thread '")
         || t.starts_with("AssertionError")
         || t.starts_with("assertion")
         || t.contains("Exception")
         || t.starts_with("FAIL")
+        || t.starts_with("Failure/Error")
         || t.contains("Process completed with exit code")
+        || t.starts_with("make: ***")
+        || (t.starts_with("exit status ") && t != "exit status 0")
 }
 
-/// The outcome of triage over a whole log.
+/// Bytes whose absence in a raw line means it cannot be an anchor or an error line.
+const INTERESTING: &[&str] = &[
+    "FAIL",
+    "ERROR",
+    "rror",
+    "not ok",
+    "panicked",
+    "Traceback",
+    "Exception",
+    "●",
+    "✖",
+    "<<<",
+    "rspec ",
+    "---- ",
+    "--- ",
+    "___",
+    "=== RUN",
+    "##[",
+    "exit code",
+    "exit status",
+    "ssert",
+    "Failed ",
+    "Failure",
+    "E  ",
+    "make: ***",
+    "\u{1b}",
+    "\r",
+    "1)",
+    "2)",
+    "3)",
+    "4)",
+    "5)",
+    "6)",
+    "7)",
+    "8)",
+    "9)",
+    "0)",
+];
+
+#[derive(Debug, Clone)]
+struct Block {
+    /// The test name or failing id this block belongs to.
+    key: String,
+    /// Made from a header (the test's own error output) rather than context around a summary.
+    header: bool,
+    lines: Vec<String>,
+    open: usize,
+}
+
+/// A failing test as its runner names it, with its first error line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FailingTest {
+    pub id: String,
+    pub runner: &'static str,
+    pub message: String,
+    /// 1-based line where it was named.
+    pub line: u64,
+}
+
+/// The result of triage.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Triage {
-    pub lines: usize,
+pub struct Outcome {
+    pub lines: u64,
+    pub bytes: u64,
+    pub runners: Vec<&'static str>,
     pub failing_tests: Vec<FailingTest>,
-    /// (line index, text) of error lines, at most 200.
-    pub errors: Vec<(usize, String)>,
+    /// (1-based line, text), at most 200.
+    pub errors: Vec<(u64, String)>,
     pub excerpt: String,
 }
 
-/// Triage of a log given as normalised lines.
-#[must_use]
-pub fn triage(lines: &[String], budget: usize) -> Triage {
-    let mut failing: Vec<FailingTest> = Vec::new();
-    let mut errors = Vec::new();
-    for (i, line) in lines.iter().enumerate() {
-        if let Some((id, runner)) = failing_test(line) {
-            if !failing.iter().any(|f| f.id == id) {
-                failing.push(FailingTest {
+/// Streaming triage: `push` every raw line, then `finish`.
+#[derive(Debug)]
+pub struct Triage {
+    budget: usize,
+    filter: AhoCorasick,
+    lines: u64,
+    bytes: u64,
+    ring: VecDeque<String>,
+    previous: Vec<u8>,
+    repeats: u64,
+    failing: Vec<FailingTest>,
+    blocks: Vec<Block>,
+    errors: Vec<(u64, String)>,
+    /// Numbered headers (mocha, `RSpec`) waiting for the next line to say what they are.
+    numbered: Option<String>,
+    tail: VecDeque<String>,
+    tail_raw: VecDeque<Vec<u8>>,
+}
+
+impl Triage {
+    #[must_use]
+    pub fn new(budget: usize) -> Self {
+        Self {
+            budget,
+            filter: AhoCorasick::new(INTERESTING)
+                .expect("a fixed, small pattern set always builds"),
+            lines: 0,
+            bytes: 0,
+            ring: VecDeque::with_capacity(RING),
+            previous: Vec::new(),
+            repeats: 0,
+            failing: Vec::new(),
+            blocks: Vec::new(),
+            errors: Vec::new(),
+            numbered: None,
+            tail: VecDeque::with_capacity(TAIL),
+            tail_raw: VecDeque::with_capacity(TAIL),
+        }
+    }
+
+    /// One raw line (without its newline).
+    pub fn push(&mut self, raw: &[u8]) {
+        self.lines += 1;
+        self.bytes += raw.len() as u64 + 1;
+        if raw == self.previous.as_slice() && !raw.is_empty() {
+            self.repeats += 1;
+            return;
+        }
+        self.flush_repeats();
+        self.previous.clear();
+        self.previous.extend_from_slice(raw);
+        if self.tail_raw.len() == TAIL {
+            if let Some(mut old) = self.tail_raw.pop_front() {
+                old.clear();
+                old.extend_from_slice(raw);
+                self.tail_raw.push_back(old);
+            }
+        } else {
+            self.tail_raw.push_back(raw.to_vec());
+        }
+        let capturing = self.blocks.iter().any(|b| b.open > 0);
+        if !capturing && self.numbered.is_none() && !self.filter.is_match(raw) {
+            // A boring line: only context for what may follow.
+            self.remember_raw(raw);
+            return;
+        }
+        let line = normalise(&String::from_utf8_lossy(raw));
+        self.feed(line);
+    }
+
+    fn flush_repeats(&mut self) {
+        if self.repeats > 0 {
+            let note = format!("… (previous line repeated {} more times)", self.repeats);
+            self.repeats = 0;
+            for b in self.blocks.iter_mut().filter(|b| b.open > 0) {
+                b.lines.push(note.clone());
+            }
+            self.remember(note);
+        }
+    }
+
+    fn remember_raw(&mut self, raw: &[u8]) {
+        // Context lines are normalised only when an anchor needs them; keep them cheaply.
+        let text = String::from_utf8_lossy(raw);
+        self.remember(text.into_owned());
+    }
+
+    fn remember(&mut self, line: String) {
+        if self.ring.len() == RING {
+            self.ring.pop_front();
+        }
+        self.ring.push_back(line);
+    }
+
+    fn feed(&mut self, line: String) {
+        let n = self.lines;
+        let anchor = self.numbered_anchor(&line).or_else(|| anchor(&line));
+        if let Some(anchor) = anchor {
+            // A new anchor ends the blocks being captured.
+            for b in &mut self.blocks {
+                b.open = 0;
+            }
+            match anchor {
+                Anchor::Failing {
                     id,
                     runner,
-                    line: i,
+                    block,
+                    message,
+                } => {
+                    if !self.failing.iter().any(|f| f.id == id) && self.failing.len() < MAX_FAILING
+                    {
+                        self.failing.push(FailingTest {
+                            id: id.clone(),
+                            runner,
+                            message: message.unwrap_or_default(),
+                            line: n,
+                        });
+                    }
+                    if block {
+                        self.open_block(id, true, vec![line.clone()], BLOCK_LINES);
+                    } else if !self.has_block(&id) {
+                        let context = self.context(&id);
+                        let mut lines = context;
+                        lines.push(line.clone());
+                        self.open_block(id, false, lines, 8);
+                    }
+                }
+                Anchor::Header { name, .. } => {
+                    self.open_block(name, true, vec![line.clone()], BLOCK_LINES);
+                }
+                Anchor::Start { .. } => {}
+            }
+        } else {
+            for b in self.blocks.iter_mut().filter(|b| b.open > 0) {
+                b.lines.push(line.clone());
+                b.open -= 1;
+            }
+            if self.errors.len() < MAX_ERRORS && is_error_line(&line) {
+                self.errors.push((n, line.clone()));
+                if !self.blocks.iter().any(|b| b.open > 0) && self.failing.is_empty() {
+                    let mut lines = self.last_context(3);
+                    lines.push(line.clone());
+                    self.open_block(format!("error at line {n}"), false, lines, 10);
+                }
+            }
+        }
+        self.remember(line);
+    }
+
+    /// mocha's `1) Suite` + `   test title:`, `RSpec`'s `1) Foo does bar` + `Failure/Error:`.
+    fn numbered_anchor(&mut self, line: &str) -> Option<Anchor> {
+        let t = line.trim();
+        if let Some(suite) = self.numbered.take() {
+            if let Some(title) = t
+                .strip_suffix(':')
+                .filter(|_| !t.starts_with("Failure/Error"))
+            {
+                return failing(&format!("{suite} {title}"), "mocha", true);
+            }
+            if t.starts_with("Failure/Error") {
+                return Some(Anchor::Header {
+                    name: suite,
+                    runner: "rspec",
                 });
             }
         }
-        if errors.len() < 200 && is_error_line(line) {
-            errors.push((i, line.clone()));
+        if let Some((number, rest)) = t.split_once(") ") {
+            if !number.is_empty() && number.chars().all(|c| c.is_ascii_digit()) && !rest.is_empty()
+            {
+                self.numbered = Some(rest.to_owned());
+            }
+        }
+        None
+    }
+
+    fn has_block(&self, id: &str) -> bool {
+        self.blocks.iter().any(|b| names_match(&b.key, id))
+    }
+
+    fn open_block(&mut self, key: String, header: bool, lines: Vec<String>, open: usize) {
+        if self.blocks.len() < MAX_BLOCKS {
+            self.blocks.push(Block {
+                key,
+                header,
+                lines,
+                open,
+            });
         }
     }
-    // Blocks to keep, most important first: each failing test's first error block, then the
-    // first error lines, then the log's end.
-    let mut blocks: Vec<(usize, usize)> = Vec::new();
-    for f in &failing {
-        let first_error = errors
-            .iter()
-            .map(|(i, _)| *i)
-            .find(|i| *i >= f.line.saturating_sub(40) && *i <= f.line);
-        let start = first_error.unwrap_or(f.line).saturating_sub(2);
-        blocks.push((start, (start + 20).min(lines.len())));
-        blocks.push((f.line, (f.line + 1).min(lines.len())));
-    }
-    for (i, _) in errors.iter().take(20) {
-        blocks.push((i.saturating_sub(2), (i + 12).min(lines.len())));
-    }
-    blocks.push((lines.len().saturating_sub(25), lines.len()));
 
-    let mut keep = vec![false; lines.len()];
-    let mut used = 0;
-    for (start, end) in blocks {
-        for (i, line) in lines.iter().enumerate().take(end).skip(start) {
-            if keep[i] {
-                continue;
+    fn last_context(&self, n: usize) -> Vec<String> {
+        self.ring
+            .iter()
+            .skip(self.ring.len().saturating_sub(n))
+            .map(|l| normalise(l))
+            .collect()
+    }
+
+    /// The lines before a summary anchor that belong to its test (go's `=== RUN`), else a few.
+    fn context(&self, id: &str) -> Vec<String> {
+        let start = self
+            .ring
+            .iter()
+            .rposition(|l| {
+                let l = normalise(l);
+                l.trim()
+                    .strip_prefix("=== RUN")
+                    .is_some_and(|n| n.trim() == id)
+            })
+            .map(|i| i + 1);
+        match start {
+            Some(i) => self.ring.iter().skip(i).map(|l| normalise(l)).collect(),
+            None => self.last_context(4),
+        }
+    }
+
+    /// The failing tests, the error lines and the excerpt.
+    #[must_use]
+    pub fn finish(mut self) -> Outcome {
+        self.flush_repeats();
+        let tail: Vec<String> = self
+            .tail_raw
+            .iter()
+            .map(|raw| normalise(&String::from_utf8_lossy(raw)))
+            .filter(|l| !l.trim().is_empty())
+            .collect();
+        self.tail.extend(tail);
+        // Each failing test's block: its own error output when there is one.
+        let mut chosen: Vec<Vec<String>> = Vec::new();
+        for f in &mut self.failing {
+            let block = self
+                .blocks
+                .iter()
+                .filter(|b| names_match(&b.key, &f.id))
+                .max_by_key(|b| (b.header, std::cmp::Reverse(b.lines.len() == 1)));
+            if let Some(block) = block {
+                if f.message.is_empty() {
+                    f.message = first_error(&block.lines).unwrap_or_default();
+                }
+                if !chosen.contains(&block.lines) {
+                    chosen.push(block.lines.clone());
+                }
             }
-            if used + line.len() + 1 > budget {
+        }
+        if self.failing.is_empty() {
+            chosen.extend(self.blocks.iter().take(5).map(|b| b.lines.clone()));
+        }
+        let tail_lines: Vec<String> = self.tail.iter().cloned().collect();
+        let tail_bytes: usize = tail_lines
+            .iter()
+            .map(|l| l.len() + 1)
+            .sum::<usize>()
+            .min(self.budget / 4);
+        let per_block = if chosen.is_empty() {
+            0
+        } else {
+            (self.budget.saturating_sub(tail_bytes) / chosen.len()).max(120)
+        };
+        let mut excerpt = String::new();
+        let mut kept_lines: Vec<&String> = Vec::new();
+        for block in &chosen {
+            let mut used = 0;
+            for line in block {
+                if used + line.len() + 1 > per_block && used > 0 {
+                    excerpt.push_str("…\n");
+                    break;
+                }
+                used += line.len() + 1;
+                excerpt.push_str(line);
+                excerpt.push('\n');
+                kept_lines.push(line);
+            }
+            excerpt.push_str("…\n");
+        }
+        let room = self.budget.saturating_sub(excerpt.len());
+        let mut closing = String::new();
+        for line in tail_lines.iter().rev() {
+            if closing.len() + line.len() + 1 > room {
                 break;
             }
-            keep[i] = true;
-            used += line.len() + 1;
-        }
-    }
-    let mut excerpt = String::with_capacity(used + 64);
-    let mut gap = false;
-    for (i, line) in lines.iter().enumerate() {
-        if keep[i] {
-            if gap && !excerpt.is_empty() {
-                excerpt.push_str("…\n");
+            if kept_lines.contains(&line) {
+                continue;
             }
-            gap = false;
-            excerpt.push_str(line);
-            excerpt.push('\n');
-        } else {
-            gap = true;
+            closing.insert_str(0, &format!("{line}\n"));
+        }
+        excerpt.push_str(&closing);
+        if excerpt.len() > self.budget {
+            let mut end = self.budget;
+            while !excerpt.is_char_boundary(end) {
+                end -= 1;
+            }
+            excerpt.truncate(end);
+        }
+        let mut runners: Vec<&'static str> = Vec::new();
+        for f in &self.failing {
+            if !runners.contains(&f.runner) {
+                runners.push(f.runner);
+            }
+        }
+        Outcome {
+            lines: self.lines,
+            bytes: self.bytes,
+            runners,
+            failing_tests: self.failing,
+            errors: self.errors,
+            excerpt,
         }
     }
-    Triage {
-        lines: lines.len(),
-        failing_tests: failing,
-        errors,
-        excerpt,
+}
+
+/// A block named the runner's short way belongs to a failing test named in full.
+fn names_match(block: &str, id: &str) -> bool {
+    block == id
+        || id.ends_with(&format!("::{}", block.replace('.', "::")))
+        || id.ends_with(&format!("::{block}"))
+        || id.ends_with(&format!(" {block}"))
+        || block.ends_with(&format!(" {id}"))
+}
+
+fn first_error(lines: &[String]) -> Option<String> {
+    // node's TAP: `error: |-` then the message, or `error: 'message'`.
+    for (i, l) in lines.iter().enumerate() {
+        let t = l.trim();
+        if t == "error: |-" {
+            if let Some(next) = lines[i + 1..].iter().find(|n| !n.trim().is_empty()) {
+                return Some(next.trim().to_owned());
+            }
+        }
+        if let Some(quoted) = t
+            .strip_prefix("error: '")
+            .and_then(|r| r.strip_suffix('\''))
+        {
+            return Some(quoted.to_owned());
+        }
     }
+    lines
+        .iter()
+        .skip(1)
+        .find(|l| {
+            let t = l.trim();
+            is_error_line(t)
+                || t.starts_with('E') && t.get(1..2) == Some(" ")
+                || t.contains("assert")
+                || t.contains("Error")
+                || t.contains("expected")
+                || t.contains("Expected")
+        })
+        .map(|l| l.trim().to_owned())
+}
+
+/// Triage of a whole text (for callers that have it in memory).
+#[must_use]
+pub fn triage_text(text: &str, budget: usize) -> Outcome {
+    let mut t = Triage::new(budget);
+    for line in text.lines() {
+        t.push(line.as_bytes());
+    }
+    t.finish()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn ids(text: &str) -> Vec<String> {
+        triage_text(text, DEFAULT_BUDGET)
+            .failing_tests
+            .into_iter()
+            .map(|f| f.id)
+            .collect()
+    }
 
     #[test]
     fn normalises_github_lines() {
@@ -249,34 +767,129 @@ mod tests {
     #[test]
     fn names_failing_tests_the_runners_way() {
         assert_eq!(
-            failing_test("FAILED tests/test_a.py::test_b - AssertionError: x"),
-            Some(("tests/test_a.py::test_b".into(), "pytest"))
+            ids("FAILED tests/test_a.py::test_b - AssertionError: x"),
+            ["tests/test_a.py::test_b"]
         );
         assert_eq!(
-            failing_test("test tests::counts_words ... FAILED"),
-            Some(("tests::counts_words".into(), "cargo"))
+            ids("test tests::counts_words ... FAILED"),
+            ["tests::counts_words"]
+        );
+        assert_eq!(ids("--- FAIL: TestX/sub (0.01s)"), ["TestX/sub"]);
+        assert_eq!(ids("not ok 2 - adds numbers"), ["adds numbers"]);
+        assert_eq!(
+            ids("FAIL: test_add (test_calc.CalcTest.test_add)"),
+            ["test_calc.CalcTest.test_add"]
         );
         assert_eq!(
-            failing_test("--- FAIL: TestX/sub (0.01s)"),
-            Some(("TestX/sub".into(), "go"))
+            ids("FAIL: test_add (test_calc.CalcTest)"),
+            ["test_calc.CalcTest.test_add"]
+        );
+        assert_eq!(ids("  ● Calc › adds"), ["Calc › adds"]);
+        assert_eq!(
+            ids("        FAIL [   0.004s] fixloop core::a::tests::b"),
+            ["fixloop core::a::tests::b"]
         );
         assert_eq!(
-            failing_test("not ok 2 - adds numbers"),
-            Some(("adds numbers".into(), "node"))
+            ids("[ERROR] testAdd(com.acme.CalcTest)  Time elapsed: 0.01 s  <<< FAILURE!"),
+            ["com.acme.CalcTest.testAdd"]
         );
-        assert_eq!(failing_test("test tests::ok ... ok"), None);
+        assert_eq!(
+            ids("[ERROR] com.acme.CalcTest.testAdd -- Time elapsed: 0.010 s <<< FAILURE!"),
+            ["com.acme.CalcTest.testAdd"]
+        );
+        assert_eq!(ids("CalcTest > testAdd() FAILED"), ["CalcTest > testAdd()"]);
+        assert_eq!(
+            ids("  Failed Acme.CalcTests.Adds [12 ms]"),
+            ["Acme.CalcTests.Adds"]
+        );
+        assert_eq!(
+            ids("rspec ./spec/calc_spec.rb:12 # Calc adds"),
+            ["./spec/calc_spec.rb:12"]
+        );
+        assert_eq!(
+            ids("  1) Calc\n       adds numbers:\n     AssertionError: 1 == 2"),
+            ["Calc adds numbers"]
+        );
+        assert!(
+            ids("test tests::ok ... ok\n[ERROR] Tests run: 3, Failures: 1 <<< FAILURE!").is_empty()
+        );
     }
 
     #[test]
-    fn the_excerpt_keeps_errors_within_budget() {
-        let mut lines: Vec<String> = (0..5000).map(|i| format!("noise line {i}")).collect();
-        lines[2000] = "thread 'tests::a' panicked at src/lib.rs:3:5:".into();
-        lines[2001] = "assertion `left == right` failed".into();
-        lines[4000] = "test tests::a ... FAILED".into();
-        let t = triage(&lines, 2048);
-        assert!(t.excerpt.len() <= 2048 + 64);
-        assert!(t.excerpt.contains("panicked at"));
-        assert!(t.excerpt.contains("test tests::a ... FAILED"));
-        assert_eq!(t.failing_tests.len(), 1);
+    fn each_failing_test_gets_its_own_first_error() {
+        let log = "\
+running 2 tests
+test tests::a ... FAILED
+test tests::b ... FAILED
+
+failures:
+
+---- tests::a stdout ----
+thread 'tests::a' panicked at src/lib.rs:3:5:
+assertion `left == right` failed
+  left: 1
+ right: 2
+
+---- tests::b stdout ----
+thread 'tests::b' panicked at src/lib.rs:9:5:
+index out of bounds
+
+test result: FAILED. 0 passed; 2 failed
+error: test failed, to rerun pass `--lib`
+";
+        let out = triage_text(log, DEFAULT_BUDGET);
+        assert_eq!(
+            out.failing_tests[0].message,
+            "thread 'tests::a' panicked at src/lib.rs:3:5:"
+        );
+        assert_eq!(
+            out.failing_tests[1].message,
+            "thread 'tests::b' panicked at src/lib.rs:9:5:"
+        );
+        assert!(
+            out.excerpt
+                .contains("---- tests::a stdout ----\nthread 'tests::a' panicked")
+        );
+        assert!(out.excerpt.contains("index out of bounds"));
+        assert!(
+            out.excerpt
+                .contains("error: test failed, to rerun pass `--lib`"),
+            "closing lines kept"
+        );
+        assert_eq!(out.runners, ["cargo"]);
+    }
+
+    #[test]
+    fn the_excerpt_stays_within_budget_and_repeats_collapse() {
+        let mut t = Triage::new(2048);
+        for i in 0..50_000 {
+            t.push(format!("noise line {i}").as_bytes());
+        }
+        for _ in 0..1000 {
+            t.push(b"thread 'tests::a' panicked at src/lib.rs:3:5:");
+        }
+        t.push(b"test tests::a ... FAILED");
+        let out = t.finish();
+        assert!(out.excerpt.len() <= 2048);
+        assert!(out.excerpt.contains("panicked at"));
+        assert!(
+            out.excerpt.contains("repeated 999 more times"),
+            "{}",
+            out.excerpt
+        );
+        assert_eq!(out.lines, 51_001);
+    }
+
+    #[test]
+    fn go_failures_take_their_run_output() {
+        let log = "=== RUN   TestAdd\n    calc_test.go:9: add(2, 3) = -1, want 5\n--- FAIL: TestAdd (0.00s)\nFAIL\nexit status 1\n";
+        let out = triage_text(log, DEFAULT_BUDGET);
+        assert_eq!(out.failing_tests[0].id, "TestAdd");
+        assert!(
+            out.excerpt
+                .contains("calc_test.go:9: add(2, 3) = -1, want 5"),
+            "{}",
+            out.excerpt
+        );
     }
 }

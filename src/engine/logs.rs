@@ -87,9 +87,8 @@ pub fn prepare(
             format!("cannot write {}: {e}", full_log.display()),
         )
     })?;
-    let lines: Vec<String> = text.lines().map(excerpt::normalise).collect();
-    let triage = excerpt::triage(&lines, DEFAULT_BUDGET);
-    std::fs::write(&excerpt_path, triage.excerpt.as_bytes()).map_err(|e| {
+    let outcome = excerpt::triage_text(&text, DEFAULT_BUDGET);
+    std::fs::write(&excerpt_path, outcome.excerpt.as_bytes()).map_err(|e| {
         (
             FailureClass::Error,
             format!("cannot write {}: {e}", excerpt_path.display()),
@@ -100,8 +99,55 @@ pub fn prepare(
         full_log: full_log.display().to_string(),
         excerpt: excerpt_path.display().to_string(),
         bytes: text.len() as u64,
-        lines: triage.lines as u64,
-        excerpt_bytes: triage.excerpt.len() as u64,
-        failing_tests: triage.failing_tests.into_iter().map(|f| f.id).collect(),
+        lines: outcome.lines,
+        excerpt_bytes: outcome.excerpt.len() as u64,
+        failing_tests: outcome.failing_tests.into_iter().map(|f| f.id).collect(),
     })
+}
+
+/// Triage of a log read from `reader` in large chunks; memory stays bounded whatever its size.
+/// When `copy` is given, every byte read is also written there.
+pub fn triage_stream(
+    mut reader: impl std::io::Read,
+    budget: usize,
+    mut copy: Option<&mut dyn std::io::Write>,
+) -> std::io::Result<excerpt::Outcome> {
+    let mut triage = excerpt::Triage::new(budget);
+    let mut buf = vec![0u8; 1 << 20];
+    let mut carry: Vec<u8> = Vec::new();
+    loop {
+        let n = reader.read(&mut buf)?;
+        if n == 0 {
+            break;
+        }
+        let chunk = &buf[..n];
+        if let Some(out) = copy.as_mut() {
+            out.write_all(chunk)?;
+        }
+        let mut start = 0;
+        for end in memchr::memchr_iter(b'\n', chunk) {
+            if carry.is_empty() {
+                triage.push(trim_cr(&chunk[start..end]));
+            } else {
+                carry.extend_from_slice(&chunk[start..end]);
+                triage.push(trim_cr(&carry));
+                carry.clear();
+            }
+            start = end + 1;
+        }
+        carry.extend_from_slice(&chunk[start..]);
+        if carry.len() > 1 << 20 {
+            // A line over 1 MiB: triage what there is and move on.
+            triage.push(&carry);
+            carry.clear();
+        }
+    }
+    if !carry.is_empty() {
+        triage.push(trim_cr(&carry));
+    }
+    Ok(triage.finish())
+}
+
+fn trim_cr(line: &[u8]) -> &[u8] {
+    line.strip_suffix(b"\r").unwrap_or(line)
 }
