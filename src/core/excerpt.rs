@@ -6,6 +6,7 @@
 use std::collections::VecDeque;
 
 use aho_corasick::AhoCorasick;
+use aho_corasick::packed;
 
 /// Default excerpt budget in bytes.
 pub const DEFAULT_BUDGET: usize = 16 * 1024;
@@ -307,43 +308,33 @@ pub fn is_error_line(line: &str) -> bool {
         || (t.starts_with("exit status ") && t != "exit status 0")
 }
 
-/// Bytes whose absence in a raw line means it cannot be an anchor or an error line.
+/// Text whose absence in a raw line means it cannot be an anchor or an error line. (Colours and
+/// timestamps do not hide it: the anchor text itself is still in the raw bytes.) Each pattern
+/// starts with a rare three bytes, so the SIMD search skips ordinary lines quickly.
 const INTERESTING: &[&str] = &[
     "FAIL",
     "ERROR",
-    "rror",
+    "Error",
+    "error",
+    "Exception",
+    "Traceback",
     "not ok",
     "panicked",
-    "Traceback",
-    "Exception",
     "●",
     "✖",
     "<<<",
     "rspec ",
-    "---- ",
-    "--- ",
+    "--- STD",
+    " stdout ---",
     "___",
     "=== RUN",
     "##[",
     "exit code",
     "exit status",
-    "ssert",
     "Failed ",
     "Failure",
-    "E  ",
     "make: ***",
-    "\u{1b}",
-    "\r",
-    "1)",
-    "2)",
-    "3)",
-    "4)",
-    "5)",
-    "6)",
-    "7)",
-    "8)",
-    "9)",
-    "0)",
+    "failing",
 ];
 
 #[derive(Debug, Clone)]
@@ -378,23 +369,68 @@ pub struct Outcome {
     pub excerpt: String,
 }
 
+/// Finds the interesting patterns: the SIMD packed searcher where the CPU has it, else an
+/// automaton.
+#[derive(Debug)]
+enum Filter {
+    Packed(packed::Searcher),
+    Automaton(AhoCorasick),
+}
+
+impl Filter {
+    fn new() -> Self {
+        packed::Config::new()
+            .match_kind(packed::MatchKind::LeftmostFirst)
+            .builder()
+            .extend(INTERESTING)
+            .build()
+            .map_or_else(
+                || {
+                    Self::Automaton(
+                        AhoCorasick::new(INTERESTING)
+                            .expect("a fixed, small pattern set always builds"),
+                    )
+                },
+                Self::Packed,
+            )
+    }
+
+    fn is_match(&self, haystack: &[u8]) -> bool {
+        match self {
+            Self::Packed(s) => s.find(haystack).is_some(),
+            Self::Automaton(a) => a.is_match(haystack),
+        }
+    }
+
+    fn starts(&self, haystack: &[u8]) -> Vec<usize> {
+        match self {
+            Self::Packed(s) => s.find_iter(haystack).map(|m| m.start()).collect(),
+            Self::Automaton(a) => a.find_iter(haystack).map(|m| m.start()).collect(),
+        }
+    }
+}
+
 /// Streaming triage: `push` every raw line, then `finish`.
 #[derive(Debug)]
 pub struct Triage {
     budget: usize,
-    filter: AhoCorasick,
+    filter: Filter,
     lines: u64,
     bytes: u64,
-    ring: VecDeque<String>,
-    previous: Vec<u8>,
+    /// The last lines, raw (normalised only when an anchor needs them); buffers are reused.
+    ring: VecDeque<Vec<u8>>,
+    /// The unfinished last line of the bytes fed so far.
+    carry: Vec<u8>,
+    /// After mocha's "N failing" or `RSpec`'s "Failures:", numbered headers may follow.
+    numbered_section: bool,
+    /// How many blocks are still taking lines.
+    open: usize,
     repeats: u64,
     failing: Vec<FailingTest>,
     blocks: Vec<Block>,
     errors: Vec<(u64, String)>,
     /// Numbered headers (mocha, `RSpec`) waiting for the next line to say what they are.
     numbered: Option<String>,
-    tail: VecDeque<String>,
-    tail_raw: VecDeque<Vec<u8>>,
 }
 
 impl Triage {
@@ -402,50 +438,75 @@ impl Triage {
     pub fn new(budget: usize) -> Self {
         Self {
             budget,
-            filter: AhoCorasick::new(INTERESTING)
-                .expect("a fixed, small pattern set always builds"),
+            filter: Filter::new(),
             lines: 0,
             bytes: 0,
             ring: VecDeque::with_capacity(RING),
-            previous: Vec::new(),
+            carry: Vec::new(),
+            numbered_section: false,
+            open: 0,
             repeats: 0,
             failing: Vec::new(),
             blocks: Vec::new(),
             errors: Vec::new(),
             numbered: None,
-            tail: VecDeque::with_capacity(TAIL),
-            tail_raw: VecDeque::with_capacity(TAIL),
         }
+    }
+
+    /// Bytes of the log, in any chunks: lines are cut at `\n` (a `\r` before it is dropped).
+    pub fn feed_bytes(&mut self, bytes: &[u8]) {
+        let mut start = 0;
+        if !self.carry.is_empty() {
+            let Some(end) = memchr::memchr(b'\n', bytes) else {
+                self.carry.extend_from_slice(bytes);
+                return;
+            };
+            let mut line = std::mem::take(&mut self.carry);
+            line.extend_from_slice(&bytes[..end]);
+            let interesting = self.filter.is_match(&line);
+            self.line(trim_cr(&line), interesting);
+            line.clear();
+            self.carry = line;
+            start = end + 1;
+        }
+        let rest = &bytes[start..];
+        // One search over the chunk finds the few lines worth a closer look.
+        let hits = self.filter.starts(rest);
+        let mut next_hit = 0;
+        let mut from = 0;
+        for end in memchr::memchr_iter(b'\n', rest) {
+            while next_hit < hits.len() && hits[next_hit] < from {
+                next_hit += 1;
+            }
+            let interesting = next_hit < hits.len() && hits[next_hit] < end;
+            self.line(trim_cr(&rest[from..end]), interesting);
+            from = end + 1;
+        }
+        self.carry.extend_from_slice(&rest[from..]);
     }
 
     /// One raw line (without its newline).
     pub fn push(&mut self, raw: &[u8]) {
+        let interesting = self.filter.is_match(raw);
+        self.line(raw, interesting);
+    }
+
+    fn line(&mut self, raw: &[u8], interesting: bool) {
         self.lines += 1;
         self.bytes += raw.len() as u64 + 1;
-        if raw == self.previous.as_slice() && !raw.is_empty() {
+        if !raw.is_empty() && self.ring.back().is_some_and(|last| last.as_slice() == raw) {
             self.repeats += 1;
             return;
         }
         self.flush_repeats();
-        self.previous.clear();
-        self.previous.extend_from_slice(raw);
-        if self.tail_raw.len() == TAIL {
-            if let Some(mut old) = self.tail_raw.pop_front() {
-                old.clear();
-                old.extend_from_slice(raw);
-                self.tail_raw.push_back(old);
-            }
-        } else {
-            self.tail_raw.push_back(raw.to_vec());
-        }
-        let capturing = self.blocks.iter().any(|b| b.open > 0);
-        if !capturing && self.numbered.is_none() && !self.filter.is_match(raw) {
+        if !interesting && self.open == 0 && !self.numbered_section {
             // A boring line: only context for what may follow.
-            self.remember_raw(raw);
+            self.remember(raw);
             return;
         }
+        self.remember(raw);
         let line = normalise(&String::from_utf8_lossy(raw));
-        self.feed(line);
+        self.feed(&line);
     }
 
     fn flush_repeats(&mut self) {
@@ -455,30 +516,45 @@ impl Triage {
             for b in self.blocks.iter_mut().filter(|b| b.open > 0) {
                 b.lines.push(note.clone());
             }
-            self.remember(note);
+            // A note, not a copy of the line: the next repeat is counted afresh.
+            self.remember(note.as_bytes());
         }
     }
 
-    fn remember_raw(&mut self, raw: &[u8]) {
-        // Context lines are normalised only when an anchor needs them; keep them cheaply.
-        let text = String::from_utf8_lossy(raw);
-        self.remember(text.into_owned());
+    fn remember(&mut self, line: &[u8]) {
+        let mut slot = if self.ring.len() == RING {
+            self.ring.pop_front().unwrap_or_default()
+        } else {
+            Vec::new()
+        };
+        slot.clear();
+        slot.extend_from_slice(line);
+        self.ring.push_back(slot);
     }
 
-    fn remember(&mut self, line: String) {
-        if self.ring.len() == RING {
-            self.ring.pop_front();
-        }
-        self.ring.push_back(line);
+    fn ring_line(line: &[u8]) -> String {
+        normalise(&String::from_utf8_lossy(line))
     }
 
-    fn feed(&mut self, line: String) {
+    fn feed(&mut self, line: &str) {
         let n = self.lines;
-        let anchor = self.numbered_anchor(&line).or_else(|| anchor(&line));
+        let t = line.trim();
+        if (t.ends_with(" failing")
+            && t.split(' ')
+                .next()
+                .is_some_and(|w| w.parse::<u32>().is_ok()))
+            || t == "Failures:"
+        {
+            self.numbered_section = true;
+        }
+        let anchor = self.numbered_anchor(line).or_else(|| anchor(line));
         if let Some(anchor) = anchor {
             // A new anchor ends the blocks being captured.
-            for b in &mut self.blocks {
-                b.open = 0;
+            if self.open > 0 {
+                for b in &mut self.blocks {
+                    b.open = 0;
+                }
+                self.open = 0;
             }
             match anchor {
                 Anchor::Failing {
@@ -497,34 +573,38 @@ impl Triage {
                         });
                     }
                     if block {
-                        self.open_block(id, true, vec![line.clone()], BLOCK_LINES);
+                        self.open_block(id, true, vec![line.to_owned()], BLOCK_LINES);
                     } else if !self.has_block(&id) {
                         let context = self.context(&id);
                         let mut lines = context;
-                        lines.push(line.clone());
+                        lines.push(line.to_owned());
                         self.open_block(id, false, lines, 8);
                     }
                 }
                 Anchor::Header { name, .. } => {
-                    self.open_block(name, true, vec![line.clone()], BLOCK_LINES);
+                    self.open_block(name, true, vec![line.to_owned()], BLOCK_LINES);
                 }
                 Anchor::Start { .. } => {}
             }
         } else {
-            for b in self.blocks.iter_mut().filter(|b| b.open > 0) {
-                b.lines.push(line.clone());
-                b.open -= 1;
+            if self.open > 0 {
+                for b in self.blocks.iter_mut().filter(|b| b.open > 0) {
+                    b.lines.push(line.to_owned());
+                    b.open -= 1;
+                    if b.open == 0 {
+                        self.open -= 1;
+                    }
+                }
             }
-            if self.errors.len() < MAX_ERRORS && is_error_line(&line) {
-                self.errors.push((n, line.clone()));
-                if !self.blocks.iter().any(|b| b.open > 0) && self.failing.is_empty() {
+            if self.errors.len() < MAX_ERRORS && is_error_line(line) {
+                self.errors.push((n, line.to_owned()));
+                if self.open == 0 && self.failing.is_empty() {
                     let mut lines = self.last_context(3);
-                    lines.push(line.clone());
+                    lines.push(line.to_owned());
                     self.open_block(format!("error at line {n}"), false, lines, 10);
                 }
             }
         }
-        self.remember(line);
     }
 
     /// mocha's `1) Suite` + `   test title:`, `RSpec`'s `1) Foo does bar` + `Failure/Error:`.
@@ -559,6 +639,9 @@ impl Triage {
 
     fn open_block(&mut self, key: String, header: bool, lines: Vec<String>, open: usize) {
         if self.blocks.len() < MAX_BLOCKS {
+            if open > 0 {
+                self.open += 1;
+            }
             self.blocks.push(Block {
                 key,
                 header,
@@ -572,7 +655,7 @@ impl Triage {
         self.ring
             .iter()
             .skip(self.ring.len().saturating_sub(n))
-            .map(|l| normalise(l))
+            .map(|l| Self::ring_line(l))
             .collect()
     }
 
@@ -582,14 +665,19 @@ impl Triage {
             .ring
             .iter()
             .rposition(|l| {
-                let l = normalise(l);
+                let l = Self::ring_line(l);
                 l.trim()
                     .strip_prefix("=== RUN")
                     .is_some_and(|n| n.trim() == id)
             })
             .map(|i| i + 1);
         match start {
-            Some(i) => self.ring.iter().skip(i).map(|l| normalise(l)).collect(),
+            Some(i) => self
+                .ring
+                .iter()
+                .skip(i)
+                .map(|l| Self::ring_line(l))
+                .collect(),
             None => self.last_context(4),
         }
     }
@@ -597,14 +685,19 @@ impl Triage {
     /// The failing tests, the error lines and the excerpt.
     #[must_use]
     pub fn finish(mut self) -> Outcome {
+        if !self.carry.is_empty() {
+            let line = std::mem::take(&mut self.carry);
+            let interesting = self.filter.is_match(&line);
+            self.line(trim_cr(&line), interesting);
+        }
         self.flush_repeats();
-        let tail: Vec<String> = self
-            .tail_raw
+        let tail_lines: Vec<String> = self
+            .ring
             .iter()
-            .map(|raw| normalise(&String::from_utf8_lossy(raw)))
+            .skip(self.ring.len().saturating_sub(TAIL))
+            .map(|raw| Self::ring_line(raw))
             .filter(|l| !l.trim().is_empty())
             .collect();
-        self.tail.extend(tail);
         // Each failing test's block: its own error output when there is one.
         let mut chosen: Vec<Vec<String>> = Vec::new();
         for f in &mut self.failing {
@@ -625,7 +718,6 @@ impl Triage {
         if self.failing.is_empty() {
             chosen.extend(self.blocks.iter().take(5).map(|b| b.lines.clone()));
         }
-        let tail_lines: Vec<String> = self.tail.iter().cloned().collect();
         let tail_bytes: usize = tail_lines
             .iter()
             .map(|l| l.len() + 1)
@@ -688,6 +780,10 @@ impl Triage {
     }
 }
 
+fn trim_cr(line: &[u8]) -> &[u8] {
+    line.strip_suffix(b"\r").unwrap_or(line)
+}
+
 /// A block named the runner's short way belongs to a failing test named in full.
 fn names_match(block: &str, id: &str) -> bool {
     block == id
@@ -732,9 +828,7 @@ fn first_error(lines: &[String]) -> Option<String> {
 #[must_use]
 pub fn triage_text(text: &str, budget: usize) -> Outcome {
     let mut t = Triage::new(budget);
-    for line in text.lines() {
-        t.push(line.as_bytes());
-    }
+    t.feed_bytes(text.as_bytes());
     t.finish()
 }
 
@@ -807,8 +901,16 @@ mod tests {
             ["./spec/calc_spec.rb:12"]
         );
         assert_eq!(
-            ids("  1) Calc\n       adds numbers:\n     AssertionError: 1 == 2"),
+            ids(
+                "  1 passing\n  1 failing\n\n  1) Calc\n       adds numbers:\n     AssertionError: 1 == 2"
+            ),
             ["Calc adds numbers"]
+        );
+        assert_eq!(
+            ids(
+                "Failures:\n\n  1) Calc adds\n     Failure/Error: expect(1).to eq(2)\n\nrspec ./spec/calc_spec.rb:3 # Calc adds"
+            ),
+            ["./spec/calc_spec.rb:3"]
         );
         assert!(
             ids("test tests::ok ... ok\n[ERROR] Tests run: 3, Failures: 1 <<< FAILURE!").is_empty()

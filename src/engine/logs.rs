@@ -114,40 +114,15 @@ pub fn triage_stream(
 ) -> std::io::Result<excerpt::Outcome> {
     let mut triage = excerpt::Triage::new(budget);
     let mut buf = vec![0u8; 1 << 20];
-    let mut carry: Vec<u8> = Vec::new();
     loop {
         let n = reader.read(&mut buf)?;
         if n == 0 {
             break;
         }
-        let chunk = &buf[..n];
         if let Some(out) = copy.as_mut() {
-            out.write_all(chunk)?;
+            out.write_all(&buf[..n])?;
         }
-        let mut start = 0;
-        for end in memchr::memchr_iter(b'\n', chunk) {
-            if carry.is_empty() {
-                triage.push(trim_cr(&chunk[start..end]));
-            } else {
-                carry.extend_from_slice(&chunk[start..end]);
-                triage.push(trim_cr(&carry));
-                carry.clear();
-            }
-            start = end + 1;
-        }
-        carry.extend_from_slice(&chunk[start..]);
-        if carry.len() > 1 << 20 {
-            // A line over 1 MiB: triage what there is and move on.
-            triage.push(&carry);
-            carry.clear();
-        }
-    }
-    if !carry.is_empty() {
-        triage.push(trim_cr(&carry));
+        triage.feed_bytes(&buf[..n]);
     }
     Ok(triage.finish())
-}
-
-fn trim_cr(line: &[u8]) -> &[u8] {
-    line.strip_suffix(b"\r").unwrap_or(line)
 }
