@@ -89,6 +89,9 @@ pub struct RunArgs {
     /// Print the event stream as JSON lines.
     #[arg(long)]
     pub json: bool,
+    /// The GitHub API base (default: derived from the run URL's host; api.github.com).
+    #[arg(long, env = "GITHUB_API_URL", value_name = "URL")]
+    pub github_api_url: Option<String>,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -144,7 +147,7 @@ pub enum ReportsCommand {
 
 #[derive(Debug, Clone, Args)]
 pub struct LogsArgs {
-    /// A log file, or `-` for standard input.
+    /// A GitHub Actions run or job URL, a log file, or `-` for standard input.
     pub source: String,
     #[arg(long)]
     pub json: bool,
@@ -154,4 +157,7 @@ pub struct LogsArgs {
     /// Write full.log and excerpt.txt into this folder.
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
+    /// The GitHub API base (default: derived from the run URL's host; api.github.com).
+    #[arg(long, env = "GITHUB_API_URL", value_name = "URL")]
+    pub github_api_url: Option<String>,
 }

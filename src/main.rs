@@ -11,7 +11,6 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Some(Command::DemoAgent) => commands::demo::demo_agent(),
-        Some(Command::Logs(args)) => commands::logs::logs(&args),
         command => match tokio::runtime::Builder::new_multi_thread()
             .enable_all()
             .build()
@@ -22,6 +21,7 @@ fn main() -> ExitCode {
                     Some(Command::Validate(args)) => commands::validate::validate(args).await,
                     Some(Command::Demo(args)) => commands::demo::demo(args).await,
                     Some(Command::Reports(args)) => commands::reports::reports(&args).await,
+                    Some(Command::Logs(args)) => commands::logs::logs(&args).await,
                     Some(Command::Stats(args)) => commands::reports::stats_command(&args).await,
                     _ => commands::run::run(cli.run).await,
                 }

@@ -3,3 +3,4 @@
 pub mod agent;
 pub mod forge;
 pub mod git;
+pub mod github;

@@ -3,17 +3,59 @@
 use serde_json::json;
 
 use super::CommandError;
+use crate::adapters::github::{GitHub, Token, api_base, fetch_run_logs};
 use crate::cli::LogsArgs;
+use crate::core::runurl::RunUrl;
 use crate::engine::logs::triage_stream;
 
-pub fn logs(args: &LogsArgs) -> Result<i32, CommandError> {
-    if args.source.starts_with("http://") || args.source.starts_with("https://") {
-        return Err(CommandError::new(
-            69,
-            "fetching logs from a run URL is not available in this version: save the job's log \
-             and pass the file",
-        ));
+/// Fetches a run's failed-job logs (into `--out`, else a folder under the temp dir) and triages
+/// them.
+async fn from_url(args: &LogsArgs) -> Result<i32, CommandError> {
+    let url = RunUrl::parse(&args.source)
+        .map_err(|e| CommandError::new(65, format!("{e}\n  hint: {}", RunUrl::ACCEPTED_FORMS)))?;
+    let api = args
+        .github_api_url
+        .clone()
+        .unwrap_or_else(|| api_base(&url.host));
+    let client = GitHub::new(&api, Token::discover().await)
+        .map_err(|(_, message)| CommandError::new(69, message))?;
+    let dir = args.out.clone().unwrap_or_else(|| {
+        std::env::temp_dir().join(format!("fixloop-logs-{}-{}", url.repo, url.run_id))
+    });
+    let fetched = fetch_run_logs(&client, &url, &dir)
+        .await
+        .map_err(|(class, message)| CommandError::new(class.exit_code(), message))?;
+    for note in &fetched.notes {
+        eprintln!("note: {note}");
     }
+    let file_args = LogsArgs {
+        source: fetched.full_log.display().to_string(),
+        out: None,
+        ..args.clone()
+    };
+    let code = logs_file(&file_args, Some(&args.source))?;
+    std::fs::write(dir.join("excerpt.txt"), excerpt_of(&file_args)?)
+        .map_err(|e| CommandError::new(1, format!("{}: {e}", dir.display())))?;
+    Ok(code)
+}
+
+fn excerpt_of(args: &LogsArgs) -> Result<String, CommandError> {
+    let file = std::fs::File::open(&args.source)
+        .map_err(|e| CommandError::new(65, format!("{}: {e}", args.source)))?;
+    triage_stream(file, args.budget, None)
+        .map(|o| o.excerpt)
+        .map_err(|e| CommandError::new(65, format!("{}: {e}", args.source)))
+}
+
+pub async fn logs(args: &LogsArgs) -> Result<i32, CommandError> {
+    if args.source.starts_with("http://") || args.source.starts_with("https://") {
+        return from_url(args).await;
+    }
+    logs_file(args, None)
+}
+
+/// Triage of a file or standard input; `shown` names the source in the output.
+fn logs_file(args: &LogsArgs, shown: Option<&str>) -> Result<i32, CommandError> {
     let mut full_log = None;
     let mut copy = match &args.out {
         Some(out) => {
@@ -47,7 +89,7 @@ pub fn logs(args: &LogsArgs) -> Result<i32, CommandError> {
     }
     if args.json {
         let value = json!({
-            "source": args.source,
+            "source": shown.unwrap_or(&args.source),
             "bytes": outcome.bytes,
             "lines": outcome.lines,
             "runner": outcome.runners,
@@ -57,7 +99,7 @@ pub fn logs(args: &LogsArgs) -> Result<i32, CommandError> {
             "errors": outcome.errors.iter().map(|(line, text)| json!({"line": line, "text": text})).collect::<Vec<_>>(),
             "excerpt": outcome.excerpt,
             "excerpt_bytes": outcome.excerpt.len(),
-            "full_log": full_log,
+            "full_log": full_log.or_else(|| shown.map(|_| args.source.clone())),
         });
         println!(
             "{}",

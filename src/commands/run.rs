@@ -10,14 +10,18 @@ use super::CommandError;
 use super::setup::{Overrides, Prepared, prepare};
 use crate::adapters::agent::{Claude, Codex, CommandAgent, Manual};
 use crate::adapters::forge::NoForge;
+use crate::adapters::git::Git;
+use crate::adapters::github::{GitHub, GitHubForge, Token, api_base, remote_repo};
 use crate::cli::RunArgs;
 use crate::core::command::Command;
 use crate::core::info::AgentKind;
 use crate::core::pipeline::Settings;
 use crate::core::policy::Approve;
+use crate::core::runurl::RunUrl;
 use crate::engine::driver::{Driver, Setup};
 use crate::engine::emitter::Emitter;
 use crate::engine::ports::Agent;
+use crate::engine::ports::Forge;
 use crate::engine::store::{Journal, Store};
 use crate::ui::headless::{LineReporter, PolicyDecider};
 use crate::ui::tui::{self, app::RunApp, decider::PersonDecider};
@@ -115,11 +119,7 @@ pub async fn start(
         }),
         AgentKind::Manual => Box::new(Manual),
     };
-    let forge = Box::new(NoForge {
-        reason: "opening pull requests on GitHub is not available in this version of fixloop; \
-                 the branch is pushed"
-            .into(),
-    });
+    let forge = forge_for(&prepared, args).await?;
     let emitter = Emitter::new(Some(journal));
     if !headless {
         return start_tui(setup, emitter, agent, forge).await;
@@ -148,11 +148,45 @@ pub async fn start(
     Ok(code)
 }
 
+/// The GitHub repository of the failing run (or of the remote), or a forge that says why not.
+async fn forge_for(prepared: &Prepared, args: &RunArgs) -> Result<Box<dyn Forge>, CommandError> {
+    let target = match prepared.info.url.as_deref().map(RunUrl::parse) {
+        Some(Ok(url)) => Some((url.host, url.owner, url.repo)),
+        Some(Err(e)) => return Err(CommandError::new(65, e)),
+        None => match &prepared.remote {
+            Some(remote) => Git::new(prepared.repo.clone())
+                .run(&["remote", "get-url", remote])
+                .await
+                .ok()
+                .and_then(|url| remote_repo(&url)),
+            None => None,
+        },
+    };
+    let Some((host, owner, repo)) = target else {
+        return Ok(Box::new(NoForge {
+            reason: "the repository's remote is not on GitHub, so there is nowhere to open a \
+                     PR; the branch is pushed"
+                .into(),
+        }));
+    };
+    let api = args
+        .github_api_url
+        .clone()
+        .unwrap_or_else(|| api_base(&host));
+    let client = GitHub::new(&api, Token::discover().await)
+        .map_err(|(_, message)| CommandError::new(69, message))?;
+    Ok(Box::new(GitHubForge {
+        client,
+        owner,
+        repo,
+    }))
+}
+
 async fn start_tui(
     setup: Setup,
     emitter: Emitter,
     agent: Box<dyn Agent>,
-    forge: Box<NoForge>,
+    forge: Box<dyn Forge>,
 ) -> Result<i32, CommandError> {
     let events = emitter.subscribe();
     let (commands_tx, commands_rx) = mpsc::unbounded_channel();

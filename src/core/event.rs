@@ -251,6 +251,18 @@ pub enum EventKind {
         status: PhaseStatus,
         message: String,
     },
+    /// The failed CI run, as GitHub describes it.
+    RunFetched {
+        workflow: String,
+        run_id: u64,
+        attempt: u32,
+        head_sha: String,
+        head_branch: String,
+        html_url: String,
+        failed_jobs: Vec<String>,
+        pull_requests: Vec<u64>,
+        notes: Vec<String>,
+    },
     LogsPrepared {
         source: String,
         full_log: String,

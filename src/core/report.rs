@@ -178,6 +178,11 @@ pub fn json(view: &RunView, end: &Conclusion) -> Value {
         "duration_ms": view.elapsed_ms(),
         "input": view.info,
         "repository": view.repo,
+        "ci_run": view.ci_run.as_ref().map(|r| json!({
+            "workflow": r.workflow, "run_id": r.run_id, "attempt": r.attempt,
+            "head_sha": r.head_sha, "head_branch": r.head_branch, "url": r.html_url,
+            "failed_jobs": r.failed_jobs, "pull_requests": r.pull_requests, "notes": r.notes,
+        })),
         "phases": phases,
         "reproduction": reproduction,
         "verification": verification,
@@ -271,6 +276,25 @@ pub fn markdown(view: &RunView, end: &Conclusion) -> String {
     let _ = writeln!(md, "## Input Configuration\n");
     let input = serde_json::to_string_pretty(&view.info).unwrap_or_default();
     let _ = writeln!(md, "```json\n{input}\n```\n");
+    if let Some(run) = &view.ci_run {
+        let _ = writeln!(
+            md,
+            "CI run: [{} #{} attempt {}]({}) on `{}` at {}; failed: {}.\n",
+            run.workflow,
+            run.run_id,
+            run.attempt,
+            run.html_url,
+            run.head_branch,
+            &run.head_sha[..run.head_sha.len().min(12)],
+            run.failed_jobs.join("; ")
+        );
+        if let Some(pr) = run.pull_requests.first() {
+            let _ = writeln!(md, "The run belonged to PR #{pr}.\n");
+        }
+        for note in &run.notes {
+            let _ = writeln!(md, "⚠️ {note}\n");
+        }
+    }
     if let Some(logs) = &view.logs {
         let _ = writeln!(
             md,

@@ -65,6 +65,20 @@ pub struct LogsView {
     pub failing_tests: Vec<String>,
 }
 
+/// The failed CI run, when the logs came from a run URL.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CiRun {
+    pub workflow: String,
+    pub run_id: u64,
+    pub attempt: u32,
+    pub head_sha: String,
+    pub head_branch: String,
+    pub html_url: String,
+    pub failed_jobs: Vec<String>,
+    pub pull_requests: Vec<u64>,
+    pub notes: Vec<String>,
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct ReproductionView {
     pub attempt: u32,
@@ -132,6 +146,7 @@ pub struct RunView {
     pub phases: Vec<PhaseView>,
     pub current: Option<Phase>,
     pub logs: Option<LogsView>,
+    pub ci_run: Option<CiRun>,
     pub prompts: Vec<(Phase, u32, String)>,
     pub checkpoints: Vec<CheckpointView>,
     pub agent_runs: Vec<AgentRun>,
@@ -290,6 +305,29 @@ impl RunView {
                 }
                 p.state = PhaseState::Done(*status);
                 p.message.clone_from(message);
+            }
+            EventKind::RunFetched {
+                workflow,
+                run_id,
+                attempt,
+                head_sha,
+                head_branch,
+                html_url,
+                failed_jobs,
+                pull_requests,
+                notes,
+            } => {
+                self.ci_run = Some(CiRun {
+                    workflow: workflow.clone(),
+                    run_id: *run_id,
+                    attempt: *attempt,
+                    head_sha: head_sha.clone(),
+                    head_branch: head_branch.clone(),
+                    html_url: html_url.clone(),
+                    failed_jobs: failed_jobs.clone(),
+                    pull_requests: pull_requests.clone(),
+                    notes: notes.clone(),
+                });
             }
             EventKind::LogsPrepared {
                 source,

@@ -24,6 +24,7 @@ use crate::core::pipeline::{Effect, Input, Pipeline, Settings};
 use crate::core::prompt;
 use crate::core::report;
 use crate::core::repro::{Manifest, foreign_failure, is_test_path};
+use crate::core::runurl::RunUrl;
 use crate::core::view::{Conclusion, RunView};
 
 /// The built-in prompts, used when the workspace has no `AI_PROMPT.md` of its own.
@@ -120,6 +121,8 @@ pub struct Driver {
     base_commit: Option<String>,
     repro: Option<Reproduction>,
     prompt_file: PathBuf,
+    /// The failing run's head commit, when the logs came from a run URL.
+    head_sha: Option<String>,
 }
 
 impl std::fmt::Debug for Driver {
@@ -163,6 +166,7 @@ impl Driver {
             base_commit: None,
             repro,
             prompt_file,
+            head_sha: None,
         }
     }
 
@@ -212,11 +216,7 @@ impl Driver {
 
     async fn execute(&mut self, effect: Effect) -> Input {
         let outcome: Outcome = match effect {
-            Effect::PrepareLogs => logs::prepare(
-                &self.setup.info,
-                &self.setup.workspace,
-                &self.setup.failure_dir,
-            ),
+            Effect::PrepareLogs => self.prepare_logs().await,
             Effect::PrepareScratch => self.prepare_scratch().await,
             Effect::ComposePrompt {
                 phase,
@@ -288,13 +288,64 @@ impl Driver {
         Ok(dir.join(format!("{}-{suffix}", self.setup.run_id)))
     }
 
-    async fn prepare_scratch(&mut self) -> Outcome {
-        let commit = self.git.rev_parse("HEAD").await.map_err(|e| {
+    async fn prepare_logs(&mut self) -> Outcome {
+        let Some(url) = self.setup.info.url.clone() else {
+            return logs::prepare(
+                &self.setup.info,
+                &self.setup.workspace,
+                &self.setup.failure_dir,
+            );
+        };
+        let run_url = RunUrl::parse(&url).map_err(|e| (FailureClass::Input, e))?;
+        let logs_dir = self.setup.failure_dir.join("logs");
+        let fetched = self.forge.fetch_run_logs(&run_url, &logs_dir).await?;
+        self.emitter.emit(EventKind::RunFetched {
+            workflow: fetched.workflow.clone(),
+            run_id: fetched.run_id,
+            attempt: fetched.attempt,
+            head_sha: fetched.head_sha.clone(),
+            head_branch: fetched.head_branch.clone(),
+            html_url: fetched.html_url.clone(),
+            failed_jobs: fetched.failed_jobs.clone(),
+            pull_requests: fetched.pull_requests.clone(),
+            notes: fetched.notes.clone(),
+        });
+        for note in &fetched.notes {
+            self.warn(note.clone());
+        }
+        if !fetched.head_sha.is_empty() {
+            self.head_sha = Some(fetched.head_sha.clone());
+        }
+        logs::prepare_file(&fetched.full_log, &url)
+    }
+
+    /// The commit under test: the failing run's head commit when it can be had, else HEAD.
+    async fn commit_under_test(&mut self) -> Result<String, (FailureClass, String)> {
+        if let Some(sha) = self.head_sha.clone() {
+            if self.git.rev_parse(&sha).await.is_ok() {
+                return Ok(sha);
+            }
+            if let Some(remote) = self.setup.remote.clone() {
+                let _ = self.git.run(&["fetch", "--quiet", &remote, &sha]).await;
+                if let Ok(commit) = self.git.rev_parse(&sha).await {
+                    return Ok(commit);
+                }
+            }
+            self.warn(format!(
+                "the failing run's commit {} is not in the repository; reproducing at HEAD",
+                &sha[..sha.len().min(12)]
+            ));
+        }
+        self.git.rev_parse("HEAD").await.map_err(|e| {
             (
                 FailureClass::Input,
                 format!("the repository has no commit to work from: {e}"),
             )
-        })?;
+        })
+    }
+
+    async fn prepare_scratch(&mut self) -> Outcome {
+        let commit = self.commit_under_test().await?;
         let path = self.worktree_path("repro").await?;
         let path_str = path.to_string_lossy().into_owned();
         self.git
@@ -1115,6 +1166,10 @@ impl Driver {
             body,
             draft: self.setup.info.draft,
             labels: self.setup.info.labels.clone(),
+            failing_pr: view
+                .ci_run
+                .as_ref()
+                .and_then(|r| r.pull_requests.first().copied()),
         };
         match self.forge.open_pr(&request).await? {
             PrOutcome::Opened { url, number } => Ok(EventKind::PrOpened { url, number }),

@@ -105,6 +105,38 @@ pub fn prepare(
     })
 }
 
+/// Triage of a log file already on disk (a fetched run's logs): writes `excerpt.txt` beside it.
+pub fn prepare_file(full_log: &Path, source: &str) -> Result<EventKind, (FailureClass, String)> {
+    let file = std::fs::File::open(full_log).map_err(|e| {
+        (
+            FailureClass::Error,
+            format!("cannot read {}: {e}", full_log.display()),
+        )
+    })?;
+    let outcome = triage_stream(file, DEFAULT_BUDGET, None).map_err(|e| {
+        (
+            FailureClass::Error,
+            format!("cannot read {}: {e}", full_log.display()),
+        )
+    })?;
+    let excerpt_path = full_log.with_file_name("excerpt.txt");
+    std::fs::write(&excerpt_path, outcome.excerpt.as_bytes()).map_err(|e| {
+        (
+            FailureClass::Error,
+            format!("cannot write {}: {e}", excerpt_path.display()),
+        )
+    })?;
+    Ok(EventKind::LogsPrepared {
+        source: source.to_owned(),
+        full_log: full_log.display().to_string(),
+        excerpt: excerpt_path.display().to_string(),
+        bytes: outcome.bytes,
+        lines: outcome.lines,
+        excerpt_bytes: outcome.excerpt.len() as u64,
+        failing_tests: outcome.failing_tests.into_iter().map(|f| f.id).collect(),
+    })
+}
+
 /// Triage of a log read from `reader` in large chunks; memory stays bounded whatever its size.
 /// When `copy` is given, every byte read is also written there.
 pub fn triage_stream(

@@ -2,13 +2,14 @@
 //! checkpoints. Adapters implement these; the driver only knows the traits.
 
 use std::future::Future;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::pin::Pin;
 use std::time::Duration;
 
 use tokio::sync::watch;
 
 use crate::core::event::{CheckpointKind, DecidedBy, Decision, FailureClass, OutputLine, Phase};
+use crate::core::runurl::RunUrl;
 use crate::core::view::RunView;
 
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
@@ -69,6 +70,26 @@ pub struct PrRequest {
     pub body: String,
     pub draft: bool,
     pub labels: Vec<String>,
+    /// The PR whose CI failed, to comment on with a link to the fix.
+    pub failing_pr: Option<u64>,
+}
+
+/// A failed CI run's logs, fetched to disk, and what is known about the run.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct FetchedRun {
+    /// The failed jobs' logs, one after the other.
+    pub full_log: PathBuf,
+    pub workflow: String,
+    pub run_id: u64,
+    pub attempt: u32,
+    pub head_sha: String,
+    pub head_branch: String,
+    pub html_url: String,
+    /// Failed jobs, each with its failed steps: `job (step, step)`.
+    pub failed_jobs: Vec<String>,
+    pub pull_requests: Vec<u64>,
+    /// What other attempts of the run say about flakiness.
+    pub notes: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -82,6 +103,21 @@ pub trait Forge: Send + Sync {
         &'a self,
         request: &'a PrRequest,
     ) -> BoxFuture<'a, Result<PrOutcome, (FailureClass, String)>>;
+
+    /// Fetches the failed jobs' logs of a run into `logs_dir`.
+    fn fetch_run_logs<'a>(
+        &'a self,
+        url: &'a RunUrl,
+        logs_dir: &'a Path,
+    ) -> BoxFuture<'a, Result<FetchedRun, (FailureClass, String)>> {
+        let _ = (url, logs_dir);
+        Box::pin(async {
+            Err((
+                FailureClass::Unavailable,
+                "this repository has no GitHub connection to fetch run logs from".into(),
+            ))
+        })
+    }
 }
 
 /// Answers checkpoints: a policy in headless mode, the person in a terminal.

@@ -63,6 +63,18 @@ impl LineReporter {
             } => out.push(format!(
                 "  logs from {source}: {bytes} bytes; excerpt {excerpt_bytes} bytes at {excerpt}"
             )),
+            EventKind::RunFetched {
+                workflow,
+                run_id,
+                attempt,
+                head_sha,
+                failed_jobs,
+                ..
+            } => out.push(format!(
+                "  CI run {workflow} #{run_id} attempt {attempt} at {}: failed {}",
+                &head_sha[..head_sha.len().min(12)],
+                failed_jobs.join("; ")
+            )),
             EventKind::PromptComposed {
                 phase,
                 attempt,

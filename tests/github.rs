@@ -1,0 +1,478 @@
+//! GitHub against a local stand-in (wiremock on 127.0.0.1): run → jobs (all pages) → failed
+//! jobs' logs through the storage redirect (without the token following it), the logs archive as
+//! a fallback, every fault, and the draft PR opened once and updated on a retry.
+#![allow(clippy::unwrap_used, reason = "test code: a panic is a failed test")]
+
+mod support;
+
+use std::io::Write;
+use std::time::{Duration, Instant};
+
+use fixloop::adapters::github::GitHub;
+use fixloop::engine::ports::PrRequest;
+use serde_json::{Value, json};
+use wiremock::matchers::{body_partial_json, header, method, path, query_param};
+use wiremock::{Mock, MockServer, Request, ResponseTemplate};
+
+const TOKEN: &str = "ghp_testtoken0123456789abcdefghijklmnop";
+
+/// Matches requests that carry no Authorization header.
+struct NoAuthorization;
+
+impl wiremock::Match for NoAuthorization {
+    fn matches(&self, request: &Request) -> bool {
+        !request.headers.contains_key("authorization")
+    }
+}
+
+const PYTEST_LOG: &str = "\
+2026-11-21T10:00:00.0000000Z ##[group]Run python -m pytest
+2026-11-21T10:00:01.0000000Z ____________________________ test_add ____________________________
+2026-11-21T10:00:01.0000000Z     def test_add():
+2026-11-21T10:00:01.0000000Z >       assert add(2, 3) == 5
+2026-11-21T10:00:01.0000000Z E       assert -1 == 5
+2026-11-21T10:00:01.0000000Z FAILED tests/test_calc.py::test_add - assert -1 == 5
+2026-11-21T10:00:02.0000000Z ##[error]Process completed with exit code 1.
+";
+
+fn run_json(head_sha: &str) -> Value {
+    json!({"id": 42, "name": "CI", "head_sha": head_sha, "head_branch": "feature", "run_attempt": 1,
+           "conclusion": "failure", "html_url": "https://github.com/acme/app/actions/runs/42",
+           "pull_requests": [{"number": 7}]})
+}
+
+/// A run whose 101 jobs come in two pages; jobs 77 (page 1) and 501 (page 2) failed.
+async fn mount_run(server: &MockServer, head_sha: &str) {
+    Mock::given(method("GET"))
+        .and(path("/repos/acme/app/actions/runs/42"))
+        .and(header("authorization", format!("Bearer {TOKEN}").as_str()))
+        .respond_with(ResponseTemplate::new(200).set_body_json(run_json(head_sha)))
+        .mount(server)
+        .await;
+    let mut page1: Vec<Value> = (0..99)
+        .map(|i| json!({"id": 100 + i, "name": format!("lint {i}"), "conclusion": "success", "steps": []}))
+        .collect();
+    page1.push(json!({"id": 77, "name": "test (3.11)", "conclusion": "failure",
+        "steps": [{"name": "Checkout", "conclusion": "success"}, {"name": "Run pytest", "conclusion": "failure"}]}));
+    Mock::given(method("GET"))
+        .and(path("/repos/acme/app/actions/runs/42/jobs"))
+        .and(query_param("page", "1"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(json!({"total_count": 101, "jobs": page1})),
+        )
+        .mount(server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/repos/acme/app/actions/runs/42/jobs"))
+        .and(query_param("page", "2"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"total_count": 101, "jobs": [
+            {"id": 501, "name": "test (3.12)", "conclusion": "failure", "steps": [{"name": "Run pytest", "conclusion": "failure"}]}
+        ]})))
+        .mount(server)
+        .await;
+    for job in [77, 501] {
+        Mock::given(method("GET"))
+            .and(path(format!("/repos/acme/app/actions/jobs/{job}/logs")))
+            .respond_with(ResponseTemplate::new(302).insert_header(
+                "location",
+                format!("{}/storage/job-{job}.txt?sig=secret", server.uri()).as_str(),
+            ))
+            .mount(server)
+            .await;
+        Mock::given(method("GET"))
+            .and(path(format!("/storage/job-{job}.txt")))
+            .and(NoAuthorization)
+            .respond_with(ResponseTemplate::new(200).set_body_string(PYTEST_LOG))
+            .mount(server)
+            .await;
+    }
+}
+
+async fn fixloop(args: &[&str], env: &[(&str, &str)]) -> (i32, String, String, Duration) {
+    let sandbox = support::Sandbox::new();
+    let started = Instant::now();
+    let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_fixloop"))
+        .args(args)
+        .current_dir(sandbox.path())
+        .envs(sandbox.env())
+        .env_remove("GH_TOKEN")
+        .env("PATH", "/usr/bin:/bin")
+        .envs(env.iter().copied())
+        .output()
+        .await
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+        started.elapsed(),
+    )
+}
+
+const URL: &str = "https://github.com/acme/app/actions/runs/42";
+
+#[tokio::test(flavor = "multi_thread")]
+async fn logs_from_a_run_url_follow_pages_and_the_redirect() {
+    let server = MockServer::start().await;
+    mount_run(&server, "abc123").await;
+    let out_dir = tempfile::tempdir().unwrap();
+    let (code, stdout, stderr, _) = fixloop(
+        &[
+            "logs",
+            URL,
+            "--json",
+            "--out",
+            &out_dir.path().display().to_string(),
+        ],
+        &[("GITHUB_API_URL", &server.uri()), ("GITHUB_TOKEN", TOKEN)],
+    )
+    .await;
+    assert_eq!(code, 0, "{stderr}");
+    let t: Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(t["source"], URL);
+    assert_eq!(t["failing_tests"][0]["id"], "tests/test_calc.py::test_add");
+    assert_eq!(t["failing_tests"][0]["message"], "assert -1 == 5");
+    let full = std::fs::read_to_string(out_dir.path().join("full.log")).unwrap();
+    assert!(full.contains("log of job `test (3.11)`") && full.contains("log of job `test (3.12)`"));
+    assert!(!stdout.contains(TOKEN) && !stderr.contains(TOKEN));
+    // The storage mock only answers requests without Authorization: the token did not follow.
+    let storage: Vec<_> = server
+        .received_requests()
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|r| r.url.path().starts_with("/storage/"))
+        .collect();
+    assert_eq!(storage.len(), 2);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_logs_archive_is_the_fallback_when_job_logs_are_gone() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/repos/acme/app/actions/runs/42"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(run_json("abc")))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/repos/acme/app/actions/runs/42/jobs"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(json!({"total_count": 1, "jobs": [
+            {"id": 9, "name": "test", "conclusion": "failure", "steps": []}]})),
+        )
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/repos/acme/app/actions/jobs/9/logs"))
+        .respond_with(ResponseTemplate::new(410).set_body_json(json!({"message": "Gone"})))
+        .mount(&server)
+        .await;
+    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let options = zip::write::SimpleFileOptions::default();
+    zip.start_file("0_lint.txt", options).unwrap();
+    zip.write_all(b"all good\n").unwrap();
+    zip.start_file("1_test.txt", options).unwrap();
+    zip.write_all(PYTEST_LOG.as_bytes()).unwrap();
+    let bytes = zip.finish().unwrap().into_inner();
+    Mock::given(method("GET"))
+        .and(path("/repos/acme/app/actions/runs/42/logs"))
+        .respond_with(ResponseTemplate::new(200).set_body_bytes(bytes))
+        .mount(&server)
+        .await;
+    let (code, stdout, stderr, _) = fixloop(
+        &["logs", URL, "--json"],
+        &[("GITHUB_API_URL", &server.uri())],
+    )
+    .await;
+    assert_eq!(code, 0, "{stderr}");
+    let t: Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(t["failing_tests"][0]["id"], "tests/test_calc.py::test_add");
+    assert!(
+        !t["excerpt"].as_str().unwrap().contains("all good"),
+        "only the failed job's log"
+    );
+}
+
+async fn fault(status: u16, body: Value) -> (i32, String, usize) {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/repos/acme/app/actions/runs/42"))
+        .respond_with(ResponseTemplate::new(status).set_body_json(body))
+        .mount(&server)
+        .await;
+    let (code, _, stderr, _) = fixloop(
+        &["logs", URL],
+        &[("GITHUB_API_URL", &server.uri()), ("GITHUB_TOKEN", TOKEN)],
+    )
+    .await;
+    assert!(
+        !stderr.contains(TOKEN),
+        "the token never reaches the terminal"
+    );
+    (
+        code,
+        stderr,
+        server.received_requests().await.unwrap().len(),
+    )
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_refused_token_is_69_naming_its_source() {
+    let (code, stderr, calls) = fault(401, json!({"message": "Bad credentials"})).await;
+    assert_eq!(code, 69);
+    assert!(
+        stderr.contains("401") && stderr.contains("Bad credentials"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("GitHub refused the token from GITHUB_TOKEN"),
+        "{stderr}"
+    );
+    assert_eq!(calls, 1, "a refused token is not retried");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn forbidden_and_not_found_say_what_to_do() {
+    let (code, stderr, calls) = fault(
+        403,
+        json!({"message": "Resource not accessible by integration"}),
+    )
+    .await;
+    assert_eq!((code, calls), (69, 1));
+    assert!(stderr.contains("lacks a permission"), "{stderr}");
+    let (code, stderr, _) = fault(404, json!({"message": "Not Found"})).await;
+    assert_eq!(code, 69);
+    assert!(stderr.contains("check the URL"), "{stderr}");
+    let (code, stderr, _) = fault(422, json!({"message": "Validation Failed"})).await;
+    assert_eq!(code, 69);
+    assert!(stderr.contains("Validation Failed"), "{stderr}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn server_errors_are_retried_with_backoff_then_given_up() {
+    let server = MockServer::start().await;
+    mount_run(&server, "abc").await;
+    // Two 502s first, then the real answer (the mounted run mock).
+    Mock::given(method("GET"))
+        .and(path("/repos/acme/app/actions/runs/42"))
+        .respond_with(ResponseTemplate::new(502).set_body_string("bad gateway"))
+        .up_to_n_times(2)
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    let (code, _, stderr, _) = fixloop(
+        &["logs", URL],
+        &[("GITHUB_API_URL", &server.uri()), ("GITHUB_TOKEN", TOKEN)],
+    )
+    .await;
+    assert_eq!(code, 0, "{stderr}");
+
+    let (code, stderr, calls) = fault(503, json!({"message": "unavailable"})).await;
+    assert_eq!(code, 69);
+    assert_eq!(calls, 4, "retried, then given up");
+    assert!(stderr.contains("after 4 attempts"), "{stderr}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_secondary_rate_limit_waits_for_retry_after() {
+    let server = MockServer::start().await;
+    mount_run(&server, "abc").await;
+    Mock::given(method("GET"))
+        .and(path("/repos/acme/app/actions/runs/42"))
+        .respond_with(
+            ResponseTemplate::new(403)
+                .insert_header("retry-after", "1")
+                .set_body_json(json!({"message": "You have exceeded a secondary rate limit."})),
+        )
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    let (code, _, stderr, took) = fixloop(
+        &["logs", URL],
+        &[("GITHUB_API_URL", &server.uri()), ("GITHUB_TOKEN", TOKEN)],
+    )
+    .await;
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        took >= Duration::from_secs(1),
+        "waited for retry-after ({took:?})"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn slow_and_dropped_connections_are_retried_then_reported() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/repos/acme/app/actions/runs/42"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(run_json("abc"))
+                .set_delay(Duration::from_secs(5)),
+        )
+        .mount(&server)
+        .await;
+    let (code, _, stderr, took) = fixloop(
+        &["logs", URL],
+        &[
+            ("GITHUB_API_URL", &server.uri()),
+            ("FIXLOOP_GITHUB_TIMEOUT", "1"),
+        ],
+    )
+    .await;
+    assert_eq!(code, 69, "{stderr}");
+    assert!(stderr.contains("did not answer in time"), "{stderr}");
+    assert!(took < Duration::from_secs(20), "{took:?}");
+
+    // A server that accepts and hangs up at once.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().take(8) {
+            drop(stream);
+        }
+    });
+    let (code, _, stderr, _) = fixloop(
+        &["logs", URL],
+        &[("GITHUB_API_URL", &format!("http://{addr}"))],
+    )
+    .await;
+    assert_eq!(code, 69, "{stderr}");
+    assert!(stderr.contains("after 4 attempts"), "{stderr}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn not_a_run_url_is_65_with_the_accepted_forms() {
+    let (code, _, stderr, _) = fixloop(&["logs", "https://github.com/acme/app/pull/3"], &[]).await;
+    assert_eq!(code, 65);
+    assert!(stderr.contains("accepted forms"), "{stderr}");
+}
+
+fn pr_request() -> PrRequest {
+    PrRequest {
+        branch: "fix/add".into(),
+        base: "main".into(),
+        title: "Fix add".into(),
+        body: "verified".into(),
+        draft: true,
+        labels: vec!["ci-fix".into()],
+        failing_pr: Some(7),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn no_second_pr_on_retry() {
+    let server = MockServer::start().await;
+    let pr = json!({"number": 12, "html_url": "https://github.com/acme/app/pull/12"});
+    // First look: no open PR for the branch; afterwards, the one that was opened.
+    Mock::given(method("GET"))
+        .and(path("/repos/acme/app/pulls"))
+        .and(query_param("head", "acme:fix/add"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!([])))
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/repos/acme/app/pulls"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!([pr])))
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/repos/acme/app/pulls"))
+        .and(body_partial_json(
+            json!({"head": "fix/add", "base": "main", "draft": true}),
+        ))
+        .respond_with(ResponseTemplate::new(201).set_body_json(pr.clone()))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("PATCH"))
+        .and(path("/repos/acme/app/pulls/12"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(pr.clone()))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/repos/acme/app/issues/12/labels"))
+        .and(body_partial_json(json!({"labels": ["ci-fix"]})))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!([])))
+        .expect(2)
+        .mount(&server)
+        .await;
+    // The failing PR #7 gets one comment linking the fix, however often this runs.
+    Mock::given(method("GET"))
+        .and(path("/repos/acme/app/issues/7/comments"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!([])))
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/repos/acme/app/issues/7/comments"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(
+            json!([{"body": "fixloop … https://github.com/acme/app/pull/12 (#12)"}]),
+        ))
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/repos/acme/app/issues/7/comments"))
+        .respond_with(ResponseTemplate::new(201).set_body_json(json!({})))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let client = GitHub::new(&server.uri(), None).unwrap();
+    let first = client
+        .open_or_update_pr("acme", "app", &pr_request(), Some(7))
+        .await
+        .unwrap();
+    let second = client
+        .open_or_update_pr("acme", "app", &pr_request(), Some(7))
+        .await
+        .unwrap();
+    assert_eq!(first, second);
+    assert_eq!(first.1, 12);
+    server.verify().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_already_existing_pr_is_found_and_updated() {
+    let server = MockServer::start().await;
+    let pr = json!({"number": 5, "html_url": "https://github.com/acme/app/pull/5"});
+    Mock::given(method("GET"))
+        .and(path("/repos/acme/app/pulls"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!([])))
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/repos/acme/app/pulls"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!([pr])))
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/repos/acme/app/pulls"))
+        .respond_with(ResponseTemplate::new(422).set_body_json(json!({"message": "Validation Failed: A pull request already exists for acme:fix/add."})))
+        .mount(&server)
+        .await;
+    Mock::given(method("PATCH"))
+        .and(path("/repos/acme/app/pulls/5"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(pr))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let mut request = pr_request();
+    request.labels.clear();
+    request.failing_pr = None;
+    let client = GitHub::new(&server.uri(), None).unwrap();
+    let (url, number) = client
+        .open_or_update_pr("acme", "app", &request, None)
+        .await
+        .unwrap();
+    assert_eq!(
+        (url.as_str(), number),
+        ("https://github.com/acme/app/pull/5", 5)
+    );
+    server.verify().await;
+}
