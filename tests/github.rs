@@ -466,13 +466,200 @@ async fn an_already_existing_pr_is_found_and_updated() {
     request.labels.clear();
     request.failing_pr = None;
     let client = GitHub::new(&server.uri(), None).unwrap();
-    let (url, number) = client
+    let (url, number, _) = client
         .open_or_update_pr("acme", "app", &request, None)
         .await
         .unwrap();
     assert_eq!(
         (url.as_str(), number),
         ("https://github.com/acme/app/pull/5", 5)
+    );
+    server.verify().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_run_url_goes_all_the_way_to_a_draft_pr() {
+    let sandbox = support::Sandbox::new();
+    let repo = sandbox.python_project();
+    let head = sandbox.git(&repo, &["rev-parse", "HEAD"]);
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/repos/acme/app/actions/runs/42"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(run_json(&head)))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/repos/acme/app/actions/runs/42/jobs"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"total_count": 1, "jobs": [
+            {"id": 77, "name": "test", "conclusion": "failure", "steps": [{"name": "Run tests", "conclusion": "failure"}]}]})))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/repos/acme/app/actions/jobs/77/logs"))
+        .respond_with(ResponseTemplate::new(302).insert_header(
+            "location",
+            format!("{}/storage/77.txt", server.uri()).as_str(),
+        ))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/storage/77.txt"))
+        .and(NoAuthorization)
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_string(std::fs::read_to_string(repo.join("ci.log")).unwrap()),
+        )
+        .mount(&server)
+        .await;
+    let pr = json!({"number": 12, "html_url": "https://github.com/acme/app/pull/12"});
+    Mock::given(method("GET"))
+        .and(path("/repos/acme/app/pulls"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!([])))
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/repos/acme/app/pulls"))
+        .and(body_partial_json(json!({"head": "fix/add-subtracts", "base": "main", "draft": true, "title": "Fix add-subtracts"})))
+        .respond_with(ResponseTemplate::new(201).set_body_json(pr))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/repos/acme/app/issues/12/labels"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!([])))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/repos/acme/app/issues/7/comments"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!([])))
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/repos/acme/app/issues/7/comments"))
+        .respond_with(ResponseTemplate::new(201).set_body_json(json!({})))
+        .expect(1)
+        .mount(&server)
+        .await;
+
+    let agent = sandbox.agent(
+        "agent.sh",
+        &support::phased(support::REPRODUCE_ADD, support::FIX_ADD),
+    );
+    sandbox.info(
+        &repo,
+        &json!({
+            "prompt": "tests/test_calc.py fails in CI: add(1, 1) is not 2.",
+            "deterministic": true,
+            "url": URL,
+            "name": "add-subtracts",
+            "labels": ["ci-fix"],
+        }),
+    );
+    let api = server.uri();
+    let agent_cmd = agent.display().to_string();
+    let repo_dir = repo.clone();
+    let env = sandbox.env();
+    let output = tokio::task::spawn_blocking(move || {
+        std::process::Command::new(env!("CARGO_BIN_EXE_fixloop"))
+            .args([
+                "run",
+                "--headless",
+                "--agent",
+                "command",
+                "--agent-cmd",
+                &agent_cmd,
+            ])
+            .current_dir(&repo_dir)
+            .envs(env)
+            .env("GITHUB_API_URL", api)
+            .env("GITHUB_TOKEN", TOKEN)
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    let run = support::Run {
+        output,
+        workspace: repo.clone(),
+    };
+    assert_eq!(run.code(), 0, "{}\n{}", run.stdout(), run.stderr());
+    server.verify().await;
+    let report = run.report();
+    assert_eq!(report["pr"]["url"], "https://github.com/acme/app/pull/12");
+    assert_eq!(report["ci_run"]["head_sha"], head.as_str());
+    assert_eq!(report["ci_run"]["pull_requests"], json!([7]));
+    let requests = server.received_requests().await.unwrap();
+    let opened = requests
+        .iter()
+        .find(|r| r.method.as_str() == "POST" && r.url.path() == "/repos/acme/app/pulls")
+        .unwrap();
+    let body: Value = serde_json::from_slice(&opened.body).unwrap();
+    let text = body["body"].as_str().unwrap();
+    assert!(
+        text.contains("<details><summary>Full fixloop report</summary>"),
+        "{text}"
+    );
+    assert!(text.contains("# fixloop report: add-subtracts") && text.len() < 65_536);
+    assert!(text.contains("### Verification") && text.contains("add used subtraction."));
+    assert!(!text.contains(TOKEN));
+    // Nothing of the run mentions the token.
+    for entry in walkdir(&repo.join("outputs")) {
+        let content = std::fs::read(&entry).unwrap();
+        assert!(
+            !String::from_utf8_lossy(&content).contains(TOKEN),
+            "{}",
+            entry.display()
+        );
+    }
+    let origin = sandbox.path().join("origin.git");
+    assert!(
+        !sandbox
+            .git(&origin, &["rev-parse", "fix/add-subtracts"])
+            .is_empty()
+    );
+}
+
+fn walkdir(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap().flatten() {
+        let p = entry.path();
+        if p.is_dir() {
+            out.extend(walkdir(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn another_attempt_that_passed_suggests_a_flaky_failure() {
+    let server = MockServer::start().await;
+    let mut run = run_json("abc");
+    run["run_attempt"] = json!(2);
+    Mock::given(method("GET"))
+        .and(path("/repos/acme/app/actions/runs/42"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(run))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/repos/acme/app/actions/runs/42/attempts/1"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(json!({"id": 42, "run_attempt": 1, "conclusion": "success"})),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+    mount_run(&server, "abc").await;
+    let (code, _, stderr, _) = fixloop(&["logs", URL], &[("GITHUB_API_URL", &server.uri())]).await;
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stderr.contains(
+            "attempt 1 of this run passed: the failure looks flaky; consider `deterministic: false`"
+        ),
+        "{stderr}"
     );
     server.verify().await;
 }

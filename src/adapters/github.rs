@@ -481,7 +481,7 @@ impl GitHub {
         repo: &str,
         request: &PrRequest,
         failing_pr: Option<u64>,
-    ) -> Result<(String, u64), Failure> {
+    ) -> Result<(String, u64, Vec<String>), Failure> {
         let existing: Vec<Pull> = self
             .get_json(
                 &format!(
@@ -548,20 +548,27 @@ impl GitHub {
                 Err((class, message, _)) => return Err((class, message)),
             }
         };
+        // The PR exists now: what fails after this is recorded, not lost.
+        let mut notes = Vec::new();
         if !request.labels.is_empty() {
-            self.send(
-                Method::POST,
-                &format!("/repos/{owner}/{repo}/issues/{}/labels", pull.number),
-                Some(&json!({ "labels": request.labels })),
-                "labelling the PR",
-            )
-            .await
-            .map_err(|(c, m, _)| (c, m))?;
+            if let Err((_, message, _)) = self
+                .send(
+                    Method::POST,
+                    &format!("/repos/{owner}/{repo}/issues/{}/labels", pull.number),
+                    Some(&json!({ "labels": request.labels })),
+                    "labelling the PR",
+                )
+                .await
+            {
+                notes.push(message);
+            }
         }
         if let Some(number) = failing_pr.filter(|n| *n != pull.number) {
-            self.comment_once(owner, repo, number, &pull).await?;
+            if let Err((_, message)) = self.comment_once(owner, repo, number, &pull).await {
+                notes.push(message);
+            }
         }
-        Ok((pull.html_url, pull.number))
+        Ok((pull.html_url, pull.number, notes))
     }
 
     async fn update_pr(
@@ -681,11 +688,11 @@ pub struct GitHubForge {
 impl Forge for GitHubForge {
     fn open_pr<'a>(&'a self, request: &'a PrRequest) -> BoxFuture<'a, Result<PrOutcome, Failure>> {
         Box::pin(async move {
-            let (url, number) = self
+            let (url, number, notes) = self
                 .client
                 .open_or_update_pr(&self.owner, &self.repo, request, request.failing_pr)
                 .await?;
-            Ok(PrOutcome::Opened { url, number })
+            Ok(PrOutcome::Opened { url, number, notes })
         })
     }
 

@@ -1143,22 +1143,7 @@ impl Driver {
         let Some(fix) = view.fix.clone() else {
             return Err((FailureClass::Error, "no fix to open a PR for".into()));
         };
-        let mut body = report::markdown(
-            &view,
-            &Conclusion {
-                status: RunStatus::Success,
-                exit_code: 0,
-                message: "verified fix, opening the PR".into(),
-            },
-        );
-        if body.len() > 60_000 {
-            let mut end = 60_000;
-            while !body.is_char_boundary(end) {
-                end -= 1;
-            }
-            body.truncate(end);
-            body.push_str("\n\n… (report cut; the full report is in fixloop's outputs/)");
-        }
+        let body = pr_body(&view);
         let request = PrRequest {
             branch: fix.branch.clone(),
             base: fix.base.clone(),
@@ -1172,7 +1157,12 @@ impl Driver {
                 .and_then(|r| r.pull_requests.first().copied()),
         };
         match self.forge.open_pr(&request).await? {
-            PrOutcome::Opened { url, number } => Ok(EventKind::PrOpened { url, number }),
+            PrOutcome::Opened { url, number, notes } => {
+                for note in notes {
+                    self.warn(note);
+                }
+                Ok(EventKind::PrOpened { url, number })
+            }
             PrOutcome::Skipped { reason } => Ok(EventKind::PrSkipped { reason }),
         }
     }
@@ -1258,6 +1248,67 @@ impl Driver {
             json: json_path.display().to_string(),
         })
     }
+}
+
+/// The PR body: what was fixed and how it was verified, then the whole report folded away, all
+/// under GitHub's 65,536-character limit.
+fn pr_body(view: &RunView) -> String {
+    const LIMIT: usize = 60_000;
+    let mut body = String::new();
+    let _ = writeln!(
+        body,
+        "Draft fix for the CI failure **{}**, opened by fixloop.\n",
+        view.name
+    );
+    if let Some(run) = &view.ci_run {
+        let _ = writeln!(
+            body,
+            "Failing run: {} (`{}`)\n",
+            run.html_url,
+            run.failed_jobs.join("; ")
+        );
+    }
+    if let Some((_, notes)) = view.notes.iter().find(|(p, _)| *p == Phase::Fix) {
+        let _ = writeln!(body, "### Root cause\n\n{}\n", notes.trim());
+    }
+    if let Some(v) = view.verification() {
+        let _ = writeln!(
+            body,
+            "### Verification\n\n- the reproduction `{}` passed {} of {} runs with the fix\n- \
+             without the fix's code changes it fails again: {}\n",
+            v.passes.command,
+            v.passes.runs - v.passes.failures,
+            v.passes.runs,
+            if v.revert_check.as_ref().is_some_and(|r| r.failures > 0) {
+                "yes"
+            } else {
+                "no"
+            }
+        );
+    }
+    let report = report::markdown(
+        view,
+        &Conclusion {
+            status: RunStatus::Success,
+            exit_code: 0,
+            message: "verified fix, opening the PR".into(),
+        },
+    );
+    let room = LIMIT.saturating_sub(body.len() + 200);
+    let mut folded = report;
+    if folded.len() > room {
+        let mut end = room;
+        while !folded.is_char_boundary(end) {
+            end -= 1;
+        }
+        folded.truncate(end);
+        folded.push_str("\n\n… (cut to fit; the whole report is in fixloop's outputs/ folder)");
+    }
+    let _ = write!(
+        body,
+        "<details><summary>Full fixloop report</summary>\n\n{folded}\n\n</details>\n"
+    );
+    body
 }
 
 /// Whether the reproduction's runs fail the way CI failed.

@@ -94,8 +94,15 @@ pub struct FetchedRun {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PrOutcome {
-    Opened { url: String, number: u64 },
-    Skipped { reason: String },
+    /// `notes`: what did not work after the PR existed (labels, the comment), for the journal.
+    Opened {
+        url: String,
+        number: u64,
+        notes: Vec<String>,
+    },
+    Skipped {
+        reason: String,
+    },
 }
 
 pub trait Forge: Send + Sync {
