@@ -199,13 +199,7 @@ pub async fn run(
         tokio::select! {
             line = rx.recv(), if streams_open => match line {
                 Some(line) => {
-                    let _ = log.write_all(line.text.as_bytes()).await;
-                    let _ = log.write_all(b"\n").await;
-                    if tail.len() == TAIL {
-                        tail.pop_front();
-                    }
-                    tail.push_back(line.text.clone());
-                    batch.push(cut(line));
+                    record(line, &mut log, &mut tail, &mut batch).await;
                     if batch.len() >= 2000 {
                         sink(std::mem::take(&mut batch));
                     }
@@ -263,13 +257,7 @@ pub async fn run(
             while let Ok(Some(line)) =
                 tokio::time::timeout(Duration::from_millis(200), rx.recv()).await
             {
-                let _ = log.write_all(line.text.as_bytes()).await;
-                let _ = log.write_all(b"\n").await;
-                if tail.len() == TAIL {
-                    tail.pop_front();
-                }
-                tail.push_back(line.text.clone());
-                batch.push(cut(line));
+                record(line, &mut log, &mut tail, &mut batch).await;
             }
             break;
         }
@@ -284,6 +272,23 @@ pub async fn run(
         duration: started.elapsed(),
         tail: tail.into_iter().collect(),
     })
+}
+
+/// A line's three destinations: the log file (in full), the tail, the next batch (cut).
+async fn record(
+    line: Line,
+    log: &mut BufWriter<tokio::fs::File>,
+    tail: &mut VecDeque<String>,
+    batch: &mut Vec<Line>,
+) {
+    // A full disk must not stop the step; the events still carry the output.
+    let _ = log.write_all(line.text.as_bytes()).await;
+    let _ = log.write_all(b"\n").await;
+    if tail.len() == TAIL {
+        tail.pop_front();
+    }
+    tail.push_back(line.text.clone());
+    batch.push(cut(line));
 }
 
 async fn sleep_until(deadline: Option<tokio::time::Instant>) {

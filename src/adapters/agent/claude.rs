@@ -3,12 +3,10 @@
 
 use tokio::sync::watch;
 
-use super::command::protocol_env;
 use super::stream;
 use crate::core::agent_stream::{Problem, claude_line};
 use crate::core::event::{LineKind, OutputLine};
 use crate::engine::ports::{Agent, AgentOutcome, AgentRequest, BoxFuture, LineSink};
-use crate::engine::process::Spec;
 
 /// The tools Claude Code may use without asking: files and a shell, nothing on the web.
 pub const ALLOWED_TOOLS: &str = "Read,Edit,Write,Glob,Grep,Bash,TodoWrite";
@@ -55,17 +53,7 @@ impl Claude {
         sink: LineSink<'_>,
         cancel: &mut watch::Receiver<bool>,
     ) -> AgentOutcome {
-        let spec = Spec {
-            program: self.program.clone(),
-            args: Self::args(resume),
-            cwd: request.workdir.clone(),
-            env: protocol_env(request),
-            env_remove: request.env_remove.clone(),
-            stdin: Some(request.prompt.clone().into_bytes()),
-            log: request.log.clone(),
-            timeout: Some(request.timeout),
-            grace: std::time::Duration::from_secs(5),
-        };
+        let spec = stream::spec(&self.program, Self::args(resume), request);
         let (result, heard) = stream::run(&spec, &[claude_line], sink, cancel).await;
         stream::outcome(
             "claude",

@@ -4,11 +4,9 @@
 
 use tokio::sync::watch;
 
-use super::command::protocol_env;
 use super::stream;
 use crate::core::agent_stream::codex_line;
 use crate::engine::ports::{Agent, AgentOutcome, AgentRequest, BoxFuture, LineSink};
-use crate::engine::process::Spec;
 
 #[derive(Debug, Clone)]
 pub struct Codex {
@@ -61,17 +59,7 @@ impl Agent for Codex {
         mut cancel: watch::Receiver<bool>,
     ) -> BoxFuture<'a, AgentOutcome> {
         Box::pin(async move {
-            let spec = Spec {
-                program: self.program.clone(),
-                args: Self::args(request),
-                cwd: request.workdir.clone(),
-                env: protocol_env(request),
-                env_remove: request.env_remove.clone(),
-                stdin: Some(request.prompt.clone().into_bytes()),
-                log: request.log.clone(),
-                timeout: Some(request.timeout),
-                grace: std::time::Duration::from_secs(5),
-            };
+            let spec = stream::spec(&self.program, Self::args(request), request);
             let (result, heard) = stream::run(&spec, &[codex_line], sink, &mut cancel).await;
             stream::outcome(
                 "codex",

@@ -6,7 +6,6 @@ use tokio::sync::watch;
 use super::stream;
 use crate::core::agent_stream::{claude_line, codex_line};
 use crate::engine::ports::{Agent, AgentOutcome, AgentRequest, BoxFuture, LineSink};
-use crate::engine::process::Spec;
 
 #[derive(Debug, Clone)]
 pub struct CommandAgent {
@@ -49,11 +48,7 @@ impl Agent for CommandAgent {
         mut cancel: watch::Receiver<bool>,
     ) -> BoxFuture<'a, AgentOutcome> {
         Box::pin(async move {
-            let mut spec = Spec::shell(&self.command, request.workdir.clone(), request.log.clone());
-            spec.stdin = Some(request.prompt.clone().into_bytes());
-            spec.env = protocol_env(request);
-            spec.env_remove = request.env_remove.clone();
-            spec.timeout = Some(request.timeout);
+            let spec = stream::spec("sh", vec!["-c".into(), self.command.clone()], request);
             let (result, heard) =
                 stream::run(&spec, &[claude_line, codex_line], sink, &mut cancel).await;
             stream::outcome(

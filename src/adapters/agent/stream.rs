@@ -5,10 +5,27 @@ use tokio::sync::watch;
 
 use crate::core::agent_stream::{Problem, Signal};
 use crate::core::event::{FailureClass, LineKind, OutputLine};
-use crate::engine::ports::{AgentOutcome, LineSink};
+use crate::engine::ports::{AgentOutcome, AgentRequest, LineSink};
 use crate::engine::process::{self, Ending, SpawnError, Spec};
 
 pub type Parser = fn(&str) -> Option<Vec<Signal>>;
+
+/// How every agent runs: in the step's working directory, the prompt on stdin, the protocol's
+/// variables set and the hidden ones removed, within the step's time budget.
+#[must_use]
+pub fn spec(program: &str, args: Vec<String>, request: &AgentRequest) -> Spec {
+    Spec {
+        program: program.to_owned(),
+        args,
+        cwd: request.workdir.clone(),
+        env: super::command::protocol_env(request),
+        env_remove: request.env_remove.clone(),
+        stdin: Some(request.prompt.clone().into_bytes()),
+        log: request.log.clone(),
+        timeout: Some(request.timeout),
+        grace: std::time::Duration::from_secs(5),
+    }
+}
 
 /// The agent's final word (its `result` event).
 #[derive(Debug, Clone)]

@@ -4,7 +4,11 @@ mod checkpoint;
 pub mod reports;
 mod run;
 
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
 use ratatui::style::{Color, Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph, Widget};
 
 /// Styles, all plain when colour is off (`NO_COLOR`).
 #[derive(Debug, Clone, Copy)]
@@ -73,4 +77,33 @@ pub fn duration(ms: u64) -> String {
     } else {
         format!("{}.{}s", secs, (ms % 1000) / 100)
     }
+}
+
+/// The `?` popup: keys and what they do, centred over `area`.
+pub fn help_popup(rows: &[(&str, &str)], theme: Theme, area: Rect, buf: &mut Buffer) {
+    let width = area.width.min(70);
+    let height = area.height.min(
+        u16::try_from(rows.len())
+            .unwrap_or(u16::MAX)
+            .saturating_add(2),
+    );
+    let popup = Rect {
+        x: area.x + (area.width - width) / 2,
+        y: area.y + (area.height - height) / 2,
+        width,
+        height,
+    };
+    let lines: Vec<Line> = rows
+        .iter()
+        .map(|(k, v)| {
+            Line::from(vec![
+                Span::styled(format!("{k:>11}  "), theme.title()),
+                Span::raw(*v),
+            ])
+        })
+        .collect();
+    Clear.render(popup, buf);
+    Paragraph::new(lines)
+        .block(Block::default().borders(Borders::ALL).title(" Keys "))
+        .render(popup, buf);
 }

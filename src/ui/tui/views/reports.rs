@@ -5,8 +5,8 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{
-    Bar, BarChart, BarGroup, Block, Borders, Cell, Clear, Paragraph, Row as TableRow, Sparkline,
-    Table, Widget, Wrap,
+    Bar, BarChart, BarGroup, Block, Borders, Cell, Paragraph, Row as TableRow, Sparkline, Table,
+    Widget, Wrap,
 };
 
 use super::run::render_footer;
@@ -301,25 +301,5 @@ fn render_help(theme: Theme, area: Rect, buf: &mut Buffer) {
         ("t", "statistics"),
         ("q / Esc", "back or quit"),
     ];
-    let width = area.width.min(70);
-    let height = area.height.min(u16::try_from(rows.len()).unwrap_or(9) + 2);
-    let popup = Rect {
-        x: area.x + (area.width - width) / 2,
-        y: area.y + (area.height - height) / 2,
-        width,
-        height,
-    };
-    let lines: Vec<Line> = rows
-        .iter()
-        .map(|(k, v)| {
-            Line::from(vec![
-                Span::styled(format!("{k:>10}  "), theme.title()),
-                Span::raw(*v),
-            ])
-        })
-        .collect();
-    Clear.render(popup, buf);
-    Paragraph::new(lines)
-        .block(Block::default().borders(Borders::ALL).title(" Keys "))
-        .render(popup, buf);
+    super::help_popup(&rows, theme, area, buf);
 }

@@ -4,7 +4,7 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Clear, Paragraph, Widget, Wrap};
+use ratatui::widgets::{Block, Borders, Paragraph, Widget, Wrap};
 
 use super::{Theme, checkpoint, duration};
 use crate::core::event::{LineKind, PhaseStatus, RunStatus};
@@ -235,14 +235,6 @@ pub fn render_footer(keys: &[(&str, &str)], theme: Theme, area: Rect, buf: &mut 
 }
 
 fn render_help(theme: Theme, area: Rect, buf: &mut Buffer) {
-    let width = area.width.min(64);
-    let height = area.height.min(20);
-    let popup = Rect {
-        x: area.x + (area.width - width) / 2,
-        y: area.y + (area.height - height) / 2,
-        width,
-        height,
-    };
     let rows = [
         ("j/k ↑/↓", "scroll one line"),
         ("PgUp/PgDn", "scroll a page"),
@@ -257,17 +249,5 @@ fn render_help(theme: Theme, area: Rect, buf: &mut Buffer) {
         ("Ctrl-C", "stop the run safely"),
         ("q / Esc", "quit when the run is over"),
     ];
-    let lines: Vec<Line> = rows
-        .iter()
-        .map(|(k, v)| {
-            Line::from(vec![
-                Span::styled(format!("{k:>11}  "), theme.title()),
-                Span::raw(*v),
-            ])
-        })
-        .collect();
-    Clear.render(popup, buf);
-    Paragraph::new(lines)
-        .block(Block::default().borders(Borders::ALL).title(" Keys "))
-        .render(popup, buf);
+    super::help_popup(&rows, theme, area, buf);
 }
