@@ -663,3 +663,61 @@ async fn another_attempt_that_passed_suggests_a_flaky_failure() {
     );
     server.verify().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn job_and_attempt_urls_fetch_just_that() {
+    let server = MockServer::start().await;
+    mount_run(&server, "abc").await;
+    // A job URL: only job 501's log is fetched, though job 77 failed too.
+    let (code, _, stderr, _) = fixloop(
+        &[
+            "logs",
+            "https://github.com/acme/app/actions/runs/42/job/501",
+            "--json",
+        ],
+        &[("GITHUB_API_URL", &server.uri()), ("GITHUB_TOKEN", TOKEN)],
+    )
+    .await;
+    assert_eq!(code, 0, "{stderr}");
+    let logs: Vec<String> = server
+        .received_requests()
+        .await
+        .unwrap()
+        .iter()
+        .filter(|r| r.url.path().ends_with("/logs"))
+        .map(|r| r.url.path().to_owned())
+        .collect();
+    assert_eq!(logs, ["/repos/acme/app/actions/jobs/501/logs"]);
+
+    // An attempt URL reads that attempt and its jobs.
+    let server = MockServer::start().await;
+    mount_run(&server, "abc").await;
+    Mock::given(method("GET"))
+        .and(path("/repos/acme/app/actions/runs/42/attempts/1"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(run_json("abc")))
+        .expect(1..)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/repos/acme/app/actions/runs/42/attempts/1/jobs"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(json!({"total_count": 1, "jobs": [
+            {"id": 77, "name": "test (3.11)", "conclusion": "failure", "steps": []}]})),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+    let (code, stdout, stderr, _) = fixloop(
+        &[
+            "logs",
+            "https://github.com/acme/app/actions/runs/42/attempts/1",
+            "--json",
+        ],
+        &[("GITHUB_API_URL", &server.uri()), ("GITHUB_TOKEN", TOKEN)],
+    )
+    .await;
+    assert_eq!(code, 0, "{stderr}");
+    let t: Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(t["failing_tests"][0]["id"], "tests/test_calc.py::test_add");
+    server.verify().await;
+}

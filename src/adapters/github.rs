@@ -305,10 +305,16 @@ impl GitHub {
                  pull requests: write to open the PR)",
                 self.token_hint()
             ),
-            404 => format!(
-                "check the URL; for a private repository, {} must be able to see it",
-                self.token_hint()
-            ),
+            404 => match &self.token {
+                Some(t) => format!(
+                    "check the URL; for a private repository, the token from {} must be able to \
+                     see it",
+                    t.source
+                ),
+                None => "check the URL; a private repository needs a token: set GITHUB_TOKEN \
+                         (or GH_TOKEN, or log in with `gh auth login`)"
+                    .into(),
+            },
             422 => "GitHub rejected the request as invalid; the message says why".into(),
             _ => "see GitHub's message".into(),
         };
