@@ -34,6 +34,8 @@ pub enum Command {
     Reports(ReportsArgs),
     /// Success rate, time and cost of past runs, how they failed, flaky tests.
     Stats(StatsArgs),
+    /// Run a command many times in parallel: how often it fails, and how.
+    Stress(StressArgs),
     /// Triage a CI log: failing tests, errors and the excerpt an agent gets.
     Logs(LogsArgs),
     /// The demo's scripted agent (used by `fixloop demo`).
@@ -129,6 +131,46 @@ pub struct ReportsArgs {
     pub info: Option<PathBuf>,
     #[arg(long, global = true)]
     pub json: bool,
+}
+
+#[derive(Debug, Clone, Args)]
+#[expect(
+    clippy::struct_excessive_bools,
+    reason = "independent command-line switches"
+)]
+pub struct StressArgs {
+    /// How many runs.
+    #[arg(long, default_value_t = 100)]
+    pub runs: u32,
+    /// How many at once (default: the number of cores).
+    #[arg(long)]
+    pub jobs: Option<u32>,
+    /// Stop everything at the first failure.
+    #[arg(long)]
+    pub until_fail: bool,
+    /// Seconds one run may take; a run that takes longer counts as hung.
+    #[arg(long, default_value_t = 300)]
+    pub timeout: u64,
+    /// A regular expression that marks the failure you are after.
+    #[arg(long, value_name = "REGEX")]
+    pub signature: Option<String>,
+    /// The first run's seed (`{seed}` in the command and `FIXLOOP_STRESS_SEED`).
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Run each command with `nice -n 10`, to shake out timing-dependent failures.
+    #[arg(long)]
+    pub nice: bool,
+    /// Keep a busy loop on every core while the runs go, to shake out timing-dependent failures.
+    #[arg(long)]
+    pub cpu_load: bool,
+    /// Where failing runs' logs go (default: a new folder under the temp dir).
+    #[arg(long, value_name = "DIR")]
+    pub logs: Option<PathBuf>,
+    #[arg(long)]
+    pub json: bool,
+    /// The command and its arguments.
+    #[arg(last = true, required = true, value_name = "CMD")]
+    pub command: Vec<String>,
 }
 
 #[derive(Debug, Clone, Args)]

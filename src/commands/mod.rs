@@ -5,6 +5,7 @@ pub mod logs;
 pub mod reports;
 pub mod run;
 pub mod setup;
+pub mod stress;
 pub mod validate;
 
 /// An error that ends a command with the contract's exit code.

@@ -14,5 +14,6 @@ pub mod prompt;
 pub mod report;
 pub mod repro;
 pub mod runurl;
+pub mod signature;
 pub mod stats;
 pub mod view;

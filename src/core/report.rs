@@ -448,6 +448,19 @@ pub fn markdown(view: &RunView, end: &Conclusion) -> String {
                 ))
                 .unwrap_or_default()
         );
+        let flaky = view.info.as_ref().is_some_and(|i| !i.deterministic);
+        if let (true, Some(r)) = (flaky, view.reproduction()) {
+            let _ = writeln!(
+                md,
+                "- {}",
+                super::stats::claim(
+                    r.runs.matching,
+                    r.runs.runs,
+                    v.passes.failures,
+                    v.passes.runs
+                )
+            );
+        }
         if let Some(r) = &v.revert_check {
             let _ = writeln!(
                 md,

@@ -22,8 +22,16 @@ fn wilson(failures: u32, runs: u32, z: f64) -> Option<(f64, f64)> {
     let centre = p + z2 / (2.0 * n);
     let spread = z * (p * (1.0 - p) / n + z2 / (4.0 * n * n)).sqrt();
     let denominator = 1.0 + z2 / n;
-    let lo = if failures == 0 { 0.0 } else { ((centre - spread) / denominator).max(0.0) };
-    let hi = if failures >= runs { 1.0 } else { ((centre + spread) / denominator).min(1.0) };
+    let lo = if failures == 0 {
+        0.0
+    } else {
+        ((centre - spread) / denominator).max(0.0)
+    };
+    let hi = if failures >= runs {
+        1.0
+    } else {
+        ((centre + spread) / denominator).min(1.0)
+    };
     Some((lo, hi))
 }
 
@@ -46,11 +54,13 @@ pub fn failure_rate_upper_95(failures: u32, runs: u32) -> Option<f64> {
 /// probability `confidence`: `ln(1 - confidence) / ln(1 - p)`, rounded up.
 #[must_use]
 pub fn runs_needed(p: f64, confidence: f64) -> Option<u32> {
-    if !(p > 0.0 && p < 1.0) || !(confidence > 0.0 && confidence < 1.0) {
+    let valid = p > 0.0 && p < 1.0 && confidence > 0.0 && confidence < 1.0;
+    if !valid {
         return (p >= 1.0).then_some(1);
     }
     let n = ((1.0 - confidence).ln() / (1.0 - p).ln()).ceil();
-    (n.is_finite() && n <= f64::from(u32::MAX)).then(|| format!("{n:.0}").parse().unwrap_or(u32::MAX))
+    (n.is_finite() && n <= f64::from(u32::MAX))
+        .then(|| format!("{n:.0}").parse().unwrap_or(u32::MAX))
 }
 
 /// `ln(n!)`, exact by summation for small n, Stirling's series beyond.
@@ -71,7 +81,12 @@ fn ln_choose(n: u64, k: u64) -> f64 {
 /// after, were the failure rate unchanged (failures spread at random over both sets of runs).
 /// Small values mean the fix lowered the rate.
 #[must_use]
-pub fn fisher_one_sided(before_failures: u32, before_runs: u32, after_failures: u32, after_runs: u32) -> f64 {
+pub fn fisher_one_sided(
+    before_failures: u32,
+    before_runs: u32,
+    after_failures: u32,
+    after_runs: u32,
+) -> f64 {
     let (a, n1) = (u64::from(before_failures), u64::from(before_runs));
     let (b, n2) = (u64::from(after_failures), u64::from(after_runs));
     let failures = a + b;
@@ -123,7 +138,11 @@ pub fn verdict(failures: u32, runs: u32, required: u32) -> Verdict {
 #[must_use]
 pub fn verification_runs(failures: u32, runs: u32) -> u32 {
     let lower = wilson(failures, runs, 0.841_621_233_572_914_3).map_or(0.0, |(lo, _)| lo);
-    let p = if lower > 0.0 { lower } else { f64::from(failures.max(1)) / f64::from(runs.max(1)) };
+    let p = if lower > 0.0 {
+        lower
+    } else {
+        f64::from(failures.max(1)) / f64::from(runs.max(1))
+    };
     runs_needed(p, 0.95).unwrap_or(u32::MAX).max(3)
 }
 
@@ -143,7 +162,12 @@ pub fn percent(p: f64) -> String {
 /// "failure rate before: 12 % (95 % CI 8–17 %, 300 runs); after: 0 of 240 runs, so below 1.25 %
 /// with 95 % confidence".
 #[must_use]
-pub fn claim(before_failures: u32, before_runs: u32, after_failures: u32, after_runs: u32) -> String {
+pub fn claim(
+    before_failures: u32,
+    before_runs: u32,
+    after_failures: u32,
+    after_runs: u32,
+) -> String {
     let before = match wilson_95(before_failures, before_runs) {
         Some((lo, hi)) => format!(
             "failure rate before: {} (95 % CI {}–{}, {before_runs} runs)",
@@ -156,7 +180,8 @@ pub fn claim(before_failures: u32, before_runs: u32, after_failures: u32, after_
     let after = if after_failures == 0 {
         format!(
             "after: 0 of {after_runs} runs, so below {} with 95 % confidence",
-            failure_rate_upper_95(0, after_runs).map_or_else(|| "?".into(), |u| format!("{:.2} %", u * 100.0))
+            failure_rate_upper_95(0, after_runs)
+                .map_or_else(|| "?".into(), |u| format!("{:.2} %", u * 100.0))
         )
     } else {
         format!(
@@ -189,13 +214,22 @@ mod tests {
         // Newcombe (1998), Statistics in Medicine 17:857, table I: 81/263 → 0.2553–0.3662;
         // 15/148 → 0.0624–0.1605; 0/20 → 0–0.1611; 1/29 → 0.0061–0.1718.
         let (lo, hi) = wilson_95(81, 263).unwrap();
-        assert!(close(lo, 0.2553, 5e-4) && close(hi, 0.3662, 5e-4), "{lo} {hi}");
+        assert!(
+            close(lo, 0.2553, 5e-4) && close(hi, 0.3662, 5e-4),
+            "{lo} {hi}"
+        );
         let (lo, hi) = wilson_95(15, 148).unwrap();
-        assert!(close(lo, 0.0624, 5e-4) && close(hi, 0.1605, 5e-4), "{lo} {hi}");
+        assert!(
+            close(lo, 0.0624, 5e-4) && close(hi, 0.1605, 5e-4),
+            "{lo} {hi}"
+        );
         let (lo, hi) = wilson_95(0, 20).unwrap();
         assert!(close(lo, 0.0, 1e-9) && close(hi, 0.1611, 5e-4), "{lo} {hi}");
         let (lo, hi) = wilson_95(1, 29).unwrap();
-        assert!(close(lo, 0.0061, 5e-4) && close(hi, 0.1718, 5e-4), "{lo} {hi}");
+        assert!(
+            close(lo, 0.0061, 5e-4) && close(hi, 0.1718, 5e-4),
+            "{lo} {hi}"
+        );
     }
 
     #[test]

@@ -15,6 +15,7 @@ use super::logs;
 use super::ports::{Agent, AgentOutcome, AgentRequest, Decider, Forge, PrOutcome, PrRequest};
 use super::process::{self, Ending, Spec};
 use super::store::read_journal;
+use super::stress;
 use crate::adapters::git::Git;
 use crate::core::event::{
     EventKind, FailureClass, LineKind, OutputLine, Phase, RunStatus, TestRuns,
@@ -25,6 +26,7 @@ use crate::core::prompt;
 use crate::core::report;
 use crate::core::repro::{Manifest, foreign_failure, is_test_path};
 use crate::core::runurl::RunUrl;
+use crate::core::stats;
 use crate::core::view::{Conclusion, RunView};
 
 /// The built-in prompts, used when the workspace has no `AI_PROMPT.md` of its own.
@@ -123,6 +125,8 @@ pub struct Driver {
     prompt_file: PathBuf,
     /// The failing run's head commit, when the logs came from a run URL.
     head_sha: Option<String>,
+    /// A flaky reproduction's measured (failures like CI, runs).
+    repro_rate: Option<(u32, u32)>,
 }
 
 impl std::fmt::Debug for Driver {
@@ -167,7 +171,58 @@ impl Driver {
             repro,
             prompt_file,
             head_sha: None,
+            repro_rate: None,
         }
+    }
+
+    /// Many runs of the reproduction at once (flaky failures), with progress in the output.
+    async fn stress(
+        &self,
+        phase: Phase,
+        purpose: &str,
+        repro: &Reproduction,
+        cwd: &Path,
+        runs: u32,
+        until_fail: bool,
+    ) -> stress::Outcome {
+        let cores =
+            std::thread::available_parallelism().map_or(2, |n| u32::try_from(n.get()).unwrap_or(2));
+        let spec = stress::StressSpec {
+            command: repro.command.clone(),
+            cwd: cwd.to_path_buf(),
+            runs,
+            jobs: self.setup.info.parallel.unwrap_or(cores).max(1),
+            timeout: self.test_timeout(),
+            budget: Some(self.setup.test_budget),
+            until_fail,
+            logs_dir: self.setup.run_dir.join("logs").join(purpose),
+            seed: 1,
+            env: vec![("FIXLOOP_RUN_ID".into(), self.setup.run_id.clone())],
+            env_remove: crate::adapters::agent::HIDDEN_FROM_AGENTS
+                .iter()
+                .map(|s| (*s).to_owned())
+                .collect(),
+            ci_signature: repro.signature.as_deref().and_then(|s| Regex::new(s).ok()),
+            nice: false,
+        };
+        let emitter = self.emitter.clone();
+        let mut last = Instant::now();
+        let mut progress = move |p: stress::Progress| {
+            if last.elapsed() >= Duration::from_secs(1) || p.done == p.planned {
+                last = Instant::now();
+                emitter.emit(EventKind::TestOutput {
+                    phase,
+                    run: p.done,
+                    lines: vec![OutputLine {
+                        kind: LineKind::Status,
+                        text: crate::engine::stress::progress_line(
+                            p.done, p.planned, p.failures, p.elapsed,
+                        ),
+                    }],
+                });
+            }
+        };
+        stress::run(&spec, &mut progress, self.cancel.clone()).await
     }
 
     /// Runs the pipeline to its end; returns the exit code.
@@ -626,11 +681,25 @@ impl Driver {
             return invalid(e);
         }
         self.repro = Some(repro.clone());
-        let runs = if self.setup.info.deterministic {
-            runs
-        } else {
-            manifest.runs.unwrap_or(runs)
-        };
+        if !self.setup.info.deterministic {
+            let runs = manifest.runs.or(self.setup.info.iterations).unwrap_or(100);
+            let outcome = self
+                .stress(
+                    Phase::ConfirmRepro,
+                    &format!("confirm-{attempt}"),
+                    &repro,
+                    &scratch,
+                    runs,
+                    false,
+                )
+                .await;
+            self.repro_rate = Some((outcome.matching, outcome.runs));
+            let mut checked = judge_flaky(attempt, &repro, &outcome);
+            if let EventKind::ReproductionChecked { files, .. } = &mut checked {
+                *files = shown_files(&repro);
+            }
+            return checked;
+        }
         let signature = repro.signature.as_deref().and_then(|s| Regex::new(s).ok());
         let results = self
             .run_tests(
@@ -813,18 +882,51 @@ impl Driver {
             }
         }
         place(&repro, &worktree).map_err(|e| (FailureClass::Error, e))?;
-        let timeout = self.test_timeout();
-        let results = self
-            .run_tests(
-                Phase::Verify,
-                &format!("verify-{attempt}"),
-                &repro.command,
-                &worktree,
-                runs,
-                timeout,
-            )
-            .await;
-        let passes = tally(&repro.command, &results, None, false);
+        let passes = if self.setup.info.deterministic {
+            let timeout = self.test_timeout();
+            let results = self
+                .run_tests(
+                    Phase::Verify,
+                    &format!("verify-{attempt}"),
+                    &repro.command,
+                    &worktree,
+                    runs,
+                    timeout,
+                )
+                .await;
+            tally(&repro.command, &results, None, false)
+        } else {
+            // As many runs as an unchanged failure rate would need to show itself.
+            let (failures, measured) = self.repro_rate.unwrap_or((1, 20));
+            let required = stats::verification_runs(failures, measured);
+            let outcome = self
+                .stress(
+                    Phase::Verify,
+                    &format!("verify-{attempt}"),
+                    &repro,
+                    &worktree,
+                    required,
+                    true,
+                )
+                .await;
+            if let stats::Verdict::Inconclusive { more_runs } =
+                stats::verdict(outcome.failures, outcome.runs, required)
+            {
+                findings.push(format!(
+                    "inconclusive: all {} runs passed, but the time budget ran out before the \
+                     {required} runs needed to be 95 % sure the failure is gone; {more_runs} more \
+                     runs are needed (raise `time-budget`)",
+                    outcome.runs
+                ));
+            }
+            TestRuns {
+                command: repro.command.clone(),
+                runs: outcome.runs,
+                failures: outcome.failures,
+                matching: outcome.matching,
+                output: outcome.first_failure_output,
+            }
+        };
 
         let wt = worktree.to_string_lossy().into_owned();
         Git::run_in(&worktree, &["add", "-A"], &[])
@@ -961,6 +1063,27 @@ impl Driver {
         }
         let result = result.and_then(|()| place(repro, &path));
         let runs = match result {
+            Ok(()) if !self.setup.info.deterministic => {
+                let (failures, measured) = self.repro_rate.unwrap_or((1, 20));
+                let required = stats::verification_runs(failures, measured);
+                let outcome = self
+                    .stress(
+                        Phase::Verify,
+                        &format!("revert-{attempt}"),
+                        repro,
+                        &path,
+                        required,
+                        true,
+                    )
+                    .await;
+                Ok(TestRuns {
+                    command: repro.command.clone(),
+                    runs: outcome.runs,
+                    failures: outcome.failures,
+                    matching: outcome.matching,
+                    output: outcome.first_failure_output,
+                })
+            }
             Ok(()) => {
                 let results = self
                     .run_tests(
@@ -1309,6 +1432,57 @@ fn pr_body(view: &RunView) -> String {
         "<details><summary>Full fixloop report</summary>\n\n{folded}\n\n</details>\n"
     );
     body
+}
+
+/// A flaky reproduction counts when some run fails the way CI did; the rate is recorded.
+fn judge_flaky(attempt: u32, repro: &Reproduction, outcome: &stress::Outcome) -> EventKind {
+    let n = outcome.runs;
+    let interval = stats::wilson_95(outcome.matching, n).unwrap_or((0.0, 1.0));
+    let rate = format!(
+        "{} (95 % CI {}–{})",
+        stats::percent(f64::from(outcome.matching) / f64::from(n.max(1))),
+        stats::percent(interval.0).trim_end_matches(" %"),
+        stats::percent(interval.1)
+    );
+    let others: Vec<String> = outcome
+        .groups
+        .iter()
+        .filter(|(_, _, ci)| !ci)
+        .map(|(sig, count, _)| format!("{count} × {sig}"))
+        .collect();
+    let mut reason = if outcome.matching > 0 {
+        format!(
+            "failed like CI in {} of {n} runs: rate {rate}",
+            outcome.matching
+        )
+    } else if outcome.failures > 0 {
+        format!(
+            "{} of {n} runs failed, but none the way CI did",
+            outcome.failures
+        )
+    } else {
+        format!("no run failed in {n} runs: the stress test does not reproduce the failure")
+    };
+    if !others.is_empty() {
+        let _ = write!(reason, "; other failures: {}", others.join("; "));
+    }
+    if outcome.stopped_early {
+        reason.push_str(" (the time budget ended the runs early)");
+    }
+    EventKind::ReproductionChecked {
+        attempt,
+        reproduced: outcome.matching > 0,
+        reason,
+        runs: TestRuns {
+            command: repro.command.clone(),
+            runs: n,
+            failures: outcome.failures,
+            matching: outcome.matching,
+            output: outcome.first_failure_output.clone(),
+        },
+        invalid_input: false,
+        files: Vec::new(),
+    }
 }
 
 /// Whether the reproduction's runs fail the way CI failed.

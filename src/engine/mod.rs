@@ -6,3 +6,4 @@ pub mod logs;
 pub mod ports;
 pub mod process;
 pub mod store;
+pub mod stress;

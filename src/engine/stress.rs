@@ -1,0 +1,275 @@
+//! Many runs of one command, `jobs` at a time: each in its own process group and temporary
+//! directory, with its index and seed in the environment, a per-run timeout (a hang is a failure
+//! of its own kind), logs kept for failing runs only, an optional stop at the first failure, and
+//! the failures grouped by signature.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use regex::Regex;
+use tokio::sync::watch;
+use tokio::task::JoinSet;
+
+use super::process::{self, Ending, Spec};
+use crate::core::signature;
+use crate::core::stats::{percent, wilson_95};
+
+#[derive(Debug, Clone)]
+pub struct StressSpec {
+    /// `{seed}` in it is replaced by each run's seed.
+    pub command: String,
+    pub cwd: PathBuf,
+    pub runs: u32,
+    pub jobs: u32,
+    pub timeout: Duration,
+    /// Stop starting runs when this much time has gone by.
+    pub budget: Option<Duration>,
+    pub until_fail: bool,
+    pub logs_dir: PathBuf,
+    pub seed: u64,
+    pub env: Vec<(String, String)>,
+    pub env_remove: Vec<String>,
+    /// The CI failure's signature: failures matching it are "the CI failure".
+    pub ci_signature: Option<Regex>,
+    /// Run each command under `nice -n 10`.
+    pub nice: bool,
+}
+
+/// One run's result.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunResult {
+    pub index: u32,
+    pub failed: bool,
+    pub timed_out: bool,
+    pub exit_code: Option<i32>,
+    pub duration: Duration,
+    pub signature: Option<String>,
+    pub matches_ci: bool,
+    /// Kept for failing runs only.
+    pub log: Option<PathBuf>,
+}
+
+/// Where a stress run is, for live progress.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Progress {
+    pub done: u32,
+    pub planned: u32,
+    pub failures: u32,
+    pub elapsed: Duration,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Outcome {
+    pub runs: u32,
+    pub failures: u32,
+    /// Failures matching the CI signature (all failures when there is none).
+    pub matching: u32,
+    pub timeouts: u32,
+    pub wall: Duration,
+    pub first_failure_run: Option<u32>,
+    /// (signature, count, matches the CI signature), most frequent first.
+    pub groups: Vec<(String, u32, bool)>,
+    /// The runs ended early: the time budget ran out, or the run was cancelled.
+    pub stopped_early: bool,
+    /// The tail of the first failing run's output.
+    pub first_failure_output: String,
+    pub logs_dir: PathBuf,
+}
+
+fn tail(path: &Path, max: u64) -> String {
+    use std::io::{Read, Seek, SeekFrom};
+    let Ok(mut file) = std::fs::File::open(path) else {
+        return String::new();
+    };
+    let len = file.metadata().map_or(0, |m| m.len());
+    if len > max {
+        let _ = file.seek(SeekFrom::Start(len - max));
+    }
+    let mut bytes = Vec::new();
+    let _ = file.read_to_end(&mut bytes);
+    String::from_utf8_lossy(&bytes).into_owned()
+}
+
+async fn one(spec: StressSpec, index: u32, cancel: watch::Receiver<bool>) -> RunResult {
+    let seed = spec.seed.wrapping_add(u64::from(index));
+    let command = spec.command.replace("{seed}", &seed.to_string());
+    let command = if spec.nice {
+        format!("exec nice -n 10 sh -c {}", shell_quote(&command))
+    } else {
+        command
+    };
+    let log = spec.logs_dir.join(format!("run-{index}.log"));
+    let tmp = spec.logs_dir.join("tmp").join(format!("run-{index}"));
+    let _ = std::fs::create_dir_all(&tmp);
+    let mut run = Spec::shell(&command, spec.cwd.clone(), log.clone());
+    run.timeout = Some(spec.timeout);
+    run.grace = Duration::from_secs(2);
+    run.env = spec.env.clone();
+    run.env.extend([
+        ("FIXLOOP_STRESS_RUN".to_owned(), index.to_string()),
+        ("FIXLOOP_STRESS_SEED".to_owned(), seed.to_string()),
+        ("TMPDIR".to_owned(), tmp.display().to_string()),
+    ]);
+    run.env_remove = spec.env_remove.clone();
+    let mut cancel = cancel;
+    let mut sink = |_: Vec<process::Line>| {};
+    let finished = process::run(&run, &mut sink, &mut cancel).await;
+    let _ = std::fs::remove_dir_all(&tmp);
+    let (ending, duration) = match finished {
+        Ok(f) => (f.ending, f.duration),
+        Err(e) => {
+            let _ = std::fs::write(&log, e.to_string());
+            (Ending::Exited(127), Duration::ZERO)
+        }
+    };
+    let cancelled = ending == Ending::Cancelled;
+    let timed_out = ending == Ending::TimedOut;
+    let failed = ending != Ending::Exited(0) && !cancelled;
+    let (signature, matches_ci) = if failed {
+        let output = tail(&log, 64 * 1024);
+        let sig = if timed_out {
+            format!("(hung: no end within {} s)", spec.timeout.as_secs())
+        } else {
+            signature::of(&output)
+        };
+        let matches = spec
+            .ci_signature
+            .as_ref()
+            .is_none_or(|re| re.is_match(&output));
+        (Some(sig), matches && !timed_out)
+    } else {
+        let _ = std::fs::remove_file(&log);
+        (None, false)
+    };
+    RunResult {
+        index,
+        failed,
+        timed_out,
+        exit_code: match ending {
+            Ending::Exited(c) => Some(c),
+            _ => None,
+        },
+        duration,
+        signature,
+        matches_ci,
+        log: failed.then_some(log),
+    }
+}
+
+fn shell_quote(s: &str) -> String {
+    format!("'{}'", s.replace('\'', "'\\''"))
+}
+
+/// Runs the stress test; `progress` is called after every run.
+pub async fn run(
+    spec: &StressSpec,
+    progress: &mut (dyn FnMut(Progress) + Send),
+    mut cancel: watch::Receiver<bool>,
+) -> Outcome {
+    let started = Instant::now();
+    let _ = std::fs::create_dir_all(&spec.logs_dir);
+    let (stop_tx, stop_rx) = watch::channel(false);
+    let mut tasks = JoinSet::new();
+    let mut next = 1;
+    let mut results: Vec<RunResult> = Vec::new();
+    let mut stopped_early = false;
+    let jobs = spec.jobs.max(1);
+    let out_of_time = |started: &Instant| spec.budget.is_some_and(|b| started.elapsed() >= b);
+    loop {
+        let stopping = *stop_rx.borrow();
+        while !stopping && tasks.len() < jobs as usize && next <= spec.runs {
+            if out_of_time(&started) {
+                stopped_early = true;
+                break;
+            }
+            tasks.spawn(one(spec.clone(), next, stop_rx.clone()));
+            next += 1;
+        }
+        if tasks.is_empty() {
+            break;
+        }
+        tokio::select! {
+            joined = tasks.join_next() => {
+                let Some(Ok(result)) = joined else { continue };
+                let failed = result.failed;
+                if result.exit_code.is_some() || result.timed_out {
+                    results.push(result);
+                }
+                let failures = u32::try_from(results.iter().filter(|r| r.failed).count()).unwrap_or(u32::MAX);
+                progress(Progress {
+                    done: u32::try_from(results.len()).unwrap_or(u32::MAX),
+                    planned: spec.runs,
+                    failures,
+                    elapsed: started.elapsed(),
+                });
+                if failed && spec.until_fail {
+                    let _ = stop_tx.send(true);
+                }
+            }
+            changed = cancel.changed() => {
+                if changed.is_err() || *cancel.borrow() {
+                    stopped_early = true;
+                    let _ = stop_tx.send(true);
+                }
+            }
+        }
+    }
+    if next <= spec.runs && !spec.until_fail {
+        stopped_early = true;
+    }
+    results.sort_by_key(|r| r.index);
+    let mut groups: Vec<(String, u32, bool)> = Vec::new();
+    for r in results.iter().filter(|r| r.failed) {
+        let sig = r.signature.clone().unwrap_or_default();
+        match groups.iter_mut().find(|(s, _, _)| *s == sig) {
+            Some(g) => {
+                g.1 += 1;
+                g.2 |= r.matches_ci;
+            }
+            None => groups.push((sig, 1, r.matches_ci)),
+        }
+    }
+    groups.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    let first = results.iter().find(|r| r.failed);
+    let count = |f: &dyn Fn(&RunResult) -> bool| {
+        u32::try_from(results.iter().filter(|r| f(r)).count()).unwrap_or(u32::MAX)
+    };
+    Outcome {
+        runs: u32::try_from(results.len()).unwrap_or(u32::MAX),
+        failures: count(&|r| r.failed),
+        matching: count(&|r| r.failed && r.matches_ci),
+        timeouts: count(&|r| r.timed_out),
+        wall: started.elapsed(),
+        first_failure_run: first.map(|r| r.index),
+        groups,
+        stopped_early,
+        first_failure_output: first
+            .and_then(|r| r.log.as_deref())
+            .map(|log| {
+                let text = tail(log, 8 * 1024);
+                let lines: Vec<&str> = text.lines().collect();
+                lines[lines.len().saturating_sub(40)..].join("\n")
+            })
+            .unwrap_or_default(),
+        logs_dir: spec.logs_dir.clone(),
+    }
+}
+
+/// A line of live progress: runs, failures, the rate with its interval, speed, time left.
+#[must_use]
+pub fn progress_line(done: u32, planned: u32, failures: u32, elapsed: Duration) -> String {
+    let rate = match wilson_95(failures, done) {
+        Some((lo, hi)) => format!(
+            "{} (95 % CI {}–{})",
+            percent(f64::from(failures) / f64::from(done)),
+            percent(lo).trim_end_matches(" %"),
+            percent(hi)
+        ),
+        None => "–".into(),
+    };
+    let per_second = f64::from(done) / elapsed.as_secs_f64().max(1e-3);
+    let left = f64::from(planned.saturating_sub(done)) / per_second.max(1e-3);
+    format!(
+        "runs {done}/{planned}, failures {failures}, rate {rate}, {per_second:.1} runs/s, ~{left:.0} s left"
+    )
+}
