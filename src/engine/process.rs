@@ -291,6 +291,94 @@ async fn record(
     batch.push(cut(line));
 }
 
+/// Runs a child with stdout and stderr written straight to `spec.log` (no live lines): the lean
+/// path for stress runs, where only the outcome and a failing run's log matter. Same process
+/// group, time budget and clean-up rules as [`run`].
+pub async fn run_to_file(
+    spec: &Spec,
+    cancel: &mut watch::Receiver<bool>,
+) -> Result<Finished, SpawnError> {
+    let started = Instant::now();
+    let log_error = |source| SpawnError::Log {
+        path: spec.log.clone(),
+        source,
+    };
+    let out = std::fs::File::create(&spec.log).map_err(log_error)?;
+    let err = out.try_clone().map_err(log_error)?;
+    let mut command = tokio::process::Command::new(&spec.program);
+    command
+        .args(&spec.args)
+        .current_dir(&spec.cwd)
+        .process_group(0)
+        .stdin(Stdio::null())
+        .stdout(Stdio::from(out))
+        .stderr(Stdio::from(err))
+        .kill_on_drop(true);
+    for name in &spec.env_remove {
+        command.env_remove(name);
+    }
+    command.envs(spec.env.iter().map(|(k, v)| (k, v)));
+    let mut child = command.spawn().map_err(|source| {
+        if source.kind() == std::io::ErrorKind::NotFound {
+            SpawnError::NotFound {
+                program: spec.program.clone(),
+            }
+        } else {
+            SpawnError::Io {
+                program: spec.program.clone(),
+                source,
+            }
+        }
+    })?;
+    let group = child
+        .id()
+        .and_then(|id| i32::try_from(id).ok())
+        .map(Pid::from_raw);
+    let deadline = spec.timeout.map(|t| tokio::time::Instant::now() + t);
+    let ending = tokio::select! {
+        status = child.wait() => {
+            let status = status.map_err(|source| SpawnError::Io { program: spec.program.clone(), source })?;
+            match (status.code(), std::os::unix::process::ExitStatusExt::signal(&status)) {
+                (Some(code), _) => Ending::Exited(code),
+                (None, Some(sig)) => Ending::Signalled(sig),
+                _ => Ending::Exited(-1),
+            }
+        }
+        () = sleep_until(deadline) => Ending::TimedOut,
+        _ = wait_cancel(cancel) => Ending::Cancelled,
+    };
+    if matches!(ending, Ending::TimedOut | Ending::Cancelled) {
+        signal_group(group, Signal::SIGTERM);
+        if tokio::time::timeout(spec.grace, child.wait())
+            .await
+            .is_err()
+        {
+            signal_group(group, Signal::SIGKILL);
+            let _ = child.wait().await;
+        }
+    } else {
+        // Whatever the child left running in its group ends with it.
+        signal_group(group, Signal::SIGTERM);
+    }
+    signal_group(group, Signal::SIGKILL);
+    Ok(Finished {
+        ending,
+        duration: started.elapsed(),
+        tail: Vec::new(),
+    })
+}
+
+async fn wait_cancel(cancel: &mut watch::Receiver<bool>) {
+    loop {
+        if *cancel.borrow() {
+            return;
+        }
+        if cancel.changed().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    }
+}
+
 async fn sleep_until(deadline: Option<tokio::time::Instant>) {
     match deadline {
         Some(at) => tokio::time::sleep_until(at).await,

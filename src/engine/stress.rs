@@ -90,7 +90,14 @@ fn tail(path: &Path, max: u64) -> String {
     String::from_utf8_lossy(&bytes).into_owned()
 }
 
-async fn one(spec: StressSpec, index: u32, cancel: watch::Receiver<bool>) -> RunResult {
+/// One run in parallel slot `slot`: the slot's log file and temporary directory are reused by
+/// its next run (a failing run's log is moved to `run-N.log`; a dirty temp dir is emptied).
+async fn one(
+    spec: StressSpec,
+    index: u32,
+    slot: u32,
+    cancel: watch::Receiver<bool>,
+) -> (RunResult, u32) {
     let seed = spec.seed.wrapping_add(u64::from(index));
     let command = spec.command.replace("{seed}", &seed.to_string());
     let command = if spec.nice {
@@ -98,9 +105,12 @@ async fn one(spec: StressSpec, index: u32, cancel: watch::Receiver<bool>) -> Run
     } else {
         command
     };
-    let log = spec.logs_dir.join(format!("run-{index}.log"));
-    let tmp = spec.logs_dir.join("tmp").join(format!("run-{index}"));
-    let _ = std::fs::create_dir_all(&tmp);
+    let log = spec.logs_dir.join(format!("slot-{slot}.log"));
+    let tmp = spec.logs_dir.join("tmp").join(format!("slot-{slot}"));
+    if std::fs::read_dir(&tmp).map_or(true, |mut entries| entries.next().is_some()) {
+        let _ = std::fs::remove_dir_all(&tmp);
+        let _ = std::fs::create_dir_all(&tmp);
+    }
     let mut run = Spec::shell(&command, spec.cwd.clone(), log.clone());
     run.timeout = Some(spec.timeout);
     run.grace = Duration::from_secs(2);
@@ -112,9 +122,7 @@ async fn one(spec: StressSpec, index: u32, cancel: watch::Receiver<bool>) -> Run
     ]);
     run.env_remove = spec.env_remove.clone();
     let mut cancel = cancel;
-    let mut sink = |_: Vec<process::Line>| {};
-    let finished = process::run(&run, &mut sink, &mut cancel).await;
-    let _ = std::fs::remove_dir_all(&tmp);
+    let finished = process::run_to_file(&run, &mut cancel).await;
     let (ending, duration) = match finished {
         Ok(f) => (f.ending, f.duration),
         Err(e) => {
@@ -125,8 +133,11 @@ async fn one(spec: StressSpec, index: u32, cancel: watch::Receiver<bool>) -> Run
     let cancelled = ending == Ending::Cancelled;
     let timed_out = ending == Ending::TimedOut;
     let failed = ending != Ending::Exited(0) && !cancelled;
+    let kept = spec.logs_dir.join(format!("run-{index}.log"));
     let (signature, matches_ci) = if failed {
-        let output = tail(&log, 64 * 1024);
+        let _ = std::fs::rename(&log, &kept);
+        let log = &kept;
+        let output = tail(log, 64 * 1024);
         let sig = if timed_out {
             format!("(hung: no end within {} s)", spec.timeout.as_secs())
         } else {
@@ -138,10 +149,9 @@ async fn one(spec: StressSpec, index: u32, cancel: watch::Receiver<bool>) -> Run
             .is_none_or(|re| re.is_match(&output));
         (Some(sig), matches && !timed_out)
     } else {
-        let _ = std::fs::remove_file(&log);
         (None, false)
     };
-    RunResult {
+    let result = RunResult {
         index,
         failed,
         timed_out,
@@ -152,8 +162,9 @@ async fn one(spec: StressSpec, index: u32, cancel: watch::Receiver<bool>) -> Run
         duration,
         signature,
         matches_ci,
-        log: failed.then_some(log),
-    }
+        log: failed.then_some(kept),
+    };
+    (result, slot)
 }
 
 fn shell_quote(s: &str) -> String {
@@ -172,6 +183,7 @@ pub async fn run(
     let mut tasks = JoinSet::new();
     let mut next = 1;
     let mut results: Vec<RunResult> = Vec::new();
+    let mut free_slots: Vec<u32> = (0..spec.jobs.max(1)).rev().collect();
     let mut stopped_early = false;
     let jobs = spec.jobs.max(1);
     let out_of_time = |started: &Instant| spec.budget.is_some_and(|b| started.elapsed() >= b);
@@ -182,7 +194,8 @@ pub async fn run(
                 stopped_early = true;
                 break;
             }
-            tasks.spawn(one(spec.clone(), next, stop_rx.clone()));
+            let slot = free_slots.pop().unwrap_or(0);
+            tasks.spawn(one(spec.clone(), next, slot, stop_rx.clone()));
             next += 1;
         }
         if tasks.is_empty() {
@@ -190,7 +203,8 @@ pub async fn run(
         }
         tokio::select! {
             joined = tasks.join_next() => {
-                let Some(Ok(result)) = joined else { continue };
+                let Some(Ok((result, slot))) = joined else { continue };
+                free_slots.push(slot);
                 let failed = result.failed;
                 if result.exit_code.is_some() || result.timed_out {
                     results.push(result);
@@ -218,6 +232,10 @@ pub async fn run(
         stopped_early = true;
     }
     results.sort_by_key(|r| r.index);
+    for slot in 0..spec.jobs.max(1) {
+        let _ = std::fs::remove_file(spec.logs_dir.join(format!("slot-{slot}.log")));
+    }
+    let _ = std::fs::remove_dir_all(spec.logs_dir.join("tmp"));
     let mut groups: Vec<(String, u32, bool)> = Vec::new();
     for r in results.iter().filter(|r| r.failed) {
         let sig = r.signature.clone().unwrap_or_default();
