@@ -51,7 +51,7 @@ pub async fn stress(args: &StressArgs) -> Result<i32, CommandError> {
         jobs: args.jobs.unwrap_or(cores).max(1),
         timeout: Duration::from_secs(args.timeout.max(1)),
         budget: None,
-        until_fail: args.until_fail,
+        stop_after_failures: args.until_fail.then_some(1),
         logs_dir: logs_dir.clone(),
         seed: args.seed,
         env: Vec::new(),

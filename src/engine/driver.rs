@@ -183,7 +183,7 @@ impl Driver {
         repro: &Reproduction,
         cwd: &Path,
         runs: u32,
-        until_fail: bool,
+        stop_after_failures: Option<u32>,
     ) -> stress::Outcome {
         let cores =
             std::thread::available_parallelism().map_or(2, |n| u32::try_from(n.get()).unwrap_or(2));
@@ -194,7 +194,7 @@ impl Driver {
             jobs: self.setup.info.parallel.unwrap_or(cores).max(1),
             timeout: self.test_timeout(),
             budget: Some(self.setup.test_budget),
-            until_fail,
+            stop_after_failures,
             logs_dir: self.setup.run_dir.join("logs").join(purpose),
             seed: 1,
             env: vec![("FIXLOOP_RUN_ID".into(), self.setup.run_id.clone())],
@@ -682,7 +682,8 @@ impl Driver {
         }
         self.repro = Some(repro.clone());
         if !self.setup.info.deterministic {
-            let runs = manifest.runs.or(self.setup.info.iterations).unwrap_or(100);
+            // Measure until enough failures make the rate precise (or the runs or budget end).
+            let runs = manifest.runs.or(self.setup.info.iterations).unwrap_or(1000);
             let outcome = self
                 .stress(
                     Phase::ConfirmRepro,
@@ -690,7 +691,7 @@ impl Driver {
                     &repro,
                     &scratch,
                     runs,
-                    false,
+                    Some(stats::FAILURES_TO_MEASURE),
                 )
                 .await;
             self.repro_rate = Some((outcome.matching, outcome.runs));
@@ -906,7 +907,7 @@ impl Driver {
                     &repro,
                     &worktree,
                     required,
-                    true,
+                    Some(1),
                 )
                 .await;
             if let stats::Verdict::Inconclusive { more_runs } =
@@ -1073,7 +1074,7 @@ impl Driver {
                         repro,
                         &path,
                         required,
-                        true,
+                        Some(1),
                     )
                     .await;
                 Ok(TestRuns {

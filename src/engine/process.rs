@@ -345,7 +345,7 @@ pub async fn run_to_file(
             }
         }
         () = sleep_until(deadline) => Ending::TimedOut,
-        _ = wait_cancel(cancel) => Ending::Cancelled,
+        () = wait_cancel(cancel) => Ending::Cancelled,
     };
     if matches!(ending, Ending::TimedOut | Ending::Cancelled) {
         signal_group(group, Signal::SIGTERM);

@@ -4,10 +4,12 @@
 //! the failures grouped by signature.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
 use regex::Regex;
-use tokio::sync::watch;
+use tokio::sync::{mpsc, watch};
 use tokio::task::JoinSet;
 
 use super::process::{self, Ending, Spec};
@@ -24,7 +26,8 @@ pub struct StressSpec {
     pub timeout: Duration,
     /// Stop starting runs when this much time has gone by.
     pub budget: Option<Duration>,
-    pub until_fail: bool,
+    /// Stop everything once this many runs have failed (`Some(1)`: until the first failure).
+    pub stop_after_failures: Option<u32>,
     pub logs_dir: PathBuf,
     pub seed: u64,
     pub env: Vec<(String, String)>,
@@ -180,57 +183,76 @@ pub async fn run(
     let started = Instant::now();
     let _ = std::fs::create_dir_all(&spec.logs_dir);
     let (stop_tx, stop_rx) = watch::channel(false);
-    let mut tasks = JoinSet::new();
-    let mut next = 1;
-    let mut results: Vec<RunResult> = Vec::new();
-    let mut free_slots: Vec<u32> = (0..spec.jobs.max(1)).rev().collect();
-    let mut stopped_early = false;
-    let jobs = spec.jobs.max(1);
-    let out_of_time = |started: &Instant| spec.budget.is_some_and(|b| started.elapsed() >= b);
-    loop {
-        let stopping = *stop_rx.borrow();
-        while !stopping && tasks.len() < jobs as usize && next <= spec.runs {
-            if out_of_time(&started) {
-                stopped_early = true;
-                break;
-            }
-            let slot = free_slots.pop().unwrap_or(0);
-            tasks.spawn(one(spec.clone(), next, slot, stop_rx.clone()));
-            next += 1;
-        }
-        if tasks.is_empty() {
-            break;
-        }
-        tokio::select! {
-            joined = tasks.join_next() => {
-                let Some(Ok((result, slot))) = joined else { continue };
-                free_slots.push(slot);
-                let failed = result.failed;
-                if result.exit_code.is_some() || result.timed_out {
-                    results.push(result);
+    let next = Arc::new(AtomicU32::new(1));
+    let out_of_time = Arc::new(AtomicBool::new(false));
+    let (tx, mut rx) = mpsc::unbounded_channel::<RunResult>();
+    let mut slots = JoinSet::new();
+    // One long-lived task per parallel slot takes the next run number until there is none.
+    for slot in 0..spec.jobs.max(1) {
+        let (spec, next, out_of_time, stop, tx) = (
+            spec.clone(),
+            next.clone(),
+            out_of_time.clone(),
+            stop_rx.clone(),
+            tx.clone(),
+        );
+        slots.spawn(async move {
+            loop {
+                if *stop.borrow() {
+                    break;
                 }
-                let failures = u32::try_from(results.iter().filter(|r| r.failed).count()).unwrap_or(u32::MAX);
+                if spec.budget.is_some_and(|b| started.elapsed() >= b) {
+                    out_of_time.store(true, Ordering::Relaxed);
+                    break;
+                }
+                let index = next.fetch_add(1, Ordering::Relaxed);
+                if index > spec.runs {
+                    break;
+                }
+                let (result, _) = one(spec.clone(), index, slot, stop.clone()).await;
+                if tx.send(result).is_err() {
+                    break;
+                }
+            }
+        });
+    }
+    drop(tx);
+    let mut results: Vec<RunResult> = Vec::new();
+    let mut failures = 0;
+    let mut cancelled = false;
+    loop {
+        tokio::select! {
+            result = rx.recv() => {
+                let Some(result) = result else { break };
+                if result.exit_code.is_none() && !result.timed_out {
+                    continue; // stopped by the stop signal: not a run
+                }
+                failures += u32::from(result.failed);
+                let failed = result.failed;
+                results.push(result);
                 progress(Progress {
                     done: u32::try_from(results.len()).unwrap_or(u32::MAX),
                     planned: spec.runs,
                     failures,
                     elapsed: started.elapsed(),
                 });
-                if failed && spec.until_fail {
+                if failed && spec.stop_after_failures.is_some_and(|n| failures >= n) {
                     let _ = stop_tx.send(true);
                 }
             }
-            changed = cancel.changed() => {
+            changed = cancel.changed(), if !cancelled => {
                 if changed.is_err() || *cancel.borrow() {
-                    stopped_early = true;
+                    cancelled = true;
                     let _ = stop_tx.send(true);
                 }
             }
         }
     }
-    if next <= spec.runs && !spec.until_fail {
-        stopped_early = true;
-    }
+    while slots.join_next().await.is_some() {}
+    let stopped_by_failures = spec.stop_after_failures.is_some_and(|n| failures >= n);
+    let stopped_early = cancelled
+        || out_of_time.load(Ordering::Relaxed)
+        || (u32::try_from(results.len()).unwrap_or(u32::MAX) < spec.runs && !stopped_by_failures);
     results.sort_by_key(|r| r.index);
     for slot in 0..spec.jobs.max(1) {
         let _ = std::fs::remove_file(spec.logs_dir.join(format!("slot-{slot}.log")));
