@@ -63,6 +63,10 @@ impl From<AgentArg> for AgentKind {
 }
 
 #[derive(Debug, Clone, Args, Default)]
+#[expect(
+    clippy::struct_excessive_bools,
+    reason = "independent command-line switches"
+)]
 pub struct RunArgs {
     /// The failure to work on (default: ./info.json).
     #[arg(long, value_name = "FILE")]
@@ -94,6 +98,12 @@ pub struct RunArgs {
     /// The GitHub API base (default: derived from the run URL's host; api.github.com).
     #[arg(long, env = "GITHUB_API_URL", value_name = "URL")]
     pub github_api_url: Option<String>,
+    /// Flaky failures: run stress runs under `nice -n 10`.
+    #[arg(long)]
+    pub nice: bool,
+    /// Flaky failures: keep every core busy while stress runs go.
+    #[arg(long)]
+    pub cpu_load: bool,
 }
 
 #[derive(Debug, Clone, Args)]

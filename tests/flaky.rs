@@ -215,10 +215,16 @@ fn a_real_fix_is_verified_with_the_runs_the_statistics_require() {
             "--agent-cmd",
             &agent.display().to_string(),
             "--no-pr",
+            "--nice",
         ],
     );
     assert_eq!(r.code(), 0, "{}\n{}", r.stdout(), r.stderr());
     let report = r.report();
+    assert_eq!(
+        report["perturbation"],
+        json!(["nice"]),
+        "perturbation is recorded"
+    );
     let repro = &report["reproduction"];
     assert_eq!(repro["runs"], 40);
     assert!(repro["matching_signature"].as_u64().unwrap() > 0);

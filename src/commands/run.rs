@@ -110,6 +110,8 @@ pub async fn start(
         test_budget: budget.unwrap_or(TEST_BUDGET),
         settings,
         open_pr: !args.no_pr,
+        nice: args.nice,
+        cpu_load: args.cpu_load,
     };
     let agent: Box<dyn Agent> = match prepared.agent {
         AgentKind::Claude => Box::new(Claude::default()),

@@ -64,7 +64,7 @@ pub async fn stress(args: &StressArgs) -> Result<i32, CommandError> {
         let _ = tokio::signal::ctrl_c().await;
         let _ = cancel_tx.send(true);
     });
-    let load = args.cpu_load.then(|| start_cpu_load(cores));
+    let load = args.cpu_load.then(|| stress::cpu_load(cores));
     let mut last = Instant::now();
     let quiet = args.json;
     let mut on_progress = move |p: stress::Progress| {
@@ -130,22 +130,4 @@ pub async fn stress(args: &StressArgs) -> Result<i32, CommandError> {
         }
     }
     Ok(i32::from(outcome.failures > 0))
-}
-
-/// Busy threads on every core until told to stop (perturbation for timing-dependent failures).
-fn start_cpu_load(cores: u32) -> watch::Sender<bool> {
-    let (tx, rx) = watch::channel(false);
-    for _ in 0..cores {
-        let rx = rx.clone();
-        std::thread::spawn(move || {
-            let mut x = 0u64;
-            while !*rx.borrow() {
-                for i in 0..100_000u64 {
-                    x = x.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(i);
-                }
-                std::hint::black_box(x);
-            }
-        });
-    }
-    tx
 }

@@ -242,6 +242,9 @@ pub enum EventKind {
         base: String,
         headless: bool,
         policy: String,
+        /// Perturbations applied to stress runs (`nice`, `cpu-load`).
+        #[serde(default)]
+        perturbation: Vec<String>,
     },
     PhaseStarted {
         phase: Phase,

@@ -178,6 +178,7 @@ pub fn json(view: &RunView, end: &Conclusion) -> Value {
         "duration_ms": view.elapsed_ms(),
         "input": view.info,
         "repository": view.repo,
+        "perturbation": view.perturbation,
         "ci_run": view.ci_run.as_ref().map(|r| json!({
             "workflow": r.workflow, "run_id": r.run_id, "attempt": r.attempt,
             "head_sha": r.head_sha, "head_branch": r.head_branch, "url": r.html_url,
@@ -228,6 +229,13 @@ pub fn markdown(view: &RunView, end: &Conclusion) -> String {
     let _ = writeln!(md, "| Repository | `{}` |", view.repo);
     let _ = writeln!(md, "| Base | `{}` |", view.base);
     let _ = writeln!(md, "| Agent | {} |", view.agent);
+    if !view.perturbation.is_empty() {
+        let _ = writeln!(
+            md,
+            "| Perturbation of stress runs | {} |",
+            view.perturbation.join(", ")
+        );
+    }
     let _ = writeln!(
         md,
         "| Agent cost | {} |",
@@ -450,15 +458,12 @@ pub fn markdown(view: &RunView, end: &Conclusion) -> String {
         );
         let flaky = view.info.as_ref().is_some_and(|i| !i.deterministic);
         if let (true, Some(r)) = (flaky, view.reproduction()) {
+            let (before, runs) = (r.runs.matching, r.runs.runs);
             let _ = writeln!(
                 md,
-                "- {}",
-                super::stats::claim(
-                    r.runs.matching,
-                    r.runs.runs,
-                    v.passes.failures,
-                    v.passes.runs
-                )
+                "- {} (Fisher's exact test, one-sided: p = {:.2e})",
+                super::stats::claim(before, runs, v.passes.failures, v.passes.runs),
+                super::stats::fisher_one_sided(before, runs, v.passes.failures, v.passes.runs)
             );
         }
         if let Some(r) = &v.revert_check {

@@ -141,6 +141,7 @@ pub struct RunView {
     pub base: String,
     pub policy: String,
     pub headless: bool,
+    pub perturbation: Vec<String>,
     pub started_at: Option<DateTime<Utc>>,
     pub last_at: Option<DateTime<Utc>>,
     pub phases: Vec<PhaseView>,
@@ -274,7 +275,9 @@ impl RunView {
                 base,
                 headless,
                 policy,
+                perturbation,
             } => {
+                self.perturbation.clone_from(perturbation);
                 self.run_id.clone_from(run_id);
                 self.name.clone_from(name);
                 self.version.clone_from(version);

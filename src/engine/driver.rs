@@ -87,6 +87,10 @@ impl Reproduction {
 
 /// Everything a run needs, resolved before it starts.
 #[derive(Debug, Clone)]
+#[expect(
+    clippy::struct_excessive_bools,
+    reason = "independent facts of the run"
+)]
 pub struct Setup {
     pub run_id: String,
     pub run_dir: PathBuf,
@@ -104,6 +108,9 @@ pub struct Setup {
     pub test_budget: Duration,
     pub settings: Settings,
     pub open_pr: bool,
+    /// Stress runs under `nice`, and with every core kept busy.
+    pub nice: bool,
+    pub cpu_load: bool,
 }
 
 type Outcome = Result<EventKind, (FailureClass, String)>;
@@ -203,8 +210,9 @@ impl Driver {
                 .map(|s| (*s).to_owned())
                 .collect(),
             ci_signature: repro.signature.as_deref().and_then(|s| Regex::new(s).ok()),
-            nice: false,
+            nice: self.setup.nice,
         };
+        let load = self.setup.cpu_load.then(|| stress::cpu_load(cores));
         let emitter = self.emitter.clone();
         let mut last = Instant::now();
         let mut progress = move |p: stress::Progress| {
@@ -222,7 +230,11 @@ impl Driver {
                 });
             }
         };
-        stress::run(&spec, &mut progress, self.cancel.clone()).await
+        let outcome = stress::run(&spec, &mut progress, self.cancel.clone()).await;
+        if let Some(stop) = load {
+            let _ = stop.send(true);
+        }
+        outcome
     }
 
     /// Runs the pipeline to its end; returns the exit code.
@@ -240,6 +252,11 @@ impl Driver {
             base: s.base.clone(),
             headless: s.headless,
             policy: s.policy.clone(),
+            perturbation: [("nice", s.nice), ("cpu-load", s.cpu_load)]
+                .iter()
+                .filter(|(_, on)| *on)
+                .map(|(name, _)| (*name).to_owned())
+                .collect(),
         });
         let mut inputs = VecDeque::from([Input::Start]);
         let mut interrupted = false;

@@ -313,3 +313,22 @@ pub fn progress_line(done: u32, planned: u32, failures: u32, elapsed: Duration) 
         "runs {done}/{planned}, failures {failures}, rate {rate}, {per_second:.1} runs/s, ~{left:.0} s left"
     )
 }
+
+/// Busy threads on every core until told to stop (perturbation for timing-dependent failures).
+#[must_use]
+pub fn cpu_load(cores: u32) -> watch::Sender<bool> {
+    let (tx, rx) = watch::channel(false);
+    for _ in 0..cores {
+        let rx = rx.clone();
+        std::thread::spawn(move || {
+            let mut x = 0u64;
+            while !*rx.borrow() {
+                for i in 0..100_000u64 {
+                    x = x.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(i);
+                }
+                std::hint::black_box(x);
+            }
+        });
+    }
+    tx
+}

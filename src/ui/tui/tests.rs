@@ -54,6 +54,7 @@ impl Script {
                 base: "main".into(),
                 headless: false,
                 policy: "person".into(),
+                perturbation: vec![],
             },
         );
         s
