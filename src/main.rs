@@ -36,7 +36,7 @@ fn main() -> ExitCode {
     match result {
         Ok(code) => ExitCode::from(u8::try_from(code).unwrap_or(1)),
         Err(e) => {
-            eprintln!("error: {}", e.message);
+            eprintln!("error: {}", fixloop::engine::secrets::redact(&e.message));
             ExitCode::from(u8::try_from(e.code).unwrap_or(1))
         }
     }

@@ -768,7 +768,12 @@ pub async fn fetch_run_logs(
         });
         let part = logs_dir.join(format!("job-{}.log", job.id));
         let text = match client.job_log(url, job.id, &part).await {
-            Ok(_) => std::fs::read(&part).unwrap_or_default(),
+            Ok(_) => {
+                // Only full.log stays (it is redacted before anyone reads it).
+                let text = std::fs::read(&part).unwrap_or_default();
+                let _ = std::fs::remove_file(&part);
+                text
+            }
             Err(first) => {
                 // Job logs can be gone while the run's archive is still there.
                 if archive.is_none() {
@@ -796,6 +801,9 @@ pub async fn fetch_run_logs(
                     format!("cannot write {}: {e}", full_log.display()),
                 )
             })?;
+    }
+    if let Some(zip) = archive {
+        let _ = std::fs::remove_file(zip);
     }
     let attempt = run.run_attempt.unwrap_or(1);
     let mut notes = Vec::new();

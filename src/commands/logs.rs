@@ -7,6 +7,7 @@ use crate::adapters::github::{GitHub, Token, api_base, fetch_run_logs};
 use crate::cli::LogsArgs;
 use crate::core::runurl::RunUrl;
 use crate::engine::logs::triage_stream;
+use crate::engine::secrets::redact;
 
 /// Fetches a run's failed-job logs (into `--out`, else a folder under the temp dir) and triages
 /// them.
@@ -25,6 +26,8 @@ async fn from_url(args: &LogsArgs) -> Result<i32, CommandError> {
     let fetched = fetch_run_logs(&client, &url, &dir)
         .await
         .map_err(|(class, message)| CommandError::new(class.exit_code(), message))?;
+    crate::engine::secrets::redact_file(&fetched.full_log)
+        .map_err(|e| CommandError::new(1, format!("{}: {e}", fetched.full_log.display())))?;
     for note in &fetched.notes {
         eprintln!("note: {note}");
     }
@@ -34,8 +37,11 @@ async fn from_url(args: &LogsArgs) -> Result<i32, CommandError> {
         ..args.clone()
     };
     let code = logs_file(&file_args, Some(&args.source))?;
-    std::fs::write(dir.join("excerpt.txt"), excerpt_of(&file_args)?)
-        .map_err(|e| CommandError::new(1, format!("{}: {e}", dir.display())))?;
+    std::fs::write(
+        dir.join("excerpt.txt"),
+        redact(&excerpt_of(&file_args)?).as_bytes(),
+    )
+    .map_err(|e| CommandError::new(1, format!("{}: {e}", dir.display())))?;
     Ok(code)
 }
 
@@ -84,7 +90,8 @@ fn logs_file(args: &LogsArgs, shown: Option<&str>) -> Result<i32, CommandError> 
         std::io::Write::flush(&mut w).map_err(|e| CommandError::new(1, e.to_string()))?;
     }
     if let Some(out) = &args.out {
-        std::fs::write(out.join("excerpt.txt"), &outcome.excerpt)
+        let _ = crate::engine::secrets::redact_file(&out.join("full.log"));
+        std::fs::write(out.join("excerpt.txt"), redact(&outcome.excerpt).as_bytes())
             .map_err(|e| CommandError::new(1, format!("{}: {e}", out.display())))?;
     }
     if args.json {

@@ -123,7 +123,10 @@ pub async fn stress(args: &StressArgs) -> Result<i32, CommandError> {
             } else {
                 ""
             };
-            println!("  {count:>5} × {text}{mark}");
+            println!(
+                "  {count:>5} × {}{mark}",
+                crate::engine::secrets::redact(text)
+            );
         }
         if outcome.failures > 0 {
             println!("logs of failing runs: {}", outcome.logs_dir.display());

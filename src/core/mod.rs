@@ -11,6 +11,7 @@ pub mod input;
 pub mod pipeline;
 pub mod policy;
 pub mod prompt;
+pub mod redact;
 pub mod report;
 pub mod repro;
 pub mod runurl;

@@ -476,7 +476,7 @@ impl Driver {
                 .flatten(),
             time_budget_secs: self.setup.ai_budget.as_secs(),
         };
-        let text = prompt::compose(&template, &context);
+        let text = super::secrets::redact(&prompt::compose(&template, &context)).into_owned();
         let path = self
             .setup
             .run_dir
@@ -522,6 +522,7 @@ impl Driver {
             },
             |l| PathBuf::from(&l.excerpt),
         );
+        let prompt = super::secrets::redact(&prompt).into_owned();
         let _ = std::fs::write(&self.prompt_file, &prompt);
         let request = AgentRequest {
             phase,
@@ -531,7 +532,7 @@ impl Driver {
             workdir,
             failure_dir: self.setup.failure_dir.clone(),
             excerpt_file,
-            feedback: feedback.unwrap_or_default(),
+            feedback: super::secrets::redact(&feedback.unwrap_or_default()).into_owned(),
             deterministic: self.setup.info.deterministic,
             run_id: self.setup.run_id.clone(),
             resume,
@@ -790,6 +791,7 @@ impl Driver {
             first_paragraph(&self.setup.info.prompt),
             self.setup.run_id
         );
+        let message = super::secrets::redact(&message).into_owned();
         let commit = self
             .git
             .commit_paths(&branch, &parent, &paths, &message, &self.setup.run_dir)
@@ -1207,6 +1209,7 @@ impl Driver {
             verification.unwrap_or_default(),
             self.setup.run_id
         );
+        let message = super::secrets::redact(&message).into_owned();
         let identity = self.git.identity().await;
         let identity: Vec<(&str, &str)> = identity.iter().map(|(k, v)| (*k, v.as_str())).collect();
         Git::run_in(

@@ -18,6 +18,24 @@ struct Inner {
     subscribers: Vec<mpsc::UnboundedSender<Event>>,
 }
 
+fn scrub(kind: EventKind) -> EventKind {
+    let redactor = super::secrets::redactor();
+    let Ok(text) = serde_json::to_string(&kind) else {
+        return kind;
+    };
+    if !redactor.may_contain(&text) {
+        return kind;
+    }
+    let Ok(mut value) = serde_json::to_value(&kind) else {
+        return kind;
+    };
+    if redactor.redact_json(&mut value) {
+        serde_json::from_value(value).unwrap_or(kind)
+    } else {
+        kind
+    }
+}
+
 /// Cheap to clone; every clone feeds the same stream.
 #[derive(Debug, Clone)]
 pub struct Emitter(Arc<Mutex<Inner>>);
@@ -46,6 +64,8 @@ impl Emitter {
     }
 
     pub fn emit(&self, kind: EventKind) -> Event {
+        // Nothing leaves through the event stream (journal, reports, screens) with a secret in it.
+        let kind = scrub(kind);
         let mut inner = self.lock();
         inner.seq += 1;
         let event = Event {

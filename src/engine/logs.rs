@@ -87,6 +87,8 @@ pub fn prepare(
             format!("cannot write {}: {e}", full_log.display()),
         )
     })?;
+    let _ = super::secrets::redact_file(&full_log);
+    let text = std::fs::read_to_string(&full_log).unwrap_or_default();
     let outcome = excerpt::triage_text(&text, DEFAULT_BUDGET);
     std::fs::write(&excerpt_path, outcome.excerpt.as_bytes()).map_err(|e| {
         (
@@ -107,6 +109,12 @@ pub fn prepare(
 
 /// Triage of a log file already on disk (a fetched run's logs): writes `excerpt.txt` beside it.
 pub fn prepare_file(full_log: &Path, source: &str) -> Result<EventKind, (FailureClass, String)> {
+    super::secrets::redact_file(full_log).map_err(|e| {
+        (
+            FailureClass::Error,
+            format!("cannot rewrite {}: {e}", full_log.display()),
+        )
+    })?;
     let file = std::fs::File::open(full_log).map_err(|e| {
         (
             FailureClass::Error,

@@ -5,5 +5,6 @@ pub mod emitter;
 pub mod logs;
 pub mod ports;
 pub mod process;
+pub mod secrets;
 pub mod store;
 pub mod stress;

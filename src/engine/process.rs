@@ -282,6 +282,10 @@ async fn record(
     batch: &mut Vec<Line>,
 ) {
     // A full disk must not stop the step; the events still carry the output.
+    let line = Line {
+        text: super::secrets::redact(&line.text).into_owned(),
+        ..line
+    };
     let _ = log.write_all(line.text.as_bytes()).await;
     let _ = log.write_all(b"\n").await;
     if tail.len() == TAIL {

@@ -139,6 +139,7 @@ async fn one(
     let kept = spec.logs_dir.join(format!("run-{index}.log"));
     let (signature, matches_ci) = if failed {
         let _ = std::fs::rename(&log, &kept);
+        let _ = super::secrets::redact_file(&kept);
         let log = &kept;
         let output = tail(log, 64 * 1024);
         let sig = if timed_out {

@@ -1,0 +1,212 @@
+//! Planted secrets of every kind — in the environment, in the CI log, in the agent's output —
+//! across a whole run from a run URL to a draft PR on the local GitHub stand-in: none reaches a
+//! file under `outputs/` or the failure folder, the PR, a commit message, the agent's prompt, or
+//! the terminal.
+#![allow(clippy::unwrap_used, reason = "test code: a panic is a failed test")]
+
+mod support;
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use serde_json::json;
+use support::{FIX_ADD, REPRODUCE_ADD, Sandbox, phased};
+use wiremock::matchers::{method, path};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+const GITHUB_TOKEN: &str = "ghp_canaryGithubToken0123456789abcdefAB";
+const ENV_SECRETS: &[(&str, &str)] = &[
+    ("MY_SERVICE_TOKEN", "canary-service-token-7f3a9c"),
+    (
+        "AWS_SECRET_ACCESS_KEY",
+        "canary/AwsSecretAccessKey/0123456789",
+    ),
+    ("DB_PASSWORD", "canary-db-password-42x"),
+    ("OPENAI_API_KEY", "sk-proj-canaryOpenAiKey0123456789abcdef"),
+];
+const LOG_SECRETS: &[&str] = &[
+    "ghp_canaryLogToken0123456789abcdefghijAB",
+    "gho_canaryOauthToken0123456789abcdefghij",
+    "github_pat_11CANARY0123456789_canaryPatTokenValue0123456789",
+    "sk-ant-api03-canaryAnthropicKey0123456789",
+    "AKIACANARY0123456789",
+    "xoxb-123456789012-canarySlackToken",
+    "https://hooks.slack.com/services/T0CANARY/B0CANARY/canaryWebhookSecret",
+    "eyJhbGciOiJIUzI1NiJ9.eyJjYW5hcnkiOiJ5ZXMifQ.canarySignature123",
+    "canaryBearerValue123456",
+    "MIIEcanaryPrivateKeyBody0123456789",
+];
+const AGENT_SECRET: &str = "sk-proj-canaryAgentOutput0123456789abcdef";
+
+fn all_secrets() -> Vec<String> {
+    let mut v: Vec<String> = LOG_SECRETS.iter().map(|s| (*s).to_owned()).collect();
+    v.extend(ENV_SECRETS.iter().map(|(_, s)| (*s).to_owned()));
+    v.push(GITHUB_TOKEN.to_owned());
+    v.push(AGENT_SECRET.to_owned());
+    v
+}
+
+fn files(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let p = entry.path();
+        if p.is_dir() {
+            out.extend(files(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out
+}
+
+fn assert_clean(what: &str, text: &str) {
+    for secret in all_secrets() {
+        assert!(!text.contains(&secret), "{what} leaks `{secret}`");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn no_planted_secret_leaves_fixloop() {
+    let sandbox = Sandbox::new();
+    let repo = sandbox.python_project();
+    let head = sandbox.git(&repo, &["rev-parse", "HEAD"]);
+    let mut log = std::fs::read_to_string(repo.join("ci.log")).unwrap();
+    log.push_str("2026-11-20T10:00:02.0000000Z Authorization: Bearer canaryBearerValue123456\n");
+    for secret in &LOG_SECRETS[..8] {
+        let _ = writeln!(log, "2026-11-20T10:00:02.0000000Z config value={secret}");
+    }
+    log.push_str("2026-11-20T10:00:03.0000000Z -----BEGIN RSA PRIVATE KEY-----\n");
+    log.push_str("2026-11-20T10:00:03.0000000Z MIIEcanaryPrivateKeyBody0123456789\n");
+    log.push_str("2026-11-20T10:00:03.0000000Z -----END RSA PRIVATE KEY-----\n");
+    for (_, value) in ENV_SECRETS {
+        let _ = writeln!(log, "2026-11-20T10:00:04.0000000Z leaked env {value}");
+    }
+
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/repos/acme/app/actions/runs/42"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "id": 42, "name": "CI", "head_sha": head, "head_branch": "main", "run_attempt": 1,
+            "conclusion": "failure", "html_url": "https://github.com/acme/app/actions/runs/42",
+            "pull_requests": [{"number": 7}]})))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/repos/acme/app/actions/runs/42/jobs"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(json!({"total_count": 1, "jobs": [
+            {"id": 77, "name": "test", "conclusion": "failure", "steps": []}]})),
+        )
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/repos/acme/app/actions/jobs/77/logs"))
+        .respond_with(ResponseTemplate::new(200).set_body_string(log))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/repos/acme/app/pulls"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!([])))
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/repos/acme/app/pulls"))
+        .respond_with(ResponseTemplate::new(201).set_body_json(
+            json!({"number": 12, "html_url": "https://github.com/acme/app/pull/12"}),
+        ))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/repos/acme/app/issues/7/comments"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!([])))
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/repos/acme/app/issues/7/comments"))
+        .respond_with(ResponseTemplate::new(201).set_body_json(json!({})))
+        .mount(&server)
+        .await;
+
+    // The agent prints secrets, and keeps the prompt it was given where the test can read it.
+    let seen = sandbox.path().join("prompt-seen.txt");
+    let speak = format!(
+        "cat > '{}'\necho \"my key is {AGENT_SECRET} and my token is $MY_SERVICE_TOKEN\"\n",
+        seen.display()
+    );
+    let agent = sandbox.agent(
+        "agent.sh",
+        &phased(
+            &format!("{speak}{REPRODUCE_ADD}"),
+            &format!("cat > /dev/null\n{FIX_ADD}"),
+        ),
+    );
+    sandbox.info(
+        &repo,
+        &json!({
+            "prompt": "tests/test_calc.py fails in CI.",
+            "deterministic": true,
+            "url": "https://github.com/acme/app/actions/runs/42",
+            "name": "add-subtracts",
+        }),
+    );
+    let api = server.uri();
+    let agent_cmd = agent.display().to_string();
+    let repo_dir = repo.clone();
+    let env = sandbox.env();
+    let output = tokio::task::spawn_blocking(move || {
+        std::process::Command::new(env!("CARGO_BIN_EXE_fixloop"))
+            .args([
+                "run",
+                "--headless",
+                "--agent",
+                "command",
+                "--agent-cmd",
+                &agent_cmd,
+            ])
+            .current_dir(&repo_dir)
+            .envs(env)
+            .envs(ENV_SECRETS.iter().copied())
+            .env("GITHUB_API_URL", api)
+            .env("GITHUB_TOKEN", GITHUB_TOKEN)
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(
+        stdout.contains("[redacted"),
+        "the run did see the secrets: {stdout}"
+    );
+    assert_clean("the terminal (stdout)", &stdout);
+    assert_clean(
+        "the terminal (stderr)",
+        &String::from_utf8_lossy(&output.stderr),
+    );
+    for file in files(&repo.join("outputs"))
+        .into_iter()
+        .chain(files(&repo.join("reproduce-deterministic-failures")))
+    {
+        let text = String::from_utf8_lossy(&std::fs::read(&file).unwrap()).into_owned();
+        assert_clean(&file.display().to_string(), &text);
+    }
+    let prompt = std::fs::read_to_string(&seen).unwrap();
+    assert!(prompt.contains("Log excerpt"), "the agent got the excerpt");
+    assert_clean("the agent's prompt", &prompt);
+    for request in server.received_requests().await.unwrap() {
+        assert_clean(
+            &format!("the request {}", request.url.path()),
+            &String::from_utf8_lossy(&request.body),
+        );
+    }
+    for branch in ["fix/add-subtracts", "fixloop/repro/add-subtracts"] {
+        let log = sandbox.git(&repo, &["log", "-p", "-3", branch]);
+        assert_clean(&format!("the commits of {branch}"), &log);
+    }
+}
