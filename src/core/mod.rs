@@ -15,6 +15,7 @@ pub mod redact;
 pub mod report;
 pub mod repro;
 pub mod runurl;
+pub mod sanitize;
 pub mod signature;
 pub mod stats;
 pub mod view;

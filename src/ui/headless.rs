@@ -8,6 +8,7 @@ use crate::core::event::{
     CheckpointKind, DecidedBy, Event, EventKind, LineKind, PhaseStatus, RunStatus,
 };
 use crate::core::policy::Approve;
+use crate::core::sanitize::for_terminal;
 use crate::engine::ports::{BoxFuture, Decider};
 
 /// Formats events as lines for a log or a CI console.
@@ -254,8 +255,9 @@ impl LineReporter {
             }
             let mut stdout = std::io::stdout().lock();
             for line in lines {
-                // A closed stdout (piped into `head`) must not stop the run.
-                let _ = writeln!(stdout, "{line}");
+                // A closed stdout (piped into `head`) must not stop the run; what children and
+                // logs wrote keeps its colours and loses every other control sequence.
+                let _ = writeln!(stdout, "{}", for_terminal(&line));
             }
             let _ = stdout.flush();
         }
