@@ -34,6 +34,8 @@ pub enum Command {
     Reports(ReportsArgs),
     /// Success rate, time and cost of past runs, how they failed, flaky tests.
     Stats(StatsArgs),
+    /// Remove the worktrees and branches fixloop created for a run (or all runs).
+    Clean(CleanArgs),
     /// Run a command many times in parallel: how often it fails, and how.
     Stress(StressArgs),
     /// Triage a CI log: failing tests, errors and the excerpt an agent gets.
@@ -181,6 +183,17 @@ pub struct StressArgs {
     /// The command and its arguments.
     #[arg(last = true, required = true, value_name = "CMD")]
     pub command: Vec<String>,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct CleanArgs {
+    /// The run to clean (default: every run in outputs/).
+    pub run: Option<String>,
+    /// Remove without asking.
+    #[arg(long)]
+    pub yes: bool,
+    #[arg(long, value_name = "FILE")]
+    pub info: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Args)]

@@ -23,6 +23,7 @@ fn main() -> ExitCode {
                     Some(Command::Reports(args)) => commands::reports::reports(&args).await,
                     Some(Command::Logs(args)) => commands::logs::logs(&args).await,
                     Some(Command::Stress(args)) => commands::stress::stress(&args).await,
+                    Some(Command::Clean(args)) => commands::clean::clean(&args).await,
                     Some(Command::Stats(args)) => commands::reports::stats_command(&args).await,
                     _ => commands::run::run(cli.run).await,
                 }

@@ -737,3 +737,117 @@ fn past_runs_are_listed_shown_and_counted() {
         String::from_utf8_lossy(&out.stderr).contains("hint: `fixloop reports` lists the runs")
     );
 }
+
+#[test]
+fn clean_removes_only_what_fixloop_made() {
+    let sandbox = Sandbox::new();
+    let repo = sandbox.python_project();
+    sandbox.git(&repo, &["branch", "my-own-work"]);
+    // A fix that never verifies: its worktree and branch are kept for the person.
+    let agent = sandbox.agent(
+        "agent.sh",
+        &phased(REPRODUCE_ADD, "echo 'I changed nothing'"),
+    );
+    good_info(&sandbox, &repo, &json!({}));
+    let r = run(
+        &sandbox,
+        &repo,
+        &[
+            "--agent",
+            "command",
+            "--agent-cmd",
+            &agent.display().to_string(),
+            "--no-pr",
+        ],
+    );
+    assert_eq!(r.code(), 1);
+    let run_id = r.report()["run_id"].as_str().unwrap().to_owned();
+    assert_eq!(
+        sandbox.git(&repo, &["worktree", "list"]).lines().count(),
+        2,
+        "the fix worktree is kept"
+    );
+    assert!(
+        !sandbox
+            .git(&repo, &["branch", "--list", "fix/add-subtracts"])
+            .is_empty()
+    );
+
+    // Without --yes and without a terminal, nothing happens.
+    let out = sandbox
+        .fixloop(&repo)
+        .args(["clean", &run_id])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    assert_eq!(sandbox.git(&repo, &["worktree", "list"]).lines().count(), 2);
+
+    let out = sandbox
+        .fixloop(&repo)
+        .args(["clean", &run_id, "--yes"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    assert_eq!(sandbox.git(&repo, &["worktree", "list"]).lines().count(), 1);
+    assert_eq!(
+        sandbox.git(&repo, &["branch", "--list", "fix/add-subtracts"]),
+        ""
+    );
+    assert_eq!(
+        sandbox.git(&repo, &["branch", "--list", "fixloop/repro/add-subtracts"]),
+        ""
+    );
+    assert!(
+        !sandbox
+            .git(&repo, &["branch", "--list", "my-own-work"])
+            .is_empty()
+    );
+    assert!(!sandbox.git(&repo, &["branch", "--list", "main"]).is_empty());
+
+    // A branch the person committed to after the run is left alone.
+    let r = run(
+        &sandbox,
+        &repo,
+        &[
+            "--agent",
+            "command",
+            "--agent-cmd",
+            &agent.display().to_string(),
+            "--no-pr",
+        ],
+    );
+    let run_id = r.report()["run_id"].as_str().unwrap().to_owned();
+    let worktree = sandbox.git(&repo, &["worktree", "list", "--porcelain"]);
+    let path = worktree
+        .lines()
+        .filter_map(|l| l.strip_prefix("worktree "))
+        .nth(1)
+        .unwrap()
+        .to_owned();
+    write(&std::path::Path::new(&path).join("mine.txt"), "my work\n");
+    sandbox.git(std::path::Path::new(&path), &["add", "mine.txt"]);
+    sandbox.git(
+        std::path::Path::new(&path),
+        &["commit", "--quiet", "-m", "my work"],
+    );
+    let out = sandbox
+        .fixloop(&repo)
+        .args(["clean", &run_id, "--yes"])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("leaving fix/add-subtracts: it has moved"),
+        "{stdout}"
+    );
+    assert!(
+        !sandbox
+            .git(&repo, &["branch", "--list", "fix/add-subtracts"])
+            .is_empty()
+    );
+}

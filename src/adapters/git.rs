@@ -20,6 +20,13 @@ pub struct GitError {
 const FALLBACK_NAME: &str = "fixloop";
 const FALLBACK_EMAIL: &str = "fixloop@localhost";
 
+/// The content of a worktree (tracked, staged, unstaged and untracked files) as one git tree id.
+/// Stages everything in that worktree's own index: use it on fixloop's worktrees only.
+pub async fn worktree_tree(worktree: &Path) -> Result<String, GitError> {
+    Git::run_in(worktree, &["add", "-A"], &[]).await?;
+    Git::run_in(worktree, &["write-tree"], &[]).await
+}
+
 #[derive(Debug, Clone)]
 pub struct Git {
     /// The user's checkout (the main worktree's top level).

@@ -1,5 +1,6 @@
 //! The subcommands: each wires the core, the engine and the adapters for one use.
 
+pub mod clean;
 pub mod demo;
 pub mod logs;
 pub mod reports;

@@ -358,6 +358,10 @@ pub enum EventKind {
     WorktreesRemoved {
         paths: Vec<String>,
         kept: Vec<String>,
+        /// The content (git tree id) of each kept worktree as the run left it, so `clean` can
+        /// tell whether someone changed it since.
+        #[serde(default)]
+        kept_trees: Vec<String>,
     },
     FixBranchCreated {
         branch: String,

@@ -529,7 +529,7 @@ impl RunView {
             EventKind::ReportWritten { markdown, json } => {
                 self.report = Some((markdown.clone(), json.clone()));
             }
-            EventKind::WorktreesRemoved { paths, kept } => {
+            EventKind::WorktreesRemoved { paths, kept, .. } => {
                 self.removed_worktrees.clone_from(paths);
                 self.kept_worktrees.clone_from(kept);
             }

@@ -1338,6 +1338,7 @@ impl Driver {
     async fn cleanup(&mut self, keep_fix_worktree: bool) -> EventKind {
         let mut paths = Vec::new();
         let mut kept = Vec::new();
+        let mut kept_trees = Vec::new();
         let mut remove = Vec::new();
         if let Some(scratch) = self.scratch.take() {
             remove.push(scratch);
@@ -1345,6 +1346,11 @@ impl Driver {
         if let Some(fix) = self.fix_worktree.clone() {
             if keep_fix_worktree {
                 kept.push(fix.display().to_string());
+                kept_trees.push(
+                    crate::adapters::git::worktree_tree(&fix)
+                        .await
+                        .unwrap_or_default(),
+                );
             } else {
                 remove.push(fix);
             }
@@ -1356,7 +1362,11 @@ impl Driver {
             }
         }
         let _ = self.git.run(&["worktree", "prune"]).await;
-        EventKind::WorktreesRemoved { paths, kept }
+        EventKind::WorktreesRemoved {
+            paths,
+            kept,
+            kept_trees,
+        }
     }
 
     fn write_report(&mut self, status: RunStatus, exit_code: i32, message: String) -> Outcome {

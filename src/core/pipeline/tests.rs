@@ -179,6 +179,7 @@ fn drive(
                 Effect::Cleanup { .. } => Input::Done(EventKind::WorktreesRemoved {
                     paths: vec![],
                     kept: vec![],
+                    kept_trees: vec![],
                 }),
                 Effect::WriteReport { .. } => Input::Done(EventKind::ReportWritten {
                     markdown: "r.md".into(),
@@ -517,6 +518,7 @@ fn an_interrupted_run_ends_with_130() {
     let mut input = Input::Done(EventKind::WorktreesRemoved {
         paths: vec![],
         kept: vec![],
+        kept_trees: vec![],
     });
     for _ in 0..5 {
         let step = p.handle(input);

@@ -1,0 +1,178 @@
+//! `fixloop clean [RUN_ID]`: removes the worktrees and branches fixloop created for a run, as its
+//! journal records them, and nothing else. A branch that moved since fixloop last wrote it (the
+//! person committed to it) is left alone, and so is every run fixloop has no journal for.
+
+use std::io::{BufRead, IsTerminal, Write};
+use std::path::{Path, PathBuf};
+
+use super::CommandError;
+use crate::adapters::git::Git;
+use crate::cli::CleanArgs;
+use crate::core::event::EventKind;
+use crate::engine::store::{Store, read_journal};
+
+/// What a run left behind.
+#[derive(Debug, Default)]
+struct Leftovers {
+    repo: PathBuf,
+    worktrees: Vec<PathBuf>,
+    /// Kept worktrees and their content when the run ended.
+    kept: Vec<(PathBuf, String)>,
+    /// (branch, the commit fixloop left it at).
+    branches: Vec<(String, String)>,
+}
+
+fn leftovers(store: &Store, run_id: &str) -> Result<Leftovers, CommandError> {
+    let journal = store.run_dir(run_id).join("events.jsonl");
+    let events = read_journal(&journal).map_err(|e| CommandError::new(65, e))?;
+    let mut left = Leftovers::default();
+    let mut fix: Option<(String, String)> = None;
+    for event in &events {
+        match &event.kind {
+            EventKind::RunStarted { repo, .. } => left.repo = PathBuf::from(repo),
+            EventKind::ScratchCreated { path, .. } => left.worktrees.push(PathBuf::from(path)),
+            EventKind::FixBranchCreated {
+                branch,
+                base_commit,
+                worktree,
+                ..
+            } => {
+                left.worktrees.push(PathBuf::from(worktree));
+                fix = Some((branch.clone(), base_commit.clone()));
+            }
+            EventKind::WorktreesRemoved {
+                kept, kept_trees, ..
+            } => {
+                for (path, tree) in kept.iter().zip(kept_trees) {
+                    left.kept.push((PathBuf::from(path), tree.clone()));
+                }
+            }
+            EventKind::FixCommitted { branch, commit, .. } => {
+                fix = Some((branch.clone(), commit.clone()));
+            }
+            EventKind::ReproductionCommitted {
+                branch: Some(branch),
+                commit: Some(commit),
+                ..
+            } if branch.starts_with("fixloop/repro/") => {
+                left.branches.push((branch.clone(), commit.clone()));
+            }
+            _ => {}
+        }
+    }
+    left.branches.extend(fix);
+    Ok(left)
+}
+
+pub async fn clean(args: &CleanArgs) -> Result<i32, CommandError> {
+    let workspace = args
+        .info
+        .as_deref()
+        .and_then(Path::parent)
+        .map(Path::to_path_buf)
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or_else(|| PathBuf::from("."));
+    let store = Store::new(&workspace);
+    let runs = match &args.run {
+        Some(id) => {
+            if !store.run_dir(id).join("events.jsonl").is_file() {
+                return Err(CommandError::new(
+                    65,
+                    format!(
+                        "no run `{id}` in {}\n  hint: `fixloop reports` lists the runs",
+                        store.outputs.display()
+                    ),
+                ));
+            }
+            vec![id.clone()]
+        }
+        None => store.run_ids(),
+    };
+    let mut plan: Vec<(String, Leftovers)> = Vec::new();
+    for id in runs {
+        let mut left = leftovers(&store, &id)?;
+        let git = Git::new(left.repo.clone());
+        left.worktrees.retain(|w| w.exists());
+        let mut keep = Vec::new();
+        for (branch, commit) in std::mem::take(&mut left.branches) {
+            match git.rev_parse(&format!("refs/heads/{branch}")).await {
+                Ok(tip) if tip == commit => keep.push((branch, commit)),
+                Ok(_) => println!("leaving {branch}: it has moved since fixloop wrote it"),
+                Err(_) => {}
+            }
+        }
+        left.branches = keep;
+        if !left.worktrees.is_empty() || !left.branches.is_empty() {
+            plan.push((id, left));
+        }
+    }
+    if plan.is_empty() {
+        println!("Nothing to clean.");
+        return Ok(0);
+    }
+    for (id, left) in &plan {
+        println!("run {id}:");
+        for w in &left.worktrees {
+            println!("  worktree {}", w.display());
+        }
+        for (b, _) in &left.branches {
+            println!("  branch   {b}");
+        }
+    }
+    if !args.yes {
+        if !(std::io::stdin().is_terminal() && std::io::stdout().is_terminal()) {
+            return Err(CommandError::new(
+                3,
+                "nothing removed: pass --yes to remove the above",
+            ));
+        }
+        print!("Remove these? [y/N] ");
+        let _ = std::io::stdout().flush();
+        let mut answer = String::new();
+        let _ = std::io::stdin().lock().read_line(&mut answer);
+        if !matches!(answer.trim(), "y" | "Y" | "yes") {
+            println!("Nothing removed.");
+            return Ok(0);
+        }
+    }
+    for (_, left) in plan {
+        let git = Git::new(left.repo.clone());
+        for w in &left.worktrees {
+            let path = w.display().to_string();
+            // A worktree exactly as the run left it is fixloop's; anything else is someone's.
+            let recorded = left
+                .kept
+                .iter()
+                .find(|(p, _)| p == w)
+                .map(|(_, t)| t.clone());
+            let unchanged = match &recorded {
+                Some(tree) if !tree.is_empty() => crate::adapters::git::worktree_tree(w)
+                    .await
+                    .is_ok_and(|now| &now == tree),
+                _ => false,
+            };
+            let result = if unchanged {
+                git.run(&["worktree", "remove", "--force", &path]).await
+            } else {
+                // Not forced: git refuses a worktree with uncommitted changes.
+                git.run(&["worktree", "remove", &path]).await
+            };
+            match result {
+                Ok(_) => println!("removed worktree {path}"),
+                Err(_) => println!("leaving worktree {path}: it has changes made after the run"),
+            }
+        }
+        let _ = git.run(&["worktree", "prune"]).await;
+        for (branch, commit) in &left.branches {
+            // `update-ref -d` with the expected old value: a branch moved in the meantime stays.
+            match git
+                .run(&["update-ref", "-d", &format!("refs/heads/{branch}"), commit])
+                .await
+            {
+                Ok(_) => println!("removed branch {branch}"),
+                Err(e) => println!("could not remove branch {branch}: {e}"),
+            }
+        }
+    }
+    Ok(0)
+}
