@@ -124,7 +124,7 @@ pub struct ValidateArgs {
 
 #[derive(Debug, Clone, Args)]
 pub struct DemoArgs {
-    /// Plain line output and policy approvals (the TUI demo comes with the TUI).
+    /// Plain line output and `--approve verified` instead of the terminal UI.
     #[arg(long)]
     pub headless: bool,
     /// Where to create the scratch repository (default: a new temporary folder).

@@ -210,3 +210,26 @@ async fn no_planted_secret_leaves_fixloop() {
         assert_clean(&format!("the commits of {branch}"), &log);
     }
 }
+
+#[test]
+fn fixloop_logs_shows_no_secret_and_obeys_no_escape() {
+    let sandbox = Sandbox::new();
+    let log = sandbox.path().join("job.log");
+    let text = format!(
+        "FAILED tests/test_a.py::test_b - AssertionError: token {} \u{1b}]0;PWNED\u{7}\nerror: {}\n",
+        LOG_SECRETS[0], LOG_SECRETS[3]
+    );
+    std::fs::write(&log, text).unwrap();
+    for json in [false, true] {
+        let mut cmd = sandbox.fixloop(sandbox.path());
+        cmd.args(["logs", &log.display().to_string()]);
+        if json {
+            cmd.arg("--json");
+        }
+        let out = cmd.output().unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(stdout.contains("tests/test_a.py::test_b"), "{stdout}");
+        assert_clean("fixloop logs output", &stdout);
+        assert!(!stdout.contains("\u{1b}]0;"), "{stdout:?}");
+    }
+}

@@ -1,11 +1,14 @@
 //! `fixloop logs`: triage of a CI log file or standard input, streamed.
 
+use std::fmt::Write as _;
+
 use serde_json::json;
 
 use super::CommandError;
 use crate::adapters::github::{GitHub, Token, api_base, fetch_run_logs};
 use crate::cli::LogsArgs;
 use crate::core::runurl::RunUrl;
+use crate::core::sanitize::for_terminal;
 use crate::engine::logs::triage_stream;
 use crate::engine::secrets::redact;
 
@@ -36,32 +39,23 @@ async fn from_url(args: &LogsArgs) -> Result<i32, CommandError> {
         out: None,
         ..args.clone()
     };
-    let code = logs_file(&file_args, Some(&args.source))?;
-    std::fs::write(
-        dir.join("excerpt.txt"),
-        redact(&excerpt_of(&file_args)?).as_bytes(),
-    )
-    .map_err(|e| CommandError::new(1, format!("{}: {e}", dir.display())))?;
-    Ok(code)
-}
-
-fn excerpt_of(args: &LogsArgs) -> Result<String, CommandError> {
-    let file = std::fs::File::open(&args.source)
-        .map_err(|e| CommandError::new(65, format!("{}: {e}", args.source)))?;
-    triage_stream(file, args.budget, None)
-        .map(|o| o.excerpt)
-        .map_err(|e| CommandError::new(65, format!("{}: {e}", args.source)))
+    logs_file(&file_args, Some(&args.source), Some(&dir))
 }
 
 pub async fn logs(args: &LogsArgs) -> Result<i32, CommandError> {
     if args.source.starts_with("http://") || args.source.starts_with("https://") {
         return from_url(args).await;
     }
-    logs_file(args, None)
+    logs_file(args, None, None)
 }
 
-/// Triage of a file or standard input; `shown` names the source in the output.
-fn logs_file(args: &LogsArgs, shown: Option<&str>) -> Result<i32, CommandError> {
+/// Triage of a file or standard input; `shown` names the source in the output, and the excerpt
+/// is written to `--out` or `excerpt_dir`.
+fn logs_file(
+    args: &LogsArgs,
+    shown: Option<&str>,
+    excerpt_dir: Option<&std::path::Path>,
+) -> Result<i32, CommandError> {
     let mut full_log = None;
     let mut copy = match &args.out {
         Some(out) => {
@@ -91,8 +85,10 @@ fn logs_file(args: &LogsArgs, shown: Option<&str>) -> Result<i32, CommandError> 
     }
     if let Some(out) = &args.out {
         let _ = crate::engine::secrets::redact_file(&out.join("full.log"));
-        std::fs::write(out.join("excerpt.txt"), redact(&outcome.excerpt).as_bytes())
-            .map_err(|e| CommandError::new(1, format!("{}: {e}", out.display())))?;
+    }
+    if let Some(dir) = args.out.as_deref().or(excerpt_dir) {
+        std::fs::write(dir.join("excerpt.txt"), redact(&outcome.excerpt).as_bytes())
+            .map_err(|e| CommandError::new(1, format!("{}: {e}", dir.display())))?;
     }
     if args.json {
         let value = json!({
@@ -108,20 +104,26 @@ fn logs_file(args: &LogsArgs, shown: Option<&str>) -> Result<i32, CommandError> 
             "excerpt_bytes": outcome.excerpt.len(),
             "full_log": full_log.or_else(|| shown.map(|_| args.source.clone())),
         });
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&value).unwrap_or_default()
-        );
+        let text = serde_json::to_string_pretty(&value).unwrap_or_default();
+        println!("{}", redact(&text));
     } else {
-        println!(
-            "{}: {} bytes, {} lines",
-            args.source, outcome.bytes, outcome.lines
+        let mut text = format!(
+            "{}: {} bytes, {} lines\n",
+            shown.unwrap_or(&args.source),
+            outcome.bytes,
+            outcome.lines
         );
         for f in &outcome.failing_tests {
-            println!("FAILED {} ({}): {}", f.id, f.runner, f.message);
+            let _ = writeln!(text, "FAILED {} ({}): {}", f.id, f.runner, f.message);
         }
-        println!("--- excerpt ({} bytes) ---", outcome.excerpt.len());
-        print!("{}", outcome.excerpt);
+        let _ = write!(
+            text,
+            "--- excerpt ({} bytes) ---\n{}",
+            outcome.excerpt.len(),
+            outcome.excerpt
+        );
+        // What the log says is shown, never obeyed, and never with its secrets.
+        print!("{}", for_terminal(&redact(&text)));
     }
     Ok(0)
 }

@@ -7,6 +7,7 @@ use tokio::sync::watch;
 
 use super::CommandError;
 use crate::cli::StressArgs;
+use crate::core::sanitize::for_terminal;
 use crate::core::stats::{percent, wilson_95};
 use crate::engine::stress::{self, StressSpec, progress_line};
 
@@ -99,10 +100,8 @@ pub async fn stress(args: &StressArgs) -> Result<i32, CommandError> {
             "timeouts": outcome.timeouts,
             "logs_dir": outcome.logs_dir.display().to_string(),
         });
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&value).unwrap_or_default()
-        );
+        let text = serde_json::to_string_pretty(&value).unwrap_or_default();
+        println!("{}", crate::engine::secrets::redact(&text));
     } else {
         println!(
             "{} runs in {:.1} s: {} failed ({}, 95 % CI {}–{}){}",
@@ -123,10 +122,8 @@ pub async fn stress(args: &StressArgs) -> Result<i32, CommandError> {
             } else {
                 ""
             };
-            println!(
-                "  {count:>5} × {}{mark}",
-                crate::engine::secrets::redact(text)
-            );
+            let text = crate::engine::secrets::redact(text);
+            println!("  {count:>5} × {}{mark}", for_terminal(&text));
         }
         if outcome.failures > 0 {
             println!("logs of failing runs: {}", outcome.logs_dir.display());

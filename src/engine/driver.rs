@@ -1134,60 +1134,40 @@ impl Driver {
         ) else {
             return Err((FailureClass::Error, "no fix branch to commit".into()));
         };
-        let git = |args: Vec<String>| {
-            let worktree = worktree.clone();
-            async move {
-                let args: Vec<&str> = args.iter().map(String::as_str).collect();
-                Git::run_in(&worktree, &args, &[]).await
-            }
-        };
+        let wt = worktree.as_path();
         if remove_repro {
             if let Some(repro) = &self.repro {
                 for (_, dest) in &repro.files {
-                    let in_base = git(vec![
-                        "cat-file".into(),
-                        "-e".into(),
-                        format!("{base_commit}:{dest}"),
-                    ])
+                    let in_base = Git::run_in(
+                        wt,
+                        &["cat-file", "-e", &format!("{base_commit}:{dest}")],
+                        &[],
+                    )
                     .await
                     .is_ok();
-                    if in_base {
-                        git(vec![
-                            "checkout".into(),
-                            base_commit.clone(),
-                            "--".into(),
-                            dest.clone(),
-                        ])
-                        .await
-                        .map_err(err(FailureClass::Error))?;
+                    // A file the reproduction replaced goes back to the base's version.
+                    let restored = if in_base {
+                        Git::run_in(wt, &["checkout", &base_commit, "--", dest], &[]).await
                     } else {
                         let _ = std::fs::remove_file(worktree.join(dest));
-                        git(vec![
-                            "rm".into(),
-                            "-q".into(),
-                            "--cached".into(),
-                            "--ignore-unmatch".into(),
-                            "--".into(),
-                            dest.clone(),
-                        ])
+                        Git::run_in(
+                            wt,
+                            &["rm", "-q", "--cached", "--ignore-unmatch", "--", dest],
+                            &[],
+                        )
                         .await
-                        .map_err(err(FailureClass::Error))?;
-                    }
+                    };
+                    restored.map_err(err(FailureClass::Error))?;
                 }
             }
         }
-        git(vec!["add".into(), "-A".into()])
+        Git::run_in(wt, &["add", "-A"], &[])
             .await
             .map_err(err(FailureClass::Error))?;
         // One commit on the base, whatever the agent committed on the way.
-        git(vec![
-            "reset".into(),
-            "--soft".into(),
-            "-q".into(),
-            base_commit.clone(),
-        ])
-        .await
-        .map_err(err(FailureClass::Error))?;
+        Git::run_in(wt, &["reset", "--soft", "-q", &base_commit], &[])
+            .await
+            .map_err(err(FailureClass::Error))?;
         let view = self.emitter.view();
         let verification = view.verification().map(|v| {
             format!(

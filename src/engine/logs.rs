@@ -21,56 +21,15 @@ pub fn raw_logs_file(raw: &str, workspace: &Path) -> Option<PathBuf> {
     path.is_file().then_some(path)
 }
 
-/// Reads or fetches the logs, writes `logs/full.log` and `logs/excerpt.txt` in the failure
-/// folder, and reports what was found.
+/// Puts `raw-logs` (a file, or the text itself) at `logs/full.log` in the failure folder and
+/// triages it (a run URL's logs are fetched by the forge, then go through [`prepare_file`]).
 pub fn prepare(
     info: &Info,
     workspace: &Path,
     failure_dir: &Path,
 ) -> Result<EventKind, (FailureClass, String)> {
-    let (source, text) = if let Some(raw) = &info.raw_logs {
-        match raw_logs_file(raw, workspace) {
-            Some(path) => {
-                let bytes = std::fs::read(&path).map_err(|e| {
-                    (
-                        FailureClass::Input,
-                        format!("cannot read raw-logs file {}: {e}", path.display()),
-                    )
-                })?;
-                (
-                    path.display().to_string(),
-                    String::from_utf8_lossy(&bytes).into_owned(),
-                )
-            }
-            None => {
-                let looks_like_path = !raw.contains('\n')
-                    && raw.len() < 300
-                    && [".log", ".txt", ".out"]
-                        .iter()
-                        .any(|ext| raw.trim().ends_with(ext));
-                if looks_like_path {
-                    return Err((
-                        FailureClass::Input,
-                        format!(
-                            "info.json: field `raw-logs`: the file `{raw}` does not exist\n  hint: \
-                             give a path relative to {} or paste the log text itself",
-                            workspace.display()
-                        ),
-                    ));
-                }
-                ("raw-logs in info.json".to_owned(), raw.clone())
-            }
-        }
-    } else if let Some(url) = &info.url {
-        return Err((
-            FailureClass::Unavailable,
-            format!(
-                "fetching logs from a run URL ({url}) is not available in this version of \
-                 fixloop: save the failing job's log and give its path as `raw-logs`"
-            ),
-        ));
-    } else {
-        return Err((FailureClass::Input, "no logs were given".into()));
+    let Some(raw) = &info.raw_logs else {
+        return Err((FailureClass::Error, "no raw-logs to prepare".into()));
     };
     let logs_dir = failure_dir.join("logs");
     std::fs::create_dir_all(&logs_dir).map_err(|e| {
@@ -80,31 +39,35 @@ pub fn prepare(
         )
     })?;
     let full_log = logs_dir.join("full.log");
-    let excerpt_path = logs_dir.join("excerpt.txt");
-    std::fs::write(&full_log, text.as_bytes()).map_err(|e| {
+    let written = match raw_logs_file(raw, workspace) {
+        // Copied, not read: a log of any size goes through with bounded memory.
+        Some(path) => std::fs::copy(&path, &full_log).map(|_| path.display().to_string()),
+        None => {
+            let looks_like_path = !raw.contains('\n')
+                && raw.len() < 300
+                && [".log", ".txt", ".out"]
+                    .iter()
+                    .any(|ext| raw.trim().ends_with(ext));
+            if looks_like_path {
+                return Err((
+                    FailureClass::Input,
+                    format!(
+                        "info.json: field `raw-logs`: the file `{raw}` does not exist\n  hint: \
+                         give a path relative to {} or paste the log text itself",
+                        workspace.display()
+                    ),
+                ));
+            }
+            std::fs::write(&full_log, raw).map(|()| "raw-logs in info.json".to_owned())
+        }
+    };
+    let source = written.map_err(|e| {
         (
-            FailureClass::Error,
-            format!("cannot write {}: {e}", full_log.display()),
+            FailureClass::Input,
+            format!("cannot copy the raw-logs to {}: {e}", full_log.display()),
         )
     })?;
-    let _ = super::secrets::redact_file(&full_log);
-    let text = std::fs::read_to_string(&full_log).unwrap_or_default();
-    let outcome = excerpt::triage_text(&text, DEFAULT_BUDGET);
-    std::fs::write(&excerpt_path, outcome.excerpt.as_bytes()).map_err(|e| {
-        (
-            FailureClass::Error,
-            format!("cannot write {}: {e}", excerpt_path.display()),
-        )
-    })?;
-    Ok(EventKind::LogsPrepared {
-        source,
-        full_log: full_log.display().to_string(),
-        excerpt: excerpt_path.display().to_string(),
-        bytes: text.len() as u64,
-        lines: outcome.lines,
-        excerpt_bytes: outcome.excerpt.len() as u64,
-        failing_tests: outcome.failing_tests.into_iter().map(|f| f.id).collect(),
-    })
+    prepare_file(&full_log, &source)
 }
 
 /// Triage of a log file already on disk (a fetched run's logs): writes `excerpt.txt` beside it.

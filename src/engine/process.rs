@@ -133,39 +133,12 @@ pub async fn run(
         })?;
     let mut log = BufWriter::new(log);
 
-    let mut command = tokio::process::Command::new(&spec.program);
-    command
-        .args(&spec.args)
-        .current_dir(&spec.cwd)
-        .process_group(0)
-        .stdin(if spec.stdin.is_some() {
-            Stdio::piped()
-        } else {
-            Stdio::null()
-        })
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .kill_on_drop(true);
-    for name in &spec.env_remove {
-        command.env_remove(name);
-    }
-    command.envs(spec.env.iter().map(|(k, v)| (k, v)));
-    let mut child = command.spawn().map_err(|source| {
-        if source.kind() == std::io::ErrorKind::NotFound {
-            SpawnError::NotFound {
-                program: spec.program.clone(),
-            }
-        } else {
-            SpawnError::Io {
-                program: spec.program.clone(),
-                source,
-            }
-        }
-    })?;
-    let group = child
-        .id()
-        .and_then(|id| i32::try_from(id).ok())
-        .map(Pid::from_raw);
+    let stdin = if spec.stdin.is_some() {
+        Stdio::piped()
+    } else {
+        Stdio::null()
+    };
+    let (mut child, group) = spawn(spec, stdin, Stdio::piped(), Stdio::piped())?;
 
     if let (Some(bytes), Some(mut stdin)) = (spec.stdin.clone(), child.stdin.take()) {
         tokio::spawn(async move {
@@ -309,35 +282,7 @@ pub async fn run_to_file(
     };
     let out = std::fs::File::create(&spec.log).map_err(log_error)?;
     let err = out.try_clone().map_err(log_error)?;
-    let mut command = tokio::process::Command::new(&spec.program);
-    command
-        .args(&spec.args)
-        .current_dir(&spec.cwd)
-        .process_group(0)
-        .stdin(Stdio::null())
-        .stdout(Stdio::from(out))
-        .stderr(Stdio::from(err))
-        .kill_on_drop(true);
-    for name in &spec.env_remove {
-        command.env_remove(name);
-    }
-    command.envs(spec.env.iter().map(|(k, v)| (k, v)));
-    let mut child = command.spawn().map_err(|source| {
-        if source.kind() == std::io::ErrorKind::NotFound {
-            SpawnError::NotFound {
-                program: spec.program.clone(),
-            }
-        } else {
-            SpawnError::Io {
-                program: spec.program.clone(),
-                source,
-            }
-        }
-    })?;
-    let group = child
-        .id()
-        .and_then(|id| i32::try_from(id).ok())
-        .map(Pid::from_raw);
+    let (mut child, group) = spawn(spec, Stdio::null(), Stdio::from(out), Stdio::from(err))?;
     let deadline = spec.timeout.map(|t| tokio::time::Instant::now() + t);
     let ending = tokio::select! {
         status = child.wait() => {
@@ -370,6 +315,46 @@ pub async fn run_to_file(
         duration: started.elapsed(),
         tail: Vec::new(),
     })
+}
+
+/// Starts `spec`'s program in its own process group with these streams; returns the child and
+/// its group (to signal everything it starts).
+fn spawn(
+    spec: &Spec,
+    stdin: Stdio,
+    stdout: Stdio,
+    stderr: Stdio,
+) -> Result<(tokio::process::Child, Option<Pid>), SpawnError> {
+    let mut command = tokio::process::Command::new(&spec.program);
+    command
+        .args(&spec.args)
+        .current_dir(&spec.cwd)
+        .process_group(0)
+        .stdin(stdin)
+        .stdout(stdout)
+        .stderr(stderr)
+        .kill_on_drop(true);
+    for name in &spec.env_remove {
+        command.env_remove(name);
+    }
+    command.envs(spec.env.iter().map(|(k, v)| (k, v)));
+    let child = command.spawn().map_err(|source| {
+        if source.kind() == std::io::ErrorKind::NotFound {
+            SpawnError::NotFound {
+                program: spec.program.clone(),
+            }
+        } else {
+            SpawnError::Io {
+                program: spec.program.clone(),
+                source,
+            }
+        }
+    })?;
+    let group = child
+        .id()
+        .and_then(|id| i32::try_from(id).ok())
+        .map(Pid::from_raw);
+    Ok((child, group))
 }
 
 async fn wait_cancel(cancel: &mut watch::Receiver<bool>) {
