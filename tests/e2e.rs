@@ -22,22 +22,33 @@ fn good_info(sandbox: &Sandbox, repo: &Path, extra: &serde_json::Value) {
     sandbox.info(repo, &info);
 }
 
+/// `fixloop run --headless` on `repo` with a command agent doing `reproduce` then `fix`, and the
+/// good info.json plus `info`.
+fn run_agent(
+    sandbox: &Sandbox,
+    repo: &Path,
+    (reproduce, fix): (&str, &str),
+    info: &serde_json::Value,
+    extra: &[&str],
+) -> support::Run {
+    let agent = sandbox.agent("agent.sh", &phased(reproduce, fix));
+    good_info(sandbox, repo, info);
+    let agent = agent.display().to_string();
+    let mut args = vec!["--agent", "command", "--agent-cmd", agent.as_str()];
+    args.extend_from_slice(extra);
+    run(sandbox, repo, &args)
+}
+
 #[test]
 fn a_deterministic_failure_ends_in_a_verified_pushed_fix() {
     let sandbox = Sandbox::new();
     let repo = sandbox.python_project();
-    let agent = sandbox.agent("agent.sh", &phased(REPRODUCE_ADD, FIX_ADD));
-    good_info(&sandbox, &repo, &json!({}));
-    let r = run(
+    let r = run_agent(
         &sandbox,
         &repo,
-        &[
-            "--agent",
-            "command",
-            "--agent-cmd",
-            &agent.display().to_string(),
-            "--no-pr",
-        ],
+        (REPRODUCE_ADD, FIX_ADD),
+        &json!({}),
+        &["--no-pr"],
     );
     assert_eq!(
         r.code(),
@@ -249,18 +260,12 @@ fn on_a_feature_branch_the_reproduction_is_committed_there_and_staged_changes_st
     sandbox.git(&repo, &["checkout", "--quiet", "-b", "feature"]);
     write(&repo.join("README.md"), "# calc\nstaged\n");
     sandbox.git(&repo, &["add", "README.md"]);
-    let agent = sandbox.agent("agent.sh", &phased(REPRODUCE_ADD, FIX_ADD));
-    good_info(&sandbox, &repo, &json!({"base-branch": "main"}));
-    let r = run(
+    let r = run_agent(
         &sandbox,
         &repo,
-        &[
-            "--agent",
-            "command",
-            "--agent-cmd",
-            &agent.display().to_string(),
-            "--no-pr",
-        ],
+        (REPRODUCE_ADD, FIX_ADD),
+        &json!({"base-branch": "main"}),
+        &["--no-pr"],
     );
     assert_eq!(r.code(), 0, "{}\n{}", r.stdout(), r.stderr());
     let committed = sandbox.git(&repo, &["show", "--name-only", "--format=%s", "feature"]);
@@ -302,18 +307,7 @@ mkdir -p "$FIXLOOP_FAILURE_DIR/tests"
 echo "import calc; assert calc.add(2, 2) == 0" > "$FIXLOOP_FAILURE_DIR/tests/repro_add.py"
 echo '{"command": "PYTHONPATH=. python3 tests/repro_add.py", "files": [{"source": "tests/repro_add.py", "dest": "tests/repro_add.py"}]}' > "$FIXLOOP_FAILURE_DIR/repro.json"
 "#;
-    let agent = sandbox.agent("agent.sh", &phased(passing, FIX_ADD));
-    good_info(&sandbox, &repo, &json!({}));
-    let r = run(
-        &sandbox,
-        &repo,
-        &[
-            "--agent",
-            "command",
-            "--agent-cmd",
-            &agent.display().to_string(),
-        ],
-    );
+    let r = run_agent(&sandbox, &repo, (passing, FIX_ADD), &json!({}), &[]);
     assert_eq!(r.code(), 1, "{}\n{}", r.stdout(), r.stderr());
     let report = r.report();
     assert_eq!(report["status"], "failed");
@@ -357,18 +351,7 @@ mkdir -p "$FIXLOOP_FAILURE_DIR/tests"
 echo "import calculator; calculator.add(2, 3)" > "$FIXLOOP_FAILURE_DIR/tests/repro_add.py"
 echo '{"command": "PYTHONPATH=. python3 tests/repro_add.py", "files": [{"source": "tests/repro_add.py", "dest": "tests/repro_add.py"}]}' > "$FIXLOOP_FAILURE_DIR/repro.json"
 "#;
-    let agent = sandbox.agent("agent.sh", &phased(broken, FIX_ADD));
-    good_info(&sandbox, &repo, &json!({}));
-    let r = run(
-        &sandbox,
-        &repo,
-        &[
-            "--agent",
-            "command",
-            "--agent-cmd",
-            &agent.display().to_string(),
-        ],
-    );
+    let r = run_agent(&sandbox, &repo, (broken, FIX_ADD), &json!({}), &[]);
     assert_eq!(r.code(), 1);
     assert!(
         r.stdout()
@@ -440,17 +423,12 @@ echo '{"command": "PYTHONPATH=. python3 tests/repro_add.py", "files": [{"source"
 echo 5 > "$FIXLOOP_WORKDIR/tests/override.txt"
 echo "# looked at this" >> "$FIXLOOP_WORKDIR/calc.py"
 "##;
-    let agent = sandbox.agent("agent.sh", &phased(reproduce, gamed_fix));
-    good_info(&sandbox, &repo, &json!({"test-command": "python3 -c pass"}));
-    let r = run(
+    let r = run_agent(
         &sandbox,
         &repo,
-        &[
-            "--agent",
-            "command",
-            "--agent-cmd",
-            &agent.display().to_string(),
-        ],
+        (reproduce, gamed_fix),
+        &json!({"test-command": "python3 -c pass"}),
+        &[],
     );
     assert_eq!(r.code(), 3, "{}\n{}", r.stdout(), r.stderr());
     let report = r.report();
@@ -522,18 +500,12 @@ fn an_existing_test_starts_at_the_fix_branch() {
 fn keep_test_in_pr_keeps_the_reproduction_in_the_commit() {
     let sandbox = Sandbox::new();
     let repo = sandbox.python_project();
-    let agent = sandbox.agent("agent.sh", &phased(REPRODUCE_ADD, FIX_ADD));
-    good_info(&sandbox, &repo, &json!({"keep-test-in-pr": true}));
-    let r = run(
+    let r = run_agent(
         &sandbox,
         &repo,
-        &[
-            "--agent",
-            "command",
-            "--agent-cmd",
-            &agent.display().to_string(),
-            "--no-pr",
-        ],
+        (REPRODUCE_ADD, FIX_ADD),
+        &json!({"keep-test-in-pr": true}),
+        &["--no-pr"],
     );
     assert_eq!(r.code(), 0, "{}", r.stdout());
     let files = sandbox.git(&repo, &["diff", "--name-only", "main", "fix/add-subtracts"]);
@@ -573,19 +545,12 @@ fn the_agent_never_sees_the_github_token() {
 fn json_prints_the_event_stream_as_json_lines() {
     let sandbox = Sandbox::new();
     let repo = sandbox.python_project();
-    let agent = sandbox.agent("agent.sh", &phased(REPRODUCE_ADD, FIX_ADD));
-    good_info(&sandbox, &repo, &json!({}));
-    let r = run(
+    let r = run_agent(
         &sandbox,
         &repo,
-        &[
-            "--agent",
-            "command",
-            "--agent-cmd",
-            &agent.display().to_string(),
-            "--no-pr",
-            "--json",
-        ],
+        (REPRODUCE_ADD, FIX_ADD),
+        &json!({}),
+        &["--no-pr", "--json"],
     );
     assert_eq!(r.code(), 0);
     let events: Vec<serde_json::Value> = r
@@ -673,18 +638,12 @@ fn ctrl_c_stops_the_agent_and_ends_with_130_and_a_report() {
 fn past_runs_are_listed_shown_and_counted() {
     let sandbox = Sandbox::new();
     let repo = sandbox.python_project();
-    let agent = sandbox.agent("agent.sh", &phased(REPRODUCE_ADD, FIX_ADD));
-    good_info(&sandbox, &repo, &json!({}));
-    let r = run(
+    let r = run_agent(
         &sandbox,
         &repo,
-        &[
-            "--agent",
-            "command",
-            "--agent-cmd",
-            &agent.display().to_string(),
-            "--no-pr",
-        ],
+        (REPRODUCE_ADD, FIX_ADD),
+        &json!({}),
+        &["--no-pr"],
     );
     assert_eq!(r.code(), 0);
     let run_id = r.report()["run_id"].as_str().unwrap().to_owned();
