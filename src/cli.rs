@@ -34,6 +34,9 @@ pub enum Command {
     Reports(ReportsArgs),
     /// Success rate, time and cost of past runs, how they failed, flaky tests.
     Stats(StatsArgs),
+    /// Go on with a run that was interrupted, killed, failed on something outside, or stopped
+    /// for review: from the last step it completed.
+    Resume(ResumeArgs),
     /// Remove the worktrees and branches fixloop created for a run (or all runs).
     Clean(CleanArgs),
     /// Run a command many times in parallel: how often it fails, and how.
@@ -183,6 +186,24 @@ pub struct StressArgs {
     /// The command and its arguments.
     #[arg(last = true, required = true, value_name = "CMD")]
     pub command: Vec<String>,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ResumeArgs {
+    /// The run to resume (its id, as `outputs/runs/<RUN_ID>/`).
+    pub run: String,
+    /// No prompts: checkpoints follow --approve; plain line output.
+    #[arg(long)]
+    pub headless: bool,
+    /// Who approves checkpoints without a person (default: verified).
+    #[arg(long, value_enum, value_name = "POLICY")]
+    pub approve: Option<Approve>,
+    /// Print the event stream as JSON lines.
+    #[arg(long)]
+    pub json: bool,
+    /// The workspace's info.json (default: ./info.json); its outputs/ holds the run.
+    #[arg(long, value_name = "FILE")]
+    pub info: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Args)]

@@ -24,6 +24,7 @@ fn main() -> ExitCode {
                     Some(Command::Logs(args)) => commands::logs::logs(&args).await,
                     Some(Command::Stress(args)) => commands::stress::stress(&args).await,
                     Some(Command::Clean(args)) => commands::clean::clean(&args).await,
+                    Some(Command::Resume(args)) => commands::resume::resume(&args).await,
                     Some(Command::Stats(args)) => commands::reports::stats_command(&args).await,
                     _ => commands::run::run(cli.run).await,
                 }

@@ -3,13 +3,13 @@
 //! person committed to it) is left alone, and so is every run fixloop has no journal for.
 
 use std::io::{BufRead, IsTerminal, Write};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use super::CommandError;
 use crate::adapters::git::Git;
 use crate::cli::CleanArgs;
 use crate::core::event::EventKind;
-use crate::engine::store::{Store, read_journal};
+use crate::engine::store::{RunLock, Store, read_journal};
 
 /// What a run left behind.
 #[derive(Debug, Default)]
@@ -47,6 +47,14 @@ fn leftovers(store: &Store, run_id: &str) -> Result<Leftovers, CommandError> {
                     left.kept.push((PathBuf::from(path), tree.clone()));
                 }
             }
+            // Cut off while making the fix branch: the branch it named, if it made it.
+            EventKind::StepStarted {
+                step,
+                branch: Some(branch),
+                commit: Some(commit),
+            } if step == "create-fix-branch" => {
+                fix = Some((branch.clone(), commit.clone()));
+            }
             EventKind::FixCommitted { branch, commit, .. } => {
                 fix = Some((branch.clone(), commit.clone()));
             }
@@ -65,14 +73,7 @@ fn leftovers(store: &Store, run_id: &str) -> Result<Leftovers, CommandError> {
 }
 
 pub async fn clean(args: &CleanArgs) -> Result<i32, CommandError> {
-    let workspace = args
-        .info
-        .as_deref()
-        .and_then(Path::parent)
-        .map(Path::to_path_buf)
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or_else(|| PathBuf::from("."));
-    let store = Store::new(&workspace);
+    let store = Store::new(&super::workspace_of(args.info.as_deref()));
     let runs = match &args.run {
         Some(id) => {
             if !store.run_dir(id).join("events.jsonl").is_file() {
@@ -89,7 +90,15 @@ pub async fn clean(args: &CleanArgs) -> Result<i32, CommandError> {
         None => store.run_ids(),
     };
     let mut plan: Vec<(String, Leftovers)> = Vec::new();
+    let mut locks = Vec::new();
     for id in runs {
+        match RunLock::take(&store.run_dir(&id)) {
+            Ok(lock) => locks.push(lock),
+            Err(e) => {
+                println!("leaving run {id}: {e}");
+                continue;
+            }
+        }
         let mut left = leftovers(&store, &id)?;
         let git = Git::new(left.repo.clone());
         left.worktrees.retain(|w| w.exists());
@@ -135,7 +144,9 @@ pub async fn clean(args: &CleanArgs) -> Result<i32, CommandError> {
             return Ok(0);
         }
     }
-    for (_, left) in plan {
+    for (id, left) in plan {
+        // What a killed run left running would hold its worktrees.
+        let _ = crate::engine::process::stop_leftovers(&id);
         let git = Git::new(left.repo.clone());
         for w in &left.worktrees {
             let path = w.display().to_string();

@@ -4,6 +4,7 @@ pub mod clean;
 pub mod demo;
 pub mod logs;
 pub mod reports;
+pub mod resume;
 pub mod run;
 pub mod setup;
 pub mod stress;
@@ -24,4 +25,13 @@ impl CommandError {
             message: message.into(),
         }
     }
+}
+
+/// The workspace named by `--info FILE` (its folder), else the current folder.
+#[must_use]
+pub fn workspace_of(info: Option<&std::path::Path>) -> std::path::PathBuf {
+    info.and_then(std::path::Path::parent)
+        .map(std::path::Path::to_path_buf)
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or_else(|| std::path::PathBuf::from("."))
 }

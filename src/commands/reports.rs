@@ -1,7 +1,7 @@
 //! `fixloop reports` and `fixloop stats`: past runs from `outputs/`, in the browser when a
 //! terminal is there, else as a table or JSON.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use super::CommandError;
 use crate::cli::{ReportsArgs, ReportsCommand, StatsArgs};
@@ -10,13 +10,6 @@ use crate::core::report;
 use crate::core::view::RunView;
 use crate::engine::store::{Store, read_journal};
 use crate::ui::tui::{self, browser::BrowserApp, browser::Screen, views::duration};
-
-fn workspace(info: Option<&Path>) -> PathBuf {
-    info.and_then(Path::parent)
-        .map(Path::to_path_buf)
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or_else(|| PathBuf::from("."))
-}
 
 fn color() -> bool {
     std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
@@ -35,7 +28,7 @@ async fn browse(store: &Store, rows: Vec<Row>, stats_only: bool) -> Result<i32, 
 }
 
 pub async fn reports(args: &ReportsArgs) -> Result<i32, CommandError> {
-    let store = Store::new(&workspace(args.info.as_deref()));
+    let store = Store::new(&super::workspace_of(args.info.as_deref()));
     if let Some(ReportsCommand::Show { run }) = &args.show {
         return show(&store, run);
     }
@@ -77,7 +70,7 @@ pub async fn reports(args: &ReportsArgs) -> Result<i32, CommandError> {
 }
 
 pub async fn stats_command(args: &StatsArgs) -> Result<i32, CommandError> {
-    let store = Store::new(&workspace(args.info.as_deref()));
+    let store = Store::new(&super::workspace_of(args.info.as_deref()));
     let rows = store.rows();
     if !args.json && super::run::interactive_terminal() {
         return browse(&store, rows, true).await;

@@ -1,6 +1,7 @@
 //! `fixloop run`: one failure, from its logs to a verified fix.
 
 use std::io::IsTerminal;
+use std::path::Path;
 use std::time::Duration;
 
 use chrono::Utc;
@@ -14,6 +15,10 @@ use crate::adapters::git::Git;
 use crate::adapters::github::{GitHub, GitHubForge, Token, api_base, remote_repo};
 use crate::cli::RunArgs;
 use crate::core::command::Command;
+use crate::core::event::Event;
+use crate::core::info::Info;
+use crate::core::pipeline::Replayed;
+use crate::core::view::RunView;
 use crate::core::info::AgentKind;
 use crate::core::pipeline::Settings;
 use crate::core::policy::Approve;
@@ -22,7 +27,7 @@ use crate::engine::driver::{Driver, Setup};
 use crate::engine::emitter::Emitter;
 use crate::engine::ports::Agent;
 use crate::engine::ports::Forge;
-use crate::engine::store::{Journal, Store};
+use crate::engine::store::{Journal, RunLock, Store};
 use crate::ui::headless::{LineReporter, PolicyDecider};
 use crate::ui::tui::{self, app::RunApp, decider::PersonDecider};
 
@@ -67,6 +72,7 @@ pub async fn start(
     let (run_id, run_dir) = store.create_run(&prepared.name, Utc::now()).map_err(|e| {
         CommandError::new(1, format!("cannot create {}: {e}", store.outputs.display()))
     })?;
+    let lock = RunLock::take(&run_dir).map_err(|e| CommandError::new(1, e))?;
     let _log_guard = init_file_log(&run_dir);
     let journal = Journal::create(&run_dir).map_err(|e| {
         CommandError::new(
@@ -100,11 +106,7 @@ pub async fn start(
         base: prepared.base.clone(),
         remote: prepared.remote.clone(),
         headless,
-        policy: if headless {
-            approve.as_str().into()
-        } else {
-            "person".into()
-        },
+        policy: policy_name(headless, approve),
         existing: prepared.existing.clone(),
         ai_budget: budget.unwrap_or(AI_BUDGET),
         test_budget: budget.unwrap_or(TEST_BUDGET),
@@ -112,51 +114,184 @@ pub async fn start(
         open_pr: !args.no_pr,
         nice: args.nice,
         cpu_load: args.cpu_load,
+        agent_cmd: prepared.agent_cmd.clone(),
+        github_api_url: args.github_api_url.clone(),
     };
-    let agent: Box<dyn Agent> = match prepared.agent {
-        AgentKind::Claude => Box::new(Claude::default()),
-        AgentKind::Codex => Box::new(Codex::default()),
-        AgentKind::Command => Box::new(CommandAgent {
-            command: prepared.agent_cmd.clone().unwrap_or_default(),
-        }),
-        AgentKind::Manual => Box::new(Manual),
-    };
-    let forge = forge_for(&prepared, args).await?;
+    let agent = agent_for(prepared.agent, prepared.agent_cmd.clone());
+    let forge = forge_for(
+        &prepared.info,
+        prepared.remote.as_deref(),
+        &prepared.repo,
+        args.github_api_url.clone(),
+    )
+    .await?;
     let emitter = Emitter::new(Some(journal));
-    if !headless {
-        return start_tui(setup, emitter, agent, forge).await;
-    }
-    let reporter = LineReporter {
-        json: args.json,
-        github_actions: std::env::var_os("GITHUB_ACTIONS").is_some(),
-    };
-    let printer = tokio::spawn(reporter.print(emitter.subscribe()));
-    let (cancel_tx, cancel_rx) = watch::channel(false);
-    let signals = tokio::spawn(async move {
-        wait_for_interrupt().await;
-        let _ = cancel_tx.send(true);
-    });
-    let driver = Driver::new(
+    let launch = Launch {
         setup,
         emitter,
         agent,
         forge,
-        Box::new(PolicyDecider(approve)),
-        cancel_rx,
-    );
-    let code = driver.run().await;
-    signals.abort();
-    let _ = printer.await;
-    Ok(code)
+        headless,
+        json: args.json,
+        approve,
+        resume: None,
+    };
+    let code = launch.go().await;
+    drop(lock);
+    code
+}
+
+/// The policy named in the journal: the `--approve` rule headless, the person in the TUI.
+#[must_use]
+pub fn policy_name(headless: bool, approve: Approve) -> String {
+    if headless {
+        approve.as_str().into()
+    } else {
+        "person".into()
+    }
+}
+
+#[must_use]
+pub fn agent_for(kind: AgentKind, agent_cmd: Option<String>) -> Box<dyn Agent> {
+    match kind {
+        AgentKind::Claude => Box::new(Claude::default()),
+        AgentKind::Codex => Box::new(Codex::default()),
+        AgentKind::Command => Box::new(CommandAgent {
+            command: agent_cmd.unwrap_or_default(),
+        }),
+        AgentKind::Manual => Box::new(Manual),
+    }
+}
+
+/// A run ready to go (or to go on), and where it shows.
+pub struct Launch {
+    pub setup: Setup,
+    pub emitter: Emitter,
+    pub agent: Box<dyn Agent>,
+    pub forge: Box<dyn Forge>,
+    pub headless: bool,
+    pub json: bool,
+    pub approve: Approve,
+    /// `fixloop resume`: the rebuilt pipeline and the journal it was rebuilt from.
+    pub resume: Option<(Replayed, Vec<Event>)>,
+}
+
+impl std::fmt::Debug for Launch {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Launch")
+            .field("run_id", &self.setup.run_id)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Launch {
+    pub async fn go(self) -> Result<i32, CommandError> {
+        let run_id = self.setup.run_id.clone();
+        let code = if self.headless {
+            self.headless().await
+        } else {
+            self.tui().await?
+        };
+        if code == 130 {
+            eprintln!("the run can go on from where it stopped: fixloop resume {run_id}");
+        }
+        Ok(code)
+    }
+
+    async fn headless(self) -> i32 {
+        let reporter = LineReporter {
+            json: self.json,
+            github_actions: std::env::var_os("GITHUB_ACTIONS").is_some(),
+        };
+        let printer = tokio::spawn(reporter.print(self.emitter.subscribe()));
+        let (cancel_tx, cancel_rx) = watch::channel(false);
+        let signals = tokio::spawn(async move {
+            wait_for_interrupt().await;
+            let _ = cancel_tx.send(true);
+        });
+        let driver = Driver::new(
+            self.setup,
+            self.emitter,
+            self.agent,
+            self.forge,
+            Box::new(PolicyDecider(self.approve)),
+            cancel_rx,
+        );
+        let code = match self.resume {
+            Some((replayed, past)) => driver.resume(replayed, &past).await,
+            None => driver.run().await,
+        };
+        signals.abort();
+        let _ = printer.await;
+        code
+    }
+
+    async fn tui(self) -> Result<i32, CommandError> {
+        let events = self.emitter.subscribe();
+        let (commands_tx, commands_rx) = mpsc::unbounded_channel();
+        let (cancel_tx, cancel_rx) = watch::channel(false);
+        let decider = Box::new(PersonDecider {
+            commands: commands_rx,
+        });
+        let color = std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+        let mut app = RunApp::new(color, Utc::now());
+        let driver = Driver::new(
+            self.setup,
+            self.emitter,
+            self.agent,
+            self.forge,
+            decider,
+            cancel_rx,
+        );
+        let handle = match self.resume {
+            Some((replayed, past)) => {
+                app.view = RunView::replay(&past);
+                tokio::spawn(async move { driver.resume(replayed, &past).await })
+            }
+            None => tokio::spawn(driver.run()),
+        };
+        let term_cancel = cancel_tx.clone();
+        let term_commands = commands_tx.clone();
+        let signals = tokio::spawn(async move {
+            if let Ok(mut term) =
+                tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+            {
+                term.recv().await;
+                let _ = term_cancel.send(true);
+                let _ = term_commands.send(Command::Cancel);
+            }
+        });
+        let result = tui::run(app, events, commands_tx, cancel_tx, handle).await;
+        signals.abort();
+        let (code, app) =
+            result.map_err(|e| CommandError::new(1, format!("the terminal failed: {e}")))?;
+        if let Some(end) = &app.view.finished {
+            println!(
+                "{}: {} (exit {})",
+                end.status.as_str(),
+                end.message,
+                end.exit_code
+            );
+        }
+        if let Some((md, _)) = &app.view.report {
+            println!("report: {md}");
+        }
+        Ok(code)
+    }
 }
 
 /// The GitHub repository of the failing run (or of the remote), or a forge that says why not.
-async fn forge_for(prepared: &Prepared, args: &RunArgs) -> Result<Box<dyn Forge>, CommandError> {
-    let target = match prepared.info.url.as_deref().map(RunUrl::parse) {
+pub async fn forge_for(
+    info: &Info,
+    remote: Option<&str>,
+    repo: &Path,
+    github_api_url: Option<String>,
+) -> Result<Box<dyn Forge>, CommandError> {
+    let target = match info.url.as_deref().map(RunUrl::parse) {
         Some(Ok(url)) => Some((url.host, url.owner, url.repo)),
         Some(Err(e)) => return Err(CommandError::new(65, e)),
-        None => match &prepared.remote {
-            Some(remote) => Git::new(prepared.repo.clone())
+        None => match remote {
+            Some(remote) => Git::new(repo.to_path_buf())
                 .run(&["remote", "get-url", remote])
                 .await
                 .ok()
@@ -171,10 +306,7 @@ async fn forge_for(prepared: &Prepared, args: &RunArgs) -> Result<Box<dyn Forge>
                 .into(),
         }));
     };
-    let api = args
-        .github_api_url
-        .clone()
-        .unwrap_or_else(|| api_base(&host));
+    let api = github_api_url.unwrap_or_else(|| api_base(&host));
     let client = GitHub::new(&api, Token::discover().await)
         .map_err(|(_, message)| CommandError::new(69, message))?;
     Ok(Box::new(GitHubForge {
@@ -182,51 +314,6 @@ async fn forge_for(prepared: &Prepared, args: &RunArgs) -> Result<Box<dyn Forge>
         owner,
         repo,
     }))
-}
-
-async fn start_tui(
-    setup: Setup,
-    emitter: Emitter,
-    agent: Box<dyn Agent>,
-    forge: Box<dyn Forge>,
-) -> Result<i32, CommandError> {
-    let events = emitter.subscribe();
-    let (commands_tx, commands_rx) = mpsc::unbounded_channel();
-    let (cancel_tx, cancel_rx) = watch::channel(false);
-    let decider = Box::new(PersonDecider {
-        commands: commands_rx,
-    });
-    let driver = Driver::new(setup, emitter, agent, forge, decider, cancel_rx);
-    let handle = tokio::spawn(driver.run());
-    let term_cancel = cancel_tx.clone();
-    let term_commands = commands_tx.clone();
-    let signals = tokio::spawn(async move {
-        if let Ok(mut term) =
-            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-        {
-            term.recv().await;
-            let _ = term_cancel.send(true);
-            let _ = term_commands.send(Command::Cancel);
-        }
-    });
-    let color = std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
-    let app = RunApp::new(color, Utc::now());
-    let result = tui::run(app, events, commands_tx, cancel_tx, handle).await;
-    signals.abort();
-    let (code, app) =
-        result.map_err(|e| CommandError::new(1, format!("the terminal failed: {e}")))?;
-    if let Some(end) = &app.view.finished {
-        println!(
-            "{}: {} (exit {})",
-            end.status.as_str(),
-            end.message,
-            end.exit_code
-        );
-    }
-    if let Some((md, _)) = &app.view.report {
-        println!("report: {md}");
-    }
-    Ok(code)
 }
 
 async fn wait_for_interrupt() {
@@ -242,7 +329,7 @@ async fn wait_for_interrupt() {
 }
 
 /// fixloop's own diagnostics go to `fixloop.log` in the run folder, never to the terminal.
-fn init_file_log(run_dir: &std::path::Path) -> Option<tracing_appender::non_blocking::WorkerGuard> {
+pub(crate) fn init_file_log(run_dir: &std::path::Path) -> Option<tracing_appender::non_blocking::WorkerGuard> {
     let appender = tracing_appender::rolling::never(run_dir, "fixloop.log");
     let (writer, guard) = tracing_appender::non_blocking(appender);
     let filter = tracing_subscriber::EnvFilter::try_from_env("FIXLOOP_LOG")

@@ -137,6 +137,8 @@ pub enum LineKind {
     Status,
     /// An agent's error.
     Error,
+    /// An agent's session id (not shown; the driver journals it as [`EventKind::AgentSession`]).
+    Session,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -227,6 +229,88 @@ pub struct TestRuns {
     pub output: String,
 }
 
+impl EventKind {
+    /// Whether this is the fact an effect established (what a `done` input carries).
+    #[must_use]
+    pub fn is_fact(&self) -> bool {
+        matches!(
+            self,
+            Self::LogsPrepared { .. }
+                | Self::ScratchCreated { .. }
+                | Self::AgentFinished { .. }
+                | Self::ReproductionChecked { .. }
+                | Self::ReproductionCommitted { .. }
+                | Self::FixBranchCreated { .. }
+                | Self::VerificationFinished { .. }
+                | Self::FixCommitted { .. }
+                | Self::BranchPushed { .. }
+                | Self::PrOpened { .. }
+                | Self::PrSkipped { .. }
+                | Self::WorktreesRemoved { .. }
+                | Self::DevelopersFound { .. }
+                | Self::ReportWritten { .. }
+        )
+    }
+}
+
+/// A pipeline input as the journal keeps it. A `done` input's fact is the first fact event
+/// journaled after it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "input", rename_all = "kebab-case")]
+pub enum Applied {
+    Start,
+    Done,
+    Prompt {
+        phase: Phase,
+        attempt: u32,
+        prompt: String,
+        path: String,
+    },
+    Failed {
+        class: FailureClass,
+        message: String,
+    },
+    Decided {
+        id: u32,
+        decision: Decision,
+        by: DecidedBy,
+    },
+    Interrupted,
+}
+
+/// A reproduction given by `existing-test-path`, as resolved when the run started.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GivenReproduction {
+    pub command: String,
+    /// (absolute source, destination relative to the repository).
+    pub files: Vec<(String, String)>,
+    pub signature: Option<String>,
+    pub timeout: Option<u64>,
+}
+
+/// The resolved facts of a run beyond info.json: command-line choices and what was found.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[expect(
+    clippy::struct_excessive_bools,
+    reason = "independent yes/no facts of the run"
+)]
+pub struct RunSetup {
+    pub has_logs: bool,
+    pub existing_test: bool,
+    pub keep_test_in_pr: bool,
+    pub open_pr: bool,
+    pub max_attempts: u32,
+    pub runs: u32,
+    pub remote: Option<String>,
+    pub agent_cmd: Option<String>,
+    pub github_api_url: Option<String>,
+    pub ai_budget_secs: u64,
+    pub test_budget_secs: u64,
+    pub nice: bool,
+    pub cpu_load: bool,
+    pub existing: Option<GivenReproduction>,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "kebab-case")]
 pub enum EventKind {
@@ -245,6 +329,41 @@ pub enum EventKind {
         /// Perturbations applied to stress runs (`nice`, `cpu-load`).
         #[serde(default)]
         perturbation: Vec<String>,
+        /// What `fixloop resume` needs to carry on exactly as this run would have.
+        #[serde(default)]
+        setup: Option<Box<RunSetup>>,
+    },
+    /// `fixloop resume` took the run up again after `from_seq`, at `step`.
+    RunResumed {
+        from_seq: u64,
+        step: String,
+        /// The phase the run is in again.
+        phase: Option<Phase>,
+        /// Why the run had stopped, when it had ended (interrupted, failed, stopped for review).
+        reason: Option<String>,
+        headless: bool,
+        policy: String,
+    },
+    /// The pipeline received this input; journaled before it is applied, so that a resumed run
+    /// rebuilds the pipeline by feeding it the same inputs again.
+    InputApplied {
+        input: Applied,
+    },
+    /// A step with side effects begins (journaled before them). `branch` and `commit` name
+    /// what it is about to create, so that a re-run after a crash reuses it.
+    StepStarted {
+        step: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        branch: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        commit: Option<String>,
+    },
+    /// The agent named its session (journaled as soon as it is known, so a resumed run can
+    /// continue the session even when the agent was cut off).
+    AgentSession {
+        phase: Phase,
+        attempt: u32,
+        session_id: String,
     },
     PhaseStarted {
         phase: Phase,

@@ -169,6 +169,8 @@ pub struct RunView {
     pub removed_worktrees: Vec<String>,
     pub kept_worktrees: Vec<String>,
     pub finished: Option<Conclusion>,
+    /// Each `fixloop resume` of the run: when, and the step it went on with.
+    pub resumes: Vec<(String, String)>,
     pub tail: VecDeque<(Phase, OutputLine)>,
     pub last_seq: u64,
 }
@@ -276,6 +278,7 @@ impl RunView {
                 headless,
                 policy,
                 perturbation,
+                ..
             } => {
                 self.perturbation.clone_from(perturbation);
                 self.run_id.clone_from(run_id);
@@ -290,6 +293,28 @@ impl RunView {
                 self.headless = *headless;
                 self.policy.clone_from(policy);
             }
+            EventKind::RunResumed {
+                step,
+                phase,
+                headless,
+                policy,
+                ..
+            } => {
+                self.finished = None;
+                self.report = None;
+                self.headless = *headless;
+                self.policy.clone_from(policy);
+                self.resumes.push((event.at.clone(), step.clone()));
+                self.current = *phase;
+                if let Some(phase) = phase {
+                    let p = self.phase_mut(*phase);
+                    p.state = PhaseState::Running;
+                    p.started_at = at;
+                }
+            }
+            EventKind::InputApplied { .. }
+            | EventKind::StepStarted { .. }
+            | EventKind::AgentSession { .. } => {}
             EventKind::PhaseStarted { phase } => {
                 self.current = Some(*phase);
                 let p = self.phase_mut(*phase);

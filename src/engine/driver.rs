@@ -18,10 +18,11 @@ use super::store::read_journal;
 use super::stress;
 use crate::adapters::git::Git;
 use crate::core::event::{
-    EventKind, FailureClass, LineKind, OutputLine, Phase, RunStatus, TestRuns,
+    Event, EventKind, FailureClass, GivenReproduction, LineKind, OutputLine, Phase, RunSetup,
+    RunStatus, TestRuns,
 };
 use crate::core::info::Info;
-use crate::core::pipeline::{Effect, Input, Pipeline, Settings};
+use crate::core::pipeline::{Effect, Input, Pipeline, Replayed, Settings, record_of};
 use crate::core::prompt;
 use crate::core::report;
 use crate::core::repro::{Manifest, foreign_failure, is_test_path};
@@ -73,6 +74,35 @@ impl Reproduction {
         })
     }
 
+    /// As the journal keeps it.
+    #[must_use]
+    pub fn given(&self) -> GivenReproduction {
+        GivenReproduction {
+            command: self.command.clone(),
+            files: self
+                .files
+                .iter()
+                .map(|(source, dest)| (source.display().to_string(), dest.clone()))
+                .collect(),
+            signature: self.signature.clone(),
+            timeout: self.timeout,
+        }
+    }
+
+    #[must_use]
+    pub fn from_given(given: &GivenReproduction) -> Self {
+        Self {
+            command: given.command.clone(),
+            files: given
+                .files
+                .iter()
+                .map(|(source, dest)| (PathBuf::from(source), dest.clone()))
+                .collect(),
+            signature: given.signature.clone(),
+            timeout: given.timeout,
+        }
+    }
+
     fn describe(&self) -> String {
         let mut text = format!("Command (from the repository root): `{}`\n", self.command);
         for (source, dest) in &self.files {
@@ -111,6 +141,33 @@ pub struct Setup {
     /// Stress runs under `nice`, and with every core kept busy.
     pub nice: bool,
     pub cpu_load: bool,
+    /// Recorded for `fixloop resume`, which builds the same agent and forge again.
+    pub agent_cmd: Option<String>,
+    pub github_api_url: Option<String>,
+}
+
+impl Setup {
+    /// What the journal keeps so that `fixloop resume` carries on with the same choices.
+    #[must_use]
+    pub fn record(&self) -> RunSetup {
+        let s = &self.settings;
+        RunSetup {
+            has_logs: s.has_logs,
+            existing_test: s.existing_test,
+            keep_test_in_pr: s.keep_test_in_pr,
+            open_pr: s.open_pr,
+            max_attempts: s.max_attempts,
+            runs: s.runs,
+            remote: self.remote.clone(),
+            agent_cmd: self.agent_cmd.clone(),
+            github_api_url: self.github_api_url.clone(),
+            ai_budget_secs: self.ai_budget.as_secs(),
+            test_budget_secs: self.test_budget.as_secs(),
+            nice: self.nice,
+            cpu_load: self.cpu_load,
+            existing: self.existing.as_ref().map(Reproduction::given),
+        }
+    }
 }
 
 type Outcome = Result<EventKind, (FailureClass, String)>;
@@ -134,6 +191,12 @@ pub struct Driver {
     head_sha: Option<String>,
     /// A flaky reproduction's measured (failures like CI, runs).
     repro_rate: Option<(u32, u32)>,
+    /// The commit the scratch worktree was made at (to make it again on resume).
+    scratch_commit: Option<String>,
+    /// A fix branch step that was cut off: the branch and base commit it had chosen.
+    branch_intent: Option<(String, String)>,
+    /// An agent step that was cut off: its phase, attempt and session id.
+    cut_session: Option<(Phase, u32, String)>,
 }
 
 impl std::fmt::Debug for Driver {
@@ -179,6 +242,9 @@ impl Driver {
             prompt_file,
             head_sha: None,
             repro_rate: None,
+            scratch_commit: None,
+            branch_intent: None,
+            cut_session: None,
         }
     }
 
@@ -257,36 +323,172 @@ impl Driver {
                 .filter(|(_, on)| *on)
                 .map(|(name, _)| (*name).to_owned())
                 .collect(),
+            setup: Some(Box::new(s.record())),
         });
-        let mut inputs = VecDeque::from([Input::Start]);
+        let effects = self.feed(Input::Start);
+        self.drive(effects).await
+    }
+
+    /// Goes on with a run from its journal (`past`): the pipeline as [`replay`] rebuilt it, the
+    /// driver's own state from the same events, and the step that was cut off done again.
+    ///
+    /// [`replay`]: crate::core::pipeline::replay
+    pub async fn resume(mut self, replayed: Replayed, past: &[Event]) -> i32 {
+        self.restore(past, replayed.from_seq);
+        self.pipeline = replayed.pipeline;
+        let step = replayed.pending.first().map_or("start", Effect::name);
+        self.emitter.emit(EventKind::RunResumed {
+            from_seq: replayed.from_seq,
+            step: step.to_owned(),
+            phase: self.pipeline.open_phase(),
+            reason: replayed.stopped,
+            headless: self.setup.headless,
+            policy: self.setup.policy.clone(),
+        });
+        let effects = if replayed.pending.is_empty() {
+            self.feed(Input::Start)
+        } else {
+            replayed.pending
+        };
+        self.drive(effects).await
+    }
+
+    /// The driver's own state (worktrees, branch, reproduction, sessions) from the events a
+    /// resumed run continues from.
+    fn restore(&mut self, past: &[Event], from_seq: u64) {
+        let mut measured = false;
+        for event in crate::core::pipeline::live(past, from_seq) {
+            match &event.kind {
+                EventKind::RunFetched { head_sha, .. } if !head_sha.is_empty() => {
+                    self.head_sha = Some(head_sha.clone());
+                }
+                EventKind::ScratchCreated { path, commit } => {
+                    self.scratch = Some(PathBuf::from(path));
+                    self.scratch_commit = Some(commit.clone());
+                }
+                EventKind::PromptComposed { path, .. } => self.prompt_file = PathBuf::from(path),
+                EventKind::AgentSession {
+                    phase,
+                    attempt,
+                    session_id,
+                } => self.cut_session = Some((*phase, *attempt, session_id.clone())),
+                EventKind::AgentFinished { .. } => self.cut_session = None,
+                EventKind::ReproductionChecked { runs, .. } => {
+                    measured = true;
+                    if !self.setup.info.deterministic {
+                        self.repro_rate = Some((runs.matching, runs.runs));
+                    }
+                }
+                EventKind::StepStarted {
+                    step,
+                    branch: Some(branch),
+                    commit: Some(commit),
+                } if step == Effect::CreateFixBranch.name() => {
+                    self.branch_intent = Some((branch.clone(), commit.clone()));
+                }
+                EventKind::FixBranchCreated {
+                    branch,
+                    base_commit,
+                    worktree,
+                    ..
+                } => {
+                    self.branch_intent = None;
+                    self.fix_branch = Some(branch.clone());
+                    self.base_commit = Some(base_commit.clone());
+                    self.fix_worktree = Some(PathBuf::from(worktree));
+                }
+                EventKind::WorktreesRemoved { paths, .. } => {
+                    let removed = |p: &Option<PathBuf>| {
+                        p.as_ref()
+                            .is_some_and(|p| paths.contains(&p.display().to_string()))
+                    };
+                    if removed(&self.scratch) {
+                        self.scratch = None;
+                    }
+                    if removed(&self.fix_worktree) {
+                        self.fix_worktree = None;
+                    }
+                }
+                _ => {}
+            }
+        }
+        if measured && self.repro.is_none() {
+            let path = self.setup.failure_dir.join("repro.json");
+            let loaded = std::fs::read_to_string(&path)
+                .map_err(|e| format!("{}: {e}", path.display()))
+                .and_then(|text| {
+                    Manifest::parse(&path.display().to_string(), &text).map_err(|e| e.to_string())
+                })
+                .and_then(|m| Reproduction::from_manifest(&m, &self.setup.failure_dir));
+            match loaded {
+                Ok(repro) => self.repro = Some(repro),
+                Err(e) => self.warn(format!("the reproduction cannot be read again: {e}")),
+            }
+        }
+    }
+
+    /// Journals the input together with what it caused, applies it, and returns the effects.
+    fn feed(&mut self, input: Input) -> Vec<Effect> {
+        let record = record_of(&input);
+        let step = self.pipeline.handle(input);
+        let mut events = vec![EventKind::InputApplied { input: record }];
+        events.extend(step.events);
+        self.emitter.emit_all(events);
+        step.effects
+    }
+
+    async fn drive(&mut self, effects: Vec<Effect>) -> i32 {
+        let mut queue = VecDeque::from(effects);
         let mut interrupted = false;
-        while let Some(input) = inputs.pop_front() {
-            let step = self.pipeline.handle(input);
-            for event in step.events {
-                self.emitter.emit(event);
+        while let Some(effect) = queue.pop_front() {
+            if let Effect::Finish { exit_code } = effect {
+                return exit_code;
             }
-            for effect in step.effects {
-                if let Effect::Finish { exit_code } = effect {
-                    return exit_code;
-                }
-                let closing = matches!(
-                    effect,
-                    Effect::Cleanup { .. } | Effect::FindDevelopers | Effect::WriteReport { .. }
-                );
-                let input = self.execute(effect).await;
-                if !interrupted && !closing && *self.cancel.borrow() {
-                    interrupted = true;
-                    inputs.push_back(Input::Interrupted);
-                } else {
-                    inputs.push_back(input);
-                }
+            let closing = matches!(
+                effect,
+                Effect::Cleanup { .. } | Effect::FindDevelopers | Effect::WriteReport { .. }
+            );
+            let mut input = self.execute(effect).await;
+            if !interrupted && !closing && *self.cancel.borrow() {
+                interrupted = true;
+                input = Input::Interrupted;
             }
+            queue.extend(self.feed(input));
         }
         tracing::error!("the pipeline stopped without finishing");
         1
     }
 
     async fn execute(&mut self, effect: Effect) -> Input {
+        // Journaled before the step's side effects (create-fix-branch journals its own, naming
+        // the branch it chose).
+        if !matches!(
+            effect,
+            Effect::ComposePrompt { .. }
+                | Effect::AwaitDecision { .. }
+                | Effect::Finish { .. }
+                | Effect::CreateFixBranch
+        ) {
+            self.emitter.emit(EventKind::StepStarted {
+                step: effect.name().to_owned(),
+                branch: None,
+                commit: None,
+            });
+        }
+        // A resumed run may find a worktree gone (the interrupted run's cleanup, `fixloop clean`).
+        let needs = match &effect {
+            Effect::RunAgent { phase, .. } if *phase != Phase::Fix => Some(false),
+            Effect::CheckReproduction { .. } => Some(false),
+            Effect::RunAgent { .. } | Effect::Verify { .. } | Effect::CommitFix { .. } => {
+                Some(true)
+            }
+            _ => None,
+        };
+        if let Some(fix) = needs {
+            if let Err((class, message)) = self.ensure_worktree(fix).await {
+                return Input::Failed { class, message };
+            }
+        }
         let outcome: Outcome = match effect {
             Effect::PrepareLogs => self.prepare_logs().await,
             Effect::PrepareScratch => self.prepare_scratch().await,
@@ -329,6 +531,41 @@ impl Driver {
         }
     }
 
+    /// Makes the scratch (or fix) worktree again where a resumed run expects it and finds none.
+    async fn ensure_worktree(&mut self, fix: bool) -> Result<(), (FailureClass, String)> {
+        let (path, target) = if fix {
+            (self.fix_worktree.clone(), self.fix_branch.clone())
+        } else {
+            (self.scratch.clone(), self.scratch_commit.clone())
+        };
+        let (Some(path), Some(target)) = (path, target) else {
+            return Ok(());
+        };
+        if Git::run_in(&path, &["rev-parse", "--git-dir"], &[])
+            .await
+            .is_ok()
+        {
+            return Ok(());
+        }
+        let _ = self.git.run(&["worktree", "prune"]).await;
+        let path_str = path.to_string_lossy().into_owned();
+        let mut args = vec!["worktree", "add", "--quiet"];
+        if !fix {
+            args.push("--detach");
+        }
+        args.extend([path_str.as_str(), target.as_str()]);
+        self.git.run(&args).await.map_err(err(FailureClass::Error))?;
+        let repro = self.repro.clone();
+        if let (true, Some(repro)) = (fix, repro) {
+            place(&repro, &path).map_err(|e| (FailureClass::Error, e))?;
+        }
+        self.warn(format!(
+            "made the {} worktree again at {path_str}",
+            if fix { "fix" } else { "scratch" }
+        ));
+        Ok(())
+    }
+
     async fn await_decision(&mut self, id: u32) -> Input {
         let view = self.emitter.view();
         let Some(cp) = view.checkpoints.iter().find(|c| c.id == id).cloned() else {
@@ -343,6 +580,15 @@ impl Driver {
 
     fn warn(&self, message: String) {
         self.emitter.emit(EventKind::Warned { message });
+    }
+
+    /// Removes a worktree of this run that an earlier, cut-off attempt at the step left behind.
+    async fn discard_worktree(&self, path: &Path) {
+        if path.exists() {
+            let _ = self.git.remove_worktree(path).await;
+            let _ = std::fs::remove_dir_all(path);
+        }
+        let _ = self.git.run(&["worktree", "prune"]).await;
     }
 
     async fn worktree_path(&self, suffix: &str) -> Result<PathBuf, (FailureClass, String)> {
@@ -420,11 +666,13 @@ impl Driver {
         let commit = self.commit_under_test().await?;
         let path = self.worktree_path("repro").await?;
         let path_str = path.to_string_lossy().into_owned();
+        self.discard_worktree(&path).await;
         self.git
             .run(&["worktree", "add", "--detach", "--quiet", &path_str, &commit])
             .await
             .map_err(err(FailureClass::Error))?;
         self.scratch = Some(path);
+        self.scratch_commit = Some(commit.clone());
         Ok(EventKind::ScratchCreated {
             path: path_str,
             commit,
@@ -522,6 +770,18 @@ impl Driver {
             },
             |l| PathBuf::from(&l.excerpt),
         );
+        // Cut off in this very step last time: the agent goes on in its own session.
+        let (resume, prompt) = match self.cut_session.take() {
+            Some((p, a, id)) if p == phase && a == attempt => (
+                Some(id),
+                format!(
+                    "fixloop was stopped while you worked on this step and has started again. \
+                     What you did so far is in the working directory; check it and finish the \
+                     step.\n\n{prompt}"
+                ),
+            ),
+            _ => (resume, prompt),
+        };
         let prompt = super::secrets::redact(&prompt).into_owned();
         let _ = std::fs::write(&self.prompt_file, &prompt);
         let request = AgentRequest {
@@ -561,8 +821,21 @@ impl Driver {
             self.decider.manual(&request).await
         } else {
             let emitter = self.emitter.clone();
-            let mut sink = move |lines: Vec<OutputLine>| {
-                emitter.emit(EventKind::AgentOutput { phase, lines });
+            let mut sink = move |mut lines: Vec<OutputLine>| {
+                lines.retain(|line| {
+                    if line.kind != LineKind::Session {
+                        return true;
+                    }
+                    emitter.emit(EventKind::AgentSession {
+                        phase,
+                        attempt,
+                        session_id: line.text.clone(),
+                    });
+                    false
+                });
+                if !lines.is_empty() {
+                    emitter.emit(EventKind::AgentOutput { phase, lines });
+                }
             };
             self.agent
                 .run(&request, &mut sink, self.cancel.clone())
@@ -792,11 +1065,15 @@ impl Driver {
             self.setup.run_id
         );
         let message = super::secrets::redact(&message).into_owned();
-        let commit = self
-            .git
-            .commit_paths(&branch, &parent, &paths, &message, &self.setup.run_dir)
-            .await
-            .map_err(err(FailureClass::Error))?;
+        // A cut-off run may have made this very commit already: it is not made twice.
+        let commit = match self.made_by_this_run(&parent, &message).await {
+            Some(commit) => commit,
+            None => self
+                .git
+                .commit_paths(&branch, &parent, &paths, &message, &self.setup.run_dir)
+                .await
+                .map_err(err(FailureClass::Error))?,
+        };
         if !on_base {
             // HEAD moved to include the folder: keep the user's index in step for those paths
             // only, so nothing of theirs changes and the folder does not show as deleted.
@@ -820,7 +1097,41 @@ impl Driver {
         })
     }
 
+    /// `commit` itself when it is the commit this run makes with `message` (an earlier, cut-off
+    /// attempt at the same step made it).
+    async fn made_by_this_run(&self, commit: &str, message: &str) -> Option<String> {
+        let found = self
+            .git
+            .run(&["log", "-1", "--format=%B", commit, "--"])
+            .await
+            .ok()?;
+        (found.trim_end() == message.trim_end()).then(|| commit.to_owned())
+    }
+
     async fn create_fix_branch(&mut self) -> Outcome {
+        let path = self.worktree_path("fix").await?;
+        let path_str = path.to_string_lossy().into_owned();
+        if let Some((branch, base_commit)) = self.branch_intent.take() {
+            // Cut off last time: the branch it made is used, if it is still as it was made.
+            let tip = self.git.rev_parse(&format!("refs/heads/{branch}")).await;
+            if tip.is_ok_and(|tip| tip == base_commit) {
+                let usable = Git::run_in(&path, &["rev-parse", "--abbrev-ref", "HEAD"], &[])
+                    .await
+                    .is_ok_and(|head| head == branch);
+                if usable {
+                    Git::run_in(&path, &["reset", "--hard", "-q", &base_commit], &[])
+                        .await
+                        .map_err(err(FailureClass::Error))?;
+                } else {
+                    self.discard_worktree(&path).await;
+                    self.git
+                        .run(&["worktree", "add", "--quiet", &path_str, &branch])
+                        .await
+                        .map_err(err(FailureClass::Error))?;
+                }
+                return self.fix_branch_ready(branch, base_commit, path);
+            }
+        }
         let base = self.setup.base.clone();
         let mut start = None;
         if let Some(remote) = &self.setup.remote {
@@ -854,8 +1165,12 @@ impl Driver {
             branch = format!("fix/{}-{n}", self.setup.name);
             n += 1;
         }
-        let path = self.worktree_path("fix").await?;
-        let path_str = path.to_string_lossy().into_owned();
+        self.emitter.emit(EventKind::StepStarted {
+            step: Effect::CreateFixBranch.name().to_owned(),
+            branch: Some(branch.clone()),
+            commit: Some(base_commit.clone()),
+        });
+        self.discard_worktree(&path).await;
         self.git
             .run(&[
                 "worktree",
@@ -868,6 +1183,10 @@ impl Driver {
             ])
             .await
             .map_err(err(FailureClass::Error))?;
+        self.fix_branch_ready(branch, base_commit, path)
+    }
+
+    fn fix_branch_ready(&mut self, branch: String, base_commit: String, path: PathBuf) -> Outcome {
         self.fix_worktree = Some(path.clone());
         self.fix_branch = Some(branch.clone());
         self.base_commit = Some(base_commit.clone());
@@ -876,9 +1195,9 @@ impl Driver {
         }
         Ok(EventKind::FixBranchCreated {
             branch,
-            base,
+            base: self.setup.base.clone(),
             base_commit,
-            worktree: path_str,
+            worktree: path.display().to_string(),
         })
     }
 
@@ -1062,6 +1381,7 @@ impl Driver {
     ) -> Result<TestRuns, (FailureClass, String)> {
         let path = self.worktree_path(&format!("revert-{attempt}")).await?;
         let path_str = path.to_string_lossy().into_owned();
+        self.discard_worktree(&path).await;
         self.git
             .run(&[
                 "worktree",
@@ -1164,6 +1484,9 @@ impl Driver {
         Git::run_in(wt, &["add", "-A"], &[])
             .await
             .map_err(err(FailureClass::Error))?;
+        let head_before = Git::run_in(wt, &["rev-parse", "HEAD"], &[])
+            .await
+            .map_err(err(FailureClass::Error))?;
         // One commit on the base, whatever the agent committed on the way.
         Git::run_in(wt, &["reset", "--soft", "-q", &base_commit], &[])
             .await
@@ -1190,15 +1513,30 @@ impl Driver {
             self.setup.run_id
         );
         let message = super::secrets::redact(&message).into_owned();
+        // A cut-off run may have made this very commit already: it is not made twice.
+        let tree = Git::run_in(wt, &["write-tree"], &[]).await.ok();
+        let made = head_before != base_commit
+            && Git::run_in(wt, &["rev-parse", &format!("{head_before}^")], &[])
+                .await
+                .is_ok_and(|parent| parent == base_commit)
+            && Git::run_in(wt, &["rev-parse", &format!("{head_before}^{{tree}}")], &[])
+                .await
+                .ok()
+                == tree
+            && self.made_by_this_run(&head_before, &message).await.is_some();
         let identity = self.git.identity().await;
         let identity: Vec<(&str, &str)> = identity.iter().map(|(k, v)| (*k, v.as_str())).collect();
-        Git::run_in(
-            &worktree,
-            &["commit", "-q", "--no-verify", "-m", &message],
-            &identity,
-        )
-        .await
-        .map_err(|e| {
+        let committed = if made {
+            Git::run_in(wt, &["reset", "--soft", "-q", &head_before], &[]).await
+        } else {
+            Git::run_in(
+                &worktree,
+                &["commit", "-q", "--no-verify", "-m", &message],
+                &identity,
+            )
+            .await
+        };
+        committed.map_err(|e| {
             if e.stderr.contains("nothing to commit") || e.stderr.is_empty() {
                 (
                     FailureClass::Error,
@@ -1336,6 +1674,11 @@ impl Driver {
             }
         }
         for path in remove {
+            if !path.exists() {
+                // Gone already (a resumed run whose first attempt had cleaned up).
+                paths.push(path.display().to_string());
+                continue;
+            }
             match self.git.remove_worktree(&path).await {
                 Ok(()) => paths.push(path.display().to_string()),
                 Err(e) => self.warn(format!("could not remove worktree {}: {e}", path.display())),

@@ -63,34 +63,59 @@ impl Emitter {
         self.0.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
+    /// Continues the stream of a journal that already holds `past` (`fixloop resume`): numbers go
+    /// on from its last event and the view starts as the replay of it.
+    #[must_use]
+    pub fn resume(journal: Journal, past: &[Event]) -> Self {
+        Self(Arc::new(Mutex::new(Inner {
+            seq: past.last().map_or(0, |e| e.seq),
+            journal: Some(journal),
+            view: RunView::replay(past),
+            subscribers: Vec::new(),
+        })))
+    }
+
     pub fn emit(&self, kind: EventKind) -> Event {
+        self.emit_all(vec![kind]).pop().unwrap_or_else(|| unreachable!())
+    }
+
+    /// Emits events as one: they reach the journal in a single write, so a crash keeps all or
+    /// none of them (an input and the events it caused stay together).
+    pub fn emit_all(&self, kinds: Vec<EventKind>) -> Vec<Event> {
         // Nothing leaves through the event stream (journal, reports, screens) with a secret in it.
-        let kind = scrub(kind);
+        let kinds: Vec<EventKind> = kinds.into_iter().map(scrub).collect();
         let mut inner = self.lock();
-        inner.seq += 1;
-        let event = Event {
-            v: JOURNAL_VERSION,
-            seq: inner.seq,
-            at: Utc::now().to_rfc3339_opts(SecondsFormat::Millis, true),
-            kind,
-        };
-        inner.view.apply(&event);
+        let at = Utc::now().to_rfc3339_opts(SecondsFormat::Millis, true);
+        let mut events = Vec::with_capacity(kinds.len());
+        for kind in kinds {
+            inner.seq += 1;
+            let event = Event {
+                v: JOURNAL_VERSION,
+                seq: inner.seq,
+                at: at.clone(),
+                kind,
+            };
+            inner.view.apply(&event);
+            events.push(event);
+        }
         if let Some(journal) = &mut inner.journal {
-            if let Err(e) = journal.append(&event) {
+            if let Err(e) = journal.append_all(&events) {
                 tracing::error!("cannot append to the journal: {e}");
             }
-            if matches!(
-                event.kind,
-                EventKind::CheckpointReached { .. } | EventKind::RunFinished { .. }
-            ) {
+            if events.iter().any(|e| {
+                matches!(
+                    e.kind,
+                    EventKind::CheckpointReached { .. } | EventKind::RunFinished { .. }
+                )
+            }) {
                 let _ = journal.sync();
             }
         }
         // A frontend that went away no longer needs events.
-        inner
-            .subscribers
-            .retain(|tx| tx.send(event.clone()).is_ok());
-        event
+        for event in &events {
+            inner.subscribers.retain(|tx| tx.send(event.clone()).is_ok());
+        }
+        events
     }
 
     /// A copy of the live view.

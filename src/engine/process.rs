@@ -413,3 +413,43 @@ async fn read_lines(stream: impl AsyncRead + Unpin, stderr: bool, tx: mpsc::Send
         }
     }
 }
+
+/// Kills what is left of a run's children after fixloop itself was killed (`kill -9`, a crash,
+/// power cut short of a reboot): every process whose environment carries
+/// `FIXLOOP_RUN_ID=<run_id>` — agents, test runs, and whatever they started. Returns their pids.
+/// Reads `/proc`, so it finds nothing where there is none.
+#[must_use]
+pub fn stop_leftovers(run_id: &str) -> Vec<u32> {
+    let marker = format!("FIXLOOP_RUN_ID={run_id}");
+    let own = std::process::id();
+    let mut stopped = Vec::new();
+    // A process may start another while the first is being killed: look again until none is left.
+    for _ in 0..10 {
+        let found: Vec<u32> = std::fs::read_dir("/proc")
+            .into_iter()
+            .flatten()
+            .flatten()
+            .filter_map(|e| e.file_name().to_str()?.parse::<u32>().ok())
+            .filter(|pid| *pid != own)
+            .filter(|pid| {
+                std::fs::read(format!("/proc/{pid}/environ")).is_ok_and(|env| {
+                    env.split(|b| *b == 0)
+                        .any(|var| var == marker.as_bytes())
+                })
+            })
+            .collect();
+        if found.is_empty() {
+            break;
+        }
+        for pid in &found {
+            if let Ok(raw) = i32::try_from(*pid) {
+                let _ = nix::sys::signal::kill(Pid::from_raw(raw), Signal::SIGKILL);
+            }
+            if !stopped.contains(pid) {
+                stopped.push(*pid);
+            }
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    stopped
+}

@@ -85,6 +85,37 @@ impl Store {
     }
 }
 
+/// Holds a run folder for one fixloop process at a time: a run that is still going (or being
+/// resumed elsewhere) is not resumed or cleaned. The lock goes with the process, however it ends.
+#[derive(Debug)]
+pub struct RunLock {
+    _file: File,
+}
+
+impl RunLock {
+    pub fn take(run_dir: &Path) -> Result<Self, String> {
+        let path = run_dir.join("lock");
+        let file = OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .map_err(|e| format!("cannot open {}: {e}", path.display()))?;
+        match file.try_lock() {
+            Ok(()) => Ok(Self { _file: file }),
+            Err(std::fs::TryLockError::WouldBlock) => Err(format!(
+                "run {} is still going in another fixloop process",
+                run_dir
+                    .file_name()
+                    .map_or_else(String::new, |n| n.to_string_lossy().into_owned())
+            )),
+            Err(std::fs::TryLockError::Error(e)) => {
+                Err(format!("cannot lock {}: {e}", path.display()))
+            }
+        }
+    }
+}
+
 /// The append-only journal of one run.
 #[derive(Debug)]
 pub struct Journal {
@@ -100,11 +131,36 @@ impl Journal {
         Ok(Self { file })
     }
 
+    /// Opens a run's journal to go on writing it, first cutting off a last line that a crash
+    /// left unfinished (so the next event starts on a line of its own).
+    pub fn reopen(run_dir: &Path) -> std::io::Result<Self> {
+        let path = run_dir.join("events.jsonl");
+        let bytes = fs::read(&path)?;
+        let whole = bytes.iter().rposition(|b| *b == b'\n').map_or(0, |i| i + 1);
+        let tail = &bytes[whole..];
+        let mut journal = Self::create(run_dir)?;
+        if serde_json::from_slice::<Event>(tail).is_ok() {
+            // Whole but for its newline.
+            journal.file.write_all(b"\n")?;
+        } else if !tail.is_empty() {
+            journal.file.set_len(whole as u64)?;
+        }
+        Ok(journal)
+    }
+
     /// Appends one event as one line; a crash can cut at most this line.
     pub fn append(&mut self, event: &Event) -> std::io::Result<()> {
-        let mut line = serde_json::to_vec(event).map_err(std::io::Error::other)?;
-        line.push(b'\n');
-        self.file.write_all(&line)
+        self.append_all(std::slice::from_ref(event))
+    }
+
+    /// Appends events, one line each, in a single write.
+    pub fn append_all(&mut self, events: &[Event]) -> std::io::Result<()> {
+        let mut lines = Vec::new();
+        for event in events {
+            serde_json::to_writer(&mut lines, event).map_err(std::io::Error::other)?;
+            lines.push(b'\n');
+        }
+        self.file.write_all(&lines)
     }
 
     pub fn sync(&self) -> std::io::Result<()> {

@@ -81,7 +81,17 @@ pub async fn run(
                 };
                 for signal in signals {
                     match signal {
-                        Signal::Session(id) => heard.session_id = Some(id),
+                        Signal::Session(id) => {
+                            if heard.session_id.as_ref() != Some(&id) {
+                                // Passed on at once: the run journals it, to continue the
+                                // session if the run is cut off.
+                                out.push(OutputLine {
+                                    kind: LineKind::Session,
+                                    text: id.clone(),
+                                });
+                            }
+                            heard.session_id = Some(id);
+                        }
                         Signal::Line(l) => out.push(l),
                         Signal::Problem(p) => heard.last_problem = Some(p),
                         Signal::Finished {

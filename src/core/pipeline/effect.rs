@@ -54,6 +54,31 @@ pub enum Effect {
     Finish { exit_code: i32 },
 }
 
+impl Effect {
+    /// The step's name, as the journal (`step-started`) and the screens show it.
+    #[must_use]
+    pub fn name(&self) -> &'static str {
+        match self {
+            Self::PrepareLogs => "prepare-logs",
+            Self::PrepareScratch => "prepare-scratch",
+            Self::ComposePrompt { .. } => "compose-prompt",
+            Self::RunAgent { .. } => "run-agent",
+            Self::CheckReproduction { .. } => "check-reproduction",
+            Self::CommitReproduction => "commit-reproduction",
+            Self::CreateFixBranch => "create-fix-branch",
+            Self::Verify { .. } => "verify",
+            Self::CommitFix { .. } => "commit-fix",
+            Self::Push => "push",
+            Self::OpenPr => "open-pr",
+            Self::FindDevelopers => "find-developers",
+            Self::Cleanup { .. } => "cleanup",
+            Self::WriteReport { .. } => "write-report",
+            Self::AwaitDecision { .. } => "await-decision",
+            Self::Finish { .. } => "finish",
+        }
+    }
+}
+
 /// What the engine tells the pipeline.
 #[derive(Debug, Clone, PartialEq)]
 #[expect(

@@ -7,8 +7,8 @@ use std::fmt::Write as _;
 
 use super::effect::{Effect, Input, Step};
 use crate::core::event::{
-    CheckpointKind, DecidedBy, Decision, EventKind, FailureClass, Phase, PhaseStatus, RunStatus,
-    TestRuns,
+    CheckpointKind, DecidedBy, Decision, EventKind, FailureClass, Phase, PhaseStatus, RunSetup,
+    RunStatus, TestRuns,
 };
 
 /// The fixed facts of a run that shape its path.
@@ -28,6 +28,19 @@ pub struct Settings {
     pub max_attempts: u32,
     /// Runs required of a reproduction (all failing) and of a verification (all passing).
     pub runs: u32,
+}
+
+impl From<&RunSetup> for Settings {
+    fn from(s: &RunSetup) -> Self {
+        Self {
+            has_logs: s.has_logs,
+            existing_test: s.existing_test,
+            keep_test_in_pr: s.keep_test_in_pr,
+            open_pr: s.open_pr,
+            max_attempts: s.max_attempts,
+            runs: s.runs,
+        }
+    }
 }
 
 impl Default for Settings {
@@ -72,7 +85,7 @@ enum Closing {
     Report,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Pipeline {
     settings: Settings,
     wait: Wait,
@@ -108,6 +121,18 @@ impl Pipeline {
     #[must_use]
     pub fn is_finished(&self) -> bool {
         self.wait == Wait::Finished
+    }
+
+    /// Whether the run's outcome is known (it is closing or finished).
+    #[must_use]
+    pub fn is_concluded(&self) -> bool {
+        self.outcome.is_some()
+    }
+
+    /// The phase under way, if one is open.
+    #[must_use]
+    pub fn open_phase(&self) -> Option<Phase> {
+        self.phase_open.then_some(self.phase)
     }
 
     /// The checkpoint the run waits on, if any: its id and the decisions it accepts.

@@ -3,8 +3,10 @@
 
 mod effect;
 mod machine;
+mod replay;
 #[cfg(test)]
 mod tests;
 
 pub use effect::{Effect, Input, Step};
 pub use machine::{Pipeline, Settings};
+pub use replay::{Replayed, input_of, live, record_of, replay};

@@ -55,6 +55,7 @@ impl Script {
                 headless: false,
                 policy: "person".into(),
                 perturbation: vec![],
+                setup: None,
             },
         );
         s

@@ -133,7 +133,7 @@ fn render_log(app: &RunApp, theme: Theme, area: Rect, buf: &mut Buffer) {
             let style = match line.kind {
                 LineKind::Stderr | LineKind::Error => theme.bad(),
                 LineKind::Tool => theme.active(),
-                LineKind::Status => theme.dim(),
+                LineKind::Status | LineKind::Session => theme.dim(),
                 LineKind::Stdout | LineKind::Text => Style::default(),
             };
             let mut l = ansi::line(&line.text, style, app.color);
