@@ -171,51 +171,6 @@ fn a_deterministic_failure_ends_in_a_verified_pushed_fix() {
     assert_eq!(worktrees.lines().count(), 1, "{worktrees}");
 }
 
-/// Everything a user can have in flight in their checkout, as bytes.
-fn snapshot(sandbox: &Sandbox, repo: &Path) -> Vec<String> {
-    let mut files = Vec::new();
-    for entry in walk(repo) {
-        let rel = entry.strip_prefix(repo).unwrap().display().to_string();
-        if rel.starts_with(".git/") || rel.starts_with("outputs/") || rel.starts_with("reproduce-")
-        {
-            continue;
-        }
-        files.push(format!("{rel}:{:?}", std::fs::read(&entry).unwrap()));
-    }
-    files.sort();
-    files.push(sandbox.git(repo, &["rev-parse", "--abbrev-ref", "HEAD"]));
-    files.push(sandbox.git(repo, &["rev-parse", "HEAD"]));
-    files.push(sandbox.git(repo, &["diff", "--cached"]));
-    files.push(sandbox.git(repo, &["diff"]));
-    files.push(sandbox.git(repo, &["stash", "list"]));
-    files.push(sandbox.git(repo, &["stash", "show", "-p"]));
-    files.push(sandbox.git(
-        repo,
-        &[
-            "status",
-            "--porcelain",
-            "--",
-            ".",
-            ":!outputs",
-            ":!reproduce-deterministic-failures",
-        ],
-    ));
-    files
-}
-
-fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
-    let mut out = Vec::new();
-    for entry in std::fs::read_dir(dir).unwrap().flatten() {
-        let path = entry.path();
-        if path.is_dir() {
-            out.extend(walk(&path));
-        } else {
-            out.push(path);
-        }
-    }
-    out
-}
-
 #[test]
 fn a_dirty_checkout_is_left_exactly_as_it_was() {
     let sandbox = Sandbox::new();
@@ -233,7 +188,7 @@ fn a_dirty_checkout_is_left_exactly_as_it_was() {
     write(&repo.join("notes.txt"), "my untracked notes\n");
     let agent = sandbox.agent("agent.sh", &phased(REPRODUCE_ADD, FIX_ADD));
     good_info(&sandbox, &repo, &json!({}));
-    let before = snapshot(&sandbox, &repo);
+    let before = sandbox.snapshot(&repo);
     let r = run(
         &sandbox,
         &repo,
@@ -246,7 +201,7 @@ fn a_dirty_checkout_is_left_exactly_as_it_was() {
         ],
     );
     assert_eq!(r.code(), 0, "{}\n{}", r.stdout(), r.stderr());
-    let after = snapshot(&sandbox, &repo);
+    let after = sandbox.snapshot(&repo);
     assert_eq!(before, after, "the user's checkout changed");
     // The fix was made from the committed base, not from the user's unstaged edit.
     let fixed = sandbox.git(&repo, &["show", "fix/add-subtracts:calc.py"]);
@@ -573,7 +528,7 @@ fn json_prints_the_event_stream_as_json_lines() {
     clippy::disallowed_methods,
     reason = "a synchronous test polling real processes; no async runtime is blocked"
 )]
-fn ctrl_c_stops_the_agent_and_ends_with_130_and_a_report() {
+fn ctrl_c_stops_the_agent_ends_with_130_and_resume_goes_on() {
     let sandbox = Sandbox::new();
     let repo = sandbox.python_project();
     let slow = r#"echo $$ > "$FIXLOOP_FAILURE_DIR/../agent.pid"; sleep 300 & wait"#;
@@ -590,6 +545,7 @@ fn ctrl_c_stops_the_agent_and_ends_with_130_and_a_report() {
             &agent.display().to_string(),
         ])
         .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
     let pid_file = repo.join("reproduce-deterministic-failures/agent.pid");
@@ -626,12 +582,68 @@ fn ctrl_c_stops_the_agent_and_ends_with_130_and_a_report() {
         waited += 1;
     }
     assert!(!running(), "the agent outlived the interrupted run");
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
     let r = support::Run {
         output,
-        workspace: repo,
+        workspace: repo.clone(),
     };
     assert_eq!(r.report()["status"], "partial");
     assert_eq!(r.report()["exit_code"], 130);
+    let run_id = r.report()["run_id"].as_str().unwrap().to_owned();
+    assert!(
+        stderr.contains(&format!("fixloop resume {run_id}")),
+        "{stderr}"
+    );
+
+    // Resumed (with an agent that now finishes), the run goes on from the reproduce step and
+    // ends as an uninterrupted run would; the same report now says so.
+    sandbox.agent("agent.sh", &phased(REPRODUCE_ADD, FIX_ADD));
+    let resumed = sandbox
+        .fixloop(&repo)
+        .args(["resume", &run_id, "--headless"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&resumed.stdout);
+    // Exit 3, as uninterrupted: the remote is not on GitHub, so the branch is pushed, no PR.
+    assert_eq!(resumed.status.code(), Some(3), "{text}");
+    assert!(
+        text.contains(
+            "resumed at run-agent (reproduce): it had stopped because it was interrupted"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("pushed fix/add-subtracts to origin"),
+        "{text}"
+    );
+    let r = support::Run {
+        output: resumed,
+        workspace: repo.clone(),
+    };
+    assert_eq!(r.report()["exit_code"], 3);
+    assert!(r.report()["fix"]["commit"].is_string());
+    let calls =
+        std::fs::read_to_string(repo.join("reproduce-deterministic-failures/agent-calls.log"))
+            .unwrap();
+    assert_eq!(
+        calls
+            .lines()
+            .filter(|l| l.starts_with("phase=reproduce"))
+            .count(),
+        2,
+        "{calls}"
+    );
+    let base = sandbox.git(&repo, &["rev-parse", "main"]);
+    let log = sandbox.git(&repo, &["rev-list", &format!("{base}..fix/add-subtracts")]);
+    assert_eq!(log.lines().count(), 1);
+    // A finished run is not resumed again.
+    let again = sandbox
+        .fixloop(&repo)
+        .args(["resume", &run_id, "--headless"])
+        .output()
+        .unwrap();
+    assert_eq!(again.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&again.stderr).contains("nothing to resume"));
 }
 
 #[test]

@@ -604,7 +604,7 @@ async fn a_run_url_goes_all_the_way_to_a_draft_pr() {
     assert!(text.contains("### Verification") && text.contains("add used subtraction."));
     assert!(!text.contains(TOKEN));
     // Nothing of the run mentions the token.
-    for entry in walkdir(&repo.join("outputs")) {
+    for entry in support::walk(&repo.join("outputs")) {
         let content = std::fs::read(&entry).unwrap();
         assert!(
             !String::from_utf8_lossy(&content).contains(TOKEN),
@@ -618,19 +618,6 @@ async fn a_run_url_goes_all_the_way_to_a_draft_pr() {
             .git(&origin, &["rev-parse", "fix/add-subtracts"])
             .is_empty()
     );
-}
-
-fn walkdir(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
-    let mut out = Vec::new();
-    for entry in std::fs::read_dir(dir).unwrap().flatten() {
-        let p = entry.path();
-        if p.is_dir() {
-            out.extend(walkdir(&p));
-        } else {
-            out.push(p);
-        }
-    }
-    out
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -148,8 +148,8 @@ impl Git {
     /// The base branch when none is configured: the remote's default branch, else `main` or
     /// `master`, else the current branch.
     pub async fn default_base(&self, remote: Option<&str>) -> Option<String> {
-        if let Some(remote) = remote {
-            if let Ok(head) = self
+        if let Some(remote) = remote
+            && let Ok(head) = self
                 .run(&[
                     "symbolic-ref",
                     "--quiet",
@@ -157,11 +157,9 @@ impl Git {
                     &format!("refs/remotes/{remote}/HEAD"),
                 ])
                 .await
-            {
-                if let Some(branch) = head.strip_prefix(&format!("{remote}/")) {
-                    return Some(branch.to_owned());
-                }
-            }
+            && let Some(branch) = head.strip_prefix(&format!("{remote}/"))
+        {
+            return Some(branch.to_owned());
         }
         for candidate in ["main", "master"] {
             if self.branch_exists(candidate).await {

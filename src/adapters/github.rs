@@ -38,13 +38,13 @@ impl Token {
     /// `GITHUB_TOKEN`, then `GH_TOKEN`, then `gh auth token` when `gh` is installed.
     pub async fn discover() -> Option<Self> {
         for name in ["GITHUB_TOKEN", "GH_TOKEN"] {
-            if let Ok(value) = std::env::var(name) {
-                if !value.trim().is_empty() {
-                    return Some(Self {
-                        value: value.trim().to_owned(),
-                        source: name.to_owned(),
-                    });
-                }
+            if let Ok(value) = std::env::var(name)
+                && !value.trim().is_empty()
+            {
+                return Some(Self {
+                    value: value.trim().to_owned(),
+                    source: name.to_owned(),
+                });
             }
         }
         let output = tokio::time::timeout(
@@ -556,8 +556,8 @@ impl GitHub {
         };
         // The PR exists now: what fails after this is recorded, not lost.
         let mut notes = Vec::new();
-        if !request.labels.is_empty() {
-            if let Err((_, message, _)) = self
+        if !request.labels.is_empty()
+            && let Err((_, message, _)) = self
                 .send(
                     Method::POST,
                     &format!("/repos/{owner}/{repo}/issues/{}/labels", pull.number),
@@ -565,14 +565,13 @@ impl GitHub {
                     "labelling the PR",
                 )
                 .await
-            {
-                notes.push(message);
-            }
+        {
+            notes.push(message);
         }
-        if let Some(number) = failing_pr.filter(|n| *n != pull.number) {
-            if let Err((_, message)) = self.comment_once(owner, repo, number, &pull).await {
-                notes.push(message);
-            }
+        if let Some(number) = failing_pr.filter(|n| *n != pull.number)
+            && let Err((_, message)) = self.comment_once(owner, repo, number, &pull).await
+        {
+            notes.push(message);
         }
         Ok((pull.html_url, pull.number, notes))
     }

@@ -146,7 +146,7 @@ pub async fn clean(args: &CleanArgs) -> Result<i32, CommandError> {
     }
     for (id, left) in plan {
         // What a killed run left running would hold its worktrees.
-        let _ = crate::engine::process::stop_leftovers(&id);
+        let _ = crate::engine::process::stop_leftovers(&store.run_dir(&id));
         let git = Git::new(left.repo.clone());
         for w in &left.worktrees {
             let path = w.display().to_string();

@@ -14,12 +14,13 @@ use crate::core::pipeline::{Settings, replay};
 use crate::core::policy::Approve;
 use crate::engine::driver::{Reproduction, Setup};
 use crate::engine::emitter::Emitter;
-use crate::engine::process::stop_leftovers;
+use crate::engine::process::{stop_leftovers, wait_for_git};
 use crate::engine::store::{Journal, RunLock, Store, read_journal};
 
 pub async fn resume(args: &ResumeArgs) -> Result<i32, CommandError> {
     let store = Store::new(&super::workspace_of(args.info.as_deref()));
     let run_dir = store.run_dir(&args.run);
+    let run_dir = run_dir.canonicalize().unwrap_or(run_dir);
     let journal_path = run_dir.join("events.jsonl");
     if !journal_path.is_file() {
         let known = store.run_ids();
@@ -38,7 +39,7 @@ pub async fn resume(args: &ResumeArgs) -> Result<i32, CommandError> {
     }
     // Nobody else may be running it; what the killed process left running is stopped first.
     let lock = RunLock::take(&run_dir).map_err(|e| CommandError::new(1, e))?;
-    let stopped = stop_leftovers(&args.run);
+    let stopped = stop_leftovers(&run_dir);
     let past = read_journal(&journal_path).map_err(|e| CommandError::new(65, e))?;
     let Some((started, recorded)) = past.iter().find_map(|e| match &e.kind {
         EventKind::RunStarted { setup, .. } => Some((&e.kind, setup.clone())),
@@ -65,10 +66,28 @@ pub async fn resume(args: &ResumeArgs) -> Result<i32, CommandError> {
     };
     let replayed = replay(Settings::from(recorded.as_ref()), &past)
         .map_err(|e| CommandError::new(1, format!("run {}: {e}", args.run)))?;
+    if let EventKind::RunStarted { repo, .. } = started
+        && !wait_for_git(std::path::Path::new(repo), Duration::from_secs(30))
+    {
+        return Err(CommandError::new(
+            1,
+            format!(
+                "git is still working in {repo} after 30 s\n  hint: let it finish (or stop it), \
+                 then resume again"
+            ),
+        ));
+    }
 
     let headless = args.headless || !super::run::interactive_terminal();
     let approve = args.approve.unwrap_or(Approve::Verified);
-    let setup = setup_from(started, &recorded, &args.run, run_dir.clone(), headless, approve)?;
+    let setup = setup_from(
+        started,
+        &recorded,
+        &args.run,
+        run_dir.clone(),
+        headless,
+        approve,
+    )?;
     let agent_kind = match started {
         EventKind::RunStarted { agent, .. } => agent_kind(agent),
         _ => None,

@@ -16,13 +16,13 @@ use crate::adapters::github::{GitHub, GitHubForge, Token, api_base, remote_repo}
 use crate::cli::RunArgs;
 use crate::core::command::Command;
 use crate::core::event::Event;
+use crate::core::info::AgentKind;
 use crate::core::info::Info;
 use crate::core::pipeline::Replayed;
-use crate::core::view::RunView;
-use crate::core::info::AgentKind;
 use crate::core::pipeline::Settings;
 use crate::core::policy::Approve;
 use crate::core::runurl::RunUrl;
+use crate::core::view::RunView;
 use crate::engine::driver::{Driver, Setup};
 use crate::engine::emitter::Emitter;
 use crate::engine::ports::Agent;
@@ -329,7 +329,9 @@ async fn wait_for_interrupt() {
 }
 
 /// fixloop's own diagnostics go to `fixloop.log` in the run folder, never to the terminal.
-pub(crate) fn init_file_log(run_dir: &std::path::Path) -> Option<tracing_appender::non_blocking::WorkerGuard> {
+pub(crate) fn init_file_log(
+    run_dir: &std::path::Path,
+) -> Option<tracing_appender::non_blocking::WorkerGuard> {
     let appender = tracing_appender::rolling::never(run_dir, "fixloop.log");
     let (writer, guard) = tracing_appender::non_blocking(appender);
     let filter = tracing_subscriber::EnvFilter::try_from_env("FIXLOOP_LOG")

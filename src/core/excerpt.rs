@@ -180,16 +180,16 @@ pub fn anchor(line: &str) -> Option<Anchor> {
     }
     // unittest
     for prefix in ["FAIL: ", "ERROR: "] {
-        if let Some(rest) = t.strip_prefix(prefix) {
-            if let Some((method, inner)) = rest.split_once(" (") {
-                let inner = inner.trim_end_matches(')');
-                let id = if inner.ends_with(&format!(".{method}")) {
-                    inner.to_owned()
-                } else {
-                    format!("{inner}.{method}")
-                };
-                return failing(&id, "unittest", true);
-            }
+        if let Some(rest) = t.strip_prefix(prefix)
+            && let Some((method, inner)) = rest.split_once(" (")
+        {
+            let inner = inner.trim_end_matches(')');
+            let id = if inner.ends_with(&format!(".{method}")) {
+                inner.to_owned()
+            } else {
+                format!("{inner}.{method}")
+            };
+            return failing(&id, "unittest", true);
         }
     }
     // cargo test and nextest
@@ -202,10 +202,10 @@ pub fn anchor(line: &str) -> Option<Anchor> {
             runner: "cargo",
         });
     }
-    if let Some(rest) = t.strip_prefix("FAIL [") {
-        if let Some((_, id)) = rest.split_once("] ") {
-            return failing(id, "nextest", false);
-        }
+    if let Some(rest) = t.strip_prefix("FAIL [")
+        && let Some((_, id)) = rest.split_once("] ")
+    {
+        return failing(id, "nextest", false);
     }
     if let Some(rest) = t
         .strip_prefix("--- STDERR:")
@@ -226,15 +226,15 @@ pub fn anchor(line: &str) -> Option<Anchor> {
         });
     }
     // jest, vitest
-    if let Some(rest) = t.strip_prefix("● ") {
-        if rest.contains(" › ") {
-            return failing(rest, "jest", true);
-        }
+    if let Some(rest) = t.strip_prefix("● ")
+        && rest.contains(" › ")
+    {
+        return failing(rest, "jest", true);
     }
-    if let Some(rest) = t.strip_prefix("FAIL ") {
-        if rest.contains(" > ") {
-            return failing(rest, "vitest", true);
-        }
+    if let Some(rest) = t.strip_prefix("FAIL ")
+        && rest.contains(" > ")
+    {
+        return failing(rest, "vitest", true);
     }
     // node's test runner (TAP and spec reporters)
     if let Some(rest) = t.strip_prefix("not ok ") {
@@ -242,23 +242,23 @@ pub fn anchor(line: &str) -> Option<Anchor> {
         let name = name.split(" # ").next().unwrap_or(name);
         return failing(name, "node", true);
     }
-    if let Some(rest) = t.strip_prefix("✖ ") {
-        if rest != "failing tests:" {
-            let name = rest
-                .rsplit_once(" (")
-                .filter(|(_, time)| time.ends_with("ms)") || time.ends_with("s)"))
-                .map_or(rest, |(name, _)| name);
-            return failing(name, "node", false);
-        }
+    if let Some(rest) = t.strip_prefix("✖ ")
+        && rest != "failing tests:"
+    {
+        let name = rest
+            .rsplit_once(" (")
+            .filter(|(_, time)| time.ends_with("ms)") || time.ends_with("s)"))
+            .map_or(rest, |(name, _)| name);
+        return failing(name, "node", false);
     }
     // Maven Surefire / JUnit
     if t.starts_with("[ERROR] ") && (t.ends_with("<<< FAILURE!") || t.ends_with("<<< ERROR!")) {
         let rest = t["[ERROR] ".len()..].trim();
         if !rest.starts_with("Tests run:") {
-            if let Some((method, class)) = rest.split_once('(') {
-                if let Some((class, _)) = class.split_once(')') {
-                    return failing(&format!("{class}.{method}"), "surefire", true);
-                }
+            if let Some((method, class)) = rest.split_once('(')
+                && let Some((class, _)) = class.split_once(')')
+            {
+                return failing(&format!("{class}.{method}"), "surefire", true);
             }
             if let Some((id, _)) = rest.split_once(" -- ") {
                 return failing(id, "surefire", true);
@@ -266,18 +266,18 @@ pub fn anchor(line: &str) -> Option<Anchor> {
         }
     }
     // Gradle
-    if let Some(id) = t.strip_suffix(" FAILED") {
-        if id.contains(" > ") {
-            return failing(id, "gradle", true);
-        }
+    if let Some(id) = t.strip_suffix(" FAILED")
+        && id.contains(" > ")
+    {
+        return failing(id, "gradle", true);
     }
     // dotnet test
-    if let Some(rest) = t.strip_prefix("Failed ") {
-        if let Some((id, time)) = rest.rsplit_once(" [") {
-            if time.ends_with(']') && !id.contains(' ') {
-                return failing(id, "dotnet", true);
-            }
-        }
+    if let Some(rest) = t.strip_prefix("Failed ")
+        && let Some((id, time)) = rest.rsplit_once(" [")
+        && time.ends_with(']')
+        && !id.contains(' ')
+    {
+        return failing(id, "dotnet", true);
     }
     // RSpec
     if let Some(rest) = t.strip_prefix("rspec ") {
@@ -624,11 +624,12 @@ impl Triage {
                 });
             }
         }
-        if let Some((number, rest)) = t.split_once(") ") {
-            if !number.is_empty() && number.chars().all(|c| c.is_ascii_digit()) && !rest.is_empty()
-            {
-                self.numbered = Some(rest.to_owned());
-            }
+        if let Some((number, rest)) = t.split_once(") ")
+            && !number.is_empty()
+            && number.chars().all(|c| c.is_ascii_digit())
+            && !rest.is_empty()
+        {
+            self.numbered = Some(rest.to_owned());
         }
         None
     }
@@ -797,10 +798,10 @@ fn first_error(lines: &[String]) -> Option<String> {
     // node's TAP: `error: |-` then the message, or `error: 'message'`.
     for (i, l) in lines.iter().enumerate() {
         let t = l.trim();
-        if t == "error: |-" {
-            if let Some(next) = lines[i + 1..].iter().find(|n| !n.trim().is_empty()) {
-                return Some(next.trim().to_owned());
-            }
+        if t == "error: |-"
+            && let Some(next) = lines[i + 1..].iter().find(|n| !n.trim().is_empty())
+        {
+            return Some(next.trim().to_owned());
         }
         if let Some(quoted) = t
             .strip_prefix("error: '")

@@ -285,25 +285,25 @@ impl Info {
                 InputError::new(file, why, RunUrl::ACCEPTED_FORMS).field("url", text)
             })?;
         }
-        if let Some(name) = &self.name {
-            if let Err(why) = check_name(name) {
-                return Err(InputError::new(
-                    file,
-                    why,
-                    "use lowercase letters, digits, `-`, `_` and `.`, e.g. \"flaky-timeout\"",
-                )
-                .field("name", text));
-            }
+        if let Some(name) = &self.name
+            && let Err(why) = check_name(name)
+        {
+            return Err(InputError::new(
+                file,
+                why,
+                "use lowercase letters, digits, `-`, `_` and `.`, e.g. \"flaky-timeout\"",
+            )
+            .field("name", text));
         }
-        if let Some(branch) = &self.base_branch {
-            if !is_branch_name(branch) {
-                return Err(InputError::new(
-                    file,
-                    format!("`{branch}` is not a valid branch name"),
-                    "write a branch name such as \"main\" or \"release/1.2\"",
-                )
-                .field("base-branch", text));
-            }
+        if let Some(branch) = &self.base_branch
+            && !is_branch_name(branch)
+        {
+            return Err(InputError::new(
+                file,
+                format!("`{branch}` is not a valid branch name"),
+                "write a branch name such as \"main\" or \"release/1.2\"",
+            )
+            .field("base-branch", text));
         }
         if self.agent == Some(AgentKind::Command) && self.agent_cmd.is_none() {
             return Err(InputError::new(

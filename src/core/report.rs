@@ -59,10 +59,10 @@ pub fn next_steps(view: &RunView, end: &Conclusion) -> Vec<String> {
             steps.push("Check the root cause (Phase 2) against your knowledge of the code.".into());
         }
         RunStatus::Partial | RunStatus::Failed => {
-            if let Some((_, class, message)) = view.failures.last() {
-                if *class != super::event::FailureClass::Error {
-                    steps.push(format!("Fix the cause and run fixloop again: {message}"));
-                }
+            if let Some((_, class, message)) = view.failures.last()
+                && *class != super::event::FailureClass::Error
+            {
+                steps.push(format!("Fix the cause and run fixloop again: {message}"));
             }
             if let Some(v) = view.verification() {
                 for finding in &v.findings {
@@ -96,10 +96,10 @@ pub fn next_steps(view: &RunView, end: &Conclusion) -> Vec<String> {
                     "The run was interrupted; start it again with the same info.json.".into(),
                 );
             }
-            if let Some(reason) = &view.pr_skipped {
-                if let Some(branch) = &branch {
-                    steps.push(format!("Open the PR from `{branch}` by hand: {reason}"));
-                }
+            if let Some(reason) = &view.pr_skipped
+                && let Some(branch) = &branch
+            {
+                steps.push(format!("Open the PR from `{branch}` by hand: {reason}"));
             }
         }
     }

@@ -445,10 +445,10 @@ impl RunView {
                     run.turns = *turns;
                     run.duration_ms = *duration_ms;
                 }
-                if let Some(id) = session_id {
-                    if !self.sessions.contains(id) {
-                        self.sessions.push(id.clone());
-                    }
+                if let Some(id) = session_id
+                    && !self.sessions.contains(id)
+                {
+                    self.sessions.push(id.clone());
                 }
                 if let Some(cost) = cost_usd {
                     self.phase_mut(*phase).cost_usd += cost;

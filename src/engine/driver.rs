@@ -270,7 +270,13 @@ impl Driver {
             stop_after_failures,
             logs_dir: self.setup.run_dir.join("logs").join(purpose),
             seed: 1,
-            env: vec![("FIXLOOP_RUN_ID".into(), self.setup.run_id.clone())],
+            env: vec![
+                ("FIXLOOP_RUN_ID".into(), self.setup.run_id.clone()),
+                (
+                    "FIXLOOP_RUN_DIR".into(),
+                    self.setup.run_dir.display().to_string(),
+                ),
+            ],
             env_remove: crate::adapters::agent::HIDDEN_FROM_AGENTS
                 .iter()
                 .map(|s| (*s).to_owned())
@@ -484,10 +490,10 @@ impl Driver {
             }
             _ => None,
         };
-        if let Some(fix) = needs {
-            if let Err((class, message)) = self.ensure_worktree(fix).await {
-                return Input::Failed { class, message };
-            }
+        if let Some(fix) = needs
+            && let Err((class, message)) = self.ensure_worktree(fix).await
+        {
+            return Input::Failed { class, message };
         }
         let outcome: Outcome = match effect {
             Effect::PrepareLogs => self.prepare_logs().await,
@@ -554,7 +560,10 @@ impl Driver {
             args.push("--detach");
         }
         args.extend([path_str.as_str(), target.as_str()]);
-        self.git.run(&args).await.map_err(err(FailureClass::Error))?;
+        self.git
+            .run(&args)
+            .await
+            .map_err(err(FailureClass::Error))?;
         let repro = self.repro.clone();
         if let (true, Some(repro)) = (fix, repro) {
             place(&repro, &path).map_err(|e| (FailureClass::Error, e))?;
@@ -795,6 +804,7 @@ impl Driver {
             feedback: super::secrets::redact(&feedback.unwrap_or_default()).into_owned(),
             deterministic: self.setup.info.deterministic,
             run_id: self.setup.run_id.clone(),
+            run_dir: self.setup.run_dir.clone(),
             resume,
             log: self
                 .setup
@@ -885,6 +895,10 @@ impl Driver {
             spec.timeout = Some(timeout);
             spec.env = vec![
                 ("FIXLOOP_RUN_ID".into(), self.setup.run_id.clone()),
+                (
+                    "FIXLOOP_RUN_DIR".into(),
+                    self.setup.run_dir.display().to_string(),
+                ),
                 ("FIXLOOP_TEST_RUN".into(), run.to_string()),
             ];
             spec.env_remove = crate::adapters::agent::HIDDEN_FROM_AGENTS
@@ -1129,7 +1143,7 @@ impl Driver {
                         .await
                         .map_err(err(FailureClass::Error))?;
                 }
-                return self.fix_branch_ready(branch, base_commit, path);
+                return self.fix_branch_ready(branch, base_commit, &path);
             }
         }
         let base = self.setup.base.clone();
@@ -1183,15 +1197,15 @@ impl Driver {
             ])
             .await
             .map_err(err(FailureClass::Error))?;
-        self.fix_branch_ready(branch, base_commit, path)
+        self.fix_branch_ready(branch, base_commit, &path)
     }
 
-    fn fix_branch_ready(&mut self, branch: String, base_commit: String, path: PathBuf) -> Outcome {
-        self.fix_worktree = Some(path.clone());
+    fn fix_branch_ready(&mut self, branch: String, base_commit: String, path: &Path) -> Outcome {
+        self.fix_worktree = Some(path.to_path_buf());
         self.fix_branch = Some(branch.clone());
         self.base_commit = Some(base_commit.clone());
         if let Some(repro) = &self.repro {
-            place(repro, &path).map_err(|e| (FailureClass::Error, e))?;
+            place(repro, path).map_err(|e| (FailureClass::Error, e))?;
         }
         Ok(EventKind::FixBranchCreated {
             branch,
@@ -1455,30 +1469,28 @@ impl Driver {
             return Err((FailureClass::Error, "no fix branch to commit".into()));
         };
         let wt = worktree.as_path();
-        if remove_repro {
-            if let Some(repro) = &self.repro {
-                for (_, dest) in &repro.files {
-                    let in_base = Git::run_in(
+        if remove_repro && let Some(repro) = &self.repro {
+            for (_, dest) in &repro.files {
+                let in_base = Git::run_in(
+                    wt,
+                    &["cat-file", "-e", &format!("{base_commit}:{dest}")],
+                    &[],
+                )
+                .await
+                .is_ok();
+                // A file the reproduction replaced goes back to the base's version.
+                let restored = if in_base {
+                    Git::run_in(wt, &["checkout", &base_commit, "--", dest], &[]).await
+                } else {
+                    let _ = std::fs::remove_file(worktree.join(dest));
+                    Git::run_in(
                         wt,
-                        &["cat-file", "-e", &format!("{base_commit}:{dest}")],
+                        &["rm", "-q", "--cached", "--ignore-unmatch", "--", dest],
                         &[],
                     )
                     .await
-                    .is_ok();
-                    // A file the reproduction replaced goes back to the base's version.
-                    let restored = if in_base {
-                        Git::run_in(wt, &["checkout", &base_commit, "--", dest], &[]).await
-                    } else {
-                        let _ = std::fs::remove_file(worktree.join(dest));
-                        Git::run_in(
-                            wt,
-                            &["rm", "-q", "--cached", "--ignore-unmatch", "--", dest],
-                            &[],
-                        )
-                        .await
-                    };
-                    restored.map_err(err(FailureClass::Error))?;
-                }
+                };
+                restored.map_err(err(FailureClass::Error))?;
             }
         }
         Git::run_in(wt, &["add", "-A"], &[])
@@ -1523,7 +1535,10 @@ impl Driver {
                 .await
                 .ok()
                 == tree
-            && self.made_by_this_run(&head_before, &message).await.is_some();
+            && self
+                .made_by_this_run(&head_before, &message)
+                .await
+                .is_some();
         let identity = self.git.identity().await;
         let identity: Vec<(&str, &str)> = identity.iter().map(|(k, v)| (*k, v.as_str())).collect();
         let committed = if made {

@@ -75,13 +75,13 @@ impl Emitter {
         })))
     }
 
-    pub fn emit(&self, kind: EventKind) -> Event {
-        self.emit_all(vec![kind]).pop().unwrap_or_else(|| unreachable!())
+    pub fn emit(&self, kind: EventKind) {
+        self.emit_all(vec![kind]);
     }
 
     /// Emits events as one: they reach the journal in a single write, so a crash keeps all or
     /// none of them (an input and the events it caused stay together).
-    pub fn emit_all(&self, kinds: Vec<EventKind>) -> Vec<Event> {
+    pub fn emit_all(&self, kinds: Vec<EventKind>) {
         // Nothing leaves through the event stream (journal, reports, screens) with a secret in it.
         let kinds: Vec<EventKind> = kinds.into_iter().map(scrub).collect();
         let mut inner = self.lock();
@@ -113,9 +113,10 @@ impl Emitter {
         }
         // A frontend that went away no longer needs events.
         for event in &events {
-            inner.subscribers.retain(|tx| tx.send(event.clone()).is_ok());
+            inner
+                .subscribers
+                .retain(|tx| tx.send(event.clone()).is_ok());
         }
-        events
     }
 
     /// A copy of the live view.

@@ -30,6 +30,9 @@ pub struct AgentRequest {
     pub feedback: String,
     pub deterministic: bool,
     pub run_id: String,
+    /// The run's folder; children carry it in `FIXLOOP_RUN_DIR`, which is how a resumed run
+    /// finds what a killed one left running.
+    pub run_dir: PathBuf,
     /// The agent's own session to resume on a revision.
     pub resume: Option<String>,
     pub log: PathBuf,

@@ -414,13 +414,16 @@ async fn read_lines(stream: impl AsyncRead + Unpin, stderr: bool, tx: mpsc::Send
     }
 }
 
-/// Kills what is left of a run's children after fixloop itself was killed (`kill -9`, a crash,
-/// power cut short of a reboot): every process whose environment carries
-/// `FIXLOOP_RUN_ID=<run_id>` — agents, test runs, and whatever they started. Returns their pids.
-/// Reads `/proc`, so it finds nothing where there is none.
+/// Kills what is left of a run's children after fixloop itself was killed (`kill -9`, a crash):
+/// every process whose environment carries `FIXLOOP_RUN_DIR=<the run's folder>` — agents, test
+/// runs, and whatever they started. Returns their pids. Reads `/proc`, so it finds nothing
+/// where there is none.
 #[must_use]
-pub fn stop_leftovers(run_id: &str) -> Vec<u32> {
-    let marker = format!("FIXLOOP_RUN_ID={run_id}");
+pub fn stop_leftovers(run_dir: &std::path::Path) -> Vec<u32> {
+    let run_dir = run_dir
+        .canonicalize()
+        .unwrap_or_else(|_| run_dir.to_path_buf());
+    let marker = format!("FIXLOOP_RUN_DIR={}", run_dir.display());
     let own = std::process::id();
     let mut stopped = Vec::new();
     // A process may start another while the first is being killed: look again until none is left.
@@ -432,10 +435,8 @@ pub fn stop_leftovers(run_id: &str) -> Vec<u32> {
             .filter_map(|e| e.file_name().to_str()?.parse::<u32>().ok())
             .filter(|pid| *pid != own)
             .filter(|pid| {
-                std::fs::read(format!("/proc/{pid}/environ")).is_ok_and(|env| {
-                    env.split(|b| *b == 0)
-                        .any(|var| var == marker.as_bytes())
-                })
+                std::fs::read(format!("/proc/{pid}/environ"))
+                    .is_ok_and(|env| env.split(|b| *b == 0).any(|var| var == marker.as_bytes()))
             })
             .collect();
         if found.is_empty() {
@@ -449,7 +450,47 @@ pub fn stop_leftovers(run_id: &str) -> Vec<u32> {
                 stopped.push(*pid);
             }
         }
+        // Run before any async work starts (`resume`, `clean`): nothing else is held up.
+        #[expect(
+            clippy::disallowed_methods,
+            reason = "called from command setup, before the run's tasks start"
+        )]
         std::thread::sleep(Duration::from_millis(20));
     }
     stopped
+}
+
+/// Waits (up to `max`) for git commands still working in `repo` or its worktrees — a killed
+/// run's commit or push finishing on its own — so that a resumed run does not find their locks.
+/// They are not killed: a git command cut short leaves its lock files behind. Returns whether
+/// none is left.
+#[must_use]
+pub fn wait_for_git(repo: &std::path::Path, max: Duration) -> bool {
+    let repo = repo.canonicalize().unwrap_or_else(|_| repo.to_path_buf());
+    let deadline = Instant::now() + max;
+    loop {
+        let busy = std::fs::read_dir("/proc")
+            .into_iter()
+            .flatten()
+            .flatten()
+            .filter_map(|e| e.file_name().to_str()?.parse::<u32>().ok())
+            .any(|pid| {
+                let is_git = std::fs::read_to_string(format!("/proc/{pid}/comm"))
+                    .is_ok_and(|comm| comm.trim() == "git" || comm.starts_with("git-"));
+                is_git
+                    && std::fs::read_link(format!("/proc/{pid}/cwd"))
+                        .is_ok_and(|cwd| cwd.starts_with(&repo))
+            });
+        if !busy {
+            return true;
+        }
+        if Instant::now() >= deadline {
+            return false;
+        }
+        #[expect(
+            clippy::disallowed_methods,
+            reason = "called from command setup, before the run's tasks start"
+        )]
+        std::thread::sleep(Duration::from_millis(20));
+    }
 }

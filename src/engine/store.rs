@@ -203,3 +203,53 @@ pub fn read_journal(path: &Path) -> Result<Vec<Event>, String> {
     }
     Ok(events)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::event::EventKind;
+
+    fn event(seq: u64) -> Event {
+        Event {
+            v: JOURNAL_VERSION,
+            seq,
+            at: "2026-11-21T10:00:00.000Z".into(),
+            kind: EventKind::Warned {
+                message: format!("event {seq}"),
+            },
+        }
+    }
+
+    #[test]
+    fn a_line_cut_by_a_crash_is_dropped_and_the_journal_goes_on_after_it() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let path = dir.path().join("events.jsonl");
+        let mut journal = Journal::create(dir.path()).unwrap_or_else(|e| panic!("{e}"));
+        journal
+            .append_all(&[event(1), event(2)])
+            .unwrap_or_else(|e| panic!("{e}"));
+        let whole = serde_json::to_string(&event(3)).unwrap_or_default();
+        let mut file = OpenOptions::new()
+            .append(true)
+            .open(&path)
+            .unwrap_or_else(|e| panic!("{e}"));
+        file.write_all(&whole.as_bytes()[..whole.len() / 2])
+            .unwrap_or_else(|e| panic!("{e}"));
+        // Read up to the last whole event.
+        let read = read_journal(&path).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(read, vec![event(1), event(2)]);
+        // Reopened, the cut line is gone and new events follow the whole ones.
+        let mut journal = Journal::reopen(dir.path()).unwrap_or_else(|e| panic!("{e}"));
+        journal.append(&event(3)).unwrap_or_else(|e| panic!("{e}"));
+        let read = read_journal(&path).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(read, vec![event(1), event(2), event(3)]);
+
+        // A last event whole but for its newline is kept.
+        std::fs::write(&path, serde_json::to_string(&event(1)).unwrap_or_default())
+            .unwrap_or_else(|e| panic!("{e}"));
+        let mut journal = Journal::reopen(dir.path()).unwrap_or_else(|e| panic!("{e}"));
+        journal.append(&event(2)).unwrap_or_else(|e| panic!("{e}"));
+        let read = read_journal(&path).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(read, vec![event(1), event(2)]);
+    }
+}

@@ -42,6 +42,22 @@ impl LineReporter {
                 "fixloop {version} · run {run_id} · {name} · repo {repo} (base {base}) · agent \
                  {agent} · approve {policy}"
             )),
+            EventKind::RunResumed {
+                step,
+                phase,
+                reason,
+                ..
+            } => {
+                let line = format!(
+                    "↻ resumed at {step}{}{}",
+                    phase.map(|p| format!(" ({p})")).unwrap_or_default(),
+                    reason
+                        .as_ref()
+                        .map(|r| format!(": it had stopped because {r}"))
+                        .unwrap_or_default()
+                );
+                out.push(line);
+            }
             EventKind::PhaseStarted { phase } => out.push(format!("▶ {phase}")),
             EventKind::PhaseFinished {
                 phase,

@@ -129,6 +129,43 @@ impl Sandbox {
         repo
     }
 
+    /// Everything a user can have in flight in their checkout, as bytes: every file outside
+    /// `.git` (but fixloop's own `outputs/` and failure folders), the branch, HEAD, the index,
+    /// unstaged changes and the stash.
+    pub fn snapshot(&self, repo: &Path) -> Vec<String> {
+        let mut files = Vec::new();
+        for entry in walk(repo) {
+            let rel = entry.strip_prefix(repo).unwrap().display().to_string();
+            if rel.starts_with(".git/")
+                || rel.starts_with("outputs/")
+                || rel.starts_with("reproduce-")
+            {
+                continue;
+            }
+            files.push(format!("{rel}:{:?}", std::fs::read(&entry).unwrap()));
+        }
+        files.sort();
+        for args in [
+            &["rev-parse", "--abbrev-ref", "HEAD"][..],
+            &["rev-parse", "HEAD"],
+            &["diff", "--cached"],
+            &["diff"],
+            &["stash", "list"],
+            &["stash", "show", "-p"],
+            &[
+                "status",
+                "--porcelain",
+                "--",
+                ".",
+                ":!outputs",
+                ":!reproduce-deterministic-failures",
+            ],
+        ] {
+            files.push(self.git(repo, args));
+        }
+        files
+    }
+
     /// Writes info.json into `dir` with these fields.
     pub fn info(&self, dir: &Path, fields: &Value) -> PathBuf {
         let path = dir.join("info.json");
@@ -143,6 +180,20 @@ impl Sandbox {
         make_executable(&path);
         path
     }
+}
+
+/// Every file under `dir`, at any depth.
+pub fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            out.extend(walk(&path));
+        } else {
+            out.push(path);
+        }
+    }
+    out
 }
 
 pub fn write(path: &Path, text: &str) {

@@ -29,6 +29,7 @@ pub fn protocol_env(request: &AgentRequest) -> Vec<(String, String)> {
             request.deterministic.to_string(),
         ),
         ("FIXLOOP_RUN_ID".into(), request.run_id.clone()),
+        ("FIXLOOP_RUN_DIR".into(), path(&request.run_dir)),
     ]
 }
 

@@ -122,12 +122,13 @@ pub fn replay(settings: Settings, events: &[Event]) -> Result<Replayed, String> 
         };
         let mut next = pipeline.clone();
         let step = next.handle(input.clone());
-        if !pipeline.is_concluded() && next.is_concluded() {
-            if let Some(why) = retryable(&input) {
-                stopped = Some(why);
-                from_seq = event.seq.saturating_sub(1);
-                break;
-            }
+        if !pipeline.is_concluded()
+            && next.is_concluded()
+            && let Some(why) = retryable(&input)
+        {
+            stopped = Some(why);
+            from_seq = event.seq.saturating_sub(1);
+            break;
         }
         pipeline = next;
         pending = step.effects;
@@ -423,7 +424,10 @@ mod tests {
         }
         journal.feed(Input::Interrupted);
         let again = replay(Settings::default(), &journal.events).unwrap();
-        assert_eq!(again.pending, vec![Effect::CommitFix { remove_repro: true }]);
+        assert_eq!(
+            again.pending,
+            vec![Effect::CommitFix { remove_repro: true }]
+        );
     }
 
     #[test]

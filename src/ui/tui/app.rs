@@ -244,15 +244,15 @@ impl RunApp {
         match std::mem::replace(&mut self.mode, Mode::Normal) {
             Mode::Feedback(mut text) => return self.feedback_key(key, &mut text),
             Mode::ConfirmAbort => {
-                if matches!(key.code, KeyCode::Char('y' | 'Y')) {
-                    if let Some(cp) = self.pending().cloned() {
-                        return self.answer(
-                            cp.id,
-                            Decision::Abort {
-                                reason: "aborted by the reviewer".into(),
-                            },
-                        );
-                    }
+                if matches!(key.code, KeyCode::Char('y' | 'Y'))
+                    && let Some(cp) = self.pending().cloned()
+                {
+                    return self.answer(
+                        cp.id,
+                        Decision::Abort {
+                            reason: "aborted by the reviewer".into(),
+                        },
+                    );
                 }
                 return Vec::new();
             }
@@ -287,10 +287,10 @@ impl RunApp {
                 }
             }
         }
-        if let Some(cp) = self.pending().cloned() {
-            if let Some(effects) = self.checkpoint_key(key, &cp) {
-                return effects;
-            }
+        if let Some(cp) = self.pending().cloned()
+            && let Some(effects) = self.checkpoint_key(key, &cp)
+        {
+            return effects;
         }
         match key.code {
             KeyCode::Char('q') | KeyCode::Esc => {

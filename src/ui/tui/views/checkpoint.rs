@@ -247,12 +247,13 @@ fn render_input(app: &RunApp, theme: Theme, area: Rect, buf: &mut Buffer) {
     if let Some((row, col)) = cursor {
         let x = inner.x + u16::try_from(col).unwrap_or(0);
         let y = inner.y + u16::try_from(row).unwrap_or(0);
-        if x < inner.right() && y < inner.bottom() {
-            if let Some(cell) = buf.cell_mut(Position::new(x, y)) {
-                cell.set_style(theme.key());
-                if cell.symbol().trim().is_empty() {
-                    cell.set_symbol("▏");
-                }
+        if x < inner.right()
+            && y < inner.bottom()
+            && let Some(cell) = buf.cell_mut(Position::new(x, y))
+        {
+            cell.set_style(theme.key());
+            if cell.symbol().trim().is_empty() {
+                cell.set_symbol("▏");
             }
         }
     }
