@@ -297,7 +297,10 @@ impl RunApp {
                 if self.exit_code.is_some() {
                     return vec![Effect::Quit];
                 }
-                self.notice = Some("the run is still going: Ctrl-C stops it safely".into());
+                self.notice = Some(
+                    "the run is still going: Ctrl-C stops it (`fixloop resume` goes on later)"
+                        .into(),
+                );
             }
             KeyCode::Char('?') => self.mode = Mode::Help,
             KeyCode::Char('j') | KeyCode::Down => self.log.scroll(-1),

@@ -246,7 +246,10 @@ fn render_help(theme: Theme, area: Rect, buf: &mut Buffer) {
         ("m", "do the step by hand"),
         ("o", "edit the step's files, then recheck"),
         ("x", "abort the run"),
-        ("Ctrl-C", "stop the run safely"),
+        (
+            "Ctrl-C",
+            "stop the run; `fixloop resume RUN_ID` goes on from there",
+        ),
         ("q / Esc", "quit when the run is over"),
     ];
     super::help_popup(&rows, theme, area, buf);
