@@ -403,6 +403,34 @@ echo "# looked at this" >> "$FIXLOOP_WORKDIR/calc.py"
 }
 
 #[test]
+fn a_fix_that_weakens_an_existing_test_is_flagged_and_not_approved() {
+    let sandbox = Sandbox::new();
+    let repo = sandbox.python_project();
+    // The code is fixed, and the suite's own expectation quietly changed on the way.
+    let fix = format!("{FIX_ADD}\nsed -i 's/== 2/== 0/' \"$FIXLOOP_WORKDIR/tests/test_calc.py\"\n");
+    let r = run_agent(
+        &sandbox,
+        &repo,
+        (REPRODUCE_ADD, &fix),
+        &json!({"test-command": "python3 -c pass"}),
+        &[],
+    );
+    assert_eq!(r.code(), 3, "{}\n{}", r.stdout(), r.stderr());
+    let findings = r.report()["verification"]["findings"].to_string();
+    assert!(
+        findings.contains(
+            "an expected value changed: `assert calc.add(1, 1) == 2` → `assert calc.add(1, 1) == 0`"
+        ),
+        "{findings}"
+    );
+    assert!(
+        r.stdout().contains("an expected value changed"),
+        "{}",
+        r.stdout()
+    );
+}
+
+#[test]
 fn an_existing_test_starts_at_the_fix_branch() {
     let sandbox = Sandbox::new();
     let repo = sandbox.python_project();

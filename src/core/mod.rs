@@ -8,6 +8,7 @@ pub mod excerpt;
 pub mod history;
 pub mod info;
 pub mod input;
+pub mod integrity;
 pub mod pipeline;
 pub mod policy;
 pub mod prompt;

@@ -22,6 +22,7 @@ use crate::core::event::{
     RunStatus, TestRuns,
 };
 use crate::core::info::Info;
+use crate::core::integrity;
 use crate::core::pipeline::{Effect, Input, Pipeline, Replayed, Settings, record_of};
 use crate::core::prompt;
 use crate::core::report;
@@ -1287,7 +1288,13 @@ impl Driver {
             .map_err(err(FailureClass::Error))?;
         let changed = Git::run_in(
             &worktree,
-            &["diff", "--cached", "--name-status", &base_commit],
+            &[
+                "diff",
+                "--cached",
+                "--name-status",
+                "--no-renames",
+                &base_commit,
+            ],
             &[],
         )
         .await
@@ -1295,23 +1302,49 @@ impl Driver {
         let dests: Vec<&str> = repro.files.iter().map(|(_, d)| d.as_str()).collect();
         let mut code_changes = Vec::new();
         let mut test_changes = Vec::new();
+        // Each changed file as it was in the base and as the fix leaves it, for the guard.
+        let mut contents: Vec<(String, Option<String>, Option<String>)> = Vec::new();
         for line in changed.lines() {
             let (status, path) = line.split_once('\t').unwrap_or(("M", line));
-            let path = path.rsplit('\t').next().unwrap_or(path);
             if dests.contains(&path) {
                 continue;
             }
+            let before = if status.starts_with('A') {
+                None
+            } else {
+                Some(
+                    Git::run_in(&worktree, &["show", &format!("{base_commit}:{path}")], &[])
+                        .await
+                        .unwrap_or_default(),
+                )
+            };
+            let after = if status.starts_with('D') {
+                None
+            } else {
+                Some(std::fs::read_to_string(worktree.join(path)).unwrap_or_default())
+            };
+            contents.push((path.to_owned(), before, after));
             if is_test_path(path) {
-                if !status.starts_with('A') {
-                    findings.push(format!(
-                        "an existing test file changed: `{path}` — check that no test was weakened"
-                    ));
-                }
                 test_changes.push(path.to_owned());
             } else {
                 code_changes.push(path.to_owned());
             }
         }
+        let changes: Vec<integrity::Change<'_>> = contents
+            .iter()
+            .map(|(path, before, after)| integrity::Change {
+                path,
+                before: before.as_deref(),
+                after: after.as_deref(),
+            })
+            .collect();
+        let reproduction: Vec<String> = repro
+            .files
+            .iter()
+            .filter_map(|(source, _)| std::fs::read_to_string(source).ok())
+            .collect();
+        let reproduction: Vec<&str> = reproduction.iter().map(String::as_str).collect();
+        findings.extend(integrity::review(&changes, &reproduction));
         let revert_check = if code_changes.is_empty() {
             findings.push("the fix changes no code outside tests".into());
             None
