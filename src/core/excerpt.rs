@@ -59,7 +59,8 @@ fn strip_timestamp(line: &str) -> &str {
         && bytes[10] == b'T'
         && bytes[..4].iter().all(u8::is_ascii_digit)
     {
-        if let Some(z) = line[..line.len().min(40)].find("Z ") {
+        // The stamp is ASCII; search its bytes (a cut at 40 may fall inside a character).
+        if let Some(z) = memchr::memmem::find(&bytes[..bytes.len().min(40)], b"Z ") {
             return &line[z + 2..];
         }
         if line.ends_with('Z') && line.len() <= 40 {
@@ -455,6 +456,7 @@ impl Triage {
 
     /// Bytes of the log, in any chunks: lines are cut at `\n` (a `\r` before it is dropped).
     pub fn feed_bytes(&mut self, bytes: &[u8]) {
+        self.bytes += bytes.len() as u64;
         let mut start = 0;
         if !self.carry.is_empty() {
             let Some(end) = memchr::memchr(b'\n', bytes) else {
@@ -487,13 +489,13 @@ impl Triage {
 
     /// One raw line (without its newline).
     pub fn push(&mut self, raw: &[u8]) {
+        self.bytes += raw.len() as u64 + 1;
         let interesting = self.filter.is_match(raw);
         self.line(raw, interesting);
     }
 
     fn line(&mut self, raw: &[u8], interesting: bool) {
         self.lines += 1;
-        self.bytes += raw.len() as u64 + 1;
         if !raw.is_empty() && self.ring.back().is_some_and(|last| last.as_slice() == raw) {
             self.repeats += 1;
             return;
@@ -843,6 +845,17 @@ mod tests {
             .into_iter()
             .map(|f| f.id)
             .collect()
+    }
+
+    #[test]
+    fn a_stamped_line_with_wide_characters_near_byte_40_is_cut_safely() {
+        // Found by tests/fuzz.rs: the stamp search used to slice the line at byte 40.
+        let line = "2026-11-21T10:00:01.1234567Z Failures:\u{b0f4f}\u{2002}x";
+        assert_eq!(normalise(line), "Failures:\u{b0f4f}\u{2002}x");
+        assert_eq!(
+            normalise("2026-11-21T10:00:01.1234567\u{b0f4f}\u{b0f4f}\u{b0f4f}"),
+            "2026-11-21T10:00:01.1234567\u{b0f4f}\u{b0f4f}\u{b0f4f}"
+        );
     }
 
     #[test]

@@ -66,7 +66,8 @@ pub fn parse_json(file: &str, text: &str) -> Result<serde_json::Value, InputErro
             file,
             "the file is empty",
             "write a JSON object, e.g. {\"prompt\": \"...\", \"deterministic\": true, ...}",
-        ));
+        )
+        .at(1, 1));
     }
     serde_json::from_str(text).map_err(|e| {
         let hint = match e.classify() {
