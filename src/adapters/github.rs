@@ -123,6 +123,17 @@ pub struct Run {
     pub html_url: Option<String>,
     #[serde(default)]
     pub pull_requests: Vec<RunPr>,
+    /// The PR's title, or the head commit's subject.
+    #[serde(default)]
+    pub display_title: Option<String>,
+    #[serde(default)]
+    pub head_commit: Option<HeadCommit>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct HeadCommit {
+    #[serde(default)]
+    pub message: String,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -852,6 +863,8 @@ pub async fn fetch_run_logs(
         failed_jobs,
         pull_requests: run.pull_requests.iter().map(|p| p.number).collect(),
         notes,
+        title: run.display_title.unwrap_or_default(),
+        commit_message: run.head_commit.map(|c| c.message).unwrap_or_default(),
     })
 }
 

@@ -384,6 +384,11 @@ pub enum EventKind {
         failed_jobs: Vec<String>,
         pull_requests: Vec<u64>,
         notes: Vec<String>,
+        /// The PR's title or the commit's subject, and the head commit's message.
+        #[serde(default)]
+        title: String,
+        #[serde(default)]
+        commit_message: String,
     },
     LogsPrepared {
         source: String,

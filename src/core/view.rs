@@ -77,6 +77,8 @@ pub struct CiRun {
     pub failed_jobs: Vec<String>,
     pub pull_requests: Vec<u64>,
     pub notes: Vec<String>,
+    pub title: String,
+    pub commit_message: String,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -344,8 +346,12 @@ impl RunView {
                 failed_jobs,
                 pull_requests,
                 notes,
+                title,
+                commit_message,
             } => {
                 self.ci_run = Some(CiRun {
+                    title: title.clone(),
+                    commit_message: commit_message.clone(),
                     workflow: workflow.clone(),
                     run_id: *run_id,
                     attempt: *attempt,

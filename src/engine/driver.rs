@@ -637,6 +637,8 @@ impl Driver {
             failed_jobs: fetched.failed_jobs.clone(),
             pull_requests: fetched.pull_requests.clone(),
             notes: fetched.notes.clone(),
+            title: fetched.title.clone(),
+            commit_message: fetched.commit_message.clone(),
         });
         for note in &fetched.notes {
             self.warn(note.clone());
@@ -733,6 +735,21 @@ impl Driver {
                 .then(|| self.repro.as_ref().map(Reproduction::describe))
                 .flatten(),
             time_budget_secs: self.setup.ai_budget.as_secs(),
+            ci_run: view.ci_run.as_ref().map(|run| {
+                let mut text = format!(
+                    "workflow: {}\nbranch: {}\nfailed jobs: {}\n",
+                    run.workflow,
+                    run.head_branch,
+                    run.failed_jobs.join("; ")
+                );
+                if !run.title.is_empty() {
+                    let _ = writeln!(text, "title: {}", run.title);
+                }
+                if !run.commit_message.is_empty() {
+                    let _ = writeln!(text, "commit message:\n{}", run.commit_message.trim_end());
+                }
+                text
+            }),
         };
         let text = super::secrets::redact(&prompt::compose(&template, &context)).into_owned();
         let path = self

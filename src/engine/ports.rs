@@ -93,6 +93,10 @@ pub struct FetchedRun {
     pub pull_requests: Vec<u64>,
     /// What other attempts of the run say about flakiness.
     pub notes: Vec<String>,
+    /// The run's title (its PR's title or the commit's subject) and the head commit's message:
+    /// written by whoever opened the PR, so shown to agents only as untrusted data.
+    pub title: String,
+    pub commit_message: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

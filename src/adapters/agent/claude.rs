@@ -10,6 +10,8 @@ use crate::engine::ports::{Agent, AgentOutcome, AgentRequest, BoxFuture, LineSin
 
 /// The tools Claude Code may use without asking: files and a shell, nothing on the web.
 pub const ALLOWED_TOOLS: &str = "Read,Edit,Write,Glob,Grep,Bash,TodoWrite";
+/// Tools it may not use at all: a log or a PR could send it to fetch instructions.
+pub const DISALLOWED_TOOLS: &str = "WebFetch,WebSearch";
 
 #[derive(Debug, Clone)]
 pub struct Claude {
@@ -25,7 +27,9 @@ impl Default for Claude {
 }
 
 impl Claude {
-    fn args(resume: Option<&str>) -> Vec<String> {
+    /// Edits are accepted without asking, in the working directory and the failure folder only
+    /// (`--add-dir`); the shell and file tools are allowed, the web tools refused.
+    fn args(request: &AgentRequest, resume: Option<&str>) -> Vec<String> {
         let mut args: Vec<String> = [
             "-p",
             "--output-format",
@@ -35,10 +39,14 @@ impl Claude {
             "acceptEdits",
             "--allowedTools",
             ALLOWED_TOOLS,
+            "--disallowedTools",
+            DISALLOWED_TOOLS,
+            "--add-dir",
         ]
         .iter()
         .map(|s| (*s).to_owned())
         .collect();
+        args.push(request.failure_dir.display().to_string());
         if let Some(id) = resume {
             args.push("--resume".into());
             args.push(id.into());
@@ -53,7 +61,7 @@ impl Claude {
         sink: LineSink<'_>,
         cancel: &mut watch::Receiver<bool>,
     ) -> AgentOutcome {
-        let spec = stream::spec(&self.program, Self::args(resume), request);
+        let spec = stream::spec(&self.program, Self::args(request, resume), request);
         let (result, heard) = stream::run(&spec, &[claude_line], sink, cancel).await;
         stream::outcome(
             "claude",
@@ -74,7 +82,7 @@ impl Agent for Claude {
         format!(
             "{} {}",
             self.program,
-            Self::args(request.resume.as_deref()).join(" ")
+            Self::args(request, request.resume.as_deref()).join(" ")
         )
     }
 

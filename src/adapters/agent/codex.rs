@@ -24,18 +24,32 @@ impl Default for Codex {
 impl Codex {
     fn args(request: &AgentRequest) -> Vec<String> {
         let workdir = request.workdir.to_string_lossy().into_owned();
+        let failure_dir = request.failure_dir.to_string_lossy().into_owned();
         let mut args: Vec<String> = vec!["exec".into()];
         match &request.resume {
             Some(id) => {
+                // `exec resume` takes the sandbox and its writable folders as settings.
                 args.extend(
-                    ["resume", "--json", "-c", "sandbox_mode=\"workspace-write\""]
-                        .map(String::from),
+                    [
+                        "resume",
+                        "--json",
+                        "-c",
+                        "sandbox_mode=\"workspace-write\"",
+                        "-c",
+                    ]
+                    .map(String::from),
                 );
+                args.push(format!(
+                    "sandbox_workspace_write.writable_roots={}",
+                    serde_json::json!([failure_dir])
+                ));
                 args.push(id.clone());
             }
             None => {
                 args.extend(["--json", "--sandbox", "workspace-write", "-C"].map(String::from));
                 args.push(workdir);
+                args.push("--add-dir".into());
+                args.push(failure_dir);
             }
         }
         args.push("-".into());
