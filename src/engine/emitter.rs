@@ -102,10 +102,15 @@ impl Emitter {
             if let Err(e) = journal.append_all(&events) {
                 tracing::error!("cannot append to the journal: {e}");
             }
+            // What a resume relies on reaches the disk before the step acts (power loss too).
             if events.iter().any(|e| {
                 matches!(
                     e.kind,
-                    EventKind::CheckpointReached { .. } | EventKind::RunFinished { .. }
+                    EventKind::CheckpointReached { .. }
+                        | EventKind::RunFinished { .. }
+                        | EventKind::InputApplied { .. }
+                        | EventKind::StepStarted { .. }
+                        | EventKind::AgentSession { .. }
                 )
             }) {
                 let _ = journal.sync();
