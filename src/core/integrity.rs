@@ -94,7 +94,7 @@ static UNDER_TEST: LazyLock<Regex> = LazyLock::new(|| {
 /// Test definitions, to count.
 static TEST_DEF: LazyLock<Regex> = LazyLock::new(|| {
     re(concat!(
-        r"(?m)^\s*(?:async\s+)?def\s+test\w*\s*\(|#\[(?:tokio::)?test\b|^func\s+Test\w*\s*\(",
+        r"(?m)^\s*(?:async\s+)?def\s+test\w*\s*\(|#\[(?:\w+::)?test\b|^func\s+Test\w*\s*\(",
         r"|(?:^|[^.\w])(?:it|test)\s*\(\s*['\x22`]|@Test\b|\[(?:Fact|Test|TestMethod)\]",
     ))
 });
