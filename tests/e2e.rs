@@ -650,6 +650,7 @@ fn ctrl_c_stops_the_agent_ends_with_130_and_resume_goes_on() {
     };
     assert_eq!(r.report()["exit_code"], 3);
     assert!(r.report()["fix"]["commit"].is_string());
+    assert_eq!(r.report()["resumes"][0]["step"], "run-agent");
     let calls =
         std::fs::read_to_string(repo.join("reproduce-deterministic-failures/agent-calls.log"))
             .unwrap();

@@ -179,6 +179,7 @@ pub fn json(view: &RunView, end: &Conclusion) -> Value {
         "input": view.info,
         "repository": view.repo,
         "perturbation": view.perturbation,
+        "resumes": view.resumes.iter().map(|(at, step)| json!({"at": at, "step": step})).collect::<Vec<_>>(),
         "ci_run": view.ci_run.as_ref().map(|r| json!({
             "workflow": r.workflow, "run_id": r.run_id, "attempt": r.attempt,
             "head_sha": r.head_sha, "head_branch": r.head_branch, "url": r.html_url,
@@ -229,6 +230,14 @@ pub fn markdown(view: &RunView, end: &Conclusion) -> String {
     let _ = writeln!(md, "| Repository | `{}` |", view.repo);
     let _ = writeln!(md, "| Base | `{}` |", view.base);
     let _ = writeln!(md, "| Agent | {} |", view.agent);
+    if !view.resumes.is_empty() {
+        let resumes: Vec<String> = view
+            .resumes
+            .iter()
+            .map(|(at, step)| format!("{at} at `{step}`"))
+            .collect();
+        let _ = writeln!(md, "| Resumed | {} |", resumes.join("; "));
+    }
     if !view.perturbation.is_empty() {
         let _ = writeln!(
             md,
