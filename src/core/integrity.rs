@@ -170,16 +170,10 @@ fn is_rust(path: &str) -> bool {
         .is_some_and(|e| e.eq_ignore_ascii_case("rs"))
 }
 
-/// Whether `path` holds test code. Rust keeps unit tests in the source file, after
-/// `#[cfg(test)]`; those lines count as test code too (see [`test_code`]).
-fn is_test_file(path: &str) -> bool {
-    is_test_path(path)
-}
-
 /// The test code of a file: all of it for a test file; for a Rust source file, what follows its
 /// first `#[cfg(test)]`; nothing otherwise.
 fn test_code<'a>(path: &str, text: &'a str) -> &'a str {
-    if is_test_file(path) {
+    if is_test_path(path) {
         return text;
     }
     if is_rust(path)
@@ -325,7 +319,7 @@ pub fn review(changes: &[Change<'_>], reproduction: &[&str]) -> Vec<String> {
         let path = change.path;
         let before = change.before.unwrap_or("");
         let after = change.after.unwrap_or("");
-        let test_file = is_test_file(path);
+        let test_file = is_test_path(path);
 
         match (change.before, change.after) {
             (Some(_), None) if test_file => {
