@@ -380,6 +380,19 @@ impl World {
     }
 }
 
+/// Waits (a little) until no process carries `mark`; fails naming `case` otherwise.
+async fn none_left(mark: &str, case: &str) {
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while !marked(mark).is_empty() {
+        assert!(
+            Instant::now() < deadline,
+            "{case}: processes of the run are still alive: {:?}",
+            marked(mark)
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
 /// Processes whose environment carries this test's mark (the run's, and all they started).
 fn marked(mark: &str) -> Vec<u32> {
     let needle = format!("KILLTEST_MARK={mark}");
@@ -500,15 +513,7 @@ async fn kill_and_resume(case: usize, kill: &Kill, expected: &Value) -> (usize, 
         "{kill:?}"
     );
     // Nothing of the run is left running (the agent that outlived fixloop was stopped).
-    let deadline = Instant::now() + Duration::from_secs(5);
-    while !marked(&mark).is_empty() {
-        assert!(
-            Instant::now() < deadline,
-            "{kill:?}: processes of the run are still alive: {:?}",
-            marked(&mark)
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    none_left(&mark, &format!("{kill:?}")).await;
     landed
 }
 
@@ -589,4 +594,83 @@ async fn killed_between_events_resume_ends_like_an_uninterrupted_run() {
     let landed = kill_each(&points, &expected, 100).await;
     // Events come in batches, so a few of these land on the same point.
     assert!(landed.len() >= 12, "{landed:?}");
+}
+
+/// The agent names its session (as Claude Code's stream-json does) and fixloop is killed while
+/// the agent works: the resumed run continues that session, telling the agent it was cut off.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_cut_agent_step_continues_its_own_session() {
+    let world = World::new(&format!("session-{}", std::process::id())).await;
+    let script = r##"
+echo "phase=$FIXLOOP_PHASE attempt=$FIXLOOP_ATTEMPT first=$(head -c 40 "$FIXLOOP_PROMPT_FILE")" >> "$FIXLOOP_FAILURE_DIR/../calls.log"
+if [ ! -f "$FIXLOOP_FAILURE_DIR/../cut-once" ] && [ "$FIXLOOP_PHASE" = reproduce ]; then
+  echo '{"type":"system","subtype":"init","session_id":"sess-42","model":"test"}'
+  touch "$FIXLOOP_FAILURE_DIR/../cut-once"
+  sleep 30
+fi
+"##;
+    let agent = world
+        .sandbox
+        .agent("session-agent.sh", &format!("{script}\n{AGENT}"));
+    let agent = agent.display().to_string();
+    let mut cmd = world.command(&[
+        "run",
+        "--headless",
+        "--agent",
+        "command",
+        "--agent-cmd",
+        &agent,
+    ]);
+    let mut child = cmd.spawn().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !world
+        .journal_lines()
+        .iter()
+        .any(|l| l.contains("\"type\":\"agent-session\""))
+    {
+        assert!(Instant::now() < deadline, "the session was never journaled");
+        assert!(child.try_wait().unwrap().is_none(), "fixloop ended early");
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    sigkill(child.id());
+    let _ = output(child);
+    let run_id = world
+        .run_dir()
+        .file_name()
+        .unwrap()
+        .to_string_lossy()
+        .into_owned();
+    let (code, _, text) = output(
+        world
+            .command(&["resume", &run_id, "--headless"])
+            .spawn()
+            .unwrap(),
+    );
+    assert_eq!(code, Some(0), "{text}");
+    let started: Vec<Value> = world
+        .journal_lines()
+        .iter()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .filter(|e| e["kind"]["type"] == "agent-started" && e["kind"]["phase"] == "reproduce")
+        .collect();
+    assert_eq!(started.len(), 2, "{started:?}");
+    assert_eq!(started[0]["kind"]["resume"], Value::Null);
+    assert_eq!(started[1]["kind"]["resume"], "sess-42");
+    let calls = std::fs::read_to_string(
+        world
+            .repo
+            .join("reproduce-deterministic-failures/calls.log"),
+    )
+    .unwrap();
+    let reproduce: Vec<&str> = calls
+        .lines()
+        .filter(|l| l.starts_with("phase=reproduce"))
+        .collect();
+    assert_eq!(reproduce.len(), 2, "{calls}");
+    assert!(
+        reproduce[1].contains("first=fixloop was stopped while you"),
+        "{calls}"
+    );
+    // The orphaned agent was stopped by the resume.
+    none_left(&world.mark, "session").await;
 }
