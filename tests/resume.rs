@@ -601,14 +601,14 @@ async fn killed_between_events_resume_ends_like_an_uninterrupted_run() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_cut_agent_step_continues_its_own_session() {
     let world = World::new(&format!("session-{}", std::process::id())).await;
-    let script = r##"
+    let script = r#"
 echo "phase=$FIXLOOP_PHASE attempt=$FIXLOOP_ATTEMPT first=$(head -c 40 "$FIXLOOP_PROMPT_FILE")" >> "$FIXLOOP_FAILURE_DIR/../calls.log"
 if [ ! -f "$FIXLOOP_FAILURE_DIR/../cut-once" ] && [ "$FIXLOOP_PHASE" = reproduce ]; then
   echo '{"type":"system","subtype":"init","session_id":"sess-42","model":"test"}'
   touch "$FIXLOOP_FAILURE_DIR/../cut-once"
   sleep 30
 fi
-"##;
+"#;
     let agent = world
         .sandbox
         .agent("session-agent.sh", &format!("{script}\n{AGENT}"));
