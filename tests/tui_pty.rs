@@ -52,64 +52,95 @@ impl Screen {
     }
 }
 
+/// fixloop in a pseudo-terminal: its screen (through a terminal emulator), a way to type, the
+/// child, and everything it wrote (once it ends).
+struct Pty {
+    screen: Screen,
+    keys: Box<dyn Write + Send>,
+    child: Box<dyn portable_pty::Child + Send + Sync>,
+    raw: mpsc::Receiver<Vec<u8>>,
+}
+
+impl Pty {
+    fn spawn(sandbox: &support::Sandbox, args: &[&str], cwd: &std::path::Path) -> Self {
+        let pair = native_pty_system()
+            .openpty(PtySize {
+                rows: ROWS,
+                cols: COLS,
+                pixel_width: 0,
+                pixel_height: 0,
+            })
+            .unwrap();
+        let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_fixloop"));
+        cmd.args(args);
+        cmd.cwd(cwd);
+        for (k, v) in sandbox.env() {
+            cmd.env(k, v);
+        }
+        cmd.env("TERM", "xterm-256color");
+        cmd.env_remove("NO_COLOR");
+        let child = pair.slave.spawn_command(cmd).unwrap();
+        drop(pair.slave);
+        let mut reader = pair.master.try_clone_reader().unwrap();
+        let keys = pair.master.take_writer().unwrap();
+        let (tx, rx) = mpsc::channel();
+        let (raw_tx, raw_rx) = mpsc::channel::<Vec<u8>>();
+        std::thread::spawn(move || {
+            let _master = pair.master;
+            let mut parser = vt100::Parser::new(
+                std::num::NonZero::new(ROWS).unwrap(),
+                std::num::NonZero::new(COLS).unwrap(),
+                0,
+            );
+            let mut buf = vec![0u8; 65536];
+            let mut raw = Vec::new();
+            loop {
+                match reader.read(&mut buf) {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => {
+                        parser.process(&buf[..n]);
+                        raw.extend_from_slice(&buf[..n]);
+                        let screen = parser.screen();
+                        let _ = tx.send((
+                            screen.contents(),
+                            screen.alternate_screen(),
+                            screen.hide_cursor(),
+                        ));
+                    }
+                }
+            }
+            let _ = raw_tx.send(raw);
+        });
+        Self {
+            screen: Screen {
+                updates: rx,
+                text: String::new(),
+                alternate: false,
+                cursor_hidden: false,
+            },
+            keys,
+            child,
+            raw: raw_rx,
+        }
+    }
+
+    fn press(&mut self, key: &str) {
+        self.keys.write_all(key.as_bytes()).unwrap();
+        self.keys.flush().unwrap();
+    }
+}
+
 #[test]
 fn a_person_takes_the_demo_through_every_checkpoint() {
     let sandbox = support::Sandbox::new();
     let dir = sandbox.path().join("demo");
-    let pair = native_pty_system()
-        .openpty(PtySize {
-            rows: ROWS,
-            cols: COLS,
-            pixel_width: 0,
-            pixel_height: 0,
-        })
-        .unwrap();
-    let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_fixloop"));
-    cmd.args(["demo", "--dir", &dir.display().to_string()]);
-    cmd.cwd(sandbox.path());
-    for (k, v) in sandbox.env() {
-        cmd.env(k, v);
-    }
-    cmd.env("TERM", "xterm-256color");
-    cmd.env_remove("NO_COLOR");
-    let mut child = pair.slave.spawn_command(cmd).unwrap();
-    drop(pair.slave);
-    let mut reader = pair.master.try_clone_reader().unwrap();
-    let mut keys = pair.master.take_writer().unwrap();
-
-    let (tx, rx) = mpsc::channel();
-    let (raw_tx, raw_rx) = mpsc::channel::<Vec<u8>>();
-    std::thread::spawn(move || {
-        let mut parser = vt100::Parser::new(
-            std::num::NonZero::new(ROWS).unwrap(),
-            std::num::NonZero::new(COLS).unwrap(),
-            0,
-        );
-        let mut buf = vec![0u8; 65536];
-        let mut raw = Vec::new();
-        loop {
-            match reader.read(&mut buf) {
-                Ok(0) | Err(_) => break,
-                Ok(n) => {
-                    parser.process(&buf[..n]);
-                    raw.extend_from_slice(&buf[..n]);
-                    let screen = parser.screen();
-                    let _ = tx.send((
-                        screen.contents(),
-                        screen.alternate_screen(),
-                        screen.hide_cursor(),
-                    ));
-                }
-            }
-        }
-        let _ = raw_tx.send(raw);
-    });
-    let mut screen = Screen {
-        updates: rx,
-        text: String::new(),
-        alternate: false,
-        cursor_hidden: false,
-    };
+    let dir_arg = dir.display().to_string();
+    let Pty {
+        mut screen,
+        mut keys,
+        mut child,
+        raw: raw_rx,
+    } = Pty::spawn(&sandbox, &["demo", "--dir", &dir_arg], sandbox.path());
     let mut press = |key: &str| {
         keys.write_all(key.as_bytes()).unwrap();
         keys.flush().unwrap();
@@ -130,10 +161,8 @@ fn a_person_takes_the_demo_through_every_checkpoint() {
     screen.wait_for("Please also handle tabs");
     press("\r");
     screen.wait_for("Checkpoint 5 · before fix · attempt 2/3");
-    assert!(
-        screen.text.contains("Please also handle tabs"),
-        "the revised prompt carries the feedback"
-    );
+    // The revised prompt carries the feedback (the frame may arrive in pieces).
+    screen.wait_for("Please also handle tabs");
     press("a");
     screen.wait_for("Checkpoint 6 · after fix · attempt 2/3");
     press("a");
@@ -171,4 +200,58 @@ fn a_person_takes_the_demo_through_every_checkpoint() {
         agent_log.contains("reviewer feedback: Please also handle tabs"),
         "FIXLOOP_FEEDBACK reached the agent:\n{agent_log}"
     );
+}
+
+#[test]
+fn a_person_stops_at_a_checkpoint_and_resumes_later_in_the_terminal() {
+    let sandbox = support::Sandbox::new();
+    let dir = sandbox.path().join("demo");
+    let dir_arg = dir.display().to_string();
+    let mut first = Pty::spawn(&sandbox, &["demo", "--dir", &dir_arg], sandbox.path());
+    first
+        .screen
+        .wait_for("Checkpoint 1 · before reproduce · attempt 1/3");
+    first.press("a");
+    first.screen.wait_for("Checkpoint 2 · after reproduce");
+    first.press("a");
+    first
+        .screen
+        .wait_for("Checkpoint 3 · before fix · attempt 1/3");
+    // Stopped at the checkpoint, the person leaves: the run stops safely and lets them go.
+    first.press("\u{3}");
+    let status = first.child.wait().unwrap();
+    assert_eq!(status.exit_code(), 130);
+    let raw = first.raw.recv_timeout(Duration::from_secs(10)).unwrap();
+    let raw = String::from_utf8_lossy(&raw);
+    let run_id = raw
+        .split("fixloop resume ")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .unwrap_or_else(|| panic!("no resume hint in:\n{raw}"))
+        .to_owned();
+
+    // Later, `fixloop resume` brings back the same checkpoint, and the run finishes.
+    let workspace = dir.join("wordstat");
+    let mut second = Pty::spawn(&sandbox, &["resume", &run_id], &workspace);
+    second
+        .screen
+        .wait_for("Checkpoint 3 · before fix · attempt 1/3");
+    second.press("a");
+    second
+        .screen
+        .wait_for("Checkpoint 4 · after fix · attempt 1/3");
+    second.press("a");
+    second.screen.wait_for("Checkpoint 5 · before push");
+    second.press("a");
+    second
+        .screen
+        .wait_for("✓ success: verified fix pushed on fix/word-count-newlines");
+    second.press("q");
+    assert!(second.child.wait().unwrap().success());
+    let commits = std::process::Command::new("git")
+        .args(["rev-list", "--count", "main..fix/word-count-newlines"])
+        .current_dir(&workspace)
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&commits.stdout).trim(), "1");
 }

@@ -178,7 +178,12 @@ impl RunApp {
                 self.exit_code = Some(code);
                 self.mode = Mode::Normal;
                 self.manual_step = None;
-                Vec::new()
+                // The person asked to stop: once the run has stopped safely, they are let go.
+                if self.cancelling {
+                    vec![Effect::Quit]
+                } else {
+                    Vec::new()
+                }
             }
             Msg::EditorClosed { purpose, text } => match purpose {
                 EditPurpose::Prompt { id } => match text {

@@ -627,6 +627,20 @@ fn quitting_waits_for_the_end_and_ctrl_c_cancels_once() {
     assert_eq!(s.key(KeyCode::Char('q')), [Effect::Quit]);
 }
 
+#[test]
+fn after_ctrl_c_the_stopped_run_lets_the_person_go() {
+    let mut s = Script::running();
+    let ctrl_c = KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL);
+    assert_eq!(
+        s.app.update(Msg::Key(ctrl_c)),
+        [Effect::Send(Command::Cancel)]
+    );
+    assert_eq!(s.app.update(Msg::Finished(130)), [Effect::Quit]);
+    // A run that ends by itself stays on screen until the person leaves.
+    let mut s = Script::running();
+    assert!(s.app.update(Msg::Finished(0)).is_empty());
+}
+
 mod browser {
     use super::*;
     use crate::core::history::Row;
