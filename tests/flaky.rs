@@ -268,19 +268,30 @@ fn a_no_op_fix_is_not_verified() {
             "--no-pr",
         ],
     );
-    assert_eq!(r.code(), 1, "{}", r.stdout());
+    // Exit 1 when every attempt's runs still fail; 3 when the last attempt's few runs happened
+    // to pass (at a 75 % failure rate, 1.6 % of the time) and only the guard stopped it.
+    assert!([1, 3].contains(&r.code()), "{}", r.stdout());
     let verifications: Vec<Value> = r
         .events()
         .into_iter()
         .filter(|e| e["kind"]["type"] == "verification-finished")
         .collect();
     assert_eq!(verifications.len(), 3);
-    for v in verifications {
+    for v in &verifications {
+        assert_eq!(v["kind"]["verified"], false, "{v}");
         assert!(
-            v["kind"]["passes"]["failures"].as_u64().unwrap() > 0,
-            "failures after the fix: {v}"
+            v["kind"]["findings"]
+                .to_string()
+                .contains("changes only comments"),
+            "{v}"
         );
     }
+    // Statistics alone catch it too: all three attempts pass by chance one time in 250,000.
+    let failing = verifications
+        .iter()
+        .filter(|v| v["kind"]["passes"]["failures"].as_u64().unwrap() > 0)
+        .count();
+    assert!(failing >= 1, "{verifications:?}");
 }
 
 #[test]

@@ -119,6 +119,15 @@ const GAMED: &[Case] = &[
         reproduction: "from client import fetch\n\ndef test_fetch():\n    assert fetch('/health') == 'ok'\n",
     },
     Case {
+        name: "python: only a comment added to the code",
+        files: &[(
+            "calc.py",
+            Some(PY_CALC),
+            Some("def add(a, b):\n    # checked: this is right\n    return a - b\n"),
+        )],
+        reproduction: PY_REPRO,
+    },
+    Case {
         name: "python: a test file deleted",
         files: &[("tests/test_calc.py", Some(PY_TESTS), None)],
         reproduction: PY_REPRO,

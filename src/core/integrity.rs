@@ -193,7 +193,10 @@ fn count(regex: &Regex, text: &str) -> usize {
 
 fn is_comment(line: &str) -> bool {
     let t = line.trim_start();
-    t.starts_with('#') && !t.starts_with("#[") || t.starts_with("//")
+    t.starts_with('#') && !t.starts_with("#[")
+        || ["//", "/*", "*", "--", ";;"]
+            .iter()
+            .any(|c| t.starts_with(c))
 }
 
 /// Lines removed and lines added (as multisets: order does not matter here).
@@ -315,6 +318,8 @@ pub fn review(changes: &[Change<'_>], reproduction: &[&str]) -> Vec<String> {
     let mut findings = Vec::new();
     let values = reproduction_values(reproduction);
     let (mut tests_before, mut tests_after) = (0, 0);
+    // Whether the code (not tests, not configuration) changed beyond comments and blank lines.
+    let (mut code_files, mut code_changed) = (0, false);
     for change in changes {
         let path = change.path;
         let before = change.before.unwrap_or("");
@@ -422,6 +427,13 @@ pub fn review(changes: &[Change<'_>], reproduction: &[&str]) -> Vec<String> {
             findings.push(format!("`{path}`: adds retries: `{}`", quote(line)));
         }
 
+        if !test_file && is_config_path(path).is_none() {
+            code_files += 1;
+            code_changed |= change.before.is_none()
+                || change.after.is_none()
+                || removed.iter().chain(&added).any(|l| !is_comment(l));
+        }
+
         // Code (not tests) that behaves differently under test, or answers the test's values.
         if !test_file {
             let code_added = if is_rust(path) {
@@ -452,6 +464,13 @@ pub fn review(changes: &[Change<'_>], reproduction: &[&str]) -> Vec<String> {
                 ));
             }
         }
+    }
+    if code_files > 0 && !code_changed {
+        findings.push(
+            "the fix changes only comments and blank lines in the code: it cannot be what makes \
+             the test pass"
+                .into(),
+        );
     }
     if tests_after < tests_before {
         findings.push(format!(
