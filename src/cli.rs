@@ -191,6 +191,7 @@ pub struct StressArgs {
 #[derive(Debug, Clone, Args)]
 pub struct ResumeArgs {
     /// The run to resume (its id, as `outputs/runs/<RUN_ID>/`).
+    #[arg(value_name = "RUN_ID")]
     pub run: String,
     /// No prompts: checkpoints follow --approve; plain line output.
     #[arg(long)]
