@@ -67,24 +67,44 @@ impl From<AgentArg> for AgentKind {
     }
 }
 
+/// Where a run shows and who answers its checkpoints (`run` and `resume`).
 #[derive(Debug, Clone, Args, Default)]
-#[expect(
-    clippy::struct_excessive_bools,
-    reason = "independent command-line switches"
-)]
-pub struct RunArgs {
-    /// The failure to work on (default: ./info.json).
-    #[arg(long, value_name = "FILE")]
-    pub info: Option<PathBuf>,
-    /// The target git repository (default: info.json's `repo`, or the repository holding it).
-    #[arg(long, value_name = "DIR")]
-    pub repo: Option<PathBuf>,
+pub struct FrontArgs {
     /// No prompts: checkpoints follow --approve; plain line output.
     #[arg(long)]
     pub headless: bool,
     /// Who approves checkpoints without a person (default: verified).
     #[arg(long, value_enum, value_name = "POLICY")]
     pub approve: Option<Approve>,
+    /// Print the event stream as JSON lines.
+    #[arg(long)]
+    pub json: bool,
+}
+
+impl FrontArgs {
+    /// Headless when asked, or when there is no terminal to show the TUI in.
+    #[must_use]
+    pub fn is_headless(&self) -> bool {
+        use std::io::IsTerminal;
+        self.headless || !(std::io::stdin().is_terminal() && std::io::stdout().is_terminal())
+    }
+
+    #[must_use]
+    pub fn approve(&self) -> Approve {
+        self.approve.unwrap_or(Approve::Verified)
+    }
+}
+
+/// The failure and where to work on it: what the command line adds to info.json (`run`,
+/// `validate`).
+#[derive(Debug, Clone, Args, Default)]
+pub struct TargetArgs {
+    /// The failure to work on (default: ./info.json).
+    #[arg(long, value_name = "FILE")]
+    pub info: Option<PathBuf>,
+    /// The target git repository (default: info.json's `repo`, or the repository holding it).
+    #[arg(long, value_name = "DIR")]
+    pub repo: Option<PathBuf>,
     /// The agent doing the AI steps (default: info.json's `agent`, else claude).
     #[arg(long, value_enum)]
     pub agent: Option<AgentArg>,
@@ -94,12 +114,17 @@ pub struct RunArgs {
     /// The branch to base the fix on.
     #[arg(long, value_name = "BRANCH")]
     pub base: Option<String>,
+}
+
+#[derive(Debug, Clone, Args, Default)]
+pub struct RunArgs {
+    #[command(flatten)]
+    pub target: TargetArgs,
+    #[command(flatten)]
+    pub front: FrontArgs,
     /// Push the fix branch but open no pull request.
     #[arg(long)]
     pub no_pr: bool,
-    /// Print the event stream as JSON lines.
-    #[arg(long)]
-    pub json: bool,
     /// The GitHub API base (default: derived from the run URL's host; api.github.com).
     #[arg(long, env = "GITHUB_API_URL", value_name = "URL")]
     pub github_api_url: Option<String>,
@@ -113,16 +138,8 @@ pub struct RunArgs {
 
 #[derive(Debug, Clone, Args)]
 pub struct ValidateArgs {
-    #[arg(long, value_name = "FILE")]
-    pub info: Option<PathBuf>,
-    #[arg(long, value_name = "DIR")]
-    pub repo: Option<PathBuf>,
-    #[arg(long, value_enum)]
-    pub agent: Option<AgentArg>,
-    #[arg(long, value_name = "SHELL COMMAND")]
-    pub agent_cmd: Option<String>,
-    #[arg(long, value_name = "BRANCH")]
-    pub base: Option<String>,
+    #[command(flatten)]
+    pub target: TargetArgs,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -193,15 +210,8 @@ pub struct ResumeArgs {
     /// The run to resume (its id, as `outputs/runs/<RUN_ID>/`).
     #[arg(value_name = "RUN_ID")]
     pub run: String,
-    /// No prompts: checkpoints follow --approve; plain line output.
-    #[arg(long)]
-    pub headless: bool,
-    /// Who approves checkpoints without a person (default: verified).
-    #[arg(long, value_enum, value_name = "POLICY")]
-    pub approve: Option<Approve>,
-    /// Print the event stream as JSON lines.
-    #[arg(long)]
-    pub json: bool,
+    #[command(flatten)]
+    pub front: FrontArgs,
     /// The workspace's info.json (default: ./info.json); its outputs/ holds the run.
     #[arg(long, value_name = "FILE")]
     pub info: Option<PathBuf>,

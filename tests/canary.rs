@@ -150,29 +150,12 @@ async fn no_planted_secret_leaves_fixloop() {
         }),
     );
     let api = server.uri();
-    let agent_cmd = agent.display().to_string();
-    let repo_dir = repo.clone();
-    let env = sandbox.env();
-    let output = tokio::task::spawn_blocking(move || {
-        std::process::Command::new(env!("CARGO_BIN_EXE_fixloop"))
-            .args([
-                "run",
-                "--headless",
-                "--agent",
-                "command",
-                "--agent-cmd",
-                &agent_cmd,
-            ])
-            .current_dir(&repo_dir)
-            .envs(env)
-            .envs(ENV_SECRETS.iter().copied())
-            .env("GITHUB_API_URL", api)
-            .env("GITHUB_TOKEN", GITHUB_TOKEN)
-            .output()
-            .unwrap()
-    })
-    .await
-    .unwrap();
+    let mut env = ENV_SECRETS.to_vec();
+    env.extend([
+        ("GITHUB_API_URL", api.as_str()),
+        ("GITHUB_TOKEN", GITHUB_TOKEN),
+    ]);
+    let output = support::run_with_agent_env(&sandbox, &repo, &agent, &[], &env).output;
     let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
     assert_eq!(
         output.status.code(),

@@ -6,7 +6,7 @@ mod support;
 use std::path::Path;
 
 use serde_json::json;
-use support::{FIX_ADD, REPRODUCE_ADD, Sandbox, phased, run, write};
+use support::{FIX_ADD, REPRODUCE_ADD, Sandbox, phased, run_with_agent, write};
 
 fn good_info(sandbox: &Sandbox, repo: &Path, extra: &serde_json::Value) {
     let mut info = json!({
@@ -33,10 +33,7 @@ fn run_agent(
 ) -> support::Run {
     let agent = sandbox.agent("agent.sh", &phased(reproduce, fix));
     good_info(sandbox, repo, info);
-    let agent = agent.display().to_string();
-    let mut args = vec!["--agent", "command", "--agent-cmd", agent.as_str()];
-    args.extend_from_slice(extra);
-    run(sandbox, repo, &args)
+    run_with_agent(sandbox, repo, &agent, extra)
 }
 
 #[test]
@@ -175,31 +172,11 @@ fn a_deterministic_failure_ends_in_a_verified_pushed_fix() {
 fn a_dirty_checkout_is_left_exactly_as_it_was() {
     let sandbox = Sandbox::new();
     let repo = sandbox.python_project();
-    // A stash entry, a staged change, an unstaged change (in the very file the fix touches), and
-    // an untracked file.
-    write(&repo.join("README.md"), "# calc\nstash me\n");
-    sandbox.git(&repo, &["stash", "--quiet"]);
-    write(&repo.join("README.md"), "# calc\nstaged line\n");
-    sandbox.git(&repo, &["add", "README.md"]);
-    write(
-        &repo.join("calc.py"),
-        "def add(a, b):\n    return a - b  # still thinking\n",
-    );
-    write(&repo.join("notes.txt"), "my untracked notes\n");
+    sandbox.dirty(&repo);
     let agent = sandbox.agent("agent.sh", &phased(REPRODUCE_ADD, FIX_ADD));
     good_info(&sandbox, &repo, &json!({}));
     let before = sandbox.snapshot(&repo);
-    let r = run(
-        &sandbox,
-        &repo,
-        &[
-            "--agent",
-            "command",
-            "--agent-cmd",
-            &agent.display().to_string(),
-            "--no-pr",
-        ],
-    );
+    let r = run_with_agent(&sandbox, &repo, &agent, &["--no-pr"]);
     assert_eq!(r.code(), 0, "{}\n{}", r.stdout(), r.stderr());
     let after = sandbox.snapshot(&repo);
     assert_eq!(before, after, "the user's checkout changed");
@@ -325,16 +302,7 @@ fn a_fix_that_never_verifies_ends_without_a_pr() {
         &phased(REPRODUCE_ADD, "echo 'I changed nothing'"),
     );
     good_info(&sandbox, &repo, &json!({}));
-    let r = run(
-        &sandbox,
-        &repo,
-        &[
-            "--agent",
-            "command",
-            "--agent-cmd",
-            &agent.display().to_string(),
-        ],
-    );
+    let r = run_with_agent(&sandbox, &repo, &agent, &[]);
     assert_eq!(r.code(), 1, "{}\n{}", r.stdout(), r.stderr());
     let report = r.report();
     assert_eq!(report["status"], "failed");
@@ -453,17 +421,7 @@ fn an_existing_test_starts_at_the_fix_branch() {
             "name": "known",
         }),
     );
-    let r = run(
-        &sandbox,
-        &repo,
-        &[
-            "--agent",
-            "command",
-            "--agent-cmd",
-            &agent.display().to_string(),
-            "--no-pr",
-        ],
-    );
+    let r = run_with_agent(&sandbox, &repo, &agent, &["--no-pr"]);
     assert_eq!(r.code(), 0, "{}\n{}", r.stdout(), r.stderr());
     let started: Vec<String> = r
         .events()
@@ -504,21 +462,14 @@ fn the_agent_never_sees_the_github_token() {
         &phased(&format!("echo \"token=${{GITHUB_TOKEN:-none}}\" >> \"$FIXLOOP_FAILURE_DIR/../env.log\"\n{REPRODUCE_ADD}"), FIX_ADD),
     );
     good_info(&sandbox, &repo, &json!({}));
-    let output = sandbox
-        .fixloop(&repo)
-        .args([
-            "run",
-            "--headless",
-            "--no-pr",
-            "--agent",
-            "command",
-            "--agent-cmd",
-            &agent.display().to_string(),
-        ])
-        .env("GITHUB_TOKEN", "ghp_0123456789abcdefghijklmnopqrstuvwxyzAB")
-        .output()
-        .unwrap();
-    assert_eq!(output.status.code(), Some(0));
+    let r = support::run_with_agent_env(
+        &sandbox,
+        &repo,
+        &agent,
+        &["--no-pr"],
+        &[("GITHUB_TOKEN", "ghp_0123456789abcdefghijklmnopqrstuvwxyzAB")],
+    );
+    assert_eq!(r.code(), 0);
     let env =
         std::fs::read_to_string(repo.join("reproduce-deterministic-failures/env.log")).unwrap();
     assert_eq!(env.trim(), "token=none");
@@ -749,17 +700,7 @@ fn clean_removes_only_what_fixloop_made() {
         &phased(REPRODUCE_ADD, "echo 'I changed nothing'"),
     );
     good_info(&sandbox, &repo, &json!({}));
-    let r = run(
-        &sandbox,
-        &repo,
-        &[
-            "--agent",
-            "command",
-            "--agent-cmd",
-            &agent.display().to_string(),
-            "--no-pr",
-        ],
-    );
+    let r = run_with_agent(&sandbox, &repo, &agent, &["--no-pr"]);
     assert_eq!(r.code(), 1);
     let run_id = r.report()["run_id"].as_str().unwrap().to_owned();
     assert_eq!(
@@ -810,17 +751,7 @@ fn clean_removes_only_what_fixloop_made() {
     assert!(!sandbox.git(&repo, &["branch", "--list", "main"]).is_empty());
 
     // A branch the person committed to after the run is left alone.
-    let r = run(
-        &sandbox,
-        &repo,
-        &[
-            "--agent",
-            "command",
-            "--agent-cmd",
-            &agent.display().to_string(),
-            "--no-pr",
-        ],
-    );
+    let r = run_with_agent(&sandbox, &repo, &agent, &["--no-pr"]);
     let run_id = r.report()["run_id"].as_str().unwrap().to_owned();
     let worktree = sandbox.git(&repo, &["worktree", "list", "--porcelain"]);
     let path = worktree

@@ -6,7 +6,7 @@
 mod support;
 
 use serde_json::{Value, json};
-use support::{Sandbox, phased, run, write};
+use support::{Sandbox, phased, run_with_agent, write};
 
 /// Two threads; the test fails when the second finishes first: P = (4/10)² / 2 = 8 %.
 const RACE: &str = "\
@@ -206,18 +206,7 @@ fn a_real_fix_is_verified_with_the_runs_the_statistics_require() {
     let repo = racy_project(&sandbox);
     let agent = sandbox.agent("agent.sh", &phased(&reproduce_count(""), FIX_LOCK));
     flaky_info(&sandbox, &repo, &json!({}));
-    let r = run(
-        &sandbox,
-        &repo,
-        &[
-            "--agent",
-            "command",
-            "--agent-cmd",
-            &agent.display().to_string(),
-            "--no-pr",
-            "--nice",
-        ],
-    );
+    let r = run_with_agent(&sandbox, &repo, &agent, &["--no-pr", "--nice"]);
     assert_eq!(r.code(), 0, "{}\n{}", r.stdout(), r.stderr());
     let report = r.report();
     assert_eq!(
@@ -257,17 +246,7 @@ fn a_no_op_fix_is_not_verified() {
         ),
     );
     flaky_info(&sandbox, &repo, &json!({}));
-    let r = run(
-        &sandbox,
-        &repo,
-        &[
-            "--agent",
-            "command",
-            "--agent-cmd",
-            &agent.display().to_string(),
-            "--no-pr",
-        ],
-    );
+    let r = run_with_agent(&sandbox, &repo, &agent, &["--no-pr"]);
     // Exit 1 when every attempt's runs still fail; 3 when the last attempt's few runs happened
     // to pass (at a 75 % failure rate, 1.6 % of the time) and only the guard stopped it.
     assert!([1, 3].contains(&r.code()), "{}", r.stdout());
@@ -304,17 +283,7 @@ fn an_under_budgeted_verification_is_inconclusive() {
         &phased(&reproduce_count("time.sleep(1.5)"), FIX_LOCK),
     );
     flaky_info(&sandbox, &repo, &json!({"time-budget": 2, "parallel": 1}));
-    let r = run(
-        &sandbox,
-        &repo,
-        &[
-            "--agent",
-            "command",
-            "--agent-cmd",
-            &agent.display().to_string(),
-            "--no-pr",
-        ],
-    );
+    let r = run_with_agent(&sandbox, &repo, &agent, &["--no-pr"]);
     assert_eq!(r.code(), 3, "{}\n{}", r.stdout(), r.stderr());
     let report = r.report();
     assert_eq!(report["status"], "partial");

@@ -559,32 +559,13 @@ async fn a_run_url_goes_all_the_way_to_a_draft_pr() {
         }),
     );
     let api = server.uri();
-    let agent_cmd = agent.display().to_string();
-    let repo_dir = repo.clone();
-    let env = sandbox.env();
-    let output = tokio::task::spawn_blocking(move || {
-        std::process::Command::new(env!("CARGO_BIN_EXE_fixloop"))
-            .args([
-                "run",
-                "--headless",
-                "--agent",
-                "command",
-                "--agent-cmd",
-                &agent_cmd,
-            ])
-            .current_dir(&repo_dir)
-            .envs(env)
-            .env("GITHUB_API_URL", api)
-            .env("GITHUB_TOKEN", TOKEN)
-            .output()
-            .unwrap()
-    })
-    .await
-    .unwrap();
-    let run = support::Run {
-        output,
-        workspace: repo.clone(),
-    };
+    let run = support::run_with_agent_env(
+        &sandbox,
+        &repo,
+        &agent,
+        &[],
+        &[("GITHUB_API_URL", &api), ("GITHUB_TOKEN", TOKEN)],
+    );
     assert_eq!(run.code(), 0, "{}\n{}", run.stdout(), run.stderr());
     server.verify().await;
     let report = run.report();

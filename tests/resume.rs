@@ -242,15 +242,7 @@ impl World {
         let repo = sandbox.python_project();
         let head = sandbox.git(&repo, &["rev-parse", "HEAD"]);
         // The user's work in flight: a stash, a staged and an unstaged change, untracked notes.
-        write(&repo.join("README.md"), "# calc\nstash me\n");
-        sandbox.git(&repo, &["stash", "--quiet"]);
-        write(&repo.join("README.md"), "# calc\nstaged line\n");
-        sandbox.git(&repo, &["add", "README.md"]);
-        write(
-            &repo.join("calc.py"),
-            "def add(a, b):\n    return a - b  # hmm\n",
-        );
-        write(&repo.join("notes.txt"), "my notes\n");
+        sandbox.dirty(&repo);
         let hooks = repo.join(".git/hooks");
         write(&hooks.join("reference-transaction"), REF_HOOK);
         support::make_executable(&hooks.join("reference-transaction"));

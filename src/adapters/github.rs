@@ -15,7 +15,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use tokio::io::AsyncWriteExt;
 
-use crate::core::event::FailureClass;
+use crate::core::event::{CiRun, FailureClass};
 use crate::core::runurl::RunUrl;
 use crate::engine::ports::{BoxFuture, FetchedRun, Forge, PrOutcome, PrRequest};
 
@@ -854,17 +854,19 @@ pub async fn fetch_run_logs(
     }
     Ok(FetchedRun {
         full_log,
-        workflow: run.name.unwrap_or_default(),
-        run_id: run.id,
-        attempt,
-        head_sha: run.head_sha,
-        head_branch: run.head_branch.unwrap_or_default(),
-        html_url: run.html_url.unwrap_or_default(),
-        failed_jobs,
-        pull_requests: run.pull_requests.iter().map(|p| p.number).collect(),
-        notes,
-        title: run.display_title.unwrap_or_default(),
-        commit_message: run.head_commit.map(|c| c.message).unwrap_or_default(),
+        run: CiRun {
+            workflow: run.name.unwrap_or_default(),
+            run_id: run.id,
+            attempt,
+            head_sha: run.head_sha,
+            head_branch: run.head_branch.unwrap_or_default(),
+            html_url: run.html_url.unwrap_or_default(),
+            failed_jobs,
+            pull_requests: run.pull_requests.iter().map(|p| p.number).collect(),
+            notes,
+            title: run.display_title.unwrap_or_default(),
+            commit_message: run.head_commit.map(|c| c.message).unwrap_or_default(),
+        },
     })
 }
 

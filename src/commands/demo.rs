@@ -6,9 +6,9 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use super::CommandError;
-use super::setup::{Overrides, prepare};
+use super::setup::prepare;
 use crate::adapters::git::Git;
-use crate::cli::{AgentArg, DemoArgs, RunArgs};
+use crate::cli::{AgentArg, DemoArgs, FrontArgs, RunArgs, TargetArgs};
 use crate::core::policy::Approve;
 
 const CARGO_TOML: &str = r#"[package]
@@ -205,22 +205,21 @@ pub async fn demo(args: DemoArgs) -> Result<i32, CommandError> {
     let exe = std::env::current_exe()
         .map_err(|e| CommandError::new(1, format!("cannot find fixloop's own path: {e}")))?;
     let run_args = RunArgs {
-        info: Some(repo.join("info.json")),
-        headless,
-        approve: Some(Approve::Verified),
-        agent: Some(AgentArg::Command),
-        agent_cmd: Some(format!("'{}' demo-agent", exe.display())),
+        target: TargetArgs {
+            info: Some(repo.join("info.json")),
+            agent: Some(AgentArg::Command),
+            agent_cmd: Some(format!("'{}' demo-agent", exe.display())),
+            ..TargetArgs::default()
+        },
+        front: FrontArgs {
+            headless,
+            approve: Some(Approve::Verified),
+            json: args.json,
+        },
         no_pr: true,
-        json: args.json,
         ..RunArgs::default()
     };
-    let overrides = Overrides {
-        info: run_args.info.clone(),
-        agent: run_args.agent,
-        agent_cmd: run_args.agent_cmd.clone(),
-        ..Overrides::default()
-    };
-    let prepared = prepare(&overrides).await?;
+    let prepared = prepare(&run_args.target).await?;
     let code = super::run::start(prepared, &run_args, headless).await?;
     if !args.json {
         println!();

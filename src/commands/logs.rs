@@ -31,7 +31,7 @@ async fn from_url(args: &LogsArgs) -> Result<i32, CommandError> {
         .map_err(|(class, message)| CommandError::new(class.exit_code(), message))?;
     crate::engine::secrets::redact_file(&fetched.full_log)
         .map_err(|e| CommandError::new(1, format!("{}: {e}", fetched.full_log.display())))?;
-    for note in &fetched.notes {
+    for note in &fetched.run.notes {
         eprintln!("note: {note}");
     }
     let file_args = LogsArgs {

@@ -10,7 +10,7 @@ use super::run::{Launch, agent_for, forge_for, init_file_log, policy_name};
 use crate::cli::ResumeArgs;
 use crate::core::event::{EventKind, RunSetup};
 use crate::core::info::{AgentKind, Info};
-use crate::core::pipeline::{Settings, replay};
+use crate::core::pipeline::replay;
 use crate::core::policy::Approve;
 use crate::engine::driver::{Reproduction, Setup};
 use crate::engine::emitter::Emitter;
@@ -64,7 +64,7 @@ pub async fn resume(args: &ResumeArgs) -> Result<i32, CommandError> {
             ),
         ));
     };
-    let replayed = replay(Settings::from(recorded.as_ref()), &past)
+    let replayed = replay(recorded.settings.clone(), &past)
         .map_err(|e| CommandError::new(1, format!("run {}: {e}", args.run)))?;
     if let EventKind::RunStarted { repo, .. } = started
         && !wait_for_git(std::path::Path::new(repo), Duration::from_secs(30))
@@ -78,8 +78,8 @@ pub async fn resume(args: &ResumeArgs) -> Result<i32, CommandError> {
         ));
     }
 
-    let headless = args.headless || !super::run::interactive_terminal();
-    let approve = args.approve.unwrap_or(Approve::Verified);
+    let headless = args.front.is_headless();
+    let approve = args.front.approve();
     let setup = setup_from(
         started,
         &recorded,
@@ -126,19 +126,19 @@ pub async fn resume(args: &ResumeArgs) -> Result<i32, CommandError> {
             ),
         });
     }
-    let launch = Launch {
+    Launch {
         setup,
         emitter,
         agent,
         forge,
         headless,
-        json: args.json,
+        json: args.front.json,
         approve,
         resume: Some((replayed, past)),
-    };
-    let code = launch.go().await;
-    drop(lock);
-    code
+        lock,
+    }
+    .go()
+    .await
 }
 
 fn agent_kind(name: &str) -> Option<AgentKind> {
@@ -188,8 +188,7 @@ fn setup_from(
         existing: recorded.existing.as_ref().map(Reproduction::from_given),
         ai_budget: Duration::from_secs(recorded.ai_budget_secs),
         test_budget: Duration::from_secs(recorded.test_budget_secs),
-        settings: Settings::from(recorded),
-        open_pr: recorded.open_pr,
+        settings: recorded.settings.clone(),
         nice: recorded.nice,
         cpu_load: recorded.cpu_load,
         agent_cmd: recorded.agent_cmd.clone(),

@@ -8,7 +8,7 @@ use chrono::Utc;
 use tokio::sync::{mpsc, watch};
 
 use super::CommandError;
-use super::setup::{Overrides, Prepared, prepare};
+use super::setup::{Prepared, prepare};
 use crate::adapters::agent::{Claude, Codex, CommandAgent, Manual};
 use crate::adapters::forge::NoForge;
 use crate::adapters::git::Git;
@@ -37,23 +37,16 @@ const AI_BUDGET: Duration = Duration::from_secs(15 * 60);
 const TEST_BUDGET: Duration = Duration::from_secs(5 * 60);
 
 pub async fn run(args: RunArgs) -> Result<i32, CommandError> {
-    let overrides = Overrides {
-        info: args.info.clone(),
-        repo: args.repo.clone(),
-        agent: args.agent,
-        agent_cmd: args.agent_cmd.clone(),
-        base: args.base.clone(),
-    };
-    let prepared = prepare(&overrides).await?;
-    let interactive = !args.headless && interactive_terminal();
-    if !interactive && prepared.agent == AgentKind::Manual {
+    let prepared = prepare(&args.target).await?;
+    let headless = args.front.is_headless();
+    if headless && prepared.agent == AgentKind::Manual {
         return Err(CommandError::new(
             2,
             "the manual agent needs a person at a terminal: run without --headless in a \
              terminal, or choose --agent claude, codex or command",
         ));
     }
-    start(prepared, &args, !interactive).await
+    start(prepared, &args, headless).await
 }
 
 /// Whether fixloop can show its TUI here.
@@ -80,7 +73,7 @@ pub async fn start(
             format!("cannot create the journal in {}: {e}", run_dir.display()),
         )
     })?;
-    let approve = args.approve.unwrap_or(Approve::Verified);
+    let approve = args.front.approve();
     let info = &prepared.info;
     // Flaky failures need more runs; issue-grade statistics decide this in a later version.
     let deterministic_runs = info
@@ -111,7 +104,6 @@ pub async fn start(
         ai_budget: budget.unwrap_or(AI_BUDGET),
         test_budget: budget.unwrap_or(TEST_BUDGET),
         settings,
-        open_pr: !args.no_pr,
         nice: args.nice,
         cpu_load: args.cpu_load,
         agent_cmd: prepared.agent_cmd.clone(),
@@ -126,19 +118,19 @@ pub async fn start(
     )
     .await?;
     let emitter = Emitter::new(Some(journal));
-    let launch = Launch {
+    Launch {
         setup,
         emitter,
         agent,
         forge,
         headless,
-        json: args.json,
+        json: args.front.json,
         approve,
         resume: None,
-    };
-    let code = launch.go().await;
-    drop(lock);
-    code
+        lock,
+    }
+    .go()
+    .await
 }
 
 /// The policy named in the journal: the `--approve` rule headless, the person in the TUI.
@@ -174,6 +166,8 @@ pub struct Launch {
     pub approve: Approve,
     /// `fixloop resume`: the rebuilt pipeline and the journal it was rebuilt from.
     pub resume: Option<(Replayed, Vec<Event>)>,
+    /// Held until the run ends.
+    pub lock: RunLock,
 }
 
 impl std::fmt::Debug for Launch {
@@ -185,6 +179,7 @@ impl std::fmt::Debug for Launch {
 }
 
 impl Launch {
+    /// Runs (or resumes) the run where it shows; the run's lock is let go when it ends.
     pub async fn go(self) -> Result<i32, CommandError> {
         let run_id = self.setup.run_id.clone();
         let code = if self.headless {

@@ -5,20 +5,10 @@ use std::path::{Path, PathBuf};
 
 use super::CommandError;
 use crate::adapters::git::Git;
-use crate::cli::AgentArg;
+use crate::cli::TargetArgs;
 use crate::core::info::{AgentKind, Info};
 use crate::core::repro::Manifest;
 use crate::engine::driver::Reproduction;
-
-/// What the command line adds to info.json.
-#[derive(Debug, Clone, Default)]
-pub struct Overrides {
-    pub info: Option<PathBuf>,
-    pub repo: Option<PathBuf>,
-    pub agent: Option<AgentArg>,
-    pub agent_cmd: Option<String>,
-    pub base: Option<String>,
-}
 
 #[derive(Debug, Clone)]
 pub struct Prepared {
@@ -69,8 +59,8 @@ pub fn read_info(path: Option<&Path>) -> Result<(Info, PathBuf, PathBuf), Comman
     Ok((info, info_path, workspace))
 }
 
-pub async fn prepare(overrides: &Overrides) -> Result<Prepared, CommandError> {
-    let (info, info_path, workspace) = read_info(overrides.info.as_deref())?;
+pub async fn prepare(target: &TargetArgs) -> Result<Prepared, CommandError> {
+    let (info, info_path, workspace) = read_info(target.info.as_deref())?;
     let input = |field: &str, message: String, hint: &str| {
         CommandError::new(
             65,
@@ -81,12 +71,12 @@ pub async fn prepare(overrides: &Overrides) -> Result<Prepared, CommandError> {
         )
     };
 
-    let agent = overrides
+    let agent = target
         .agent
         .map(AgentKind::from)
         .or(info.agent)
         .unwrap_or(AgentKind::Claude);
-    let agent_cmd = overrides
+    let agent_cmd = target
         .agent_cmd
         .clone()
         .or_else(|| info.agent_cmd.clone());
@@ -104,7 +94,7 @@ pub async fn prepare(overrides: &Overrides) -> Result<Prepared, CommandError> {
             "git is not installed or not on PATH: install git",
         ));
     }
-    let repo_hint = overrides
+    let repo_hint = target
         .repo
         .clone()
         .or_else(|| info.repo.as_ref().map(|r| workspace.join(r)));
@@ -136,7 +126,7 @@ pub async fn prepare(overrides: &Overrides) -> Result<Prepared, CommandError> {
     let repo = repo.canonicalize().unwrap_or(repo);
     let git = Git::new(repo.clone());
     let remote = git.default_remote().await;
-    let base = match overrides.base.clone().or_else(|| info.base_branch.clone()) {
+    let base = match target.base.clone().or_else(|| info.base_branch.clone()) {
         Some(base) => base,
         None => git.default_base(remote.as_deref()).await.ok_or_else(|| {
             input(

@@ -3,21 +3,14 @@
 use std::path::PathBuf;
 
 use super::CommandError;
-use super::setup::{Overrides, prepare};
+use super::setup::prepare;
 use crate::adapters::git::Git;
 use crate::cli::ValidateArgs;
 use crate::core::info::AgentKind;
 use crate::engine::logs::raw_logs_file;
 
 pub async fn validate(args: ValidateArgs) -> Result<i32, CommandError> {
-    let overrides = Overrides {
-        info: args.info,
-        repo: args.repo,
-        agent: args.agent,
-        agent_cmd: args.agent_cmd,
-        base: args.base,
-    };
-    let p = prepare(&overrides).await?;
+    let p = prepare(&args.target).await?;
     let ok = |what: &str, detail: String| println!("✓ {what}: {detail}");
     ok(
         "info.json",

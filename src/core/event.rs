@@ -4,6 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::info::Info;
+use super::pipeline::Settings;
 
 /// The journal format version; bump it when an event changes shape.
 pub const JOURNAL_VERSION: u32 = 1;
@@ -253,6 +254,28 @@ impl EventKind {
     }
 }
 
+/// The failed CI run, when the logs came from a run URL.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CiRun {
+    pub workflow: String,
+    pub run_id: u64,
+    pub attempt: u32,
+    pub head_sha: String,
+    pub head_branch: String,
+    pub html_url: String,
+    /// Failed jobs, each with its failed steps: `job (step, step)`.
+    pub failed_jobs: Vec<String>,
+    pub pull_requests: Vec<u64>,
+    /// What other attempts of the run say about flakiness.
+    pub notes: Vec<String>,
+    /// The run's title (its PR's title or the commit's subject) and the head commit's message:
+    /// written by whoever opened the PR, so shown to agents only as untrusted data.
+    #[serde(default)]
+    pub title: String,
+    #[serde(default)]
+    pub commit_message: String,
+}
+
 /// A pipeline input as the journal keeps it. A `done` input's fact is the first fact event
 /// journaled after it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -290,17 +313,9 @@ pub struct GivenReproduction {
 
 /// The resolved facts of a run beyond info.json: command-line choices and what was found.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[expect(
-    clippy::struct_excessive_bools,
-    reason = "independent yes/no facts of the run"
-)]
 pub struct RunSetup {
-    pub has_logs: bool,
-    pub existing_test: bool,
-    pub keep_test_in_pr: bool,
-    pub open_pr: bool,
-    pub max_attempts: u32,
-    pub runs: u32,
+    #[serde(flatten)]
+    pub settings: Settings,
     pub remote: Option<String>,
     pub agent_cmd: Option<String>,
     pub github_api_url: Option<String>,
@@ -374,22 +389,7 @@ pub enum EventKind {
         message: String,
     },
     /// The failed CI run, as GitHub describes it.
-    RunFetched {
-        workflow: String,
-        run_id: u64,
-        attempt: u32,
-        head_sha: String,
-        head_branch: String,
-        html_url: String,
-        failed_jobs: Vec<String>,
-        pull_requests: Vec<u64>,
-        notes: Vec<String>,
-        /// The PR's title or the commit's subject, and the head commit's message.
-        #[serde(default)]
-        title: String,
-        #[serde(default)]
-        commit_message: String,
-    },
+    RunFetched(CiRun),
     LogsPrepared {
         source: String,
         full_log: String,

@@ -6,7 +6,7 @@ use std::collections::VecDeque;
 use chrono::{DateTime, Utc};
 
 use super::event::{
-    CheckpointKind, DecidedBy, Decision, Event, EventKind, FailureClass, OutputLine, Phase,
+    CheckpointKind, CiRun, DecidedBy, Decision, Event, EventKind, FailureClass, OutputLine, Phase,
     PhaseStatus, RunStatus, TestRuns,
 };
 use super::info::Info;
@@ -63,22 +63,6 @@ pub struct LogsView {
     pub lines: u64,
     pub excerpt_bytes: u64,
     pub failing_tests: Vec<String>,
-}
-
-/// The failed CI run, when the logs came from a run URL.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CiRun {
-    pub workflow: String,
-    pub run_id: u64,
-    pub attempt: u32,
-    pub head_sha: String,
-    pub head_branch: String,
-    pub html_url: String,
-    pub failed_jobs: Vec<String>,
-    pub pull_requests: Vec<u64>,
-    pub notes: Vec<String>,
-    pub title: String,
-    pub commit_message: String,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -336,33 +320,7 @@ impl RunView {
                 p.state = PhaseState::Done(*status);
                 p.message.clone_from(message);
             }
-            EventKind::RunFetched {
-                workflow,
-                run_id,
-                attempt,
-                head_sha,
-                head_branch,
-                html_url,
-                failed_jobs,
-                pull_requests,
-                notes,
-                title,
-                commit_message,
-            } => {
-                self.ci_run = Some(CiRun {
-                    title: title.clone(),
-                    commit_message: commit_message.clone(),
-                    workflow: workflow.clone(),
-                    run_id: *run_id,
-                    attempt: *attempt,
-                    head_sha: head_sha.clone(),
-                    head_branch: head_branch.clone(),
-                    html_url: html_url.clone(),
-                    failed_jobs: failed_jobs.clone(),
-                    pull_requests: pull_requests.clone(),
-                    notes: notes.clone(),
-                });
-            }
+            EventKind::RunFetched(run) => self.ci_run = Some(run.clone()),
             EventKind::LogsPrepared {
                 source,
                 full_log,

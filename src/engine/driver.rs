@@ -118,10 +118,6 @@ impl Reproduction {
 
 /// Everything a run needs, resolved before it starts.
 #[derive(Debug, Clone)]
-#[expect(
-    clippy::struct_excessive_bools,
-    reason = "independent facts of the run"
-)]
 pub struct Setup {
     pub run_id: String,
     pub run_dir: PathBuf,
@@ -138,7 +134,6 @@ pub struct Setup {
     pub ai_budget: Duration,
     pub test_budget: Duration,
     pub settings: Settings,
-    pub open_pr: bool,
     /// Stress runs under `nice`, and with every core kept busy.
     pub nice: bool,
     pub cpu_load: bool,
@@ -151,14 +146,8 @@ impl Setup {
     /// What the journal keeps so that `fixloop resume` carries on with the same choices.
     #[must_use]
     pub fn record(&self) -> RunSetup {
-        let s = &self.settings;
         RunSetup {
-            has_logs: s.has_logs,
-            existing_test: s.existing_test,
-            keep_test_in_pr: s.keep_test_in_pr,
-            open_pr: s.open_pr,
-            max_attempts: s.max_attempts,
-            runs: s.runs,
+            settings: self.settings.clone(),
             remote: self.remote.clone(),
             agent_cmd: self.agent_cmd.clone(),
             github_api_url: self.github_api_url.clone(),
@@ -366,8 +355,8 @@ impl Driver {
         let mut measured = false;
         for event in crate::core::pipeline::live(past, from_seq) {
             match &event.kind {
-                EventKind::RunFetched { head_sha, .. } if !head_sha.is_empty() => {
-                    self.head_sha = Some(head_sha.clone());
+                EventKind::RunFetched(run) if !run.head_sha.is_empty() => {
+                    self.head_sha = Some(run.head_sha.clone());
                 }
                 EventKind::ScratchCreated { path, commit } => {
                     self.scratch = Some(PathBuf::from(path));
@@ -627,25 +616,13 @@ impl Driver {
         let run_url = RunUrl::parse(&url).map_err(|e| (FailureClass::Input, e))?;
         let logs_dir = self.setup.failure_dir.join("logs");
         let fetched = self.forge.fetch_run_logs(&run_url, &logs_dir).await?;
-        self.emitter.emit(EventKind::RunFetched {
-            workflow: fetched.workflow.clone(),
-            run_id: fetched.run_id,
-            attempt: fetched.attempt,
-            head_sha: fetched.head_sha.clone(),
-            head_branch: fetched.head_branch.clone(),
-            html_url: fetched.html_url.clone(),
-            failed_jobs: fetched.failed_jobs.clone(),
-            pull_requests: fetched.pull_requests.clone(),
-            notes: fetched.notes.clone(),
-            title: fetched.title.clone(),
-            commit_message: fetched.commit_message.clone(),
-        });
-        for note in &fetched.notes {
+        for note in &fetched.run.notes {
             self.warn(note.clone());
         }
-        if !fetched.head_sha.is_empty() {
-            self.head_sha = Some(fetched.head_sha.clone());
+        if !fetched.run.head_sha.is_empty() {
+            self.head_sha = Some(fetched.run.head_sha.clone());
         }
+        self.emitter.emit(EventKind::RunFetched(fetched.run));
         logs::prepare_file(&fetched.full_log, &url)
     }
 
@@ -956,7 +933,7 @@ impl Driver {
                 duration_ms: u64::try_from(finished.duration.as_millis()).unwrap_or(u64::MAX),
                 log: log.display().to_string(),
             });
-            let output = read_tail(&log, 4 << 20);
+            let output = process::read_tail(&log, 4 << 20);
             let cancelled = finished.ending == Ending::Cancelled;
             results.push((finished, output));
             if cancelled {
@@ -1098,13 +1075,13 @@ impl Driver {
         );
         let message = super::secrets::redact(&message).into_owned();
         // A cut-off run may have made this very commit already: it is not made twice.
-        let commit = match self.made_by_this_run(&parent, &message).await {
-            Some(commit) => commit,
-            None => self
-                .git
+        let commit = if self.made_by_this_run(&parent, &message, None).await {
+            parent
+        } else {
+            self.git
                 .commit_paths(&branch, &parent, &paths, &message, &self.setup.run_dir)
                 .await
-                .map_err(err(FailureClass::Error))?,
+                .map_err(err(FailureClass::Error))?
         };
         if !on_base {
             // HEAD moved to include the folder: keep the user's index in step for those paths
@@ -1131,13 +1108,25 @@ impl Driver {
 
     /// `commit` itself when it is the commit this run makes with `message` (an earlier, cut-off
     /// attempt at the same step made it).
-    async fn made_by_this_run(&self, commit: &str, message: &str) -> Option<String> {
-        let found = self
+    /// Whether `commit` is the one this run makes with `message` (and, when given, on `parent`
+    /// with `tree`): an earlier, cut-off attempt at the same step made it.
+    async fn made_by_this_run(
+        &self,
+        commit: &str,
+        message: &str,
+        on: Option<(&str, &str)>,
+    ) -> bool {
+        let Ok(found) = self
             .git
-            .run(&["log", "-1", "--format=%B", commit, "--"])
+            .run(&["log", "-1", "--format=%P%x00%T%x00%B", commit, "--"])
             .await
-            .ok()?;
-        (found.trim_end() == message.trim_end()).then(|| commit.to_owned())
+        else {
+            return false;
+        };
+        let mut parts = found.splitn(3, '\0');
+        let (parents, tree, body) = (parts.next(), parts.next(), parts.next());
+        body.is_some_and(|b| b.trim_end() == message.trim_end())
+            && on.is_none_or(|(parent, want)| parents == Some(parent) && tree == Some(want))
     }
 
     async fn create_fix_branch(&mut self) -> Outcome {
@@ -1576,19 +1565,12 @@ impl Driver {
         );
         let message = super::secrets::redact(&message).into_owned();
         // A cut-off run may have made this very commit already: it is not made twice.
-        let tree = Git::run_in(wt, &["write-tree"], &[]).await.ok();
-        let made = head_before != base_commit
-            && Git::run_in(wt, &["rev-parse", &format!("{head_before}^")], &[])
-                .await
-                .is_ok_and(|parent| parent == base_commit)
-            && Git::run_in(wt, &["rev-parse", &format!("{head_before}^{{tree}}")], &[])
-                .await
-                .ok()
-                == tree
-            && self
-                .made_by_this_run(&head_before, &message)
-                .await
-                .is_some();
+        let tree = Git::run_in(wt, &["write-tree"], &[])
+            .await
+            .map_err(err(FailureClass::Error))?;
+        let made = self
+            .made_by_this_run(&head_before, &message, Some((&base_commit, &tree)))
+            .await;
         let identity = self.git.identity().await;
         let identity: Vec<(&str, &str)> = identity.iter().map(|(k, v)| (*k, v.as_str())).collect();
         let committed = if made {
@@ -2082,21 +2064,6 @@ fn collect_files(dir: &Path, relative: &Path, out: &mut Vec<String>, skipped: &m
             out.push(rel.display().to_string());
         }
     }
-}
-
-/// The last `max` bytes of a file, as text.
-fn read_tail(path: &Path, max: u64) -> String {
-    use std::io::{Read, Seek, SeekFrom};
-    let Ok(mut file) = std::fs::File::open(path) else {
-        return String::new();
-    };
-    let len = file.metadata().map_or(0, |m| m.len());
-    if len > max {
-        let _ = file.seek(SeekFrom::Start(len - max));
-    }
-    let mut bytes = Vec::new();
-    let _ = file.read_to_end(&mut bytes);
-    String::from_utf8_lossy(&bytes).into_owned()
 }
 
 fn first_paragraph(text: &str) -> String {

@@ -8,7 +8,9 @@ use std::time::Duration;
 
 use tokio::sync::watch;
 
-use crate::core::event::{CheckpointKind, DecidedBy, Decision, FailureClass, OutputLine, Phase};
+use crate::core::event::{
+    CheckpointKind, CiRun, DecidedBy, Decision, FailureClass, OutputLine, Phase,
+};
 use crate::core::runurl::RunUrl;
 use crate::core::view::RunView;
 
@@ -82,21 +84,7 @@ pub struct PrRequest {
 pub struct FetchedRun {
     /// The failed jobs' logs, one after the other.
     pub full_log: PathBuf,
-    pub workflow: String,
-    pub run_id: u64,
-    pub attempt: u32,
-    pub head_sha: String,
-    pub head_branch: String,
-    pub html_url: String,
-    /// Failed jobs, each with its failed steps: `job (step, step)`.
-    pub failed_jobs: Vec<String>,
-    pub pull_requests: Vec<u64>,
-    /// What other attempts of the run say about flakiness.
-    pub notes: Vec<String>,
-    /// The run's title (its PR's title or the commit's subject) and the head commit's message:
-    /// written by whoever opened the PR, so shown to agents only as untrusted data.
-    pub title: String,
-    pub commit_message: String,
+    pub run: CiRun,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -414,6 +414,15 @@ async fn read_lines(stream: impl AsyncRead + Unpin, stderr: bool, tx: mpsc::Send
     }
 }
 
+/// The processes this user can see (none where there is no `/proc`).
+fn pids() -> impl Iterator<Item = u32> {
+    std::fs::read_dir("/proc")
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|e| e.file_name().to_str()?.parse::<u32>().ok())
+}
+
 /// Kills what is left of a run's children after fixloop itself was killed (`kill -9`, a crash):
 /// every process whose environment carries `FIXLOOP_RUN_DIR=<the run's folder>` — agents, test
 /// runs, and whatever they started. Returns their pids. Reads `/proc`, so it finds nothing
@@ -428,11 +437,7 @@ pub fn stop_leftovers(run_dir: &std::path::Path) -> Vec<u32> {
     let mut stopped = Vec::new();
     // A process may start another while the first is being killed: look again until none is left.
     for _ in 0..10 {
-        let found: Vec<u32> = std::fs::read_dir("/proc")
-            .into_iter()
-            .flatten()
-            .flatten()
-            .filter_map(|e| e.file_name().to_str()?.parse::<u32>().ok())
+        let found: Vec<u32> = pids()
             .filter(|pid| *pid != own)
             .filter(|pid| {
                 std::fs::read(format!("/proc/{pid}/environ"))
@@ -469,18 +474,13 @@ pub fn wait_for_git(repo: &std::path::Path, max: Duration) -> bool {
     let repo = repo.canonicalize().unwrap_or_else(|_| repo.to_path_buf());
     let deadline = Instant::now() + max;
     loop {
-        let busy = std::fs::read_dir("/proc")
-            .into_iter()
-            .flatten()
-            .flatten()
-            .filter_map(|e| e.file_name().to_str()?.parse::<u32>().ok())
-            .any(|pid| {
-                let is_git = std::fs::read_to_string(format!("/proc/{pid}/comm"))
-                    .is_ok_and(|comm| comm.trim() == "git" || comm.starts_with("git-"));
-                is_git
-                    && std::fs::read_link(format!("/proc/{pid}/cwd"))
-                        .is_ok_and(|cwd| cwd.starts_with(&repo))
-            });
+        let busy = pids().any(|pid| {
+            let is_git = std::fs::read_to_string(format!("/proc/{pid}/comm"))
+                .is_ok_and(|comm| comm.trim() == "git" || comm.starts_with("git-"));
+            is_git
+                && std::fs::read_link(format!("/proc/{pid}/cwd"))
+                    .is_ok_and(|cwd| cwd.starts_with(&repo))
+        });
         if !busy {
             return true;
         }
@@ -493,4 +493,20 @@ pub fn wait_for_git(repo: &std::path::Path, max: Duration) -> bool {
         )]
         std::thread::sleep(Duration::from_millis(20));
     }
+}
+
+/// The last `max` bytes of a (log) file, as text; empty when it cannot be read.
+#[must_use]
+pub fn read_tail(path: &std::path::Path, max: u64) -> String {
+    use std::io::{Read, Seek, SeekFrom};
+    let Ok(mut file) = std::fs::File::open(path) else {
+        return String::new();
+    };
+    let len = file.metadata().map_or(0, |m| m.len());
+    if len > max {
+        let _ = file.seek(SeekFrom::Start(len - max));
+    }
+    let mut bytes = Vec::new();
+    let _ = file.read_to_end(&mut bytes);
+    String::from_utf8_lossy(&bytes).into_owned()
 }

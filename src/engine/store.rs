@@ -104,7 +104,8 @@ impl RunLock {
         match file.try_lock() {
             Ok(()) => Ok(Self { _file: file }),
             Err(std::fs::TryLockError::WouldBlock) => Err(format!(
-                "run {} is still going in another fixloop process",
+                "run {} is still going in another fixloop process\n  hint: let it finish, or \
+                 stop it (Ctrl-C) and then `fixloop resume` it",
                 run_dir
                     .file_name()
                     .map_or_else(String::new, |n| n.to_string_lossy().into_owned())

@@ -3,7 +3,7 @@
 //! of its own kind), logs kept for failing runs only, an optional stop at the first failure, and
 //! the failures grouped by signature.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::time::{Duration, Instant};
@@ -79,20 +79,6 @@ pub struct Outcome {
     pub logs_dir: PathBuf,
 }
 
-fn tail(path: &Path, max: u64) -> String {
-    use std::io::{Read, Seek, SeekFrom};
-    let Ok(mut file) = std::fs::File::open(path) else {
-        return String::new();
-    };
-    let len = file.metadata().map_or(0, |m| m.len());
-    if len > max {
-        let _ = file.seek(SeekFrom::Start(len - max));
-    }
-    let mut bytes = Vec::new();
-    let _ = file.read_to_end(&mut bytes);
-    String::from_utf8_lossy(&bytes).into_owned()
-}
-
 /// One run in parallel slot `slot`: the slot's log file and temporary directory are reused by
 /// its next run (a failing run's log is moved to `run-N.log`; a dirty temp dir is emptied).
 async fn one(
@@ -141,7 +127,7 @@ async fn one(
         let _ = std::fs::rename(&log, &kept);
         let _ = super::secrets::redact_file(&kept);
         let log = &kept;
-        let output = tail(log, 64 * 1024);
+        let output = process::read_tail(log, 64 * 1024);
         let sig = if timed_out {
             format!("(hung: no end within {} s)", spec.timeout.as_secs())
         } else {
@@ -287,7 +273,7 @@ pub async fn run(
         first_failure_output: first
             .and_then(|r| r.log.as_deref())
             .map(|log| {
-                let text = tail(log, 8 * 1024);
+                let text = process::read_tail(log, 8 * 1024);
                 let lines: Vec<&str> = text.lines().collect();
                 lines[lines.len().saturating_sub(40)..].join("\n")
             })

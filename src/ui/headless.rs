@@ -80,17 +80,13 @@ impl LineReporter {
             } => out.push(format!(
                 "  logs from {source}: {bytes} bytes; excerpt {excerpt_bytes} bytes at {excerpt}"
             )),
-            EventKind::RunFetched {
-                workflow,
-                run_id,
-                attempt,
-                head_sha,
-                failed_jobs,
-                ..
-            } => out.push(format!(
-                "  CI run {workflow} #{run_id} attempt {attempt} at {}: failed {}",
-                &head_sha[..head_sha.len().min(12)],
-                failed_jobs.join("; ")
+            EventKind::RunFetched(run) => out.push(format!(
+                "  CI run {} #{} attempt {} at {}: failed {}",
+                run.workflow,
+                run.run_id,
+                run.attempt,
+                &run.head_sha[..run.head_sha.len().min(12)],
+                run.failed_jobs.join("; ")
             )),
             EventKind::PromptComposed {
                 phase,

@@ -129,6 +129,20 @@ impl Sandbox {
         repo
     }
 
+    /// The user's work in flight in `repo` (the python project): a stash entry, a staged change,
+    /// an unstaged change in the very file a fix touches, and an untracked file.
+    pub fn dirty(&self, repo: &Path) {
+        write(&repo.join("README.md"), "# calc\nstash me\n");
+        self.git(repo, &["stash", "--quiet"]);
+        write(&repo.join("README.md"), "# calc\nstaged line\n");
+        self.git(repo, &["add", "README.md"]);
+        write(
+            &repo.join("calc.py"),
+            "def add(a, b):\n    return a - b  # still thinking\n",
+        );
+        write(&repo.join("notes.txt"), "my untracked notes\n");
+    }
+
     /// Everything a user can have in flight in their checkout, as bytes: every file outside
     /// `.git` (but fixloop's own `outputs/` and failure folders), the branch, HEAD, the index,
     /// unstaged changes and the stash.
@@ -289,11 +303,35 @@ impl Run {
 
 /// Runs `fixloop run --headless` with extra arguments in `workspace`.
 pub fn run(sandbox: &Sandbox, workspace: &Path, args: &[&str]) -> Run {
+    run_env(sandbox, workspace, args, &[])
+}
+
+/// `fixloop run --headless --agent command --agent-cmd AGENT`, then `extra`, in `workspace`.
+pub fn run_with_agent(sandbox: &Sandbox, workspace: &Path, agent: &Path, extra: &[&str]) -> Run {
+    run_with_agent_env(sandbox, workspace, agent, extra, &[])
+}
+
+/// As [`run_with_agent`], with more environment (a GitHub stand-in, planted secrets).
+pub fn run_with_agent_env(
+    sandbox: &Sandbox,
+    workspace: &Path,
+    agent: &Path,
+    extra: &[&str],
+    env: &[(&str, &str)],
+) -> Run {
+    let agent = agent.display().to_string();
+    let mut args = vec!["--agent", "command", "--agent-cmd", agent.as_str()];
+    args.extend_from_slice(extra);
+    run_env(sandbox, workspace, &args, env)
+}
+
+fn run_env(sandbox: &Sandbox, workspace: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
     let output = sandbox
         .fixloop(workspace)
         .arg("run")
         .arg("--headless")
         .args(args)
+        .envs(env.iter().copied())
         .output()
         .expect("fixloop runs");
     Run {

@@ -7,12 +7,12 @@ use std::fmt::Write as _;
 
 use super::effect::{Effect, Input, Step};
 use crate::core::event::{
-    CheckpointKind, DecidedBy, Decision, EventKind, FailureClass, Phase, PhaseStatus, RunSetup,
-    RunStatus, TestRuns,
+    CheckpointKind, DecidedBy, Decision, EventKind, FailureClass, Phase, PhaseStatus, RunStatus,
+    TestRuns,
 };
 
 /// The fixed facts of a run that shape its path.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[expect(
     clippy::struct_excessive_bools,
     reason = "independent yes/no facts from info.json and the command line"
@@ -28,19 +28,6 @@ pub struct Settings {
     pub max_attempts: u32,
     /// Runs required of a reproduction (all failing) and of a verification (all passing).
     pub runs: u32,
-}
-
-impl From<&RunSetup> for Settings {
-    fn from(s: &RunSetup) -> Self {
-        Self {
-            has_logs: s.has_logs,
-            existing_test: s.existing_test,
-            keep_test_in_pr: s.keep_test_in_pr,
-            open_pr: s.open_pr,
-            max_attempts: s.max_attempts,
-            runs: s.runs,
-        }
-    }
 }
 
 impl Default for Settings {

@@ -134,7 +134,11 @@ pub fn replay(settings: Settings, events: &[Event]) -> Result<Replayed, String> 
         pending = step.effects;
     }
     if pipeline.is_finished() {
-        return Err("the run has finished; there is nothing to resume".into());
+        return Err(
+            "the run has finished; there is nothing to resume\n  hint: `fixloop reports \
+                    show RUN_ID` shows how it ended; `fixloop run` starts the failure again"
+                .into(),
+        );
     }
     Ok(Replayed {
         pipeline,
