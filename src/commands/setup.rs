@@ -76,10 +76,7 @@ pub async fn prepare(target: &TargetArgs) -> Result<Prepared, CommandError> {
         .map(AgentKind::from)
         .or(info.agent)
         .unwrap_or(AgentKind::Claude);
-    let agent_cmd = target
-        .agent_cmd
-        .clone()
-        .or_else(|| info.agent_cmd.clone());
+    let agent_cmd = target.agent_cmd.clone().or_else(|| info.agent_cmd.clone());
     if agent == AgentKind::Command && agent_cmd.is_none() {
         return Err(CommandError::new(
             2,
