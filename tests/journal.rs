@@ -8,7 +8,7 @@
 use std::path::{Path, PathBuf};
 
 use fixloop::core::event::{Applied, Event, EventKind};
-use fixloop::core::pipeline::{Pipeline, input_of, replay};
+use fixloop::core::pipeline::{FailureMachine, Machine, Request, input_of, replay};
 use fixloop::core::report;
 use fixloop::core::view::{Conclusion, RunView};
 use fixloop::engine::store::read_journal;
@@ -29,14 +29,14 @@ fn load(run: &str) -> (PathBuf, Vec<Event>) {
     (dir, events)
 }
 
-/// The run's recorded setup, as `fixloop resume` reads it.
-fn settings(events: &[Event]) -> fixloop::core::pipeline::Settings {
+/// The run's pipeline as its recorded setup makes it, as `fixloop resume` does.
+fn machine(events: &[Event]) -> FailureMachine {
     events
         .iter()
         .find_map(|e| match &e.kind {
             EventKind::RunStarted {
                 setup: Some(setup), ..
-            } => Some(setup.settings.clone()),
+            } => Some(FailureMachine::new(setup.settings.clone())),
             _ => None,
         })
         .unwrap()
@@ -90,7 +90,7 @@ fn an_earlier_releases_journal_rebuilds_the_pipeline_event_for_event() {
         let (_, events) = load(run);
         // What earlier resumes superseded is not part of the run's path.
         let live = fixloop::core::pipeline::live(&events, u64::MAX);
-        let mut pipeline = Pipeline::new(settings(&events));
+        let mut pipeline = machine(&events);
         let mut inputs = 0;
         for (i, event) in live.iter().enumerate() {
             let EventKind::InputApplied { input } = &event.kind else {
@@ -114,15 +114,18 @@ fn an_earlier_releases_journal_rebuilds_the_pipeline_event_for_event() {
         assert!(pipeline.is_finished(), "{run}");
         // A run that ended on its merits cannot be resumed; one the policy stopped for review
         // goes back to that checkpoint.
-        match replay(settings(&events), &events) {
-            Err(error) => assert!(run != "revised" && error.contains("finished"), "{run}"),
+        match replay(machine(&events), &events) {
+            Err(error) => assert!(
+                run != "revised" && error.to_string().contains("finished"),
+                "{run}"
+            ),
             Ok(replayed) => {
                 assert_eq!(run, "revised");
                 assert_eq!(
                     replayed
                         .pending
                         .iter()
-                        .map(|e| e.name())
+                        .map(Request::name)
                         .collect::<Vec<_>>(),
                     ["await-decision"]
                 );
@@ -144,12 +147,12 @@ fn an_earlier_releases_interrupted_journal_resumes_at_the_step_it_was_cut_off_in
         })
         .unwrap();
     assert_eq!(step, "run-agent");
-    let replayed = replay(settings(&events), &events[..at]).unwrap();
+    let replayed = replay(machine(&events), &events[..at]).unwrap();
     assert_eq!(
         replayed
             .pending
             .iter()
-            .map(|e| e.name())
+            .map(Request::name)
             .collect::<Vec<_>>(),
         ["run-agent"]
     );

@@ -8,13 +8,14 @@ use std::time::Duration;
 use super::CommandError;
 use super::run::{Launch, agent_for, forge_for, init_file_log, policy_name};
 use crate::cli::ResumeArgs;
-use crate::core::event::{EventKind, RunSetup};
-use crate::core::info::{AgentKind, Info};
+use crate::core::event::{EventKind, FAILURE_PIPELINE};
+use crate::core::info::AgentKind;
 use crate::core::pipeline::replay;
-use crate::core::policy::Approve;
-use crate::engine::driver::{Reproduction, Setup};
 use crate::engine::emitter::Emitter;
+use crate::engine::failure::FailurePipeline;
+use crate::engine::pipeline::Pipeline;
 use crate::engine::process::{stop_leftovers, wait_for_git};
+use crate::engine::setup::Setup;
 use crate::engine::store::{Journal, RunLock, Store, read_journal};
 
 pub async fn resume(args: &ResumeArgs) -> Result<i32, CommandError> {
@@ -41,10 +42,10 @@ pub async fn resume(args: &ResumeArgs) -> Result<i32, CommandError> {
     let lock = RunLock::take(&run_dir).map_err(|e| CommandError::new(1, e))?;
     let stopped = stop_leftovers(&run_dir);
     let past = read_journal(&journal_path).map_err(|e| CommandError::new(65, e))?;
-    let Some((started, recorded)) = past.iter().find_map(|e| match &e.kind {
-        EventKind::RunStarted { setup, .. } => Some((&e.kind, setup.clone())),
-        _ => None,
-    }) else {
+    let Some(started) = past
+        .iter()
+        .find(|e| matches!(e.kind, EventKind::RunStarted { .. }))
+    else {
         return Err(CommandError::new(
             65,
             format!(
@@ -54,46 +55,56 @@ pub async fn resume(args: &ResumeArgs) -> Result<i32, CommandError> {
             ),
         ));
     };
-    let Some(recorded) = recorded else {
+    let headless = args.front.is_headless();
+    let approve = args.front.approve();
+    let setup = Setup::from_started(
+        &started.kind,
+        run_dir.clone(),
+        headless,
+        policy_name(headless, approve),
+    )
+    .map_err(|e| {
+        CommandError::new(
+            65,
+            format!(
+                "{}: {e}\n  hint: start it again with `fixloop run`",
+                journal_path.display()
+            ),
+        )
+    })?;
+    if let EventKind::RunStarted { pipeline, .. } = &started.kind
+        && pipeline != FAILURE_PIPELINE
+    {
         return Err(CommandError::new(
             65,
             format!(
-                "{}: this run was started by a fixloop that did not record what resuming needs\n  \
-                 hint: start it again with `fixloop run`",
+                "{}: this fixloop cannot resume a `{pipeline}` run\n  hint: resume it with the \
+                 fixloop that started it",
                 journal_path.display()
             ),
         ));
-    };
-    let replayed = replay(recorded.settings.clone(), &past)
-        .map_err(|e| CommandError::new(1, format!("run {}: {e}", args.run)))?;
-    if let EventKind::RunStarted { repo, .. } = started
-        && !wait_for_git(std::path::Path::new(repo), Duration::from_secs(30))
-    {
+    }
+    let replayed = replay(FailurePipeline.machine(&setup), &past).map_err(|e| {
+        CommandError::new(
+            1,
+            format!(
+                "run {}: {e}\n  hint: `fixloop reports show RUN_ID` shows how it ended; \
+                 `fixloop run` starts the failure again",
+                args.run
+            ),
+        )
+    })?;
+    if !wait_for_git(&setup.repo, Duration::from_secs(30)) {
         return Err(CommandError::new(
             1,
             format!(
-                "git is still working in {repo} after 30 s\n  hint: let it finish (or stop it), \
-                 then resume again"
+                "git is still working in {} after 30 s\n  hint: let it finish (or stop it), \
+                 then resume again",
+                setup.repo.display()
             ),
         ));
     }
-
-    let headless = args.front.is_headless();
-    let approve = args.front.approve();
-    let setup = setup_from(
-        started,
-        &recorded,
-        &args.run,
-        run_dir.clone(),
-        headless,
-        approve,
-    )?;
-    let agent_kind = match started {
-        EventKind::RunStarted { agent, .. } => agent_kind(agent),
-        _ => None,
-    }
-    .ok_or_else(|| CommandError::new(65, "the journal names no agent fixloop knows"))?;
-    if headless && agent_kind == AgentKind::Manual {
+    if headless && setup.agent == AgentKind::Manual {
         return Err(CommandError::new(
             2,
             "this run's agent is the person at the keyboard: resume it in a terminal, without \
@@ -104,15 +115,15 @@ pub async fn resume(args: &ResumeArgs) -> Result<i32, CommandError> {
     let journal = Journal::reopen(&run_dir).map_err(|e| {
         CommandError::new(1, format!("cannot reopen {}: {e}", journal_path.display()))
     })?;
-    let agent = agent_for(agent_kind, recorded.agent_cmd.clone());
+    let agent = agent_for(setup.agent, setup.recorded.agent_cmd.clone());
     let forge = forge_for(
         &setup.info,
-        setup.remote.as_deref(),
+        setup.remote(),
         &setup.repo,
-        recorded.github_api_url.clone(),
+        setup.recorded.github_api_url.clone(),
     )
     .await?;
-    let emitter = Emitter::resume(journal, &past);
+    let emitter = Emitter::resume(journal, &past, replayed.from_seq);
     if !stopped.is_empty() {
         emitter.emit(EventKind::Warned {
             message: format!(
@@ -139,59 +150,4 @@ pub async fn resume(args: &ResumeArgs) -> Result<i32, CommandError> {
     }
     .go()
     .await
-}
-
-fn agent_kind(name: &str) -> Option<AgentKind> {
-    Some(match name {
-        "claude" => AgentKind::Claude,
-        "codex" => AgentKind::Codex,
-        "command" => AgentKind::Command,
-        "manual" => AgentKind::Manual,
-        _ => return None,
-    })
-}
-
-/// The run's setup as it started, from its first event and what it recorded for resuming.
-fn setup_from(
-    started: &EventKind,
-    recorded: &RunSetup,
-    run_id: &str,
-    run_dir: std::path::PathBuf,
-    headless: bool,
-    approve: Approve,
-) -> Result<Setup, CommandError> {
-    let EventKind::RunStarted {
-        name,
-        info,
-        repo,
-        workspace,
-        failure_dir,
-        base,
-        ..
-    } = started
-    else {
-        return Err(CommandError::new(65, "not a run-started event"));
-    };
-    let info: Info = (**info).clone();
-    Ok(Setup {
-        run_id: run_id.to_owned(),
-        run_dir,
-        workspace: workspace.into(),
-        repo: repo.into(),
-        failure_dir: failure_dir.into(),
-        info,
-        name: name.clone(),
-        base: base.clone(),
-        remote: recorded.remote.clone(),
-        headless,
-        policy: policy_name(headless, approve),
-        existing: recorded.existing.as_ref().map(Reproduction::from_given),
-        ai_budget: Duration::from_secs(recorded.ai_budget_secs),
-        test_budget: Duration::from_secs(recorded.test_budget_secs),
-        settings: recorded.settings.clone(),
-        nice: recorded.nice,
-        cpu_load: recorded.cpu_load,
-        agent_cmd: recorded.agent_cmd.clone(),
-        github_api_url: recorded.github_api_url.clone(),
-    })
 }

@@ -16,17 +16,18 @@ use crate::adapters::github::{GitHub, GitHubForge, Token, api_base, remote_repo}
 use crate::cli::RunArgs;
 use crate::core::command::Command;
 use crate::core::event::Event;
-use crate::core::info::AgentKind;
-use crate::core::info::Info;
-use crate::core::pipeline::Replayed;
-use crate::core::pipeline::Settings;
+use crate::core::info::{AgentKind, Info};
+use crate::core::pipeline::{FailureMachine, Replayed};
 use crate::core::policy::Approve;
 use crate::core::runurl::RunUrl;
+use crate::core::setup::{RunSetup, Settings};
 use crate::core::view::RunView;
-use crate::engine::driver::{Driver, Setup};
+use crate::engine::bench::Bench;
+use crate::engine::driver::Driver;
 use crate::engine::emitter::Emitter;
-use crate::engine::ports::Agent;
-use crate::engine::ports::Forge;
+use crate::engine::failure::FailurePipeline;
+use crate::engine::ports::{Agent, Decider, Forge};
+use crate::engine::setup::Setup;
 use crate::engine::store::{Journal, RunLock, Store};
 use crate::ui::headless::{LineReporter, PolicyDecider};
 use crate::ui::tui::{self, app::RunApp, decider::PersonDecider};
@@ -97,17 +98,20 @@ pub async fn start(
         info: prepared.info.clone(),
         name: prepared.name.clone(),
         base: prepared.base.clone(),
-        remote: prepared.remote.clone(),
+        agent: prepared.agent,
         headless,
         policy: policy_name(headless, approve),
-        existing: prepared.existing.clone(),
-        ai_budget: budget.unwrap_or(AI_BUDGET),
-        test_budget: budget.unwrap_or(TEST_BUDGET),
-        settings,
-        nice: args.nice,
-        cpu_load: args.cpu_load,
-        agent_cmd: prepared.agent_cmd.clone(),
-        github_api_url: args.github_api_url.clone(),
+        recorded: RunSetup {
+            settings,
+            remote: prepared.remote.clone(),
+            agent_cmd: prepared.agent_cmd.clone(),
+            github_api_url: args.github_api_url.clone(),
+            ai_budget_secs: budget.unwrap_or(AI_BUDGET).as_secs(),
+            test_budget_secs: budget.unwrap_or(TEST_BUDGET).as_secs(),
+            nice: args.nice,
+            cpu_load: args.cpu_load,
+            existing: prepared.existing.clone(),
+        },
     };
     let agent = agent_for(prepared.agent, prepared.agent_cmd.clone());
     let forge = forge_for(
@@ -155,6 +159,9 @@ pub fn agent_for(kind: AgentKind, agent_cmd: Option<String>) -> Box<dyn Agent> {
     }
 }
 
+/// A resumed run's rebuilt pipeline and the journal it was rebuilt from.
+pub type Resumed = (Replayed<FailureMachine>, Vec<Event>);
+
 /// A run ready to go (or to go on), and where it shows.
 pub struct Launch {
     pub setup: Setup,
@@ -165,7 +172,7 @@ pub struct Launch {
     pub json: bool,
     pub approve: Approve,
     /// `fixloop resume`: the rebuilt pipeline and the journal it was rebuilt from.
-    pub resume: Option<(Replayed, Vec<Event>)>,
+    pub resume: Option<Resumed>,
     /// Held until the run ends.
     pub lock: RunLock,
 }
@@ -193,6 +200,25 @@ impl Launch {
         Ok(code)
     }
 
+    /// The failure pipeline's driver on this run's bench, and what it resumes from.
+    fn driver(
+        self,
+        decider: Box<dyn Decider>,
+        cancel: watch::Receiver<bool>,
+    ) -> (Driver<FailurePipeline>, Option<Resumed>) {
+        let vcs = Box::new(Git::new(self.setup.repo.clone()));
+        let bench = Bench {
+            setup: self.setup,
+            emitter: self.emitter,
+            vcs,
+            agent: self.agent,
+            forge: self.forge,
+            decider,
+            cancel,
+        };
+        (Driver::new(FailurePipeline, bench), self.resume)
+    }
+
     async fn headless(self) -> i32 {
         let reporter = LineReporter {
             json: self.json,
@@ -204,16 +230,10 @@ impl Launch {
             wait_for_interrupt().await;
             let _ = cancel_tx.send(true);
         });
-        let driver = Driver::new(
-            self.setup,
-            self.emitter,
-            self.agent,
-            self.forge,
-            Box::new(PolicyDecider(self.approve)),
-            cancel_rx,
-        );
-        let code = match self.resume {
-            Some((replayed, past)) => driver.resume(replayed, &past).await,
+        let approve = self.approve;
+        let (driver, resume) = self.driver(Box::new(PolicyDecider(approve)), cancel_rx);
+        let code = match resume {
+            Some((replayed, _)) => driver.resume(replayed).await,
             None => driver.run().await,
         };
         signals.abort();
@@ -230,18 +250,11 @@ impl Launch {
         });
         let color = std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
         let mut app = RunApp::new(color, Utc::now());
-        let driver = Driver::new(
-            self.setup,
-            self.emitter,
-            self.agent,
-            self.forge,
-            decider,
-            cancel_rx,
-        );
-        let handle = match self.resume {
+        let (driver, resume) = self.driver(decider, cancel_rx);
+        let handle = match resume {
             Some((replayed, past)) => {
                 app.view = RunView::replay(&past);
-                tokio::spawn(async move { driver.resume(replayed, &past).await })
+                tokio::spawn(driver.resume(replayed))
             }
             None => tokio::spawn(driver.run()),
         };

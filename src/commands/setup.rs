@@ -8,7 +8,8 @@ use crate::adapters::git::Git;
 use crate::cli::TargetArgs;
 use crate::core::info::{AgentKind, Info};
 use crate::core::repro::Manifest;
-use crate::engine::driver::Reproduction;
+use crate::core::setup::Reproduction;
+use crate::engine::setup::resolve_reproduction;
 
 #[derive(Debug, Clone)]
 pub struct Prepared {
@@ -218,8 +219,8 @@ fn resolve_existing(
             .parent()
             .map(Path::to_path_buf)
             .unwrap_or_default();
-        let repro =
-            Reproduction::from_manifest(&manifest, &dir).map_err(|e| CommandError::new(65, e))?;
+        let repro = resolve_reproduction(&manifest, &dir)
+            .map_err(|e| CommandError::new(65, e.with_hints()))?;
         return Ok((repro, Some(dir)));
     }
     let full = full.canonicalize().unwrap_or(full);
@@ -246,6 +247,7 @@ fn resolve_existing(
             files: vec![(full, dest)],
             signature: None,
             timeout: None,
+            runs: None,
         },
         None,
     ))

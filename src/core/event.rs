@@ -3,8 +3,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::info::Info;
-use super::pipeline::Settings;
+use super::info::{AgentKind, Info};
+use super::setup::{Reproduction, RunSetup};
 
 /// The journal format version; bump it when an event changes shape.
 pub const JOURNAL_VERSION: u32 = 1;
@@ -60,6 +60,17 @@ impl std::fmt::Display for Phase {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
+}
+
+/// The name journals give the failure pipeline.
+pub const FAILURE_PIPELINE: &str = "failure";
+
+fn failure_pipeline() -> String {
+    FAILURE_PIPELINE.into()
+}
+
+fn failure_phases() -> Vec<Phase> {
+    Phase::ALL.to_vec()
 }
 
 /// A stamped event, as journaled.
@@ -206,15 +217,52 @@ pub enum Decision {
 
 impl Decision {
     #[must_use]
-    pub fn label(&self) -> &'static str {
+    pub fn kind(&self) -> DecisionKind {
+        match self {
+            Self::Approve => DecisionKind::Approve,
+            Self::EditPrompt { .. } => DecisionKind::EditPrompt,
+            Self::Revise { .. } => DecisionKind::Revise,
+            Self::Manual => DecisionKind::Manual,
+            Self::Skip => DecisionKind::Skip,
+            Self::Abort { .. } => DecisionKind::Abort,
+        }
+    }
+}
+
+/// The kinds of decision, as a checkpoint offers them (journaled by these names).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum DecisionKind {
+    #[serde(rename = "approve")]
+    Approve,
+    #[serde(rename = "edit prompt")]
+    EditPrompt,
+    #[serde(rename = "revise")]
+    Revise,
+    #[serde(rename = "manual")]
+    Manual,
+    #[serde(rename = "skip")]
+    Skip,
+    #[serde(rename = "abort")]
+    Abort,
+}
+
+impl DecisionKind {
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
         match self {
             Self::Approve => "approve",
-            Self::EditPrompt { .. } => "edit prompt",
-            Self::Revise { .. } => "revise",
+            Self::EditPrompt => "edit prompt",
+            Self::Revise => "revise",
             Self::Manual => "manual",
             Self::Skip => "skip",
-            Self::Abort { .. } => "abort",
+            Self::Abort => "abort",
         }
+    }
+}
+
+impl std::fmt::Display for DecisionKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
     }
 }
 
@@ -301,31 +349,6 @@ pub enum Applied {
     Interrupted,
 }
 
-/// A reproduction given by `existing-test-path`, as resolved when the run started.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct GivenReproduction {
-    pub command: String,
-    /// (absolute source, destination relative to the repository).
-    pub files: Vec<(String, String)>,
-    pub signature: Option<String>,
-    pub timeout: Option<u64>,
-}
-
-/// The resolved facts of a run beyond info.json: command-line choices and what was found.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct RunSetup {
-    #[serde(flatten)]
-    pub settings: Settings,
-    pub remote: Option<String>,
-    pub agent_cmd: Option<String>,
-    pub github_api_url: Option<String>,
-    pub ai_budget_secs: u64,
-    pub test_budget_secs: u64,
-    pub nice: bool,
-    pub cpu_load: bool,
-    pub existing: Option<GivenReproduction>,
-}
-
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "kebab-case")]
 pub enum EventKind {
@@ -337,7 +360,7 @@ pub enum EventKind {
         repo: String,
         workspace: String,
         failure_dir: String,
-        agent: String,
+        agent: AgentKind,
         base: String,
         headless: bool,
         policy: String,
@@ -347,6 +370,12 @@ pub enum EventKind {
         /// What `fixloop resume` needs to carry on exactly as this run would have.
         #[serde(default)]
         setup: Option<Box<RunSetup>>,
+        /// The pipeline the run follows (journals before 0.2 are all `failure` runs).
+        #[serde(default = "failure_pipeline")]
+        pipeline: String,
+        /// Its phases, in order.
+        #[serde(default = "failure_phases")]
+        phases: Vec<Phase>,
     },
     /// `fixloop resume` took the run up again after `from_seq`, at `step`.
     RunResumed {
@@ -409,7 +438,7 @@ pub enum EventKind {
         id: u32,
         kind: CheckpointKind,
         /// The decisions that make sense here.
-        options: Vec<String>,
+        options: Vec<DecisionKind>,
     },
     CheckpointResolved {
         id: u32,
@@ -419,7 +448,7 @@ pub enum EventKind {
     AgentStarted {
         phase: Phase,
         attempt: u32,
-        agent: String,
+        agent: AgentKind,
         command: String,
         resume: Option<String>,
         log: String,
@@ -467,6 +496,9 @@ pub enum EventKind {
         /// The reproduction's files as placed (`dest`, text), for the person to read.
         #[serde(default)]
         files: Vec<(String, String)>,
+        /// The reproduction as checked (journals before 0.2 leave it to `repro.json`).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reproduction: Option<Reproduction>,
     },
     ReproductionCommitted {
         /// `None` when the failure folder is outside the repository (nothing to commit).

@@ -3,6 +3,7 @@
 
 pub mod agent_stream;
 pub mod command;
+pub mod error;
 pub mod event;
 pub mod excerpt;
 pub mod history;
@@ -12,11 +13,14 @@ pub mod integrity;
 pub mod pipeline;
 pub mod policy;
 pub mod prompt;
+pub mod publish;
 pub mod redact;
 pub mod report;
 pub mod repro;
 pub mod runurl;
 pub mod sanitize;
+pub mod setup;
 pub mod signature;
 pub mod stats;
+pub mod verdict;
 pub mod view;

@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::event::{CheckpointKind, Decision};
+use super::event::{CheckpointKind, Decision, DecisionKind};
 
 /// `--approve all|verified|none`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
@@ -28,8 +28,8 @@ impl Approve {
 
     /// The decision this policy takes at a checkpoint offering `options`.
     #[must_use]
-    pub fn decide(self, kind: &CheckpointKind, options: &[String]) -> Decision {
-        let offers = |o: &str| options.iter().any(|x| x == o);
+    pub fn decide(self, kind: &CheckpointKind, options: &[DecisionKind]) -> Decision {
+        let offers = |o: DecisionKind| options.contains(&o);
         if self == Self::None {
             return Decision::Abort {
                 reason: "--approve none stops at every checkpoint".into(),
@@ -45,16 +45,16 @@ impl Approve {
                 suggested_feedback,
                 ..
             } => {
-                if offers("approve") && (*verified || self == Self::All) {
+                if offers(DecisionKind::Approve) && (*verified || self == Self::All) {
                     Decision::Approve
-                } else if offers("approve") {
+                } else if offers(DecisionKind::Approve) {
                     Decision::Abort {
                         reason: format!(
                             "the check passed but needs a person: {}",
                             findings.join("; ")
                         ),
                     }
-                } else if offers("revise") {
+                } else if offers(DecisionKind::Revise) {
                     Decision::Revise {
                         feedback: suggested_feedback.clone(),
                     }

@@ -6,10 +6,11 @@ use std::collections::VecDeque;
 use chrono::{DateTime, Utc};
 
 use super::event::{
-    CheckpointKind, CiRun, DecidedBy, Decision, Event, EventKind, FailureClass, OutputLine, Phase,
-    PhaseStatus, RunStatus, TestRuns,
+    CheckpointKind, CiRun, DecidedBy, Decision, DecisionKind, Event, EventKind, FailureClass,
+    OutputLine, Phase, PhaseStatus, RunStatus, TestRuns,
 };
-use super::info::Info;
+use super::info::{AgentKind, Info};
+use super::setup::{Reproduction, RunSetup};
 
 /// How many recent output lines the view keeps (the full output is in the log files).
 pub const TAIL_LINES: usize = 400;
@@ -33,11 +34,25 @@ pub struct PhaseView {
     pub cost_usd: f64,
 }
 
+impl PhaseView {
+    fn new(phase: Phase) -> Self {
+        Self {
+            phase,
+            state: PhaseState::Pending,
+            starts: 0,
+            duration_ms: 0,
+            started_at: None,
+            message: String::new(),
+            cost_usd: 0.0,
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct CheckpointView {
     pub id: u32,
     pub kind: CheckpointKind,
-    pub options: Vec<String>,
+    pub options: Vec<DecisionKind>,
     pub resolution: Option<(Decision, DecidedBy)>,
 }
 
@@ -123,7 +138,7 @@ pub struct RunView {
     pub repo: String,
     pub workspace: String,
     pub failure_dir: String,
-    pub agent: String,
+    pub agent: Option<AgentKind>,
     pub base: String,
     pub policy: String,
     pub headless: bool,
@@ -142,7 +157,20 @@ pub struct RunView {
     pub reproductions: Vec<ReproductionView>,
     pub repro_commit: Option<ReproCommit>,
     pub scratch: Option<String>,
+    /// The commit the scratch worktree was made at.
+    pub scratch_commit: Option<String>,
     pub fix: Option<FixView>,
+    /// The branch and base commit the fix-branch step is making, until it has made them.
+    pub fix_intent: Option<(String, String)>,
+    /// An agent step under way (or cut off): its phase, attempt and the session it named.
+    pub open_session: Option<(Phase, u32, String)>,
+    /// The reproduction the run checks against: the one `existing-test-path` gives, else the
+    /// latest the reproduce step wrote.
+    pub current_reproduction: Option<Reproduction>,
+    /// The run's recorded setup.
+    pub setup: Option<RunSetup>,
+    /// The pipeline the run follows.
+    pub pipeline: String,
     pub verifications: Vec<VerificationView>,
     pub pushed: Option<(String, String, String)>,
     pub pr: Option<(String, u64)>,
@@ -167,15 +195,7 @@ impl RunView {
         Self {
             phases: Phase::ALL
                 .iter()
-                .map(|&phase| PhaseView {
-                    phase,
-                    state: PhaseState::Pending,
-                    starts: 0,
-                    duration_ms: 0,
-                    started_at: None,
-                    message: String::new(),
-                    cost_usd: 0.0,
-                })
+                .map(|&phase| PhaseView::new(phase))
                 .collect(),
             ..Self::default()
         }
@@ -196,8 +216,15 @@ impl RunView {
         self.phases.iter().find(|p| p.phase == phase)
     }
 
+    /// The phase's record; a phase the pipeline did not announce is added after the others.
     fn phase_mut(&mut self, phase: Phase) -> &mut PhaseView {
-        let index = Phase::ALL.iter().position(|p| *p == phase).unwrap_or(0);
+        let index = match self.phases.iter().position(|p| p.phase == phase) {
+            Some(index) => index,
+            None => {
+                self.phases.push(PhaseView::new(phase));
+                self.phases.len() - 1
+            }
+        };
         &mut self.phases[index]
     }
 
@@ -264,9 +291,15 @@ impl RunView {
                 headless,
                 policy,
                 perturbation,
-                ..
+                setup,
+                pipeline,
+                phases,
             } => {
                 self.perturbation.clone_from(perturbation);
+                self.pipeline.clone_from(pipeline);
+                self.phases = phases.iter().map(|&phase| PhaseView::new(phase)).collect();
+                self.setup = setup.as_deref().cloned();
+                self.current_reproduction = setup.as_ref().and_then(|s| s.existing.clone());
                 self.run_id.clone_from(run_id);
                 self.name.clone_from(name);
                 self.version.clone_from(version);
@@ -274,7 +307,7 @@ impl RunView {
                 self.repo.clone_from(repo);
                 self.workspace.clone_from(workspace);
                 self.failure_dir.clone_from(failure_dir);
-                self.agent.clone_from(agent);
+                self.agent = Some(*agent);
                 self.base.clone_from(base);
                 self.headless = *headless;
                 self.policy.clone_from(policy);
@@ -298,9 +331,17 @@ impl RunView {
                     p.started_at = at;
                 }
             }
-            EventKind::InputApplied { .. }
-            | EventKind::StepStarted { .. }
-            | EventKind::AgentSession { .. } => {}
+            EventKind::InputApplied { .. } => {}
+            EventKind::StepStarted { branch, commit, .. } => {
+                if let (Some(branch), Some(commit)) = (branch, commit) {
+                    self.fix_intent = Some((branch.clone(), commit.clone()));
+                }
+            }
+            EventKind::AgentSession {
+                phase,
+                attempt,
+                session_id,
+            } => self.open_session = Some((*phase, *attempt, session_id.clone())),
             EventKind::PhaseStarted { phase } => {
                 self.current = Some(*phase);
                 let p = self.phase_mut(*phase);
@@ -417,6 +458,7 @@ impl RunView {
                 if let Some(cost) = cost_usd {
                     self.phase_mut(*phase).cost_usd += cost;
                 }
+                self.open_session = None;
                 if let Some(notes) = notes {
                     self.notes.retain(|(p, _)| p != phase);
                     self.notes.push((*phase, notes.clone()));
@@ -429,14 +471,20 @@ impl RunView {
                 reason,
                 runs,
                 files,
+                reproduction,
                 ..
-            } => self.reproductions.push(ReproductionView {
-                attempt: *attempt,
-                reproduced: *reproduced,
-                reason: reason.clone(),
-                runs: runs.clone(),
-                files: files.clone(),
-            }),
+            } => {
+                if let Some(reproduction) = reproduction {
+                    self.current_reproduction = Some(reproduction.clone());
+                }
+                self.reproductions.push(ReproductionView {
+                    attempt: *attempt,
+                    reproduced: *reproduced,
+                    reason: reason.clone(),
+                    runs: runs.clone(),
+                    files: files.clone(),
+                });
+            }
             EventKind::ReproductionCommitted {
                 branch,
                 commit,
@@ -450,13 +498,17 @@ impl RunView {
                     note: note.clone(),
                 });
             }
-            EventKind::ScratchCreated { path, .. } => self.scratch = Some(path.clone()),
+            EventKind::ScratchCreated { path, commit } => {
+                self.scratch = Some(path.clone());
+                self.scratch_commit = Some(commit.clone());
+            }
             EventKind::FixBranchCreated {
                 branch,
                 base,
                 base_commit,
                 worktree,
             } => {
+                self.fix_intent = None;
                 self.fix = Some(FixView {
                     branch: branch.clone(),
                     base: base.clone(),

@@ -8,6 +8,7 @@ use tokio::sync::mpsc;
 
 use super::store::Journal;
 use crate::core::event::{Event, EventKind, JOURNAL_VERSION};
+use crate::core::pipeline::live;
 use crate::core::view::RunView;
 
 #[derive(Debug)]
@@ -64,13 +65,15 @@ impl Emitter {
     }
 
     /// Continues the stream of a journal that already holds `past` (`fixloop resume`): numbers go
-    /// on from its last event and the view starts as the replay of it.
+    /// on from its last event, and the view starts as the run stood at `from_seq`, without what
+    /// the resume supersedes (the closing of an interrupted run, earlier resumes' superseded
+    /// stretches).
     #[must_use]
-    pub fn resume(journal: Journal, past: &[Event]) -> Self {
+    pub fn resume(journal: Journal, past: &[Event], from_seq: u64) -> Self {
         Self(Arc::new(Mutex::new(Inner {
             seq: past.last().map_or(0, |e| e.seq),
             journal: Some(journal),
-            view: RunView::replay(past),
+            view: RunView::replay(live(past, from_seq)),
             subscribers: Vec::new(),
         })))
     }
@@ -124,9 +127,8 @@ impl Emitter {
         }
     }
 
-    /// A copy of the live view.
-    #[must_use]
-    pub fn view(&self) -> RunView {
-        self.lock().view.clone()
+    /// Reads the live view.
+    pub fn with_view<T>(&self, read: impl FnOnce(&RunView) -> T) -> T {
+        read(&self.lock().view)
     }
 }

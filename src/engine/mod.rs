@@ -1,10 +1,15 @@
 //! Input/output: runs the pipeline's effects, stamps and journals events. Knows nothing of the UI.
 
+pub mod bench;
 pub mod driver;
 pub mod emitter;
+pub mod failure;
 pub mod logs;
+pub mod pipeline;
 pub mod ports;
 pub mod process;
 pub mod secrets;
+pub mod setup;
+pub mod steps;
 pub mod store;
 pub mod stress;

@@ -9,6 +9,7 @@ use crate::core::event::{
 };
 use crate::core::policy::Approve;
 use crate::core::sanitize::for_terminal;
+use crate::core::view::CheckpointView;
 use crate::engine::ports::{BoxFuture, Decider};
 
 /// Formats events as lines for a log or a CI console.
@@ -140,7 +141,7 @@ impl LineReporter {
                     crate::core::event::Decision::Abort { reason } => format!(": {reason}"),
                     _ => String::new(),
                 };
-                out.push(format!("  → {} {who}{detail}", decision.label()));
+                out.push(format!("  → {} {who}{detail}", decision.kind()));
             }
             EventKind::AgentStarted {
                 phase,
@@ -290,11 +291,9 @@ pub struct PolicyDecider(pub Approve);
 impl Decider for PolicyDecider {
     fn decide<'a>(
         &'a mut self,
-        kind: &'a CheckpointKind,
-        options: &'a [String],
-        _view: &'a crate::core::view::RunView,
+        checkpoint: &'a CheckpointView,
     ) -> BoxFuture<'a, (crate::core::event::Decision, DecidedBy)> {
-        let decision = self.0.decide(kind, options);
+        let decision = self.0.decide(&checkpoint.kind, &checkpoint.options);
         let by = DecidedBy::Policy(self.0.as_str().to_owned());
         Box::pin(async move { (decision, by) })
     }

@@ -6,6 +6,7 @@ use tokio::sync::watch;
 use super::stream;
 use crate::core::agent_stream::{Problem, claude_line};
 use crate::core::event::{LineKind, OutputLine};
+use crate::core::info::AgentKind;
 use crate::engine::ports::{Agent, AgentOutcome, AgentRequest, BoxFuture, LineSink};
 
 /// The tools Claude Code may use without asking: files and a shell, nothing on the web.
@@ -74,8 +75,8 @@ impl Claude {
 }
 
 impl Agent for Claude {
-    fn kind(&self) -> &'static str {
-        "claude"
+    fn kind(&self) -> AgentKind {
+        AgentKind::Claude
     }
 
     fn describe(&self, request: &AgentRequest) -> String {

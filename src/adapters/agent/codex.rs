@@ -6,6 +6,7 @@ use tokio::sync::watch;
 
 use super::stream;
 use crate::core::agent_stream::codex_line;
+use crate::core::info::AgentKind;
 use crate::engine::ports::{Agent, AgentOutcome, AgentRequest, BoxFuture, LineSink};
 
 #[derive(Debug, Clone)]
@@ -58,8 +59,8 @@ impl Codex {
 }
 
 impl Agent for Codex {
-    fn kind(&self) -> &'static str {
-        "codex"
+    fn kind(&self) -> AgentKind {
+        AgentKind::Codex
     }
 
     fn describe(&self, request: &AgentRequest) -> String {

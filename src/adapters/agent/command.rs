@@ -5,6 +5,7 @@ use tokio::sync::watch;
 
 use super::stream;
 use crate::core::agent_stream::{claude_line, codex_line};
+use crate::core::info::AgentKind;
 use crate::engine::ports::{Agent, AgentOutcome, AgentRequest, BoxFuture, LineSink};
 
 #[derive(Debug, Clone)]
@@ -34,8 +35,8 @@ pub fn protocol_env(request: &AgentRequest) -> Vec<(String, String)> {
 }
 
 impl Agent for CommandAgent {
-    fn kind(&self) -> &'static str {
-        "command"
+    fn kind(&self) -> AgentKind {
+        AgentKind::Command
     }
 
     fn describe(&self, _request: &AgentRequest) -> String {

@@ -2,14 +2,15 @@
 
 use tokio::sync::watch;
 
+use crate::core::info::AgentKind;
 use crate::engine::ports::{Agent, AgentOutcome, AgentRequest, BoxFuture, LineSink};
 
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Manual;
 
 impl Agent for Manual {
-    fn kind(&self) -> &'static str {
-        "manual"
+    fn kind(&self) -> AgentKind {
+        AgentKind::Manual
     }
 
     fn describe(&self, request: &AgentRequest) -> String {

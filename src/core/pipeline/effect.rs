@@ -1,5 +1,7 @@
-//! What the pipeline asks of the engine (effects) and what the engine reports back (inputs).
+//! What the failure pipeline asks of the engine (effects) and what the engine reports back to any
+//! pipeline (inputs).
 
+use super::contract::{Request, Role};
 use crate::core::event::{DecidedBy, Decision, EventKind, FailureClass, Phase, RunStatus};
 
 /// An imperative request to the engine. Each effect that does work answers with exactly one
@@ -54,10 +56,8 @@ pub enum Effect {
     Finish { exit_code: i32 },
 }
 
-impl Effect {
-    /// The step's name, as the journal (`step-started`) and the screens show it.
-    #[must_use]
-    pub fn name(&self) -> &'static str {
+impl Request for Effect {
+    fn name(&self) -> &'static str {
         match self {
             Self::PrepareLogs => "prepare-logs",
             Self::PrepareScratch => "prepare-scratch",
@@ -75,6 +75,29 @@ impl Effect {
             Self::WriteReport { .. } => "write-report",
             Self::AwaitDecision { .. } => "await-decision",
             Self::Finish { .. } => "finish",
+        }
+    }
+
+    fn role(&self) -> Role {
+        match self {
+            Self::AwaitDecision { id } => Role::Decide { id: *id },
+            Self::Finish { exit_code } => Role::Finish {
+                exit_code: *exit_code,
+            },
+            Self::Cleanup { .. } | Self::FindDevelopers | Self::WriteReport { .. } => Role::Work {
+                announce: true,
+                closing: true,
+            },
+            // Composing a prompt only writes the prompt file; the fix branch step names the
+            // branch and commit it is about to make when it journals its start.
+            Self::ComposePrompt { .. } | Self::CreateFixBranch => Role::Work {
+                announce: false,
+                closing: false,
+            },
+            _ => Role::Work {
+                announce: true,
+                closing: false,
+            },
         }
     }
 }
@@ -110,9 +133,18 @@ pub enum Input {
     Interrupted,
 }
 
-/// The pipeline's answer to one input.
-#[derive(Debug, Default, PartialEq)]
-pub struct Step {
+/// A pipeline's answer to one input.
+#[derive(Debug, PartialEq)]
+pub struct Step<E = Effect> {
     pub events: Vec<EventKind>,
-    pub effects: Vec<Effect>,
+    pub effects: Vec<E>,
+}
+
+impl<E> Default for Step<E> {
+    fn default() -> Self {
+        Self {
+            events: Vec::new(),
+            effects: Vec::new(),
+        }
+    }
 }

@@ -1,47 +1,19 @@
-//! The run's rules: phase order, checkpoints around AI steps, at most `max_attempts` attempts per
+//! The failure pipeline's rules: phase order, checkpoints around AI steps, at most `max_attempts` attempts per
 //! AI step with the reviewer's feedback, no PR without a verified and approved fix, and the
 //! reproduction removed before the PR commit unless it is to be kept.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
+use super::contract::Machine;
 use super::effect::{Effect, Input, Step};
 use crate::core::event::{
-    CheckpointKind, DecidedBy, Decision, EventKind, FailureClass, Phase, PhaseStatus, RunStatus,
-    TestRuns,
+    CheckpointKind, DecidedBy, Decision, DecisionKind, EventKind, FAILURE_PIPELINE, FailureClass,
+    Phase, PhaseStatus, RunStatus, TestRuns,
 };
-
-/// The fixed facts of a run that shape its path.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[expect(
-    clippy::struct_excessive_bools,
-    reason = "independent yes/no facts from info.json and the command line"
-)]
-pub struct Settings {
-    /// A log source (`url` or `raw-logs`) was given.
-    pub has_logs: bool,
-    /// `existing-test-path` was given: no reproduce step.
-    pub existing_test: bool,
-    pub keep_test_in_pr: bool,
-    /// Open a PR after pushing (`--no-pr` turns it off).
-    pub open_pr: bool,
-    pub max_attempts: u32,
-    /// Runs required of a reproduction (all failing) and of a verification (all passing).
-    pub runs: u32,
-}
-
-impl Default for Settings {
-    fn default() -> Self {
-        Self {
-            has_logs: true,
-            existing_test: false,
-            keep_test_in_pr: false,
-            open_pr: true,
-            max_attempts: 3,
-            runs: 3,
-        }
-    }
-}
+use crate::core::report::{FAILURE_SECTIONS, Sections};
+use crate::core::setup::Settings;
+use crate::core::verdict;
 
 /// What a pending checkpoint is about, with what the pipeline needs to act on the decision.
 #[derive(Debug, Clone, PartialEq)]
@@ -52,6 +24,17 @@ enum Context {
     BeforePush,
 }
 
+impl Context {
+    /// The AI step a checkpoint after a step is about.
+    fn ai_phase(&self) -> Phase {
+        if *self == Self::AfterFix {
+            Phase::Fix
+        } else {
+            Phase::Reproduce
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 enum Wait {
     NotStarted,
@@ -59,7 +42,7 @@ enum Wait {
     Checkpoint {
         id: u32,
         context: Context,
-        options: Vec<String>,
+        options: Vec<DecisionKind>,
     },
     Finished,
 }
@@ -72,8 +55,9 @@ enum Closing {
     Report,
 }
 
+/// A failure run: from its logs to a verified fix on a draft PR.
 #[derive(Debug, Clone)]
-pub struct Pipeline {
+pub struct FailureMachine {
     settings: Settings,
     wait: Wait,
     phase: Phase,
@@ -87,7 +71,7 @@ pub struct Pipeline {
     closing: Option<Closing>,
 }
 
-impl Pipeline {
+impl FailureMachine {
     #[must_use]
     pub fn new(settings: Settings) -> Self {
         Self {
@@ -105,33 +89,7 @@ impl Pipeline {
         }
     }
 
-    #[must_use]
-    pub fn is_finished(&self) -> bool {
-        self.wait == Wait::Finished
-    }
-
-    /// Whether the run's outcome is known (it is closing or finished).
-    #[must_use]
-    pub fn is_concluded(&self) -> bool {
-        self.outcome.is_some()
-    }
-
-    /// The phase under way, if one is open.
-    #[must_use]
-    pub fn open_phase(&self) -> Option<Phase> {
-        self.phase_open.then_some(self.phase)
-    }
-
-    /// The checkpoint the run waits on, if any: its id and the decisions it accepts.
-    #[must_use]
-    pub fn pending_checkpoint(&self) -> Option<(u32, &[String])> {
-        match &self.wait {
-            Wait::Checkpoint { id, options, .. } => Some((*id, options)),
-            _ => None,
-        }
-    }
-
-    pub fn handle(&mut self, input: Input) -> Step {
+    fn apply(&mut self, input: Input) -> Step {
         let mut step = Step::default();
         if self.wait == Wait::Finished {
             return step;
@@ -157,7 +115,12 @@ impl Pipeline {
                     attempt,
                     prompt: prompt.clone(),
                 };
-                let options = vec!["approve", "edit prompt", "manual", "abort"];
+                let options = [
+                    DecisionKind::Approve,
+                    DecisionKind::EditPrompt,
+                    DecisionKind::Manual,
+                    DecisionKind::Abort,
+                ];
                 self.checkpoint(
                     kind,
                     Context::BeforeStep { phase, prompt },
@@ -250,42 +213,7 @@ impl Pipeline {
                     self.sessions.insert(phase, id);
                 }
                 let error = error.unwrap_or_else(|| "the agent failed".into());
-                match error_class {
-                    Some(class @ (FailureClass::Input | FailureClass::Unavailable)) => {
-                        step.events.push(EventKind::StepFailed {
-                            phase,
-                            class,
-                            message: error.clone(),
-                        });
-                        self.end_phase(PhaseStatus::Failed, &error, step);
-                        self.conclude(RunStatus::Failed, class.exit_code(), error, step);
-                    }
-                    _ if ok => {
-                        self.end_phase(PhaseStatus::Passed, "the agent finished its step", step);
-                        self.check_step(step);
-                    }
-                    _ => {
-                        self.end_phase(PhaseStatus::Failed, &error, step);
-                        let summary = format!("the agent did not finish its step: {error}");
-                        let kind = CheckpointKind::AfterStep {
-                            phase: self.phase,
-                            attempt: self.attempt,
-                            verified: false,
-                            summary: summary.clone(),
-                            findings: Vec::new(),
-                            suggested_feedback: summary,
-                        };
-                        let context = if self.phase == Phase::Fix {
-                            Context::AfterFix
-                        } else {
-                            Context::AfterReproduce {
-                                invalid_input: false,
-                            }
-                        };
-                        let options = self.after_options(false);
-                        self.checkpoint(kind, context, &options, step);
-                    }
-                }
+                self.agent_finished(phase, ok, error, error_class, step);
             }
             EventKind::ReproductionChecked {
                 reproduced,
@@ -293,34 +221,7 @@ impl Pipeline {
                 runs,
                 invalid_input,
                 ..
-            } => {
-                let status = if reproduced {
-                    PhaseStatus::Passed
-                } else {
-                    PhaseStatus::Failed
-                };
-                self.end_phase(status, &reason, step);
-                let suggested = if reproduced {
-                    String::new()
-                } else {
-                    feedback_from(&reason, &runs)
-                };
-                let kind = CheckpointKind::AfterStep {
-                    phase: Phase::Reproduce,
-                    attempt: self.attempt,
-                    verified: reproduced,
-                    summary: reason,
-                    findings: Vec::new(),
-                    suggested_feedback: suggested,
-                };
-                let options = self.after_options(reproduced);
-                self.checkpoint(
-                    kind,
-                    Context::AfterReproduce { invalid_input },
-                    &options,
-                    step,
-                );
-            }
+            } => self.reproduction_checked(reproduced, reason, &runs, invalid_input, step),
             EventKind::ReproductionCommitted { .. } => self.effect(Effect::CreateFixBranch, step),
             EventKind::FixBranchCreated { branch, .. } => {
                 self.fix_branch = Some(branch.clone());
@@ -336,40 +237,14 @@ impl Pipeline {
                 suite,
                 findings,
                 ..
-            } => {
-                let passes_ok = passes_ok(&passes, suite.as_ref());
-                let summary = verification_summary(&passes, revert_check.as_ref(), suite.as_ref());
-                let status = if verified {
-                    PhaseStatus::Passed
-                } else {
-                    PhaseStatus::Failed
-                };
-                self.end_phase(status, &summary, step);
-                let suggested = if passes_ok {
-                    String::new()
-                } else if passes.failures > 0 {
-                    feedback_from(
-                        &format!(
-                            "the reproduction still fails on the fix branch ({} of {} runs)",
-                            passes.failures, passes.runs
-                        ),
-                        &passes,
-                    )
-                } else {
-                    let suite = suite.unwrap_or_default();
-                    feedback_from("the test suite (`test-command`) fails with the fix", &suite)
-                };
-                let kind = CheckpointKind::AfterStep {
-                    phase: Phase::Fix,
-                    attempt: self.attempt,
-                    verified,
-                    summary,
-                    findings,
-                    suggested_feedback: suggested,
-                };
-                let options = self.after_options(passes_ok);
-                self.checkpoint(kind, Context::AfterFix, &options, step);
-            }
+            } => self.verification_finished(
+                verified,
+                &passes,
+                revert_check.as_ref(),
+                suite.as_ref(),
+                findings,
+                step,
+            ),
             EventKind::FixCommitted {
                 branch,
                 message,
@@ -381,25 +256,14 @@ impl Pipeline {
                     title: message.lines().next().unwrap_or_default().to_owned(),
                     diffstat: files_changed.join("\n"),
                 };
-                self.checkpoint(kind, Context::BeforePush, &["approve", "abort"], step);
+                self.checkpoint(
+                    kind,
+                    Context::BeforePush,
+                    &[DecisionKind::Approve, DecisionKind::Abort],
+                    step,
+                );
             }
-            EventKind::BranchPushed { branch, .. } => {
-                if self.settings.open_pr {
-                    self.effect(Effect::OpenPr, step);
-                } else {
-                    let reason = "--no-pr: the branch is pushed, no PR opened".to_owned();
-                    step.events.push(EventKind::PrSkipped {
-                        reason: reason.clone(),
-                    });
-                    self.end_phase(PhaseStatus::Skipped, &reason, step);
-                    self.conclude(
-                        RunStatus::Success,
-                        0,
-                        format!("verified fix pushed on {branch}"),
-                        step,
-                    );
-                }
-            }
+            EventKind::BranchPushed { branch, .. } => self.pushed(&branch, step),
             EventKind::PrOpened { url, .. } => {
                 self.end_phase(PhaseStatus::Passed, &format!("draft PR {url}"), step);
                 let branch = self.fix_branch.clone().unwrap_or_default();
@@ -410,29 +274,176 @@ impl Pipeline {
                     step,
                 );
             }
-            EventKind::PrSkipped { reason } => {
-                let branch = self.fix_branch.clone().unwrap_or_default();
-                self.end_phase(PhaseStatus::Skipped, &reason, step);
-                if self.settings.open_pr {
-                    self.conclude(
-                        RunStatus::Partial,
-                        3,
-                        format!("verified fix committed on {branch}, but no PR: {reason}"),
-                        step,
-                    );
-                } else {
-                    self.conclude(
-                        RunStatus::Success,
-                        0,
-                        format!("verified fix committed on {branch} ({reason})"),
-                        step,
-                    );
-                }
-            }
+            EventKind::PrSkipped { reason } => self.pr_skipped(&reason, step),
             EventKind::WorktreesRemoved { .. }
             | EventKind::DevelopersFound { .. }
             | EventKind::ReportWritten { .. } => self.close_next(step),
             _ => {}
+        }
+    }
+
+    /// An agent step ended: it could not work at all (the run ends), it finished (fixloop checks
+    /// its work), or it gave up (the person decides).
+    fn agent_finished(
+        &mut self,
+        phase: Phase,
+        ok: bool,
+        error: String,
+        error_class: Option<FailureClass>,
+        step: &mut Step,
+    ) {
+        match error_class {
+            Some(class @ (FailureClass::Input | FailureClass::Unavailable)) => {
+                step.events.push(EventKind::StepFailed {
+                    phase,
+                    class,
+                    message: error.clone(),
+                });
+                self.end_phase(PhaseStatus::Failed, &error, step);
+                self.conclude(RunStatus::Failed, class.exit_code(), error, step);
+            }
+            _ if ok => {
+                self.end_phase(PhaseStatus::Passed, "the agent finished its step", step);
+                self.check_step(step);
+            }
+            _ => {
+                self.end_phase(PhaseStatus::Failed, &error, step);
+                let summary = format!("the agent did not finish its step: {error}");
+                let kind = CheckpointKind::AfterStep {
+                    phase: self.phase,
+                    attempt: self.attempt,
+                    verified: false,
+                    summary: summary.clone(),
+                    findings: Vec::new(),
+                    suggested_feedback: summary,
+                };
+                let context = if self.phase == Phase::Fix {
+                    Context::AfterFix
+                } else {
+                    Context::AfterReproduce {
+                        invalid_input: false,
+                    }
+                };
+                let options = self.after_options(false);
+                self.checkpoint(kind, context, &options, step);
+            }
+        }
+    }
+
+    fn reproduction_checked(
+        &mut self,
+        reproduced: bool,
+        reason: String,
+        runs: &TestRuns,
+        invalid_input: bool,
+        step: &mut Step,
+    ) {
+        let status = if reproduced {
+            PhaseStatus::Passed
+        } else {
+            PhaseStatus::Failed
+        };
+        self.end_phase(status, &reason, step);
+        let suggested = if reproduced {
+            String::new()
+        } else {
+            feedback_from(&reason, runs)
+        };
+        let kind = CheckpointKind::AfterStep {
+            phase: Phase::Reproduce,
+            attempt: self.attempt,
+            verified: reproduced,
+            summary: reason,
+            findings: Vec::new(),
+            suggested_feedback: suggested,
+        };
+        let options = self.after_options(reproduced);
+        self.checkpoint(
+            kind,
+            Context::AfterReproduce { invalid_input },
+            &options,
+            step,
+        );
+    }
+
+    fn verification_finished(
+        &mut self,
+        verified: bool,
+        passes: &TestRuns,
+        revert_check: Option<&TestRuns>,
+        suite: Option<&TestRuns>,
+        findings: Vec<String>,
+        step: &mut Step,
+    ) {
+        let passes_ok = verdict::passes(passes, suite);
+        let summary = verification_summary(passes, revert_check, suite);
+        let status = if verified {
+            PhaseStatus::Passed
+        } else {
+            PhaseStatus::Failed
+        };
+        self.end_phase(status, &summary, step);
+        let suggested = if passes_ok {
+            String::new()
+        } else if passes.failures > 0 {
+            feedback_from(
+                &format!(
+                    "the reproduction still fails on the fix branch ({} of {} runs)",
+                    passes.failures, passes.runs
+                ),
+                passes,
+            )
+        } else {
+            let suite = suite.cloned().unwrap_or_default();
+            feedback_from("the test suite (`test-command`) fails with the fix", &suite)
+        };
+        let kind = CheckpointKind::AfterStep {
+            phase: Phase::Fix,
+            attempt: self.attempt,
+            verified,
+            summary,
+            findings,
+            suggested_feedback: suggested,
+        };
+        let options = self.after_options(passes_ok);
+        self.checkpoint(kind, Context::AfterFix, &options, step);
+    }
+
+    fn pushed(&mut self, branch: &str, step: &mut Step) {
+        if self.settings.open_pr {
+            self.effect(Effect::OpenPr, step);
+        } else {
+            let reason = "--no-pr: the branch is pushed, no PR opened".to_owned();
+            step.events.push(EventKind::PrSkipped {
+                reason: reason.clone(),
+            });
+            self.end_phase(PhaseStatus::Skipped, &reason, step);
+            self.conclude(
+                RunStatus::Success,
+                0,
+                format!("verified fix pushed on {branch}"),
+                step,
+            );
+        }
+    }
+
+    fn pr_skipped(&mut self, reason: &str, step: &mut Step) {
+        let branch = self.fix_branch.clone().unwrap_or_default();
+        self.end_phase(PhaseStatus::Skipped, reason, step);
+        if self.settings.open_pr {
+            self.conclude(
+                RunStatus::Partial,
+                3,
+                format!("verified fix committed on {branch}, but no PR: {reason}"),
+                step,
+            );
+        } else {
+            self.conclude(
+                RunStatus::Success,
+                0,
+                format!("verified fix committed on {branch} ({reason})"),
+                step,
+            );
         }
     }
 
@@ -448,12 +459,13 @@ impl Pipeline {
             });
             return;
         };
-        if id != pending || !options.iter().any(|o| o == decision.label()) {
+        if id != pending || !options.contains(&decision.kind()) {
+            let accepted: Vec<&str> = options.iter().map(|o| o.as_str()).collect();
             step.events.push(EventKind::Warned {
                 message: format!(
                     "decision `{}` not accepted at checkpoint {pending} (accepted: {})",
-                    decision.label(),
-                    options.join(", ")
+                    decision.kind().as_str(),
+                    accepted.join(", ")
                 ),
             });
             self.effect(Effect::AwaitDecision { id: pending }, step);
@@ -464,60 +476,23 @@ impl Pipeline {
             decision: decision.clone(),
             by: by.clone(),
         });
-        let approvable = options.iter().any(|o| o == "approve");
+        let approvable = options.contains(&DecisionKind::Approve);
         match (context, decision) {
-            (_, Decision::Abort { reason }) => {
-                let invalid = matches!(
-                    &self.wait,
-                    Wait::Checkpoint {
-                        context: Context::AfterReproduce {
-                            invalid_input: true
-                        },
-                        ..
-                    }
+            (context, Decision::Abort { reason }) => {
+                let invalid = context
+                    == Context::AfterReproduce {
+                        invalid_input: true,
+                    };
+                self.aborted(
+                    reason,
+                    matches!(by, DecidedBy::Policy(_)) && approvable,
+                    invalid,
+                    step,
                 );
-                self.end_phase(PhaseStatus::Failed, "aborted", step);
-                if matches!(by, DecidedBy::Policy(_)) && approvable {
-                    self.conclude(
-                        RunStatus::Partial,
-                        3,
-                        format!("stopped for review: {reason}"),
-                        step,
-                    );
-                } else if invalid {
-                    self.conclude(RunStatus::Failed, 65, reason, step);
-                } else {
-                    self.conclude(RunStatus::Failed, 1, reason, step);
-                }
             }
-            (Context::BeforeStep { phase, prompt }, decision) => match decision {
-                Decision::Approve | Decision::EditPrompt { .. } => {
-                    let prompt = match decision {
-                        Decision::EditPrompt { prompt } => prompt,
-                        _ => prompt,
-                    };
-                    let resume = if self.attempt > 1 {
-                        self.sessions.get(&phase).cloned()
-                    } else {
-                        None
-                    };
-                    let feedback = self.feedback.clone();
-                    self.effect(
-                        Effect::RunAgent {
-                            phase,
-                            attempt: self.attempt,
-                            prompt,
-                            feedback,
-                            resume,
-                        },
-                        step,
-                    );
-                }
-                _ => {
-                    self.end_phase(PhaseStatus::Passed, "done by hand", step);
-                    self.check_step(step);
-                }
-            },
+            (Context::BeforeStep { phase, prompt }, decision) => {
+                self.before_step_decided(phase, prompt, decision, step);
+            }
             (Context::AfterReproduce { .. }, Decision::Approve) => {
                 self.begin_phase(Phase::FixBranch, step);
                 self.effect(Effect::CommitReproduction, step);
@@ -533,25 +508,70 @@ impl Pipeline {
             }
             (Context::BeforePush, _) => self.effect(Effect::Push, step),
             (context, Decision::Revise { feedback }) => {
-                let phase = if context == Context::AfterFix {
-                    Phase::Fix
-                } else {
-                    Phase::Reproduce
-                };
                 self.attempt += 1;
-                self.begin_phase(phase, step);
+                self.begin_phase(context.ai_phase(), step);
                 self.compose(Some(feedback), step);
             }
             (context, _) => {
-                let phase = if context == Context::AfterFix {
-                    Phase::Fix
-                } else {
-                    Phase::Reproduce
-                };
-                self.phase = phase;
+                self.phase = context.ai_phase();
                 self.check_step(step);
             }
         }
+    }
+
+    /// The run ends at a checkpoint: stopped for review when a policy declined to approve a
+    /// result it could have, on bad input when the reproduction's manifest was invalid, else on
+    /// the person's word.
+    fn aborted(&mut self, reason: String, for_review: bool, invalid_input: bool, step: &mut Step) {
+        self.end_phase(PhaseStatus::Failed, "aborted", step);
+        if for_review {
+            self.conclude(
+                RunStatus::Partial,
+                3,
+                format!("stopped for review: {reason}"),
+                step,
+            );
+        } else if invalid_input {
+            self.conclude(RunStatus::Failed, 65, reason, step);
+        } else {
+            self.conclude(RunStatus::Failed, 1, reason, step);
+        }
+    }
+
+    /// Before an AI step: the agent starts (with the composed or the edited prompt, in its own
+    /// session on a revision), or the person did the step by hand and fixloop checks it.
+    fn before_step_decided(
+        &mut self,
+        phase: Phase,
+        prompt: String,
+        decision: Decision,
+        step: &mut Step,
+    ) {
+        let prompt = match decision {
+            Decision::Approve => prompt,
+            Decision::EditPrompt { prompt } => prompt,
+            _ => {
+                self.end_phase(PhaseStatus::Passed, "done by hand", step);
+                self.check_step(step);
+                return;
+            }
+        };
+        let resume = if self.attempt > 1 {
+            self.sessions.get(&phase).cloned()
+        } else {
+            None
+        };
+        let feedback = self.feedback.clone();
+        self.effect(
+            Effect::RunAgent {
+                phase,
+                attempt: self.attempt,
+                prompt,
+                feedback,
+                resume,
+            },
+            step,
+        );
     }
 
     /// After an AI step: fixloop checks the result itself.
@@ -579,15 +599,15 @@ impl Pipeline {
         );
     }
 
-    fn after_options(&self, approvable: bool) -> Vec<&'static str> {
+    fn after_options(&self, approvable: bool) -> Vec<DecisionKind> {
         let mut options = Vec::new();
         if approvable {
-            options.push("approve");
+            options.push(DecisionKind::Approve);
         }
         if self.attempt < self.settings.max_attempts {
-            options.push("revise");
+            options.push(DecisionKind::Revise);
         }
-        options.extend(["manual", "abort"]);
+        options.extend([DecisionKind::Manual, DecisionKind::Abort]);
         options
     }
 
@@ -595,12 +615,12 @@ impl Pipeline {
         &mut self,
         kind: CheckpointKind,
         context: Context,
-        options: &[&str],
+        options: &[DecisionKind],
         step: &mut Step,
     ) {
         let id = self.next_checkpoint;
         self.next_checkpoint += 1;
-        let options: Vec<String> = options.iter().map(|o| (*o).to_owned()).collect();
+        let options = options.to_vec();
         step.events.push(EventKind::CheckpointReached {
             id,
             kind,
@@ -695,16 +715,44 @@ impl Pipeline {
     }
 }
 
+impl Machine for FailureMachine {
+    type Effect = Effect;
+
+    fn name(&self) -> &'static str {
+        FAILURE_PIPELINE
+    }
+
+    fn phases(&self) -> &'static [Phase] {
+        &Phase::ALL
+    }
+
+    fn sections(&self) -> &'static dyn Sections {
+        &FAILURE_SECTIONS
+    }
+
+    fn handle(&mut self, input: Input) -> Step {
+        self.apply(input)
+    }
+
+    fn is_finished(&self) -> bool {
+        self.wait == Wait::Finished
+    }
+
+    fn is_concluded(&self) -> bool {
+        self.outcome.is_some()
+    }
+
+    fn open_phase(&self) -> Option<Phase> {
+        self.phase_open.then_some(self.phase)
+    }
+}
+
 fn skip(phase: Phase, why: &str, step: &mut Step) {
     step.events.push(EventKind::PhaseFinished {
         phase,
         status: PhaseStatus::Skipped,
         message: why.to_owned(),
     });
-}
-
-fn passes_ok(passes: &TestRuns, suite: Option<&TestRuns>) -> bool {
-    passes.runs > 0 && passes.failures == 0 && suite.is_none_or(|s| s.failures == 0)
 }
 
 fn verification_summary(

@@ -1,12 +1,15 @@
-//! The failure pipeline as a pure state machine: `handle(Input) -> Step { effects, events }`.
-//! Every rule of a run lives here and is tested without IO.
+//! Pipelines as pure state machines: `handle(Input) -> Step { events, effects }`. The contract
+//! every pipeline meets, the failure pipeline's rules, and the replay that rebuilds any pipeline
+//! from its journal. Every rule of a run lives here and is tested without IO.
 
+mod contract;
 mod effect;
 mod machine;
 mod replay;
 #[cfg(test)]
 mod tests;
 
+pub use contract::{Machine, Request, Role};
 pub use effect::{Effect, Input, Step};
-pub use machine::{Pipeline, Settings};
-pub use replay::{Replayed, input_of, live, record_of, replay};
+pub use machine::FailureMachine;
+pub use replay::{Finished, Replayed, input_of, live, record_of, replay};

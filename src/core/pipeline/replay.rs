@@ -3,7 +3,8 @@
 //! for after the last of them is the step that was cut off, and that is where a resumed run goes
 //! on.
 
-use super::{Effect, Input, Pipeline, Settings};
+use super::Input;
+use super::contract::Machine;
 use crate::core::event::{Applied, DecidedBy, Decision, Event, EventKind, FailureClass};
 
 /// The journal form of an input. A `Done` input's fact is journaled as its own event right
@@ -62,11 +63,11 @@ pub fn input_of(applied: Applied, fact: Option<EventKind>) -> Option<Input> {
 
 /// A pipeline rebuilt from a journal, and what to do next.
 #[derive(Debug)]
-pub struct Replayed {
-    pub pipeline: Pipeline,
+pub struct Replayed<M: Machine> {
+    pub pipeline: M,
     /// The effects to carry out now: the step that was cut off, failed, or waits for a decision.
     /// Empty when the run never got its first input.
-    pub pending: Vec<Effect>,
+    pub pending: Vec<M::Effect>,
     /// Events after this one (up to the resume) are superseded: the closing of a run that was
     /// interrupted, failed on something outside, or stopped for review.
     pub from_seq: u64,
@@ -92,13 +93,17 @@ pub fn live(events: &[Event], from_seq: u64) -> Vec<&Event> {
         .collect()
 }
 
-/// Feeds the journal's inputs to a new pipeline. A run that ended because it was interrupted,
+/// A run that finished on its merits: there is nothing to resume.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("the run has finished; there is nothing to resume")]
+pub struct Finished;
+
+/// Feeds the journal's inputs to `pipeline`, new. A run that ended because it was interrupted,
 /// because something it needed was unavailable, or because the policy stopped it for review is
 /// taken back to just before that ending; a run that finished on its merits cannot be resumed.
-pub fn replay(settings: Settings, events: &[Event]) -> Result<Replayed, String> {
+pub fn replay<M: Machine>(mut pipeline: M, events: &[Event]) -> Result<Replayed<M>, Finished> {
     // Each earlier resume superseded the events between its `from_seq` and itself.
     let live = live(events, u64::MAX);
-    let mut pipeline = Pipeline::new(settings);
     let mut pending = Vec::new();
     let mut stopped = None;
     let mut from_seq = live.last().map_or(0, |e| e.seq);
@@ -134,11 +139,7 @@ pub fn replay(settings: Settings, events: &[Event]) -> Result<Replayed, String> 
         pending = step.effects;
     }
     if pipeline.is_finished() {
-        return Err(
-            "the run has finished; there is nothing to resume\n  hint: `fixloop reports \
-                    show RUN_ID` shows how it ended; `fixloop run` starts the failure again"
-                .into(),
-        );
+        return Err(Finished);
     }
     Ok(Replayed {
         pipeline,
@@ -174,18 +175,19 @@ fn retryable(input: &Input) -> Option<String> {
 mod tests {
     use super::*;
     use crate::core::event::{Phase, TestRuns};
-    use crate::core::pipeline::Step;
+    use crate::core::pipeline::{Effect, FailureMachine, Step};
+    use crate::core::setup::Settings;
 
     /// Journals a run the way the driver does: the input's record, then the step's events.
     struct Journal {
-        pipeline: Pipeline,
+        pipeline: FailureMachine,
         events: Vec<Event>,
     }
 
     impl Journal {
         fn new(settings: Settings) -> Self {
             Self {
-                pipeline: Pipeline::new(settings),
+                pipeline: FailureMachine::new(settings),
                 events: Vec::new(),
             }
         }
@@ -272,6 +274,7 @@ mod tests {
                 runs,
                 invalid_input: false,
                 files: vec![],
+                reproduction: None,
             }),
             approve(2),
             Input::Done(EventKind::ReproductionCommitted {
@@ -347,7 +350,8 @@ mod tests {
             for input in &inputs[..cut] {
                 expected = journal.feed(input.clone()).effects;
             }
-            let replayed = replay(Settings::default(), &journal.events).unwrap();
+            let replayed =
+                replay(FailureMachine::new(Settings::default()), &journal.events).unwrap();
             assert_eq!(replayed.pending, expected, "cut after {cut} inputs");
             assert!(replayed.stopped.is_none());
             // The rebuilt pipeline goes on exactly like the original.
@@ -370,7 +374,7 @@ mod tests {
         for input in happy_inputs() {
             journal.feed(input);
         }
-        assert!(replay(Settings::default(), &journal.events).is_err());
+        assert!(replay(FailureMachine::new(Settings::default()), &journal.events).is_err());
     }
 
     #[test]
@@ -384,7 +388,7 @@ mod tests {
         journal.push(EventKind::InputApplied {
             input: Applied::Done,
         });
-        let replayed = replay(Settings::default(), &journal.events).unwrap();
+        let replayed = replay(FailureMachine::new(Settings::default()), &journal.events).unwrap();
         assert_eq!(replayed.pending, expected);
     }
 
@@ -406,7 +410,7 @@ mod tests {
             journal.feed(input.clone());
         }
         assert!(journal.pipeline.is_finished());
-        let replayed = replay(Settings::default(), &journal.events).unwrap();
+        let replayed = replay(FailureMachine::new(Settings::default()), &journal.events).unwrap();
         assert_eq!(replayed.pending, expected);
         assert_eq!(replayed.stopped.as_deref(), Some("it was interrupted"));
         assert_eq!(replayed.pipeline.open_phase(), Some(Phase::Verify));
@@ -427,7 +431,7 @@ mod tests {
             journal.feed(input.clone());
         }
         journal.feed(Input::Interrupted);
-        let again = replay(Settings::default(), &journal.events).unwrap();
+        let again = replay(FailureMachine::new(Settings::default()), &journal.events).unwrap();
         assert_eq!(
             again.pending,
             vec![Effect::CommitFix { remove_repro: true }]
@@ -443,7 +447,7 @@ mod tests {
                 journal.feed(input.clone());
             }
             journal.feed(decision);
-            replay(Settings::default(), &journal.events)
+            replay(FailureMachine::new(Settings::default()), &journal.events)
         };
         let by_policy = stop(Input::Decided {
             id: 2,
@@ -482,7 +486,7 @@ mod tests {
             error_class: Some(FailureClass::Unavailable),
             notes: None,
         }));
-        let replayed = replay(Settings::default(), &journal.events).unwrap();
+        let replayed = replay(FailureMachine::new(Settings::default()), &journal.events).unwrap();
         assert!(matches!(
             replayed.pending[..],
             [Effect::RunAgent {

@@ -2,10 +2,11 @@
 
 use super::*;
 use crate::core::event::{
-    CheckpointKind, DecidedBy, Decision, EventKind, FailureClass, Phase, PhaseStatus, RunStatus,
-    TestRuns,
+    CheckpointKind, DecidedBy, Decision, DecisionKind, EventKind, FailureClass, Phase, PhaseStatus,
+    RunStatus, TestRuns,
 };
 use crate::core::policy::Approve;
+use crate::core::setup::Settings;
 
 /// Scripted outcomes for one run.
 #[derive(Clone)]
@@ -43,9 +44,9 @@ fn runs(failures: u32) -> TestRuns {
 fn drive(
     settings: Settings,
     script: &Script,
-    mut decide: impl FnMut(&CheckpointKind, &[String]) -> Decision,
+    mut decide: impl FnMut(&CheckpointKind, &[DecisionKind]) -> Decision,
 ) -> (Vec<EventKind>, Vec<Effect>, i32) {
-    let mut p = Pipeline::new(settings);
+    let mut p = FailureMachine::new(settings);
     let mut events = Vec::new();
     let mut effects = Vec::new();
     let mut queue = vec![Input::Start];
@@ -117,6 +118,7 @@ fn drive(
                         runs: runs(if ok { 3 } else { 0 }),
                         invalid_input: false,
                         files: vec![],
+                        reproduction: None,
                     })
                 }
                 Effect::CommitReproduction => Input::Done(EventKind::ReproductionCommitted {
@@ -205,7 +207,7 @@ fn drive(
     (events, effects, exit.expect("finish effect"))
 }
 
-fn policy(approve: Approve) -> impl FnMut(&CheckpointKind, &[String]) -> Decision {
+fn policy(approve: Approve) -> impl FnMut(&CheckpointKind, &[DecisionKind]) -> Decision {
     move |kind, options| approve.decide(kind, options)
 }
 
@@ -475,7 +477,7 @@ fn a_pr_that_cannot_be_opened_is_a_partial_result() {
 
 #[test]
 fn a_decision_that_is_not_offered_is_refused() {
-    let mut p = Pipeline::new(Settings::default());
+    let mut p = FailureMachine::new(Settings::default());
     p.handle(Input::Start);
     p.handle(Input::Done(EventKind::LogsPrepared {
         source: "raw-logs".into(),
@@ -510,7 +512,7 @@ fn a_decision_that_is_not_offered_is_refused() {
 
 #[test]
 fn an_interrupted_run_ends_with_130() {
-    let mut p = Pipeline::new(Settings::default());
+    let mut p = FailureMachine::new(Settings::default());
     p.handle(Input::Start);
     let step = p.handle(Input::Interrupted);
     assert!(matches!(step.effects[0], Effect::Cleanup { .. }));
@@ -561,7 +563,7 @@ fn no_pr_without_a_verified_and_approved_fix() {
             ..Settings::default()
         };
         let mut r = next();
-        let decide = move |_: &CheckpointKind, options: &[String]| {
+        let decide = move |_: &CheckpointKind, options: &[DecisionKind]| {
             r = r.rotate_left(7) ^ 0x5555;
             let pick = &options[usize::try_from(r % options.len() as u64).unwrap()];
             match pick.as_str() {

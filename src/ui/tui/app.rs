@@ -8,7 +8,10 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::textbox::TextBox;
 use crate::core::command::Command;
-use crate::core::event::{CheckpointKind, Decision, Event, EventKind, OutputLine, Phase};
+use crate::core::event::{
+    CheckpointKind, Decision, DecisionKind, Event, EventKind, OutputLine, Phase,
+};
+use crate::core::info::AgentKind;
 use crate::core::view::{CheckpointView, RunView};
 
 /// Lines of output kept in memory for the log pane (the full output is in the log files).
@@ -148,8 +151,8 @@ impl RunApp {
             .filter(|cp| cp.resolution.is_none() && self.answered != Some(cp.id))
     }
 
-    fn offers(cp: &CheckpointView, option: &str) -> bool {
-        cp.options.iter().any(|o| o == option)
+    fn offers(cp: &CheckpointView, option: DecisionKind) -> bool {
+        cp.options.contains(&option)
     }
 
     pub fn update(&mut self, msg: Msg) -> Vec<Effect> {
@@ -217,7 +220,11 @@ impl RunApp {
             EventKind::CheckpointResolved { id, .. } if self.answered == Some(*id) => {
                 self.answered = None;
             }
-            EventKind::AgentStarted { phase, agent, .. } if agent == "manual" => {
+            EventKind::AgentStarted {
+                phase,
+                agent: AgentKind::Manual,
+                ..
+            } => {
                 self.manual_step = Some(*phase);
             }
             EventKind::AgentFinished { .. } => self.manual_step = None,
@@ -366,7 +373,7 @@ impl RunApp {
                 self.mode = Mode::ConfirmAbort;
                 Vec::new()
             }
-            (_, KeyCode::Char('a') | KeyCode::Enter) if Self::offers(cp, "approve") => {
+            (_, KeyCode::Char('a') | KeyCode::Enter) if Self::offers(cp, DecisionKind::Approve) => {
                 self.answer(id, Decision::Approve)
             }
             (CheckpointKind::BeforeStep { prompt, .. }, KeyCode::Char('e')) => vec![Effect::Edit {
@@ -379,7 +386,7 @@ impl RunApp {
                 Vec::new()
             }
             (CheckpointKind::AfterStep { .. }, KeyCode::Char('r'))
-                if Self::offers(cp, "revise") =>
+                if Self::offers(cp, DecisionKind::Revise) =>
             {
                 self.mode = Mode::Feedback(TextBox::default());
                 Vec::new()
@@ -486,10 +493,10 @@ impl RunApp {
                     ]);
                 }
                 CheckpointKind::AfterStep { .. } => {
-                    if Self::offers(cp, "approve") {
+                    if Self::offers(cp, DecisionKind::Approve) {
                         keys.push(("a", "approve"));
                     }
-                    if Self::offers(cp, "revise") {
+                    if Self::offers(cp, DecisionKind::Revise) {
                         keys.push(("r", "revise"));
                     }
                     keys.push(("o", "edit & recheck"));

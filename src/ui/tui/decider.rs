@@ -3,8 +3,8 @@
 use tokio::sync::mpsc;
 
 use crate::core::command::Command;
-use crate::core::event::{CheckpointKind, DecidedBy, Decision, FailureClass};
-use crate::core::view::RunView;
+use crate::core::event::{DecidedBy, Decision, FailureClass};
+use crate::core::view::CheckpointView;
 use crate::engine::ports::{AgentOutcome, AgentRequest, BoxFuture, Decider};
 
 #[derive(Debug)]
@@ -13,13 +13,13 @@ pub struct PersonDecider {
 }
 
 impl Decider for PersonDecider {
+    /// Waits for the person's answer to `checkpoint` (answers to other checkpoints are stale
+    /// keypresses and are dropped).
     fn decide<'a>(
         &'a mut self,
-        _kind: &'a CheckpointKind,
-        _options: &'a [String],
-        view: &'a RunView,
+        checkpoint: &'a CheckpointView,
     ) -> BoxFuture<'a, (Decision, DecidedBy)> {
-        let id = view.checkpoints.last().map_or(0, |cp| cp.id);
+        let id = checkpoint.id;
         Box::pin(async move {
             while let Some(command) = self.commands.recv().await {
                 match command {

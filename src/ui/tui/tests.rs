@@ -9,10 +9,10 @@ use ratatui::backend::TestBackend;
 use super::app::{EditPurpose, Effect, Mode, Msg, RunApp};
 use crate::core::command::Command;
 use crate::core::event::{
-    CheckpointKind, Decision, Event, EventKind, LineKind, OutputLine, Phase, PhaseStatus,
-    RunStatus, TestRuns,
+    CheckpointKind, Decision, DecisionKind, Event, EventKind, LineKind, OutputLine, Phase,
+    PhaseStatus, RunStatus, TestRuns,
 };
-use crate::core::info::Info;
+use crate::core::info::{AgentKind, Info};
 
 fn at(secs: u32) -> String {
     format!("2026-11-21T10:{:02}:{:02}.000Z", secs / 60, secs % 60)
@@ -50,12 +50,14 @@ impl Script {
                 repo: "/work/wordstat".into(),
                 workspace: "/work/wordstat".into(),
                 failure_dir: "/work/wordstat/reproduce-deterministic-failures/word-count".into(),
-                agent: "claude".into(),
+                agent: AgentKind::Claude,
                 base: "main".into(),
                 headless: false,
                 policy: "person".into(),
                 perturbation: vec![],
                 setup: None,
+                pipeline: "failure".into(),
+                phases: Phase::ALL.to_vec(),
             },
         );
         s
@@ -140,6 +142,7 @@ impl Script {
                     "tests/repro_word_count.rs".into(),
                     "#[test]\nfn a_newline_separates_words() {\n    assert_eq!(wordstat::word_count(\"one two\\nthree\"), 3);\n}".into(),
                 )],
+                reproduction: None,
             },
         );
         s.phase(secs + 1, Phase::ConfirmRepro, Some(PhaseStatus::Passed));
@@ -252,8 +255,10 @@ fn runs(failures: u32, output: &str) -> TestRuns {
     }
 }
 
-fn options(list: &[&str]) -> Vec<String> {
-    list.iter().map(|s| (*s).to_owned()).collect()
+fn options(list: &[&str]) -> Vec<DecisionKind> {
+    list.iter()
+        .map(|s| serde_json::from_value(serde_json::Value::from(*s)).unwrap())
+        .collect()
 }
 
 fn screen(app: &RunApp, width: u16, height: u16) -> String {
@@ -573,7 +578,7 @@ fn a_manual_step_waits_for_the_person() {
             EventKind::AgentStarted {
                 phase: Phase::Reproduce,
                 attempt: 1,
-                agent: "manual".into(),
+                agent: AgentKind::Manual,
                 command: "the person".into(),
                 resume: None,
                 log: "agent.log".into(),

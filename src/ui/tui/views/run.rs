@@ -8,6 +8,7 @@ use ratatui::widgets::{Block, Borders, Paragraph, Widget, Wrap};
 
 use super::{Theme, checkpoint, duration};
 use crate::core::event::{LineKind, PhaseStatus, RunStatus};
+use crate::core::info::AgentKind;
 use crate::core::view::PhaseState;
 use crate::ui::tui::ansi;
 use crate::ui::tui::app::{Mode, RunApp};
@@ -65,7 +66,7 @@ fn render_header(app: &RunApp, theme: Theme, area: Rect, buf: &mut Buffer) {
         Span::styled(name.to_owned(), theme.title()),
         Span::raw(format!(
             "  agent {} · {cost} · {}",
-            v.agent,
+            v.agent.map_or("", AgentKind::as_str),
             duration(elapsed)
         )),
     ]);

@@ -8,21 +8,17 @@
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 
-#[derive(Debug, thiserror::Error)]
-#[error("git {args} failed{}: {stderr}", code.map(|c| format!(" (exit {c})")).unwrap_or_default())]
-pub struct GitError {
-    pub args: String,
-    pub code: Option<i32>,
-    pub stderr: String,
-}
+mod vcs;
+
+use crate::engine::ports::VcsError;
 
 /// The identity fixloop commits with when the user has none configured.
 const FALLBACK_NAME: &str = "fixloop";
-const FALLBACK_EMAIL: &str = "fixloop@localhost";
+pub(crate) const FALLBACK_EMAIL: &str = "fixloop@localhost";
 
 /// The content of a worktree (tracked, staged, unstaged and untracked files) as one git tree id.
 /// Stages everything in that worktree's own index: use it on fixloop's worktrees only.
-pub async fn worktree_tree(worktree: &Path) -> Result<String, GitError> {
+pub async fn worktree_tree(worktree: &Path) -> Result<String, VcsError> {
     Git::run_in(worktree, &["add", "-A"], &[]).await?;
     Git::run_in(worktree, &["write-tree"], &[]).await
 }
@@ -44,7 +40,7 @@ impl Git {
         cwd: &Path,
         args: &[&str],
         env: &[(&str, &str)],
-    ) -> Result<String, GitError> {
+    ) -> Result<String, VcsError> {
         let mut command = tokio::process::Command::new("git");
         command
             .args(args)
@@ -55,7 +51,7 @@ impl Git {
             .stdin(Stdio::null())
             .process_group(0)
             .kill_on_drop(true);
-        let output = command.output().await.map_err(|e| GitError {
+        let output = command.output().await.map_err(|e| VcsError {
             args: args.join(" "),
             code: None,
             stderr: if e.kind() == std::io::ErrorKind::NotFound {
@@ -71,7 +67,7 @@ impl Git {
             }
             Ok(text)
         } else {
-            Err(GitError {
+            Err(VcsError {
                 args: args.join(" "),
                 code: output.status.code(),
                 stderr: String::from_utf8_lossy(&output.stderr).trim().to_owned(),
@@ -79,7 +75,7 @@ impl Git {
         }
     }
 
-    pub async fn run(&self, args: &[&str]) -> Result<String, GitError> {
+    pub async fn run(&self, args: &[&str]) -> Result<String, VcsError> {
         Self::run_in(&self.repo, args, &[]).await
     }
 
@@ -92,7 +88,7 @@ impl Git {
     }
 
     /// The shared git directory (`.git` of the main worktree), absolute.
-    pub async fn common_dir(&self) -> Result<PathBuf, GitError> {
+    pub async fn common_dir(&self) -> Result<PathBuf, VcsError> {
         let dir = self.run(&["rev-parse", "--git-common-dir"]).await?;
         let path = PathBuf::from(dir);
         Ok(if path.is_absolute() {
@@ -102,18 +98,13 @@ impl Git {
         })
     }
 
-    /// Where fixloop keeps its worktrees: inside the git directory, never in the checkout.
-    pub async fn worktrees_dir(&self) -> Result<PathBuf, GitError> {
-        Ok(self.common_dir().await?.join("fixloop").join("worktrees"))
-    }
-
     pub async fn current_branch(&self) -> Option<String> {
         self.run(&["symbolic-ref", "--quiet", "--short", "HEAD"])
             .await
             .ok()
     }
 
-    pub async fn rev_parse(&self, rev: &str) -> Result<String, GitError> {
+    pub async fn rev_parse(&self, rev: &str) -> Result<String, VcsError> {
         self.run(&[
             "rev-parse",
             "--verify",
@@ -186,87 +177,5 @@ impl Git {
             env.push(("GIT_COMMITTER_EMAIL", FALLBACK_EMAIL.to_owned()));
         }
         env
-    }
-
-    /// Commits `paths` (relative to the checkout) onto `branch` whose tip is `parent`, through a
-    /// temporary index: the user's index, working tree and HEAD are not touched. Creates the
-    /// branch when it does not exist. Returns the new commit.
-    pub async fn commit_paths(
-        &self,
-        branch: &str,
-        parent: &str,
-        paths: &[String],
-        message: &str,
-        scratch: &Path,
-    ) -> Result<String, GitError> {
-        let index = scratch.join(format!("fixloop-index-{}", std::process::id()));
-        let index_str = index.to_string_lossy().into_owned();
-        let env = [("GIT_INDEX_FILE", index_str.as_str())];
-        let result = async {
-            Self::run_in(&self.repo, &["read-tree", parent], &env).await?;
-            let mut add = vec!["add", "--force", "--"];
-            add.extend(paths.iter().map(String::as_str));
-            Self::run_in(&self.repo, &add, &env).await?;
-            let tree = Self::run_in(&self.repo, &["write-tree"], &env).await?;
-            let identity = self.identity().await;
-            let identity: Vec<(&str, &str)> =
-                identity.iter().map(|(k, v)| (*k, v.as_str())).collect();
-            let commit = Self::run_in(
-                &self.repo,
-                &["commit-tree", &tree, "-p", parent, "-m", message],
-                &identity,
-            )
-            .await?;
-            let old = if self.branch_exists(branch).await {
-                parent.to_owned()
-            } else {
-                "0".repeat(40)
-            };
-            self.run(&[
-                "update-ref",
-                "-m",
-                "fixloop: commit the reproduction",
-                &format!("refs/heads/{branch}"),
-                &commit,
-                &old,
-            ])
-            .await?;
-            Ok(commit)
-        }
-        .await;
-        let _ = std::fs::remove_file(&index);
-        result
-    }
-
-    /// Removes a worktree fixloop made (forcefully: it holds only fixloop's own files).
-    pub async fn remove_worktree(&self, path: &Path) -> Result<(), GitError> {
-        let path = path.to_string_lossy();
-        self.run(&["worktree", "remove", "--force", &path]).await?;
-        Ok(())
-    }
-
-    /// The top authors of `files` in the history before `rev`, most commits first.
-    pub async fn authors(&self, rev: &str, files: &[String], top: usize) -> Vec<String> {
-        if files.is_empty() {
-            return Vec::new();
-        }
-        let mut args = vec!["log", "--format=%an <%ae>", "-n", "500", rev, "--"];
-        args.extend(files.iter().map(String::as_str));
-        let Ok(log) = self.run(&args).await else {
-            return Vec::new();
-        };
-        let mut counts: Vec<(String, usize)> = Vec::new();
-        for author in log.lines().filter(|a| !a.contains(FALLBACK_EMAIL)) {
-            match counts.iter_mut().find(|(a, _)| a == author) {
-                Some((_, n)) => *n += 1,
-                None => counts.push((author.to_owned(), 1)),
-            }
-        }
-        counts.sort_by_key(|(_, n)| std::cmp::Reverse(*n));
-        counts
-            .into_iter()
-            .take(top)
-            .map(|(a, n)| format!("{a} ({n} commit{})", if n == 1 { "" } else { "s" }))
-            .collect()
     }
 }

@@ -1,0 +1,16 @@
+//! The report: a run's view rendered as markdown (a shared frame around its pipeline's own
+//! sections) and as the contract's JSON.
+
+mod failure;
+mod json;
+mod markdown;
+mod sections;
+mod text;
+
+pub use failure::{FAILURE_SECTIONS, FailureSections};
+pub use json::json;
+pub use markdown::{markdown, render, sections_for};
+pub use sections::{NoSections, Sections};
+pub use text::{conclusion, file_stem, next_steps};
+
+pub const SCHEMA_VERSION: u32 = 1;

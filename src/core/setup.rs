@@ -1,0 +1,111 @@
+//! A run's resolved configuration: what shapes the failure pipeline's path ([`Settings`]), the
+//! reproduction a run checks against ([`Reproduction`]), and the choices `fixloop resume` needs to
+//! carry on exactly as the run began ([`RunSetup`], journaled in `run-started`).
+
+use std::fmt::Write as _;
+use std::path::PathBuf;
+
+use serde::{Deserialize, Serialize};
+
+/// The fixed facts of a failure run that shape its path.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[expect(
+    clippy::struct_excessive_bools,
+    reason = "independent yes/no facts from info.json and the command line"
+)]
+pub struct Settings {
+    /// A log source (`url` or `raw-logs`) was given.
+    pub has_logs: bool,
+    /// `existing-test-path` was given: no reproduce step.
+    pub existing_test: bool,
+    pub keep_test_in_pr: bool,
+    /// Open a PR after pushing (`--no-pr` turns it off).
+    pub open_pr: bool,
+    pub max_attempts: u32,
+    /// Runs required of a reproduction (all failing) and of a verification (all passing).
+    pub runs: u32,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            has_logs: true,
+            existing_test: false,
+            keep_test_in_pr: false,
+            open_pr: true,
+            max_attempts: 3,
+            runs: 3,
+        }
+    }
+}
+
+/// A reproduction ready to place and run: its command (from the repository root), its files
+/// (absolute source, destination relative to the repository), the CI failure's signature and the
+/// limits of one run. Journaled as `repro.json` resolved it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Reproduction {
+    pub command: String,
+    pub files: Vec<(PathBuf, String)>,
+    pub signature: Option<String>,
+    /// Seconds one run may take.
+    pub timeout: Option<u64>,
+    /// How many runs measure a flaky failure (`repro.json` `runs`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub runs: Option<u32>,
+}
+
+impl Reproduction {
+    /// Where each file goes in the repository.
+    pub fn dests(&self) -> impl Iterator<Item = &str> {
+        self.files.iter().map(|(_, dest)| dest.as_str())
+    }
+
+    /// The reproduction as the fix agent's prompt describes it.
+    #[must_use]
+    pub fn describe(&self) -> String {
+        let mut text = format!("Command (from the repository root): `{}`\n", self.command);
+        for (source, dest) in &self.files {
+            let _ = writeln!(text, "- `{dest}` (from `{}`)", source.display());
+        }
+        if let Some(sig) = &self.signature {
+            let _ = writeln!(text, "- CI failure signature (regular expression): `{sig}`");
+        }
+        text
+    }
+}
+
+/// The resolved facts of a run beyond info.json: command-line choices and what was found.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RunSetup {
+    #[serde(flatten)]
+    pub settings: Settings,
+    pub remote: Option<String>,
+    pub agent_cmd: Option<String>,
+    pub github_api_url: Option<String>,
+    pub ai_budget_secs: u64,
+    pub test_budget_secs: u64,
+    pub nice: bool,
+    pub cpu_load: bool,
+    /// The reproduction `existing-test-path` gives, resolved when the run started.
+    pub existing: Option<Reproduction>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_reproduction_keeps_the_journal_shape_of_release_0_1() {
+        let journaled = r#"{"command":"pytest -q t.py","files":[["/w/f/t.py","tests/t.py"]],"signature":"boom","timeout":30}"#;
+        let repro: Reproduction = serde_json::from_str(journaled).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            repro.files,
+            [(PathBuf::from("/w/f/t.py"), "tests/t.py".into())]
+        );
+        assert_eq!(repro.runs, None);
+        assert_eq!(
+            serde_json::to_string(&repro).ok().as_deref(),
+            Some(journaled)
+        );
+    }
+}

@@ -1,0 +1,292 @@
+//! The workbench every step works on: the run's setup, its event stream (and through it the one
+//! live view of the run), the ports, and what steps share: worktree paths, the reproduction in
+//! force, and running test commands once or many times at once.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use regex::Regex;
+use tokio::sync::watch;
+
+use super::emitter::Emitter;
+use super::ports::{Agent, Decider, Forge, Vcs};
+use super::process::{self, Ending, Spec};
+use super::setup::{Setup, read_reproduction};
+use super::stress;
+use crate::core::error::StepError;
+use crate::core::event::{EventKind, LineKind, OutputLine, Phase, TestRuns};
+use crate::core::setup::Reproduction;
+use crate::core::verdict::TestRun;
+use crate::core::view::RunView;
+
+/// Variables no child of a run sees: fixloop pushes and talks to GitHub itself.
+pub const HIDDEN_FROM_CHILDREN: &[&str] = &[
+    "GITHUB_TOKEN",
+    "GH_TOKEN",
+    "GH_ENTERPRISE_TOKEN",
+    "GITHUB_ENTERPRISE_TOKEN",
+];
+
+/// A run's setup, event stream and ports, as every step receives them.
+pub struct Bench {
+    pub setup: Setup,
+    pub emitter: Emitter,
+    pub vcs: Box<dyn Vcs>,
+    pub agent: Box<dyn Agent>,
+    pub forge: Box<dyn Forge>,
+    pub decider: Box<dyn Decider>,
+    /// Turns `true` when the run is to stop (Ctrl-C, SIGTERM).
+    pub cancel: watch::Receiver<bool>,
+}
+
+impl std::fmt::Debug for Bench {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Bench")
+            .field("run_id", &self.setup.run_id)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Bench {
+    pub fn emit(&self, kind: EventKind) {
+        self.emitter.emit(kind);
+    }
+
+    pub fn warn(&self, message: impl Into<String>) {
+        self.emit(EventKind::Warned {
+            message: message.into(),
+        });
+    }
+
+    /// Reads the run's live view: everything the journal holds, as the one reducer sees it.
+    pub fn view<T>(&self, read: impl FnOnce(&RunView) -> T) -> T {
+        self.emitter.with_view(read)
+    }
+
+    #[must_use]
+    pub fn cancelled(&self) -> bool {
+        *self.cancel.borrow()
+    }
+
+    /// Where this run's worktree `suffix` goes (inside the repository's git directory).
+    pub async fn worktree_path(&self, suffix: &str) -> Result<PathBuf, StepError> {
+        let dir = self.vcs.worktrees_dir().await?;
+        std::fs::create_dir_all(&dir)
+            .map_err(|e| StepError::error(format!("cannot create {}: {e}", dir.display())))?;
+        Ok(dir.join(format!("{}-{suffix}", self.setup.run_id)))
+    }
+
+    /// Removes a worktree of this run that an earlier, cut-off attempt at the step left behind.
+    pub async fn discard_worktree(&self, path: &Path) {
+        if path.exists() {
+            let _ = self.vcs.remove_worktree(path).await;
+            let _ = std::fs::remove_dir_all(path);
+        }
+        self.vcs.prune_worktrees().await;
+    }
+
+    /// The reproduction the run checks against. Journals written before 0.2 did not record the
+    /// reproduce step's; it is read again from the failure folder.
+    #[must_use]
+    pub fn reproduction(&self) -> Option<Reproduction> {
+        let (current, checked) =
+            self.view(|v| (v.current_reproduction.clone(), !v.reproductions.is_empty()));
+        if current.is_some() || !checked {
+            return current;
+        }
+        match read_reproduction(&self.setup.failure_dir) {
+            Ok(repro) => Some(repro),
+            Err(e) => {
+                self.warn(format!(
+                    "the reproduction cannot be read again: {}",
+                    e.with_hints()
+                ));
+                None
+            }
+        }
+    }
+
+    /// How long one run of `repro` may take.
+    #[must_use]
+    pub fn test_timeout(&self, repro: &Reproduction) -> Duration {
+        repro
+            .timeout
+            .map_or(self.setup.test_budget(), Duration::from_secs)
+    }
+
+    /// The variables every child of the run carries (a resumed run finds a killed run's
+    /// leftovers by `FIXLOOP_RUN_DIR`).
+    #[must_use]
+    pub fn child_env(&self) -> Vec<(String, String)> {
+        vec![
+            ("FIXLOOP_RUN_ID".into(), self.setup.run_id.clone()),
+            (
+                "FIXLOOP_RUN_DIR".into(),
+                self.setup.run_dir.display().to_string(),
+            ),
+        ]
+    }
+
+    #[must_use]
+    pub fn hidden_env() -> Vec<String> {
+        HIDDEN_FROM_CHILDREN
+            .iter()
+            .map(|s| (*s).to_owned())
+            .collect()
+    }
+
+    /// Runs `command` `runs` times in `cwd`, one after the other; each run's output is streamed
+    /// into the run's events and logged to `logs/<purpose>-<n>.log`.
+    pub async fn run_tests(
+        &self,
+        phase: Phase,
+        purpose: &str,
+        command: &str,
+        cwd: &Path,
+        runs: u32,
+        timeout: Duration,
+    ) -> Vec<TestRun> {
+        let mut results = Vec::new();
+        for run in 1..=runs {
+            let log = self
+                .setup
+                .run_dir
+                .join("logs")
+                .join(format!("{purpose}-{run}.log"));
+            let mut spec = Spec::shell(command, cwd.to_path_buf(), log.clone());
+            spec.timeout = Some(timeout);
+            spec.env = self.child_env();
+            spec.env.push(("FIXLOOP_TEST_RUN".into(), run.to_string()));
+            spec.env_remove = Self::hidden_env();
+            let emitter = self.emitter.clone();
+            let mut sink = move |lines: Vec<process::Line>| {
+                let lines = lines
+                    .into_iter()
+                    .map(|l| OutputLine {
+                        kind: if l.stderr {
+                            LineKind::Stderr
+                        } else {
+                            LineKind::Stdout
+                        },
+                        text: l.text,
+                    })
+                    .collect();
+                emitter.emit(EventKind::TestOutput { phase, run, lines });
+            };
+            let mut cancel = self.cancel.clone();
+            let finished = match process::run(&spec, &mut sink, &mut cancel).await {
+                Ok(f) => f,
+                Err(e) => process::Finished {
+                    ending: Ending::Exited(127),
+                    duration: Duration::ZERO,
+                    tail: vec![e.to_string()],
+                },
+            };
+            self.emit(EventKind::TestRunFinished {
+                phase,
+                purpose: purpose.to_owned(),
+                run,
+                exit_code: finished.exit_code(),
+                timed_out: finished.ending == Ending::TimedOut,
+                duration_ms: u64::try_from(finished.duration.as_millis()).unwrap_or(u64::MAX),
+                log: log.display().to_string(),
+            });
+            let cancelled = finished.ending == Ending::Cancelled;
+            results.push(TestRun {
+                exit_code: finished.exit_code(),
+                tail: finished.tail_text(),
+                output: process::read_tail(&log, 4 << 20),
+            });
+            if cancelled {
+                break;
+            }
+        }
+        results
+    }
+
+    /// Many runs of a reproduction at once (flaky failures), with progress in the run's output:
+    /// up to `runs`, stopping after `stop_after_failures` failures or when the budget ends.
+    pub async fn stress(
+        &self,
+        phase: Phase,
+        purpose: &str,
+        repro: &Reproduction,
+        cwd: &Path,
+        runs: u32,
+        stop_after_failures: Option<u32>,
+    ) -> stress::Outcome {
+        let cores =
+            std::thread::available_parallelism().map_or(2, |n| u32::try_from(n.get()).unwrap_or(2));
+        let recorded = &self.setup.recorded;
+        let spec = stress::StressSpec {
+            command: repro.command.clone(),
+            cwd: cwd.to_path_buf(),
+            runs,
+            jobs: self.setup.info.parallel.unwrap_or(cores).max(1),
+            timeout: self.test_timeout(repro),
+            budget: Some(self.setup.test_budget()),
+            stop_after_failures,
+            logs_dir: self.setup.run_dir.join("logs").join(purpose),
+            seed: 1,
+            env: self.child_env(),
+            env_remove: Self::hidden_env(),
+            ci_signature: repro.signature.as_deref().and_then(|s| Regex::new(s).ok()),
+            nice: recorded.nice,
+        };
+        let load = recorded.cpu_load.then(|| stress::cpu_load(cores));
+        let emitter = self.emitter.clone();
+        let mut last = Instant::now();
+        let mut progress = move |p: stress::Progress| {
+            if last.elapsed() >= Duration::from_secs(1) || p.done == p.planned {
+                last = Instant::now();
+                emitter.emit(EventKind::TestOutput {
+                    phase,
+                    run: p.done,
+                    lines: vec![OutputLine {
+                        kind: LineKind::Status,
+                        text: stress::progress_line(p.done, p.planned, p.failures, p.elapsed),
+                    }],
+                });
+            }
+        };
+        let outcome = stress::run(&spec, &mut progress, self.cancel.clone()).await;
+        if let Some(stop) = load {
+            let _ = stop.send(true);
+        }
+        outcome
+    }
+}
+
+/// A stress measurement as the run's records keep it.
+#[must_use]
+pub fn measured(command: &str, outcome: &stress::Outcome) -> TestRuns {
+    TestRuns {
+        command: command.to_owned(),
+        runs: outcome.runs,
+        failures: outcome.failures,
+        matching: outcome.matching,
+        output: outcome.first_failure_output.clone(),
+    }
+}
+
+/// Places the reproduction's files in a worktree.
+pub fn place(repro: &Reproduction, root: &Path) -> Result<(), StepError> {
+    for (source, dest) in &repro.files {
+        copy_file(source, &root.join(dest))?;
+    }
+    Ok(())
+}
+
+pub fn copy_file(from: &Path, to: &Path) -> Result<(), StepError> {
+    if let Some(dir) = to.parent() {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| StepError::error(format!("cannot create {}: {e}", dir.display())))?;
+    }
+    std::fs::copy(from, to).map(|_| ()).map_err(|e| {
+        StepError::error(format!(
+            "cannot copy {} to {}: {e}",
+            from.display(),
+            to.display()
+        ))
+    })
+}

@@ -1,0 +1,146 @@
+//! The version-control port: the repository as the steps use it. Worktrees of fixloop's own (in
+//! the repository's git directory, never in the user's checkout), the commits and branches the
+//! steps make, and the questions the checks ask of the history.
+
+use std::path::{Path, PathBuf};
+
+use super::BoxFuture;
+use crate::core::error::StepError;
+
+/// A version-control operation that failed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("git {args} failed{}: {stderr}", code.map(|c| format!(" (exit {c})")).unwrap_or_default())]
+pub struct VcsError {
+    /// The operation, as its command line's arguments.
+    pub args: String,
+    pub code: Option<i32>,
+    pub stderr: String,
+}
+
+impl From<VcsError> for StepError {
+    fn from(e: VcsError) -> Self {
+        StepError::error(e.to_string())
+    }
+}
+
+/// What a new worktree checks out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Checkout<'a> {
+    /// This commit, with no branch.
+    Detached(&'a str),
+    /// This existing branch.
+    Branch(&'a str),
+    /// A new branch `name` made at `start`.
+    NewBranch { name: &'a str, start: &'a str },
+}
+
+/// A commit as the checks read it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CommitInfo {
+    /// Parent commit ids, space-separated.
+    pub parents: String,
+    pub tree: String,
+    pub message: String,
+}
+
+/// One changed path, with git's one-letter status (`A`, `M`, `D`, `T`...).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Change {
+    pub status: char,
+    pub path: String,
+}
+
+type Result<T> = std::result::Result<T, VcsError>;
+
+/// The repository behind a run. Paths named `worktree` are worktrees fixloop made; everything
+/// else acts on the repository itself without touching the user's checkout, index or HEAD.
+pub trait Vcs: Send + Sync {
+    /// Where fixloop keeps its worktrees (inside the git directory).
+    fn worktrees_dir(&self) -> BoxFuture<'_, Result<PathBuf>>;
+    /// The commit `rev` names.
+    fn rev_parse<'a>(&'a self, rev: &'a str) -> BoxFuture<'a, Result<String>>;
+    fn branch_exists<'a>(&'a self, branch: &'a str) -> BoxFuture<'a, bool>;
+    /// The branch the user's checkout is on (`None` when detached).
+    fn current_branch(&self) -> BoxFuture<'_, Option<String>>;
+    fn commit_info<'a>(&'a self, commit: &'a str) -> BoxFuture<'a, Option<CommitInfo>>;
+    /// A file's content at a commit (`None` when it has no such file).
+    fn file_at<'a>(&'a self, commit: &'a str, path: &'a str) -> BoxFuture<'a, Option<String>>;
+    /// The top authors of `files` in the history before `rev`, most commits first.
+    fn authors<'a>(
+        &'a self,
+        rev: &'a str,
+        files: &'a [String],
+        top: usize,
+    ) -> BoxFuture<'a, Vec<String>>;
+
+    fn fetch<'a>(&'a self, remote: &'a str, what: &'a str) -> BoxFuture<'a, Result<()>>;
+    /// Pushes `branch` to the branch of the same name on `remote`.
+    fn push<'a>(&'a self, remote: &'a str, branch: &'a str) -> BoxFuture<'a, Result<()>>;
+    /// Commits `paths` (relative to the checkout) onto `branch` whose tip is `parent`, without
+    /// touching the user's index, working tree or HEAD; creates the branch when it does not
+    /// exist. `scratch` is a folder for the temporary index. Returns the new commit.
+    fn commit_paths<'a>(
+        &'a self,
+        branch: &'a str,
+        parent: &'a str,
+        paths: &'a [String],
+        message: &'a str,
+        scratch: &'a Path,
+    ) -> BoxFuture<'a, Result<String>>;
+    /// Brings the user's index in step with HEAD for `paths` only.
+    fn refresh_index<'a>(&'a self, paths: &'a [String]) -> BoxFuture<'a, Result<()>>;
+
+    fn add_worktree<'a>(&'a self, path: &'a Path, at: Checkout<'a>) -> BoxFuture<'a, Result<()>>;
+    /// Removes a worktree fixloop made (forcefully: it holds only fixloop's own files).
+    fn remove_worktree<'a>(&'a self, path: &'a Path) -> BoxFuture<'a, Result<()>>;
+    /// Forgets worktrees whose folders are gone.
+    fn prune_worktrees(&self) -> BoxFuture<'_, ()>;
+    /// Whether `path` is a working worktree of the repository.
+    fn is_worktree<'a>(&'a self, path: &'a Path) -> BoxFuture<'a, bool>;
+    /// The branch a worktree is on.
+    fn worktree_branch<'a>(&'a self, worktree: &'a Path) -> BoxFuture<'a, Option<String>>;
+    /// The commit a worktree's HEAD is at.
+    fn worktree_head<'a>(&'a self, worktree: &'a Path) -> BoxFuture<'a, Result<String>>;
+    /// Moves a worktree's branch to `commit`, keeping (`soft`) or discarding its changes.
+    fn reset<'a>(
+        &'a self,
+        worktree: &'a Path,
+        commit: &'a str,
+        soft: bool,
+    ) -> BoxFuture<'a, Result<()>>;
+    /// Stages every change in a worktree, untracked files included.
+    fn stage_all<'a>(&'a self, worktree: &'a Path) -> BoxFuture<'a, Result<()>>;
+    /// The tree id of a worktree's index.
+    fn write_tree<'a>(&'a self, worktree: &'a Path) -> BoxFuture<'a, Result<String>>;
+    /// What the worktree's index changes against `base`, renames as delete and add.
+    fn staged_changes<'a>(
+        &'a self,
+        worktree: &'a Path,
+        base: &'a str,
+    ) -> BoxFuture<'a, Result<Vec<Change>>>;
+    /// The index's diff (or its `--stat` summary) against `base`, leaving out `exclude`.
+    fn staged_diff<'a>(
+        &'a self,
+        worktree: &'a Path,
+        base: &'a str,
+        exclude: &'a [String],
+        stat: bool,
+    ) -> BoxFuture<'a, Result<String>>;
+    /// Puts `path` back as it is at `commit`, in the worktree and its index.
+    fn restore<'a>(
+        &'a self,
+        worktree: &'a Path,
+        commit: &'a str,
+        path: &'a str,
+    ) -> BoxFuture<'a, Result<()>>;
+    /// Takes `path` out of the worktree's index (if it is there).
+    fn untrack<'a>(&'a self, worktree: &'a Path, path: &'a str) -> BoxFuture<'a, Result<()>>;
+    /// Commits the worktree's index (no hooks), with fixloop's identity when the user has none.
+    fn commit<'a>(&'a self, worktree: &'a Path, message: &'a str) -> BoxFuture<'a, Result<()>>;
+    /// The paths that differ between two commits.
+    fn changed_files<'a>(
+        &'a self,
+        from: &'a str,
+        to: &'a str,
+    ) -> BoxFuture<'a, Result<Vec<String>>>;
+}

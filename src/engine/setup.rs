@@ -1,0 +1,169 @@
+//! A run's setup: where it lives, what it works on, and the choices it was started with. Built
+//! once by `fixloop run`, journaled in `run-started`, and read back whole by `fixloop resume`.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use crate::core::error::StepError;
+use crate::core::event::{EventKind, Phase};
+use crate::core::info::{AgentKind, Info};
+use crate::core::repro::Manifest;
+use crate::core::setup::{Reproduction, RunSetup, Settings};
+
+/// Everything a run needs, resolved before it starts.
+#[derive(Debug, Clone)]
+pub struct Setup {
+    pub run_id: String,
+    pub run_dir: PathBuf,
+    pub workspace: PathBuf,
+    pub repo: PathBuf,
+    pub failure_dir: PathBuf,
+    pub info: Info,
+    pub name: String,
+    pub base: String,
+    pub agent: AgentKind,
+    pub headless: bool,
+    /// Who answers checkpoints: the `--approve` policy headless, `person` in the TUI.
+    pub policy: String,
+    /// What the journal keeps so that `fixloop resume` carries on with the same choices.
+    pub recorded: RunSetup,
+}
+
+impl Setup {
+    #[must_use]
+    pub fn settings(&self) -> &Settings {
+        &self.recorded.settings
+    }
+
+    #[must_use]
+    pub fn remote(&self) -> Option<&str> {
+        self.recorded.remote.as_deref()
+    }
+
+    /// How long one AI step may take.
+    #[must_use]
+    pub fn ai_budget(&self) -> Duration {
+        Duration::from_secs(self.recorded.ai_budget_secs)
+    }
+
+    /// How long one test run may take (and a flaky measurement in all).
+    #[must_use]
+    pub fn test_budget(&self) -> Duration {
+        Duration::from_secs(self.recorded.test_budget_secs)
+    }
+
+    /// The `run-started` event of a run of `pipeline`, whose phases are `phases`.
+    #[must_use]
+    pub fn started(&self, pipeline: &str, phases: &[Phase]) -> EventKind {
+        let r = &self.recorded;
+        EventKind::RunStarted {
+            run_id: self.run_id.clone(),
+            name: self.name.clone(),
+            version: env!("CARGO_PKG_VERSION").into(),
+            info: Box::new(self.info.clone()),
+            repo: self.repo.display().to_string(),
+            workspace: self.workspace.display().to_string(),
+            failure_dir: self.failure_dir.display().to_string(),
+            agent: self.agent,
+            base: self.base.clone(),
+            headless: self.headless,
+            policy: self.policy.clone(),
+            perturbation: [("nice", r.nice), ("cpu-load", r.cpu_load)]
+                .iter()
+                .filter(|(_, on)| *on)
+                .map(|(name, _)| (*name).to_owned())
+                .collect(),
+            setup: Some(Box::new(r.clone())),
+            pipeline: pipeline.to_owned(),
+            phases: phases.to_vec(),
+        }
+    }
+
+    /// The setup a journal's `run-started` records, for a resumed run shown `headless` or not
+    /// and answered by `policy`.
+    pub fn from_started(
+        started: &EventKind,
+        run_dir: PathBuf,
+        headless: bool,
+        policy: String,
+    ) -> Result<Self, String> {
+        let EventKind::RunStarted {
+            run_id,
+            name,
+            info,
+            repo,
+            workspace,
+            failure_dir,
+            agent,
+            base,
+            setup,
+            ..
+        } = started
+        else {
+            return Err("the journal does not begin with run-started".into());
+        };
+        let recorded = setup
+            .as_deref()
+            .cloned()
+            .ok_or("this run was started by a fixloop that did not record what resuming needs")?;
+        Ok(Self {
+            run_id: run_id.clone(),
+            run_dir,
+            workspace: workspace.into(),
+            repo: repo.into(),
+            failure_dir: failure_dir.into(),
+            info: (**info).clone(),
+            name: name.clone(),
+            base: base.clone(),
+            agent: *agent,
+            headless,
+            policy,
+            recorded,
+        })
+    }
+}
+
+/// A manifest's reproduction, its files resolved against its failure folder; a missing source is
+/// an input error naming the field and what to do.
+pub fn resolve_reproduction(
+    manifest: &Manifest,
+    failure_dir: &Path,
+) -> Result<Reproduction, StepError> {
+    let mut files = Vec::new();
+    for f in &manifest.files {
+        let source = failure_dir.join(&f.source);
+        if !source.is_file() {
+            return Err(StepError::input(format!(
+                "{}: field `files`: `{}` does not exist in {}",
+                failure_dir.join("repro.json").display(),
+                f.source,
+                failure_dir.display()
+            ))
+            .hint(
+                "write the file there, or fix its `source` path (relative to the failure folder)",
+            ));
+        }
+        files.push((source, f.dest.clone()));
+    }
+    Ok(Reproduction {
+        command: manifest.command.clone(),
+        files,
+        signature: manifest.signature.clone(),
+        timeout: manifest.timeout,
+        runs: manifest.runs,
+    })
+}
+
+/// The failure folder's `repro.json`, read, validated and resolved.
+pub fn read_reproduction(failure_dir: &Path) -> Result<Reproduction, StepError> {
+    let path = failure_dir.join("repro.json");
+    let Ok(text) = std::fs::read_to_string(&path) else {
+        return Err(StepError::input(format!(
+            "{} does not exist: the reproduce step must write it (command, files, signature)",
+            path.display()
+        )));
+    };
+    let manifest = Manifest::parse(&path.display().to_string(), &text)
+        .map_err(|e| StepError::input(e.to_string()))?;
+    resolve_reproduction(&manifest, failure_dir)
+}

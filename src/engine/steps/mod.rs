@@ -1,0 +1,12 @@
+//! The steps pipelines are made of, one family a file, each a function over the [`Bench`]
+//! that returns the fact it established (or why it could not).
+//!
+//! [`Bench`]: crate::engine::bench::Bench
+
+pub mod agent;
+pub mod branch;
+pub mod closing;
+pub mod logs;
+pub mod publish;
+pub mod reproduce;
+pub mod verify;

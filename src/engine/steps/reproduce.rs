@@ -1,0 +1,277 @@
+//! The reproduction steps: the scratch worktree at the commit under test where the agent writes
+//! the reproduction, fixloop's own check that it fails the way CI did, and the commit of the
+//! failure folder once it is approved.
+
+use std::fmt::Write as _;
+use std::path::Path;
+
+use crate::core::error::StepError;
+use crate::core::event::{EventKind, Phase, TestRuns};
+use crate::core::publish;
+use crate::core::setup::Reproduction;
+use crate::core::stats;
+use crate::core::verdict::{self, Judged};
+use crate::engine::bench::{Bench, measured, place};
+use crate::engine::ports::Checkout;
+use crate::engine::secrets;
+use crate::engine::setup::read_reproduction;
+
+/// How many runs measure a flaky reproduction when neither `repro.json` nor info.json says.
+const FLAKY_RUNS: u32 = 1000;
+/// The reproduction's files are shown at the checkpoint up to this size each.
+const SHOWN_BYTES: usize = 8192;
+/// Files of the failure folder over this size are left out of its commit.
+const MAX_COMMITTED: u64 = 1 << 20;
+
+/// The commit under test: the failing run's head commit when it can be had, else HEAD.
+async fn commit_under_test(bench: &Bench) -> Result<String, StepError> {
+    let head_sha = bench.view(|v| {
+        v.ci_run
+            .as_ref()
+            .map(|run| run.head_sha.clone())
+            .filter(|sha| !sha.is_empty())
+    });
+    if let Some(sha) = head_sha {
+        if let Ok(commit) = bench.vcs.rev_parse(&sha).await {
+            return Ok(commit);
+        }
+        if let Some(remote) = bench.setup.remote() {
+            let _ = bench.vcs.fetch(remote, &sha).await;
+            if let Ok(commit) = bench.vcs.rev_parse(&sha).await {
+                return Ok(commit);
+            }
+        }
+        bench.warn(format!(
+            "the failing run's commit {} is not in the repository; reproducing at HEAD",
+            &sha[..sha.len().min(12)]
+        ));
+    }
+    bench
+        .vcs
+        .rev_parse("HEAD")
+        .await
+        .map_err(|e| StepError::input(format!("the repository has no commit to work from: {e}")))
+}
+
+/// Makes the scratch worktree (detached, at the commit under test) where the agent writes the
+/// reproduction.
+pub async fn prepare_scratch(bench: &Bench) -> Result<EventKind, StepError> {
+    let commit = commit_under_test(bench).await?;
+    let path = bench.worktree_path("repro").await?;
+    bench.discard_worktree(&path).await;
+    bench
+        .vcs
+        .add_worktree(&path, Checkout::Detached(&commit))
+        .await?;
+    Ok(EventKind::ScratchCreated {
+        path: path.to_string_lossy().into_owned(),
+        commit,
+    })
+}
+
+/// Runs the reproduction the failure folder describes in the scratch worktree: `runs` times
+/// for a deterministic failure, as a stress measurement for a flaky one.
+pub async fn check(bench: &Bench, attempt: u32, runs: u32) -> EventKind {
+    let invalid = |reason: String| EventKind::ReproductionChecked {
+        attempt,
+        reproduced: false,
+        reason,
+        runs: TestRuns::default(),
+        invalid_input: true,
+        files: Vec::new(),
+        reproduction: None,
+    };
+    let repro = match read_reproduction(&bench.setup.failure_dir) {
+        Ok(repro) => repro,
+        Err(e) => return invalid(e.with_hints()),
+    };
+    let Some(scratch) = bench.view(|v| v.scratch.clone()) else {
+        return invalid("no scratch worktree to run the reproduction in".into());
+    };
+    let scratch = Path::new(&scratch);
+    if let Err(e) = place(&repro, scratch) {
+        return invalid(e.with_hints());
+    }
+    let purpose = format!("confirm-{attempt}");
+    let judged = if bench.setup.info.deterministic {
+        let results = bench
+            .run_tests(
+                Phase::ConfirmRepro,
+                &purpose,
+                &repro.command,
+                scratch,
+                runs,
+                bench.test_timeout(&repro),
+            )
+            .await;
+        verdict::deterministic(&repro.command, repro.signature.as_deref(), &results)
+    } else {
+        // Measured until enough failures make the rate precise (or the runs or budget end).
+        let runs = repro
+            .runs
+            .or(bench.setup.info.iterations)
+            .unwrap_or(FLAKY_RUNS);
+        let outcome = bench
+            .stress(
+                Phase::ConfirmRepro,
+                &purpose,
+                &repro,
+                scratch,
+                runs,
+                Some(stats::FAILURES_TO_MEASURE),
+            )
+            .await;
+        let others: Vec<(String, u32)> = outcome
+            .groups
+            .iter()
+            .filter(|(_, _, ci)| !ci)
+            .map(|(sig, count, _)| (sig.clone(), *count))
+            .collect();
+        verdict::flaky(
+            measured(&repro.command, &outcome),
+            &others,
+            outcome.stopped_early,
+        )
+    };
+    let Judged {
+        reproduced,
+        reason,
+        runs,
+    } = judged;
+    EventKind::ReproductionChecked {
+        attempt,
+        reproduced,
+        reason,
+        runs,
+        invalid_input: false,
+        files: shown_files(&repro),
+        reproduction: Some(repro),
+    }
+}
+
+/// The reproduction's files as text for the checkpoint (each cut at 8 KiB).
+fn shown_files(repro: &Reproduction) -> Vec<(String, String)> {
+    repro
+        .files
+        .iter()
+        .map(|(source, dest)| {
+            let bytes = std::fs::read(source).unwrap_or_default();
+            let shown = &bytes[..bytes.len().min(SHOWN_BYTES)];
+            let mut text = String::from_utf8_lossy(shown).into_owned();
+            if bytes.len() > SHOWN_BYTES {
+                text.push_str("\n… (cut at 8 KiB)");
+            }
+            (dest.clone(), text)
+        })
+        .collect()
+}
+
+/// Commits the failure folder (and only it) when it lies inside the repository: on the user's
+/// branch when they work on one, else on `fixloop/repro/<name>`; the user's index, working tree
+/// and HEAD stay as they are.
+pub async fn commit(bench: &Bench) -> Result<EventKind, StepError> {
+    let setup = &bench.setup;
+    let Ok(relative) = setup.failure_dir.strip_prefix(&setup.repo) else {
+        return Ok(not_committed(
+            Vec::new(),
+            "The failure folder is outside the repository; nothing was committed.",
+        ));
+    };
+    let mut paths = Vec::new();
+    let mut skipped = Vec::new();
+    collect_files(&setup.failure_dir, relative, &mut paths, &mut skipped);
+    if paths.is_empty() {
+        return Ok(not_committed(
+            paths,
+            "The failure folder is empty; nothing was committed.",
+        ));
+    }
+    let vcs = &bench.vcs;
+    let current = vcs.current_branch().await;
+    let on_base = current.as_deref().is_none_or(|c| c == setup.base);
+    let (branch, parent) = if on_base {
+        let branch = format!("fixloop/repro/{}", setup.name);
+        let parent = match vcs.rev_parse(&format!("refs/heads/{branch}")).await {
+            Ok(tip) => tip,
+            Err(_) => vcs.rev_parse("HEAD").await?,
+        };
+        (branch, parent)
+    } else {
+        let parent = vcs.rev_parse("HEAD").await?;
+        (current.unwrap_or_default(), parent)
+    };
+    let message = publish::reproduction_message(&setup.name, &setup.info.prompt, &setup.run_id);
+    let message = secrets::redact(&message).into_owned();
+    // A cut-off run may have made this very commit already: it is not made twice.
+    let commit = if made_by_this_run(bench, &parent, &message, None).await {
+        parent
+    } else {
+        vcs.commit_paths(&branch, &parent, &paths, &message, &setup.run_dir)
+            .await?
+    };
+    if !on_base {
+        // HEAD moved to include the folder: keep the user's index in step for those paths
+        // only, so nothing of theirs changes and the folder does not show as deleted.
+        if let Err(e) = vcs.refresh_index(&paths).await {
+            bench.warn(format!(
+                "could not refresh the index for the failure folder: {e}"
+            ));
+        }
+    }
+    let mut note = format!("Committed on `{branch}`.");
+    if !skipped.is_empty() {
+        let _ = write!(note, " Left out (over 1 MiB): {}.", skipped.join(", "));
+    }
+    Ok(EventKind::ReproductionCommitted {
+        branch: Some(branch),
+        commit: Some(commit),
+        paths,
+        note,
+    })
+}
+
+fn not_committed(paths: Vec<String>, note: &str) -> EventKind {
+    EventKind::ReproductionCommitted {
+        branch: None,
+        commit: None,
+        paths,
+        note: note.into(),
+    }
+}
+
+/// Whether `commit` is the one this run makes with `message` (and, when given, on `parent` with
+/// `tree`): an earlier, cut-off attempt at the same step made it.
+pub async fn made_by_this_run(
+    bench: &Bench,
+    commit: &str,
+    message: &str,
+    on: Option<(&str, &str)>,
+) -> bool {
+    let Some(found) = bench.vcs.commit_info(commit).await else {
+        return false;
+    };
+    found.message.trim_end() == message.trim_end()
+        && on.is_none_or(|(parent, tree)| found.parents == parent && found.tree == tree)
+}
+
+/// Files under `dir` (as paths relative to the repository through `relative`), leaving out files
+/// over 1 MiB.
+fn collect_files(dir: &Path, relative: &Path, out: &mut Vec<String>, skipped: &mut Vec<String>) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    let mut entries: Vec<_> = entries.flatten().collect();
+    entries.sort_by_key(std::fs::DirEntry::file_name);
+    for entry in entries {
+        let path = entry.path();
+        let rel = relative.join(entry.file_name());
+        let Ok(meta) = entry.metadata() else { continue };
+        if meta.is_dir() {
+            collect_files(&path, &rel, out, skipped);
+        } else if meta.len() > MAX_COMMITTED {
+            skipped.push(rel.display().to_string());
+        } else {
+            out.push(rel.display().to_string());
+        }
+    }
+}
