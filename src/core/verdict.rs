@@ -276,7 +276,10 @@ mod tests {
 
     #[test]
     fn the_tally_shows_the_run_that_did_not_behave_and_only_its_last_lines() {
-        let long = (1..=60).map(|n| format!("line {n}")).collect::<Vec<_>>().join("\n");
+        let long = (1..=60)
+            .map(|n| format!("line {n}"))
+            .collect::<Vec<_>>()
+            .join("\n");
         let results = [
             run(Some(1), "first"),
             run(Some(0), &long),
