@@ -13,27 +13,6 @@ pub struct CommandAgent {
     pub command: String,
 }
 
-/// The protocol's environment for one step.
-#[must_use]
-pub fn protocol_env(request: &AgentRequest) -> Vec<(String, String)> {
-    let path = |p: &std::path::Path| p.to_string_lossy().into_owned();
-    vec![
-        ("FIXLOOP_PHASE".into(), request.phase.as_str().into()),
-        ("FIXLOOP_PROMPT_FILE".into(), path(&request.prompt_file)),
-        ("FIXLOOP_WORKDIR".into(), path(&request.workdir)),
-        ("FIXLOOP_FAILURE_DIR".into(), path(&request.failure_dir)),
-        ("FIXLOOP_LOG_EXCERPT".into(), path(&request.excerpt_file)),
-        ("FIXLOOP_ATTEMPT".into(), request.attempt.to_string()),
-        ("FIXLOOP_FEEDBACK".into(), request.feedback.clone()),
-        (
-            "FIXLOOP_DETERMINISTIC".into(),
-            request.deterministic.to_string(),
-        ),
-        ("FIXLOOP_RUN_ID".into(), request.run_id.clone()),
-        ("FIXLOOP_RUN_DIR".into(), path(&request.run_dir)),
-    ]
-}
-
 impl Agent for CommandAgent {
     fn kind(&self) -> AgentKind {
         AgentKind::Command

@@ -11,14 +11,6 @@ pub use codex::Codex;
 pub use command::CommandAgent;
 pub use manual::Manual;
 
-/// Variables an agent never gets: fixloop pushes and talks to GitHub itself.
-pub const HIDDEN_FROM_AGENTS: &[&str] = &[
-    "GITHUB_TOKEN",
-    "GH_TOKEN",
-    "GH_ENTERPRISE_TOKEN",
-    "GITHUB_ENTERPRISE_TOKEN",
-];
-
 #[cfg(test)]
 mod tests {
     use std::path::PathBuf;
