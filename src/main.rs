@@ -30,16 +30,16 @@ fn main() -> ExitCode {
                 }
             }),
             Err(e) => Err(CommandError::new(
-                1,
+                fixloop::core::exit::ExitCode::Failed,
                 format!("cannot start the runtime: {e}"),
             )),
         },
     };
     match result {
-        Ok(code) => ExitCode::from(u8::try_from(code).unwrap_or(1)),
+        Ok(code) => ExitCode::from(code.code()),
         Err(e) => {
-            eprintln!("error: {}", fixloop::engine::secrets::redact(&e.message));
-            ExitCode::from(u8::try_from(e.code).unwrap_or(1))
+            eprintln!("{}", fixloop::engine::secrets::redact(&e.render()));
+            ExitCode::from(e.code.code())
         }
     }
 }

@@ -19,6 +19,7 @@ use fixloop::core::event::{
     CheckpointKind, DecidedBy, Decision, DecisionKind, Event, EventKind, Phase, PhaseStatus,
     RunStatus,
 };
+use fixloop::core::exit::ExitCode;
 use fixloop::core::info::{AgentKind, Info};
 use fixloop::core::pipeline::{Input, Machine, Request, Role, Step, replay};
 use fixloop::core::policy::Approve;
@@ -49,10 +50,10 @@ enum Recheck {
     Cleanup,
     Report {
         status: RunStatus,
-        exit_code: i32,
+        exit_code: ExitCode,
         message: String,
     },
-    Finish(i32),
+    Finish(ExitCode),
 }
 
 impl Request for Recheck {
@@ -89,7 +90,7 @@ impl Request for Recheck {
 #[derive(Debug, Clone, Default)]
 struct RecheckMachine {
     still_fails: Option<bool>,
-    outcome: Option<(RunStatus, i32, String)>,
+    outcome: Option<(RunStatus, ExitCode, String)>,
     finished: bool,
     phase: Option<Phase>,
 }
@@ -98,7 +99,7 @@ impl RecheckMachine {
     fn conclude(
         &mut self,
         status: RunStatus,
-        exit_code: i32,
+        exit_code: ExitCode,
         message: String,
         step: &mut Step<Recheck>,
     ) {
@@ -214,13 +215,23 @@ impl Machine for RecheckMachine {
                 } else {
                     "the failure is gone on the latest base"
                 };
-                self.conclude(RunStatus::Success, 0, message.into(), &mut step);
+                self.conclude(
+                    RunStatus::Success,
+                    ExitCode::Success,
+                    message.into(),
+                    &mut step,
+                );
             }
-            Input::Failed { class, message } if self.outcome.is_none() => {
-                self.conclude(RunStatus::Failed, class.exit_code(), message, &mut step);
+            Input::Failed(e) if self.outcome.is_none() => {
+                self.conclude(RunStatus::Failed, e.class.exit_code(), e.message, &mut step);
             }
             Input::Interrupted if self.outcome.is_none() => {
-                self.conclude(RunStatus::Partial, 130, "interrupted".into(), &mut step);
+                self.conclude(
+                    RunStatus::Partial,
+                    ExitCode::Interrupted,
+                    "interrupted".into(),
+                    &mut step,
+                );
             }
             _ => {}
         }
@@ -282,10 +293,7 @@ impl Pipeline for RecheckPipeline {
             };
             match fact {
                 Ok(fact) => Input::Done(fact),
-                Err(e) => Input::Failed {
-                    class: e.class,
-                    message: e.with_hints(),
-                },
+                Err(e) => Input::Failed(e),
             }
         })
     }
@@ -425,7 +433,7 @@ async fn a_second_pipeline_runs_through_the_same_driver_journal_policy_reporter_
     let code = Driver::new(RecheckPipeline, bench(setup, emitter, policy, cancel_rx))
         .run()
         .await;
-    assert_eq!(code, 0);
+    assert_eq!(code, ExitCode::Success);
 
     // The journal: this pipeline's name and phases, its facts, the policy's decision.
     let events = read_journal(&run_dir.join("events.jsonl")).unwrap();
@@ -516,7 +524,7 @@ async fn a_second_pipeline_interrupted_at_its_checkpoint_resumes_through_the_sam
     )
     .run()
     .await;
-    assert_eq!(code, 130);
+    assert_eq!(code, ExitCode::Interrupted);
 
     let past: Vec<Event> = read_journal(&run_dir.join("events.jsonl")).unwrap();
     let replayed = replay(RecheckMachine::default(), &past).unwrap();
@@ -528,7 +536,7 @@ async fn a_second_pipeline_interrupted_at_its_checkpoint_resumes_through_the_sam
     let code = Driver::new(RecheckPipeline, bench(setup, emitter, policy, cancel_rx))
         .resume(replayed)
         .await;
-    assert_eq!(code, 0);
+    assert_eq!(code, ExitCode::Success);
     let view = RunView::replay(&read_journal(&run_dir.join("events.jsonl")).unwrap());
     assert_eq!(view.resumes.len(), 1);
     assert_eq!(

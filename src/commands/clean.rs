@@ -9,6 +9,7 @@ use super::CommandError;
 use crate::adapters::git::Git;
 use crate::cli::CleanArgs;
 use crate::core::event::EventKind;
+use crate::core::exit::ExitCode;
 use crate::engine::store::{RunLock, Store, read_journal};
 
 /// What a run left behind.
@@ -24,7 +25,7 @@ struct Leftovers {
 
 fn leftovers(store: &Store, run_id: &str) -> Result<Leftovers, CommandError> {
     let journal = store.run_dir(run_id).join("events.jsonl");
-    let events = read_journal(&journal).map_err(|e| CommandError::new(65, e))?;
+    let events = read_journal(&journal).map_err(|e| CommandError::new(ExitCode::Input, e))?;
     let mut left = Leftovers::default();
     let mut fix: Option<(String, String)> = None;
     for event in &events {
@@ -72,13 +73,13 @@ fn leftovers(store: &Store, run_id: &str) -> Result<Leftovers, CommandError> {
     Ok(left)
 }
 
-pub async fn clean(args: &CleanArgs) -> Result<i32, CommandError> {
+pub async fn clean(args: &CleanArgs) -> Result<ExitCode, CommandError> {
     let store = Store::new(&super::workspace_of(args.info.as_deref()));
     let runs = match &args.run {
         Some(id) => {
             if !store.run_dir(id).join("events.jsonl").is_file() {
                 return Err(CommandError::new(
-                    65,
+                    ExitCode::Input,
                     format!(
                         "no run `{id}` in {}\n  hint: `fixloop reports` lists the runs",
                         store.outputs.display()
@@ -117,7 +118,7 @@ pub async fn clean(args: &CleanArgs) -> Result<i32, CommandError> {
     }
     if plan.is_empty() {
         println!("Nothing to clean.");
-        return Ok(0);
+        return Ok(ExitCode::Success);
     }
     for (id, left) in &plan {
         println!("run {id}:");
@@ -131,7 +132,7 @@ pub async fn clean(args: &CleanArgs) -> Result<i32, CommandError> {
     if !args.yes {
         if !(std::io::stdin().is_terminal() && std::io::stdout().is_terminal()) {
             return Err(CommandError::new(
-                3,
+                ExitCode::Partial,
                 "nothing removed: pass --yes to remove the above",
             ));
         }
@@ -141,7 +142,7 @@ pub async fn clean(args: &CleanArgs) -> Result<i32, CommandError> {
         let _ = std::io::stdin().lock().read_line(&mut answer);
         if !matches!(answer.trim(), "y" | "Y" | "yes") {
             println!("Nothing removed.");
-            return Ok(0);
+            return Ok(ExitCode::Success);
         }
     }
     for (id, left) in plan {
@@ -185,5 +186,5 @@ pub async fn clean(args: &CleanArgs) -> Result<i32, CommandError> {
             }
         }
     }
-    Ok(0)
+    Ok(ExitCode::Success)
 }

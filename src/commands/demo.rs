@@ -9,6 +9,7 @@ use super::CommandError;
 use super::setup::prepare;
 use crate::adapters::git::Git;
 use crate::cli::{AgentArg, DemoArgs, FrontArgs, RunArgs, TargetArgs};
+use crate::core::exit::ExitCode;
 use crate::core::policy::Approve;
 
 const CARGO_TOML: &str = r#"[package]
@@ -66,15 +67,16 @@ fn a_newline_separates_words() {
 async fn git(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Result<String, CommandError> {
     Git::run_in(dir, args, env)
         .await
-        .map_err(|e| CommandError::new(1, format!("demo setup: {e}")))
+        .map_err(|e| CommandError::new(ExitCode::Failed, format!("demo setup: {e}")))
 }
 
 fn write(path: &Path, text: &str) -> Result<(), CommandError> {
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir)
-            .map_err(|e| CommandError::new(1, format!("{}: {e}", dir.display())))?;
+            .map_err(|e| CommandError::new(ExitCode::Failed, format!("{}: {e}", dir.display())))?;
     }
-    std::fs::write(path, text).map_err(|e| CommandError::new(1, format!("{}: {e}", path.display())))
+    std::fs::write(path, text)
+        .map_err(|e| CommandError::new(ExitCode::Failed, format!("{}: {e}", path.display())))
 }
 
 /// Creates the demo project in `root`; returns the repository path.
@@ -82,7 +84,7 @@ pub async fn create_project(root: &Path) -> Result<PathBuf, CommandError> {
     let repo = root.join("wordstat");
     let origin = root.join("origin.git");
     std::fs::create_dir_all(&repo)
-        .map_err(|e| CommandError::new(1, format!("{}: {e}", repo.display())))?;
+        .map_err(|e| CommandError::new(ExitCode::Failed, format!("{}: {e}", repo.display())))?;
     git(
         root,
         &[
@@ -139,10 +141,15 @@ async fn ci_log(repo: &Path) -> Result<String, CommandError> {
         .env("CARGO_TERM_COLOR", "never")
         .output()
         .await
-        .map_err(|e| CommandError::new(69, format!("the demo needs cargo on PATH: {e}")))?;
+        .map_err(|e| {
+            CommandError::new(
+                ExitCode::Unavailable,
+                format!("the demo needs cargo on PATH: {e}"),
+            )
+        })?;
     if output.status.success() {
         return Err(CommandError::new(
-            1,
+            ExitCode::Failed,
             "demo setup: the demo's test suite unexpectedly passed",
         ));
     }
@@ -161,7 +168,7 @@ async fn ci_log(repo: &Path) -> Result<String, CommandError> {
     Ok(log)
 }
 
-pub async fn demo(args: DemoArgs) -> Result<i32, CommandError> {
+pub async fn demo(args: DemoArgs) -> Result<ExitCode, CommandError> {
     let root = match &args.dir {
         Some(dir) => dir.clone(),
         None => {
@@ -180,7 +187,7 @@ pub async fn demo(args: DemoArgs) -> Result<i32, CommandError> {
     };
     if root.join("wordstat").exists() {
         return Err(CommandError::new(
-            2,
+            ExitCode::Usage,
             format!(
                 "{} already holds a demo: choose another --dir",
                 root.display()
@@ -202,8 +209,12 @@ pub async fn demo(args: DemoArgs) -> Result<i32, CommandError> {
         &(serde_json::to_string_pretty(&info).unwrap_or_default() + "\n"),
     )?;
     let headless = args.headless || !super::run::interactive_terminal();
-    let exe = std::env::current_exe()
-        .map_err(|e| CommandError::new(1, format!("cannot find fixloop's own path: {e}")))?;
+    let exe = std::env::current_exe().map_err(|e| {
+        CommandError::new(
+            ExitCode::Failed,
+            format!("cannot find fixloop's own path: {e}"),
+        )
+    })?;
     let run_args = RunArgs {
         target: TargetArgs {
             info: Some(repo.join("info.json")),
@@ -236,7 +247,7 @@ pub async fn demo(args: DemoArgs) -> Result<i32, CommandError> {
 
 /// The demo's scripted agent: speaks Claude Code's stream-json so fixloop shows it like a real
 /// agent, and does the step for real (a reproduction, then the fix).
-pub fn demo_agent() -> Result<i32, CommandError> {
+pub fn demo_agent() -> Result<ExitCode, CommandError> {
     let var = |name: &str| std::env::var(name).unwrap_or_default();
     let phase = var("FIXLOOP_PHASE");
     let failure_dir = PathBuf::from(var("FIXLOOP_FAILURE_DIR"));
@@ -298,8 +309,9 @@ pub fn demo_agent() -> Result<i32, CommandError> {
                 "Read",
                 serde_json::json!({"file_path": lib.display().to_string()}),
             ));
-            let source = std::fs::read_to_string(&lib)
-                .map_err(|e| CommandError::new(1, format!("{}: {e}", lib.display())))?;
+            let source = std::fs::read_to_string(&lib).map_err(|e| {
+                CommandError::new(ExitCode::Failed, format!("{}: {e}", lib.display()))
+            })?;
             say(text(
                 "word_count splits on ' ' only, so a newline or tab does not end a word.",
             ));
@@ -322,11 +334,11 @@ pub fn demo_agent() -> Result<i32, CommandError> {
         }
         other => {
             eprintln!("demo-agent: unknown FIXLOOP_PHASE `{other}`");
-            return Ok(2);
+            return Ok(ExitCode::Usage);
         }
     }
     say(
         serde_json::json!({"type": "result", "subtype": "success", "is_error": false, "num_turns": 4, "total_cost_usd": 0.0, "session_id": session}),
     );
-    Ok(0)
+    Ok(ExitCode::Success)
 }

@@ -7,6 +7,8 @@ use serde_json::json;
 use super::CommandError;
 use crate::adapters::github::{GitHub, Token, api_base, fetch_run_logs};
 use crate::cli::LogsArgs;
+use crate::core::error::StepError;
+use crate::core::exit::ExitCode;
 use crate::core::runurl::RunUrl;
 use crate::core::sanitize::for_terminal;
 use crate::engine::logs::triage_stream;
@@ -14,23 +16,27 @@ use crate::engine::secrets::redact;
 
 /// Fetches a run's failed-job logs (into `--out`, else a folder under the temp dir) and triages
 /// them.
-async fn from_url(args: &LogsArgs) -> Result<i32, CommandError> {
+async fn from_url(args: &LogsArgs) -> Result<ExitCode, CommandError> {
     let url = RunUrl::parse(&args.source)
-        .map_err(|e| CommandError::new(65, format!("{e}\n  hint: {}", RunUrl::ACCEPTED_FORMS)))?;
+        .map_err(|e| CommandError::new(ExitCode::Input, e).hint(RunUrl::ACCEPTED_FORMS))?;
     let api = args
         .github_api_url
         .clone()
         .unwrap_or_else(|| api_base(&url.host));
     let client = GitHub::new(&api, Token::discover().await)
-        .map_err(|(_, message)| CommandError::new(69, message))?;
+        .map_err(|(_, message)| CommandError::new(ExitCode::Unavailable, message))?;
     let dir = args.out.clone().unwrap_or_else(|| {
         std::env::temp_dir().join(format!("fixloop-logs-{}-{}", url.repo, url.run_id))
     });
     let fetched = fetch_run_logs(&client, &url, &dir)
         .await
-        .map_err(|(class, message)| CommandError::new(class.exit_code(), message))?;
-    crate::engine::secrets::redact_file(&fetched.full_log)
-        .map_err(|e| CommandError::new(1, format!("{}: {e}", fetched.full_log.display())))?;
+        .map_err(|e| CommandError::from(StepError::from(e)))?;
+    crate::engine::secrets::redact_file(&fetched.full_log).map_err(|e| {
+        CommandError::new(
+            ExitCode::Failed,
+            format!("{}: {e}", fetched.full_log.display()),
+        )
+    })?;
     for note in &fetched.run.notes {
         eprintln!("note: {note}");
     }
@@ -42,7 +48,7 @@ async fn from_url(args: &LogsArgs) -> Result<i32, CommandError> {
     logs_file(&file_args, Some(&args.source), Some(&dir))
 }
 
-pub async fn logs(args: &LogsArgs) -> Result<i32, CommandError> {
+pub async fn logs(args: &LogsArgs) -> Result<ExitCode, CommandError> {
     if args.source.starts_with("http://") || args.source.starts_with("https://") {
         return from_url(args).await;
     }
@@ -55,17 +61,19 @@ fn logs_file(
     args: &LogsArgs,
     shown: Option<&str>,
     excerpt_dir: Option<&std::path::Path>,
-) -> Result<i32, CommandError> {
+) -> Result<ExitCode, CommandError> {
     let mut full_log = None;
     let mut copy = match &args.out {
         Some(out) => {
-            std::fs::create_dir_all(out)
-                .map_err(|e| CommandError::new(1, format!("{}: {e}", out.display())))?;
+            std::fs::create_dir_all(out).map_err(|e| {
+                CommandError::new(ExitCode::Failed, format!("{}: {e}", out.display()))
+            })?;
             let path = out.join("full.log");
             full_log = Some(path.display().to_string());
             Some(std::io::BufWriter::new(
-                std::fs::File::create(&path)
-                    .map_err(|e| CommandError::new(1, format!("{}: {e}", path.display())))?,
+                std::fs::File::create(&path).map_err(|e| {
+                    CommandError::new(ExitCode::Failed, format!("{}: {e}", path.display()))
+                })?,
             ))
         }
         None => None,
@@ -73,22 +81,23 @@ fn logs_file(
     let copy_ref = copy.as_mut().map(|w| w as &mut dyn std::io::Write);
     let outcome = if args.source == "-" {
         triage_stream(std::io::stdin().lock(), args.budget, copy_ref)
-            .map_err(|e| CommandError::new(65, format!("standard input: {e}")))?
+            .map_err(|e| CommandError::new(ExitCode::Input, format!("standard input: {e}")))?
     } else {
         let file = std::fs::File::open(&args.source)
-            .map_err(|e| CommandError::new(65, format!("{}: {e}", args.source)))?;
+            .map_err(|e| CommandError::new(ExitCode::Input, format!("{}: {e}", args.source)))?;
         triage_stream(file, args.budget, copy_ref)
-            .map_err(|e| CommandError::new(65, format!("{}: {e}", args.source)))?
+            .map_err(|e| CommandError::new(ExitCode::Input, format!("{}: {e}", args.source)))?
     };
     if let Some(mut w) = copy {
-        std::io::Write::flush(&mut w).map_err(|e| CommandError::new(1, e.to_string()))?;
+        std::io::Write::flush(&mut w)
+            .map_err(|e| CommandError::new(ExitCode::Failed, e.to_string()))?;
     }
     if let Some(out) = &args.out {
         let _ = crate::engine::secrets::redact_file(&out.join("full.log"));
     }
     if let Some(dir) = args.out.as_deref().or(excerpt_dir) {
         std::fs::write(dir.join("excerpt.txt"), redact(&outcome.excerpt).as_bytes())
-            .map_err(|e| CommandError::new(1, format!("{}: {e}", dir.display())))?;
+            .map_err(|e| CommandError::new(ExitCode::Failed, format!("{}: {e}", dir.display())))?;
     }
     if args.json {
         let value = json!({
@@ -125,5 +134,5 @@ fn logs_file(
         // What the log says is shown, never obeyed, and never with its secrets.
         print!("{}", for_terminal(&redact(&text)));
     }
-    Ok(0)
+    Ok(ExitCode::Success)
 }

@@ -5,6 +5,7 @@ use std::path::Path;
 
 use super::CommandError;
 use crate::cli::{ReportsArgs, ReportsCommand, StatsArgs};
+use crate::core::exit::ExitCode;
 use crate::core::history::{Row, SortKey, select, stats};
 use crate::core::report;
 use crate::core::view::RunView;
@@ -15,7 +16,7 @@ fn color() -> bool {
     std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
 }
 
-async fn browse(store: &Store, rows: Vec<Row>, stats_only: bool) -> Result<i32, CommandError> {
+async fn browse(store: &Store, rows: Vec<Row>, stats_only: bool) -> Result<ExitCode, CommandError> {
     let mut app = BrowserApp::new(rows, store.outputs.display().to_string(), color());
     if stats_only {
         app.stats_only = true;
@@ -23,11 +24,11 @@ async fn browse(store: &Store, rows: Vec<Row>, stats_only: bool) -> Result<i32, 
     }
     tui::browse(app, store)
         .await
-        .map_err(|e| CommandError::new(1, format!("the terminal failed: {e}")))?;
-    Ok(0)
+        .map_err(|e| CommandError::new(ExitCode::Failed, format!("the terminal failed: {e}")))?;
+    Ok(ExitCode::Success)
 }
 
-pub async fn reports(args: &ReportsArgs) -> Result<i32, CommandError> {
+pub async fn reports(args: &ReportsArgs) -> Result<ExitCode, CommandError> {
     let store = Store::new(&super::workspace_of(args.info.as_deref()));
     if let Some(ReportsCommand::Show { run }) = &args.show {
         return show(&store, run);
@@ -41,11 +42,11 @@ pub async fn reports(args: &ReportsArgs) -> Result<i32, CommandError> {
             "{}",
             serde_json::to_string_pretty(&rows).unwrap_or_default()
         );
-        return Ok(0);
+        return Ok(ExitCode::Success);
     }
     if rows.is_empty() {
         println!("No runs yet in {}.", store.outputs.display());
-        return Ok(0);
+        return Ok(ExitCode::Success);
     }
     println!(
         "{:<16}  {:<28}  {:<5}  {:<8}  {:>7}  {:>7}  PR",
@@ -66,10 +67,10 @@ pub async fn reports(args: &ReportsArgs) -> Result<i32, CommandError> {
             r.pr.as_deref().unwrap_or("–")
         );
     }
-    Ok(0)
+    Ok(ExitCode::Success)
 }
 
-pub async fn stats_command(args: &StatsArgs) -> Result<i32, CommandError> {
+pub async fn stats_command(args: &StatsArgs) -> Result<ExitCode, CommandError> {
     let store = Store::new(&super::workspace_of(args.info.as_deref()));
     let rows = store.rows();
     if !args.json && super::run::interactive_terminal() {
@@ -78,11 +79,11 @@ pub async fn stats_command(args: &StatsArgs) -> Result<i32, CommandError> {
     let s = stats(&rows);
     if args.json {
         println!("{}", serde_json::to_string_pretty(&s).unwrap_or_default());
-        return Ok(0);
+        return Ok(ExitCode::Success);
     }
     if s.runs == 0 {
         println!("No runs yet in {}.", store.outputs.display());
-        return Ok(0);
+        return Ok(ExitCode::Success);
     }
     println!(
         "{} runs, {} verified fixes ({:.0} %); median time to a verified fix {}; total cost ${:.2}",
@@ -109,28 +110,27 @@ pub async fn stats_command(args: &StatsArgs) -> Result<i32, CommandError> {
             println!("  {n:>4}  {test}");
         }
     }
-    Ok(0)
+    Ok(ExitCode::Success)
 }
 
-fn show(store: &Store, run: &str) -> Result<i32, CommandError> {
+fn show(store: &Store, run: &str) -> Result<ExitCode, CommandError> {
     let path = Path::new(run);
     let markdown = if path.extension().is_some_and(|e| e == "md") && path.is_file() {
-        std::fs::read_to_string(path).map_err(|e| CommandError::new(65, format!("{run}: {e}")))?
+        std::fs::read_to_string(path)
+            .map_err(|e| CommandError::new(ExitCode::Input, format!("{run}: {e}")))?
     } else {
         let journal = store.run_dir(run).join("events.jsonl");
         if !journal.is_file() {
             return Err(CommandError::new(
-                65,
-                format!(
-                    "no run `{run}` in {}\n  hint: `fixloop reports` lists the runs",
-                    store.outputs.display()
-                ),
-            ));
+                ExitCode::Input,
+                format!("no run `{run}` in {}", store.outputs.display()),
+            )
+            .hint("`fixloop reports` lists the runs"));
         }
-        let events = read_journal(&journal).map_err(|e| CommandError::new(65, e))?;
+        let events = read_journal(&journal).map_err(|e| CommandError::new(ExitCode::Input, e))?;
         let view = RunView::replay(&events);
         report::markdown(&view, &report::conclusion(&view))
     };
     print!("{markdown}");
-    Ok(0)
+    Ok(ExitCode::Success)
 }

@@ -9,6 +9,7 @@ use super::CommandError;
 use super::run::{Launch, agent_for, forge_for, init_file_log, policy_name};
 use crate::cli::ResumeArgs;
 use crate::core::event::{EventKind, FAILURE_PIPELINE};
+use crate::core::exit::ExitCode;
 use crate::core::info::AgentKind;
 use crate::core::pipeline::replay;
 use crate::engine::emitter::Emitter;
@@ -18,7 +19,7 @@ use crate::engine::process::{stop_leftovers, wait_for_git};
 use crate::engine::setup::Setup;
 use crate::engine::store::{Journal, RunLock, Store, read_journal};
 
-pub async fn resume(args: &ResumeArgs) -> Result<i32, CommandError> {
+pub async fn resume(args: &ResumeArgs) -> Result<ExitCode, CommandError> {
     let store = Store::new(&super::workspace_of(args.info.as_deref()));
     let run_dir = store.run_dir(&args.run);
     let run_dir = run_dir.canonicalize().unwrap_or(run_dir);
@@ -30,30 +31,27 @@ pub async fn resume(args: &ResumeArgs) -> Result<i32, CommandError> {
             None => "there are no runs there; pass --info FILE to name the workspace".into(),
         };
         return Err(CommandError::new(
-            65,
-            format!(
-                "no run `{}` in {}\n  hint: {hint}",
-                args.run,
-                store.outputs.display()
-            ),
-        ));
+            ExitCode::Input,
+            format!("no run `{}` in {}", args.run, store.outputs.display()),
+        )
+        .hint(hint));
     }
     // Nobody else may be running it; what the killed process left running is stopped first.
-    let lock = RunLock::take(&run_dir).map_err(|e| CommandError::new(1, e))?;
+    let lock = RunLock::take(&run_dir)?;
     let stopped = stop_leftovers(&run_dir);
-    let past = read_journal(&journal_path).map_err(|e| CommandError::new(65, e))?;
+    let past = read_journal(&journal_path).map_err(|e| CommandError::new(ExitCode::Input, e))?;
     let Some(started) = past
         .iter()
         .find(|e| matches!(e.kind, EventKind::RunStarted { .. }))
     else {
         return Err(CommandError::new(
-            65,
+            ExitCode::Input,
             format!(
-                "{}: the journal has no run-started event\n  hint: start the run again with \
-                 `fixloop run`",
+                "{}: the journal has no run-started event",
                 journal_path.display()
             ),
-        ));
+        )
+        .hint("start the run again with `fixloop run`"));
     };
     let headless = args.front.is_headless();
     let approve = args.front.approve();
@@ -64,56 +62,50 @@ pub async fn resume(args: &ResumeArgs) -> Result<i32, CommandError> {
         policy_name(headless, approve),
     )
     .map_err(|e| {
-        CommandError::new(
-            65,
-            format!(
-                "{}: {e}\n  hint: start it again with `fixloop run`",
-                journal_path.display()
-            ),
-        )
+        CommandError::new(ExitCode::Input, format!("{}: {e}", journal_path.display()))
+            .hint("start it again with `fixloop run`")
     })?;
     if let EventKind::RunStarted { pipeline, .. } = &started.kind
         && pipeline != FAILURE_PIPELINE
     {
         return Err(CommandError::new(
-            65,
+            ExitCode::Input,
             format!(
-                "{}: this fixloop cannot resume a `{pipeline}` run\n  hint: resume it with the \
-                 fixloop that started it",
+                "{}: this fixloop cannot resume a `{pipeline}` run",
                 journal_path.display()
             ),
-        ));
+        )
+        .hint("resume it with the fixloop that started it"));
     }
     let replayed = replay(FailurePipeline.machine(&setup), &past).map_err(|e| {
-        CommandError::new(
-            1,
-            format!(
-                "run {}: {e}\n  hint: `fixloop reports show RUN_ID` shows how it ended; \
-                 `fixloop run` starts the failure again",
-                args.run
-            ),
+        CommandError::new(ExitCode::Failed, format!("run {}: {e}", args.run)).hint(
+            "`fixloop reports show RUN_ID` shows how it ended; `fixloop run` starts the \
+             failure again",
         )
     })?;
     if !wait_for_git(&setup.repo, Duration::from_secs(30)) {
         return Err(CommandError::new(
-            1,
+            ExitCode::Failed,
             format!(
-                "git is still working in {} after 30 s\n  hint: let it finish (or stop it), \
-                 then resume again",
+                "git is still working in {} after 30 s",
                 setup.repo.display()
             ),
-        ));
+        )
+        .hint("let it finish (or stop it), then resume again"));
     }
     if headless && setup.agent == AgentKind::Manual {
         return Err(CommandError::new(
-            2,
+            ExitCode::Usage,
             "this run's agent is the person at the keyboard: resume it in a terminal, without \
              --headless",
         ));
     }
     let _log_guard = init_file_log(&run_dir);
     let journal = Journal::reopen(&run_dir).map_err(|e| {
-        CommandError::new(1, format!("cannot reopen {}: {e}", journal_path.display()))
+        CommandError::new(
+            ExitCode::Failed,
+            format!("cannot reopen {}: {e}", journal_path.display()),
+        )
     })?;
     let agent = agent_for(setup.agent, setup.recorded.agent_cmd.clone());
     let forge = forge_for(

@@ -16,6 +16,7 @@ use crate::adapters::github::{GitHub, GitHubForge, Token, api_base, remote_repo}
 use crate::cli::RunArgs;
 use crate::core::command::Command;
 use crate::core::event::Event;
+use crate::core::exit::ExitCode;
 use crate::core::info::{AgentKind, Info};
 use crate::core::pipeline::{FailureMachine, Replayed};
 use crate::core::policy::Approve;
@@ -37,12 +38,12 @@ const AI_BUDGET: Duration = Duration::from_secs(15 * 60);
 /// Default time budget of one test run.
 const TEST_BUDGET: Duration = Duration::from_secs(5 * 60);
 
-pub async fn run(args: RunArgs) -> Result<i32, CommandError> {
+pub async fn run(args: RunArgs) -> Result<ExitCode, CommandError> {
     let prepared = prepare(&args.target).await?;
     let headless = args.front.is_headless();
     if headless && prepared.agent == AgentKind::Manual {
         return Err(CommandError::new(
-            2,
+            ExitCode::Usage,
             "the manual agent needs a person at a terminal: run without --headless in a \
              terminal, or choose --agent claude, codex or command",
         ));
@@ -61,16 +62,19 @@ pub async fn start(
     prepared: Prepared,
     args: &RunArgs,
     headless: bool,
-) -> Result<i32, CommandError> {
+) -> Result<ExitCode, CommandError> {
     let store = Store::new(&prepared.workspace);
     let (run_id, run_dir) = store.create_run(&prepared.name, Utc::now()).map_err(|e| {
-        CommandError::new(1, format!("cannot create {}: {e}", store.outputs.display()))
+        CommandError::new(
+            ExitCode::Failed,
+            format!("cannot create {}: {e}", store.outputs.display()),
+        )
     })?;
-    let lock = RunLock::take(&run_dir).map_err(|e| CommandError::new(1, e))?;
+    let lock = RunLock::take(&run_dir)?;
     let _log_guard = init_file_log(&run_dir);
     let journal = Journal::create(&run_dir).map_err(|e| {
         CommandError::new(
-            1,
+            ExitCode::Failed,
             format!("cannot create the journal in {}: {e}", run_dir.display()),
         )
     })?;
@@ -187,14 +191,14 @@ impl std::fmt::Debug for Launch {
 
 impl Launch {
     /// Runs (or resumes) the run where it shows; the run's lock is let go when it ends.
-    pub async fn go(self) -> Result<i32, CommandError> {
+    pub async fn go(self) -> Result<ExitCode, CommandError> {
         let run_id = self.setup.run_id.clone();
         let code = if self.headless {
             self.headless().await
         } else {
             self.tui().await?
         };
-        if code == 130 {
+        if code == ExitCode::Interrupted {
             eprintln!("the run can go on from where it stopped: fixloop resume {run_id}");
         }
         Ok(code)
@@ -219,7 +223,7 @@ impl Launch {
         (Driver::new(FailurePipeline, bench), self.resume)
     }
 
-    async fn headless(self) -> i32 {
+    async fn headless(self) -> ExitCode {
         let reporter = LineReporter {
             json: self.json,
             github_actions: std::env::var_os("GITHUB_ACTIONS").is_some(),
@@ -241,7 +245,7 @@ impl Launch {
         code
     }
 
-    async fn tui(self) -> Result<i32, CommandError> {
+    async fn tui(self) -> Result<ExitCode, CommandError> {
         let events = self.emitter.subscribe();
         let (commands_tx, commands_rx) = mpsc::unbounded_channel();
         let (cancel_tx, cancel_rx) = watch::channel(false);
@@ -271,8 +275,9 @@ impl Launch {
         });
         let result = tui::run(app, events, commands_tx, cancel_tx, handle).await;
         signals.abort();
-        let (code, app) =
-            result.map_err(|e| CommandError::new(1, format!("the terminal failed: {e}")))?;
+        let (code, app) = result.map_err(|e| {
+            CommandError::new(ExitCode::Failed, format!("the terminal failed: {e}"))
+        })?;
         if let Some(end) = &app.view.finished {
             println!(
                 "{}: {} (exit {})",
@@ -297,7 +302,7 @@ pub async fn forge_for(
 ) -> Result<Box<dyn Forge>, CommandError> {
     let target = match info.url.as_deref().map(RunUrl::parse) {
         Some(Ok(url)) => Some((url.host, url.owner, url.repo)),
-        Some(Err(e)) => return Err(CommandError::new(65, e)),
+        Some(Err(e)) => return Err(CommandError::new(ExitCode::Input, e)),
         None => match remote {
             Some(remote) => Git::new(repo.to_path_buf())
                 .run(&["remote", "get-url", remote])
@@ -316,7 +321,7 @@ pub async fn forge_for(
     };
     let api = github_api_url.unwrap_or_else(|| api_base(&host));
     let client = GitHub::new(&api, Token::discover().await)
-        .map_err(|(_, message)| CommandError::new(69, message))?;
+        .map_err(|(_, message)| CommandError::new(ExitCode::Unavailable, message))?;
     Ok(Box::new(GitHubForge {
         client,
         owner,

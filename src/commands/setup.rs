@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use super::CommandError;
 use crate::adapters::git::Git;
 use crate::cli::TargetArgs;
+use crate::core::exit::ExitCode;
 use crate::core::info::{AgentKind, Info};
 use crate::core::repro::Manifest;
 use crate::core::setup::Reproduction;
@@ -30,13 +31,18 @@ pub fn read_info(path: Option<&Path>) -> Result<(Info, PathBuf, PathBuf), Comman
     let info_path = match path {
         Some(p) => p.to_path_buf(),
         None => std::env::current_dir()
-            .map_err(|e| CommandError::new(1, format!("cannot read the current folder: {e}")))?
+            .map_err(|e| {
+                CommandError::new(
+                    ExitCode::Failed,
+                    format!("cannot read the current folder: {e}"),
+                )
+            })?
             .join("info.json"),
     };
     let text = std::fs::read_to_string(&info_path).map_err(|e| {
         if e.kind() == std::io::ErrorKind::NotFound {
             CommandError::new(
-                65,
+                ExitCode::Input,
                 format!(
                     "{}: not found\n  hint: write an info.json (see info.schema.json and the \
                      README), or pass --info FILE",
@@ -44,11 +50,14 @@ pub fn read_info(path: Option<&Path>) -> Result<(Info, PathBuf, PathBuf), Comman
                 ),
             )
         } else {
-            CommandError::new(65, format!("{}: cannot read: {e}", info_path.display()))
+            CommandError::new(
+                ExitCode::Input,
+                format!("{}: cannot read: {e}", info_path.display()),
+            )
         }
     })?;
     let shown = info_path.display().to_string();
-    let info = Info::parse(&shown, &text).map_err(|e| CommandError::new(65, e.to_string()))?;
+    let info = Info::parse(&shown, &text)?;
     let workspace = info_path
         .parent()
         .map(Path::to_path_buf)
@@ -56,7 +65,7 @@ pub fn read_info(path: Option<&Path>) -> Result<(Info, PathBuf, PathBuf), Comman
         .unwrap_or_else(|| PathBuf::from("."));
     let workspace = workspace
         .canonicalize()
-        .map_err(|e| CommandError::new(65, format!("{}: {e}", workspace.display())))?;
+        .map_err(|e| CommandError::new(ExitCode::Input, format!("{}: {e}", workspace.display())))?;
     Ok((info, info_path, workspace))
 }
 
@@ -64,7 +73,7 @@ pub async fn prepare(target: &TargetArgs) -> Result<Prepared, CommandError> {
     let (info, info_path, workspace) = read_info(target.info.as_deref())?;
     let input = |field: &str, message: String, hint: &str| {
         CommandError::new(
-            65,
+            ExitCode::Input,
             format!(
                 "{}: field `{field}`: {message}\n  hint: {hint}",
                 info_path.display()
@@ -80,7 +89,7 @@ pub async fn prepare(target: &TargetArgs) -> Result<Prepared, CommandError> {
     let agent_cmd = target.agent_cmd.clone().or_else(|| info.agent_cmd.clone());
     if agent == AgentKind::Command && agent_cmd.is_none() {
         return Err(CommandError::new(
-            2,
+            ExitCode::Usage,
             "--agent command needs a command: pass --agent-cmd 'SHELL COMMAND' or set `agent-cmd` \
              in info.json",
         ));
@@ -88,7 +97,7 @@ pub async fn prepare(target: &TargetArgs) -> Result<Prepared, CommandError> {
 
     if Git::run_in(&workspace, &["--version"], &[]).await.is_err() {
         return Err(CommandError::new(
-            69,
+            ExitCode::Unavailable,
             "git is not installed or not on PATH: install git",
         ));
     }
@@ -136,7 +145,7 @@ pub async fn prepare(target: &TargetArgs) -> Result<Prepared, CommandError> {
     };
     if !crate::core::info::is_branch_name(&base) {
         return Err(CommandError::new(
-            2,
+            ExitCode::Usage,
             format!("--base: `{base}` is not a valid branch name"),
         ));
     }
@@ -181,7 +190,7 @@ fn resolve_existing(
 ) -> Result<(Reproduction, Option<PathBuf>), CommandError> {
     let field_error = |message: String, hint: &str| {
         CommandError::new(
-            65,
+            ExitCode::Input,
             format!(
                 "{}: field `existing-test-path`: {message}\n  hint: {hint}",
                 info_path.display()
@@ -213,14 +222,13 @@ fn resolve_existing(
                 "write repro.json in the failure folder: {\"command\": ..., \"files\": [...]}",
             )
         })?;
-        let manifest = Manifest::parse(&manifest_path.display().to_string(), &text)
-            .map_err(|e| CommandError::new(65, e.to_string()))?;
+        let manifest = Manifest::parse(&manifest_path.display().to_string(), &text)?;
         let dir = manifest_path
             .parent()
             .map(Path::to_path_buf)
             .unwrap_or_default();
         let repro = resolve_reproduction(&manifest, &dir)
-            .map_err(|e| CommandError::new(65, e.with_hints()))?;
+            .map_err(|e| CommandError::new(ExitCode::Input, e.with_hints()))?;
         return Ok((repro, Some(dir)));
     }
     let full = full.canonicalize().unwrap_or(full);

@@ -7,6 +7,7 @@ use tokio::sync::watch;
 
 use super::CommandError;
 use crate::cli::StressArgs;
+use crate::core::exit::ExitCode;
 use crate::core::sanitize::for_terminal;
 use crate::core::stats::{percent, wilson_95};
 use crate::engine::stress::{self, StressSpec, progress_line};
@@ -23,18 +24,21 @@ fn quote(arg: &str) -> String {
     }
 }
 
-pub async fn stress(args: &StressArgs) -> Result<i32, CommandError> {
+pub async fn stress(args: &StressArgs) -> Result<ExitCode, CommandError> {
     let signature = match &args.signature {
         Some(s) => Some(regex::Regex::new(s).map_err(|e| {
             CommandError::new(
-                2,
+                ExitCode::Usage,
                 format!("--signature: not a valid regular expression: {e}"),
             )
         })?),
         None => None,
     };
     if args.runs == 0 {
-        return Err(CommandError::new(2, "--runs must be at least 1"));
+        return Err(CommandError::new(
+            ExitCode::Usage,
+            "--runs must be at least 1",
+        ));
     }
     let cores =
         std::thread::available_parallelism().map_or(2, |n| u32::try_from(n.get()).unwrap_or(2));
@@ -47,7 +51,8 @@ pub async fn stress(args: &StressArgs) -> Result<i32, CommandError> {
     let command: Vec<String> = args.command.iter().map(|a| quote(a)).collect();
     let spec = StressSpec {
         command: command.join(" "),
-        cwd: std::env::current_dir().map_err(|e| CommandError::new(1, e.to_string()))?,
+        cwd: std::env::current_dir()
+            .map_err(|e| CommandError::new(ExitCode::Failed, e.to_string()))?,
         runs: args.runs,
         jobs: args.jobs.unwrap_or(cores).max(1),
         timeout: Duration::from_secs(args.timeout.max(1)),
@@ -129,5 +134,9 @@ pub async fn stress(args: &StressArgs) -> Result<i32, CommandError> {
             println!("logs of failing runs: {}", outcome.logs_dir.display());
         }
     }
-    Ok(i32::from(outcome.failures > 0))
+    Ok(if outcome.failures > 0 {
+        ExitCode::Failed
+    } else {
+        ExitCode::Success
+    })
 }

@@ -6,10 +6,11 @@ use super::CommandError;
 use super::setup::prepare;
 use crate::adapters::git::Git;
 use crate::cli::ValidateArgs;
+use crate::core::exit::ExitCode;
 use crate::core::info::AgentKind;
 use crate::engine::logs::raw_logs_file;
 
-pub async fn validate(args: ValidateArgs) -> Result<i32, CommandError> {
+pub async fn validate(args: ValidateArgs) -> Result<ExitCode, CommandError> {
     let p = prepare(&args.target).await?;
     let ok = |what: &str, detail: String| println!("✓ {what}: {detail}");
     ok(
@@ -59,15 +60,15 @@ pub async fn validate(args: ValidateArgs) -> Result<i32, CommandError> {
         };
     if !base_ok {
         return Err(CommandError::new(
-            65,
+            ExitCode::Input,
             format!(
-                "{}: field `base-branch`: `{}` does not exist in {}\n  hint: set `base-branch` to \
-                 an existing branch, or pass --base",
+                "{}: field `base-branch`: `{}` does not exist in {}",
                 p.info_path.display(),
                 p.base,
                 p.repo.display()
             ),
-        ));
+        )
+        .hint("set `base-branch` to an existing branch, or pass --base"));
     }
     ok("base branch", p.base.clone());
     let program = match p.agent {
@@ -93,12 +94,10 @@ pub async fn validate(args: ValidateArgs) -> Result<i32, CommandError> {
                     _ => "check agent-cmd",
                 };
                 return Err(CommandError::new(
-                    69,
-                    format!(
-                        "agent {}: `{program}` is not on PATH\n  hint: {hint}",
-                        p.agent.as_str()
-                    ),
-                ));
+                    ExitCode::Unavailable,
+                    format!("agent {}: `{program}` is not on PATH", p.agent.as_str()),
+                )
+                .hint(hint));
             }
         },
         None => ok("agent", "manual: you do the AI steps".into()),
@@ -107,7 +106,7 @@ pub async fn validate(args: ValidateArgs) -> Result<i32, CommandError> {
         ok("existing reproduction", format!("`{}`", repro.command));
     }
     ok("failure folder", p.failure_dir.display().to_string());
-    Ok(0)
+    Ok(ExitCode::Success)
 }
 
 /// Finds a program the way a shell would: a path, or a name on PATH.

@@ -2,6 +2,7 @@
 //! what went wrong, and hints that say what to do, kept apart so each frontend shows them its way.
 
 use super::event::FailureClass;
+use super::input::InputError;
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{message}")]
@@ -66,6 +67,17 @@ impl From<(FailureClass, String)> for StepError {
     }
 }
 
+/// A file the user or an agent wrote is wrong: where, what, and what to write.
+impl From<InputError> for StepError {
+    fn from(e: InputError) -> Self {
+        let mut error = Self::input(e.to_string());
+        if !e.hint.is_empty() {
+            error.hints.push(e.hint);
+        }
+        error
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -76,7 +88,7 @@ mod tests {
             .hint("copy the URL of the run's page")
             .hint("or use raw-logs");
         assert_eq!(e.to_string(), "info.json: field `url`: not a run URL");
-        assert_eq!(e.class.exit_code(), 65);
+        assert_eq!(e.class.exit_code(), crate::core::exit::ExitCode::Input);
         assert_eq!(
             e.with_hints(),
             "info.json: field `url`: not a run URL\n  hint: copy the URL of the run's page\n  \

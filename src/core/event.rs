@@ -3,6 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::exit::ExitCode;
 use super::info::{AgentKind, Info};
 use super::setup::{Reproduction, RunSetup};
 
@@ -106,11 +107,11 @@ pub enum FailureClass {
 
 impl FailureClass {
     #[must_use]
-    pub fn exit_code(self) -> i32 {
+    pub fn exit_code(self) -> ExitCode {
         match self {
-            Self::Input => 65,
-            Self::Unavailable => 69,
-            Self::Error => 1,
+            Self::Input => ExitCode::Input,
+            Self::Unavailable => ExitCode::Unavailable,
+            Self::Error => ExitCode::Failed,
         }
     }
 }
@@ -340,6 +341,8 @@ pub enum Applied {
     Failed {
         class: FailureClass,
         message: String,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        hints: Vec<String>,
     },
     Decided {
         id: u32,
@@ -564,6 +567,9 @@ pub enum EventKind {
         phase: Phase,
         class: FailureClass,
         message: String,
+        /// What to do about it (journals before 0.2 keep hints inside the message).
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        hints: Vec<String>,
     },
     ReportWritten {
         markdown: String,
@@ -571,7 +577,7 @@ pub enum EventKind {
     },
     RunFinished {
         status: RunStatus,
-        exit_code: i32,
+        exit_code: ExitCode,
         message: String,
     },
 }

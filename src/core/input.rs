@@ -49,11 +49,7 @@ impl fmt::Display for InputError {
         if let Some(field) = &self.field {
             write!(f, "field `{field}`: ")?;
         }
-        write!(f, "{}", self.message)?;
-        if !self.hint.is_empty() {
-            write!(f, "\n  hint: {}", self.hint)?;
-        }
-        Ok(())
+        write!(f, "{}", self.message)
     }
 }
 

@@ -6,6 +6,7 @@ pub mod command;
 pub mod error;
 pub mod event;
 pub mod excerpt;
+pub mod exit;
 pub mod history;
 pub mod info;
 pub mod input;

@@ -4,6 +4,7 @@
 use std::fmt::Write as _;
 
 use super::event::{Phase, RunStatus};
+use super::exit::ExitCode;
 use super::report;
 use super::view::{Conclusion, RunView, VerificationView};
 
@@ -98,7 +99,7 @@ pub fn pr_body(view: &RunView) -> String {
         view,
         &Conclusion {
             status: RunStatus::Success,
-            exit_code: 0,
+            exit_code: ExitCode::Success,
             message: "verified fix, opening the PR".into(),
         },
     );

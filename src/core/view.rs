@@ -9,6 +9,7 @@ use super::event::{
     CheckpointKind, CiRun, DecidedBy, Decision, DecisionKind, Event, EventKind, FailureClass,
     OutputLine, Phase, PhaseStatus, RunStatus, TestRuns,
 };
+use super::exit::ExitCode;
 use super::info::{AgentKind, Info};
 use super::setup::{Reproduction, RunSetup};
 
@@ -122,10 +123,19 @@ pub struct FixView {
     pub repro_removed: bool,
 }
 
+/// A step that could not be carried out, and what to do about it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StepFailure {
+    pub phase: Phase,
+    pub class: FailureClass,
+    pub message: String,
+    pub hints: Vec<String>,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Conclusion {
     pub status: RunStatus,
-    pub exit_code: i32,
+    pub exit_code: ExitCode,
     pub message: String,
 }
 
@@ -177,7 +187,7 @@ pub struct RunView {
     pub pr_skipped: Option<String>,
     pub developers: Vec<String>,
     pub warnings: Vec<String>,
-    pub failures: Vec<(Phase, FailureClass, String)>,
+    pub failures: Vec<StepFailure>,
     pub test_runs: u32,
     pub report: Option<(String, String)>,
     pub removed_worktrees: Vec<String>,
@@ -566,7 +576,13 @@ impl RunView {
                 phase,
                 class,
                 message,
-            } => self.failures.push((*phase, *class, message.clone())),
+                hints,
+            } => self.failures.push(StepFailure {
+                phase: *phase,
+                class: *class,
+                message: message.clone(),
+                hints: hints.clone(),
+            }),
             EventKind::ReportWritten { markdown, json } => {
                 self.report = Some((markdown.clone(), json.clone()));
             }

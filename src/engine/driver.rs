@@ -7,7 +7,9 @@ use std::collections::VecDeque;
 
 use super::bench::Bench;
 use super::pipeline::Pipeline;
-use crate::core::event::{EventKind, FailureClass};
+use crate::core::error::StepError;
+use crate::core::event::EventKind;
+use crate::core::exit::ExitCode;
 use crate::core::pipeline::{Input, Machine, Replayed, Request, Role, record_of};
 
 type Effect<P> = <<P as Pipeline>::Machine as Machine>::Effect;
@@ -39,7 +41,7 @@ impl<P: Pipeline> Driver<P> {
     }
 
     /// Runs the pipeline from its start to its end; returns the exit code.
-    pub async fn run(mut self) -> i32 {
+    pub async fn run(mut self) -> ExitCode {
         let started = self
             .bench
             .setup
@@ -52,7 +54,7 @@ impl<P: Pipeline> Driver<P> {
     /// Goes on with a run from its journal: the machine as the replay rebuilt it, and the step
     /// that was cut off (or failed, or waits for a decision) done again. The bench's view must
     /// be the one the replay's live events give.
-    pub async fn resume(mut self, replayed: Replayed<P::Machine>) -> i32 {
+    pub async fn resume(mut self, replayed: Replayed<P::Machine>) -> ExitCode {
         self.machine = replayed.pipeline;
         let step = replayed.pending.first().map_or("start", Request::name);
         self.bench.emit(EventKind::RunResumed {
@@ -81,7 +83,7 @@ impl<P: Pipeline> Driver<P> {
         step.effects
     }
 
-    async fn drive(&mut self, effects: Vec<Effect<P>>) -> i32 {
+    async fn drive(&mut self, effects: Vec<Effect<P>>) -> ExitCode {
         let mut queue = VecDeque::from(effects);
         let mut interrupted = false;
         while let Some(effect) = queue.pop_front() {
@@ -109,7 +111,7 @@ impl<P: Pipeline> Driver<P> {
             queue.extend(self.feed(input));
         }
         tracing::error!("the pipeline stopped without finishing");
-        1
+        ExitCode::Failed
     }
 
     /// The decider's answer to checkpoint `id`, as the view holds it.
@@ -118,10 +120,7 @@ impl<P: Pipeline> Driver<P> {
             .bench
             .view(|v| v.checkpoints.iter().find(|c| c.id == id).cloned());
         let Some(checkpoint) = checkpoint else {
-            return Input::Failed {
-                class: FailureClass::Error,
-                message: format!("checkpoint {id} is unknown"),
-            };
+            return Input::Failed(StepError::error(format!("checkpoint {id} is unknown")));
         };
         let (decision, by) = self.bench.decider.decide(&checkpoint).await;
         Input::Decided { id, decision, by }

@@ -46,7 +46,7 @@ async fn execute(effect: Effect, bench: &mut Bench) -> Input {
     if let Some(which) = needs(&effect)
         && let Err(e) = branch::ensure(bench, which).await
     {
-        return failed(&e);
+        return Input::Failed(e);
     }
     let outcome: Result<EventKind, StepError> = match effect {
         Effect::PrepareLogs => logs::prepare(bench).await,
@@ -81,23 +81,12 @@ async fn execute(effect: Effect, bench: &mut Bench) -> Input {
             exit_code,
             message,
         } => closing::write_report(bench, &FAILURE_SECTIONS, status, exit_code, message),
-        Effect::AwaitDecision { .. } | Effect::Finish { .. } => {
-            return failed(&StepError::error(
-                "the driver answers checkpoints and the end itself",
-            ));
-        }
+        Effect::AwaitDecision { .. } | Effect::Finish { .. } => Err(StepError::error(
+            "the driver answers checkpoints and the end itself",
+        )),
     };
     match outcome {
         Ok(fact) => Input::Done(fact),
-        Err(e) => failed(&e),
-    }
-}
-
-/// The pipeline's input for a step that could not be carried out.
-#[must_use]
-pub fn failed(e: &StepError) -> Input {
-    Input::Failed {
-        class: e.class,
-        message: e.with_hints(),
+        Err(e) => Input::Failed(e),
     }
 }

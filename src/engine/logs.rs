@@ -2,7 +2,8 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::core::event::{EventKind, FailureClass};
+use crate::core::error::StepError;
+use crate::core::event::EventKind;
 use crate::core::excerpt::{self, DEFAULT_BUDGET};
 use crate::core::info::Info;
 
@@ -23,21 +24,13 @@ pub fn raw_logs_file(raw: &str, workspace: &Path) -> Option<PathBuf> {
 
 /// Puts `raw-logs` (a file, or the text itself) at `logs/full.log` in the failure folder and
 /// triages it (a run URL's logs are fetched by the forge, then go through [`prepare_file`]).
-pub fn prepare(
-    info: &Info,
-    workspace: &Path,
-    failure_dir: &Path,
-) -> Result<EventKind, (FailureClass, String)> {
+pub fn prepare(info: &Info, workspace: &Path, failure_dir: &Path) -> Result<EventKind, StepError> {
     let Some(raw) = &info.raw_logs else {
-        return Err((FailureClass::Error, "no raw-logs to prepare".into()));
+        return Err(StepError::error("no raw-logs to prepare"));
     };
     let logs_dir = failure_dir.join("logs");
-    std::fs::create_dir_all(&logs_dir).map_err(|e| {
-        (
-            FailureClass::Error,
-            format!("cannot create {}: {e}", logs_dir.display()),
-        )
-    })?;
+    std::fs::create_dir_all(&logs_dir)
+        .map_err(|e| StepError::error(format!("cannot create {}: {e}", logs_dir.display())))?;
     let full_log = logs_dir.join("full.log");
     let written = match raw_logs_file(raw, workspace) {
         // Copied, not read: a log of any size goes through with bounded memory.
@@ -49,54 +42,37 @@ pub fn prepare(
                     .iter()
                     .any(|ext| raw.trim().ends_with(ext));
             if looks_like_path {
-                return Err((
-                    FailureClass::Input,
-                    format!(
-                        "info.json: field `raw-logs`: the file `{raw}` does not exist\n  hint: \
-                         give a path relative to {} or paste the log text itself",
-                        workspace.display()
-                    ),
-                ));
+                return Err(StepError::input(format!(
+                    "info.json: field `raw-logs`: the file `{raw}` does not exist"
+                ))
+                .hint(format!(
+                    "give a path relative to {} or paste the log text itself",
+                    workspace.display()
+                )));
             }
             std::fs::write(&full_log, raw).map(|()| "raw-logs in info.json".to_owned())
         }
     };
     let source = written.map_err(|e| {
-        (
-            FailureClass::Input,
-            format!("cannot copy the raw-logs to {}: {e}", full_log.display()),
-        )
+        StepError::input(format!(
+            "cannot copy the raw-logs to {}: {e}",
+            full_log.display()
+        ))
     })?;
     prepare_file(&full_log, &source)
 }
 
 /// Triage of a log file already on disk (a fetched run's logs): writes `excerpt.txt` beside it.
-pub fn prepare_file(full_log: &Path, source: &str) -> Result<EventKind, (FailureClass, String)> {
-    super::secrets::redact_file(full_log).map_err(|e| {
-        (
-            FailureClass::Error,
-            format!("cannot rewrite {}: {e}", full_log.display()),
-        )
-    })?;
-    let file = std::fs::File::open(full_log).map_err(|e| {
-        (
-            FailureClass::Error,
-            format!("cannot read {}: {e}", full_log.display()),
-        )
-    })?;
-    let outcome = triage_stream(file, DEFAULT_BUDGET, None).map_err(|e| {
-        (
-            FailureClass::Error,
-            format!("cannot read {}: {e}", full_log.display()),
-        )
-    })?;
+pub fn prepare_file(full_log: &Path, source: &str) -> Result<EventKind, StepError> {
+    super::secrets::redact_file(full_log)
+        .map_err(|e| StepError::error(format!("cannot rewrite {}: {e}", full_log.display())))?;
+    let file = std::fs::File::open(full_log)
+        .map_err(|e| StepError::error(format!("cannot read {}: {e}", full_log.display())))?;
+    let outcome = triage_stream(file, DEFAULT_BUDGET, None)
+        .map_err(|e| StepError::error(format!("cannot read {}: {e}", full_log.display())))?;
     let excerpt_path = full_log.with_file_name("excerpt.txt");
-    std::fs::write(&excerpt_path, outcome.excerpt.as_bytes()).map_err(|e| {
-        (
-            FailureClass::Error,
-            format!("cannot write {}: {e}", excerpt_path.display()),
-        )
-    })?;
+    std::fs::write(&excerpt_path, outcome.excerpt.as_bytes())
+        .map_err(|e| StepError::error(format!("cannot write {}: {e}", excerpt_path.display())))?;
     Ok(EventKind::LogsPrepared {
         source: source.to_owned(),
         full_log: full_log.display().to_string(),

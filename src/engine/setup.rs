@@ -163,7 +163,6 @@ pub fn read_reproduction(failure_dir: &Path) -> Result<Reproduction, StepError> 
             path.display()
         )));
     };
-    let manifest = Manifest::parse(&path.display().to_string(), &text)
-        .map_err(|e| StepError::input(e.to_string()))?;
+    let manifest = Manifest::parse(&path.display().to_string(), &text)?;
     resolve_reproduction(&manifest, failure_dir)
 }

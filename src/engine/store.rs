@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
 
+use crate::core::error::StepError;
 use crate::core::event::{Event, JOURNAL_VERSION};
 use crate::core::history::Row;
 
@@ -93,26 +94,27 @@ pub struct RunLock {
 }
 
 impl RunLock {
-    pub fn take(run_dir: &Path) -> Result<Self, String> {
+    pub fn take(run_dir: &Path) -> Result<Self, StepError> {
         let path = run_dir.join("lock");
         let file = OpenOptions::new()
             .create(true)
             .truncate(false)
             .write(true)
             .open(&path)
-            .map_err(|e| format!("cannot open {}: {e}", path.display()))?;
+            .map_err(|e| StepError::error(format!("cannot open {}: {e}", path.display())))?;
         match file.try_lock() {
             Ok(()) => Ok(Self { _file: file }),
-            Err(std::fs::TryLockError::WouldBlock) => Err(format!(
-                "run {} is still going in another fixloop process\n  hint: let it finish, or \
-                 stop it (Ctrl-C) and then `fixloop resume` it",
+            Err(std::fs::TryLockError::WouldBlock) => Err(StepError::error(format!(
+                "run {} is still going in another fixloop process",
                 run_dir
                     .file_name()
                     .map_or_else(String::new, |n| n.to_string_lossy().into_owned())
-            )),
-            Err(std::fs::TryLockError::Error(e)) => {
-                Err(format!("cannot lock {}: {e}", path.display()))
-            }
+            ))
+            .hint("let it finish, or stop it (Ctrl-C) and then `fixloop resume` it")),
+            Err(std::fs::TryLockError::Error(e)) => Err(StepError::error(format!(
+                "cannot lock {}: {e}",
+                path.display()
+            ))),
         }
     }
 }

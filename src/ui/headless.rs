@@ -226,8 +226,14 @@ impl LineReporter {
                     out.push(format!("::warning::{}", annotation(message)));
                 }
             }
-            EventKind::StepFailed { phase, message, .. } => {
+            EventKind::StepFailed {
+                phase,
+                message,
+                hints,
+                ..
+            } => {
                 out.push(format!("✗ {phase} failed: {message}"));
+                out.extend(hints.iter().map(|hint| format!("  hint: {hint}")));
                 if self.github_actions {
                     out.push(format!(
                         "::error title=fixloop {phase}::{}",

@@ -7,6 +7,7 @@ use std::fmt::Debug;
 
 use super::{Input, Step};
 use crate::core::event::Phase;
+use crate::core::exit::ExitCode;
 use crate::core::report::Sections;
 
 /// A pipeline's rules.
@@ -47,5 +48,5 @@ pub enum Role {
     /// Wait for the decision on checkpoint `id`.
     Decide { id: u32 },
     /// The run is over.
-    Finish { exit_code: i32 },
+    Finish { exit_code: ExitCode },
 }

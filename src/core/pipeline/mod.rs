@@ -3,13 +3,11 @@
 //! from its journal. Every rule of a run lives here and is tested without IO.
 
 mod contract;
-mod effect;
-mod machine;
+mod failure;
+mod input;
 mod replay;
-#[cfg(test)]
-mod tests;
 
 pub use contract::{Machine, Request, Role};
-pub use effect::{Effect, Input, Step};
-pub use machine::FailureMachine;
+pub use failure::{Effect, FailureMachine};
+pub use input::{Input, Step};
 pub use replay::{Finished, Replayed, input_of, live, record_of, replay};

@@ -5,6 +5,7 @@
 
 use super::Input;
 use super::contract::Machine;
+use crate::core::error::StepError;
 use crate::core::event::{Applied, DecidedBy, Decision, Event, EventKind, FailureClass};
 
 /// The journal form of an input. A `Done` input's fact is journaled as its own event right
@@ -25,9 +26,10 @@ pub fn record_of(input: &Input) -> Applied {
             prompt: prompt.clone(),
             path: path.clone(),
         },
-        Input::Failed { class, message } => Applied::Failed {
-            class: *class,
-            message: message.clone(),
+        Input::Failed(e) => Applied::Failed {
+            class: e.class,
+            message: e.message.clone(),
+            hints: e.hints.clone(),
         },
         Input::Decided { id, decision, by } => Applied::Decided {
             id: *id,
@@ -55,7 +57,15 @@ pub fn input_of(applied: Applied, fact: Option<EventKind>) -> Option<Input> {
             prompt,
             path,
         },
-        Applied::Failed { class, message } => Input::Failed { class, message },
+        Applied::Failed {
+            class,
+            message,
+            hints,
+        } => Input::Failed(StepError {
+            class,
+            message,
+            hints,
+        }),
         Applied::Decided { id, decision, by } => Input::Decided { id, decision, by },
         Applied::Interrupted => Input::Interrupted,
     })
@@ -153,7 +163,7 @@ pub fn replay<M: Machine>(mut pipeline: M, events: &[Event]) -> Result<Replayed<
 fn retryable(input: &Input) -> Option<String> {
     match input {
         Input::Interrupted => Some("it was interrupted".into()),
-        Input::Failed { message, .. } => Some(format!("a step failed: {message}")),
+        Input::Failed(e) => Some(format!("a step failed: {}", e.message)),
         Input::Decided {
             decision: Decision::Abort { reason },
             by: DecidedBy::Policy(policy),

@@ -1,6 +1,7 @@
 //! Pieces of report text both renderers use: durations, run counts, the next steps.
 
 use crate::core::event::{FailureClass, RunStatus, TestRuns};
+use crate::core::exit::ExitCode;
 use crate::core::view::{Conclusion, RunView};
 
 /// `YYYY-MM-DD_HH-MM-SS_<name>`: the report's file stem.
@@ -15,7 +16,7 @@ pub fn file_stem(view: &RunView) -> String {
 pub fn conclusion(view: &RunView) -> Conclusion {
     view.finished.clone().unwrap_or(Conclusion {
         status: RunStatus::Partial,
-        exit_code: 3,
+        exit_code: ExitCode::Partial,
         message: "the run has not finished".into(),
     })
 }
@@ -57,10 +58,14 @@ pub fn next_steps(view: &RunView, end: &Conclusion) -> Vec<String> {
             steps.push("Check the root cause (Phase 2) against your knowledge of the code.".into());
         }
         RunStatus::Partial | RunStatus::Failed => {
-            if let Some((_, class, message)) = view.failures.last()
-                && *class != FailureClass::Error
+            if let Some(failed) = view.failures.last()
+                && failed.class != FailureClass::Error
             {
-                steps.push(format!("Fix the cause and run fixloop again: {message}"));
+                steps.push(format!(
+                    "Fix the cause and run fixloop again: {}",
+                    failed.message
+                ));
+                steps.extend(failed.hints.iter().cloned());
             }
             if let Some(v) = view.verification() {
                 for finding in &v.findings {
@@ -89,7 +94,7 @@ pub fn next_steps(view: &RunView, end: &Conclusion) -> Vec<String> {
                      remove {kept}` when done."
                 ));
             }
-            if end.exit_code == 130 {
+            if end.exit_code == ExitCode::Interrupted {
                 steps.push(
                     "The run was interrupted; start it again with the same info.json.".into(),
                 );

@@ -5,6 +5,7 @@ use std::fmt::Write as _;
 use std::path::PathBuf;
 use std::time::Instant;
 
+use crate::core::error::StepError;
 use crate::core::event::{CiRun, EventKind, LineKind, OutputLine, Phase};
 use crate::core::info::AgentKind;
 use crate::core::pipeline::Input;
@@ -92,10 +93,10 @@ pub fn compose(bench: &Bench, phase: Phase, attempt: u32, feedback: Option<&str>
     let written = std::fs::create_dir_all(path.parent().unwrap_or(&setup.run_dir))
         .and_then(|()| std::fs::write(&path, &text));
     if let Err(e) = written {
-        return Input::Failed {
-            class: crate::core::event::FailureClass::Error,
-            message: format!("cannot write the prompt to {}: {e}", path.display()),
-        };
+        return Input::Failed(StepError::error(format!(
+            "cannot write the prompt to {}: {e}",
+            path.display()
+        )));
     }
     Input::Prompt {
         phase,

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use crate::core::error::StepError;
 use crate::core::event::{EventKind, RunStatus};
+use crate::core::exit::ExitCode;
 use crate::core::report::{self, Sections};
 use crate::core::view::{Conclusion, RunView};
 use crate::engine::bench::Bench;
@@ -89,7 +90,7 @@ pub fn write_report(
     bench: &Bench,
     sections: &dyn Sections,
     status: RunStatus,
-    exit_code: i32,
+    exit_code: ExitCode,
     message: String,
 ) -> Result<EventKind, StepError> {
     let setup = &bench.setup;

@@ -10,11 +10,7 @@ use crate::engine::logs;
 pub async fn prepare(bench: &Bench) -> Result<EventKind, StepError> {
     let setup = &bench.setup;
     let Some(url) = setup.info.url.clone() else {
-        return Ok(logs::prepare(
-            &setup.info,
-            &setup.workspace,
-            &setup.failure_dir,
-        )?);
+        return logs::prepare(&setup.info, &setup.workspace, &setup.failure_dir);
     };
     let run_url = RunUrl::parse(&url).map_err(StepError::input)?;
     let logs_dir = setup.failure_dir.join("logs");
@@ -23,5 +19,5 @@ pub async fn prepare(bench: &Bench) -> Result<EventKind, StepError> {
         bench.warn(note.clone());
     }
     bench.emit(EventKind::RunFetched(fetched.run));
-    Ok(logs::prepare_file(&fetched.full_log, &url)?)
+    logs::prepare_file(&fetched.full_log, &url)
 }

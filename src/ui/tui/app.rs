@@ -11,6 +11,7 @@ use crate::core::command::Command;
 use crate::core::event::{
     CheckpointKind, Decision, DecisionKind, Event, EventKind, OutputLine, Phase,
 };
+use crate::core::exit::ExitCode;
 use crate::core::info::AgentKind;
 use crate::core::view::{CheckpointView, RunView};
 
@@ -47,7 +48,7 @@ pub enum Msg {
     Tick(DateTime<Utc>),
     Resize(u16, u16),
     /// The run is over with this exit code.
-    Finished(i32),
+    Finished(ExitCode),
     /// `$EDITOR` closed; `text` is the edited prompt (for `EditPurpose::Prompt`).
     EditorClosed {
         purpose: EditPurpose,
@@ -111,7 +112,7 @@ pub struct RunApp {
     /// Scroll of the checkpoint's details.
     pub detail_scroll: u16,
     pub now: DateTime<Utc>,
-    pub exit_code: Option<i32>,
+    pub exit_code: Option<ExitCode>,
     pub cancelling: bool,
     pub notice: Option<String>,
     pub color: bool,

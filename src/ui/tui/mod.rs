@@ -24,6 +24,7 @@ use self::app::{EditPurpose, Effect, Msg, RunApp};
 use self::terminal::{Guard, Tui};
 use crate::core::command::Command;
 use crate::core::event::Event;
+use crate::core::exit::ExitCode;
 use crate::engine::store::{Store, read_journal};
 
 /// The shortest time between two frames.
@@ -36,8 +37,8 @@ pub async fn run(
     mut events: mpsc::UnboundedReceiver<Event>,
     commands: mpsc::UnboundedSender<Command>,
     cancel: watch::Sender<bool>,
-    mut driver: JoinHandle<i32>,
-) -> std::io::Result<(i32, RunApp)> {
+    mut driver: JoinHandle<ExitCode>,
+) -> std::io::Result<(ExitCode, RunApp)> {
     let (mut guard, mut terminal) = Guard::enter()?;
     let size = terminal.size()?;
     app.update(Msg::Resize(size.width, size.height));
@@ -67,7 +68,7 @@ pub async fn run(
                 None => Vec::new(),
             },
             code = &mut driver, if exit.is_none() => {
-                let code = code.unwrap_or(1);
+                let code = code.unwrap_or(ExitCode::Failed);
                 exit = Some(code);
                 // Let the last events arrive before showing the end.
                 while let Ok(event) = events.try_recv() {
@@ -88,7 +89,7 @@ pub async fn run(
         dirty = true;
         for effect in effects {
             match effect {
-                Effect::Quit => return Ok((exit.unwrap_or(130), app)),
+                Effect::Quit => return Ok((exit.unwrap_or(ExitCode::Interrupted), app)),
                 Effect::Send(Command::Cancel) => {
                     let _ = cancel.send(true);
                     let _ = commands.send(Command::Cancel);
@@ -212,7 +213,11 @@ fn replay(journal: &std::path::Path, color: bool, height: u16) -> browser::Scree
             for event in events {
                 run.update(Msg::Event(Box::new(event)));
             }
-            let code = run.view.finished.as_ref().map_or(130, |f| f.exit_code);
+            let code = run
+                .view
+                .finished
+                .as_ref()
+                .map_or(ExitCode::Interrupted, |f| f.exit_code);
             run.now = run.view.last_at.unwrap_or(run.now);
             run.update(Msg::Finished(code));
             browser::Screen::Replay(Box::new(run))

@@ -12,6 +12,7 @@ use crate::core::event::{
     CheckpointKind, Decision, DecisionKind, Event, EventKind, LineKind, OutputLine, Phase,
     PhaseStatus, RunStatus, TestRuns,
 };
+use crate::core::exit::ExitCode;
 use crate::core::info::{AgentKind, Info};
 
 fn at(secs: u32) -> String {
@@ -369,6 +370,7 @@ fn screen_checkpoint_before_push() {
 }
 
 fn finish(s: &mut Script, status: RunStatus, code: i32, message: &str) {
+    let code = ExitCode::try_from(code).unwrap();
     s.at(
         80,
         EventKind::ReportWritten {
@@ -396,6 +398,7 @@ fn screen_failed() {
             phase: Phase::Reproduce,
             class: crate::core::event::FailureClass::Unavailable,
             message: "Claude Code is not logged in".into(),
+            hints: Vec::new(),
         },
     );
     s.phase(5, Phase::Reproduce, Some(PhaseStatus::Failed));
@@ -640,10 +643,13 @@ fn after_ctrl_c_the_stopped_run_lets_the_person_go() {
         s.app.update(Msg::Key(ctrl_c)),
         [Effect::Send(Command::Cancel)]
     );
-    assert_eq!(s.app.update(Msg::Finished(130)), [Effect::Quit]);
+    assert_eq!(
+        s.app.update(Msg::Finished(ExitCode::Interrupted)),
+        [Effect::Quit]
+    );
     // A run that ends by itself stays on screen until the person leaves.
     let mut s = Script::running();
-    assert!(s.app.update(Msg::Finished(0)).is_empty());
+    assert!(s.app.update(Msg::Finished(ExitCode::Success)).is_empty());
 }
 
 mod browser {

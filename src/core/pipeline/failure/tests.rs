@@ -1,10 +1,10 @@
-//! The pipeline's rules, driven by scripted results: no IO anywhere.
+//! The failure pipeline's rules, driven by scripted results: no IO anywhere.
 
-use super::*;
 use crate::core::event::{
     CheckpointKind, DecidedBy, Decision, DecisionKind, EventKind, FailureClass, Phase, PhaseStatus,
     RunStatus, TestRuns,
 };
+use crate::core::pipeline::{Effect, FailureMachine, Input, Machine};
 use crate::core::policy::Approve;
 use crate::core::setup::Settings;
 
@@ -204,7 +204,7 @@ fn drive(
         }
     }
     assert!(p.is_finished(), "the run must finish; effects: {effects:?}");
-    (events, effects, exit.expect("finish effect"))
+    (events, effects, exit.expect("finish effect").into())
 }
 
 fn policy(approve: Approve) -> impl FnMut(&CheckpointKind, &[DecisionKind]) -> Decision {
@@ -217,7 +217,7 @@ fn finished(events: &[EventKind]) -> (RunStatus, i32) {
         .find_map(|e| match e {
             EventKind::RunFinished {
                 status, exit_code, ..
-            } => Some((*status, *exit_code)),
+            } => Some((*status, i32::from(*exit_code))),
             _ => None,
         })
         .expect("RunFinished")
@@ -530,7 +530,7 @@ fn an_interrupted_run_ends_with_130() {
                 json: String::new(),
             }),
             Some(Effect::Finish { exit_code }) => {
-                exit = Some(*exit_code);
+                exit = Some(i32::from(*exit_code));
                 break;
             }
             other => panic!("unexpected {other:?}"),

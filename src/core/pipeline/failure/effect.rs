@@ -1,8 +1,8 @@
-//! What the failure pipeline asks of the engine (effects) and what the engine reports back to any
-//! pipeline (inputs).
+//! What the failure pipeline asks of the engine.
 
-use super::contract::{Request, Role};
-use crate::core::event::{DecidedBy, Decision, EventKind, FailureClass, Phase, RunStatus};
+use crate::core::event::{Phase, RunStatus};
+use crate::core::exit::ExitCode;
+use crate::core::pipeline::contract::{Request, Role};
 
 /// An imperative request to the engine. Each effect that does work answers with exactly one
 /// [`Input`]: `Done` with the resulting fact, or `Failed`.
@@ -47,13 +47,13 @@ pub enum Effect {
     /// Render and write the report with this conclusion.
     WriteReport {
         status: RunStatus,
-        exit_code: i32,
+        exit_code: ExitCode,
         message: String,
     },
     /// Ask the checkpoint policy or the person for a decision on checkpoint `id`.
     AwaitDecision { id: u32 },
     /// The run is over.
-    Finish { exit_code: i32 },
+    Finish { exit_code: ExitCode },
 }
 
 impl Request for Effect {
@@ -98,53 +98,6 @@ impl Request for Effect {
                 announce: true,
                 closing: false,
             },
-        }
-    }
-}
-
-/// What the engine tells the pipeline.
-#[derive(Debug, Clone, PartialEq)]
-#[expect(
-    clippy::large_enum_variant,
-    reason = "one input is alive at a time; boxing the fact buys nothing"
-)]
-pub enum Input {
-    Start,
-    /// The current effect finished; this is what it established.
-    Done(EventKind),
-    /// The composed prompt of an AI step.
-    Prompt {
-        phase: Phase,
-        attempt: u32,
-        prompt: String,
-        path: String,
-    },
-    /// The current effect could not be carried out.
-    Failed {
-        class: FailureClass,
-        message: String,
-    },
-    Decided {
-        id: u32,
-        decision: Decision,
-        by: DecidedBy,
-    },
-    /// Ctrl-C or SIGTERM.
-    Interrupted,
-}
-
-/// A pipeline's answer to one input.
-#[derive(Debug, PartialEq)]
-pub struct Step<E = Effect> {
-    pub events: Vec<EventKind>,
-    pub effects: Vec<E>,
-}
-
-impl<E> Default for Step<E> {
-    fn default() -> Self {
-        Self {
-            events: Vec::new(),
-            effects: Vec::new(),
         }
     }
 }

@@ -1,0 +1,145 @@
+//! What a decision at a checkpoint does: start the step, accept its result, revise it with
+//! feedback, check a step done by hand, or end the run.
+
+use super::effect::Effect;
+use super::machine::{Context, FailureMachine, Wait};
+use crate::core::event::{
+    DecidedBy, Decision, DecisionKind, EventKind, Phase, PhaseStatus, RunStatus,
+};
+use crate::core::exit::ExitCode;
+use crate::core::pipeline::input::Step;
+
+impl FailureMachine {
+    pub(super) fn decided(&mut self, id: u32, decision: Decision, by: &DecidedBy, step: &mut Step) {
+        let Wait::Checkpoint {
+            id: pending,
+            context,
+            options,
+        } = self.wait.clone()
+        else {
+            step.events.push(EventKind::Warned {
+                message: format!("decision for checkpoint {id} ignored: no checkpoint is open"),
+            });
+            return;
+        };
+        if id != pending || !options.contains(&decision.kind()) {
+            let accepted: Vec<&str> = options.iter().map(|o| o.as_str()).collect();
+            step.events.push(EventKind::Warned {
+                message: format!(
+                    "decision `{}` not accepted at checkpoint {pending} (accepted: {})",
+                    decision.kind().as_str(),
+                    accepted.join(", ")
+                ),
+            });
+            self.effect(Effect::AwaitDecision { id: pending }, step);
+            return;
+        }
+        step.events.push(EventKind::CheckpointResolved {
+            id,
+            decision: decision.clone(),
+            by: by.clone(),
+        });
+        let approvable = options.contains(&DecisionKind::Approve);
+        match (context, decision) {
+            (context, Decision::Abort { reason }) => {
+                let invalid = context
+                    == Context::AfterReproduce {
+                        invalid_input: true,
+                    };
+                self.aborted(
+                    reason,
+                    matches!(by, DecidedBy::Policy(_)) && approvable,
+                    invalid,
+                    step,
+                );
+            }
+            (Context::BeforeStep { phase, prompt }, decision) => {
+                self.before_step_decided(phase, prompt, decision, step);
+            }
+            (Context::AfterReproduce { .. }, Decision::Approve) => {
+                self.begin_phase(Phase::FixBranch, step);
+                self.effect(Effect::CommitReproduction, step);
+            }
+            (Context::AfterFix, Decision::Approve) => {
+                self.begin_phase(Phase::Pr, step);
+                self.effect(
+                    Effect::CommitFix {
+                        remove_repro: !self.settings.keep_test_in_pr,
+                    },
+                    step,
+                );
+            }
+            (Context::BeforePush, _) => self.effect(Effect::Push, step),
+            (context, Decision::Revise { feedback }) => {
+                self.attempt += 1;
+                self.begin_phase(context.ai_phase(), step);
+                self.compose(Some(feedback), step);
+            }
+            (context, _) => {
+                self.phase = context.ai_phase();
+                self.check_step(step);
+            }
+        }
+    }
+
+    /// The run ends at a checkpoint: stopped for review when a policy declined to approve a
+    /// result it could have, on bad input when the reproduction's manifest was invalid, else on
+    /// the person's word.
+    pub(super) fn aborted(
+        &mut self,
+        reason: String,
+        for_review: bool,
+        invalid_input: bool,
+        step: &mut Step,
+    ) {
+        self.end_phase(PhaseStatus::Failed, "aborted", step);
+        if for_review {
+            self.conclude(
+                RunStatus::Partial,
+                ExitCode::Partial,
+                format!("stopped for review: {reason}"),
+                step,
+            );
+        } else if invalid_input {
+            self.conclude(RunStatus::Failed, ExitCode::Input, reason, step);
+        } else {
+            self.conclude(RunStatus::Failed, ExitCode::Failed, reason, step);
+        }
+    }
+
+    /// Before an AI step: the agent starts (with the composed or the edited prompt, in its own
+    /// session on a revision), or the person did the step by hand and fixloop checks it.
+    pub(super) fn before_step_decided(
+        &mut self,
+        phase: Phase,
+        prompt: String,
+        decision: Decision,
+        step: &mut Step,
+    ) {
+        let prompt = match decision {
+            Decision::Approve => prompt,
+            Decision::EditPrompt { prompt } => prompt,
+            _ => {
+                self.end_phase(PhaseStatus::Passed, "done by hand", step);
+                self.check_step(step);
+                return;
+            }
+        };
+        let resume = if self.attempt > 1 {
+            self.sessions.get(&phase).cloned()
+        } else {
+            None
+        };
+        let feedback = self.feedback.clone();
+        self.effect(
+            Effect::RunAgent {
+                phase,
+                attempt: self.attempt,
+                prompt,
+                feedback,
+                resume,
+            },
+            step,
+        );
+    }
+}

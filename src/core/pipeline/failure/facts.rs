@@ -1,0 +1,274 @@
+//! What each fact a step established does to a failure run: the next step, a checkpoint for
+//! the person, or the run's end.
+
+use super::effect::Effect;
+use super::machine::{Context, FailureMachine};
+use super::text::{feedback_from, verification_summary};
+use crate::core::event::{
+    CheckpointKind, DecisionKind, EventKind, FailureClass, Phase, PhaseStatus, RunStatus, TestRuns,
+};
+use crate::core::exit::ExitCode;
+use crate::core::pipeline::input::Step;
+use crate::core::verdict;
+
+impl FailureMachine {
+    pub(super) fn done(&mut self, fact: EventKind, step: &mut Step) {
+        let next = fact.clone();
+        step.events.push(fact);
+        match next {
+            EventKind::LogsPrepared { failing_tests, .. } => {
+                let message = match failing_tests.len() {
+                    0 => "no failing test named in the logs; the excerpt keeps the errors".into(),
+                    n => format!("{n} failing test(s): {}", failing_tests.join(", ")),
+                };
+                self.end_phase(PhaseStatus::Passed, &message, step);
+                self.after_logs(step);
+            }
+            EventKind::ScratchCreated { .. } => self.compose(None, step),
+            EventKind::AgentFinished {
+                phase,
+                ok,
+                session_id,
+                error,
+                error_class,
+                ..
+            } => {
+                if let Some(id) = session_id {
+                    self.sessions.insert(phase, id);
+                }
+                let error = error.unwrap_or_else(|| "the agent failed".into());
+                self.agent_finished(phase, ok, error, error_class, step);
+            }
+            EventKind::ReproductionChecked {
+                reproduced,
+                reason,
+                runs,
+                invalid_input,
+                ..
+            } => self.reproduction_checked(reproduced, reason, &runs, invalid_input, step),
+            EventKind::ReproductionCommitted { .. } => self.effect(Effect::CreateFixBranch, step),
+            EventKind::FixBranchCreated { branch, .. } => {
+                self.fix_branch = Some(branch.clone());
+                self.end_phase(PhaseStatus::Passed, &format!("{branch} is ready"), step);
+                self.attempt = 1;
+                self.begin_phase(Phase::Fix, step);
+                self.compose(None, step);
+            }
+            EventKind::VerificationFinished {
+                verified,
+                passes,
+                revert_check,
+                suite,
+                findings,
+                ..
+            } => self.verification_finished(
+                verified,
+                &passes,
+                revert_check.as_ref(),
+                suite.as_ref(),
+                findings,
+                step,
+            ),
+            EventKind::FixCommitted {
+                branch,
+                message,
+                files_changed,
+                ..
+            } => {
+                let kind = CheckpointKind::BeforePush {
+                    branch,
+                    title: message.lines().next().unwrap_or_default().to_owned(),
+                    diffstat: files_changed.join("\n"),
+                };
+                self.checkpoint(
+                    kind,
+                    Context::BeforePush,
+                    &[DecisionKind::Approve, DecisionKind::Abort],
+                    step,
+                );
+            }
+            EventKind::BranchPushed { branch, .. } => self.pushed(&branch, step),
+            EventKind::PrOpened { url, .. } => {
+                self.end_phase(PhaseStatus::Passed, &format!("draft PR {url}"), step);
+                let branch = self.fix_branch.clone().unwrap_or_default();
+                self.conclude(
+                    RunStatus::Success,
+                    ExitCode::Success,
+                    format!("verified fix on {branch}: {url}"),
+                    step,
+                );
+            }
+            EventKind::PrSkipped { reason } => self.pr_skipped(&reason, step),
+            EventKind::WorktreesRemoved { .. }
+            | EventKind::DevelopersFound { .. }
+            | EventKind::ReportWritten { .. } => self.close_next(step),
+            _ => {}
+        }
+    }
+
+    /// An agent step ended: it could not work at all (the run ends), it finished (fixloop checks
+    /// its work), or it gave up (the person decides).
+    pub(super) fn agent_finished(
+        &mut self,
+        phase: Phase,
+        ok: bool,
+        error: String,
+        error_class: Option<FailureClass>,
+        step: &mut Step,
+    ) {
+        match error_class {
+            Some(class @ (FailureClass::Input | FailureClass::Unavailable)) => {
+                step.events.push(EventKind::StepFailed {
+                    phase,
+                    class,
+                    message: error.clone(),
+                    hints: Vec::new(),
+                });
+                self.end_phase(PhaseStatus::Failed, &error, step);
+                self.conclude(RunStatus::Failed, class.exit_code(), error, step);
+            }
+            _ if ok => {
+                self.end_phase(PhaseStatus::Passed, "the agent finished its step", step);
+                self.check_step(step);
+            }
+            _ => {
+                self.end_phase(PhaseStatus::Failed, &error, step);
+                let summary = format!("the agent did not finish its step: {error}");
+                let kind = CheckpointKind::AfterStep {
+                    phase: self.phase,
+                    attempt: self.attempt,
+                    verified: false,
+                    summary: summary.clone(),
+                    findings: Vec::new(),
+                    suggested_feedback: summary,
+                };
+                let context = if self.phase == Phase::Fix {
+                    Context::AfterFix
+                } else {
+                    Context::AfterReproduce {
+                        invalid_input: false,
+                    }
+                };
+                let options = self.after_options(false);
+                self.checkpoint(kind, context, &options, step);
+            }
+        }
+    }
+
+    pub(super) fn reproduction_checked(
+        &mut self,
+        reproduced: bool,
+        reason: String,
+        runs: &TestRuns,
+        invalid_input: bool,
+        step: &mut Step,
+    ) {
+        let status = if reproduced {
+            PhaseStatus::Passed
+        } else {
+            PhaseStatus::Failed
+        };
+        self.end_phase(status, &reason, step);
+        let suggested = if reproduced {
+            String::new()
+        } else {
+            feedback_from(&reason, runs)
+        };
+        let kind = CheckpointKind::AfterStep {
+            phase: Phase::Reproduce,
+            attempt: self.attempt,
+            verified: reproduced,
+            summary: reason,
+            findings: Vec::new(),
+            suggested_feedback: suggested,
+        };
+        let options = self.after_options(reproduced);
+        self.checkpoint(
+            kind,
+            Context::AfterReproduce { invalid_input },
+            &options,
+            step,
+        );
+    }
+
+    pub(super) fn verification_finished(
+        &mut self,
+        verified: bool,
+        passes: &TestRuns,
+        revert_check: Option<&TestRuns>,
+        suite: Option<&TestRuns>,
+        findings: Vec<String>,
+        step: &mut Step,
+    ) {
+        let passes_ok = verdict::passes(passes, suite);
+        let summary = verification_summary(passes, revert_check, suite);
+        let status = if verified {
+            PhaseStatus::Passed
+        } else {
+            PhaseStatus::Failed
+        };
+        self.end_phase(status, &summary, step);
+        let suggested = if passes_ok {
+            String::new()
+        } else if passes.failures > 0 {
+            feedback_from(
+                &format!(
+                    "the reproduction still fails on the fix branch ({} of {} runs)",
+                    passes.failures, passes.runs
+                ),
+                passes,
+            )
+        } else {
+            let suite = suite.cloned().unwrap_or_default();
+            feedback_from("the test suite (`test-command`) fails with the fix", &suite)
+        };
+        let kind = CheckpointKind::AfterStep {
+            phase: Phase::Fix,
+            attempt: self.attempt,
+            verified,
+            summary,
+            findings,
+            suggested_feedback: suggested,
+        };
+        let options = self.after_options(passes_ok);
+        self.checkpoint(kind, Context::AfterFix, &options, step);
+    }
+
+    pub(super) fn pushed(&mut self, branch: &str, step: &mut Step) {
+        if self.settings.open_pr {
+            self.effect(Effect::OpenPr, step);
+        } else {
+            let reason = "--no-pr: the branch is pushed, no PR opened".to_owned();
+            step.events.push(EventKind::PrSkipped {
+                reason: reason.clone(),
+            });
+            self.end_phase(PhaseStatus::Skipped, &reason, step);
+            self.conclude(
+                RunStatus::Success,
+                ExitCode::Success,
+                format!("verified fix pushed on {branch}"),
+                step,
+            );
+        }
+    }
+
+    pub(super) fn pr_skipped(&mut self, reason: &str, step: &mut Step) {
+        let branch = self.fix_branch.clone().unwrap_or_default();
+        self.end_phase(PhaseStatus::Skipped, reason, step);
+        if self.settings.open_pr {
+            self.conclude(
+                RunStatus::Partial,
+                ExitCode::Partial,
+                format!("verified fix committed on {branch}, but no PR: {reason}"),
+                step,
+            );
+        } else {
+            self.conclude(
+                RunStatus::Success,
+                ExitCode::Success,
+                format!("verified fix committed on {branch} ({reason})"),
+                step,
+            );
+        }
+    }
+}

@@ -1,0 +1,164 @@
+//! The run's bookkeeping: phases opened and closed, checkpoints numbered, the request under way,
+//! and the closing sequence once the outcome is known (cleanup, developers, report, finish).
+
+use super::effect::Effect;
+use super::machine::{Closing, Context, FailureMachine, Wait};
+use crate::core::event::{CheckpointKind, DecisionKind, EventKind, Phase, PhaseStatus, RunStatus};
+use crate::core::exit::ExitCode;
+use crate::core::pipeline::input::Step;
+
+impl FailureMachine {
+    /// After an AI step: fixloop checks the result itself.
+    pub(super) fn check_step(&mut self, step: &mut Step) {
+        let runs = self.settings.runs;
+        let attempt = self.attempt;
+        if self.phase == Phase::Fix {
+            self.begin_phase(Phase::Verify, step);
+            self.effect(Effect::Verify { attempt, runs }, step);
+        } else {
+            self.begin_phase(Phase::ConfirmRepro, step);
+            self.effect(Effect::CheckReproduction { attempt, runs }, step);
+        }
+    }
+
+    pub(super) fn compose(&mut self, feedback: Option<String>, step: &mut Step) {
+        self.feedback.clone_from(&feedback);
+        self.effect(
+            Effect::ComposePrompt {
+                phase: self.phase,
+                attempt: self.attempt,
+                feedback,
+            },
+            step,
+        );
+    }
+
+    pub(super) fn after_options(&self, approvable: bool) -> Vec<DecisionKind> {
+        let mut options = Vec::new();
+        if approvable {
+            options.push(DecisionKind::Approve);
+        }
+        if self.attempt < self.settings.max_attempts {
+            options.push(DecisionKind::Revise);
+        }
+        options.extend([DecisionKind::Manual, DecisionKind::Abort]);
+        options
+    }
+
+    pub(super) fn checkpoint(
+        &mut self,
+        kind: CheckpointKind,
+        context: Context,
+        options: &[DecisionKind],
+        step: &mut Step,
+    ) {
+        let id = self.next_checkpoint;
+        self.next_checkpoint += 1;
+        let options = options.to_vec();
+        step.events.push(EventKind::CheckpointReached {
+            id,
+            kind,
+            options: options.clone(),
+        });
+        step.effects.push(Effect::AwaitDecision { id });
+        self.wait = Wait::Checkpoint {
+            id,
+            context,
+            options,
+        };
+    }
+
+    pub(super) fn effect(&mut self, effect: Effect, step: &mut Step) {
+        self.wait = Wait::Effect;
+        step.effects.push(effect);
+    }
+
+    pub(super) fn begin_phase(&mut self, phase: Phase, step: &mut Step) {
+        self.phase = phase;
+        self.phase_open = true;
+        step.events.push(EventKind::PhaseStarted { phase });
+    }
+
+    pub(super) fn end_phase(&mut self, status: PhaseStatus, message: &str, step: &mut Step) {
+        if self.phase_open {
+            self.phase_open = false;
+            step.events.push(EventKind::PhaseFinished {
+                phase: self.phase,
+                status,
+                message: message.to_owned(),
+            });
+        }
+    }
+
+    /// The outcome is known: clean up, find developers, write the report, finish.
+    pub(super) fn conclude(
+        &mut self,
+        status: RunStatus,
+        exit_code: ExitCode,
+        message: String,
+        step: &mut Step,
+    ) {
+        if self.outcome.is_some() {
+            return;
+        }
+        self.outcome = Some((status, exit_code, message));
+        self.closing = Some(Closing::Cleanup);
+        let keep_fix_worktree = status != RunStatus::Success && self.fix_branch.is_some();
+        self.effect(Effect::Cleanup { keep_fix_worktree }, step);
+    }
+
+    pub(super) fn close_next(&mut self, step: &mut Step) {
+        let Some((status, exit_code, message)) = self.outcome.clone() else {
+            return;
+        };
+        match self.closing {
+            Some(Closing::Cleanup) => {
+                self.begin_phase(Phase::Report, step);
+                if self.fix_branch.is_some() {
+                    self.closing = Some(Closing::Developers);
+                    self.effect(Effect::FindDevelopers, step);
+                } else {
+                    self.closing = Some(Closing::Report);
+                    self.effect(
+                        Effect::WriteReport {
+                            status,
+                            exit_code,
+                            message,
+                        },
+                        step,
+                    );
+                }
+            }
+            Some(Closing::Developers) => {
+                self.closing = Some(Closing::Report);
+                self.effect(
+                    Effect::WriteReport {
+                        status,
+                        exit_code,
+                        message,
+                    },
+                    step,
+                );
+            }
+            Some(Closing::Report) => {
+                self.end_phase(PhaseStatus::Passed, "report written", step);
+                step.events.push(EventKind::RunFinished {
+                    status,
+                    exit_code,
+                    message,
+                });
+                step.effects.push(Effect::Finish { exit_code });
+                self.wait = Wait::Finished;
+            }
+            None => {}
+        }
+    }
+}
+
+pub(super) fn skip(phase: Phase, why: &str, step: &mut Step) {
+    step.events.push(EventKind::PhaseFinished {
+        phase,
+        status: PhaseStatus::Skipped,
+        message: why.to_owned(),
+    });
+}
