@@ -47,7 +47,7 @@ fn rust_files(dir: &Path) -> Vec<PathBuf> {
     out
 }
 
-/// ARCHITECTURE.md: `core` imports nothing of the engine, adapters or UI, and does no IO.
+/// docs/ARCHITECTURE.md: `core` imports nothing of the engine, adapters or UI, and does no IO.
 #[test]
 fn the_core_is_pure() {
     let forbidden = [

@@ -1,5 +1,5 @@
 //! The pure core: models, the pipeline's rules, the one reducer, reports. No IO here: no tokio,
-//! no files, no processes (a test in `tests/architecture.rs` keeps it so).
+//! no files, no processes (`the_core_is_pure` in `tests/repository.rs` keeps it so).
 
 pub mod agent_stream;
 pub mod command;

@@ -154,11 +154,3 @@ impl FailureMachine {
         }
     }
 }
-
-pub(super) fn skip(phase: Phase, why: &str, step: &mut Step) {
-    step.events.push(EventKind::PhaseFinished {
-        phase,
-        status: PhaseStatus::Skipped,
-        message: why.to_owned(),
-    });
-}

@@ -5,7 +5,6 @@
 use std::collections::BTreeMap;
 
 use super::effect::Effect;
-use super::lifecycle::skip;
 use crate::core::error::StepError;
 use crate::core::event::{
     CheckpointKind, DecisionKind, EventKind, FAILURE_PIPELINE, Phase, PhaseStatus, RunStatus,
@@ -229,4 +228,13 @@ impl Machine for FailureMachine {
     fn open_phase(&self) -> Option<Phase> {
         self.phase_open.then_some(self.phase)
     }
+}
+
+/// A phase the run leaves out, and why.
+fn skip(phase: Phase, why: &str, step: &mut Step) {
+    step.events.push(EventKind::PhaseFinished {
+        phase,
+        status: PhaseStatus::Skipped,
+        message: why.to_owned(),
+    });
 }
