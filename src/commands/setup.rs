@@ -61,84 +61,18 @@ pub fn read_info(path: Option<&Path>) -> Result<(Info, PathBuf, PathBuf), Comman
 
 pub async fn prepare(target: &TargetArgs) -> Result<Prepared, CommandError> {
     let (info, info_path, workspace) = read_info(target.info.as_deref())?;
-    let input = |field: &str, message: String, hint: &str| {
-        CommandError::new(
-            65,
-            format!(
-                "{}: field `{field}`: {message}\n  hint: {hint}",
-                info_path.display()
-            ),
-        )
-    };
-
-    let agent = target
-        .agent
-        .map(AgentKind::from)
-        .or(info.agent)
-        .unwrap_or(AgentKind::Claude);
-    let agent_cmd = target.agent_cmd.clone().or_else(|| info.agent_cmd.clone());
-    if agent == AgentKind::Command && agent_cmd.is_none() {
-        return Err(CommandError::new(
-            2,
-            "--agent command needs a command: pass --agent-cmd 'SHELL COMMAND' or set `agent-cmd` \
-             in info.json",
-        ));
-    }
-
+    let (agent, agent_cmd) = choose_agent(target, &info)?;
     if Git::run_in(&workspace, &["--version"], &[]).await.is_err() {
         return Err(CommandError::new(
             69,
             "git is not installed or not on PATH: install git",
         ));
     }
-    let repo_hint = target
-        .repo
-        .clone()
-        .or_else(|| info.repo.as_ref().map(|r| workspace.join(r)));
-    let repo = match &repo_hint {
-        Some(dir) => {
-            if !dir.is_dir() {
-                return Err(input(
-                    "repo",
-                    format!("{} is not a folder", dir.display()),
-                    "give the path of the target git repository (or pass --repo)",
-                ));
-            }
-            Git::toplevel(dir).await.ok_or_else(|| {
-                input(
-                    "repo",
-                    format!("{} is not inside a git repository", dir.display()),
-                    "give the path of the target git repository (or pass --repo)",
-                )
-            })?
-        }
-        None => Git::toplevel(&workspace).await.ok_or_else(|| {
-            input(
-                "repo",
-                format!("{} is not inside a git repository", workspace.display()),
-                "set `repo` to the target repository's path, or pass --repo",
-            )
-        })?,
-    };
+    let repo = find_repo(target, &info, &workspace, &info_path).await?;
     let repo = repo.canonicalize().unwrap_or(repo);
     let git = Git::new(repo.clone());
     let remote = git.default_remote().await;
-    let base = match target.base.clone().or_else(|| info.base_branch.clone()) {
-        Some(base) => base,
-        None => git.default_base(remote.as_deref()).await.ok_or_else(|| {
-            input(
-                "base-branch",
-                "the repository has no branch to base the fix on".into(),
-                "commit something first, or set `base-branch`",
-            )
-        })?,
-    };
-    if !crate::core::info::is_branch_name(&base) {
-        return Err(CommandError::new(
-            2,
-            format!("--base: `{base}` is not a valid branch name"),
-        ));
-    }
+    let base = choose_base(target, &info, &git, remote.as_deref(), &info_path).await?;
     let name = info.slug();
     let folder = if info.deterministic {
         "reproduce-deterministic-failures"
@@ -167,6 +101,109 @@ pub async fn prepare(target: &TargetArgs) -> Result<Prepared, CommandError> {
         failure_dir,
         existing,
     })
+}
+
+/// An info.json field that is wrong, with what to do about it.
+fn field_error(info_path: &Path, field: &str, message: &str, hint: &str) -> CommandError {
+    CommandError::new(
+        65,
+        format!(
+            "{}: field `{field}`: {message}\n  hint: {hint}",
+            info_path.display()
+        ),
+    )
+}
+
+/// The agent and its command: the command line's, else info.json's, else Claude Code.
+fn choose_agent(
+    target: &TargetArgs,
+    info: &Info,
+) -> Result<(AgentKind, Option<String>), CommandError> {
+    let agent = target
+        .agent
+        .map(AgentKind::from)
+        .or(info.agent)
+        .unwrap_or(AgentKind::Claude);
+    let agent_cmd = target.agent_cmd.clone().or_else(|| info.agent_cmd.clone());
+    if agent == AgentKind::Command && agent_cmd.is_none() {
+        return Err(CommandError::new(
+            2,
+            "--agent command needs a command: pass --agent-cmd 'SHELL COMMAND' or set `agent-cmd` \
+             in info.json",
+        ));
+    }
+    Ok((agent, agent_cmd))
+}
+
+/// The top of the target repository: `--repo`, else info.json's `repo` (relative to the
+/// workspace), else the repository the workspace is in.
+async fn find_repo(
+    target: &TargetArgs,
+    info: &Info,
+    workspace: &Path,
+    info_path: &Path,
+) -> Result<PathBuf, CommandError> {
+    let repo_hint = target
+        .repo
+        .clone()
+        .or_else(|| info.repo.as_ref().map(|r| workspace.join(r)));
+    match &repo_hint {
+        Some(dir) => {
+            if !dir.is_dir() {
+                return Err(field_error(
+                    info_path,
+                    "repo",
+                    &format!("{} is not a folder", dir.display()),
+                    "give the path of the target git repository (or pass --repo)",
+                ));
+            }
+            Git::toplevel(dir).await.ok_or_else(|| {
+                field_error(
+                    info_path,
+                    "repo",
+                    &format!("{} is not inside a git repository", dir.display()),
+                    "give the path of the target git repository (or pass --repo)",
+                )
+            })
+        }
+        None => Git::toplevel(workspace).await.ok_or_else(|| {
+            field_error(
+                info_path,
+                "repo",
+                &format!("{} is not inside a git repository", workspace.display()),
+                "set `repo` to the target repository's path, or pass --repo",
+            )
+        }),
+    }
+}
+
+/// The branch the fix is based on: `--base`, else info.json's `base-branch`, else the
+/// repository's default; it must be a valid branch name.
+async fn choose_base(
+    target: &TargetArgs,
+    info: &Info,
+    git: &Git,
+    remote: Option<&str>,
+    info_path: &Path,
+) -> Result<String, CommandError> {
+    let base = match target.base.clone().or_else(|| info.base_branch.clone()) {
+        Some(base) => base,
+        None => git.default_base(remote).await.ok_or_else(|| {
+            field_error(
+                info_path,
+                "base-branch",
+                "the repository has no branch to base the fix on",
+                "commit something first, or set `base-branch`",
+            )
+        })?,
+    };
+    if !crate::core::info::is_branch_name(&base) {
+        return Err(CommandError::new(
+            2,
+            format!("--base: `{base}` is not a valid branch name"),
+        ));
+    }
+    Ok(base)
 }
 
 /// `existing-test-path`: a failure folder with `repro.json`, a `repro.json`, or a test file in
