@@ -65,11 +65,9 @@ fn assert_clean(what: &str, text: &str) {
     }
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn no_planted_secret_leaves_fixloop() {
-    let sandbox = Sandbox::new();
-    let repo = sandbox.python_project();
-    let head = sandbox.git(&repo, &["rev-parse", "HEAD"]);
+/// The sandbox project's CI log with every log secret planted in it, and the environment's
+/// secret values echoed.
+fn planted_log(repo: &Path) -> String {
     let mut log = std::fs::read_to_string(repo.join("ci.log")).unwrap();
     log.push_str("2026-11-20T10:00:02.0000000Z Authorization: Bearer canaryBearerValue123456\n");
     for secret in &LOG_SECRETS[..8] {
@@ -81,15 +79,19 @@ async fn no_planted_secret_leaves_fixloop() {
     for (_, value) in ENV_SECRETS {
         let _ = writeln!(log, "2026-11-20T10:00:04.0000000Z leaked env {value}");
     }
+    log
+}
 
-    let server = MockServer::start().await;
+/// GitHub for run 42 of acme/app, failed at `head` with `log`, from PR 7: the run, its one
+/// failed job and its log, no open PR yet, and PR 7's empty comments.
+async fn mount_github(server: &MockServer, head: &str, log: String) {
     Mock::given(method("GET"))
         .and(path("/repos/acme/app/actions/runs/42"))
         .respond_with(ResponseTemplate::new(200).set_body_json(json!({
             "id": 42, "name": "CI", "head_sha": head, "head_branch": "main", "run_attempt": 1,
             "conclusion": "failure", "html_url": "https://github.com/acme/app/actions/runs/42",
             "pull_requests": [{"number": 7}]})))
-        .mount(&server)
+        .mount(server)
         .await;
     Mock::given(method("GET"))
         .and(path("/repos/acme/app/actions/runs/42/jobs"))
@@ -97,35 +99,44 @@ async fn no_planted_secret_leaves_fixloop() {
             ResponseTemplate::new(200).set_body_json(json!({"total_count": 1, "jobs": [
             {"id": 77, "name": "test", "conclusion": "failure", "steps": []}]})),
         )
-        .mount(&server)
+        .mount(server)
         .await;
     Mock::given(method("GET"))
         .and(path("/repos/acme/app/actions/jobs/77/logs"))
         .respond_with(ResponseTemplate::new(200).set_body_string(log))
-        .mount(&server)
+        .mount(server)
         .await;
     Mock::given(method("GET"))
         .and(path("/repos/acme/app/pulls"))
         .respond_with(ResponseTemplate::new(200).set_body_json(json!([])))
-        .mount(&server)
+        .mount(server)
         .await;
     Mock::given(method("POST"))
         .and(path("/repos/acme/app/pulls"))
         .respond_with(ResponseTemplate::new(201).set_body_json(
             json!({"number": 12, "html_url": "https://github.com/acme/app/pull/12"}),
         ))
-        .mount(&server)
+        .mount(server)
         .await;
     Mock::given(method("GET"))
         .and(path("/repos/acme/app/issues/7/comments"))
         .respond_with(ResponseTemplate::new(200).set_body_json(json!([])))
-        .mount(&server)
+        .mount(server)
         .await;
     Mock::given(method("POST"))
         .and(path("/repos/acme/app/issues/7/comments"))
         .respond_with(ResponseTemplate::new(201).set_body_json(json!({})))
-        .mount(&server)
+        .mount(server)
         .await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn no_planted_secret_leaves_fixloop() {
+    let sandbox = Sandbox::new();
+    let repo = sandbox.python_project();
+    let head = sandbox.git(&repo, &["rev-parse", "HEAD"]);
+    let server = MockServer::start().await;
+    mount_github(&server, &head, planted_log(&repo)).await;
 
     // The agent prints secrets, and keeps the prompt it was given where the test can read it.
     let seen = sandbox.path().join("prompt-seen.txt");

@@ -36,28 +36,12 @@ fn run_agent(
     run_with_agent(sandbox, repo, &agent, extra)
 }
 
-#[test]
-fn a_deterministic_failure_ends_in_a_verified_pushed_fix() {
-    let sandbox = Sandbox::new();
-    let repo = sandbox.python_project();
-    let r = run_agent(
-        &sandbox,
-        &repo,
-        (REPRODUCE_ADD, FIX_ADD),
-        &json!({}),
-        &["--no-pr"],
-    );
-    assert_eq!(
-        r.code(),
-        0,
-        "stdout:\n{}\nstderr:\n{}",
-        r.stdout(),
-        r.stderr()
-    );
-
+/// The reproduction on its own branch (the checkout stays on the base), and one fix commit on
+/// the base, pushed to the remote.
+fn assert_branches_of_a_verified_fix(sandbox: &Sandbox, repo: &Path) {
     // The reproduction is committed on its own branch (the user is on the base branch).
     let repro_files = sandbox.git(
-        &repo,
+        repo,
         &[
             "ls-tree",
             "-r",
@@ -70,25 +54,26 @@ fn a_deterministic_failure_ends_in_a_verified_pushed_fix() {
         repro_files.contains("reproduce-deterministic-failures/add-subtracts/tests/repro_add.py")
     );
     assert_eq!(
-        sandbox.git(&repo, &["rev-parse", "--abbrev-ref", "HEAD"]),
+        sandbox.git(repo, &["rev-parse", "--abbrev-ref", "HEAD"]),
         "main"
     );
 
     // One commit on the base, the fix only (the reproduction removed), pushed to the remote.
-    let base = sandbox.git(&repo, &["rev-parse", "main"]);
-    let log = sandbox.git(&repo, &["rev-list", &format!("{base}..fix/add-subtracts")]);
+    let base = sandbox.git(repo, &["rev-parse", "main"]);
+    let log = sandbox.git(repo, &["rev-list", &format!("{base}..fix/add-subtracts")]);
     assert_eq!(log.lines().count(), 1);
-    let files = sandbox.git(&repo, &["diff", "--name-only", "main", "fix/add-subtracts"]);
+    let files = sandbox.git(repo, &["diff", "--name-only", "main", "fix/add-subtracts"]);
     assert_eq!(files, "calc.py");
     let origin = sandbox.path().join("origin.git");
     let pushed = sandbox.git(&origin, &["rev-parse", "fix/add-subtracts"]);
     assert_eq!(
         pushed,
-        sandbox.git(&repo, &["rev-parse", "fix/add-subtracts"])
+        sandbox.git(repo, &["rev-parse", "fix/add-subtracts"])
     );
+}
 
-    // The report has the contract's keys and the verification's numbers.
-    let report = r.report();
+/// The report's JSON: the contract's keys, the verification's numbers, the phases in order.
+fn assert_report_of_a_verified_fix(report: &serde_json::Value) {
     for key in [
         "schema_version",
         "run_id",
@@ -139,6 +124,10 @@ fn a_deterministic_failure_ends_in_a_verified_pushed_fix() {
             "report"
         ]
     );
+}
+
+/// The Markdown report: every section, and the root cause from `ROOT_CAUSE.md`.
+fn assert_markdown_report_of_a_verified_fix(repo: &Path) {
     let md = std::fs::read_dir(repo.join("outputs"))
         .unwrap()
         .flatten()
@@ -162,6 +151,30 @@ fn a_deterministic_failure_ends_in_a_verified_pushed_fix() {
         md.contains("add used subtraction."),
         "the root cause comes from ROOT_CAUSE.md"
     );
+}
+
+#[test]
+fn a_deterministic_failure_ends_in_a_verified_pushed_fix() {
+    let sandbox = Sandbox::new();
+    let repo = sandbox.python_project();
+    let r = run_agent(
+        &sandbox,
+        &repo,
+        (REPRODUCE_ADD, FIX_ADD),
+        &json!({}),
+        &["--no-pr"],
+    );
+    assert_eq!(
+        r.code(),
+        0,
+        "stdout:\n{}\nstderr:\n{}",
+        r.stdout(),
+        r.stderr()
+    );
+
+    assert_branches_of_a_verified_fix(&sandbox, &repo);
+    assert_report_of_a_verified_fix(&r.report());
+    assert_markdown_report_of_a_verified_fix(&repo);
 
     // No worktree is left behind, and fixloop's worktrees never were in the checkout.
     let worktrees = sandbox.git(&repo, &["worktree", "list"]);
@@ -506,6 +519,10 @@ fn json_prints_the_event_stream_as_json_lines() {
 #[expect(
     clippy::disallowed_methods,
     reason = "a synchronous test polling real processes; no async runtime is blocked"
+)]
+#[expect(
+    clippy::too_many_lines,
+    reason = "one end-to-end scenario, read top to bottom"
 )]
 fn ctrl_c_stops_the_agent_ends_with_130_and_resume_goes_on() {
     let sandbox = Sandbox::new();

@@ -479,22 +479,19 @@ async fn an_already_existing_pr_is_found_and_updated() {
     server.verify().await;
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn a_run_url_goes_all_the_way_to_a_draft_pr() {
-    let sandbox = support::Sandbox::new();
-    let repo = sandbox.python_project();
-    let head = sandbox.git(&repo, &["rev-parse", "HEAD"]);
-    let server = MockServer::start().await;
+/// GitHub for run 42, failed at `head` with `log` behind a storage redirect: the PR opened,
+/// labelled, and linked from PR 7, each exactly once.
+async fn mount_run_to_pr(server: &MockServer, head: &str, log: String) {
     Mock::given(method("GET"))
         .and(path("/repos/acme/app/actions/runs/42"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(run_json(&head)))
-        .mount(&server)
+        .respond_with(ResponseTemplate::new(200).set_body_json(run_json(head)))
+        .mount(server)
         .await;
     Mock::given(method("GET"))
         .and(path("/repos/acme/app/actions/runs/42/jobs"))
         .respond_with(ResponseTemplate::new(200).set_body_json(json!({"total_count": 1, "jobs": [
             {"id": 77, "name": "test", "conclusion": "failure", "steps": [{"name": "Run tests", "conclusion": "failure"}]}]})))
-        .mount(&server)
+        .mount(server)
         .await;
     Mock::given(method("GET"))
         .and(path("/repos/acme/app/actions/jobs/77/logs"))
@@ -502,47 +499,58 @@ async fn a_run_url_goes_all_the_way_to_a_draft_pr() {
             "location",
             format!("{}/storage/77.txt", server.uri()).as_str(),
         ))
-        .mount(&server)
+        .mount(server)
         .await;
     Mock::given(method("GET"))
         .and(path("/storage/77.txt"))
         .and(NoAuthorization)
-        .respond_with(
-            ResponseTemplate::new(200)
-                .set_body_string(std::fs::read_to_string(repo.join("ci.log")).unwrap()),
-        )
-        .mount(&server)
+        .respond_with(ResponseTemplate::new(200).set_body_string(log))
+        .mount(server)
         .await;
     let pr = json!({"number": 12, "html_url": "https://github.com/acme/app/pull/12"});
     Mock::given(method("GET"))
         .and(path("/repos/acme/app/pulls"))
         .respond_with(ResponseTemplate::new(200).set_body_json(json!([])))
-        .mount(&server)
+        .mount(server)
         .await;
     Mock::given(method("POST"))
         .and(path("/repos/acme/app/pulls"))
         .and(body_partial_json(json!({"head": "fix/add-subtracts", "base": "main", "draft": true, "title": "Fix add-subtracts"})))
         .respond_with(ResponseTemplate::new(201).set_body_json(pr))
         .expect(1)
-        .mount(&server)
+        .mount(server)
         .await;
     Mock::given(method("POST"))
         .and(path("/repos/acme/app/issues/12/labels"))
         .respond_with(ResponseTemplate::new(200).set_body_json(json!([])))
         .expect(1)
-        .mount(&server)
+        .mount(server)
         .await;
     Mock::given(method("GET"))
         .and(path("/repos/acme/app/issues/7/comments"))
         .respond_with(ResponseTemplate::new(200).set_body_json(json!([])))
-        .mount(&server)
+        .mount(server)
         .await;
     Mock::given(method("POST"))
         .and(path("/repos/acme/app/issues/7/comments"))
         .respond_with(ResponseTemplate::new(201).set_body_json(json!({})))
         .expect(1)
-        .mount(&server)
+        .mount(server)
         .await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_run_url_goes_all_the_way_to_a_draft_pr() {
+    let sandbox = support::Sandbox::new();
+    let repo = sandbox.python_project();
+    let head = sandbox.git(&repo, &["rev-parse", "HEAD"]);
+    let server = MockServer::start().await;
+    mount_run_to_pr(
+        &server,
+        &head,
+        std::fs::read_to_string(repo.join("ci.log")).unwrap(),
+    )
+    .await;
 
     let agent = sandbox.agent(
         "agent.sh",

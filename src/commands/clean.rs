@@ -3,7 +3,7 @@
 //! person committed to it) is left alone, and so is every run fixloop has no journal for.
 
 use std::io::{BufRead, IsTerminal, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use super::CommandError;
 use crate::adapters::git::Git;
@@ -75,32 +75,74 @@ fn leftovers(store: &Store, run_id: &str) -> Result<Leftovers, CommandError> {
 
 pub async fn clean(args: &CleanArgs) -> Result<ExitCode, CommandError> {
     let store = Store::new(&super::workspace_of(args.info.as_deref()));
-    let runs = match &args.run {
+    let runs = chosen_runs(&store, args)?;
+    // The locks keep each planned run from being resumed while its leftovers go.
+    let (plan, _locks) = plan(&store, runs).await?;
+    if plan.is_empty() {
+        println!("Nothing to clean.");
+        return Ok(ExitCode::Success);
+    }
+    print_plan(&plan);
+    if !args.yes && !confirmed()? {
+        println!("Nothing removed.");
+        return Ok(ExitCode::Success);
+    }
+    for (id, left) in plan {
+        // What a killed run left running would hold its worktrees.
+        let _ = crate::engine::process::stop_leftovers(&store.run_dir(&id));
+        let git = Git::new(left.repo.clone());
+        for w in &left.worktrees {
+            remove_worktree(&git, w, &left.kept).await;
+        }
+        let _ = git.run(&["worktree", "prune"]).await;
+        for (branch, commit) in &left.branches {
+            // `update-ref -d` with the expected old value: a branch moved in the meantime stays.
+            match git
+                .run(&["update-ref", "-d", &format!("refs/heads/{branch}"), commit])
+                .await
+            {
+                Ok(_) => println!("removed branch {branch}"),
+                Err(e) => println!("could not remove branch {branch}: {e}"),
+            }
+        }
+    }
+    Ok(ExitCode::Success)
+}
+
+/// The run named on the command line (it must have a journal), else every run.
+fn chosen_runs(store: &Store, args: &CleanArgs) -> Result<Vec<String>, CommandError> {
+    match &args.run {
         Some(id) => {
             if !store.run_dir(id).join("events.jsonl").is_file() {
                 return Err(CommandError::new(
                     ExitCode::Input,
-                    format!(
-                        "no run `{id}` in {}\n  hint: `fixloop reports` lists the runs",
-                        store.outputs.display()
-                    ),
-                ));
+                    format!("no run `{id}` in {}", store.outputs.display()),
+                )
+                .hint("`fixloop reports` lists the runs"));
             }
-            vec![id.clone()]
+            Ok(vec![id.clone()])
         }
-        None => store.run_ids(),
-    };
+        None => Ok(store.run_ids()),
+    }
+}
+
+/// What each run left that is still there and still fixloop's, for the runs whose lock it
+/// takes (a run that is going is left alone); returns the locks with the plan.
+async fn plan(
+    store: &Store,
+    runs: Vec<String>,
+) -> Result<(Vec<(String, Leftovers)>, Vec<RunLock>), CommandError> {
     let mut plan: Vec<(String, Leftovers)> = Vec::new();
     let mut locks = Vec::new();
     for id in runs {
         match RunLock::take(&store.run_dir(&id)) {
             Ok(lock) => locks.push(lock),
             Err(e) => {
-                println!("leaving run {id}: {e}");
+                println!("leaving run {id}: {}", e.with_hints());
                 continue;
             }
         }
-        let mut left = leftovers(&store, &id)?;
+        let mut left = leftovers(store, &id)?;
         let git = Git::new(left.repo.clone());
         left.worktrees.retain(|w| w.exists());
         let mut keep = Vec::new();
@@ -116,11 +158,11 @@ pub async fn clean(args: &CleanArgs) -> Result<ExitCode, CommandError> {
             plan.push((id, left));
         }
     }
-    if plan.is_empty() {
-        println!("Nothing to clean.");
-        return Ok(ExitCode::Success);
-    }
-    for (id, left) in &plan {
+    Ok((plan, locks))
+}
+
+fn print_plan(plan: &[(String, Leftovers)]) {
+    for (id, left) in plan {
         println!("run {id}:");
         for w in &left.worktrees {
             println!("  worktree {}", w.display());
@@ -129,62 +171,42 @@ pub async fn clean(args: &CleanArgs) -> Result<ExitCode, CommandError> {
             println!("  branch   {b}");
         }
     }
-    if !args.yes {
-        if !(std::io::stdin().is_terminal() && std::io::stdout().is_terminal()) {
-            return Err(CommandError::new(
-                ExitCode::Partial,
-                "nothing removed: pass --yes to remove the above",
-            ));
-        }
-        print!("Remove these? [y/N] ");
-        let _ = std::io::stdout().flush();
-        let mut answer = String::new();
-        let _ = std::io::stdin().lock().read_line(&mut answer);
-        if !matches!(answer.trim(), "y" | "Y" | "yes") {
-            println!("Nothing removed.");
-            return Ok(ExitCode::Success);
-        }
+}
+
+/// Asks on the terminal; without one, nothing is removed unless `--yes` says so.
+fn confirmed() -> Result<bool, CommandError> {
+    if !(std::io::stdin().is_terminal() && std::io::stdout().is_terminal()) {
+        return Err(CommandError::new(
+            ExitCode::Partial,
+            "nothing removed: pass --yes to remove the above",
+        ));
     }
-    for (id, left) in plan {
-        // What a killed run left running would hold its worktrees.
-        let _ = crate::engine::process::stop_leftovers(&store.run_dir(&id));
-        let git = Git::new(left.repo.clone());
-        for w in &left.worktrees {
-            let path = w.display().to_string();
-            // A worktree exactly as the run left it is fixloop's; anything else is someone's.
-            let recorded = left
-                .kept
-                .iter()
-                .find(|(p, _)| p == w)
-                .map(|(_, t)| t.clone());
-            let unchanged = match &recorded {
-                Some(tree) if !tree.is_empty() => crate::adapters::git::worktree_tree(w)
-                    .await
-                    .is_ok_and(|now| &now == tree),
-                _ => false,
-            };
-            let result = if unchanged {
-                git.run(&["worktree", "remove", "--force", &path]).await
-            } else {
-                // Not forced: git refuses a worktree with uncommitted changes.
-                git.run(&["worktree", "remove", &path]).await
-            };
-            match result {
-                Ok(_) => println!("removed worktree {path}"),
-                Err(_) => println!("leaving worktree {path}: it has changes made after the run"),
-            }
-        }
-        let _ = git.run(&["worktree", "prune"]).await;
-        for (branch, commit) in &left.branches {
-            // `update-ref -d` with the expected old value: a branch moved in the meantime stays.
-            match git
-                .run(&["update-ref", "-d", &format!("refs/heads/{branch}"), commit])
-                .await
-            {
-                Ok(_) => println!("removed branch {branch}"),
-                Err(e) => println!("could not remove branch {branch}: {e}"),
-            }
-        }
+    print!("Remove these? [y/N] ");
+    let _ = std::io::stdout().flush();
+    let mut answer = String::new();
+    let _ = std::io::stdin().lock().read_line(&mut answer);
+    Ok(matches!(answer.trim(), "y" | "Y" | "yes"))
+}
+
+/// Removes a worktree: by force when it is exactly as the run left it (so it is fixloop's),
+/// else only if git finds nothing uncommitted in it.
+async fn remove_worktree(git: &Git, w: &Path, kept: &[(PathBuf, String)]) {
+    let path = w.display().to_string();
+    let recorded = kept.iter().find(|(p, _)| p == w).map(|(_, t)| t.clone());
+    let unchanged = match &recorded {
+        Some(tree) if !tree.is_empty() => crate::adapters::git::worktree_tree(w)
+            .await
+            .is_ok_and(|now| &now == tree),
+        _ => false,
+    };
+    let result = if unchanged {
+        git.run(&["worktree", "remove", "--force", &path]).await
+    } else {
+        // Not forced: git refuses a worktree with uncommitted changes.
+        git.run(&["worktree", "remove", &path]).await
+    };
+    match result {
+        Ok(_) => println!("removed worktree {path}"),
+        Err(_) => println!("leaving worktree {path}: it has changes made after the run"),
     }
-    Ok(ExitCode::Success)
 }

@@ -43,12 +43,9 @@ pub fn read_info(path: Option<&Path>) -> Result<(Info, PathBuf, PathBuf), Comman
         if e.kind() == std::io::ErrorKind::NotFound {
             CommandError::new(
                 ExitCode::Input,
-                format!(
-                    "{}: not found\n  hint: write an info.json (see info.schema.json and the \
-                     README), or pass --info FILE",
-                    info_path.display()
-                ),
+                format!("{}: not found", info_path.display()),
             )
+            .hint("write an info.json (see info.schema.json and the README), or pass --info FILE")
         } else {
             CommandError::new(
                 ExitCode::Input,
@@ -71,84 +68,18 @@ pub fn read_info(path: Option<&Path>) -> Result<(Info, PathBuf, PathBuf), Comman
 
 pub async fn prepare(target: &TargetArgs) -> Result<Prepared, CommandError> {
     let (info, info_path, workspace) = read_info(target.info.as_deref())?;
-    let input = |field: &str, message: String, hint: &str| {
-        CommandError::new(
-            ExitCode::Input,
-            format!(
-                "{}: field `{field}`: {message}\n  hint: {hint}",
-                info_path.display()
-            ),
-        )
-    };
-
-    let agent = target
-        .agent
-        .map(AgentKind::from)
-        .or(info.agent)
-        .unwrap_or(AgentKind::Claude);
-    let agent_cmd = target.agent_cmd.clone().or_else(|| info.agent_cmd.clone());
-    if agent == AgentKind::Command && agent_cmd.is_none() {
-        return Err(CommandError::new(
-            ExitCode::Usage,
-            "--agent command needs a command: pass --agent-cmd 'SHELL COMMAND' or set `agent-cmd` \
-             in info.json",
-        ));
-    }
-
+    let (agent, agent_cmd) = choose_agent(target, &info)?;
     if Git::run_in(&workspace, &["--version"], &[]).await.is_err() {
         return Err(CommandError::new(
             ExitCode::Unavailable,
             "git is not installed or not on PATH: install git",
         ));
     }
-    let repo_hint = target
-        .repo
-        .clone()
-        .or_else(|| info.repo.as_ref().map(|r| workspace.join(r)));
-    let repo = match &repo_hint {
-        Some(dir) => {
-            if !dir.is_dir() {
-                return Err(input(
-                    "repo",
-                    format!("{} is not a folder", dir.display()),
-                    "give the path of the target git repository (or pass --repo)",
-                ));
-            }
-            Git::toplevel(dir).await.ok_or_else(|| {
-                input(
-                    "repo",
-                    format!("{} is not inside a git repository", dir.display()),
-                    "give the path of the target git repository (or pass --repo)",
-                )
-            })?
-        }
-        None => Git::toplevel(&workspace).await.ok_or_else(|| {
-            input(
-                "repo",
-                format!("{} is not inside a git repository", workspace.display()),
-                "set `repo` to the target repository's path, or pass --repo",
-            )
-        })?,
-    };
+    let repo = find_repo(target, &info, &workspace, &info_path).await?;
     let repo = repo.canonicalize().unwrap_or(repo);
     let git = Git::new(repo.clone());
     let remote = git.default_remote().await;
-    let base = match target.base.clone().or_else(|| info.base_branch.clone()) {
-        Some(base) => base,
-        None => git.default_base(remote.as_deref()).await.ok_or_else(|| {
-            input(
-                "base-branch",
-                "the repository has no branch to base the fix on".into(),
-                "commit something first, or set `base-branch`",
-            )
-        })?,
-    };
-    if !crate::core::info::is_branch_name(&base) {
-        return Err(CommandError::new(
-            ExitCode::Usage,
-            format!("--base: `{base}` is not a valid branch name"),
-        ));
-    }
+    let base = choose_base(target, &info, &git, remote.as_deref(), &info_path).await?;
     let name = info.slug();
     let folder = if info.deterministic {
         "reproduce-deterministic-failures"
@@ -179,6 +110,107 @@ pub async fn prepare(target: &TargetArgs) -> Result<Prepared, CommandError> {
     })
 }
 
+/// An info.json field that is wrong, with what to do about it.
+fn field_error(info_path: &Path, field: &str, message: &str, hint: &str) -> CommandError {
+    CommandError::new(
+        ExitCode::Input,
+        format!("{}: field `{field}`: {message}", info_path.display()),
+    )
+    .hint(hint)
+}
+
+/// The agent and its command: the command line's, else info.json's, else Claude Code.
+fn choose_agent(
+    target: &TargetArgs,
+    info: &Info,
+) -> Result<(AgentKind, Option<String>), CommandError> {
+    let agent = target
+        .agent
+        .map(AgentKind::from)
+        .or(info.agent)
+        .unwrap_or(AgentKind::Claude);
+    let agent_cmd = target.agent_cmd.clone().or_else(|| info.agent_cmd.clone());
+    if agent == AgentKind::Command && agent_cmd.is_none() {
+        return Err(CommandError::new(
+            ExitCode::Usage,
+            "--agent command needs a command: pass --agent-cmd 'SHELL COMMAND' or set `agent-cmd` \
+             in info.json",
+        ));
+    }
+    Ok((agent, agent_cmd))
+}
+
+/// The top of the target repository: `--repo`, else info.json's `repo` (relative to the
+/// workspace), else the repository the workspace is in.
+async fn find_repo(
+    target: &TargetArgs,
+    info: &Info,
+    workspace: &Path,
+    info_path: &Path,
+) -> Result<PathBuf, CommandError> {
+    let repo_hint = target
+        .repo
+        .clone()
+        .or_else(|| info.repo.as_ref().map(|r| workspace.join(r)));
+    match &repo_hint {
+        Some(dir) => {
+            if !dir.is_dir() {
+                return Err(field_error(
+                    info_path,
+                    "repo",
+                    &format!("{} is not a folder", dir.display()),
+                    "give the path of the target git repository (or pass --repo)",
+                ));
+            }
+            Git::toplevel(dir).await.ok_or_else(|| {
+                field_error(
+                    info_path,
+                    "repo",
+                    &format!("{} is not inside a git repository", dir.display()),
+                    "give the path of the target git repository (or pass --repo)",
+                )
+            })
+        }
+        None => Git::toplevel(workspace).await.ok_or_else(|| {
+            field_error(
+                info_path,
+                "repo",
+                &format!("{} is not inside a git repository", workspace.display()),
+                "set `repo` to the target repository's path, or pass --repo",
+            )
+        }),
+    }
+}
+
+/// The branch the fix is based on: `--base`, else info.json's `base-branch`, else the
+/// repository's default; it must be a valid branch name.
+async fn choose_base(
+    target: &TargetArgs,
+    info: &Info,
+    git: &Git,
+    remote: Option<&str>,
+    info_path: &Path,
+) -> Result<String, CommandError> {
+    let base = match target.base.clone().or_else(|| info.base_branch.clone()) {
+        Some(base) => base,
+        None => git.default_base(remote).await.ok_or_else(|| {
+            field_error(
+                info_path,
+                "base-branch",
+                "the repository has no branch to base the fix on",
+                "commit something first, or set `base-branch`",
+            )
+        })?,
+    };
+    if !crate::core::info::is_branch_name(&base) {
+        return Err(CommandError::new(
+            ExitCode::Usage,
+            format!("--base: `{base}` is not a valid branch name"),
+        ));
+    }
+    Ok(base)
+}
+
 /// `existing-test-path`: a failure folder with `repro.json`, a `repro.json`, or a test file in
 /// the repository whose command can be inferred. Returns the reproduction and, when it is a
 /// failure folder, that folder.
@@ -188,15 +220,8 @@ fn resolve_existing(
     repo: &Path,
     info_path: &Path,
 ) -> Result<(Reproduction, Option<PathBuf>), CommandError> {
-    let field_error = |message: String, hint: &str| {
-        CommandError::new(
-            ExitCode::Input,
-            format!(
-                "{}: field `existing-test-path`: {message}\n  hint: {hint}",
-                info_path.display()
-            ),
-        )
-    };
+    let field_error =
+        |message: String, hint: &str| field_error(info_path, "existing-test-path", &message, hint);
     let full = if Path::new(path).is_absolute() {
         PathBuf::from(path)
     } else {
@@ -227,8 +252,7 @@ fn resolve_existing(
             .parent()
             .map(Path::to_path_buf)
             .unwrap_or_default();
-        let repro = resolve_reproduction(&manifest, &dir)
-            .map_err(|e| CommandError::new(ExitCode::Input, e.with_hints()))?;
+        let repro = resolve_reproduction(&manifest, &dir)?;
         return Ok((repro, Some(dir)));
     }
     let full = full.canonicalize().unwrap_or(full);

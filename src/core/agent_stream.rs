@@ -85,121 +85,144 @@ fn line(kind: LineKind, text: impl Into<String>) -> Signal {
 pub fn claude_line(text: &str) -> Option<Vec<Signal>> {
     let v: Value = serde_json::from_str(text.trim()).ok()?;
     let kind = v.get("type")?.as_str()?;
-    let mut out = Vec::new();
     match (kind, v.get("subtype").and_then(Value::as_str)) {
-        ("system", Some("init")) => {
-            let id = v.get("session_id")?.as_str()?.to_owned();
-            let model = v.get("model").and_then(Value::as_str).unwrap_or("?");
-            out.push(line(
-                LineKind::Status,
-                format!("session {id} started (model {model})"),
-            ));
-            out.push(Signal::Session(id));
-        }
-        ("system", Some("api_retry")) => {
-            let attempt = v.get("attempt").and_then(Value::as_u64).unwrap_or(0);
-            let max = v.get("max_retries").and_then(Value::as_u64).unwrap_or(0);
-            let delay = v.get("retry_delay_ms").and_then(Value::as_u64).unwrap_or(0);
-            let error = v.get("error").and_then(Value::as_str).unwrap_or("unknown");
-            out.push(line(
-                LineKind::Status,
-                format!(
-                    "API retry {attempt}/{max} in {}.{} s ({error})",
-                    delay / 1000,
-                    delay % 1000 / 100
-                ),
-            ));
-        }
-        ("system", _) => {}
-        ("assistant", _) => {
-            for block in content(&v) {
-                match block.get("type").and_then(Value::as_str) {
-                    Some("text") => {
-                        let text = block
-                            .get("text")
-                            .and_then(Value::as_str)
-                            .unwrap_or_default();
-                        for l in text.lines().filter(|l| !l.trim().is_empty()) {
-                            out.push(line(LineKind::Text, l));
-                        }
-                    }
-                    Some("tool_use") => out.push(line(LineKind::Tool, tool_call(block))),
-                    _ => {}
-                }
-            }
-            if let Some(problem) = claude_problem(&v, "") {
-                out.push(Signal::Problem(problem));
-            }
-        }
-        ("user", _) => {
-            for block in content(&v) {
-                if block.get("is_error").and_then(Value::as_bool) == Some(true) {
-                    let text = match block.get("content") {
-                        Some(Value::String(s)) => s.clone(),
-                        Some(other) => other.to_string(),
-                        None => String::new(),
-                    };
-                    let first = text.lines().next().unwrap_or_default();
-                    out.push(line(LineKind::Error, format!("tool error: {first}")));
-                }
-            }
-        }
-        ("result", _) => {
-            let is_error = v.get("is_error").and_then(Value::as_bool).unwrap_or(false)
-                || v.get("subtype")
-                    .and_then(Value::as_str)
-                    .is_some_and(|s| s != "success");
-            let cost_usd = v.get("total_cost_usd").and_then(Value::as_f64);
-            let turns = v
-                .get("num_turns")
-                .and_then(Value::as_u64)
-                .and_then(|n| u32::try_from(n).ok());
-            let result = v.get("result").and_then(Value::as_str).unwrap_or_default();
-            let problem = if is_error {
-                Some(claude_problem(&v, result).unwrap_or_else(|| {
-                    let errors = v
-                        .get("errors")
-                        .and_then(Value::as_array)
-                        .map(|e| {
-                            e.iter()
-                                .filter_map(Value::as_str)
-                                .collect::<Vec<_>>()
-                                .join("; ")
-                        })
-                        .unwrap_or_default();
-                    let subtype = v.get("subtype").and_then(Value::as_str).unwrap_or("error");
-                    let detail = [result, errors.as_str()]
-                        .into_iter()
-                        .find(|s| !s.is_empty())
-                        .unwrap_or(subtype);
-                    Problem::Other(format!("Claude Code ended with an error: {detail}"))
-                }))
-            } else {
-                None
-            };
-            out.push(line(
-                if is_error {
-                    LineKind::Error
-                } else {
-                    LineKind::Status
-                },
-                format!(
-                    "finished: {} in {} turn(s), ${:.4}",
-                    if is_error { "error" } else { "success" },
-                    turns.unwrap_or(0),
-                    cost_usd.unwrap_or(0.0)
-                ),
-            ));
-            out.push(Signal::Finished {
-                ok: !is_error,
-                cost_usd,
-                turns,
-                problem,
-            });
-        }
-        _ => return None,
+        ("system", Some("init")) => claude_init(&v),
+        ("system", Some("api_retry")) => Some(vec![claude_retry(&v)]),
+        ("system", _) => Some(Vec::new()),
+        ("assistant", _) => Some(claude_assistant(&v)),
+        ("user", _) => Some(claude_tool_errors(&v)),
+        ("result", _) => Some(claude_result(&v)),
+        _ => None,
     }
-    Some(out)
+}
+
+/// The session's start; an init event without a session id is not one Claude Code writes.
+fn claude_init(v: &Value) -> Option<Vec<Signal>> {
+    let id = v.get("session_id")?.as_str()?.to_owned();
+    let model = v.get("model").and_then(Value::as_str).unwrap_or("?");
+    Some(vec![
+        line(
+            LineKind::Status,
+            format!("session {id} started (model {model})"),
+        ),
+        Signal::Session(id),
+    ])
+}
+
+fn claude_retry(v: &Value) -> Signal {
+    let attempt = v.get("attempt").and_then(Value::as_u64).unwrap_or(0);
+    let max = v.get("max_retries").and_then(Value::as_u64).unwrap_or(0);
+    let delay = v.get("retry_delay_ms").and_then(Value::as_u64).unwrap_or(0);
+    let error = v.get("error").and_then(Value::as_str).unwrap_or("unknown");
+    line(
+        LineKind::Status,
+        format!(
+            "API retry {attempt}/{max} in {}.{} s ({error})",
+            delay / 1000,
+            delay % 1000 / 100
+        ),
+    )
+}
+
+/// The assistant's text, line by line, and its tool calls; a problem (no login, no API) may come
+/// on an assistant message too.
+fn claude_assistant(v: &Value) -> Vec<Signal> {
+    let mut out = Vec::new();
+    for block in content(v) {
+        match block.get("type").and_then(Value::as_str) {
+            Some("text") => {
+                let text = block
+                    .get("text")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default();
+                for l in text.lines().filter(|l| !l.trim().is_empty()) {
+                    out.push(line(LineKind::Text, l));
+                }
+            }
+            Some("tool_use") => out.push(line(LineKind::Tool, tool_call(block))),
+            _ => {}
+        }
+    }
+    if let Some(problem) = claude_problem(v, "") {
+        out.push(Signal::Problem(problem));
+    }
+    out
+}
+
+/// The first line of each failed tool result (tool results come back as user messages).
+fn claude_tool_errors(v: &Value) -> Vec<Signal> {
+    let mut out = Vec::new();
+    for block in content(v) {
+        if block.get("is_error").and_then(Value::as_bool) == Some(true) {
+            let text = match block.get("content") {
+                Some(Value::String(s)) => s.clone(),
+                Some(other) => other.to_string(),
+                None => String::new(),
+            };
+            let first = text.lines().next().unwrap_or_default();
+            out.push(line(LineKind::Error, format!("tool error: {first}")));
+        }
+    }
+    out
+}
+
+/// The final result: a summary line and the `Finished` signal with cost, turns and, on an
+/// error, what went wrong.
+fn claude_result(v: &Value) -> Vec<Signal> {
+    let is_error = v.get("is_error").and_then(Value::as_bool).unwrap_or(false)
+        || v.get("subtype")
+            .and_then(Value::as_str)
+            .is_some_and(|s| s != "success");
+    let cost_usd = v.get("total_cost_usd").and_then(Value::as_f64);
+    let turns = v
+        .get("num_turns")
+        .and_then(Value::as_u64)
+        .and_then(|n| u32::try_from(n).ok());
+    let result = v.get("result").and_then(Value::as_str).unwrap_or_default();
+    let problem =
+        is_error.then(|| claude_problem(v, result).unwrap_or_else(|| claude_error(v, result)));
+    vec![
+        line(
+            if is_error {
+                LineKind::Error
+            } else {
+                LineKind::Status
+            },
+            format!(
+                "finished: {} in {} turn(s), ${:.4}",
+                if is_error { "error" } else { "success" },
+                turns.unwrap_or(0),
+                cost_usd.unwrap_or(0.0)
+            ),
+        ),
+        Signal::Finished {
+            ok: !is_error,
+            cost_usd,
+            turns,
+            problem,
+        },
+    ]
+}
+
+/// An error result that is none of the known problems: its text, else its errors, else its
+/// subtype.
+fn claude_error(v: &Value, result: &str) -> Problem {
+    let errors = v
+        .get("errors")
+        .and_then(Value::as_array)
+        .map(|e| {
+            e.iter()
+                .filter_map(Value::as_str)
+                .collect::<Vec<_>>()
+                .join("; ")
+        })
+        .unwrap_or_default();
+    let subtype = v.get("subtype").and_then(Value::as_str).unwrap_or("error");
+    let detail = [result, errors.as_str()]
+        .into_iter()
+        .find(|s| !s.is_empty())
+        .unwrap_or(subtype);
+    Problem::Other(format!("Claude Code ended with an error: {detail}"))
 }
 
 fn content(v: &Value) -> impl Iterator<Item = &Value> {

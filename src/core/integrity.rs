@@ -325,107 +325,18 @@ pub fn review(changes: &[Change<'_>], reproduction: &[&str]) -> Vec<String> {
         let before = change.before.unwrap_or("");
         let after = change.after.unwrap_or("");
         let test_file = is_test_path(path);
-
-        match (change.before, change.after) {
-            (Some(_), None) if test_file => {
-                findings.push(format!("`{path}`: an existing test file was deleted"));
-            }
-            (Some(_), Some(_)) if test_file => findings.push(format!(
-                "`{path}`: an existing test file changed — check that no test was weakened"
-            )),
-            _ => {}
-        }
-        if let Some(what) = is_config_path(path) {
-            let verb = match (change.before, change.after) {
-                (None, _) => "added",
-                (_, None) => "deleted",
-                _ => "changed",
-            };
-            findings.push(format!("`{path}`: {what} {verb}"));
-        }
-
         let (removed, added) = line_changes(before, after);
+
+        whole_file_findings(change, test_file, &mut findings);
         if is_config_path(path).is_none() {
-            let old = removed.iter().find(|l| is_test_setting(path, l));
-            let new = added.iter().find(|l| is_test_setting(path, l));
-            let what = match (old, new) {
-                (Some(old), Some(new)) => format!("`{}` → `{}`", quote(old), quote(new)),
-                (Some(old), None) => format!("removed `{}`", quote(old)),
-                (None, Some(new)) => format!("added `{}`", quote(new)),
-                (None, None) => String::new(),
-            };
-            if !what.is_empty() {
-                findings.push(format!("`{path}`: a test setting changed: {what}"));
-            }
+            findings.extend(test_setting_finding(path, &removed, &added));
         }
-
-        // Markers that stop tests from running (in any file: a helper or a config can add them).
-        let (skips_before, skips_after) = (count(&SKIP, before), count(&SKIP, after));
-        if skips_after > skips_before {
-            let line = added
-                .iter()
-                .find(|l| SKIP.is_match(l))
-                .map_or_else(String::new, |l| format!(": `{}`", quote(l)));
-            findings.push(format!(
-                "`{path}`: adds a skip, ignore, xfail or only marker{line}"
-            ));
-        }
-
-        // Assertions in test code: fewer, changed expectations, looser matchers.
+        findings.extend(skip_finding(path, before, after, &added));
         let (test_before, test_after) = (test_code(path, before), test_code(path, after));
-        let (asserts_before, asserts_after) =
-            (count(&ASSERT, test_before), count(&ASSERT, test_after));
-        if asserts_after < asserts_before {
-            findings.push(format!(
-                "`{path}`: {} assertion(s) removed ({asserts_before} → {asserts_after})",
-                asserts_before - asserts_after
-            ));
-        }
-        let (test_removed, test_added) = line_changes(test_before, test_after);
-        let is_check = |l: &&&str| ASSERT.is_match(l) || CHECK.is_match(l);
-        for old in test_removed.iter().filter(is_check) {
-            let edited = test_added
-                .iter()
-                .find(|new| is_check(new) && shape(new) == shape(old));
-            if let Some(new) = edited {
-                findings.push(format!(
-                    "`{path}`: an expected value changed: `{}` → `{}`",
-                    quote(old),
-                    quote(new)
-                ));
-            } else if STRICT.is_match(old)
-                && let Some(new) = test_added
-                    .iter()
-                    .find(|new| WEAK.is_match(new) && !STRICT.is_match(new))
-            {
-                findings.push(format!(
-                    "`{path}`: an assertion was loosened: `{}` → `{}`",
-                    quote(old),
-                    quote(new)
-                ));
-            }
-        }
-        let defs = (count(&TEST_DEF, test_before), count(&TEST_DEF, test_after));
-        tests_before += defs.0;
-        tests_after += defs.1;
-
-        // More time or more tries for a test to pass.
-        for old in removed.iter().filter(|l| TIMING.is_match(l)) {
-            let raised = added.iter().find(|new| {
-                shape(new) == shape(old)
-                    && numbers(new).iter().zip(numbers(old)).any(|(n, o)| *n > o)
-            });
-            if let Some(new) = raised {
-                findings.push(format!(
-                    "`{path}`: a timeout or retry count was raised: `{}` → `{}`",
-                    quote(old),
-                    quote(new)
-                ));
-            }
-        }
-        if let Some(line) = added.iter().find(|l| RETRY.is_match(l)) {
-            findings.push(format!("`{path}`: adds retries: `{}`", quote(line)));
-        }
+        assertion_findings(path, test_before, test_after, &mut findings);
+        tests_before += count(&TEST_DEF, test_before);
+        tests_after += count(&TEST_DEF, test_after);
+        timing_findings(path, &removed, &added, &mut findings);
 
         if !test_file && is_config_path(path).is_none() {
             code_files += 1;
@@ -433,36 +344,8 @@ pub fn review(changes: &[Change<'_>], reproduction: &[&str]) -> Vec<String> {
                 || change.after.is_none()
                 || removed.iter().chain(&added).any(|l| !is_comment(l));
         }
-
-        // Code (not tests) that behaves differently under test, or answers the test's values.
         if !test_file {
-            let code_added = if is_rust(path) {
-                let (_, added) = line_changes(
-                    before.split("#[cfg(test)]").next().unwrap_or(""),
-                    after.split("#[cfg(test)]").next().unwrap_or(""),
-                );
-                added
-            } else {
-                added.clone()
-            };
-            if let Some(line) = code_added
-                .iter()
-                .find(|l| !is_comment(l) && UNDER_TEST.is_match(l))
-            {
-                findings.push(format!(
-                    "`{path}`: the code checks whether it runs under a test: `{}`",
-                    quote(line)
-                ));
-            }
-            if let Some(line) = code_added
-                .iter()
-                .find(|l| !is_comment(l) && special_cases(l, &values))
-            {
-                findings.push(format!(
-                    "`{path}`: the code special-cases the reproduction's values: `{}`",
-                    quote(line)
-                ));
-            }
+            code_findings(change, &added, &values, &mut findings);
         }
     }
     if code_files > 0 && !code_changed {
@@ -479,6 +362,153 @@ pub fn review(changes: &[Change<'_>], reproduction: &[&str]) -> Vec<String> {
         ));
     }
     findings
+}
+
+/// A test file deleted or changed; a CI or test configuration file added, deleted or changed.
+fn whole_file_findings(change: &Change<'_>, test_file: bool, findings: &mut Vec<String>) {
+    let path = change.path;
+    match (change.before, change.after) {
+        (Some(_), None) if test_file => {
+            findings.push(format!("`{path}`: an existing test file was deleted"));
+        }
+        (Some(_), Some(_)) if test_file => findings.push(format!(
+            "`{path}`: an existing test file changed — check that no test was weakened"
+        )),
+        _ => {}
+    }
+    if let Some(what) = is_config_path(path) {
+        let verb = match (change.before, change.after) {
+            (None, _) => "added",
+            (_, None) => "deleted",
+            _ => "changed",
+        };
+        findings.push(format!("`{path}`: {what} {verb}"));
+    }
+}
+
+/// A changed test setting in a file that only partly configures tests.
+fn test_setting_finding(path: &str, removed: &[&str], added: &[&str]) -> Option<String> {
+    let old = removed.iter().find(|l| is_test_setting(path, l));
+    let new = added.iter().find(|l| is_test_setting(path, l));
+    let what = match (old, new) {
+        (Some(old), Some(new)) => format!("`{}` → `{}`", quote(old), quote(new)),
+        (Some(old), None) => format!("removed `{}`", quote(old)),
+        (None, Some(new)) => format!("added `{}`", quote(new)),
+        (None, None) => return None,
+    };
+    Some(format!("`{path}`: a test setting changed: {what}"))
+}
+
+/// More markers that stop tests from running. Any file counts: a helper or a configuration can
+/// add them too.
+fn skip_finding(path: &str, before: &str, after: &str, added: &[&str]) -> Option<String> {
+    if count(&SKIP, after) <= count(&SKIP, before) {
+        return None;
+    }
+    let line = added
+        .iter()
+        .find(|l| SKIP.is_match(l))
+        .map_or_else(String::new, |l| format!(": `{}`", quote(l)));
+    Some(format!(
+        "`{path}`: adds a skip, ignore, xfail or only marker{line}"
+    ))
+}
+
+/// Assertions in test code: fewer of them, changed expectations, looser matchers.
+fn assertion_findings(path: &str, test_before: &str, test_after: &str, findings: &mut Vec<String>) {
+    let (asserts_before, asserts_after) = (count(&ASSERT, test_before), count(&ASSERT, test_after));
+    if asserts_after < asserts_before {
+        findings.push(format!(
+            "`{path}`: {} assertion(s) removed ({asserts_before} → {asserts_after})",
+            asserts_before - asserts_after
+        ));
+    }
+    let (test_removed, test_added) = line_changes(test_before, test_after);
+    let is_check = |l: &&&str| ASSERT.is_match(l) || CHECK.is_match(l);
+    for old in test_removed.iter().filter(is_check) {
+        let edited = test_added
+            .iter()
+            .find(|new| is_check(new) && shape(new) == shape(old));
+        if let Some(new) = edited {
+            findings.push(format!(
+                "`{path}`: an expected value changed: `{}` → `{}`",
+                quote(old),
+                quote(new)
+            ));
+        } else if STRICT.is_match(old)
+            && let Some(new) = test_added
+                .iter()
+                .find(|new| WEAK.is_match(new) && !STRICT.is_match(new))
+        {
+            findings.push(format!(
+                "`{path}`: an assertion was loosened: `{}` → `{}`",
+                quote(old),
+                quote(new)
+            ));
+        }
+    }
+}
+
+/// More time or more tries for a test to pass: a raised timeout or retry count, added retries.
+fn timing_findings(path: &str, removed: &[&str], added: &[&str], findings: &mut Vec<String>) {
+    for old in removed.iter().filter(|l| TIMING.is_match(l)) {
+        let raised = added.iter().find(|new| {
+            shape(new) == shape(old) && numbers(new).iter().zip(numbers(old)).any(|(n, o)| *n > o)
+        });
+        if let Some(new) = raised {
+            findings.push(format!(
+                "`{path}`: a timeout or retry count was raised: `{}` → `{}`",
+                quote(old),
+                quote(new)
+            ));
+        }
+    }
+    if let Some(line) = added.iter().find(|l| RETRY.is_match(l)) {
+        findings.push(format!("`{path}`: adds retries: `{}`", quote(line)));
+    }
+}
+
+/// Code (not tests) that behaves differently under test, or answers the test's values. In a Rust
+/// file only what precedes its `#[cfg(test)]` is code.
+fn code_findings(
+    change: &Change<'_>,
+    added: &[&str],
+    values: &[String],
+    findings: &mut Vec<String>,
+) {
+    let path = change.path;
+    let code_added = if is_rust(path) {
+        let (_, added) = line_changes(
+            code_part(change.before.unwrap_or("")),
+            code_part(change.after.unwrap_or("")),
+        );
+        added
+    } else {
+        added.to_vec()
+    };
+    if let Some(line) = code_added
+        .iter()
+        .find(|l| !is_comment(l) && UNDER_TEST.is_match(l))
+    {
+        findings.push(format!(
+            "`{path}`: the code checks whether it runs under a test: `{}`",
+            quote(line)
+        ));
+    }
+    if let Some(line) = code_added
+        .iter()
+        .find(|l| !is_comment(l) && special_cases(l, values))
+    {
+        findings.push(format!(
+            "`{path}`: the code special-cases the reproduction's values: `{}`",
+            quote(line)
+        ));
+    }
+}
+
+/// A Rust file's text before its first `#[cfg(test)]`.
+fn code_part(text: &str) -> &str {
+    text.split("#[cfg(test)]").next().unwrap_or("")
 }
 
 #[cfg(test)]

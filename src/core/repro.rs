@@ -44,110 +44,129 @@ impl Manifest {
             )
             .at(1, 1));
         };
-        for key in map.keys() {
-            if !FIELDS.contains(&key.as_str()) {
-                let hint = nearest(key, FIELDS).map_or_else(
-                    || format!("known fields: {}", FIELDS.join(", ")),
-                    |near| format!("did you mean `{near}`?"),
-                );
-                return Err(InputError::new(file, "unknown field", hint).field(key, text));
-            }
-        }
-        let command = match map.get("command") {
-            None => {
-                return Err(InputError::new(
-                    file,
-                    "missing required field `command`",
-                    "add \"command\": the shell command that runs the reproduction from the \
-                     repository root, e.g. \"python -m pytest tests/repro/test_x.py -x -q\"",
-                )
-                .at(1, 1));
-            }
-            Some(Value::String(c)) if !c.trim().is_empty() => c.clone(),
-            Some(other) => {
-                return Err(InputError::new(
-                    file,
-                    format!("expected a non-empty string, found {}", describe(other)),
-                    "write the shell command that runs the reproduction",
-                )
-                .field("command", text));
-            }
-        };
-        let files = match map.get("files") {
-            None => Vec::new(),
-            Some(Value::Array(items)) => items
-                .iter()
-                .enumerate()
-                .map(|(i, item)| parse_file(file, text, i, item))
-                .collect::<Result<_, _>>()?,
-            Some(other) => {
-                return Err(InputError::new(
-                    file,
-                    format!("expected an array, found {}", json_type(other)),
-                    "write [{\"source\": \"tests/test_x.py\", \"dest\": \"tests/repro/test_x.py\"}]",
-                )
-                .field("files", text));
-            }
-        };
-        let signature = match map.get("signature") {
-            None | Some(Value::Null) => None,
-            Some(Value::String(s)) => {
-                if let Err(e) = regex::Regex::new(s) {
-                    let first = e.to_string();
-                    let first = first.lines().last().unwrap_or_default().trim().to_owned();
-                    return Err(InputError::new(
-                        file,
-                        format!("not a valid regular expression: {first}"),
-                        "escape special characters such as ( ) [ ] . * with a backslash \
-                         (written \\\\ in JSON)",
-                    )
-                    .field("signature", text));
-                }
-                Some(s.clone())
-            }
-            Some(other) => {
-                return Err(InputError::new(
-                    file,
-                    format!("expected a string, found {}", json_type(other)),
-                    "write a regular expression that matches the CI failure, e.g. \"TimeoutError\"",
-                )
-                .field("signature", text));
-            }
-        };
-        let count = |name: &str| -> Result<Option<u32>, InputError> {
-            match map.get(name) {
-                None | Some(Value::Null) => Ok(None),
-                Some(v) => v
-                    .as_u64()
-                    .filter(|n| *n >= 1)
-                    .and_then(|n| u32::try_from(n).ok())
-                    .map(Some)
-                    .ok_or_else(|| {
-                        InputError::new(
-                            file,
-                            format!(
-                                "expected a whole number of at least 1, found {}",
-                                describe(v)
-                            ),
-                            format!("write a count such as \"{name}\": 3"),
-                        )
-                        .field(name, text)
-                    }),
-            }
-        };
+        check_known_fields(file, text, map)?;
+        let command = parse_command(file, text, map)?;
+        let files = parse_files(file, text, map)?;
+        let signature = parse_signature(file, text, map)?;
         Ok(Self {
             command,
             files,
             signature,
-            runs: count("runs")?,
-            jobs: count("jobs")?,
-            timeout: count("timeout")?.map(u64::from),
+            runs: parse_count(file, text, map, "runs")?,
+            jobs: parse_count(file, text, map, "jobs")?,
+            timeout: parse_count(file, text, map, "timeout")?.map(u64::from),
         })
     }
 
     /// The repository paths the reproduction occupies.
     pub fn dests(&self) -> impl Iterator<Item = &str> {
         self.files.iter().map(|f| f.dest.as_str())
+    }
+}
+
+type Fields = serde_json::Map<String, Value>;
+
+fn check_known_fields(file: &str, text: &str, map: &Fields) -> Result<(), InputError> {
+    for key in map.keys() {
+        if !FIELDS.contains(&key.as_str()) {
+            let hint = nearest(key, FIELDS).map_or_else(
+                || format!("known fields: {}", FIELDS.join(", ")),
+                |near| format!("did you mean `{near}`?"),
+            );
+            return Err(InputError::new(file, "unknown field", hint).field(key, text));
+        }
+    }
+    Ok(())
+}
+
+fn parse_command(file: &str, text: &str, map: &Fields) -> Result<String, InputError> {
+    match map.get("command") {
+        None => Err(InputError::new(
+            file,
+            "missing required field `command`",
+            "add \"command\": the shell command that runs the reproduction from the \
+             repository root, e.g. \"python -m pytest tests/repro/test_x.py -x -q\"",
+        )
+        .at(1, 1)),
+        Some(Value::String(c)) if !c.trim().is_empty() => Ok(c.clone()),
+        Some(other) => Err(InputError::new(
+            file,
+            format!("expected a non-empty string, found {}", describe(other)),
+            "write the shell command that runs the reproduction",
+        )
+        .field("command", text)),
+    }
+}
+
+fn parse_files(file: &str, text: &str, map: &Fields) -> Result<Vec<ReproFile>, InputError> {
+    match map.get("files") {
+        None => Ok(Vec::new()),
+        Some(Value::Array(items)) => items
+            .iter()
+            .enumerate()
+            .map(|(i, item)| parse_file(file, text, i, item))
+            .collect(),
+        Some(other) => Err(InputError::new(
+            file,
+            format!("expected an array, found {}", json_type(other)),
+            "write [{\"source\": \"tests/test_x.py\", \"dest\": \"tests/repro/test_x.py\"}]",
+        )
+        .field("files", text)),
+    }
+}
+
+/// The signature must compile as a regular expression now, not when the first run is checked.
+fn parse_signature(file: &str, text: &str, map: &Fields) -> Result<Option<String>, InputError> {
+    match map.get("signature") {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) => {
+            if let Err(e) = regex::Regex::new(s) {
+                let first = e.to_string();
+                let first = first.lines().last().unwrap_or_default().trim().to_owned();
+                return Err(InputError::new(
+                    file,
+                    format!("not a valid regular expression: {first}"),
+                    "escape special characters such as ( ) [ ] . * with a backslash \
+                     (written \\\\ in JSON)",
+                )
+                .field("signature", text));
+            }
+            Ok(Some(s.clone()))
+        }
+        Some(other) => Err(InputError::new(
+            file,
+            format!("expected a string, found {}", json_type(other)),
+            "write a regular expression that matches the CI failure, e.g. \"TimeoutError\"",
+        )
+        .field("signature", text)),
+    }
+}
+
+/// A count field (`runs`, `jobs`, `timeout`): absent or null, else a whole number of at least 1.
+fn parse_count(
+    file: &str,
+    text: &str,
+    map: &Fields,
+    name: &str,
+) -> Result<Option<u32>, InputError> {
+    match map.get(name) {
+        None | Some(Value::Null) => Ok(None),
+        Some(v) => v
+            .as_u64()
+            .filter(|n| *n >= 1)
+            .and_then(|n| u32::try_from(n).ok())
+            .map(Some)
+            .ok_or_else(|| {
+                InputError::new(
+                    file,
+                    format!(
+                        "expected a whole number of at least 1, found {}",
+                        describe(v)
+                    ),
+                    format!("write a count such as \"{name}\": 3"),
+                )
+                .field(name, text)
+            }),
     }
 }
 

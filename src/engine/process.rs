@@ -4,7 +4,7 @@
 //! exits, whatever it left running in its group is ended too.
 
 use std::collections::VecDeque;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
@@ -117,44 +117,14 @@ pub async fn run(
     cancel: &mut watch::Receiver<bool>,
 ) -> Result<Finished, SpawnError> {
     let started = Instant::now();
-    if let Some(dir) = spec.log.parent() {
-        tokio::fs::create_dir_all(dir)
-            .await
-            .map_err(|source| SpawnError::Log {
-                path: spec.log.clone(),
-                source,
-            })?;
-    }
-    let log = tokio::fs::File::create(&spec.log)
-        .await
-        .map_err(|source| SpawnError::Log {
-            path: spec.log.clone(),
-            source,
-        })?;
-    let mut log = BufWriter::new(log);
-
+    let mut log = open_log(&spec.log).await?;
     let stdin = if spec.stdin.is_some() {
         Stdio::piped()
     } else {
         Stdio::null()
     };
     let (mut child, group) = spawn(spec, stdin, Stdio::piped(), Stdio::piped())?;
-
-    if let (Some(bytes), Some(mut stdin)) = (spec.stdin.clone(), child.stdin.take()) {
-        tokio::spawn(async move {
-            // A child that exits without reading its stdin closes the pipe; that is its choice.
-            let _ = stdin.write_all(&bytes).await;
-            let _ = stdin.shutdown().await;
-        });
-    }
-    let (tx, mut rx) = mpsc::channel::<Line>(4096);
-    if let Some(out) = child.stdout.take() {
-        tokio::spawn(read_lines(out, false, tx.clone()));
-    }
-    if let Some(err) = child.stderr.take() {
-        tokio::spawn(read_lines(err, true, tx.clone()));
-    }
-    drop(tx);
+    let mut rx = connect(&mut child, spec.stdin.clone());
 
     let mut batch = Vec::new();
     let mut tail = VecDeque::with_capacity(TAIL);
@@ -196,11 +166,7 @@ pub async fn run(
             }
             status = child.wait(), if ending.is_none() => {
                 let status = status.map_err(|source| SpawnError::Io { program: spec.program.clone(), source })?;
-                ending = Some(match (status.code(), std::os::unix::process::ExitStatusExt::signal(&status)) {
-                    (Some(code), _) => Ending::Exited(code),
-                    (None, Some(sig)) => Ending::Signalled(sig),
-                    _ => Ending::Exited(-1),
-                });
+                ending = Some(ending_of(status));
                 // Whatever the child left running in its group ends with it.
                 signal_group(group, Signal::SIGTERM);
                 stopping_since.get_or_insert_with(tokio::time::Instant::now);
@@ -220,11 +186,7 @@ pub async fn run(
         }
         if matches!(ending, Some(Ending::TimedOut | Ending::Cancelled)) {
             // Wait for the child itself to go (SIGKILL comes from the ticker after the grace).
-            let grace = spec.grace;
-            if tokio::time::timeout(grace, child.wait()).await.is_err() {
-                signal_group(group, Signal::SIGKILL);
-                let _ = child.wait().await;
-            }
+            wait_or_kill(&mut child, group, spec.grace).await;
             signal_group(group, Signal::SIGKILL);
             // Drain what the group wrote before it died.
             while let Ok(Some(line)) =
@@ -245,6 +207,58 @@ pub async fn run(
         duration: started.elapsed(),
         tail: tail.into_iter().collect(),
     })
+}
+
+/// The log file, with its folder; it is written through a buffer, flushed when the child ends.
+async fn open_log(path: &Path) -> Result<BufWriter<tokio::fs::File>, SpawnError> {
+    let log_error = |source| SpawnError::Log {
+        path: path.to_path_buf(),
+        source,
+    };
+    if let Some(dir) = path.parent() {
+        tokio::fs::create_dir_all(dir).await.map_err(log_error)?;
+    }
+    let log = tokio::fs::File::create(path).await.map_err(log_error)?;
+    Ok(BufWriter::new(log))
+}
+
+/// Feeds the child's stdin (then closes it) and reads both its output streams into one channel,
+/// each on a task of its own, so a child that blocks on one stream never stalls the other.
+fn connect(child: &mut tokio::process::Child, input: Option<Vec<u8>>) -> mpsc::Receiver<Line> {
+    if let (Some(bytes), Some(mut stdin)) = (input, child.stdin.take()) {
+        tokio::spawn(async move {
+            // A child that exits without reading its stdin closes the pipe; that is its choice.
+            let _ = stdin.write_all(&bytes).await;
+            let _ = stdin.shutdown().await;
+        });
+    }
+    let (tx, rx) = mpsc::channel::<Line>(4096);
+    if let Some(out) = child.stdout.take() {
+        tokio::spawn(read_lines(out, false, tx.clone()));
+    }
+    if let Some(err) = child.stderr.take() {
+        tokio::spawn(read_lines(err, true, tx.clone()));
+    }
+    rx
+}
+
+fn ending_of(status: std::process::ExitStatus) -> Ending {
+    match (
+        status.code(),
+        std::os::unix::process::ExitStatusExt::signal(&status),
+    ) {
+        (Some(code), _) => Ending::Exited(code),
+        (None, Some(sig)) => Ending::Signalled(sig),
+        _ => Ending::Exited(-1),
+    }
+}
+
+/// Gives a child told to stop its grace period to exit, then kills its group and reaps it.
+async fn wait_or_kill(child: &mut tokio::process::Child, group: Option<Pid>, grace: Duration) {
+    if tokio::time::timeout(grace, child.wait()).await.is_err() {
+        signal_group(group, Signal::SIGKILL);
+        let _ = child.wait().await;
+    }
 }
 
 /// A line's three destinations: the log file (in full), the tail, the next batch (cut).
@@ -287,24 +301,14 @@ pub async fn run_to_file(
     let ending = tokio::select! {
         status = child.wait() => {
             let status = status.map_err(|source| SpawnError::Io { program: spec.program.clone(), source })?;
-            match (status.code(), std::os::unix::process::ExitStatusExt::signal(&status)) {
-                (Some(code), _) => Ending::Exited(code),
-                (None, Some(sig)) => Ending::Signalled(sig),
-                _ => Ending::Exited(-1),
-            }
+            ending_of(status)
         }
         () = sleep_until(deadline) => Ending::TimedOut,
         () = wait_cancel(cancel) => Ending::Cancelled,
     };
     if matches!(ending, Ending::TimedOut | Ending::Cancelled) {
         signal_group(group, Signal::SIGTERM);
-        if tokio::time::timeout(spec.grace, child.wait())
-            .await
-            .is_err()
-        {
-            signal_group(group, Signal::SIGKILL);
-            let _ = child.wait().await;
-        }
+        wait_or_kill(&mut child, group, spec.grace).await;
     } else {
         // Whatever the child left running in its group ends with it.
         signal_group(group, Signal::SIGTERM);

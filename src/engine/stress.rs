@@ -204,6 +204,49 @@ pub async fn run(
         });
     }
     drop(tx);
+    let (mut results, failures, cancelled) =
+        collect(spec, started, &mut rx, progress, &mut cancel, &stop_tx).await;
+    while slots.join_next().await.is_some() {}
+    let stopped_by_failures = spec.stop_after_failures.is_some_and(|n| failures >= n);
+    let stopped_early = cancelled
+        || out_of_time.load(Ordering::Relaxed)
+        || (u32::try_from(results.len()).unwrap_or(u32::MAX) < spec.runs && !stopped_by_failures);
+    results.sort_by_key(|r| r.index);
+    remove_slot_files(spec);
+    let groups = group_failures(&results);
+    let first = results.iter().find(|r| r.failed);
+    let count = |f: &dyn Fn(&RunResult) -> bool| {
+        u32::try_from(results.iter().filter(|r| f(r)).count()).unwrap_or(u32::MAX)
+    };
+    Outcome {
+        runs: u32::try_from(results.len()).unwrap_or(u32::MAX),
+        failures: count(&|r| r.failed),
+        matching: count(&|r| r.failed && r.matches_ci),
+        timeouts: count(&|r| r.timed_out),
+        wall: started.elapsed(),
+        first_failure_run: first.map(|r| r.index),
+        groups,
+        stopped_early,
+        first_failure_output: first
+            .and_then(|r| r.log.as_deref())
+            .map(output_tail)
+            .unwrap_or_default(),
+        logs_dir: spec.logs_dir.clone(),
+    }
+}
+
+/// Takes the runs' results as they come, reporting progress after each, until every slot is
+/// done. A failure limit reached or a cancel tells the slots to stop; runs they cut short are
+/// dropped, not counted. Returns the results, the failures among them, and whether it was
+/// cancelled.
+async fn collect(
+    spec: &StressSpec,
+    started: Instant,
+    rx: &mut mpsc::UnboundedReceiver<RunResult>,
+    progress: &mut (dyn FnMut(Progress) + Send),
+    cancel: &mut watch::Receiver<bool>,
+    stop_tx: &watch::Sender<bool>,
+) -> (Vec<RunResult>, u32, bool) {
     let mut results: Vec<RunResult> = Vec::new();
     let mut failures = 0;
     let mut cancelled = false;
@@ -235,16 +278,20 @@ pub async fn run(
             }
         }
     }
-    while slots.join_next().await.is_some() {}
-    let stopped_by_failures = spec.stop_after_failures.is_some_and(|n| failures >= n);
-    let stopped_early = cancelled
-        || out_of_time.load(Ordering::Relaxed)
-        || (u32::try_from(results.len()).unwrap_or(u32::MAX) < spec.runs && !stopped_by_failures);
-    results.sort_by_key(|r| r.index);
+    (results, failures, cancelled)
+}
+
+/// The slots' scratch: their logs (a failing run's was moved away) and temporary directories.
+fn remove_slot_files(spec: &StressSpec) {
     for slot in 0..spec.jobs.max(1) {
         let _ = std::fs::remove_file(spec.logs_dir.join(format!("slot-{slot}.log")));
     }
     let _ = std::fs::remove_dir_all(spec.logs_dir.join("tmp"));
+}
+
+/// The failed runs grouped by signature: (signature, count, any matches the CI signature), most
+/// frequent first, ties by signature.
+fn group_failures(results: &[RunResult]) -> Vec<(String, u32, bool)> {
     let mut groups: Vec<(String, u32, bool)> = Vec::new();
     for r in results.iter().filter(|r| r.failed) {
         let sig = r.signature.clone().unwrap_or_default();
@@ -257,29 +304,14 @@ pub async fn run(
         }
     }
     groups.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
-    let first = results.iter().find(|r| r.failed);
-    let count = |f: &dyn Fn(&RunResult) -> bool| {
-        u32::try_from(results.iter().filter(|r| f(r)).count()).unwrap_or(u32::MAX)
-    };
-    Outcome {
-        runs: u32::try_from(results.len()).unwrap_or(u32::MAX),
-        failures: count(&|r| r.failed),
-        matching: count(&|r| r.failed && r.matches_ci),
-        timeouts: count(&|r| r.timed_out),
-        wall: started.elapsed(),
-        first_failure_run: first.map(|r| r.index),
-        groups,
-        stopped_early,
-        first_failure_output: first
-            .and_then(|r| r.log.as_deref())
-            .map(|log| {
-                let text = process::read_tail(log, 8 * 1024);
-                let lines: Vec<&str> = text.lines().collect();
-                lines[lines.len().saturating_sub(40)..].join("\n")
-            })
-            .unwrap_or_default(),
-        logs_dir: spec.logs_dir.clone(),
-    }
+    groups
+}
+
+/// The last 40 lines of a run's log, from its last 8 KiB.
+fn output_tail(log: &std::path::Path) -> String {
+    let text = process::read_tail(log, 8 * 1024);
+    let lines: Vec<&str> = text.lines().collect();
+    lines[lines.len().saturating_sub(40)..].join("\n")
 }
 
 /// A line of live progress: runs, failures, the rate with its interval, speed, time left.

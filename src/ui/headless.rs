@@ -20,7 +20,8 @@ pub struct LineReporter {
 }
 
 impl LineReporter {
-    /// The lines one event prints (none for most output-free events).
+    /// The lines one event prints (none for most output-free events). Each group of events has
+    /// its own formatter; an event belongs to one group at most.
     #[must_use]
     pub fn lines(&self, event: &Event) -> Vec<String> {
         if self.json {
@@ -28,241 +29,16 @@ impl LineReporter {
                 .map(|l| vec![l])
                 .unwrap_or_default();
         }
-        let mut out = Vec::new();
-        match &event.kind {
-            EventKind::RunStarted {
-                run_id,
-                name,
-                version,
-                repo,
-                agent,
-                base,
-                policy,
-                ..
-            } => out.push(format!(
-                "fixloop {version} · run {run_id} · {name} · repo {repo} (base {base}) · agent \
-                 {agent} · approve {policy}"
-            )),
-            EventKind::RunResumed {
-                step,
-                phase,
-                reason,
-                ..
-            } => {
-                let line = format!(
-                    "↻ resumed at {step}{}{}",
-                    phase.map(|p| format!(" ({p})")).unwrap_or_default(),
-                    reason
-                        .as_ref()
-                        .map(|r| format!(": it had stopped because {r}"))
-                        .unwrap_or_default()
-                );
-                out.push(line);
-            }
-            EventKind::PhaseStarted { phase } => out.push(format!("▶ {phase}")),
-            EventKind::PhaseFinished {
-                phase,
-                status,
-                message,
-            } => {
-                let mark = match status {
-                    PhaseStatus::Passed => "✓",
-                    PhaseStatus::Failed => "✗",
-                    PhaseStatus::Skipped => "–",
-                };
-                out.push(format!("{mark} {phase}: {message}"));
-            }
-            EventKind::LogsPrepared {
-                source,
-                bytes,
-                excerpt,
-                excerpt_bytes,
-                ..
-            } => out.push(format!(
-                "  logs from {source}: {bytes} bytes; excerpt {excerpt_bytes} bytes at {excerpt}"
-            )),
-            EventKind::RunFetched(run) => out.push(format!(
-                "  CI run {} #{} attempt {} at {}: failed {}",
-                run.workflow,
-                run.run_id,
-                run.attempt,
-                &run.head_sha[..run.head_sha.len().min(12)],
-                run.failed_jobs.join("; ")
-            )),
-            EventKind::PromptComposed {
-                phase,
-                attempt,
-                path,
-                ..
-            } => {
-                out.push(format!("  prompt for {phase} (attempt {attempt}): {path}"));
-            }
-            EventKind::CheckpointReached { id, kind, .. } => match kind {
-                CheckpointKind::BeforeStep { phase, attempt, .. } => {
-                    out.push(format!(
-                        "? checkpoint {id}: before {phase}, attempt {attempt}"
-                    ));
-                }
-                CheckpointKind::AfterStep {
-                    phase,
-                    attempt,
-                    verified,
-                    summary,
-                    findings,
-                    ..
-                } => {
-                    out.push(format!(
-                        "? checkpoint {id}: after {phase}, attempt {attempt}: {} — {summary}",
-                        if *verified {
-                            "verified"
-                        } else {
-                            "not verified"
-                        }
-                    ));
-                    for f in findings {
-                        out.push(format!("  ⚠ {f}"));
-                    }
-                }
-                CheckpointKind::BeforePush { branch, title, .. } => {
-                    out.push(format!(
-                        "? checkpoint {id}: before push of {branch}: {title}"
-                    ));
-                }
-            },
-            EventKind::CheckpointResolved { decision, by, .. } => {
-                let who = match by {
-                    DecidedBy::Person => "by you".to_owned(),
-                    DecidedBy::Policy(p) => format!("by policy {p}"),
-                };
-                let detail = match decision {
-                    crate::core::event::Decision::Revise { feedback } => {
-                        format!(": {}", feedback.lines().next().unwrap_or_default())
-                    }
-                    crate::core::event::Decision::Abort { reason } => format!(": {reason}"),
-                    _ => String::new(),
-                };
-                out.push(format!("  → {} {who}{detail}", decision.kind()));
-            }
-            EventKind::AgentStarted {
-                phase,
-                attempt,
-                command,
-                resume,
-                ..
-            } => out.push(format!(
-                "  [{phase}] agent, attempt {attempt}{}: {command}",
-                resume
-                    .as_ref()
-                    .map(|r| format!(" resuming {r}"))
-                    .unwrap_or_default()
-            )),
-            EventKind::AgentOutput { phase, lines } => {
-                for l in lines {
-                    let mark = match l.kind {
-                        LineKind::Error | LineKind::Stderr => "!",
-                        LineKind::Tool => "",
-                        _ => " ",
-                    };
-                    out.push(format!("  [{phase}]{mark} {}", l.text));
-                }
-            }
-            EventKind::AgentFinished {
-                phase,
-                ok,
-                cost_usd,
-                error,
-                duration_ms,
-                ..
-            } => out.push(format!(
-                "  [{phase}] agent {} in {:.1} s{}{}",
-                if *ok { "finished" } else { "failed" },
-                *duration_ms as f64 / 1000.0,
-                cost_usd.map(|c| format!(", ${c:.4}")).unwrap_or_default(),
-                error.as_ref().map(|e| format!(": {e}")).unwrap_or_default()
-            )),
-            EventKind::TestOutput { phase, run, lines } => {
-                for l in lines {
-                    out.push(format!("  [{phase} #{run}] {}", l.text));
-                }
-            }
-            EventKind::TestRunFinished {
-                phase,
-                purpose,
-                run,
-                exit_code,
-                timed_out,
-                duration_ms,
-                ..
-            } => out.push(format!(
-                "  [{phase} #{run}] {purpose}: {} in {:.1} s",
-                if *timed_out {
-                    "timed out".to_owned()
-                } else {
-                    exit_code.map_or_else(|| "killed".into(), |c| format!("exit {c}"))
-                },
-                *duration_ms as f64 / 1000.0
-            )),
-            EventKind::ReproductionCommitted { note, .. } => out.push(format!("  {note}")),
-            EventKind::FixBranchCreated {
-                branch, worktree, ..
-            } => out.push(format!("  branch {branch} in worktree {worktree}")),
-            EventKind::FixCommitted {
-                commit,
-                files_changed,
-                ..
-            } => out.push(format!(
-                "  committed {} ({} file(s))",
-                &commit[..commit.len().min(12)],
-                files_changed.len()
-            )),
-            EventKind::BranchPushed { remote, branch, .. } => {
-                out.push(format!("  pushed {branch} to {remote}"));
-            }
-            EventKind::PrOpened { url, .. } => out.push(format!("  draft PR: {url}")),
-            EventKind::PrSkipped { reason } => out.push(format!("  no PR: {reason}")),
-            EventKind::Warned { message } => {
-                out.push(format!("! {message}"));
-                if self.github_actions {
-                    out.push(format!("::warning::{}", annotation(message)));
-                }
-            }
-            EventKind::StepFailed {
-                phase,
-                message,
-                hints,
-                ..
-            } => {
-                out.push(format!("✗ {phase} failed: {message}"));
-                out.extend(hints.iter().map(|hint| format!("  hint: {hint}")));
-                if self.github_actions {
-                    out.push(format!(
-                        "::error title=fixloop {phase}::{}",
-                        annotation(message)
-                    ));
-                }
-            }
-            EventKind::ReportWritten { markdown, json } => {
-                out.push(format!("report: {markdown}"));
-                out.push(format!("        {json}"));
-            }
-            EventKind::RunFinished {
-                status,
-                exit_code,
-                message,
-            } => {
-                let mark = match status {
-                    RunStatus::Success => "✓",
-                    RunStatus::Partial => "⚠",
-                    RunStatus::Failed => "✗",
-                };
-                out.push(format!(
-                    "{mark} {}: {message} (exit {exit_code})",
-                    status.as_str()
-                ));
-            }
-            _ => {}
-        }
-        out
+        let kind = &event.kind;
+        run_lines(kind)
+            .or_else(|| phase_lines(kind))
+            .or_else(|| input_lines(kind))
+            .or_else(|| checkpoint_lines(kind))
+            .or_else(|| agent_lines(kind))
+            .or_else(|| test_lines(kind))
+            .or_else(|| delivery_lines(kind))
+            .or_else(|| problem_lines(kind, self.github_actions))
+            .unwrap_or_default()
     }
 
     /// Prints events until the stream ends.
@@ -281,6 +57,292 @@ impl LineReporter {
             let _ = stdout.flush();
         }
     }
+}
+
+/// The run's start, resumption, report and end.
+fn run_lines(kind: &EventKind) -> Option<Vec<String>> {
+    let lines = match kind {
+        EventKind::RunStarted {
+            run_id,
+            name,
+            version,
+            repo,
+            agent,
+            base,
+            policy,
+            ..
+        } => vec![format!(
+            "fixloop {version} · run {run_id} · {name} · repo {repo} (base {base}) · agent \
+             {agent} · approve {policy}"
+        )],
+        EventKind::RunResumed {
+            step,
+            phase,
+            reason,
+            ..
+        } => vec![format!(
+            "↻ resumed at {step}{}{}",
+            phase.map(|p| format!(" ({p})")).unwrap_or_default(),
+            reason
+                .as_ref()
+                .map(|r| format!(": it had stopped because {r}"))
+                .unwrap_or_default()
+        )],
+        EventKind::ReportWritten { markdown, json } => {
+            vec![format!("report: {markdown}"), format!("        {json}")]
+        }
+        EventKind::RunFinished {
+            status,
+            exit_code,
+            message,
+        } => {
+            let mark = match status {
+                RunStatus::Success => "✓",
+                RunStatus::Partial => "⚠",
+                RunStatus::Failed => "✗",
+            };
+            vec![format!(
+                "{mark} {}: {message} (exit {exit_code})",
+                status.as_str()
+            )]
+        }
+        _ => return None,
+    };
+    Some(lines)
+}
+
+fn phase_lines(kind: &EventKind) -> Option<Vec<String>> {
+    let lines = match kind {
+        EventKind::PhaseStarted { phase } => vec![format!("▶ {phase}")],
+        EventKind::PhaseFinished {
+            phase,
+            status,
+            message,
+        } => {
+            let mark = match status {
+                PhaseStatus::Passed => "✓",
+                PhaseStatus::Failed => "✗",
+                PhaseStatus::Skipped => "–",
+            };
+            vec![format!("{mark} {phase}: {message}")]
+        }
+        _ => return None,
+    };
+    Some(lines)
+}
+
+/// What the agent is given: the logs, the CI run they came from, the prompt.
+fn input_lines(kind: &EventKind) -> Option<Vec<String>> {
+    let lines = match kind {
+        EventKind::LogsPrepared {
+            source,
+            bytes,
+            excerpt,
+            excerpt_bytes,
+            ..
+        } => vec![format!(
+            "  logs from {source}: {bytes} bytes; excerpt {excerpt_bytes} bytes at {excerpt}"
+        )],
+        EventKind::RunFetched(run) => vec![format!(
+            "  CI run {} #{} attempt {} at {}: failed {}",
+            run.workflow,
+            run.run_id,
+            run.attempt,
+            &run.head_sha[..run.head_sha.len().min(12)],
+            run.failed_jobs.join("; ")
+        )],
+        EventKind::PromptComposed {
+            phase,
+            attempt,
+            path,
+            ..
+        } => vec![format!("  prompt for {phase} (attempt {attempt}): {path}")],
+        _ => return None,
+    };
+    Some(lines)
+}
+
+fn checkpoint_lines(kind: &EventKind) -> Option<Vec<String>> {
+    let lines = match kind {
+        EventKind::CheckpointReached { id, kind, .. } => match kind {
+            CheckpointKind::BeforeStep { phase, attempt, .. } => {
+                vec![format!(
+                    "? checkpoint {id}: before {phase}, attempt {attempt}"
+                )]
+            }
+            CheckpointKind::AfterStep {
+                phase,
+                attempt,
+                verified,
+                summary,
+                findings,
+                ..
+            } => {
+                let mut lines = vec![format!(
+                    "? checkpoint {id}: after {phase}, attempt {attempt}: {} — {summary}",
+                    if *verified {
+                        "verified"
+                    } else {
+                        "not verified"
+                    }
+                )];
+                lines.extend(findings.iter().map(|f| format!("  ⚠ {f}")));
+                lines
+            }
+            CheckpointKind::BeforePush { branch, title, .. } => {
+                vec![format!(
+                    "? checkpoint {id}: before push of {branch}: {title}"
+                )]
+            }
+        },
+        EventKind::CheckpointResolved { decision, by, .. } => {
+            let who = match by {
+                DecidedBy::Person => "by you".to_owned(),
+                DecidedBy::Policy(p) => format!("by policy {p}"),
+            };
+            let detail = match decision {
+                crate::core::event::Decision::Revise { feedback } => {
+                    format!(": {}", feedback.lines().next().unwrap_or_default())
+                }
+                crate::core::event::Decision::Abort { reason } => format!(": {reason}"),
+                _ => String::new(),
+            };
+            vec![format!("  → {} {who}{detail}", decision.kind())]
+        }
+        _ => return None,
+    };
+    Some(lines)
+}
+
+fn agent_lines(kind: &EventKind) -> Option<Vec<String>> {
+    let lines = match kind {
+        EventKind::AgentStarted {
+            phase,
+            attempt,
+            command,
+            resume,
+            ..
+        } => vec![format!(
+            "  [{phase}] agent, attempt {attempt}{}: {command}",
+            resume
+                .as_ref()
+                .map(|r| format!(" resuming {r}"))
+                .unwrap_or_default()
+        )],
+        EventKind::AgentOutput { phase, lines } => lines
+            .iter()
+            .map(|l| {
+                let mark = match l.kind {
+                    LineKind::Error | LineKind::Stderr => "!",
+                    LineKind::Tool => "",
+                    _ => " ",
+                };
+                format!("  [{phase}]{mark} {}", l.text)
+            })
+            .collect(),
+        EventKind::AgentFinished {
+            phase,
+            ok,
+            cost_usd,
+            error,
+            duration_ms,
+            ..
+        } => vec![format!(
+            "  [{phase}] agent {} in {:.1} s{}{}",
+            if *ok { "finished" } else { "failed" },
+            *duration_ms as f64 / 1000.0,
+            cost_usd.map(|c| format!(", ${c:.4}")).unwrap_or_default(),
+            error.as_ref().map(|e| format!(": {e}")).unwrap_or_default()
+        )],
+        _ => return None,
+    };
+    Some(lines)
+}
+
+fn test_lines(kind: &EventKind) -> Option<Vec<String>> {
+    let lines = match kind {
+        EventKind::TestOutput { phase, run, lines } => lines
+            .iter()
+            .map(|l| format!("  [{phase} #{run}] {}", l.text))
+            .collect(),
+        EventKind::TestRunFinished {
+            phase,
+            purpose,
+            run,
+            exit_code,
+            timed_out,
+            duration_ms,
+            ..
+        } => vec![format!(
+            "  [{phase} #{run}] {purpose}: {} in {:.1} s",
+            if *timed_out {
+                "timed out".to_owned()
+            } else {
+                exit_code.map_or_else(|| "killed".into(), |c| format!("exit {c}"))
+            },
+            *duration_ms as f64 / 1000.0
+        )],
+        _ => return None,
+    };
+    Some(lines)
+}
+
+/// Getting the fix out: the commits, the branch, the push, the PR.
+fn delivery_lines(kind: &EventKind) -> Option<Vec<String>> {
+    let line = match kind {
+        EventKind::ReproductionCommitted { note, .. } => format!("  {note}"),
+        EventKind::FixBranchCreated {
+            branch, worktree, ..
+        } => format!("  branch {branch} in worktree {worktree}"),
+        EventKind::FixCommitted {
+            commit,
+            files_changed,
+            ..
+        } => format!(
+            "  committed {} ({} file(s))",
+            &commit[..commit.len().min(12)],
+            files_changed.len()
+        ),
+        EventKind::BranchPushed { remote, branch, .. } => {
+            format!("  pushed {branch} to {remote}")
+        }
+        EventKind::PrOpened { url, .. } => format!("  draft PR: {url}"),
+        EventKind::PrSkipped { reason } => format!("  no PR: {reason}"),
+        _ => return None,
+    };
+    Some(vec![line])
+}
+
+/// Warnings and failed steps; in GitHub Actions each also becomes an annotation, so it shows on
+/// the workflow run's page and not only in its log.
+fn problem_lines(kind: &EventKind, github_actions: bool) -> Option<Vec<String>> {
+    let lines = match kind {
+        EventKind::Warned { message } => {
+            let mut lines = vec![format!("! {message}")];
+            if github_actions {
+                lines.push(format!("::warning::{}", annotation(message)));
+            }
+            lines
+        }
+        EventKind::StepFailed {
+            phase,
+            message,
+            hints,
+            ..
+        } => {
+            let mut lines = vec![format!("✗ {phase} failed: {message}")];
+            lines.extend(hints.iter().map(|hint| format!("  hint: {hint}")));
+            if github_actions {
+                lines.push(format!(
+                    "::error title=fixloop {phase}::{}",
+                    annotation(message)
+                ));
+            }
+            lines
+        }
+        _ => return None,
+    };
+    Some(lines)
 }
 
 /// GitHub annotations end at a newline; encode it the way the runner expects.

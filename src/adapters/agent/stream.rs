@@ -1,6 +1,8 @@
 //! Running an agent process and reading its JSON output through a parser from
 //! `core::agent_stream`, then turning what it said and how it ended into an outcome.
 
+use std::ops::ControlFlow::{self, Break, Continue};
+
 use tokio::sync::watch;
 
 use crate::core::agent_stream::{Problem, Signal};
@@ -160,21 +162,15 @@ pub fn outcome(
     heard: Heard,
     budget_secs: u64,
 ) -> AgentOutcome {
-    let mut outcome = AgentOutcome {
-        session_id: heard.session_id.clone(),
+    let Heard {
+        session_id,
+        finished: word,
+        last_problem,
+        last_stderr,
+    } = heard;
+    let outcome = AgentOutcome {
+        session_id,
         ..AgentOutcome::default()
-    };
-    let unavailable = |mut o: AgentOutcome, message: String| {
-        o.ok = false;
-        o.error = Some(message);
-        o.error_class = Some(FailureClass::Unavailable);
-        o
-    };
-    let failed = |mut o: AgentOutcome, message: String| {
-        o.ok = false;
-        o.error = Some(message);
-        o.error_class = Some(FailureClass::Error);
-        o
     };
     let finished = match result {
         Err(SpawnError::NotFound { program }) => {
@@ -186,36 +182,73 @@ pub fn outcome(
         Err(e) => return unavailable(outcome, e.to_string()),
         Ok(f) => f,
     };
-    if let Some(FinalWord {
+    let outcome = match word {
+        Some(word) => match by_final_word(agent, word, last_problem.as_ref(), &finished, outcome) {
+            Break(decided) => return decided,
+            Continue(outcome) => outcome,
+        },
+        None => outcome,
+    };
+    by_ending(
+        agent,
+        &finished,
+        last_problem,
+        &last_stderr,
+        budget_secs,
+        outcome,
+    )
+}
+
+/// What the agent's final word decides: a problem it names (or, when it did not succeed, the
+/// last one it reported), or a success its exit status agrees with. A success the process then
+/// contradicts by its exit code is a failure; a timeout or cancel is left to `by_ending`.
+fn by_final_word(
+    agent: &'static str,
+    word: FinalWord,
+    last_problem: Option<&Problem>,
+    finished: &process::Finished,
+    mut outcome: AgentOutcome,
+) -> ControlFlow<AgentOutcome, AgentOutcome> {
+    let FinalWord {
         ok,
-        cost_usd: cost,
+        cost_usd,
         turns,
         problem,
-    }) = heard.finished
-    {
-        outcome.cost_usd = cost;
-        outcome.turns = turns;
-        if let Some(problem) = problem.or(if ok { None } else { heard.last_problem.clone() }) {
-            return if problem.is_unavailable() {
-                unavailable(outcome, problem.message())
-            } else {
-                failed(outcome, problem.message())
-            };
-        }
-        if ok && finished.success() {
-            outcome.ok = true;
-            return outcome;
-        }
-        if ok && finished.ending != Ending::TimedOut && finished.ending != Ending::Cancelled {
-            let code = finished.exit_code().unwrap_or(-1);
-            return failed(
-                outcome,
-                format!("{agent} reported success but exited with {code}"),
-            );
-        }
+    } = word;
+    outcome.cost_usd = cost_usd;
+    outcome.turns = turns;
+    if let Some(problem) = problem.or(if ok { None } else { last_problem.cloned() }) {
+        return Break(if problem.is_unavailable() {
+            unavailable(outcome, problem.message())
+        } else {
+            failed(outcome, problem.message())
+        });
     }
+    if ok && finished.success() {
+        outcome.ok = true;
+        return Break(outcome);
+    }
+    if ok && finished.ending != Ending::TimedOut && finished.ending != Ending::Cancelled {
+        let code = finished.exit_code().unwrap_or(-1);
+        return Break(failed(
+            outcome,
+            format!("{agent} reported success but exited with {code}"),
+        ));
+    }
+    Continue(outcome)
+}
+
+/// What the way the process ended decides, when the final word did not.
+fn by_ending(
+    agent: &'static str,
+    finished: &process::Finished,
+    last_problem: Option<Problem>,
+    last_stderr: &[String],
+    budget_secs: u64,
+    mut outcome: AgentOutcome,
+) -> AgentOutcome {
     match finished.ending {
-        Ending::TimedOut => match heard.last_problem {
+        Ending::TimedOut => match last_problem {
             Some(problem) if problem.is_unavailable() => unavailable(
                 outcome,
                 format!(
@@ -235,34 +268,56 @@ pub fn outcome(
             outcome
         }
         Ending::Exited(code) => {
-            if let Some(problem) = heard.last_problem.filter(Problem::is_unavailable) {
+            if let Some(problem) = last_problem.filter(Problem::is_unavailable) {
                 return unavailable(outcome, problem.message());
             }
-            let stderr = heard.last_stderr.join(" / ");
+            let stderr = last_stderr.join(" / ");
             let last = finished.tail.last().cloned().unwrap_or_default();
             let detail = if stderr.is_empty() { last } else { stderr };
-            if agent == "command" {
-                if code == 127 {
-                    unavailable(
-                        outcome,
-                        format!("the agent command was not found (exit 127): {detail}"),
-                    )
-                } else {
-                    failed(
-                        outcome,
-                        format!("the agent command exited with {code}: {detail}"),
-                    )
-                }
-            } else {
-                unavailable(
-                    outcome,
-                    Problem::Refused {
-                        agent: if agent == "claude" { "claude" } else { "codex" },
-                        detail: format!("exit {code}: {detail}"),
-                    }
-                    .message(),
-                )
-            }
+            exited(agent, code, &detail, outcome)
         }
     }
+}
+
+/// A non-zero exit with nothing better to say: a custom command's exit code (127: not found),
+/// or a known agent refusing to start.
+fn exited(agent: &'static str, code: i32, detail: &str, outcome: AgentOutcome) -> AgentOutcome {
+    if agent == "command" {
+        if code == 127 {
+            unavailable(
+                outcome,
+                format!("the agent command was not found (exit 127): {detail}"),
+            )
+        } else {
+            failed(
+                outcome,
+                format!("the agent command exited with {code}: {detail}"),
+            )
+        }
+    } else {
+        unavailable(
+            outcome,
+            Problem::Refused {
+                agent: if agent == "claude" { "claude" } else { "codex" },
+                detail: format!("exit {code}: {detail}"),
+            }
+            .message(),
+        )
+    }
+}
+
+/// The agent could not work at all (no program, no login, no network).
+fn unavailable(mut o: AgentOutcome, message: String) -> AgentOutcome {
+    o.ok = false;
+    o.error = Some(message);
+    o.error_class = Some(FailureClass::Unavailable);
+    o
+}
+
+/// The agent worked and did not succeed.
+fn failed(mut o: AgentOutcome, message: String) -> AgentOutcome {
+    o.ok = false;
+    o.error = Some(message);
+    o.error_class = Some(FailureClass::Error);
+    o
 }

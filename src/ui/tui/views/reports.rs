@@ -11,6 +11,7 @@ use ratatui::widgets::{
 
 use super::run::render_footer;
 use super::{Theme, duration};
+use crate::core::history::Stats;
 use crate::ui::tui::browser::{BrowserApp, Screen};
 
 impl Widget for &BrowserApp {
@@ -201,6 +202,32 @@ fn render_stats(app: &BrowserApp, theme: Theme, area: Rect, buf: &mut Buffer) {
         Constraint::Min(3),
     ])
     .areas(inner);
+    render_summary(s, theme, summary, buf);
+    let [by_day, cost] =
+        Layout::horizontal([Constraint::Percentage(60), Constraint::Percentage(40)]).areas(charts);
+    render_fixes_by_day(s, theme, by_day, buf);
+    render_cost_per_run(s, theme, cost, buf);
+    let [kinds, flaky] =
+        Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(lists);
+    render_counts(
+        &s.failure_kinds,
+        "no failed runs",
+        " how runs failed ",
+        theme,
+        kinds,
+        buf,
+    );
+    render_counts(
+        &s.flaky_tests,
+        "no flaky tests recorded",
+        " flaky tests ",
+        theme,
+        flaky,
+        buf,
+    );
+}
+
+fn render_summary(s: &Stats, theme: Theme, area: Rect, buf: &mut Buffer) {
     let rate = s.success_rate.unwrap_or(0.0) * 100.0;
     Paragraph::new(vec![Line::from(vec![
         Span::raw(format!("{} runs · ", s.runs)),
@@ -212,11 +239,12 @@ fn render_stats(app: &BrowserApp, theme: Theme, area: Rect, buf: &mut Buffer) {
         )),
     ])])
     .wrap(Wrap { trim: true })
-    .render(summary, buf);
-    let [by_day, cost] =
-        Layout::horizontal([Constraint::Percentage(60), Constraint::Percentage(40)]).areas(charts);
+    .render(area, buf);
+}
+
+fn render_fixes_by_day(s: &Stats, theme: Theme, area: Rect, buf: &mut Buffer) {
     // The most recent days that fit, each bar 5 wide with a gap of 1.
-    let fit = usize::from(by_day.width.saturating_sub(2)) / 6;
+    let fit = usize::from(area.width.saturating_sub(2)) / 6;
     let bars: Vec<Bar> = s.by_day[s.by_day.len().saturating_sub(fit)..]
         .iter()
         .map(|(day, runs, ok)| {
@@ -238,7 +266,10 @@ fn render_stats(app: &BrowserApp, theme: Theme, area: Rect, buf: &mut Buffer) {
         .bar_gap(1)
         .max(100)
         .bar_style(theme.good())
-        .render(by_day, buf);
+        .render(area, buf);
+}
+
+fn render_cost_per_run(s: &Stats, theme: Theme, area: Rect, buf: &mut Buffer) {
     let cents: Vec<u64> = s
         .cost_per_run
         .iter()
@@ -251,7 +282,8 @@ fn render_stats(app: &BrowserApp, theme: Theme, area: Rect, buf: &mut Buffer) {
             }
         })
         .collect();
-    let width = usize::from(cost.width.saturating_sub(2));
+    // The most recent runs that fit, one column each.
+    let width = usize::from(area.width.saturating_sub(2));
     let recent = &cents[cents.len().saturating_sub(width)..];
     Sparkline::default()
         .block(
@@ -261,32 +293,29 @@ fn render_stats(app: &BrowserApp, theme: Theme, area: Rect, buf: &mut Buffer) {
         )
         .data(recent)
         .style(theme.active())
-        .render(cost, buf);
-    let [kinds, flaky] =
-        Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(lists);
-    let list = |items: &[(String, usize)], empty: &str| -> Vec<Line<'static>> {
-        if items.is_empty() {
-            return vec![Line::styled(empty.to_owned(), theme.dim())];
-        }
+        .render(area, buf);
+}
+
+/// A titled list of (name, count), or a dimmed note when it is empty.
+fn render_counts(
+    items: &[(String, usize)],
+    empty: &str,
+    title: &str,
+    theme: Theme,
+    area: Rect,
+    buf: &mut Buffer,
+) {
+    let lines = if items.is_empty() {
+        vec![Line::styled(empty.to_owned(), theme.dim())]
+    } else {
         items
             .iter()
             .map(|(k, n)| Line::raw(format!("{n:>4}  {k}")))
             .collect()
     };
-    Paragraph::new(list(&s.failure_kinds, "no failed runs"))
-        .block(
-            Block::default()
-                .borders(Borders::ALL)
-                .title(" how runs failed "),
-        )
-        .render(kinds, buf);
-    Paragraph::new(list(&s.flaky_tests, "no flaky tests recorded"))
-        .block(
-            Block::default()
-                .borders(Borders::ALL)
-                .title(" flaky tests "),
-        )
-        .render(flaky, buf);
+    Paragraph::new(lines)
+        .block(Block::default().borders(Borders::ALL).title(title))
+        .render(area, buf);
 }
 
 fn render_help(theme: Theme, area: Rect, buf: &mut Buffer) {

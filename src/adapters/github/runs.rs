@@ -1,0 +1,123 @@
+//! Workflow runs and their jobs, as GitHub's Actions API lists them.
+
+use serde::Deserialize;
+
+use super::{Failure, GitHub};
+use crate::core::runurl::RunUrl;
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Run {
+    pub id: u64,
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub head_sha: String,
+    #[serde(default)]
+    pub head_branch: Option<String>,
+    #[serde(default)]
+    pub run_attempt: Option<u32>,
+    #[serde(default)]
+    pub conclusion: Option<String>,
+    #[serde(default)]
+    pub html_url: Option<String>,
+    #[serde(default)]
+    pub pull_requests: Vec<RunPr>,
+    /// The PR's title, or the head commit's subject.
+    #[serde(default)]
+    pub display_title: Option<String>,
+    #[serde(default)]
+    pub head_commit: Option<HeadCommit>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct HeadCommit {
+    #[serde(default)]
+    pub message: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct RunPr {
+    pub number: u64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Job {
+    pub id: u64,
+    pub name: String,
+    #[serde(default)]
+    pub conclusion: Option<String>,
+    #[serde(default)]
+    pub steps: Vec<Step>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Step {
+    pub name: String,
+    #[serde(default)]
+    pub conclusion: Option<String>,
+}
+
+impl GitHub {
+    pub async fn run(&self, url: &RunUrl) -> Result<Run, Failure> {
+        let path = match url.attempt {
+            Some(n) => format!(
+                "/repos/{}/{}/actions/runs/{}/attempts/{n}",
+                url.owner, url.repo, url.run_id
+            ),
+            None => format!(
+                "/repos/{}/{}/actions/runs/{}",
+                url.owner, url.repo, url.run_id
+            ),
+        };
+        self.get_json(&path, &format!("fetching run {}", url.run_id))
+            .await
+    }
+
+    /// Another attempt of the same run.
+    pub async fn attempt(&self, url: &RunUrl, n: u32) -> Result<Run, Failure> {
+        let path = format!(
+            "/repos/{}/{}/actions/runs/{}/attempts/{n}",
+            url.owner, url.repo, url.run_id
+        );
+        self.get_json(
+            &path,
+            &format!("fetching attempt {n} of run {}", url.run_id),
+        )
+        .await
+    }
+
+    /// Every job of the run (all pages).
+    pub async fn jobs(&self, url: &RunUrl) -> Result<Vec<Job>, Failure> {
+        #[derive(Deserialize)]
+        struct Page {
+            #[serde(default)]
+            total_count: usize,
+            jobs: Vec<Job>,
+        }
+        let base = match url.attempt {
+            Some(n) => format!(
+                "/repos/{}/{}/actions/runs/{}/attempts/{n}/jobs",
+                url.owner, url.repo, url.run_id
+            ),
+            None => format!(
+                "/repos/{}/{}/actions/runs/{}/jobs",
+                url.owner, url.repo, url.run_id
+            ),
+        };
+        let mut jobs = Vec::new();
+        for page in 1..=50 {
+            let p: Page = self
+                .get_json(
+                    &format!("{base}?per_page=100&page={page}"),
+                    "listing the run's jobs",
+                )
+                .await?;
+            let n = p.jobs.len();
+            jobs.extend(p.jobs);
+            if n < 100 || jobs.len() >= p.total_count {
+                break;
+            }
+        }
+        Ok(jobs)
+    }
+}

@@ -1,0 +1,288 @@
+//! Failure anchors: the lines where a test runner names a failing test or starts its error
+//! output. Each runner family has its own recogniser; `anchor` asks them in a fixed order, and
+//! the first family that claims a line decides it, even when the name it finds is empty (then
+//! the line anchors nothing, and no later family gets to read it differently).
+
+use std::ops::ControlFlow::{self, Break, Continue};
+
+/// What a normalised line says about failures.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Anchor {
+    /// A failing test. `block`: the lines after this one are its error (not a summary line).
+    Failing {
+        id: String,
+        runner: &'static str,
+        block: bool,
+        message: Option<String>,
+    },
+    /// The start of the error output of a test, named the runner's short way.
+    Header { name: String, runner: &'static str },
+    /// Where a test starts running (go): context for its failure.
+    Start { name: String },
+}
+
+/// A family's answer: `Break` when the line is in its format (with the anchor, if the name in it
+/// is usable), `Continue` to let the next family look.
+type Claim = ControlFlow<Option<Anchor>>;
+
+/// The runner families, in the order they are asked. The order matters: `test a > b ... FAILED`
+/// is cargo's, though it would pass for Gradle's too.
+const FAMILIES: &[fn(&str) -> Claim] = &[
+    pytest,
+    unittest,
+    cargo_and_nextest,
+    go,
+    jest_and_vitest,
+    node,
+    surefire,
+    gradle,
+    dotnet,
+    rspec,
+];
+
+/// Recognises failure anchors of the common test runners on one normalised line.
+#[must_use]
+pub fn anchor(line: &str) -> Option<Anchor> {
+    let t = line.trim();
+    for family in FAMILIES {
+        if let Break(found) = family(t) {
+            return found;
+        }
+    }
+    None
+}
+
+fn failing(id: &str, runner: &'static str, block: bool) -> Option<Anchor> {
+    let id = id.trim();
+    (!id.is_empty()).then(|| Anchor::Failing {
+        id: id.to_owned(),
+        runner,
+        block,
+        message: None,
+    })
+}
+
+fn between<'a>(t: &'a str, start: &str, end: &str) -> Option<&'a str> {
+    t.strip_prefix(start)?.strip_suffix(end)
+}
+
+/// pytest's short summary (`FAILED path.py::test - message`), its verbose progress lines and
+/// the `___ test ___` headers of its failure section.
+fn pytest(t: &str) -> Claim {
+    if let Some(rest) = t
+        .strip_prefix("FAILED ")
+        .or_else(|| t.strip_prefix("ERROR "))
+    {
+        let (id, message) = match rest.split_once(" - ") {
+            Some((id, m)) => (id.trim(), Some(m.trim().to_owned())),
+            None => (rest.trim(), None),
+        };
+        let python_file = std::path::Path::new(id.split("::").next().unwrap_or(id))
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("py"));
+        if python_file && !id.contains(' ') {
+            return Break(Some(Anchor::Failing {
+                id: id.to_owned(),
+                runner: "pytest",
+                block: false,
+                message,
+            }));
+        }
+    }
+    if let Some(id) = t.strip_suffix(" FAILED") {
+        let id = id.split_whitespace().next().unwrap_or(id);
+        if id.contains(".py::") {
+            return Break(failing(id, "pytest", false));
+        }
+    }
+    if t.len() > 8 && t.starts_with("___") && t.ends_with("___") {
+        let name = t.trim_matches('_').trim();
+        if !name.is_empty() && !name.contains(' ') {
+            return Break(Some(Anchor::Header {
+                name: name.to_owned(),
+                runner: "pytest",
+            }));
+        }
+    }
+    Continue(())
+}
+
+/// unittest's `FAIL: method (module.Class)`, which older Pythons print without the method in the
+/// parentheses.
+fn unittest(t: &str) -> Claim {
+    for prefix in ["FAIL: ", "ERROR: "] {
+        if let Some(rest) = t.strip_prefix(prefix)
+            && let Some((method, inner)) = rest.split_once(" (")
+        {
+            let inner = inner.trim_end_matches(')');
+            let id = if inner.ends_with(&format!(".{method}")) {
+                inner.to_owned()
+            } else {
+                format!("{inner}.{method}")
+            };
+            return Break(failing(&id, "unittest", true));
+        }
+    }
+    Continue(())
+}
+
+/// `cargo test`'s result lines and `---- test stdout ----` headers; nextest's `FAIL [time]`
+/// lines and `--- STDERR:` headers.
+fn cargo_and_nextest(t: &str) -> Claim {
+    if let Some(id) = between(t, "test ", " ... FAILED") {
+        return Break(failing(id, "cargo", false));
+    }
+    if let Some(id) = between(t, "---- ", " stdout ----") {
+        return Break(Some(Anchor::Header {
+            name: id.to_owned(),
+            runner: "cargo",
+        }));
+    }
+    if let Some(rest) = t.strip_prefix("FAIL [")
+        && let Some((_, id)) = rest.split_once("] ")
+    {
+        return Break(failing(id, "nextest", false));
+    }
+    if let Some(rest) = t
+        .strip_prefix("--- STDERR:")
+        .or_else(|| t.strip_prefix("--- STDOUT:"))
+    {
+        return Break(Some(Anchor::Header {
+            name: rest.trim().trim_end_matches("---").trim().to_owned(),
+            runner: "nextest",
+        }));
+    }
+    Continue(())
+}
+
+/// `go test`'s `--- FAIL: Test (time)`, and `=== RUN Test`, whose output is the failure's
+/// context.
+fn go(t: &str) -> Claim {
+    if let Some(rest) = t.strip_prefix("--- FAIL: ") {
+        return Break(failing(
+            rest.split(" (").next().unwrap_or(rest),
+            "go",
+            false,
+        ));
+    }
+    if let Some(rest) = t.strip_prefix("=== RUN ") {
+        return Break(Some(Anchor::Start {
+            name: rest.trim().to_owned(),
+        }));
+    }
+    Continue(())
+}
+
+/// jest's `● Suite › test` and vitest's `FAIL file > suite > test` headers.
+fn jest_and_vitest(t: &str) -> Claim {
+    if let Some(rest) = t.strip_prefix("● ")
+        && rest.contains(" › ")
+    {
+        return Break(failing(rest, "jest", true));
+    }
+    if let Some(rest) = t.strip_prefix("FAIL ")
+        && rest.contains(" > ")
+    {
+        return Break(failing(rest, "vitest", true));
+    }
+    Continue(())
+}
+
+/// node's test runner: TAP's `not ok N - name` and the spec reporter's `✖ name (time)`.
+fn node(t: &str) -> Claim {
+    if let Some(rest) = t.strip_prefix("not ok ") {
+        let name = rest.split_once(" - ").map_or(rest, |(_, name)| name);
+        let name = name.split(" # ").next().unwrap_or(name);
+        return Break(failing(name, "node", true));
+    }
+    if let Some(rest) = t.strip_prefix("✖ ")
+        && rest != "failing tests:"
+    {
+        let name = rest
+            .rsplit_once(" (")
+            .filter(|(_, time)| time.ends_with("ms)") || time.ends_with("s)"))
+            .map_or(rest, |(name, _)| name);
+        return Break(failing(name, "node", false));
+    }
+    Continue(())
+}
+
+/// Maven Surefire's `JUnit` lines, old (`method(Class)`) and new (`Class.method -- time`); the
+/// per-class `Tests run:` summary is not a test.
+fn surefire(t: &str) -> Claim {
+    if t.starts_with("[ERROR] ") && (t.ends_with("<<< FAILURE!") || t.ends_with("<<< ERROR!")) {
+        let rest = t["[ERROR] ".len()..].trim();
+        if !rest.starts_with("Tests run:") {
+            if let Some((method, class)) = rest.split_once('(')
+                && let Some((class, _)) = class.split_once(')')
+            {
+                return Break(failing(&format!("{class}.{method}"), "surefire", true));
+            }
+            if let Some((id, _)) = rest.split_once(" -- ") {
+                return Break(failing(id, "surefire", true));
+            }
+        }
+    }
+    Continue(())
+}
+
+/// Gradle's `Class > test() FAILED`.
+fn gradle(t: &str) -> Claim {
+    if let Some(id) = t.strip_suffix(" FAILED")
+        && id.contains(" > ")
+    {
+        return Break(failing(id, "gradle", true));
+    }
+    Continue(())
+}
+
+/// `dotnet test`'s `Failed Namespace.Class.Test [time]`.
+fn dotnet(t: &str) -> Claim {
+    if let Some(rest) = t.strip_prefix("Failed ")
+        && let Some((id, time)) = rest.rsplit_once(" [")
+        && time.ends_with(']')
+        && !id.contains(' ')
+    {
+        return Break(failing(id, "dotnet", true));
+    }
+    Continue(())
+}
+
+/// `RSpec`'s rerun lines, `rspec ./spec/x_spec.rb:12 # description`.
+fn rspec(t: &str) -> Claim {
+    if let Some(rest) = t.strip_prefix("rspec ") {
+        let id = rest.split(" # ").next().unwrap_or(rest);
+        if id.contains("_spec.rb") {
+            return Break(failing(id, "rspec", false));
+        }
+    }
+    Continue(())
+}
+
+/// mocha's `1) Suite` + `   test title:`, `RSpec`'s `1) Foo does bar` + `Failure/Error:`: the
+/// numbered header says nothing alone, so it waits in `pending` for the line that follows.
+pub(crate) fn numbered_anchor(pending: &mut Option<String>, line: &str) -> Option<Anchor> {
+    let t = line.trim();
+    if let Some(suite) = pending.take() {
+        if let Some(title) = t
+            .strip_suffix(':')
+            .filter(|_| !t.starts_with("Failure/Error"))
+        {
+            return failing(&format!("{suite} {title}"), "mocha", true);
+        }
+        if t.starts_with("Failure/Error") {
+            return Some(Anchor::Header {
+                name: suite,
+                runner: "rspec",
+            });
+        }
+    }
+    if let Some((number, rest)) = t.split_once(") ")
+        && !number.is_empty()
+        && number.chars().all(|c| c.is_ascii_digit())
+        && !rest.is_empty()
+    {
+        *pending = Some(rest.to_owned());
+    }
+    None
+}

@@ -1,0 +1,171 @@
+use super::*;
+
+fn ids(text: &str) -> Vec<String> {
+    triage_text(text, DEFAULT_BUDGET)
+        .failing_tests
+        .into_iter()
+        .map(|f| f.id)
+        .collect()
+}
+
+#[test]
+fn a_stamped_line_with_wide_characters_near_byte_40_is_cut_safely() {
+    // Found by tests/fuzz.rs: the stamp search used to slice the line at byte 40.
+    let line = "2026-11-21T10:00:01.1234567Z Failures:\u{b0f4f}\u{2002}x";
+    assert_eq!(normalise(line), "Failures:\u{b0f4f}\u{2002}x");
+    assert_eq!(
+        normalise("2026-11-21T10:00:01.1234567\u{b0f4f}\u{b0f4f}\u{b0f4f}"),
+        "2026-11-21T10:00:01.1234567\u{b0f4f}\u{b0f4f}\u{b0f4f}"
+    );
+}
+
+#[test]
+fn normalises_github_lines() {
+    assert_eq!(
+        normalise("2024-05-01T12:34:56.1234567Z \u{1b}[31mFAILED\u{1b}[0m x"),
+        "FAILED x"
+    );
+    assert_eq!(
+        normalise("##[error]Process completed with exit code 1."),
+        "error: Process completed with exit code 1."
+    );
+    assert_eq!(normalise("10%\r50%\r100%"), "100%");
+    assert_eq!(normalise("\u{1b}]0;title\u{7}text"), "text");
+}
+
+#[test]
+fn names_failing_tests_the_runners_way() {
+    assert_eq!(
+        ids("FAILED tests/test_a.py::test_b - AssertionError: x"),
+        ["tests/test_a.py::test_b"]
+    );
+    assert_eq!(
+        ids("test tests::counts_words ... FAILED"),
+        ["tests::counts_words"]
+    );
+    assert_eq!(ids("--- FAIL: TestX/sub (0.01s)"), ["TestX/sub"]);
+    assert_eq!(ids("not ok 2 - adds numbers"), ["adds numbers"]);
+    assert_eq!(
+        ids("FAIL: test_add (test_calc.CalcTest.test_add)"),
+        ["test_calc.CalcTest.test_add"]
+    );
+    assert_eq!(
+        ids("FAIL: test_add (test_calc.CalcTest)"),
+        ["test_calc.CalcTest.test_add"]
+    );
+    assert_eq!(ids("  ● Calc › adds"), ["Calc › adds"]);
+    assert_eq!(
+        ids("        FAIL [   0.004s] fixloop core::a::tests::b"),
+        ["fixloop core::a::tests::b"]
+    );
+    assert_eq!(
+        ids("[ERROR] testAdd(com.acme.CalcTest)  Time elapsed: 0.01 s  <<< FAILURE!"),
+        ["com.acme.CalcTest.testAdd"]
+    );
+    assert_eq!(
+        ids("[ERROR] com.acme.CalcTest.testAdd -- Time elapsed: 0.010 s <<< FAILURE!"),
+        ["com.acme.CalcTest.testAdd"]
+    );
+    assert_eq!(ids("CalcTest > testAdd() FAILED"), ["CalcTest > testAdd()"]);
+    assert_eq!(
+        ids("  Failed Acme.CalcTests.Adds [12 ms]"),
+        ["Acme.CalcTests.Adds"]
+    );
+    assert_eq!(
+        ids("rspec ./spec/calc_spec.rb:12 # Calc adds"),
+        ["./spec/calc_spec.rb:12"]
+    );
+    assert_eq!(
+        ids(
+            "  1 passing\n  1 failing\n\n  1) Calc\n       adds numbers:\n     AssertionError: 1 == 2"
+        ),
+        ["Calc adds numbers"]
+    );
+    assert_eq!(
+        ids(
+            "Failures:\n\n  1) Calc adds\n     Failure/Error: expect(1).to eq(2)\n\nrspec ./spec/calc_spec.rb:3 # Calc adds"
+        ),
+        ["./spec/calc_spec.rb:3"]
+    );
+    assert!(
+        ids("test tests::ok ... ok\n[ERROR] Tests run: 3, Failures: 1 <<< FAILURE!").is_empty()
+    );
+}
+
+#[test]
+fn each_failing_test_gets_its_own_first_error() {
+    let log = "\
+running 2 tests
+test tests::a ... FAILED
+test tests::b ... FAILED
+
+failures:
+
+---- tests::a stdout ----
+thread 'tests::a' panicked at src/lib.rs:3:5:
+assertion `left == right` failed
+  left: 1
+ right: 2
+
+---- tests::b stdout ----
+thread 'tests::b' panicked at src/lib.rs:9:5:
+index out of bounds
+
+test result: FAILED. 0 passed; 2 failed
+error: test failed, to rerun pass `--lib`
+";
+    let out = triage_text(log, DEFAULT_BUDGET);
+    assert_eq!(
+        out.failing_tests[0].message,
+        "thread 'tests::a' panicked at src/lib.rs:3:5:"
+    );
+    assert_eq!(
+        out.failing_tests[1].message,
+        "thread 'tests::b' panicked at src/lib.rs:9:5:"
+    );
+    assert!(
+        out.excerpt
+            .contains("---- tests::a stdout ----\nthread 'tests::a' panicked")
+    );
+    assert!(out.excerpt.contains("index out of bounds"));
+    assert!(
+        out.excerpt
+            .contains("error: test failed, to rerun pass `--lib`"),
+        "closing lines kept"
+    );
+    assert_eq!(out.runners, ["cargo"]);
+}
+
+#[test]
+fn the_excerpt_stays_within_budget_and_repeats_collapse() {
+    let mut t = Triage::new(2048);
+    for i in 0..50_000 {
+        t.push(format!("noise line {i}").as_bytes());
+    }
+    for _ in 0..1000 {
+        t.push(b"thread 'tests::a' panicked at src/lib.rs:3:5:");
+    }
+    t.push(b"test tests::a ... FAILED");
+    let out = t.finish();
+    assert!(out.excerpt.len() <= 2048);
+    assert!(out.excerpt.contains("panicked at"));
+    assert!(
+        out.excerpt.contains("repeated 999 more times"),
+        "{}",
+        out.excerpt
+    );
+    assert_eq!(out.lines, 51_001);
+}
+
+#[test]
+fn go_failures_take_their_run_output() {
+    let log = "=== RUN   TestAdd\n    calc_test.go:9: add(2, 3) = -1, want 5\n--- FAIL: TestAdd (0.00s)\nFAIL\nexit status 1\n";
+    let out = triage_text(log, DEFAULT_BUDGET);
+    assert_eq!(out.failing_tests[0].id, "TestAdd");
+    assert!(
+        out.excerpt
+            .contains("calc_test.go:9: add(2, 3) = -1, want 5"),
+        "{}",
+        out.excerpt
+    );
+}

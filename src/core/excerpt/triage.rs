@@ -1,0 +1,381 @@
+//! The streaming triage: raw lines in, bounded state kept (a ring of recent lines, the failing
+//! tests, the blocks of error output being captured), and at the end the outcome with its
+//! excerpt.
+
+use std::collections::VecDeque;
+
+use super::anchor::{Anchor, anchor, numbered_anchor};
+use super::budget;
+use super::errors::{first_error, is_error_line};
+use super::filter::Filter;
+use super::normalise::normalise;
+
+/// Lines of context kept before an anchor.
+const RING: usize = 40;
+/// Lines of an error block.
+const BLOCK_LINES: usize = 25;
+const MAX_BLOCKS: usize = 400;
+const MAX_ERRORS: usize = 200;
+const MAX_FAILING: usize = 2_000;
+/// Closing lines of the log kept for the excerpt.
+const TAIL: usize = 25;
+
+#[derive(Debug, Clone)]
+struct Block {
+    /// The test name or failing id this block belongs to.
+    key: String,
+    /// Made from a header (the test's own error output) rather than context around a summary.
+    header: bool,
+    lines: Vec<String>,
+    open: usize,
+}
+
+/// A failing test as its runner names it, with its first error line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FailingTest {
+    pub id: String,
+    pub runner: &'static str,
+    pub message: String,
+    /// 1-based line where it was named.
+    pub line: u64,
+}
+
+/// The result of triage.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Outcome {
+    pub lines: u64,
+    pub bytes: u64,
+    pub runners: Vec<&'static str>,
+    pub failing_tests: Vec<FailingTest>,
+    /// (1-based line, text), at most 200.
+    pub errors: Vec<(u64, String)>,
+    pub excerpt: String,
+}
+
+/// Streaming triage: `push` every raw line, then `finish`.
+#[derive(Debug)]
+pub struct Triage {
+    budget: usize,
+    filter: Filter,
+    lines: u64,
+    bytes: u64,
+    /// The last lines, raw (normalised only when an anchor needs them); buffers are reused.
+    ring: VecDeque<Vec<u8>>,
+    /// The unfinished last line of the bytes fed so far.
+    carry: Vec<u8>,
+    /// After mocha's "N failing" or `RSpec`'s "Failures:", numbered headers may follow.
+    numbered_section: bool,
+    /// How many blocks are still taking lines.
+    open: usize,
+    repeats: u64,
+    failing: Vec<FailingTest>,
+    blocks: Vec<Block>,
+    errors: Vec<(u64, String)>,
+    /// Numbered headers (mocha, `RSpec`) waiting for the next line to say what they are.
+    numbered: Option<String>,
+}
+
+impl Triage {
+    #[must_use]
+    pub fn new(budget: usize) -> Self {
+        Self {
+            budget,
+            filter: Filter::new(),
+            lines: 0,
+            bytes: 0,
+            ring: VecDeque::with_capacity(RING),
+            carry: Vec::new(),
+            numbered_section: false,
+            open: 0,
+            repeats: 0,
+            failing: Vec::new(),
+            blocks: Vec::new(),
+            errors: Vec::new(),
+            numbered: None,
+        }
+    }
+
+    /// Bytes of the log, in any chunks: lines are cut at `\n` (a `\r` before it is dropped).
+    pub fn feed_bytes(&mut self, bytes: &[u8]) {
+        self.bytes += bytes.len() as u64;
+        let mut start = 0;
+        if !self.carry.is_empty() {
+            let Some(end) = memchr::memchr(b'\n', bytes) else {
+                self.carry.extend_from_slice(bytes);
+                return;
+            };
+            let mut line = std::mem::take(&mut self.carry);
+            line.extend_from_slice(&bytes[..end]);
+            let interesting = self.filter.is_match(&line);
+            self.line(trim_cr(&line), interesting);
+            line.clear();
+            self.carry = line;
+            start = end + 1;
+        }
+        let rest = &bytes[start..];
+        // One search over the chunk finds the few lines worth a closer look.
+        let hits = self.filter.starts(rest);
+        let mut next_hit = 0;
+        let mut from = 0;
+        for end in memchr::memchr_iter(b'\n', rest) {
+            while next_hit < hits.len() && hits[next_hit] < from {
+                next_hit += 1;
+            }
+            let interesting = next_hit < hits.len() && hits[next_hit] < end;
+            self.line(trim_cr(&rest[from..end]), interesting);
+            from = end + 1;
+        }
+        self.carry.extend_from_slice(&rest[from..]);
+    }
+
+    /// One raw line (without its newline).
+    pub fn push(&mut self, raw: &[u8]) {
+        self.bytes += raw.len() as u64 + 1;
+        let interesting = self.filter.is_match(raw);
+        self.line(raw, interesting);
+    }
+
+    fn line(&mut self, raw: &[u8], interesting: bool) {
+        self.lines += 1;
+        if !raw.is_empty() && self.ring.back().is_some_and(|last| last.as_slice() == raw) {
+            self.repeats += 1;
+            return;
+        }
+        self.flush_repeats();
+        if !interesting && self.open == 0 && !self.numbered_section {
+            // A boring line: only context for what may follow.
+            self.remember(raw);
+            return;
+        }
+        self.remember(raw);
+        let line = normalise(&String::from_utf8_lossy(raw));
+        self.feed(&line);
+    }
+
+    fn flush_repeats(&mut self) {
+        if self.repeats > 0 {
+            let note = format!("… (previous line repeated {} more times)", self.repeats);
+            self.repeats = 0;
+            for b in self.blocks.iter_mut().filter(|b| b.open > 0) {
+                b.lines.push(note.clone());
+            }
+            // A note, not a copy of the line: the next repeat is counted afresh.
+            self.remember(note.as_bytes());
+        }
+    }
+
+    fn remember(&mut self, line: &[u8]) {
+        let mut slot = if self.ring.len() == RING {
+            self.ring.pop_front().unwrap_or_default()
+        } else {
+            Vec::new()
+        };
+        slot.clear();
+        slot.extend_from_slice(line);
+        self.ring.push_back(slot);
+    }
+
+    fn ring_line(line: &[u8]) -> String {
+        normalise(&String::from_utf8_lossy(line))
+    }
+
+    fn feed(&mut self, line: &str) {
+        let n = self.lines;
+        let t = line.trim();
+        if (t.ends_with(" failing")
+            && t.split(' ')
+                .next()
+                .is_some_and(|w| w.parse::<u32>().is_ok()))
+            || t == "Failures:"
+        {
+            self.numbered_section = true;
+        }
+        let anchor = numbered_anchor(&mut self.numbered, line).or_else(|| anchor(line));
+        if let Some(anchor) = anchor {
+            // A new anchor ends the blocks being captured.
+            if self.open > 0 {
+                for b in &mut self.blocks {
+                    b.open = 0;
+                }
+                self.open = 0;
+            }
+            match anchor {
+                Anchor::Failing {
+                    id,
+                    runner,
+                    block,
+                    message,
+                } => {
+                    if !self.failing.iter().any(|f| f.id == id) && self.failing.len() < MAX_FAILING
+                    {
+                        self.failing.push(FailingTest {
+                            id: id.clone(),
+                            runner,
+                            message: message.unwrap_or_default(),
+                            line: n,
+                        });
+                    }
+                    if block {
+                        self.open_block(id, true, vec![line.to_owned()], BLOCK_LINES);
+                    } else if !self.has_block(&id) {
+                        let context = self.context(&id);
+                        let mut lines = context;
+                        lines.push(line.to_owned());
+                        self.open_block(id, false, lines, 8);
+                    }
+                }
+                Anchor::Header { name, .. } => {
+                    self.open_block(name, true, vec![line.to_owned()], BLOCK_LINES);
+                }
+                Anchor::Start { .. } => {}
+            }
+        } else {
+            if self.open > 0 {
+                for b in self.blocks.iter_mut().filter(|b| b.open > 0) {
+                    b.lines.push(line.to_owned());
+                    b.open -= 1;
+                    if b.open == 0 {
+                        self.open -= 1;
+                    }
+                }
+            }
+            if self.errors.len() < MAX_ERRORS && is_error_line(line) {
+                self.errors.push((n, line.to_owned()));
+                if self.open == 0 && self.failing.is_empty() {
+                    let mut lines = self.last_context(3);
+                    lines.push(line.to_owned());
+                    self.open_block(format!("error at line {n}"), false, lines, 10);
+                }
+            }
+        }
+    }
+
+    fn has_block(&self, id: &str) -> bool {
+        self.blocks.iter().any(|b| names_match(&b.key, id))
+    }
+
+    fn open_block(&mut self, key: String, header: bool, lines: Vec<String>, open: usize) {
+        if self.blocks.len() < MAX_BLOCKS {
+            if open > 0 {
+                self.open += 1;
+            }
+            self.blocks.push(Block {
+                key,
+                header,
+                lines,
+                open,
+            });
+        }
+    }
+
+    fn last_context(&self, n: usize) -> Vec<String> {
+        self.ring
+            .iter()
+            .skip(self.ring.len().saturating_sub(n))
+            .map(|l| Self::ring_line(l))
+            .collect()
+    }
+
+    /// The lines before a summary anchor that belong to its test (go's `=== RUN`), else a few.
+    fn context(&self, id: &str) -> Vec<String> {
+        let start = self
+            .ring
+            .iter()
+            .rposition(|l| {
+                let l = Self::ring_line(l);
+                l.trim()
+                    .strip_prefix("=== RUN")
+                    .is_some_and(|n| n.trim() == id)
+            })
+            .map(|i| i + 1);
+        match start {
+            Some(i) => self
+                .ring
+                .iter()
+                .skip(i)
+                .map(|l| Self::ring_line(l))
+                .collect(),
+            None => self.last_context(4),
+        }
+    }
+
+    /// The failing tests, the error lines and the excerpt.
+    #[must_use]
+    pub fn finish(mut self) -> Outcome {
+        if !self.carry.is_empty() {
+            let line = std::mem::take(&mut self.carry);
+            let interesting = self.filter.is_match(&line);
+            self.line(trim_cr(&line), interesting);
+        }
+        self.flush_repeats();
+        let tail_lines: Vec<String> = self
+            .ring
+            .iter()
+            .skip(self.ring.len().saturating_sub(TAIL))
+            .map(|raw| Self::ring_line(raw))
+            .filter(|l| !l.trim().is_empty())
+            .collect();
+        let chosen = self.choose_blocks();
+        let excerpt = budget::fit(&chosen, &tail_lines, self.budget);
+        let mut runners: Vec<&'static str> = Vec::new();
+        for f in &self.failing {
+            if !runners.contains(&f.runner) {
+                runners.push(f.runner);
+            }
+        }
+        Outcome {
+            lines: self.lines,
+            bytes: self.bytes,
+            runners,
+            failing_tests: self.failing,
+            errors: self.errors,
+            excerpt,
+        }
+    }
+
+    /// The blocks the excerpt shows: each failing test's own error output when there is one
+    /// (which also gives a test without a message its first error), else the first few blocks.
+    fn choose_blocks(&mut self) -> Vec<Vec<String>> {
+        let mut chosen: Vec<Vec<String>> = Vec::new();
+        for f in &mut self.failing {
+            let block = self
+                .blocks
+                .iter()
+                .filter(|b| names_match(&b.key, &f.id))
+                .max_by_key(|b| (b.header, std::cmp::Reverse(b.lines.len() == 1)));
+            if let Some(block) = block {
+                if f.message.is_empty() {
+                    f.message = first_error(&block.lines).unwrap_or_default();
+                }
+                if !chosen.contains(&block.lines) {
+                    chosen.push(block.lines.clone());
+                }
+            }
+        }
+        if self.failing.is_empty() {
+            chosen.extend(self.blocks.iter().take(5).map(|b| b.lines.clone()));
+        }
+        chosen
+    }
+}
+
+fn trim_cr(line: &[u8]) -> &[u8] {
+    line.strip_suffix(b"\r").unwrap_or(line)
+}
+
+/// A block named the runner's short way belongs to a failing test named in full.
+fn names_match(block: &str, id: &str) -> bool {
+    block == id
+        || id.ends_with(&format!("::{}", block.replace('.', "::")))
+        || id.ends_with(&format!("::{block}"))
+        || id.ends_with(&format!(" {block}"))
+        || block.ends_with(&format!(" {id}"))
+}
+
+/// Triage of a whole text (for callers that have it in memory).
+#[must_use]
+pub fn triage_text(text: &str, budget: usize) -> Outcome {
+    let mut t = Triage::new(budget);
+    t.feed_bytes(text.as_bytes());
+    t.finish()
+}
