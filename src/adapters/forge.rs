@@ -1,7 +1,7 @@
-//! Forges that open pull requests. Until the GitHub forge lands, runs that ask for a PR get a
-//! clear "not opened" with the reason, and the branch stays pushed.
+//! A forge for repositories that are not on GitHub: a run that asks for a PR gets a clear "not
+//! opened" with the reason, and the branch stays pushed.
 
-use crate::core::event::FailureClass;
+use crate::core::error::StepError;
 use crate::engine::ports::{BoxFuture, Forge, PrOutcome, PrRequest};
 
 /// A forge that opens nothing and says why.
@@ -14,7 +14,7 @@ impl Forge for NoForge {
     fn open_pr<'a>(
         &'a self,
         _request: &'a PrRequest,
-    ) -> BoxFuture<'a, Result<PrOutcome, (FailureClass, String)>> {
+    ) -> BoxFuture<'a, Result<PrOutcome, StepError>> {
         Box::pin(async move {
             Ok(PrOutcome::Skipped {
                 reason: self.reason.clone(),

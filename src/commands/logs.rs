@@ -7,7 +7,6 @@ use serde_json::json;
 use super::CommandError;
 use crate::adapters::github::{GitHub, Token, api_base, fetch_run_logs};
 use crate::cli::LogsArgs;
-use crate::core::error::StepError;
 use crate::core::exit::ExitCode;
 use crate::core::runurl::RunUrl;
 use crate::core::sanitize::for_terminal;
@@ -23,14 +22,13 @@ async fn from_url(args: &LogsArgs) -> Result<ExitCode, CommandError> {
         .github_api_url
         .clone()
         .unwrap_or_else(|| api_base(&url.host));
-    let client = GitHub::new(&api, Token::discover().await)
-        .map_err(|(_, message)| CommandError::new(ExitCode::Unavailable, message))?;
+    let client = GitHub::new(&api, Token::discover().await).map_err(CommandError::from)?;
     let dir = args.out.clone().unwrap_or_else(|| {
         std::env::temp_dir().join(format!("fixloop-logs-{}-{}", url.repo, url.run_id))
     });
     let fetched = fetch_run_logs(&client, &url, &dir)
         .await
-        .map_err(|e| CommandError::from(StepError::from(e)))?;
+        .map_err(CommandError::from)?;
     crate::engine::secrets::redact_file(&fetched.full_log).map_err(|e| {
         CommandError::new(
             ExitCode::Failed,

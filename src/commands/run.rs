@@ -320,8 +320,7 @@ pub async fn forge_for(
         }));
     };
     let api = github_api_url.unwrap_or_else(|| api_base(&host));
-    let client = GitHub::new(&api, Token::discover().await)
-        .map_err(|(_, message)| CommandError::new(ExitCode::Unavailable, message))?;
+    let client = GitHub::new(&api, Token::discover().await).map_err(CommandError::from)?;
     Ok(Box::new(GitHubForge {
         client,
         owner,

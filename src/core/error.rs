@@ -59,14 +59,6 @@ impl StepError {
     }
 }
 
-/// The error shape of the adapters and the log preparation that still report a class and a
-/// text with its hints inline.
-impl From<(FailureClass, String)> for StepError {
-    fn from((class, message): (FailureClass, String)) -> Self {
-        Self::new(class, message)
-    }
-}
-
 /// A file the user or an agent wrote is wrong: where, what, and what to write.
 impl From<InputError> for StepError {
     fn from(e: InputError) -> Self {

@@ -6,19 +6,20 @@ use std::path::Path;
 use reqwest::Method;
 use tokio::io::AsyncWriteExt;
 
-use super::{Failure, GitHub, without_url};
+use super::{GitHub, without_url};
+use crate::core::error::StepError;
 use crate::core::event::FailureClass;
 use crate::core::runurl::RunUrl;
 
 impl GitHub {
     /// A job's log, streamed to `dest` (GitHub redirects to storage; the token does not follow).
-    pub async fn job_log(&self, url: &RunUrl, job: u64, dest: &Path) -> Result<u64, Failure> {
+    pub async fn job_log(&self, url: &RunUrl, job: u64, dest: &Path) -> Result<u64, StepError> {
         let path = format!("/repos/{}/{}/actions/jobs/{job}/logs", url.owner, url.repo);
         let what = format!("downloading the log of job {job}");
         let response = self
             .send(Method::GET, &path, None, &what)
             .await
-            .map_err(|(c, m, _)| (c, m))?;
+            .map_err(|refused| refused.error)?;
         let response = self.follow(response, &what).await?;
         stream_to(response, dest, &what).await
     }
@@ -28,7 +29,7 @@ impl GitHub {
         &self,
         response: reqwest::Response,
         what: &str,
-    ) -> Result<reqwest::Response, Failure> {
+    ) -> Result<reqwest::Response, StepError> {
         if !response.status().is_redirection() {
             return Ok(response);
         }
@@ -37,7 +38,7 @@ impl GitHub {
             .get("location")
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned)
-            .ok_or((
+            .ok_or(StepError::new(
                 FailureClass::Unavailable,
                 format!("{what}: a redirect without a location"),
             ))?;
@@ -50,7 +51,7 @@ impl GitHub {
                     last = format!("storage answered {}", r.status());
                 }
                 Ok(r) => {
-                    return Err((
+                    return Err(StepError::new(
                         FailureClass::Unavailable,
                         format!(
                             "{what}: the log storage answered {} (the link may have expired; run again)",
@@ -65,11 +66,14 @@ impl GitHub {
                 delay *= 2;
             }
         }
-        Err((FailureClass::Unavailable, format!("{what}: {last}")))
+        Err(StepError::new(
+            FailureClass::Unavailable,
+            format!("{what}: {last}"),
+        ))
     }
 
     /// The run's logs archive (a zip of every job's log), for when job logs are not available.
-    pub async fn run_logs_archive(&self, url: &RunUrl, dest: &Path) -> Result<u64, Failure> {
+    pub async fn run_logs_archive(&self, url: &RunUrl, dest: &Path) -> Result<u64, StepError> {
         let path = format!(
             "/repos/{}/{}/actions/runs/{}/logs",
             url.owner, url.repo, url.run_id
@@ -78,7 +82,7 @@ impl GitHub {
         let response = self
             .send(Method::GET, &path, None, &what)
             .await
-            .map_err(|(c, m, _)| (c, m))?;
+            .map_err(|refused| refused.error)?;
         let response = self.follow(response, &what).await?;
         stream_to(response, dest, &what).await
     }
@@ -88,9 +92,9 @@ async fn stream_to(
     mut response: reqwest::Response,
     dest: &Path,
     what: &str,
-) -> Result<u64, Failure> {
+) -> Result<u64, StepError> {
     let mut file = tokio::fs::File::create(dest).await.map_err(|e| {
-        (
+        StepError::new(
             FailureClass::Error,
             format!("{what}: cannot write {}: {e}", dest.display()),
         )
@@ -100,7 +104,7 @@ async fn stream_to(
         match response.chunk().await {
             Ok(Some(chunk)) => {
                 file.write_all(&chunk).await.map_err(|e| {
-                    (
+                    StepError::new(
                         FailureClass::Error,
                         format!("{what}: cannot write {}: {e}", dest.display()),
                     )
@@ -109,7 +113,7 @@ async fn stream_to(
             }
             Ok(None) => break,
             Err(e) => {
-                return Err((
+                return Err(StepError::new(
                     FailureClass::Unavailable,
                     format!(
                         "{what}: the download broke off after {written} bytes ({})",
@@ -121,7 +125,7 @@ async fn stream_to(
     }
     file.flush()
         .await
-        .map_err(|e| (FailureClass::Error, e.to_string()))?;
+        .map_err(|e| StepError::new(FailureClass::Error, e.to_string()))?;
     Ok(written)
 }
 

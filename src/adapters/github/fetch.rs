@@ -4,9 +4,10 @@
 use std::io::Write as _;
 use std::path::Path;
 
+use super::GitHub;
 use super::downloads::job_from_archive;
 use super::runs::Job;
-use super::{Failure, GitHub};
+use crate::core::error::StepError;
 use crate::core::event::{CiRun, FailureClass};
 use crate::core::runurl::RunUrl;
 use crate::engine::ports::FetchedRun;
@@ -19,9 +20,9 @@ pub async fn fetch_run_logs(
     client: &GitHub,
     url: &RunUrl,
     logs_dir: &Path,
-) -> Result<FetchedRun, Failure> {
+) -> Result<FetchedRun, StepError> {
     tokio::fs::create_dir_all(logs_dir).await.map_err(|e| {
-        (
+        StepError::new(
             FailureClass::Error,
             format!("cannot create {}: {e}", logs_dir.display()),
         )
@@ -52,7 +53,7 @@ pub async fn fetch_run_logs(
 }
 
 /// The jobs to reproduce: the one the URL names, else every failed one; none is an input error.
-fn failed_jobs<'a>(jobs: &'a [Job], url: &RunUrl) -> Result<Vec<&'a Job>, Failure> {
+fn failed_jobs<'a>(jobs: &'a [Job], url: &RunUrl) -> Result<Vec<&'a Job>, StepError> {
     let failed: Vec<&Job> = jobs
         .iter()
         .filter(|j| match url.job_id {
@@ -61,15 +62,12 @@ fn failed_jobs<'a>(jobs: &'a [Job], url: &RunUrl) -> Result<Vec<&'a Job>, Failur
         })
         .collect();
     if failed.is_empty() {
-        return Err((
-            FailureClass::Input,
-            format!(
-                "run {} has no failed job{}: nothing to reproduce\n  hint: paste the URL of a \
-                 failed run (or job), or give the log as `raw-logs`",
-                url.run_id,
-                url.job_id.map(|j| format!(" {j}")).unwrap_or_default()
-            ),
-        ));
+        return Err(StepError::input(format!(
+            "run {} has no failed job{}: nothing to reproduce",
+            url.run_id,
+            url.job_id.map(|j| format!(" {j}")).unwrap_or_default()
+        ))
+        .hint("paste the URL of a failed run (or job), or give the log as `raw-logs`"));
     }
     Ok(failed)
 }
@@ -81,9 +79,9 @@ async fn write_full_log(
     logs_dir: &Path,
     full_log: &Path,
     failed: &[&Job],
-) -> Result<Vec<String>, Failure> {
+) -> Result<Vec<String>, StepError> {
     let mut full = std::fs::File::create(full_log).map_err(|e| {
-        (
+        StepError::new(
             FailureClass::Error,
             format!("cannot write {}: {e}", full_log.display()),
         )
@@ -101,7 +99,7 @@ async fn write_full_log(
             .and_then(|()| full.write_all(&text))
             .and_then(|()| full.write_all(b"\n##[endgroup]\n"))
             .map_err(|e| {
-                (
+                StepError::new(
                     FailureClass::Error,
                     format!("cannot write {}: {e}", full_log.display()),
                 )
@@ -136,7 +134,7 @@ async fn job_text(
     logs_dir: &Path,
     job: &Job,
     archive: &mut Option<std::path::PathBuf>,
-) -> Result<Vec<u8>, Failure> {
+) -> Result<Vec<u8>, StepError> {
     let part = logs_dir.join(format!("job-{}.log", job.id));
     match client.job_log(url, job.id, &part).await {
         Ok(_) => {

@@ -2,7 +2,8 @@
 
 use std::path::Path;
 
-use super::{Failure, GitHub, fetch_run_logs};
+use super::{GitHub, fetch_run_logs};
+use crate::core::error::StepError;
 use crate::core::runurl::RunUrl;
 use crate::engine::ports::{BoxFuture, FetchedRun, Forge, PrOutcome, PrRequest};
 
@@ -15,7 +16,10 @@ pub struct GitHubForge {
 }
 
 impl Forge for GitHubForge {
-    fn open_pr<'a>(&'a self, request: &'a PrRequest) -> BoxFuture<'a, Result<PrOutcome, Failure>> {
+    fn open_pr<'a>(
+        &'a self,
+        request: &'a PrRequest,
+    ) -> BoxFuture<'a, Result<PrOutcome, StepError>> {
         Box::pin(async move {
             let (url, number, notes) = self
                 .client
@@ -29,7 +33,7 @@ impl Forge for GitHubForge {
         &'a self,
         url: &'a RunUrl,
         logs_dir: &'a Path,
-    ) -> BoxFuture<'a, Result<FetchedRun, Failure>> {
+    ) -> BoxFuture<'a, Result<FetchedRun, StepError>> {
         Box::pin(fetch_run_logs(&self.client, url, logs_dir))
     }
 }

@@ -22,6 +22,7 @@ use reqwest::{Method, StatusCode};
 use serde::Deserialize;
 use serde_json::Value;
 
+use crate::core::error::StepError;
 use crate::core::event::FailureClass;
 
 pub use auth::{Token, api_base, remote_repo};
@@ -39,10 +40,8 @@ pub struct GitHub {
     pub attempts: u32,
 }
 
-type Failure = (FailureClass, String);
-
 impl GitHub {
-    pub fn new(api: &str, token: Option<Token>) -> Result<Self, Failure> {
+    pub fn new(api: &str, token: Option<Token>) -> Result<Self, StepError> {
         let timeout = std::env::var("FIXLOOP_GITHUB_TIMEOUT")
             .ok()
             .and_then(|v| v.parse::<u64>().ok())
@@ -55,7 +54,7 @@ impl GitHub {
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .map_err(|e| {
-                (
+                StepError::new(
                     FailureClass::Unavailable,
                     format!("cannot start an HTTP client: {e}"),
                 )
@@ -93,7 +92,7 @@ impl GitHub {
         path: &str,
         body: Option<&Value>,
         what: &str,
-    ) -> Result<reqwest::Response, (FailureClass, String, Option<StatusCode>)> {
+    ) -> Result<reqwest::Response, Refused> {
         let url = self.url(path);
         let mut delay = self.backoff;
         let mut last = String::new();
@@ -146,11 +145,10 @@ impl GitHub {
                         last = format!("GitHub answered {status} ({message})");
                         delay
                     } else {
-                        return Err((
-                            FailureClass::Unavailable,
-                            self.explain(status, &message, what),
-                            Some(status),
-                        ));
+                        return Err(Refused {
+                            error: self.explain(status, &message, what),
+                            status: Some(status),
+                        });
                     }
                 }
                 Err(e) => {
@@ -170,18 +168,17 @@ impl GitHub {
                 delay *= 2;
             }
         }
-        Err((
-            FailureClass::Unavailable,
-            format!(
-                "{what}: {last}, after {} attempts\n  hint: check your network and \
-                 https://www.githubstatus.com, then run again",
+        Err(Refused {
+            error: StepError::unavailable(format!(
+                "{what}: {last}, after {} attempts",
                 self.attempts
-            ),
-            None,
-        ))
+            ))
+            .hint("check your network and https://www.githubstatus.com, then run again"),
+            status: None,
+        })
     }
 
-    fn explain(&self, status: StatusCode, message: &str, what: &str) -> String {
+    fn explain(&self, status: StatusCode, message: &str, what: &str) -> StepError {
         let hint = match status.as_u16() {
             401 => format!(
                 "GitHub refused {}: create a new token (repo and actions read, pull requests \
@@ -206,31 +203,38 @@ impl GitHub {
             422 => "GitHub rejected the request as invalid; the message says why".into(),
             _ => "see GitHub's message".into(),
         };
-        format!("{what}: GitHub answered {status} ({message})\n  hint: {hint}")
+        StepError::unavailable(format!("{what}: GitHub answered {status} ({message})")).hint(hint)
     }
 
     async fn get_json<T: for<'de> Deserialize<'de>>(
         &self,
         path: &str,
         what: &str,
-    ) -> Result<T, Failure> {
+    ) -> Result<T, StepError> {
         let response = self
             .send(Method::GET, path, None, what)
             .await
-            .map_err(|(c, m, _)| (c, m))?;
+            .map_err(|refused| refused.error)?;
         let bytes = response.bytes().await.map_err(|e| {
-            (
+            StepError::new(
                 FailureClass::Unavailable,
                 format!("{what}: {}", without_url(&e)),
             )
         })?;
         serde_json::from_slice(&bytes).map_err(|e| {
-            (
+            StepError::new(
                 FailureClass::Unavailable,
                 format!("{what}: GitHub's answer is not what fixloop expects: {e}"),
             )
         })
     }
+}
+
+/// A request GitHub (or the network) refused: why, and GitHub's status when it answered.
+#[derive(Debug)]
+pub(crate) struct Refused {
+    error: StepError,
+    status: Option<StatusCode>,
 }
 
 /// An error's text without its URL (which, for storage redirects, carries a signature).

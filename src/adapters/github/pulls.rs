@@ -5,7 +5,8 @@ use reqwest::{Method, StatusCode};
 use serde::Deserialize;
 use serde_json::json;
 
-use super::{Failure, GitHub, without_url};
+use super::{GitHub, Refused, without_url};
+use crate::core::error::StepError;
 use crate::core::event::FailureClass;
 use crate::engine::ports::PrRequest;
 
@@ -24,7 +25,7 @@ impl GitHub {
         repo: &str,
         request: &PrRequest,
         failing_pr: Option<u64>,
-    ) -> Result<(String, u64, Vec<String>), Failure> {
+    ) -> Result<(String, u64, Vec<String>), StepError> {
         let existing: Vec<Pull> = self
             .get_json(
                 &format!(
@@ -56,22 +57,23 @@ impl GitHub {
             {
                 Ok(response) => {
                     let bytes = response.bytes().await.map_err(|e| {
-                        (
+                        StepError::new(
                             FailureClass::Unavailable,
                             format!("opening the draft PR: {}", without_url(&e)),
                         )
                     })?;
                     serde_json::from_slice::<Pull>(&bytes).map_err(|e| {
-                        (
+                        StepError::new(
                             FailureClass::Unavailable,
                             format!("opening the draft PR: unexpected answer: {e}"),
                         )
                     })?
                 }
                 // Opened by an earlier attempt that did not hear back: find it and update it.
-                Err((_, message, Some(StatusCode::UNPROCESSABLE_ENTITY)))
-                    if message.contains("already exists") =>
-                {
+                Err(Refused {
+                    error,
+                    status: Some(StatusCode::UNPROCESSABLE_ENTITY),
+                }) if error.message.contains("already exists") => {
                     let found: Vec<Pull> = self
                         .get_json(
                             &format!(
@@ -81,20 +83,17 @@ impl GitHub {
                             "finding the existing PR",
                         )
                         .await?;
-                    let pr = found
-                        .into_iter()
-                        .next()
-                        .ok_or((FailureClass::Unavailable, message))?;
+                    let pr = found.into_iter().next().ok_or(error)?;
                     self.update_pr(owner, repo, pr.number, request).await?;
                     pr
                 }
-                Err((class, message, _)) => return Err((class, message)),
+                Err(refused) => return Err(refused.error),
             }
         };
         // The PR exists now: what fails after this is recorded, not lost.
         let mut notes = Vec::new();
         if !request.labels.is_empty()
-            && let Err((_, message, _)) = self
+            && let Err(Refused { error, .. }) = self
                 .send(
                     Method::POST,
                     &format!("/repos/{owner}/{repo}/issues/{}/labels", pull.number),
@@ -103,12 +102,12 @@ impl GitHub {
                 )
                 .await
         {
-            notes.push(message);
+            notes.push(error.with_hints());
         }
         if let Some(number) = failing_pr.filter(|n| *n != pull.number)
-            && let Err((_, message)) = self.comment_once(owner, repo, number, &pull).await
+            && let Err(error) = self.comment_once(owner, repo, number, &pull).await
         {
-            notes.push(message);
+            notes.push(error.with_hints());
         }
         Ok((pull.html_url, pull.number, notes))
     }
@@ -119,7 +118,7 @@ impl GitHub {
         repo: &str,
         number: u64,
         request: &PrRequest,
-    ) -> Result<(), Failure> {
+    ) -> Result<(), StepError> {
         self.send(
             Method::PATCH,
             &format!("/repos/{owner}/{repo}/pulls/{number}"),
@@ -128,7 +127,7 @@ impl GitHub {
         )
         .await
         .map(|_| ())
-        .map_err(|(c, m, _)| (c, m))
+        .map_err(|refused| refused.error)
     }
 
     /// Comments on the PR whose CI failed, unless a comment already links the fix.
@@ -138,7 +137,7 @@ impl GitHub {
         repo: &str,
         number: u64,
         fix: &Pull,
-    ) -> Result<(), Failure> {
+    ) -> Result<(), StepError> {
         #[derive(Deserialize)]
         struct Comment {
             #[serde(default)]
@@ -165,6 +164,6 @@ impl GitHub {
         )
         .await
         .map(|_| ())
-        .map_err(|(c, m, _)| (c, m))
+        .map_err(|refused| refused.error)
     }
 }

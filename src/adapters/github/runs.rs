@@ -2,7 +2,8 @@
 
 use serde::Deserialize;
 
-use super::{Failure, GitHub};
+use super::GitHub;
+use crate::core::error::StepError;
 use crate::core::runurl::RunUrl;
 
 #[derive(Debug, Clone, Deserialize)]
@@ -58,7 +59,7 @@ pub struct Step {
 }
 
 impl GitHub {
-    pub async fn run(&self, url: &RunUrl) -> Result<Run, Failure> {
+    pub async fn run(&self, url: &RunUrl) -> Result<Run, StepError> {
         let path = match url.attempt {
             Some(n) => format!(
                 "/repos/{}/{}/actions/runs/{}/attempts/{n}",
@@ -74,7 +75,7 @@ impl GitHub {
     }
 
     /// Another attempt of the same run.
-    pub async fn attempt(&self, url: &RunUrl, n: u32) -> Result<Run, Failure> {
+    pub async fn attempt(&self, url: &RunUrl, n: u32) -> Result<Run, StepError> {
         let path = format!(
             "/repos/{}/{}/actions/runs/{}/attempts/{n}",
             url.owner, url.repo, url.run_id
@@ -87,7 +88,7 @@ impl GitHub {
     }
 
     /// Every job of the run (all pages).
-    pub async fn jobs(&self, url: &RunUrl) -> Result<Vec<Job>, Failure> {
+    pub async fn jobs(&self, url: &RunUrl) -> Result<Vec<Job>, StepError> {
         #[derive(Deserialize)]
         struct Page {
             #[serde(default)]

@@ -3,7 +3,8 @@
 use std::path::{Path, PathBuf};
 
 use super::BoxFuture;
-use crate::core::event::{CiRun, FailureClass};
+use crate::core::error::StepError;
+use crate::core::event::CiRun;
 use crate::core::runurl::RunUrl;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -40,22 +41,19 @@ pub enum PrOutcome {
 }
 
 pub trait Forge: Send + Sync {
-    fn open_pr<'a>(
-        &'a self,
-        request: &'a PrRequest,
-    ) -> BoxFuture<'a, Result<PrOutcome, (FailureClass, String)>>;
+    fn open_pr<'a>(&'a self, request: &'a PrRequest)
+    -> BoxFuture<'a, Result<PrOutcome, StepError>>;
 
     /// Fetches the failed jobs' logs of a run into `logs_dir`.
     fn fetch_run_logs<'a>(
         &'a self,
         url: &'a RunUrl,
         logs_dir: &'a Path,
-    ) -> BoxFuture<'a, Result<FetchedRun, (FailureClass, String)>> {
+    ) -> BoxFuture<'a, Result<FetchedRun, StepError>> {
         let _ = (url, logs_dir);
         Box::pin(async {
-            Err((
-                FailureClass::Unavailable,
-                "this repository has no GitHub connection to fetch run logs from".into(),
+            Err(StepError::unavailable(
+                "this repository has no GitHub connection to fetch run logs from",
             ))
         })
     }
