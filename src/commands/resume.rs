@@ -3,12 +3,13 @@
 //! decision) is done again, and every step is written so that doing it again reuses what the
 //! first attempt made: the worktrees, the branch, its commit, the pushed branch and the PR.
 
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use super::CommandError;
 use super::run::{Launch, agent_for, forge_for, init_file_log, policy_name};
 use crate::cli::ResumeArgs;
-use crate::core::event::{EventKind, FAILURE_PIPELINE};
+use crate::core::event::{Event, EventKind, FAILURE_PIPELINE};
 use crate::core::exit::ExitCode;
 use crate::core::info::AgentKind;
 use crate::core::pipeline::replay;
@@ -23,60 +24,19 @@ pub async fn resume(args: &ResumeArgs) -> Result<ExitCode, CommandError> {
     let store = Store::new(&super::workspace_of(args.info.as_deref()));
     let run_dir = store.run_dir(&args.run);
     let run_dir = run_dir.canonicalize().unwrap_or(run_dir);
-    let journal_path = run_dir.join("events.jsonl");
-    if !journal_path.is_file() {
-        let known = store.run_ids();
-        let hint = match known.last() {
-            Some(last) => format!("the newest run there is `{last}`; `fixloop reports` lists all"),
-            None => "there are no runs there; pass --info FILE to name the workspace".into(),
-        };
-        return Err(CommandError::new(
-            ExitCode::Input,
-            format!("no run `{}` in {}", args.run, store.outputs.display()),
-        )
-        .hint(hint));
-    }
+    let journal_path = journal_of(&store, &run_dir, &args.run)?;
     // Nobody else may be running it; what the killed process left running is stopped first.
     let lock = RunLock::take(&run_dir)?;
     let stopped = stop_leftovers(&run_dir);
     let past = read_journal(&journal_path).map_err(|e| CommandError::new(ExitCode::Input, e))?;
-    let Some(started) = past
-        .iter()
-        .find(|e| matches!(e.kind, EventKind::RunStarted { .. }))
-    else {
-        return Err(CommandError::new(
-            ExitCode::Input,
-            format!(
-                "{}: the journal has no run-started event",
-                journal_path.display()
-            ),
-        )
-        .hint("start the run again with `fixloop run`"));
-    };
     let headless = args.front.is_headless();
     let approve = args.front.approve();
-    let setup = Setup::from_started(
-        &started.kind,
-        run_dir.clone(),
-        headless,
+    let setup = setup_of(
+        &past,
+        &journal_path,
         policy_name(headless, approve),
-    )
-    .map_err(|e| {
-        CommandError::new(ExitCode::Input, format!("{}: {e}", journal_path.display()))
-            .hint("start it again with `fixloop run`")
-    })?;
-    if let EventKind::RunStarted { pipeline, .. } = &started.kind
-        && pipeline != FAILURE_PIPELINE
-    {
-        return Err(CommandError::new(
-            ExitCode::Input,
-            format!(
-                "{}: this fixloop cannot resume a `{pipeline}` run",
-                journal_path.display()
-            ),
-        )
-        .hint("resume it with the fixloop that started it"));
-    }
+        headless,
+    )?;
     let replayed = replay(FailurePipeline.machine(&setup), &past).map_err(|e| {
         CommandError::new(ExitCode::Failed, format!("run {}: {e}", args.run)).hint(
             "`fixloop reports show RUN_ID` shows how it ended; `fixloop run` starts the \
@@ -116,19 +76,7 @@ pub async fn resume(args: &ResumeArgs) -> Result<ExitCode, CommandError> {
     )
     .await?;
     let emitter = Emitter::resume(journal, &past, replayed.from_seq);
-    if !stopped.is_empty() {
-        emitter.emit(EventKind::Warned {
-            message: format!(
-                "stopped {} process(es) the interrupted run left running (pids {})",
-                stopped.len(),
-                stopped
-                    .iter()
-                    .map(u32::to_string)
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ),
-        });
-    }
+    warn_stopped(&emitter, &stopped);
     Launch {
         setup,
         emitter,
@@ -142,4 +90,80 @@ pub async fn resume(args: &ResumeArgs) -> Result<ExitCode, CommandError> {
     }
     .go()
     .await
+}
+
+/// The run's journal, or an error that names the newest run there.
+fn journal_of(store: &Store, run_dir: &Path, run: &str) -> Result<PathBuf, CommandError> {
+    let journal_path = run_dir.join("events.jsonl");
+    if journal_path.is_file() {
+        return Ok(journal_path);
+    }
+    let hint = match store.run_ids().last() {
+        Some(last) => format!("the newest run there is `{last}`; `fixloop reports` lists all"),
+        None => "there are no runs there; pass --info FILE to name the workspace".into(),
+    };
+    Err(CommandError::new(
+        ExitCode::Input,
+        format!("no run `{run}` in {}", store.outputs.display()),
+    )
+    .hint(hint))
+}
+
+/// The setup the journal's `run-started` records, for a pipeline this fixloop can resume.
+fn setup_of(
+    past: &[Event],
+    journal_path: &Path,
+    policy: String,
+    headless: bool,
+) -> Result<Setup, CommandError> {
+    let Some(started) = past
+        .iter()
+        .find(|e| matches!(e.kind, EventKind::RunStarted { .. }))
+    else {
+        return Err(CommandError::new(
+            ExitCode::Input,
+            format!(
+                "{}: the journal has no run-started event",
+                journal_path.display()
+            ),
+        )
+        .hint("start the run again with `fixloop run`"));
+    };
+    if let EventKind::RunStarted { pipeline, .. } = &started.kind
+        && pipeline != FAILURE_PIPELINE
+    {
+        return Err(CommandError::new(
+            ExitCode::Input,
+            format!(
+                "{}: this fixloop cannot resume a `{pipeline}` run",
+                journal_path.display()
+            ),
+        )
+        .hint("resume it with the fixloop that started it"));
+    }
+    let run_dir = journal_path
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_default();
+    Setup::from_started(&started.kind, run_dir, headless, policy).map_err(|e| {
+        CommandError::new(ExitCode::Input, format!("{}: {e}", journal_path.display()))
+            .hint("start it again with `fixloop run`")
+    })
+}
+
+/// Says which leftovers of the killed run were stopped.
+fn warn_stopped(emitter: &Emitter, stopped: &[u32]) {
+    if !stopped.is_empty() {
+        emitter.emit(EventKind::Warned {
+            message: format!(
+                "stopped {} process(es) the interrupted run left running (pids {})",
+                stopped.len(),
+                stopped
+                    .iter()
+                    .map(u32::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        });
+    }
 }

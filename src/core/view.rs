@@ -288,6 +288,33 @@ impl RunView {
             self.last_at = at;
         }
         match &event.kind {
+            EventKind::RunStarted { .. }
+            | EventKind::RunResumed { .. }
+            | EventKind::RunFinished { .. }
+            | EventKind::ReportWritten { .. }
+            | EventKind::WorktreesRemoved { .. } => self.apply_run(&event.kind, at, &event.at),
+            EventKind::InputApplied { .. }
+            | EventKind::StepStarted { .. }
+            | EventKind::PhaseStarted { .. }
+            | EventKind::PhaseFinished { .. }
+            | EventKind::Warned { .. }
+            | EventKind::StepFailed { .. }
+            | EventKind::TestRunFinished { .. } => self.apply_progress(&event.kind, at),
+            EventKind::AgentSession { .. }
+            | EventKind::PromptComposed { .. }
+            | EventKind::CheckpointReached { .. }
+            | EventKind::CheckpointResolved { .. }
+            | EventKind::AgentStarted { .. }
+            | EventKind::AgentOutput { .. }
+            | EventKind::TestOutput { .. }
+            | EventKind::AgentFinished { .. } => self.apply_activity(&event.kind),
+            _ => self.apply_facts(&event.kind),
+        }
+    }
+
+    /// The run as a whole: its start (and its setup), each resume, its worktrees, its report and its end.
+    fn apply_run(&mut self, kind: &EventKind, at: Option<DateTime<Utc>>, stamp: &str) {
+        match kind {
             EventKind::RunStarted {
                 run_id,
                 name,
@@ -333,7 +360,7 @@ impl RunView {
                 self.report = None;
                 self.headless = *headless;
                 self.policy.clone_from(policy);
-                self.resumes.push((event.at.clone(), step.clone()));
+                self.resumes.push((stamp.to_owned(), step.clone()));
                 self.current = *phase;
                 if let Some(phase) = phase {
                     let p = self.phase_mut(*phase);
@@ -341,17 +368,38 @@ impl RunView {
                     p.started_at = at;
                 }
             }
-            EventKind::InputApplied { .. } => {}
+            EventKind::ReportWritten { markdown, json } => {
+                self.report = Some((markdown.clone(), json.clone()));
+            }
+            EventKind::WorktreesRemoved { paths, kept, .. } => {
+                self.removed_worktrees.clone_from(paths);
+                self.kept_worktrees.clone_from(kept);
+            }
+            EventKind::RunFinished {
+                status,
+                exit_code,
+                message,
+            } => {
+                self.current = None;
+                self.finished = Some(Conclusion {
+                    status: *status,
+                    exit_code: *exit_code,
+                    message: message.clone(),
+                });
+            }
+
+            _ => {}
+        }
+    }
+
+    /// Where the run is: phases, steps begun and failed, warnings, test runs counted.
+    fn apply_progress(&mut self, kind: &EventKind, at: Option<DateTime<Utc>>) {
+        match kind {
             EventKind::StepStarted { branch, commit, .. } => {
                 if let (Some(branch), Some(commit)) = (branch, commit) {
                     self.fix_intent = Some((branch.clone(), commit.clone()));
                 }
             }
-            EventKind::AgentSession {
-                phase,
-                attempt,
-                session_id,
-            } => self.open_session = Some((*phase, *attempt, session_id.clone())),
             EventKind::PhaseStarted { phase } => {
                 self.current = Some(*phase);
                 let p = self.phase_mut(*phase);
@@ -371,26 +419,32 @@ impl RunView {
                 p.state = PhaseState::Done(*status);
                 p.message.clone_from(message);
             }
-            EventKind::RunFetched(run) => self.ci_run = Some(run.clone()),
-            EventKind::LogsPrepared {
-                source,
-                full_log,
-                excerpt,
-                bytes,
-                lines,
-                excerpt_bytes,
-                failing_tests,
-            } => {
-                self.logs = Some(LogsView {
-                    source: source.clone(),
-                    full_log: full_log.clone(),
-                    excerpt: excerpt.clone(),
-                    bytes: *bytes,
-                    lines: *lines,
-                    excerpt_bytes: *excerpt_bytes,
-                    failing_tests: failing_tests.clone(),
-                });
-            }
+            EventKind::TestRunFinished { .. } => self.test_runs += 1,
+            EventKind::Warned { message } => self.warnings.push(message.clone()),
+            EventKind::StepFailed {
+                phase,
+                class,
+                message,
+                hints,
+            } => self.failures.push(StepFailure {
+                phase: *phase,
+                class: *class,
+                message: message.clone(),
+                hints: hints.clone(),
+            }),
+            _ => {}
+        }
+    }
+
+    /// The AI steps and the checkpoints around them (prompts, agents, sessions, decisions), and
+    /// the latest output lines of every child.
+    fn apply_activity(&mut self, kind: &EventKind) {
+        match kind {
+            EventKind::AgentSession {
+                phase,
+                attempt,
+                session_id,
+            } => self.open_session = Some((*phase, *attempt, session_id.clone())),
             EventKind::PromptComposed {
                 phase,
                 attempt,
@@ -474,7 +528,34 @@ impl RunView {
                     self.notes.push((*phase, notes.clone()));
                 }
             }
-            EventKind::TestRunFinished { .. } => self.test_runs += 1,
+            _ => {}
+        }
+    }
+
+    /// What the steps up to the reproduction established: the failed run, its logs, the
+    /// reproduction and its commit, the scratch worktree.
+    fn apply_facts(&mut self, kind: &EventKind) {
+        match kind {
+            EventKind::RunFetched(run) => self.ci_run = Some(run.clone()),
+            EventKind::LogsPrepared {
+                source,
+                full_log,
+                excerpt,
+                bytes,
+                lines,
+                excerpt_bytes,
+                failing_tests,
+            } => {
+                self.logs = Some(LogsView {
+                    source: source.clone(),
+                    full_log: full_log.clone(),
+                    excerpt: excerpt.clone(),
+                    bytes: *bytes,
+                    lines: *lines,
+                    excerpt_bytes: *excerpt_bytes,
+                    failing_tests: failing_tests.clone(),
+                });
+            }
             EventKind::ReproductionChecked {
                 attempt,
                 reproduced,
@@ -512,6 +593,14 @@ impl RunView {
                 self.scratch = Some(path.clone());
                 self.scratch_commit = Some(commit.clone());
             }
+            _ => self.apply_fix_facts(kind),
+        }
+    }
+
+    /// What the steps from the fix branch on established: the branch, each verification, the
+    /// fix commit, the push, the PR and the developers.
+    fn apply_fix_facts(&mut self, kind: &EventKind) {
+        match kind {
             EventKind::FixBranchCreated {
                 branch,
                 base,
@@ -571,37 +660,7 @@ impl RunView {
             EventKind::PrOpened { url, number } => self.pr = Some((url.clone(), *number)),
             EventKind::PrSkipped { reason } => self.pr_skipped = Some(reason.clone()),
             EventKind::DevelopersFound { developers } => self.developers.clone_from(developers),
-            EventKind::Warned { message } => self.warnings.push(message.clone()),
-            EventKind::StepFailed {
-                phase,
-                class,
-                message,
-                hints,
-            } => self.failures.push(StepFailure {
-                phase: *phase,
-                class: *class,
-                message: message.clone(),
-                hints: hints.clone(),
-            }),
-            EventKind::ReportWritten { markdown, json } => {
-                self.report = Some((markdown.clone(), json.clone()));
-            }
-            EventKind::WorktreesRemoved { paths, kept, .. } => {
-                self.removed_worktrees.clone_from(paths);
-                self.kept_worktrees.clone_from(kept);
-            }
-            EventKind::RunFinished {
-                status,
-                exit_code,
-                message,
-            } => {
-                self.current = None;
-                self.finished = Some(Conclusion {
-                    status: *status,
-                    exit_code: *exit_code,
-                    message: message.clone(),
-                });
-            }
+            _ => {}
         }
     }
 

@@ -65,19 +65,6 @@ fn drive(
         for effect in step.effects {
             effects.push(effect.clone());
             let next = match effect {
-                Effect::PrepareLogs => Input::Done(EventKind::LogsPrepared {
-                    source: "raw-logs".into(),
-                    full_log: "full.log".into(),
-                    excerpt: "excerpt.txt".into(),
-                    bytes: 10,
-                    lines: 1,
-                    excerpt_bytes: 10,
-                    failing_tests: vec!["tests::a".into()],
-                }),
-                Effect::PrepareScratch => Input::Done(EventKind::ScratchCreated {
-                    path: "/scratch".into(),
-                    commit: "abc".into(),
-                }),
                 Effect::ComposePrompt {
                     phase,
                     attempt,
@@ -88,105 +75,6 @@ fn drive(
                     prompt: format!("do {phase}; feedback: {feedback:?}"),
                     path: "prompt.md".into(),
                 },
-                Effect::RunAgent { phase, attempt, .. } => Input::Done(EventKind::AgentFinished {
-                    phase,
-                    attempt,
-                    ok: !script.agent_unavailable,
-                    session_id: Some(format!("s-{phase}")),
-                    cost_usd: Some(0.01),
-                    turns: Some(2),
-                    duration_ms: 5,
-                    error: script
-                        .agent_unavailable
-                        .then(|| "Claude Code is not logged in".to_owned()),
-                    error_class: script
-                        .agent_unavailable
-                        .then_some(FailureClass::Unavailable),
-                    notes: None,
-                }),
-                Effect::CheckReproduction { attempt, .. } => {
-                    let ok = script.reproduces[checks.min(script.reproduces.len() - 1)];
-                    checks += 1;
-                    Input::Done(EventKind::ReproductionChecked {
-                        attempt,
-                        reproduced: ok,
-                        reason: if ok {
-                            "fails 3 of 3 runs like CI".into()
-                        } else {
-                            "the test passes".into()
-                        },
-                        runs: runs(if ok { 3 } else { 0 }),
-                        invalid_input: false,
-                        files: vec![],
-                        reproduction: None,
-                    })
-                }
-                Effect::CommitReproduction => Input::Done(EventKind::ReproductionCommitted {
-                    branch: Some("fixloop/repro/x".into()),
-                    commit: Some("c1".into()),
-                    paths: vec!["reproduce-deterministic-failures/x".into()],
-                    note: String::new(),
-                }),
-                Effect::CreateFixBranch => Input::Done(EventKind::FixBranchCreated {
-                    branch: "fix/x".into(),
-                    base: "main".into(),
-                    base_commit: "b0".into(),
-                    worktree: "/wt".into(),
-                }),
-                Effect::Verify { attempt, .. } => {
-                    let (pass, revert_fails) =
-                        script.verifies[verifies.min(script.verifies.len() - 1)];
-                    verifies += 1;
-                    let findings = if revert_fails {
-                        vec![]
-                    } else {
-                        vec!["the test passes without the fix".to_owned()]
-                    };
-                    Input::Done(EventKind::VerificationFinished {
-                        attempt,
-                        verified: pass && revert_fails,
-                        passes: runs(if pass { 0 } else { 3 }),
-                        revert_check: Some(runs(if revert_fails { 3 } else { 0 })),
-                        suite: None,
-                        findings,
-                        diffstat: "1 file changed".into(),
-                        diff: "+fix".into(),
-                    })
-                }
-                Effect::CommitFix { remove_repro } => Input::Done(EventKind::FixCommitted {
-                    branch: "fix/x".into(),
-                    commit: "c2".into(),
-                    files_changed: vec!["src/lib.rs".into()],
-                    message: "Fix x".into(),
-                    repro_removed: remove_repro,
-                }),
-                Effect::Push => Input::Done(EventKind::BranchPushed {
-                    remote: "origin".into(),
-                    branch: "fix/x".into(),
-                    commit: "c2".into(),
-                }),
-                Effect::OpenPr => Input::Done(if script.forge_opens_pr {
-                    EventKind::PrOpened {
-                        url: "https://example/pr/1".into(),
-                        number: 1,
-                    }
-                } else {
-                    EventKind::PrSkipped {
-                        reason: "no forge".into(),
-                    }
-                }),
-                Effect::FindDevelopers => Input::Done(EventKind::DevelopersFound {
-                    developers: vec!["Ada <ada@example.com>".into()],
-                }),
-                Effect::Cleanup { .. } => Input::Done(EventKind::WorktreesRemoved {
-                    paths: vec![],
-                    kept: vec![],
-                    kept_trees: vec![],
-                }),
-                Effect::WriteReport { .. } => Input::Done(EventKind::ReportWritten {
-                    markdown: "r.md".into(),
-                    json: "r.json".into(),
-                }),
                 Effect::AwaitDecision { id } => {
                     let (kind, options) = last_checkpoint.clone().expect("a checkpoint");
                     Input::Decided {
@@ -199,12 +87,135 @@ fn drive(
                     exit = Some(exit_code);
                     continue;
                 }
+                work => scripted(work, script, &mut checks, &mut verifies),
             };
             queue.push(next);
         }
     }
     assert!(p.is_finished(), "the run must finish; effects: {effects:?}");
     (events, effects, exit.expect("finish effect").into())
+}
+
+/// The fact a scripted step establishes for a request for work.
+#[expect(
+    clippy::too_many_lines,
+    reason = "one scripted fact per request, read as a table"
+)]
+fn scripted(effect: Effect, script: &Script, checks: &mut usize, verifies: &mut usize) -> Input {
+    match effect {
+        Effect::PrepareLogs => Input::Done(EventKind::LogsPrepared {
+            source: "raw-logs".into(),
+            full_log: "full.log".into(),
+            excerpt: "excerpt.txt".into(),
+            bytes: 10,
+            lines: 1,
+            excerpt_bytes: 10,
+            failing_tests: vec!["tests::a".into()],
+        }),
+        Effect::PrepareScratch => Input::Done(EventKind::ScratchCreated {
+            path: "/scratch".into(),
+            commit: "abc".into(),
+        }),
+        Effect::RunAgent { phase, attempt, .. } => Input::Done(EventKind::AgentFinished {
+            phase,
+            attempt,
+            ok: !script.agent_unavailable,
+            session_id: Some(format!("s-{phase}")),
+            cost_usd: Some(0.01),
+            turns: Some(2),
+            duration_ms: 5,
+            error: script
+                .agent_unavailable
+                .then(|| "Claude Code is not logged in".to_owned()),
+            error_class: script
+                .agent_unavailable
+                .then_some(FailureClass::Unavailable),
+            notes: None,
+        }),
+        Effect::CheckReproduction { attempt, .. } => {
+            let ok = script.reproduces[(*checks).min(script.reproduces.len() - 1)];
+            *checks += 1;
+            Input::Done(EventKind::ReproductionChecked {
+                attempt,
+                reproduced: ok,
+                reason: if ok {
+                    "fails 3 of 3 runs like CI".into()
+                } else {
+                    "the test passes".into()
+                },
+                runs: runs(if ok { 3 } else { 0 }),
+                invalid_input: false,
+                files: vec![],
+                reproduction: None,
+            })
+        }
+        Effect::CommitReproduction => Input::Done(EventKind::ReproductionCommitted {
+            branch: Some("fixloop/repro/x".into()),
+            commit: Some("c1".into()),
+            paths: vec!["reproduce-deterministic-failures/x".into()],
+            note: String::new(),
+        }),
+        Effect::CreateFixBranch => Input::Done(EventKind::FixBranchCreated {
+            branch: "fix/x".into(),
+            base: "main".into(),
+            base_commit: "b0".into(),
+            worktree: "/wt".into(),
+        }),
+        Effect::Verify { attempt, .. } => {
+            let (pass, revert_fails) = script.verifies[(*verifies).min(script.verifies.len() - 1)];
+            *verifies += 1;
+            let findings = if revert_fails {
+                vec![]
+            } else {
+                vec!["the test passes without the fix".to_owned()]
+            };
+            Input::Done(EventKind::VerificationFinished {
+                attempt,
+                verified: pass && revert_fails,
+                passes: runs(if pass { 0 } else { 3 }),
+                revert_check: Some(runs(if revert_fails { 3 } else { 0 })),
+                suite: None,
+                findings,
+                diffstat: "1 file changed".into(),
+                diff: "+fix".into(),
+            })
+        }
+        Effect::CommitFix { remove_repro } => Input::Done(EventKind::FixCommitted {
+            branch: "fix/x".into(),
+            commit: "c2".into(),
+            files_changed: vec!["src/lib.rs".into()],
+            message: "Fix x".into(),
+            repro_removed: remove_repro,
+        }),
+        Effect::Push => Input::Done(EventKind::BranchPushed {
+            remote: "origin".into(),
+            branch: "fix/x".into(),
+            commit: "c2".into(),
+        }),
+        Effect::OpenPr => Input::Done(if script.forge_opens_pr {
+            EventKind::PrOpened {
+                url: "https://example/pr/1".into(),
+                number: 1,
+            }
+        } else {
+            EventKind::PrSkipped {
+                reason: "no forge".into(),
+            }
+        }),
+        Effect::FindDevelopers => Input::Done(EventKind::DevelopersFound {
+            developers: vec!["Ada <ada@example.com>".into()],
+        }),
+        Effect::Cleanup { .. } => Input::Done(EventKind::WorktreesRemoved {
+            paths: vec![],
+            kept: vec![],
+            kept_trees: vec![],
+        }),
+        Effect::WriteReport { .. } => Input::Done(EventKind::ReportWritten {
+            markdown: "r.md".into(),
+            json: "r.json".into(),
+        }),
+        other => panic!("not work: {other:?}"),
+    }
 }
 
 fn policy(approve: Approve) -> impl FnMut(&CheckpointKind, &[DecisionKind]) -> Decision {
