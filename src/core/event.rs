@@ -64,7 +64,7 @@ impl std::fmt::Display for Phase {
 }
 
 /// The name journals give the failure pipeline.
-pub const FAILURE_PIPELINE: &str = "failure";
+pub(crate) const FAILURE_PIPELINE: &str = "failure";
 
 fn failure_pipeline() -> String {
     FAILURE_PIPELINE.into()

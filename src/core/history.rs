@@ -214,7 +214,7 @@ impl SortKey {
 /// Indexes of the rows that match `filter`, in `sort` order (newest or largest first when
 /// `descending`).
 #[must_use]
-pub fn select(rows: &[Row], filter: &str, sort: SortKey, descending: bool) -> Vec<usize> {
+pub(crate) fn select(rows: &[Row], filter: &str, sort: SortKey, descending: bool) -> Vec<usize> {
     let mut picked: Vec<usize> = (0..rows.len())
         .filter(|&i| rows[i].matches(filter))
         .collect();

@@ -139,7 +139,7 @@ pub fn compose(template: &str, ctx: &Context) -> String {
 
 /// A backtick fence longer than any backtick run inside `text`, so the text cannot close it.
 #[must_use]
-pub fn fence_for(text: &str) -> String {
+pub(crate) fn fence_for(text: &str) -> String {
     let mut longest = 0;
     let mut run = 0;
     for c in text.chars() {

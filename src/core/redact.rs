@@ -8,7 +8,7 @@ use aho_corasick::AhoCorasick;
 use regex::Regex;
 
 /// Text a secret is replaced with.
-pub const MASK: &str = "[redacted]";
+pub(crate) const MASK: &str = "[redacted]";
 
 /// Cheap prefixes: a text without any of them (or an environment secret) has nothing to redact.
 const HINTS: &[&str] = &[
@@ -59,7 +59,7 @@ impl Default for Redactor {
 
 /// Whether an environment variable's name says it holds a secret.
 #[must_use]
-pub fn is_secret_name(name: &str) -> bool {
+pub(crate) fn is_secret_name(name: &str) -> bool {
     let upper = name.to_ascii_uppercase();
     ["TOKEN", "KEY", "SECRET", "PASSWORD"]
         .iter()

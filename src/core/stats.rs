@@ -8,7 +8,7 @@ const Z95_ONE_SIDED: f64 = 1.644_853_626_951_472_2;
 
 /// The Wilson score interval of a failure rate, two-sided 95 %. `None` without runs.
 #[must_use]
-pub fn wilson_95(failures: u32, runs: u32) -> Option<(f64, f64)> {
+pub(crate) fn wilson_95(failures: u32, runs: u32) -> Option<(f64, f64)> {
     wilson(failures, runs, Z95)
 }
 
@@ -40,7 +40,7 @@ fn wilson(failures: u32, runs: u32, z: f64) -> Option<(f64, f64)> {
 /// With no failures this is the exact (Clopper–Pearson) bound `1 - 0.05^(1/n)`, the "rule of
 /// three" in its exact form; otherwise the Wilson score bound. `None` without runs.
 #[must_use]
-pub fn failure_rate_upper_95(failures: u32, runs: u32) -> Option<f64> {
+pub(crate) fn failure_rate_upper_95(failures: u32, runs: u32) -> Option<f64> {
     if runs == 0 {
         return None;
     }
@@ -81,7 +81,7 @@ fn ln_choose(n: u64, k: u64) -> f64 {
 /// after, were the failure rate unchanged (failures spread at random over both sets of runs).
 /// Small values mean the fix lowered the rate.
 #[must_use]
-pub fn fisher_one_sided(
+pub(crate) fn fisher_one_sided(
     before_failures: u32,
     before_runs: u32,
     after_failures: u32,
@@ -152,7 +152,7 @@ pub fn verification_runs(failures: u32, runs: u32) -> u32 {
 
 /// `12 %`, `0.4 %`, `0.05 %`.
 #[must_use]
-pub fn percent(p: f64) -> String {
+pub(crate) fn percent(p: f64) -> String {
     let pct = p * 100.0;
     if pct >= 10.0 || pct == 0.0 {
         format!("{pct:.0} %")
@@ -166,7 +166,7 @@ pub fn percent(p: f64) -> String {
 /// "failure rate before: 12 % (95 % CI 8–17 %, 300 runs); after: 0 of 240 runs, so below 1.25 %
 /// with 95 % confidence".
 #[must_use]
-pub fn claim(
+pub(crate) fn claim(
     before_failures: u32,
     before_runs: u32,
     after_failures: u32,

@@ -180,7 +180,7 @@ pub fn flaky(runs: TestRuns, others: &[(String, u32)], stopped_early: bool) -> J
 
 /// The reproduction passes with the fix, and the suite (when there is one) passes too.
 #[must_use]
-pub fn passes(passes: &TestRuns, suite: Option<&TestRuns>) -> bool {
+pub(crate) fn passes(passes: &TestRuns, suite: Option<&TestRuns>) -> bool {
     passes.runs > 0 && passes.failures == 0 && suite.is_none_or(|s| s.failures == 0)
 }
 

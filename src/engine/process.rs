@@ -14,7 +14,7 @@ use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncWriteExt, BufReader, BufWriter}
 use tokio::sync::{mpsc, watch};
 
 /// How often output is handed on.
-pub const BATCH_EVERY: Duration = Duration::from_millis(50);
+pub(crate) const BATCH_EVERY: Duration = Duration::from_millis(50);
 /// A line longer than this is cut in events (the log file keeps it whole).
 const MAX_LINE: usize = 16 * 1024;
 /// Lines kept from the end of the output for the result.

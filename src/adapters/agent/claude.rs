@@ -10,9 +10,9 @@ use crate::core::info::AgentKind;
 use crate::engine::ports::{Agent, AgentOutcome, AgentRequest, BoxFuture, LineSink};
 
 /// The tools Claude Code may use without asking: files and a shell, nothing on the web.
-pub const ALLOWED_TOOLS: &str = "Read,Edit,Write,Glob,Grep,Bash,TodoWrite";
+pub(crate) const ALLOWED_TOOLS: &str = "Read,Edit,Write,Glob,Grep,Bash,TodoWrite";
 /// Tools it may not use at all: a log or a PR could send it to fetch instructions.
-pub const DISALLOWED_TOOLS: &str = "WebFetch,WebSearch";
+pub(crate) const DISALLOWED_TOOLS: &str = "WebFetch,WebSearch";
 
 #[derive(Debug, Clone)]
 pub struct Claude {

@@ -10,12 +10,12 @@ use crate::core::event::{FailureClass, LineKind, OutputLine};
 use crate::engine::ports::{AgentOutcome, AgentRequest, LineSink};
 use crate::engine::process::{self, Ending, SpawnError, Spec};
 
-pub type Parser = fn(&str) -> Option<Vec<Signal>>;
+pub(crate) type Parser = fn(&str) -> Option<Vec<Signal>>;
 
 /// How every agent runs: in the step's working directory, the prompt on stdin, the protocol's
 /// variables set and the hidden ones removed, within the step's time budget.
 #[must_use]
-pub fn spec(program: &str, args: Vec<String>, request: &AgentRequest) -> Spec {
+pub(crate) fn spec(program: &str, args: Vec<String>, request: &AgentRequest) -> Spec {
     Spec {
         program: program.to_owned(),
         args,
@@ -31,7 +31,7 @@ pub fn spec(program: &str, args: Vec<String>, request: &AgentRequest) -> Spec {
 
 /// The protocol's environment for one step.
 #[must_use]
-pub fn protocol_env(request: &AgentRequest) -> Vec<(String, String)> {
+pub(crate) fn protocol_env(request: &AgentRequest) -> Vec<(String, String)> {
     let path = |p: &std::path::Path| p.to_string_lossy().into_owned();
     vec![
         ("FIXLOOP_PHASE".into(), request.phase.as_str().into()),
@@ -52,7 +52,7 @@ pub fn protocol_env(request: &AgentRequest) -> Vec<(String, String)> {
 
 /// The agent's final word (its `result` event).
 #[derive(Debug, Clone)]
-pub struct FinalWord {
+pub(crate) struct FinalWord {
     pub ok: bool,
     pub cost_usd: Option<f64>,
     pub turns: Option<u32>,
@@ -61,14 +61,14 @@ pub struct FinalWord {
 
 /// What the agent's output said.
 #[derive(Debug, Default)]
-pub struct Heard {
+pub(crate) struct Heard {
     pub session_id: Option<String>,
     pub finished: Option<FinalWord>,
     pub last_problem: Option<Problem>,
     pub last_stderr: Vec<String>,
 }
 
-pub async fn run(
+pub(crate) async fn run(
     spec: &Spec,
     parsers: &[Parser],
     sink: LineSink<'_>,
@@ -155,7 +155,7 @@ pub async fn run(
 }
 
 /// Turns how the agent ended and what it said into the step's outcome.
-pub fn outcome(
+pub(crate) fn outcome(
     agent: &'static str,
     install_hint: &str,
     result: Result<process::Finished, SpawnError>,

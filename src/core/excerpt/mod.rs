@@ -16,7 +16,7 @@ pub use normalise::normalise;
 pub use triage::{FailingTest, Outcome, Triage, triage_text};
 
 /// Default excerpt budget in bytes.
-pub const DEFAULT_BUDGET: usize = 16 * 1024;
+pub(crate) const DEFAULT_BUDGET: usize = 16 * 1024;
 
 #[cfg(test)]
 mod tests;

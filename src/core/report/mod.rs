@@ -13,4 +13,4 @@ pub use markdown::{markdown, render, sections_for};
 pub use sections::{NoSections, Sections};
 pub use text::{conclusion, file_stem, next_steps};
 
-pub const SCHEMA_VERSION: u32 = 1;
+pub(crate) const SCHEMA_VERSION: u32 = 1;

@@ -6,7 +6,7 @@ use ratatui::text::{Line, Span};
 
 /// One line of output as styled spans (plain when `color` is off).
 #[must_use]
-pub fn line(text: &str, base: Style, color: bool) -> Line<'static> {
+pub(crate) fn line(text: &str, base: Style, color: bool) -> Line<'static> {
     let mut spans = Vec::new();
     let mut style = base;
     let mut current = String::new();

@@ -12,7 +12,7 @@ use ratatui::widgets::{Block, Borders, Clear, Paragraph, Widget};
 
 /// Styles, all plain when colour is off (`NO_COLOR`).
 #[derive(Debug, Clone, Copy)]
-pub struct Theme {
+pub(crate) struct Theme {
     pub color: bool,
 }
 
@@ -70,7 +70,7 @@ impl Theme {
 
 /// `1m05s`, `12.3s`.
 #[must_use]
-pub fn duration(ms: u64) -> String {
+pub(crate) fn duration(ms: u64) -> String {
     let secs = ms / 1000;
     if secs >= 60 {
         format!("{}m{:02}s", secs / 60, secs % 60)
@@ -80,7 +80,7 @@ pub fn duration(ms: u64) -> String {
 }
 
 /// The `?` popup: keys and what they do, centred over `area`.
-pub fn help_popup(rows: &[(&str, &str)], theme: Theme, area: Rect, buf: &mut Buffer) {
+pub(crate) fn help_popup(rows: &[(&str, &str)], theme: Theme, area: Rect, buf: &mut Buffer) {
     let width = area.width.min(70);
     let height = area.height.min(
         u16::try_from(rows.len())

@@ -226,7 +226,7 @@ fn render_status(app: &RunApp, theme: Theme, area: Rect, buf: &mut Buffer) {
 }
 
 /// The keys that work now, as `key label` chips.
-pub fn render_footer(keys: &[(&str, &str)], theme: Theme, area: Rect, buf: &mut Buffer) {
+pub(crate) fn render_footer(keys: &[(&str, &str)], theme: Theme, area: Rect, buf: &mut Buffer) {
     let mut spans = Vec::new();
     for (key, label) in keys {
         spans.push(Span::styled(format!(" {key} "), theme.key()));
