@@ -52,7 +52,7 @@ impl Phase {
 
     /// Whether an agent does this phase (and so it has checkpoints before and after).
     #[must_use]
-    pub fn is_ai(self) -> bool {
+    pub(crate) fn is_ai(self) -> bool {
         matches!(self, Self::Reproduce | Self::Fix)
     }
 }

@@ -145,7 +145,7 @@ impl Row {
 
     /// `YYYY-MM-DD HH:MM`.
     #[must_use]
-    pub fn date(&self) -> String {
+    pub(crate) fn date(&self) -> String {
         self.started_at.replace('T', " ").chars().take(16).collect()
     }
 
@@ -160,7 +160,7 @@ impl Row {
 
     /// Whether every word of `filter` appears in the row (case-insensitive).
     #[must_use]
-    pub fn matches(&self, filter: &str) -> bool {
+    pub(crate) fn matches(&self, filter: &str) -> bool {
         let hay = format!(
             "{} {} {} {} {} {}",
             self.name,
@@ -200,7 +200,7 @@ impl SortKey {
     }
 
     #[must_use]
-    pub fn label(self) -> &'static str {
+    pub(crate) fn label(self) -> &'static str {
         match self {
             Self::Date => "date",
             Self::Name => "name",

@@ -2,26 +2,26 @@
 //! no files, no processes (`the_core_is_pure` in `tests/repository.rs` keeps it so).
 
 pub mod agent_stream;
-pub mod command;
+pub(crate) mod command;
 pub mod error;
 pub mod event;
 pub mod excerpt;
 pub mod exit;
-pub mod history;
+pub(crate) mod history;
 pub mod info;
 pub mod input;
 pub mod integrity;
 pub mod pipeline;
 pub mod policy;
-pub mod prompt;
-pub mod publish;
+pub(crate) mod prompt;
+pub(crate) mod publish;
 pub mod redact;
 pub mod report;
 pub mod repro;
 pub mod runurl;
 pub mod sanitize;
 pub mod setup;
-pub mod signature;
+pub(crate) mod signature;
 pub mod stats;
 pub mod verdict;
 pub mod view;

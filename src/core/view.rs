@@ -240,7 +240,7 @@ impl RunView {
 
     /// Total agent cost in dollars, when any agent reported one.
     #[must_use]
-    pub fn cost_usd(&self) -> Option<f64> {
+    pub(crate) fn cost_usd(&self) -> Option<f64> {
         let costs: Vec<f64> = self.agent_runs.iter().filter_map(|r| r.cost_usd).collect();
         (!costs.is_empty()).then(|| costs.iter().sum())
     }

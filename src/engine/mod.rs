@@ -3,7 +3,7 @@
 pub mod bench;
 pub mod driver;
 pub mod emitter;
-pub mod failure;
+pub(crate) mod failure;
 pub mod logs;
 pub mod pipeline;
 pub mod ports;

@@ -7,6 +7,6 @@ pub mod agent;
 pub mod branch;
 pub mod closing;
 pub mod logs;
-pub mod publish;
-pub mod reproduce;
+pub(crate) mod publish;
+pub(crate) mod reproduce;
 pub mod verify;

@@ -145,7 +145,7 @@ impl RunApp {
 
     /// The checkpoint waiting for the person, if any.
     #[must_use]
-    pub fn pending(&self) -> Option<&CheckpointView> {
+    pub(crate) fn pending(&self) -> Option<&CheckpointView> {
         self.view
             .checkpoints
             .last()
@@ -458,7 +458,7 @@ impl RunApp {
 
     /// The footer: the keys that work right now.
     #[must_use]
-    pub fn keys(&self) -> Vec<(&'static str, &'static str)> {
+    pub(crate) fn keys(&self) -> Vec<(&'static str, &'static str)> {
         match &self.mode {
             Mode::Feedback(_) => {
                 return vec![

@@ -79,7 +79,7 @@ impl BrowserApp {
 
     /// Indexes of the rows shown, in order.
     #[must_use]
-    pub fn visible(&self) -> Vec<usize> {
+    pub(crate) fn visible(&self) -> Vec<usize> {
         select(&self.rows, &self.filter, self.sort, self.descending)
     }
 
@@ -207,7 +207,7 @@ impl BrowserApp {
     }
 
     #[must_use]
-    pub fn keys(&self) -> Vec<(&'static str, &'static str)> {
+    pub(crate) fn keys(&self) -> Vec<(&'static str, &'static str)> {
         if self.help {
             return vec![("any key", "close")];
         }

@@ -2,15 +2,15 @@
 //! messages for `RunApp::update`; frames are drawn only when something changed, at most ~30 per
 //! second; nothing else writes to the terminal while it is up.
 
-pub mod ansi;
+pub(crate) mod ansi;
 pub mod app;
-pub mod browser;
-pub mod decider;
-pub mod terminal;
+pub(crate) mod browser;
+pub(crate) mod decider;
+pub(crate) mod terminal;
 #[cfg(test)]
 mod tests;
-pub mod textbox;
-pub mod views;
+pub(crate) mod textbox;
+pub(crate) mod views;
 
 use std::time::{Duration, Instant};
 

@@ -22,7 +22,7 @@ impl Theme {
     }
 
     #[must_use]
-    pub fn title(self) -> Style {
+    pub(crate) fn title(self) -> Style {
         self.pick(
             Style::default()
                 .fg(Color::Cyan)
@@ -31,33 +31,33 @@ impl Theme {
         .add_modifier(Modifier::BOLD)
     }
     #[must_use]
-    pub fn dim(self) -> Style {
+    pub(crate) fn dim(self) -> Style {
         self.pick(Style::default().fg(Color::DarkGray))
     }
     #[must_use]
-    pub fn good(self) -> Style {
+    pub(crate) fn good(self) -> Style {
         self.pick(Style::default().fg(Color::Green))
     }
     #[must_use]
-    pub fn bad(self) -> Style {
+    pub(crate) fn bad(self) -> Style {
         self.pick(Style::default().fg(Color::Red))
     }
     #[must_use]
-    pub fn warn(self) -> Style {
+    pub(crate) fn warn(self) -> Style {
         self.pick(Style::default().fg(Color::Yellow))
             .add_modifier(Modifier::BOLD)
     }
     #[must_use]
-    pub fn active(self) -> Style {
+    pub(crate) fn active(self) -> Style {
         self.pick(Style::default().fg(Color::Yellow))
     }
     #[must_use]
-    pub fn key(self) -> Style {
+    pub(crate) fn key(self) -> Style {
         self.pick(Style::default().fg(Color::Black).bg(Color::Cyan))
             .add_modifier(Modifier::BOLD)
     }
     #[must_use]
-    pub fn selected(self) -> Style {
+    pub(crate) fn selected(self) -> Style {
         if self.color {
             Style::default()
                 .bg(Color::DarkGray)
