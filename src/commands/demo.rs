@@ -23,12 +23,12 @@ edition = "2021"
 const LIB_RS: &str = r#"//! Word statistics for short texts.
 
 /// The number of words in `text`.
-pub(crate) fn word_count(text: &str) -> usize {
+pub fn word_count(text: &str) -> usize {
     text.split(' ').filter(|word| !word.is_empty()).count()
 }
 
 /// The longest word in `text`, if any.
-pub(crate) fn longest_word(text: &str) -> Option<&str> {
+pub fn longest_word(text: &str) -> Option<&str> {
     text.split_whitespace().max_by_key(|word| word.chars().count())
 }
 

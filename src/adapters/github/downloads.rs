@@ -15,13 +15,18 @@ impl GitHub {
     /// A job's log, streamed to `dest` (GitHub redirects to storage; the token does not follow).
     pub async fn job_log(&self, url: &RunUrl, job: u64, dest: &Path) -> Result<u64, StepError> {
         let path = format!("/repos/{}/{}/actions/jobs/{job}/logs", url.owner, url.repo);
-        let what = format!("downloading the log of job {job}");
+        self.download(&path, &format!("downloading the log of job {job}"), dest)
+            .await
+    }
+
+    /// Streams what `path` redirects to into `dest`.
+    async fn download(&self, path: &str, what: &str, dest: &Path) -> Result<u64, StepError> {
         let response = self
-            .send(Method::GET, &path, None, &what)
+            .send(Method::GET, path, None, what)
             .await
             .map_err(|refused| refused.error)?;
-        let response = self.follow(response, &what).await?;
-        stream_to(response, dest, &what).await
+        let response = self.follow(response, what).await?;
+        stream_to(response, dest, what).await
     }
 
     /// Follows a storage redirect without the token (the URL carries its own signature).
@@ -79,12 +84,7 @@ impl GitHub {
             url.owner, url.repo, url.run_id
         );
         let what = format!("downloading the logs archive of run {}", url.run_id);
-        let response = self
-            .send(Method::GET, &path, None, &what)
-            .await
-            .map_err(|refused| refused.error)?;
-        let response = self.follow(response, &what).await?;
-        stream_to(response, dest, &what).await
+        self.download(&path, &what, dest).await
     }
 }
 
