@@ -423,6 +423,12 @@ pub fn check_name(name: &str) -> Result<(), String> {
             "`{name}` cannot start with . or -, end with ., or contain .."
         ));
     }
+    // git refuses a ref component ending in `.lock`; `fix/<name>` must be a branch it accepts.
+    if name.ends_with(".lock") {
+        return Err(format!(
+            "`{name}` cannot end with .lock (git refuses such branch names)"
+        ));
+    }
     Ok(())
 }
 
@@ -572,6 +578,16 @@ mod tests {
         assert!(is_branch_name("release/1.2"));
         assert!(!is_branch_name("bad name"));
         assert!(!is_branch_name("a..b"));
+        // Every name check_name accepts makes branches git accepts.
+        for bad in [
+            "x.lock", ".x", "-x", "x.", "a..b", "A", "a b", "a/b", "a@{1}", "",
+        ] {
+            assert!(check_name(bad).is_err(), "{bad}");
+        }
+        for good in ["x", "lost-update", "v1.2_fix", "x.locked"] {
+            assert!(check_name(good).is_ok(), "{good}");
+            assert!(is_branch_name(&format!("fix/{good}")), "{good}");
+        }
     }
 
     #[test]

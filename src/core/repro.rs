@@ -207,6 +207,16 @@ fn parse_file(file: &str, text: &str, i: usize, item: &Value) -> Result<ReproFil
         "dest",
         "where the file goes, relative to the repository root",
     )?;
+    // Nothing of fixloop's places a file in git's own folder, whatever case the filesystem keeps.
+    if dest
+        .split(['/', '\\'])
+        .any(|part| part.eq_ignore_ascii_case(".git"))
+    {
+        return Err(at(
+            format!("`dest` `{dest}` lies inside `.git`"),
+            "give where the test goes in the working tree, e.g. tests/repro/test_x.py",
+        ));
+    }
     if let Some(extra) = map
         .keys()
         .find(|k| !matches!(k.as_str(), "source" | "dest"))
@@ -324,6 +334,20 @@ mod tests {
         )
         .unwrap_err();
         assert!(up.message.contains("`..`"), "{up}");
+        for dest in [
+            ".git/hooks/pre-commit",
+            "a/.git/config",
+            ".GIT/x",
+            "sub\\\\.git\\\\x",
+        ] {
+            let text =
+                format!(r#"{{"command": "x", "files": [{{"source": "a", "dest": "{dest}"}}]}}"#);
+            let e = Manifest::parse("repro.json", &text).unwrap_err();
+            assert!(e.message.contains("lies inside `.git`"), "{dest}: {e}");
+            assert_eq!(e.field.as_deref(), Some("files"));
+        }
+        let ok = r#"{"command": "x", "files": [{"source": "a", "dest": "tests/.github/x.py"}]}"#;
+        assert!(Manifest::parse("repro.json", ok).is_ok());
         let re =
             Manifest::parse("repro.json", r#"{"command": "x", "signature": "foo("}"#).unwrap_err();
         assert_eq!(re.field.as_deref(), Some("signature"));

@@ -123,24 +123,52 @@ impl Setup {
     }
 }
 
-/// A manifest's reproduction, its files resolved against its failure folder; a missing source is
-/// an input error naming the field and what to do.
+/// A manifest's reproduction, its files resolved against its failure folder. The folder and every
+/// part of its path must be real folders, and each source a regular file inside it (after links
+/// are resolved): an agent cannot point fixloop at a file elsewhere. A refusal is an input error
+/// naming the file, the field and the value.
 pub fn resolve_reproduction(
     manifest: &Manifest,
     failure_dir: &Path,
 ) -> Result<Reproduction, StepError> {
+    let manifest_path = failure_dir.join("repro.json");
+    let refuse = |message: String, hint: &str| {
+        StepError::input(format!(
+            "{}: field `files`: {message}",
+            manifest_path.display()
+        ))
+        .hint(hint)
+    };
+    if let Some(link) = symlink_on_path(failure_dir) {
+        return Err(StepError::input(format!(
+            "{}: the failure folder's path goes through the symbolic link {}",
+            manifest_path.display(),
+            link.display()
+        ))
+        .hint("keep the failure folder a real folder inside the workspace"));
+    }
+    let root = failure_dir
+        .canonicalize()
+        .map_err(|e| StepError::input(format!("{}: {e}", failure_dir.display())))?;
     let mut files = Vec::new();
     for f in &manifest.files {
         let source = failure_dir.join(&f.source);
-        if !source.is_file() {
-            return Err(StepError::input(format!(
-                "{}: field `files`: `{}` does not exist in {}",
-                failure_dir.join("repro.json").display(),
-                f.source,
-                failure_dir.display()
-            ))
-            .hint(
+        let Ok(meta) = std::fs::symlink_metadata(&source) else {
+            return Err(refuse(
+                format!("`{}` does not exist in {}", f.source, failure_dir.display()),
                 "write the file there, or fix its `source` path (relative to the failure folder)",
+            ));
+        };
+        let inside = source
+            .canonicalize()
+            .is_ok_and(|real| real.starts_with(&root));
+        if !meta.file_type().is_file() || !inside {
+            return Err(refuse(
+                format!(
+                    "`source` `{}` is not a regular file inside the failure folder",
+                    f.source
+                ),
+                "copy the test into the failure folder itself (no links, no folders)",
             ));
         }
         files.push((source, f.dest.clone()));
@@ -165,4 +193,12 @@ pub fn read_reproduction(failure_dir: &Path) -> Result<Reproduction, StepError> 
     };
     let manifest = Manifest::parse(&path.display().to_string(), &text)?;
     resolve_reproduction(&manifest, failure_dir)
+}
+
+/// The first part of `path` (itself included) that is a symbolic link.
+fn symlink_on_path(path: &Path) -> Option<PathBuf> {
+    path.ancestors()
+        .filter(|p| !p.as_os_str().is_empty())
+        .find(|p| std::fs::symlink_metadata(p).is_ok_and(|m| m.file_type().is_symlink()))
+        .map(Path::to_path_buf)
 }

@@ -81,6 +81,23 @@ pub async fn check(bench: &Bench, attempt: u32, runs: u32) -> EventKind {
         files: Vec::new(),
         reproduction: None,
     };
+    let manifest = bench.setup.failure_dir.join("repro.json");
+    if !manifest.exists() {
+        // Nothing to check is a failed step, not bad input: the agent may try again.
+        return EventKind::ReproductionChecked {
+            attempt,
+            reproduced: false,
+            reason: format!(
+                "the agent wrote no reproduction: {} does not exist (the reproduce step writes \
+                 it: command, files, signature)",
+                manifest.display()
+            ),
+            runs: TestRuns::default(),
+            invalid_input: false,
+            files: Vec::new(),
+            reproduction: None,
+        };
+    }
     let repro = match read_reproduction(&bench.setup.failure_dir) {
         Ok(repro) => repro,
         Err(e) => return invalid(e.with_hints()),

@@ -1,0 +1,149 @@
+//! The proof holds against the agent and the repository: paths an agent writes are checked
+//! before use, the approved reproduction is frozen, and git stays fixloop's while the user's
+//! stays the user's. Real repositories, a real scripted agent, real child processes.
+#![allow(clippy::unwrap_used, reason = "test code: a panic is a failed test")]
+
+mod support;
+
+use std::path::Path;
+
+use serde_json::json;
+use support::{FIX_ADD, Sandbox, phased, run_with_agent, write};
+
+fn info(sandbox: &Sandbox, repo: &Path, extra: &serde_json::Value) {
+    let mut info = json!({
+        "prompt": "tests/test_calc.py fails in CI: add(1, 1) is not 2.",
+        "deterministic": true,
+        "raw-logs": "ci.log",
+        "name": "add-subtracts",
+        "test-command": "PYTHONPATH=. python3 tests/test_calc.py",
+    });
+    for (k, v) in extra.as_object().unwrap() {
+        info[k] = v.clone();
+    }
+    sandbox.info(repo, &info);
+}
+
+/// A failure folder with a test file and `repro.json` naming `source` and `dest`.
+fn failure_folder(repo: &Path, source: &str, dest: &str) -> std::path::PathBuf {
+    let folder = repo.join("reproduce-deterministic-failures/given");
+    write(&folder.join("tests/t.py"), "assert False\n");
+    write(
+        &folder.join("repro.json"),
+        &json!({
+            "command": "python3 tests/t.py",
+            "files": [{"source": source, "dest": dest}],
+        })
+        .to_string(),
+    );
+    folder
+}
+
+fn validate(sandbox: &Sandbox, repo: &Path, folder: &Path) -> (Option<i32>, String) {
+    info(
+        sandbox,
+        repo,
+        &json!({"existing-test-path": folder.display().to_string(), "raw-logs": null}),
+    );
+    let out = sandbox.fixloop(repo).arg("validate").output().unwrap();
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn paths_an_agent_writes_are_refused_when_they_reach_outside_or_into_git() {
+    let sandbox = Sandbox::new();
+    let repo = sandbox.python_project();
+
+    // A destination inside .git, in any case and at any depth.
+    for dest in [".git/hooks/pre-commit", "sub/.git/config", ".Git/info/x"] {
+        let folder = failure_folder(&repo, "tests/t.py", dest);
+        let (code, stderr) = validate(&sandbox, &repo, &folder);
+        assert_eq!(code, Some(65), "{dest}: {stderr}");
+        assert!(
+            stderr.contains("repro.json")
+                && stderr.contains("field `files`")
+                && stderr.contains(&format!("`dest` `{dest}` lies inside `.git`")),
+            "{dest}: {stderr}"
+        );
+    }
+
+    // A source that is a link to a file outside the failure folder.
+    let folder = failure_folder(&repo, "tests/link.py", "tests/t.py");
+    std::os::unix::fs::symlink("/etc/hostname", folder.join("tests/link.py")).unwrap();
+    let (code, stderr) = validate(&sandbox, &repo, &folder);
+    assert_eq!(code, Some(65), "{stderr}");
+    assert!(
+        stderr.contains("field `files`")
+            && stderr.contains(
+                "`source` `tests/link.py` is not a regular file inside the failure folder"
+            ),
+        "{stderr}"
+    );
+
+    // A source that is a folder.
+    let folder = failure_folder(&repo, "tests", "tests/t.py");
+    let (code, stderr) = validate(&sandbox, &repo, &folder);
+    assert_eq!(code, Some(65), "{stderr}");
+    assert!(
+        stderr.contains("`source` `tests` is not a regular file"),
+        "{stderr}"
+    );
+
+    // A failure folder reached through a symbolic link.
+    let real = sandbox.path().join("elsewhere");
+    let folder = failure_folder(&repo, "tests/t.py", "tests/t.py");
+    std::fs::rename(&folder, &real).unwrap();
+    std::os::unix::fs::symlink(&real, &folder).unwrap();
+    let (code, stderr) = validate(&sandbox, &repo, &folder);
+    assert_eq!(code, Some(65), "{stderr}");
+    assert!(
+        stderr.contains("goes through the symbolic link") && stderr.contains("given"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn a_name_git_would_refuse_as_a_branch_is_refused_before_anything_is_written() {
+    let sandbox = Sandbox::new();
+    let repo = sandbox.python_project();
+    for name in ["fix.lock", "a..b", ".hidden"] {
+        info(&sandbox, &repo, &json!({"name": name}));
+        for command in [&["validate"][..], &["run", "--headless"]] {
+            let out = sandbox.fixloop(&repo).args(command).output().unwrap();
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            assert_eq!(out.status.code(), Some(65), "{command:?} {name}: {stderr}");
+            assert!(
+                stderr.contains("field `name`") && stderr.contains(name),
+                "{command:?} {name}: {stderr}"
+            );
+        }
+        assert!(
+            !repo.join("outputs").exists(),
+            "{name}: nothing was written"
+        );
+        assert!(!repo.join("reproduce-deterministic-failures").exists());
+    }
+}
+
+#[test]
+fn an_agent_that_writes_nothing_failed_its_step_it_did_not_give_bad_input() {
+    let sandbox = Sandbox::new();
+    let repo = sandbox.python_project();
+    let agent = sandbox.agent("agent.sh", &phased("true", FIX_ADD));
+    info(&sandbox, &repo, &json!({}));
+    let r = run_with_agent(&sandbox, &repo, &agent, &["--approve", "all"]);
+    assert_eq!(r.code(), 1, "{}\n{}", r.stdout(), r.stderr());
+    assert!(
+        r.stdout().contains("the agent wrote no reproduction"),
+        "{}",
+        r.stdout()
+    );
+    // It was asked again with that feedback, up to the attempts allowed.
+    let calls =
+        std::fs::read_to_string(repo.join("reproduce-deterministic-failures/agent-calls.log"))
+            .unwrap();
+    assert_eq!(calls.matches("phase=reproduce").count(), 3, "{calls}");
+}
