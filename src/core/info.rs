@@ -424,7 +424,8 @@ pub fn check_name(name: &str) -> Result<(), String> {
         ));
     }
     // git refuses a ref component ending in `.lock`; `fix/<name>` must be a branch it accepts.
-    if name.ends_with(".lock") {
+    // (Names are lower case already, so the case of the suffix does not matter.)
+    if name.to_ascii_lowercase().ends_with(".lock") {
         return Err(format!(
             "`{name}` cannot end with .lock (git refuses such branch names)"
         ));
