@@ -8,7 +8,7 @@ mod support;
 use std::path::Path;
 
 use serde_json::json;
-use support::{FIX_ADD, Sandbox, phased, run_with_agent, write};
+use support::{FIX_ADD, REPRODUCE_ADD, Sandbox, phased, run_with_agent, write};
 
 fn info(sandbox: &Sandbox, repo: &Path, extra: &serde_json::Value) {
     let mut info = json!({
@@ -146,4 +146,88 @@ fn an_agent_that_writes_nothing_failed_its_step_it_did_not_give_bad_input() {
         std::fs::read_to_string(repo.join("reproduce-deterministic-failures/agent-calls.log"))
             .unwrap();
     assert_eq!(calls.matches("phase=reproduce").count(), 3, "{calls}");
+}
+
+/// Weakens the reproduction everywhere an agent can reach it (the worktree's copy, the failure
+/// folder's test and its `repro.json`) and makes a harmless change to the code.
+const WEAKEN_EVERYWHERE: &str = r#"
+echo "print('fine')" > "$FIXLOOP_WORKDIR/tests/repro_add.py"
+echo "print('fine')" > "$FIXLOOP_FAILURE_DIR/tests/repro_add.py"
+cat > "$FIXLOOP_FAILURE_DIR/repro.json" <<'JSON'
+{"command": "true", "files": [{"source": "tests/repro_add.py", "dest": "tests/repro_add.py"}]}
+JSON
+sed -i 's/return a - b/result = a - b\n    return result/' "$FIXLOOP_WORKDIR/calc.py"
+"#;
+
+#[test]
+fn a_fix_that_weakens_the_reproduction_everywhere_is_verified_against_the_approved_copy() {
+    let sandbox = Sandbox::new();
+    let repo = sandbox.python_project();
+    let agent = sandbox.agent("agent.sh", &phased(REPRODUCE_ADD, WEAKEN_EVERYWHERE));
+    info(&sandbox, &repo, &json!({}));
+    let r = run_with_agent(&sandbox, &repo, &agent, &["--no-pr"]);
+    assert_eq!(r.code(), 1, "{}\n{}", r.stdout(), r.stderr());
+    let report = r.report();
+    let verification = &report["verification"];
+    assert_eq!(verification["verified"], false, "{report}");
+    assert_eq!(
+        verification["failures"], 3,
+        "the approved test still fails: {report}"
+    );
+    let findings = verification["findings"].to_string();
+    assert!(
+        findings.contains("changed or removed the reproduction `tests/repro_add.py`"),
+        "{findings}"
+    );
+    for file in ["tests/repro_add.py", "repro.json"] {
+        assert!(
+            findings.contains(file) && findings.contains("after approval"),
+            "{file}: {findings}"
+        );
+    }
+    // Nothing was committed or pushed; the frozen copy is the approved one.
+    assert!(
+        sandbox
+            .git(&repo, &["branch", "--list", "fix/*"])
+            .contains("fix/add-subtracts")
+    );
+    let frozen = r
+        .events()
+        .into_iter()
+        .find(|e| e["kind"]["type"] == "reproduction-frozen")
+        .unwrap();
+    let copy = frozen["kind"]["reproduction"]["files"][0][0]
+        .as_str()
+        .unwrap();
+    assert!(
+        std::fs::read_to_string(copy)
+            .unwrap()
+            .contains("assert result == 5")
+    );
+    assert_eq!(
+        frozen["kind"]["files"].as_array().unwrap().len(),
+        2,
+        "{frozen}"
+    );
+}
+
+#[test]
+fn a_frozen_copy_changed_behind_fixloops_back_stops_the_verification() {
+    let sandbox = Sandbox::new();
+    let repo = sandbox.python_project();
+    let tamper = format!(
+        "{FIX_ADD}\nfor f in $(find \"$FIXLOOP_RUN_DIR/reproduction\" -name repro_add.py); do \
+         echo \"print('fine')\" > \"$f\"; done\n"
+    );
+    let agent = sandbox.agent("agent.sh", &phased(REPRODUCE_ADD, &tamper));
+    info(&sandbox, &repo, &json!({}));
+    let r = run_with_agent(&sandbox, &repo, &agent, &["--no-pr"]);
+    assert_eq!(r.code(), 1, "{}\n{}", r.stdout(), r.stderr());
+    assert!(
+        r.stdout()
+            .contains("fixloop's own copy of the approved reproduction was changed"),
+        "{}",
+        r.stdout()
+    );
+    assert!(r.report()["verification"].is_null(), "nothing was verified");
 }

@@ -310,8 +310,10 @@ async fn run_reproduction(bench: &Bench) -> EventKind {
             &worktree,
             2,
             bench.test_timeout(&repro),
+            Some(&repro),
         )
-        .await;
+        .await
+        .unwrap();
     let judged = verdict::deterministic(&repro.command, repro.signature.as_deref(), &results);
     EventKind::ReproductionChecked {
         attempt: 1,
@@ -321,6 +323,7 @@ async fn run_reproduction(bench: &Bench) -> EventKind {
         invalid_input: false,
         files: Vec::new(),
         reproduction: Some(repro),
+        copies: Vec::new(),
     }
 }
 

@@ -287,6 +287,7 @@ impl EventKind {
             self,
             Self::LogsPrepared { .. }
                 | Self::ScratchCreated { .. }
+                | Self::ReproductionFrozen { .. }
                 | Self::AgentFinished { .. }
                 | Self::ReproductionChecked { .. }
                 | Self::ReproductionCommitted { .. }
@@ -301,6 +302,17 @@ impl EventKind {
                 | Self::ReportWritten { .. }
         )
     }
+}
+
+/// A file of the approved reproduction and fixloop's own copy of it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FrozenFile {
+    /// Where it was approved (in the failure folder).
+    pub source: String,
+    /// fixloop's copy, in the run's folder.
+    pub copy: String,
+    /// SHA-256 of its content, hex.
+    pub sha256: String,
 }
 
 /// The failed CI run, when the logs came from a run URL.
@@ -474,6 +486,10 @@ pub enum EventKind {
         /// The step's write-up from the failure folder (`README.md` after reproduce,
         /// `ROOT_CAUSE.md` after fix), when the agent wrote one.
         notes: Option<String>,
+        /// What fixloop found the agent did that it must not: changed the approved reproduction,
+        /// changed the user's repository. Recorded as the step ends, so a resumed run keeps it.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        findings: Vec<String>,
     },
     TestOutput {
         phase: Phase,
@@ -499,9 +515,13 @@ pub enum EventKind {
         /// The reproduction's files as placed (`dest`, text), for the person to read.
         #[serde(default)]
         files: Vec<(String, String)>,
-        /// The reproduction as checked (journals before 0.2 leave it to `repro.json`).
+        /// The reproduction as checked (journals before 0.2 leave it to `repro.json`): its
+        /// sources are fixloop's copies, taken before the check ran.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         reproduction: Option<Reproduction>,
+        /// The copies the check ran, with their content hashes.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        copies: Vec<FrozenFile>,
     },
     ReproductionCommitted {
         /// `None` when the failure folder is outside the repository (nothing to commit).
@@ -513,6 +533,14 @@ pub enum EventKind {
     ScratchCreated {
         path: String,
         commit: String,
+    },
+    /// The approved reproduction, copied into the run's folder: every run of it from now on uses
+    /// these copies, whatever becomes of the failure folder or the worktree.
+    ReproductionFrozen {
+        /// The reproduction as it runs from now on (its sources are the copies).
+        reproduction: Reproduction,
+        /// Each file frozen, `repro.json` included when there is one.
+        files: Vec<FrozenFile>,
     },
     WorktreesRemoved {
         paths: Vec<String>,

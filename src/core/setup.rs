@@ -64,8 +64,11 @@ impl Reproduction {
     #[must_use]
     pub fn describe(&self) -> String {
         let mut text = format!("Command (from the repository root): `{}`\n", self.command);
-        for (source, dest) in &self.files {
-            let _ = writeln!(text, "- `{dest}` (from `{}`)", source.display());
+        for dest in self.dests() {
+            let _ = writeln!(
+                text,
+                "- `{dest}` (fixloop places its approved copy there before every run)"
+            );
         }
         if let Some(sig) = &self.signature {
             let _ = writeln!(text, "- CI failure signature (regular expression): `{sig}`");

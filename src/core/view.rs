@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 
 use super::event::{
     CheckpointKind, CiRun, DecidedBy, Decision, DecisionKind, Event, EventKind, FailureClass,
-    OutputLine, Phase, PhaseStatus, RunStatus, TestRuns,
+    FrozenFile, OutputLine, Phase, PhaseStatus, RunStatus, TestRuns,
 };
 use super::exit::ExitCode;
 use super::info::{AgentKind, Info};
@@ -68,6 +68,8 @@ pub struct AgentRun {
     pub turns: Option<u32>,
     pub duration_ms: u64,
     pub log: String,
+    /// What fixloop found the agent did that it must not.
+    pub findings: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -88,6 +90,8 @@ pub struct ReproductionView {
     pub reason: String,
     pub runs: TestRuns,
     pub files: Vec<(String, String)>,
+    /// fixloop's copies of the files the check ran.
+    pub copies: Vec<FrozenFile>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -175,8 +179,10 @@ pub struct RunView {
     /// An agent step under way (or cut off): its phase, attempt and the session it named.
     pub open_session: Option<(Phase, u32, String)>,
     /// The reproduction the run checks against: the one `existing-test-path` gives, else the
-    /// latest the reproduce step wrote.
+    /// latest the reproduce step wrote; once approved, fixloop's frozen copy of it.
     pub current_reproduction: Option<Reproduction>,
+    /// The approved reproduction's files as fixloop froze them (empty before approval).
+    pub frozen: Vec<FrozenFile>,
     /// The run's recorded setup.
     pub setup: Option<RunSetup>,
     /// The pipeline the run follows.
@@ -480,6 +486,7 @@ impl RunView {
                 turns: None,
                 duration_ms: 0,
                 log: log.clone(),
+                findings: Vec::new(),
             }),
             EventKind::AgentOutput { phase, lines }
             | EventKind::TestOutput { phase, lines, .. } => {
@@ -500,6 +507,7 @@ impl RunView {
                 duration_ms,
                 error,
                 notes,
+                findings,
                 ..
             } => {
                 if let Some(run) = self
@@ -513,6 +521,7 @@ impl RunView {
                     run.cost_usd = *cost_usd;
                     run.turns = *turns;
                     run.duration_ms = *duration_ms;
+                    run.findings.clone_from(findings);
                 }
                 if let Some(id) = session_id
                     && !self.sessions.contains(id)
@@ -563,6 +572,7 @@ impl RunView {
                 runs,
                 files,
                 reproduction,
+                copies,
                 ..
             } => {
                 if let Some(reproduction) = reproduction {
@@ -574,6 +584,7 @@ impl RunView {
                     reason: reason.clone(),
                     runs: runs.clone(),
                     files: files.clone(),
+                    copies: copies.clone(),
                 });
             }
             EventKind::ReproductionCommitted {
@@ -588,6 +599,13 @@ impl RunView {
                     paths: paths.clone(),
                     note: note.clone(),
                 });
+            }
+            EventKind::ReproductionFrozen {
+                reproduction,
+                files,
+            } => {
+                self.current_reproduction = Some(reproduction.clone());
+                self.frozen.clone_from(files);
             }
             EventKind::ScratchCreated { path, commit } => {
                 self.scratch = Some(path.clone());

@@ -14,7 +14,7 @@ use super::process::{self, Ending, Spec};
 use super::setup::{Setup, read_reproduction};
 use super::stress;
 use crate::core::error::StepError;
-use crate::core::event::{EventKind, LineKind, OutputLine, Phase, TestRuns};
+use crate::core::event::{EventKind, FrozenFile, LineKind, OutputLine, Phase, TestRuns};
 use crate::core::setup::Reproduction;
 use crate::core::verdict::TestRun;
 use crate::core::view::RunView;
@@ -85,6 +85,26 @@ impl Bench {
         self.vcs.prune_worktrees().await;
     }
 
+    /// The approved reproduction, from fixloop's frozen copy, after checking that the copy is
+    /// still as it was frozen (the agent can reach the run's folder). Before approval (or for a
+    /// journal written before 0.2), the reproduction in force.
+    pub fn approved_reproduction(&self) -> Result<Option<Reproduction>, StepError> {
+        let frozen = self.view(|v| v.frozen.clone());
+        let changed: Vec<String> = changed_copies(&frozen)
+            .iter()
+            .map(|f| f.copy.clone())
+            .collect();
+        if !changed.is_empty() {
+            return Err(StepError::error(format!(
+                "fixloop's own copy of the approved reproduction was changed ({}): what would \
+                 be verified is no longer what was approved",
+                changed.join(", ")
+            ))
+            .hint("start the run again; keep agents out of the run's folder"));
+        }
+        Ok(self.reproduction())
+    }
+
     /// The reproduction the run checks against. Journals written before 0.2 did not record the
     /// reproduce step's; it is read again from the failure folder.
     #[must_use]
@@ -136,7 +156,13 @@ impl Bench {
     }
 
     /// Runs `command` `runs` times in `cwd`, one after the other; each run's output is streamed
-    /// into the run's events and logged to `logs/<purpose>-<n>.log`.
+    /// into the run's events and logged to `logs/<purpose>-<n>.log`. With `fresh`, that
+    /// reproduction's files are placed again before every run, so no run sees what an earlier
+    /// one (or the code under test) did to them.
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "what runs, where, how often, how long, and with which files: no natural group"
+    )]
     pub async fn run_tests(
         &self,
         phase: Phase,
@@ -145,9 +171,13 @@ impl Bench {
         cwd: &Path,
         runs: u32,
         timeout: Duration,
-    ) -> Vec<TestRun> {
+        fresh: Option<&Reproduction>,
+    ) -> Result<Vec<TestRun>, StepError> {
         let mut results = Vec::new();
         for run in 1..=runs {
+            if let Some(repro) = fresh {
+                place(repro, cwd)?;
+            }
             let log = self
                 .setup
                 .run_dir
@@ -201,7 +231,7 @@ impl Bench {
                 break;
             }
         }
-        results
+        Ok(results)
     }
 
     /// Many runs of a reproduction at once (flaky failures), with progress in the run's output:
@@ -269,10 +299,73 @@ pub fn measured(command: &str, outcome: &stress::Outcome) -> TestRuns {
     }
 }
 
-/// Places the reproduction's files in a worktree.
+/// SHA-256 of a file's content, hex.
+pub fn sha256_file(path: &Path) -> std::io::Result<String> {
+    use sha2::{Digest, Sha256};
+    use std::fmt::Write as _;
+    let mut file = std::fs::File::open(path)?;
+    let mut hasher = Sha256::new();
+    std::io::copy(&mut file, &mut hasher)?;
+    Ok(hasher.finalize().iter().fold(String::new(), |mut hex, b| {
+        let _ = write!(hex, "{b:02x}");
+        hex
+    }))
+}
+
+/// Copies a reproduction's files (and its `repro.json`, when given) into `dir`, hashed: the
+/// copy is what runs and what is kept, whatever happens to the originals.
+pub fn copy_reproduction(
+    repro: &Reproduction,
+    manifest: Option<&Path>,
+    dir: &Path,
+) -> Result<(Reproduction, Vec<FrozenFile>), StepError> {
+    let _ = std::fs::remove_dir_all(dir);
+    let keep = |source: &Path, copy: &Path| -> Result<FrozenFile, StepError> {
+        copy_file(source, copy)?;
+        let sha256 = sha256_file(copy)
+            .map_err(|e| StepError::error(format!("cannot read {}: {e}", copy.display())))?;
+        Ok(FrozenFile {
+            source: source.display().to_string(),
+            copy: copy.display().to_string(),
+            sha256,
+        })
+    };
+    let mut copied = repro.clone();
+    copied.files.clear();
+    let mut files = Vec::new();
+    for (source, dest) in &repro.files {
+        let copy = dir.join("files").join(dest);
+        files.push(keep(source, &copy)?);
+        copied.files.push((copy, dest.clone()));
+    }
+    if let Some(manifest) = manifest {
+        files.push(keep(manifest, &dir.join("repro.json"))?);
+    }
+    Ok((copied, files))
+}
+
+/// The files whose content no longer has the hash it was kept with.
+#[must_use]
+pub fn changed_copies(files: &[FrozenFile]) -> Vec<&FrozenFile> {
+    files
+        .iter()
+        .filter(|f| sha256_file(Path::new(&f.copy)).ok().as_deref() != Some(f.sha256.as_str()))
+        .collect()
+}
+
+/// Places the reproduction's files in a worktree. Each lands whole or not at all (copied beside
+/// its place, then renamed), so a run killed while placing never leaves half a test behind.
 pub fn place(repro: &Reproduction, root: &Path) -> Result<(), StepError> {
     for (source, dest) in &repro.files {
-        copy_file(source, &root.join(dest))?;
+        let target = root.join(dest);
+        let name = target
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let placing = target.with_file_name(format!(".{name}.fixloop-placing"));
+        copy_file(source, &placing)?;
+        std::fs::rename(&placing, &target)
+            .map_err(|e| StepError::error(format!("cannot place {}: {e}", target.display())))?;
     }
     Ok(())
 }

@@ -63,9 +63,8 @@ async fn execute(effect: Effect, bench: &mut Bench) -> Input {
             feedback,
             resume,
         } => Ok(agent::run(bench, phase, attempt, prompt, feedback, resume).await),
-        Effect::CheckReproduction { attempt, runs } => {
-            Ok(reproduce::check(bench, attempt, runs).await)
-        }
+        Effect::CheckReproduction { attempt, runs } => reproduce::check(bench, attempt, runs).await,
+        Effect::FreezeReproduction => reproduce::freeze(bench),
         Effect::CommitReproduction => reproduce::commit(bench).await,
         Effect::CreateFixBranch => branch::create(bench).await,
         Effect::Verify { attempt, runs } => verify::verify(bench, attempt, runs).await,

@@ -290,6 +290,10 @@ fn test_lines(kind: &EventKind) -> Option<Vec<String>> {
 /// Getting the fix out: the commits, the branch, the push, the PR.
 fn delivery_lines(kind: &EventKind) -> Option<Vec<String>> {
     let line = match kind {
+        EventKind::ReproductionFrozen { files, .. } => format!(
+            "  reproduction approved and kept: {} file(s), verified from fixloop's copy from now on",
+            files.len()
+        ),
         EventKind::ReproductionCommitted { note, .. } => format!("  {note}"),
         EventKind::FixBranchCreated {
             branch, worktree, ..

@@ -236,6 +236,7 @@ mod tests {
             error: None,
             error_class: None,
             notes: None,
+            findings: Vec::new(),
         })
     }
 
@@ -248,6 +249,10 @@ mod tests {
     }
 
     /// A whole successful run's inputs.
+    #[expect(
+        clippy::too_many_lines,
+        reason = "one input per step of a whole run, read as a table"
+    )]
     fn happy_inputs() -> Vec<Input> {
         let runs = TestRuns {
             runs: 3,
@@ -285,6 +290,7 @@ mod tests {
                 invalid_input: false,
                 files: vec![],
                 reproduction: None,
+                copies: Vec::new(),
             }),
             approve(2),
             Input::Done(EventKind::ReproductionCommitted {
@@ -495,6 +501,7 @@ mod tests {
             error: Some("not logged in".into()),
             error_class: Some(FailureClass::Unavailable),
             notes: None,
+            findings: Vec::new(),
         }));
         let replayed = replay(FailureMachine::new(Settings::default()), &journal.events).unwrap();
         assert!(matches!(

@@ -13,6 +13,7 @@ use crate::core::prompt;
 use crate::engine::bench::Bench;
 use crate::engine::ports::{AgentOutcome, AgentRequest};
 use crate::engine::secrets;
+use crate::engine::steps::guard;
 
 /// The built-in prompts, used when the workspace has no `AI_PROMPT.md` of its own.
 pub const PROMPT_DETERMINISTIC: &str =
@@ -203,6 +204,7 @@ pub async fn run(
         error: outcome.error,
         error_class: outcome.error_class,
         notes,
+        findings: guard::after_agent(bench, phase, &request.workdir),
     }
 }
 

@@ -6,6 +6,7 @@
 pub mod agent;
 pub mod branch;
 pub mod closing;
+pub(crate) mod guard;
 pub mod logs;
 pub(crate) mod publish;
 pub(crate) mod reproduce;

@@ -11,7 +11,7 @@ use crate::core::publish;
 use crate::core::setup::Reproduction;
 use crate::core::stats;
 use crate::core::verdict::{self, Judged};
-use crate::engine::bench::{Bench, measured, place};
+use crate::engine::bench::{Bench, changed_copies, copy_reproduction, measured, place};
 use crate::engine::ports::Checkout;
 use crate::engine::secrets;
 use crate::engine::setup::read_reproduction;
@@ -71,7 +71,7 @@ pub async fn prepare_scratch(bench: &Bench) -> Result<EventKind, StepError> {
 
 /// Runs the reproduction the failure folder describes in the scratch worktree: `runs` times
 /// for a deterministic failure, as a stress measurement for a flaky one.
-pub async fn check(bench: &Bench, attempt: u32, runs: u32) -> EventKind {
+pub async fn check(bench: &Bench, attempt: u32, runs: u32) -> Result<EventKind, StepError> {
     let invalid = |reason: String| EventKind::ReproductionChecked {
         attempt,
         reproduced: false,
@@ -80,11 +80,12 @@ pub async fn check(bench: &Bench, attempt: u32, runs: u32) -> EventKind {
         invalid_input: true,
         files: Vec::new(),
         reproduction: None,
+        copies: Vec::new(),
     };
     let manifest = bench.setup.failure_dir.join("repro.json");
     if !manifest.exists() {
         // Nothing to check is a failed step, not bad input: the agent may try again.
-        return EventKind::ReproductionChecked {
+        return Ok(EventKind::ReproductionChecked {
             attempt,
             reproduced: false,
             reason: format!(
@@ -96,21 +97,107 @@ pub async fn check(bench: &Bench, attempt: u32, runs: u32) -> EventKind {
             invalid_input: false,
             files: Vec::new(),
             reproduction: None,
-        };
+            copies: Vec::new(),
+        });
     }
     let repro = match read_reproduction(&bench.setup.failure_dir) {
         Ok(repro) => repro,
-        Err(e) => return invalid(e.with_hints()),
+        Err(e) => return Ok(invalid(e.with_hints())),
+    };
+    // What runs is fixloop's copy, so what was checked is exactly what can be approved.
+    let dir = bench
+        .setup
+        .run_dir
+        .join("reproduction")
+        .join(format!("check-{attempt}"));
+    let (repro, copies) = match copy_reproduction(&repro, Some(&manifest), &dir) {
+        Ok(copied) => copied,
+        Err(e) => return Ok(invalid(e.with_hints())),
     };
     let Some(scratch) = bench.view(|v| v.scratch.clone()) else {
-        return invalid("no scratch worktree to run the reproduction in".into());
+        return Ok(invalid(
+            "no scratch worktree to run the reproduction in".into(),
+        ));
     };
     let scratch = Path::new(&scratch);
     if let Err(e) = place(&repro, scratch) {
-        return invalid(e.with_hints());
+        return Ok(invalid(e.with_hints()));
     }
+    let judged = judge(bench, &repro, scratch, attempt, runs).await?;
+    let Judged {
+        reproduced,
+        reason,
+        runs,
+    } = judged;
+    Ok(EventKind::ReproductionChecked {
+        attempt,
+        reproduced,
+        reason,
+        runs,
+        invalid_input: false,
+        files: shown_files(&repro),
+        reproduction: Some(repro),
+        copies,
+    })
+}
+
+/// Keeps the approved reproduction: the copies its check ran (still as they were checked), or,
+/// for one `existing-test-path` gives, fresh copies of it. Every later run uses these.
+pub fn freeze(bench: &Bench) -> Result<EventKind, StepError> {
+    let (checked, current) = bench.view(|v| {
+        (
+            v.reproductions
+                .last()
+                .map(|r| r.copies.clone())
+                .filter(|copies| !copies.is_empty()),
+            v.current_reproduction.clone(),
+        )
+    });
+    if let (Some(files), Some(reproduction)) = (checked, current) {
+        let changed: Vec<&str> = changed_copies(&files)
+            .iter()
+            .map(|f| f.copy.as_str())
+            .collect();
+        if !changed.is_empty() {
+            return Err(StepError::error(format!(
+                "the reproduction changed between its check and its approval ({})",
+                changed.join(", ")
+            ))
+            .hint("resume the run to check it again"));
+        }
+        return Ok(EventKind::ReproductionFrozen {
+            reproduction,
+            files,
+        });
+    }
+    let Some(repro) = bench.reproduction() else {
+        return Err(StepError::error("there is no reproduction to keep"));
+    };
+    let manifest = bench.setup.failure_dir.join("repro.json");
+    let from_folder = repro
+        .files
+        .iter()
+        .all(|(source, _)| source.starts_with(&bench.setup.failure_dir));
+    let manifest = (from_folder && manifest.is_file()).then_some(manifest);
+    let dir = bench.setup.run_dir.join("reproduction").join("approved");
+    let (reproduction, files) = copy_reproduction(&repro, manifest.as_deref(), &dir)?;
+    Ok(EventKind::ReproductionFrozen {
+        reproduction,
+        files,
+    })
+}
+
+/// Runs the reproduction in the scratch worktree and judges it: `runs` times for a
+/// deterministic failure, as a stress measurement for a flaky one.
+async fn judge(
+    bench: &Bench,
+    repro: &Reproduction,
+    scratch: &Path,
+    attempt: u32,
+    runs: u32,
+) -> Result<Judged, StepError> {
     let purpose = format!("confirm-{attempt}");
-    let judged = if bench.setup.info.deterministic {
+    Ok(if bench.setup.info.deterministic {
         let results = bench
             .run_tests(
                 Phase::ConfirmRepro,
@@ -118,9 +205,10 @@ pub async fn check(bench: &Bench, attempt: u32, runs: u32) -> EventKind {
                 &repro.command,
                 scratch,
                 runs,
-                bench.test_timeout(&repro),
+                bench.test_timeout(repro),
+                Some(repro),
             )
-            .await;
+            .await?;
         verdict::deterministic(&repro.command, repro.signature.as_deref(), &results)
     } else {
         // Measured until enough failures make the rate precise (or the runs or budget end).
@@ -132,7 +220,7 @@ pub async fn check(bench: &Bench, attempt: u32, runs: u32) -> EventKind {
             .stress(
                 Phase::ConfirmRepro,
                 &purpose,
-                &repro,
+                repro,
                 scratch,
                 runs,
                 Some(stats::FAILURES_TO_MEASURE),
@@ -149,21 +237,7 @@ pub async fn check(bench: &Bench, attempt: u32, runs: u32) -> EventKind {
             &others,
             outcome.stopped_early,
         )
-    };
-    let Judged {
-        reproduced,
-        reason,
-        runs,
-    } = judged;
-    EventKind::ReproductionChecked {
-        attempt,
-        reproduced,
-        reason,
-        runs,
-        invalid_input: false,
-        files: shown_files(&repro),
-        reproduction: Some(repro),
-    }
+    })
 }
 
 /// The reproduction's files as text for the checkpoint (each cut at 8 KiB).

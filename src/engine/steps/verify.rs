@@ -16,6 +16,7 @@ use crate::core::stats;
 use crate::core::verdict;
 use crate::engine::bench::{Bench, copy_file, measured, place};
 use crate::engine::ports::Checkout;
+use crate::engine::steps::guard::{reproduction_findings, tampered};
 
 /// How much of a diff an event carries (the branch holds all of it).
 const MAX_DIFF: usize = 64 * 1024;
@@ -34,13 +35,26 @@ struct Changes {
 
 pub async fn verify(bench: &Bench, attempt: u32, runs: u32) -> Result<EventKind, StepError> {
     let fix = bench.view(|v| v.fix.clone());
-    let (Some(fix), Some(repro)) = (fix, bench.reproduction()) else {
+    let (Some(fix), Some(repro)) = (fix, bench.approved_reproduction()?) else {
         return Err(StepError::error("no fix branch to verify"));
     };
     let worktree = Path::new(&fix.worktree);
     let base_commit = fix.base_commit.as_str();
-    // The approved reproduction is what counts: an agent's edits to it are undone and named.
-    let mut findings = tampered(&repro, worktree);
+    // The approved reproduction is what counts: an agent's edits to it, in the worktree or in
+    // the failure folder, are named, and fixloop's frozen copy is what runs.
+    let mut findings = bench.view(|v| {
+        v.agent_runs
+            .iter()
+            .rev()
+            .find(|r| r.phase == Phase::Fix && r.attempt == attempt)
+            .map(|r| r.findings.clone())
+            .unwrap_or_default()
+    });
+    for finding in reproduction_findings(bench, &repro, worktree) {
+        if !findings.contains(&finding) {
+            findings.push(finding);
+        }
+    }
     place(&repro, worktree)?;
     let passes = if bench.setup.info.deterministic {
         let results = bench
@@ -51,12 +65,21 @@ pub async fn verify(bench: &Bench, attempt: u32, runs: u32) -> Result<EventKind,
                 worktree,
                 runs,
                 bench.test_timeout(&repro),
+                Some(&repro),
             )
-            .await;
+            .await?;
         verdict::tally(&repro.command, &results, None, false)
     } else {
         let (passes, inconclusive) = stressed_passes(bench, &repro, worktree, attempt).await;
         findings.extend(inconclusive);
+        // Parallel runs share the worktree: what the code under test did to the reproduction
+        // while they ran is named too.
+        findings.extend(
+            tampered(&repro, worktree)
+                .into_iter()
+                .map(|f| format!("{f} (while the verification runs ran)")),
+        );
+        place(&repro, worktree)?;
         passes
     };
 
@@ -79,7 +102,7 @@ pub async fn verify(bench: &Bench, attempt: u32, runs: u32) -> Result<EventKind,
         findings.extend(verdict::revert_finding(&revert));
         Some(revert)
     };
-    let suite = suite(bench, worktree, attempt).await;
+    let suite = suite(bench, worktree, attempt).await?;
     let exclude: Vec<String> = repro.dests().map(str::to_owned).collect();
     let mut diff = bench
         .vcs
@@ -109,23 +132,6 @@ pub async fn verify(bench: &Bench, attempt: u32, runs: u32) -> Result<EventKind,
         diffstat,
         diff,
     })
-}
-
-/// Findings for each reproduction file the agent changed or removed in the worktree.
-fn tampered(repro: &Reproduction, worktree: &Path) -> Vec<String> {
-    repro
-        .files
-        .iter()
-        .filter(|(source, dest)| {
-            std::fs::read(worktree.join(dest)).ok() != std::fs::read(source).ok()
-        })
-        .map(|(_, dest)| {
-            format!(
-                "the agent changed or removed the reproduction `{dest}`; fixloop verified with \
-                 the approved version"
-            )
-        })
-        .collect()
 }
 
 /// The runs a flaky failure's measured rate requires to show itself, stopping at the first
@@ -252,7 +258,7 @@ async fn revert_check(
         .add_worktree(&path, Checkout::Detached(base_commit))
         .await?;
     let runs = match prepare_revert(worktree, &path, repro, test_changes) {
-        Ok(()) => Ok(run_revert(bench, repro, &path, attempt).await),
+        Ok(()) => run_revert(bench, repro, &path, attempt).await,
         Err(e) => Err(e),
     };
     if let Err(e) = bench.vcs.remove_worktree(&path).await {
@@ -276,9 +282,14 @@ fn prepare_revert(
     place(repro, revert)
 }
 
-async fn run_revert(bench: &Bench, repro: &Reproduction, path: &Path, attempt: u32) -> TestRuns {
+async fn run_revert(
+    bench: &Bench,
+    repro: &Reproduction,
+    path: &Path,
+    attempt: u32,
+) -> Result<TestRuns, StepError> {
     let purpose = format!("revert-{attempt}");
-    if bench.setup.info.deterministic {
+    Ok(if bench.setup.info.deterministic {
         let results = bench
             .run_tests(
                 Phase::Verify,
@@ -287,8 +298,9 @@ async fn run_revert(bench: &Bench, repro: &Reproduction, path: &Path, attempt: u
                 path,
                 1,
                 bench.test_timeout(repro),
+                Some(repro),
             )
-            .await;
+            .await?;
         let signature = repro
             .signature
             .as_deref()
@@ -306,12 +318,18 @@ async fn run_revert(bench: &Bench, repro: &Reproduction, path: &Path, attempt: u
             )
             .await;
         measured(&repro.command, &outcome)
-    }
+    })
 }
 
 /// The project's whole suite (`test-command`), once, when there is one.
-async fn suite(bench: &Bench, worktree: &Path, attempt: u32) -> Option<TestRuns> {
-    let command = bench.setup.info.test_command.as_ref()?;
+async fn suite(
+    bench: &Bench,
+    worktree: &Path,
+    attempt: u32,
+) -> Result<Option<TestRuns>, StepError> {
+    let Some(command) = bench.setup.info.test_command.as_ref() else {
+        return Ok(None);
+    };
     let results = bench
         .run_tests(
             Phase::Verify,
@@ -320,7 +338,8 @@ async fn suite(bench: &Bench, worktree: &Path, attempt: u32) -> Option<TestRuns>
             worktree,
             1,
             bench.setup.test_budget() * SUITE_BUDGET_FACTOR,
+            None,
         )
-        .await;
-    Some(verdict::tally(command, &results, None, false))
+        .await?;
+    Ok(Some(verdict::tally(command, &results, None, false)))
 }

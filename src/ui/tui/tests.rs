@@ -144,6 +144,7 @@ impl Script {
                     "#[test]\nfn a_newline_separates_words() {\n    assert_eq!(wordstat::word_count(\"one two\\nthree\"), 3);\n}".into(),
                 )],
                 reproduction: None,
+                copies: Vec::new(),
             },
         );
         s.phase(secs + 1, Phase::ConfirmRepro, Some(PhaseStatus::Passed));

@@ -58,7 +58,7 @@ impl FailureMachine {
             }
             (Context::AfterReproduce { .. }, Decision::Approve) => {
                 self.begin_phase(Phase::FixBranch, step);
-                self.effect(Effect::CommitReproduction, step);
+                self.effect(Effect::FreezeReproduction, step);
             }
             (Context::AfterFix, Decision::Approve) => {
                 self.begin_phase(Phase::Pr, step);

@@ -28,6 +28,8 @@ pub enum Effect {
     },
     /// Run the reproduction the required number of times; it must fail like CI.
     CheckReproduction { attempt: u32, runs: u32 },
+    /// Keep fixloop's own copy of the approved reproduction in the run's folder.
+    FreezeReproduction,
     /// Commit the failure folder (and only it) when it lies inside the repository.
     CommitReproduction,
     /// Create `fix/<name>` from the latest base in its own worktree, with the reproduction in it.
@@ -64,6 +66,7 @@ impl Request for Effect {
             Self::ComposePrompt { .. } => "compose-prompt",
             Self::RunAgent { .. } => "run-agent",
             Self::CheckReproduction { .. } => "check-reproduction",
+            Self::FreezeReproduction => "freeze-reproduction",
             Self::CommitReproduction => "commit-reproduction",
             Self::CreateFixBranch => "create-fix-branch",
             Self::Verify { .. } => "verify",

@@ -46,6 +46,12 @@ impl FailureMachine {
                 invalid_input,
                 ..
             } => self.reproduction_checked(reproduced, reason, &runs, invalid_input, step),
+            // The approved reproduction is kept before anything else happens to it; a given one
+            // needs no commit of its failure folder.
+            EventKind::ReproductionFrozen { .. } if self.settings.existing_test => {
+                self.effect(Effect::CreateFixBranch, step);
+            }
+            EventKind::ReproductionFrozen { .. } => self.effect(Effect::CommitReproduction, step),
             EventKind::ReproductionCommitted { .. } => self.effect(Effect::CreateFixBranch, step),
             EventKind::FixBranchCreated { branch, .. } => {
                 self.fix_branch = Some(branch.clone());

@@ -190,7 +190,7 @@ impl FailureMachine {
                 step,
             );
             self.begin_phase(Phase::FixBranch, step);
-            self.effect(Effect::CreateFixBranch, step);
+            self.effect(Effect::FreezeReproduction, step);
         } else {
             self.begin_phase(Phase::Reproduce, step);
             self.effect(Effect::PrepareScratch, step);

@@ -6,7 +6,7 @@ use crate::core::event::{
 };
 use crate::core::pipeline::{Effect, FailureMachine, Input, Machine};
 use crate::core::policy::Approve;
-use crate::core::setup::Settings;
+use crate::core::setup::{Reproduction, Settings};
 
 /// Scripted outcomes for one run.
 #[derive(Clone)]
@@ -131,6 +131,7 @@ fn scripted(effect: Effect, script: &Script, checks: &mut usize, verifies: &mut 
                 .agent_unavailable
                 .then_some(FailureClass::Unavailable),
             notes: None,
+            findings: Vec::new(),
         }),
         Effect::CheckReproduction { attempt, .. } => {
             let ok = script.reproduces[(*checks).min(script.reproduces.len() - 1)];
@@ -147,8 +148,22 @@ fn scripted(effect: Effect, script: &Script, checks: &mut usize, verifies: &mut 
                 invalid_input: false,
                 files: vec![],
                 reproduction: None,
+                copies: Vec::new(),
             })
         }
+        Effect::FreezeReproduction => Input::Done(EventKind::ReproductionFrozen {
+            reproduction: Reproduction {
+                command: "cargo test --test repro".into(),
+                files: vec![(
+                    "/run/reproduction/tests/repro.rs".into(),
+                    "tests/repro.rs".into(),
+                )],
+                signature: None,
+                timeout: None,
+                runs: None,
+            },
+            files: vec![],
+        }),
         Effect::CommitReproduction => Input::Done(EventKind::ReproductionCommitted {
             branch: Some("fixloop/repro/x".into()),
             commit: Some("c1".into()),
@@ -243,6 +258,7 @@ fn names(effects: &[Effect]) -> Vec<&'static str> {
             Effect::ComposePrompt { .. } => "compose",
             Effect::RunAgent { .. } => "agent",
             Effect::CheckReproduction { .. } => "check",
+            Effect::FreezeReproduction => "freeze",
             Effect::CommitReproduction => "commit-repro",
             Effect::CreateFixBranch => "branch",
             Effect::Verify { .. } => "verify",
@@ -275,6 +291,7 @@ fn a_deterministic_failure_goes_all_the_way() {
             "agent",
             "check",
             "decide",
+            "freeze",
             "commit-repro",
             "branch",
             "compose",
@@ -411,7 +428,7 @@ fn an_existing_test_starts_at_the_fix_branch() {
     };
     let (events, effects, exit) = drive(settings, &Script::default(), policy(Approve::Verified));
     assert_eq!(exit, 0);
-    assert_eq!(names(&effects)[0], "branch");
+    assert_eq!(names(&effects)[..2], ["freeze", "branch"]);
     assert_eq!(
         events.iter().find_map(|e| match e {
             EventKind::PhaseStarted { phase } => Some(*phase),
