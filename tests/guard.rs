@@ -231,3 +231,105 @@ fn a_frozen_copy_changed_behind_fixloops_back_stops_the_verification() {
     );
     assert!(r.report()["verification"].is_null(), "nothing was verified");
 }
+
+/// The user's repository, as the agent can reach it from its worktree.
+const COMMON: &str = r#"COMMON=$(git -C "$FIXLOOP_WORKDIR" rev-parse --path-format=absolute --git-common-dir)
+CHECKOUT=$(dirname "$COMMON")
+"#;
+
+#[test]
+fn what_the_agent_does_to_the_users_repository_is_said_and_stops_the_policy() {
+    let sandbox = Sandbox::new();
+    let repo = sandbox.python_project();
+    sandbox.git(&repo, &["branch", "feature"]);
+    write(&repo.join("README.md"), "# calc\nstash me\n");
+    sandbox.git(&repo, &["stash", "--quiet"]);
+    let feature = sandbox.git(&repo, &["rev-parse", "feature"]);
+    let vandal = format!(
+        r#"{FIX_ADD}
+{COMMON}
+git --git-dir="$COMMON" branch -D feature >/dev/null
+git --git-dir="$COMMON" config core.fsmonitor ./evil.sh
+printf '#!/bin/sh\nexit 0\n' > "$COMMON/hooks/post-checkout"
+git --git-dir="$COMMON" stash drop --quiet
+echo "vandalised" >> "$CHECKOUT/calc.py"
+"#
+    );
+    let agent = sandbox.agent("agent.sh", &phased(REPRODUCE_ADD, &vandal));
+    info(&sandbox, &repo, &json!({}));
+    let r = run_with_agent(&sandbox, &repo, &agent, &["--no-pr"]);
+    assert_eq!(r.code(), 3, "{}\n{}", r.stdout(), r.stderr());
+    let out = r.stdout();
+    for said in [
+        &format!(
+            "the agent deleted branch feature (it was at {}; restore with `git update-ref \
+             refs/heads/feature {feature}`)",
+            &feature[..12]
+        )[..],
+        "the agent set `fsmonitor = ./evil.sh` in .git/config",
+        "the agent added the git hook `post-checkout`",
+        "the agent dropped 1 stash entry",
+        "the agent changed `calc.py` in your checkout",
+    ] {
+        assert!(out.contains(said), "{said} not in:\n{out}");
+    }
+    let findings = r.report()["verification"]["findings"].to_string();
+    assert!(findings.contains("deleted branch feature"), "{findings}");
+    // Nothing was committed: the policy stopped for a person.
+    assert!(r.report()["fix"]["commit"].is_null());
+}
+
+/// Runs a fix agent that does `escape` after fixing, and returns what fixloop said.
+fn escape(escape: &str) -> (i32, String) {
+    let sandbox = Sandbox::new();
+    let repo = sandbox.python_project();
+    let fix = format!("{FIX_ADD}\n{COMMON}\n{escape}\n");
+    let agent = sandbox.agent("agent.sh", &phased(REPRODUCE_ADD, &fix));
+    info(&sandbox, &repo, &json!({}));
+    let r = run_with_agent(&sandbox, &repo, &agent, &["--no-pr", "--approve", "all"]);
+    // Whatever the agent did, fixloop committed nothing onto any branch but its own.
+    assert_eq!(
+        sandbox.git(&repo, &["log", "-1", "--format=%s", "main"]),
+        "Speed up add",
+        "{}",
+        r.stdout()
+    );
+    (r.code(), r.stdout())
+}
+
+#[test]
+fn a_fix_worktree_the_agent_switched_detached_or_rewrote_is_not_committed_from() {
+    for (trick, said) in [
+        (
+            r#"git -C "$FIXLOOP_WORKDIR" checkout --quiet -b elsewhere"#,
+            "the agent switched it from fix/add-subtracts to elsewhere",
+        ),
+        (
+            r#"git -C "$FIXLOOP_WORKDIR" checkout --quiet --detach"#,
+            "the agent detached its HEAD from the fix branch",
+        ),
+        (
+            r#"git -C "$FIXLOOP_WORKDIR" commit --quiet -am wip && git -C "$FIXLOOP_WORKDIR" reset --quiet --hard $(git -C "$FIXLOOP_WORKDIR" rev-parse HEAD~2) && sed -i 's/a - b/a + b/' "$FIXLOOP_WORKDIR/calc.py""#,
+            "no longer descends from the base commit",
+        ),
+        (
+            r#"git init --quiet "$CHECKOUT/../other" && echo "gitdir: $CHECKOUT/../other/.git" > "$FIXLOOP_WORKDIR/.git""#,
+            "its .git now points at",
+        ),
+        (
+            r#"echo "gitdir: /nowhere" > "$FIXLOOP_WORKDIR/.git""#,
+            "is not a git worktree any more",
+        ),
+        (
+            r#"git -C "$FIXLOOP_WORKDIR" worktree move "$FIXLOOP_WORKDIR" "$FIXLOOP_WORKDIR-moved""#,
+            "the agent moved it from",
+        ),
+    ] {
+        let (code, out) = escape(trick);
+        assert_eq!(code, 1, "{trick}:\n{out}");
+        assert!(
+            out.contains("the fix worktree is no longer fixloop's") && out.contains(said),
+            "{trick}: `{said}` not in:\n{out}"
+        );
+    }
+}

@@ -324,6 +324,7 @@ async fn run_reproduction(bench: &Bench) -> EventKind {
         files: Vec::new(),
         reproduction: Some(repro),
         copies: Vec::new(),
+        findings: Vec::new(),
     }
 }
 

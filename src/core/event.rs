@@ -522,6 +522,9 @@ pub enum EventKind {
         /// The copies the check ran, with their content hashes.
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
         copies: Vec<FrozenFile>,
+        /// What the agent or the check's runs did that they must not (a person must look).
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        findings: Vec<String>,
     },
     ReproductionCommitted {
         /// `None` when the failure folder is outside the repository (nothing to commit).

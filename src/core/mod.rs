@@ -2,6 +2,7 @@
 //! no files, no processes (`the_core_is_pure` in `tests/repository.rs` keeps it so).
 
 pub mod agent_stream;
+pub mod checkout;
 pub(crate) mod command;
 pub mod error;
 pub mod event;

@@ -92,6 +92,7 @@ pub struct ReproductionView {
     pub files: Vec<(String, String)>,
     /// fixloop's copies of the files the check ran.
     pub copies: Vec<FrozenFile>,
+    pub findings: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -573,6 +574,7 @@ impl RunView {
                 files,
                 reproduction,
                 copies,
+                findings,
                 ..
             } => {
                 if let Some(reproduction) = reproduction {
@@ -585,6 +587,7 @@ impl RunView {
                     runs: runs.clone(),
                     files: files.clone(),
                     copies: copies.clone(),
+                    findings: findings.clone(),
                 });
             }
             EventKind::ReproductionCommitted {

@@ -8,6 +8,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 
+mod fingerprint;
 mod vcs;
 
 use crate::engine::ports::VcsError;

@@ -3,7 +3,10 @@
 use std::path::{Path, PathBuf};
 
 use super::{FALLBACK_EMAIL, Git};
-use crate::engine::ports::{BoxFuture, Change, Checkout, CommitInfo, Vcs, VcsError};
+use crate::core::checkout::Fingerprint;
+use crate::engine::ports::{
+    BoxFuture, Change, Checkout, CommitInfo, Vcs, VcsError, WorktreeIdentity,
+};
 
 type Result<T> = std::result::Result<T, VcsError>;
 
@@ -231,19 +234,9 @@ impl Vcs for Git {
         })
     }
 
-    fn worktree_head<'a>(&'a self, worktree: &'a Path) -> BoxFuture<'a, Result<String>> {
-        Box::pin(self.in_worktree(worktree, &["rev-parse", "HEAD"]))
-    }
-
-    fn reset<'a>(
-        &'a self,
-        worktree: &'a Path,
-        commit: &'a str,
-        soft: bool,
-    ) -> BoxFuture<'a, Result<()>> {
+    fn reset_hard<'a>(&'a self, worktree: &'a Path, commit: &'a str) -> BoxFuture<'a, Result<()>> {
         Box::pin(async move {
-            let mode = if soft { "--soft" } else { "--hard" };
-            self.in_worktree(worktree, &["reset", mode, "-q", commit])
+            self.in_worktree(worktree, &["reset", "--hard", "-q", commit])
                 .await?;
             Ok(())
         })
@@ -319,16 +312,82 @@ impl Vcs for Git {
         })
     }
 
-    fn commit<'a>(&'a self, worktree: &'a Path, message: &'a str) -> BoxFuture<'a, Result<()>> {
+    fn fingerprint<'a>(&'a self, skip: &'a [PathBuf]) -> BoxFuture<'a, Result<Fingerprint>> {
+        Box::pin(self.take_fingerprint(skip))
+    }
+
+    fn worktree_identity<'a>(
+        &'a self,
+        worktree: &'a Path,
+    ) -> BoxFuture<'a, Result<WorktreeIdentity>> {
+        Box::pin(async move {
+            let common = self
+                .in_worktree(
+                    worktree,
+                    &["rev-parse", "--path-format=absolute", "--git-common-dir"],
+                )
+                .await?;
+            let head = self
+                .in_worktree(worktree, &["symbolic-ref", "--quiet", "HEAD"])
+                .await
+                .ok();
+            Ok(WorktreeIdentity {
+                common_dir: PathBuf::from(common),
+                head,
+            })
+        })
+    }
+
+    fn common_dir(&self) -> BoxFuture<'_, Result<PathBuf>> {
+        Box::pin(Git::common_dir(self))
+    }
+
+    fn worktrees(&self) -> BoxFuture<'_, Vec<(PathBuf, Option<String>)>> {
+        Box::pin(self.worktree_list())
+    }
+
+    fn is_ancestor<'a>(&'a self, ancestor: &'a str, descendant: &'a str) -> BoxFuture<'a, bool> {
+        Box::pin(async move {
+            self.run(&["merge-base", "--is-ancestor", ancestor, descendant])
+                .await
+                .is_ok()
+        })
+    }
+
+    fn commit_tree<'a>(
+        &'a self,
+        tree: &'a str,
+        parent: &'a str,
+        message: &'a str,
+    ) -> BoxFuture<'a, Result<String>> {
         Box::pin(async move {
             let identity = self.identity().await;
             let identity: Vec<(&str, &str)> =
                 identity.iter().map(|(k, v)| (*k, v.as_str())).collect();
             Self::run_in(
-                worktree,
-                &["commit", "-q", "--no-verify", "-m", message],
+                &self.repo,
+                &["commit-tree", tree, "-p", parent, "-m", message],
                 &identity,
             )
+            .await
+        })
+    }
+
+    fn update_branch<'a>(
+        &'a self,
+        branch: &'a str,
+        new: &'a str,
+        old: &'a str,
+    ) -> BoxFuture<'a, Result<()>> {
+        Box::pin(async move {
+            self.run(&[
+                "update-ref",
+                "-m",
+                "fixloop: commit the fix",
+                &format!("refs/heads/{branch}"),
+                new,
+                old,
+            ])
             .await?;
             Ok(())
         })

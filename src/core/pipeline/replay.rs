@@ -291,6 +291,7 @@ mod tests {
                 files: vec![],
                 reproduction: None,
                 copies: Vec::new(),
+                findings: Vec::new(),
             }),
             approve(2),
             Input::Done(EventKind::ReproductionCommitted {

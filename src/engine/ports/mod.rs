@@ -12,6 +12,6 @@ use std::pin::Pin;
 pub use agent::{Agent, AgentOutcome, AgentRequest, LineSink};
 pub use decider::Decider;
 pub use forge::{FetchedRun, Forge, PrOutcome, PrRequest};
-pub use vcs::{Change, Checkout, CommitInfo, Vcs, VcsError};
+pub use vcs::{Change, Checkout, CommitInfo, Vcs, VcsError, WorktreeIdentity};
 
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;

@@ -5,6 +5,7 @@
 use std::path::{Path, PathBuf};
 
 use super::BoxFuture;
+use crate::core::checkout::Fingerprint;
 use crate::core::error::StepError;
 
 /// A version-control operation that failed.
@@ -41,6 +42,15 @@ pub struct CommitInfo {
     pub parents: String,
     pub tree: String,
     pub message: String,
+}
+
+/// Where a worktree's git data says it belongs, and what its HEAD is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WorktreeIdentity {
+    /// The repository's shared git directory, as the worktree sees it.
+    pub common_dir: PathBuf,
+    /// The ref HEAD names (`refs/heads/fix/x`), `None` when detached.
+    pub head: Option<String>,
 }
 
 /// One changed path, with git's one-letter status (`A`, `M`, `D`, `T`...).
@@ -99,15 +109,8 @@ pub trait Vcs: Send + Sync {
     fn is_worktree<'a>(&'a self, path: &'a Path) -> BoxFuture<'a, bool>;
     /// The branch a worktree is on.
     fn worktree_branch<'a>(&'a self, worktree: &'a Path) -> BoxFuture<'a, Option<String>>;
-    /// The commit a worktree's HEAD is at.
-    fn worktree_head<'a>(&'a self, worktree: &'a Path) -> BoxFuture<'a, Result<String>>;
-    /// Moves a worktree's branch to `commit`, keeping (`soft`) or discarding its changes.
-    fn reset<'a>(
-        &'a self,
-        worktree: &'a Path,
-        commit: &'a str,
-        soft: bool,
-    ) -> BoxFuture<'a, Result<()>>;
+    /// Moves a worktree's branch to `commit`, discarding its changes.
+    fn reset_hard<'a>(&'a self, worktree: &'a Path, commit: &'a str) -> BoxFuture<'a, Result<()>>;
     /// Stages every change in a worktree, untracked files included.
     fn stage_all<'a>(&'a self, worktree: &'a Path) -> BoxFuture<'a, Result<()>>;
     /// The tree id of a worktree's index.
@@ -135,8 +138,35 @@ pub trait Vcs: Send + Sync {
     ) -> BoxFuture<'a, Result<()>>;
     /// Takes `path` out of the worktree's index (if it is there).
     fn untrack<'a>(&'a self, worktree: &'a Path, path: &'a str) -> BoxFuture<'a, Result<()>>;
-    /// Commits the worktree's index (no hooks), with fixloop's identity when the user has none.
-    fn commit<'a>(&'a self, worktree: &'a Path, message: &'a str) -> BoxFuture<'a, Result<()>>;
+    /// What the user owns in the repository right now (refs, stash, config, hooks, the checkout's
+    /// index and working tree), leaving out the checkout paths under `skip`.
+    fn fingerprint<'a>(&'a self, skip: &'a [PathBuf]) -> BoxFuture<'a, Result<Fingerprint>>;
+    /// Which repository a worktree's git data belongs to, and its HEAD.
+    fn worktree_identity<'a>(
+        &'a self,
+        worktree: &'a Path,
+    ) -> BoxFuture<'a, Result<WorktreeIdentity>>;
+    /// The repository's shared git directory.
+    fn common_dir(&self) -> BoxFuture<'_, Result<PathBuf>>;
+    /// Every worktree the repository knows: its path and the branch it is on.
+    fn worktrees(&self) -> BoxFuture<'_, Vec<(PathBuf, Option<String>)>>;
+    /// Whether `ancestor` is `descendant` or one of its ancestors.
+    fn is_ancestor<'a>(&'a self, ancestor: &'a str, descendant: &'a str) -> BoxFuture<'a, bool>;
+    /// A commit of `tree` on `parent`, with fixloop's identity when the user has none. No ref
+    /// moves.
+    fn commit_tree<'a>(
+        &'a self,
+        tree: &'a str,
+        parent: &'a str,
+        message: &'a str,
+    ) -> BoxFuture<'a, Result<String>>;
+    /// Moves `branch` to `new`, only if it is still at `old`.
+    fn update_branch<'a>(
+        &'a self,
+        branch: &'a str,
+        new: &'a str,
+        old: &'a str,
+    ) -> BoxFuture<'a, Result<()>>;
     /// The paths that differ between two commits.
     fn changed_files<'a>(
         &'a self,

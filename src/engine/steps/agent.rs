@@ -157,6 +157,7 @@ pub async fn run(
         resume: request.resume.clone(),
         log: request.log.display().to_string(),
     });
+    let before = guard::user_state(bench).await;
     let started = Instant::now();
     let outcome: AgentOutcome = if bench.agent.kind() == AgentKind::Manual {
         bench.decider.manual(&request).await
@@ -184,6 +185,12 @@ pub async fn run(
             .run(&request, &mut sink, bench.cancel.clone())
             .await
     };
+    let duration_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+    let mut findings = guard::after_agent(bench, phase, &request.workdir);
+    guard::merge(
+        &mut findings,
+        guard::user_changes(bench, before.as_ref(), "the agent").await,
+    );
     let notes_file = if phase == Phase::Fix {
         "ROOT_CAUSE.md"
     } else {
@@ -200,11 +207,11 @@ pub async fn run(
         session_id: outcome.session_id,
         cost_usd: outcome.cost_usd,
         turns: outcome.turns,
-        duration_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
+        duration_ms,
         error: outcome.error,
         error_class: outcome.error_class,
         notes,
-        findings: guard::after_agent(bench, phase, &request.workdir),
+        findings,
     }
 }
 

@@ -60,7 +60,7 @@ async fn reuse(
     let usable = bench.vcs.is_worktree(path).await
         && bench.vcs.worktree_branch(path).await.as_deref() == Some(branch);
     if usable {
-        bench.vcs.reset(path, base_commit, false).await?;
+        bench.vcs.reset_hard(path, base_commit).await?;
     } else {
         bench.discard_worktree(path).await;
         bench
@@ -133,6 +133,38 @@ pub async fn ensure(bench: &Bench, which: Worktree) -> Result<(), StepError> {
     };
     if bench.vcs.is_worktree(&path).await {
         return Ok(());
+    }
+    // Gone because a cleanup or `fixloop clean` removed it is made again; moved elsewhere or
+    // broken (by the agent) is not fixloop's to take back.
+    if path.exists() {
+        return Err(StepError::error(format!(
+            "the {} worktree is no longer fixloop's: {} is not a git worktree any more (its .git \
+             was changed)",
+            if which == Worktree::Fix {
+                "fix"
+            } else {
+                "scratch"
+            },
+            path.display()
+        ))
+        .hint("look at it, then start the run again; fixloop commits nothing from it"));
+    }
+    if which == Worktree::Fix {
+        let branch = format!("refs/heads/{target}");
+        if let Some((elsewhere, _)) = bench
+            .vcs
+            .worktrees()
+            .await
+            .into_iter()
+            .find(|(p, b)| b.as_deref() == Some(branch.as_str()) && *p != path)
+        {
+            return Err(StepError::error(format!(
+                "the fix worktree is no longer fixloop's: the agent moved it from {} to {}",
+                path.display(),
+                elsewhere.display()
+            ))
+            .hint("look at it, then start the run again; fixloop commits nothing from it"));
+        }
     }
     bench.vcs.prune_worktrees().await;
     let at = match which {

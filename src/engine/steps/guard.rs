@@ -1,7 +1,14 @@
-//! What an agent must not have done, checked when its step ends and again before fixloop trusts
-//! the result: change the approved reproduction (in the worktree or the failure folder).
+//! What an agent (or the code under test) must not have done, checked when its step ends and
+//! again before fixloop trusts the result: change the approved reproduction (in the worktree or
+//! the failure folder), or change anything the user owns in the repository — refs, the stash,
+//! the configuration and hooks, the checkout's index and working tree. fixloop does not undo
+//! such a change (that could lose data too); it says what happened and how to restore it.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
+
+use crate::core::checkout::{Fingerprint, changes};
+use crate::core::error::StepError;
+use crate::core::view::FixView;
 
 use crate::core::event::Phase;
 use crate::core::setup::Reproduction;
@@ -13,6 +20,124 @@ pub(crate) fn after_agent(bench: &Bench, phase: Phase, workdir: &Path) -> Vec<St
         (Phase::Fix, Ok(Some(repro))) => reproduction_findings(bench, &repro, workdir),
         // A frozen copy that was changed stops the verification itself, with its own error.
         _ => Vec::new(),
+    }
+}
+
+/// What the user owns in the repository now; `None` (with a warning) when git cannot say.
+pub(crate) async fn user_state(bench: &Bench) -> Option<Fingerprint> {
+    // The failure folder, the toolkit's folders of the workspace and the run's outputs are
+    // fixloop's and the agent's to write.
+    let workspace = &bench.setup.workspace;
+    let skip: Vec<PathBuf> = [
+        "outputs",
+        "reproduce-deterministic-failures",
+        "reproduce-ND-failures",
+        "implementing-features",
+    ]
+    .iter()
+    .map(|folder| workspace.join(folder))
+    .chain([bench.setup.failure_dir.clone()])
+    .collect();
+    match bench.vcs.fingerprint(&skip).await {
+        Ok(fingerprint) => Some(fingerprint),
+        Err(e) => {
+            bench.warn(format!("could not fingerprint your repository: {e}"));
+            None
+        }
+    }
+}
+
+/// What changed in what the user owns since `before`, said of `who`. The branches this run makes
+/// are fixloop's, not the user's.
+pub(crate) async fn user_changes(
+    bench: &Bench,
+    before: Option<&Fingerprint>,
+    who: &str,
+) -> Vec<String> {
+    let Some(before) = before else {
+        return Vec::new();
+    };
+    let Some(after) = user_state(bench).await else {
+        return Vec::new();
+    };
+    let mut ours = vec![format!("refs/heads/fixloop/repro/{}", bench.setup.name)];
+    ours.extend(bench.view(|v| {
+        v.fix
+            .as_ref()
+            .map(|f| f.branch.clone())
+            .or_else(|| v.fix_intent.as_ref().map(|(branch, _)| branch.clone()))
+            .map(|branch| format!("refs/heads/{branch}"))
+    }));
+    changes(before, &after, who, &ours)
+}
+
+/// Confirms the fix worktree is still the one fixloop made: a worktree of this repository, on
+/// the fix branch, which still descends from the base fixloop chose. Anything else is the agent's
+/// doing, and the step fails saying what it found.
+pub(crate) async fn fix_worktree_is_ours(bench: &Bench, fix: &FixView) -> Result<(), StepError> {
+    let worktree = Path::new(&fix.worktree);
+    let branch = format!("refs/heads/{}", fix.branch);
+    let not_ours = |what: String| {
+        StepError::error(format!("the fix worktree is no longer fixloop's: {what}"))
+            .hint("look at it, then start the run again; fixloop commits nothing from it")
+    };
+    let identity = bench.vcs.worktree_identity(worktree).await.map_err(|_| {
+        not_ours(format!(
+            "{} is not a git worktree any more",
+            worktree.display()
+        ))
+    })?;
+    let common = bench.vcs.common_dir().await?;
+    let same = |a: &Path, b: &Path| a.canonicalize().ok() == b.canonicalize().ok();
+    if !same(&identity.common_dir, &common) {
+        return Err(not_ours(format!(
+            "its .git now points at {} instead of this repository",
+            identity.common_dir.display()
+        )));
+    }
+    match identity.head {
+        None => {
+            return Err(not_ours(
+                "the agent detached its HEAD from the fix branch".into(),
+            ));
+        }
+        Some(head) if head != branch => {
+            return Err(not_ours(format!(
+                "the agent switched it from {} to {}",
+                fix.branch,
+                head.trim_start_matches("refs/heads/")
+            )));
+        }
+        Some(_) => {}
+    }
+    if !bench.vcs.is_ancestor(&fix.base_commit, &branch).await {
+        return Err(not_ours(format!(
+            "{} no longer descends from the base commit {} (its history was rewritten)",
+            fix.branch,
+            &fix.base_commit[..fix.base_commit.len().min(12)]
+        )));
+    }
+    Ok(())
+}
+
+/// The findings an agent's step recorded as it ended.
+pub(crate) fn agent_findings(bench: &Bench, phase: Phase, attempt: u32) -> Vec<String> {
+    bench.view(|v| {
+        v.agent_runs
+            .iter()
+            .rev()
+            .find(|r| r.phase == phase && r.attempt == attempt)
+            .map(|r| r.findings.clone())
+            .unwrap_or_default()
+    })
+}
+
+/// Adds `more` to `findings`, each once.
+pub(crate) fn merge(findings: &mut Vec<String>, more: Vec<String>) {
+    for finding in more {
+        if !findings.contains(&finding) {
+            findings.push(finding);
+        }
     }
 }
 

@@ -9,13 +9,17 @@ use crate::core::publish;
 use crate::engine::bench::Bench;
 use crate::engine::ports::{PrOutcome, PrRequest};
 use crate::engine::secrets;
+use crate::engine::steps::guard;
 use crate::engine::steps::reproduce::made_by_this_run;
 
-/// Commits the fix as one commit on the base, whatever the agent committed on the way.
+/// Commits the fix as one commit on the base, whatever the agent committed on the way: the
+/// commit is made from the worktree's tree and the fix branch is moved to it by name (never
+/// whatever HEAD points at), after checking the worktree is still the one fixloop made.
 pub async fn commit_fix(bench: &Bench, remove_repro: bool) -> Result<EventKind, StepError> {
     let Some(fix) = bench.view(|v| v.fix.clone()) else {
         return Err(StepError::error("no fix branch to commit"));
     };
+    guard::fix_worktree_is_ours(bench, &fix).await?;
     let worktree = Path::new(&fix.worktree);
     let base = fix.base_commit.as_str();
     let vcs = &bench.vcs;
@@ -25,8 +29,6 @@ pub async fn commit_fix(bench: &Bench, remove_repro: bool) -> Result<EventKind, 
         }
     }
     vcs.stage_all(worktree).await?;
-    let head_before = vcs.worktree_head(worktree).await?;
-    vcs.reset(worktree, base, true).await?;
     let setup = &bench.setup;
     let message = bench.view(|v| {
         publish::fix_message(
@@ -37,21 +39,19 @@ pub async fn commit_fix(bench: &Bench, remove_repro: bool) -> Result<EventKind, 
         )
     });
     let message = secrets::redact(&message).into_owned();
-    // A cut-off run may have made this very commit already: it is not made twice.
     let tree = vcs.write_tree(worktree).await?;
-    let committed = if made_by_this_run(bench, &head_before, &message, Some((base, &tree))).await {
-        vcs.reset(worktree, &head_before, true).await
+    let tip = vcs.rev_parse(&format!("refs/heads/{}", fix.branch)).await?;
+    // A cut-off run may have made this very commit already: it is not made twice.
+    let commit = if made_by_this_run(bench, &tip, &message, Some((base, &tree))).await {
+        tip
     } else {
-        vcs.commit(worktree, &message).await
-    };
-    committed.map_err(|e| {
-        if e.stderr.contains("nothing to commit") || e.stderr.is_empty() {
-            StepError::error("the fix has no changes to commit")
-        } else {
-            StepError::from(e)
+        if vcs.commit_info(base).await.is_some_and(|b| b.tree == tree) {
+            return Err(StepError::error("the fix has no changes to commit"));
         }
-    })?;
-    let commit = vcs.worktree_head(worktree).await?;
+        let commit = vcs.commit_tree(&tree, base, &message).await?;
+        vcs.update_branch(&fix.branch, &commit, &tip).await?;
+        commit
+    };
     let files_changed = vcs.changed_files(base, &commit).await?;
     Ok(EventKind::FixCommitted {
         branch: fix.branch,

@@ -15,6 +15,7 @@ use crate::engine::bench::{Bench, changed_copies, copy_reproduction, measured, p
 use crate::engine::ports::Checkout;
 use crate::engine::secrets;
 use crate::engine::setup::read_reproduction;
+use crate::engine::steps::guard;
 
 /// How many runs measure a flaky reproduction when neither `repro.json` nor info.json says.
 const FLAKY_RUNS: u32 = 1000;
@@ -81,6 +82,7 @@ pub async fn check(bench: &Bench, attempt: u32, runs: u32) -> Result<EventKind, 
         files: Vec::new(),
         reproduction: None,
         copies: Vec::new(),
+        findings: Vec::new(),
     };
     let manifest = bench.setup.failure_dir.join("repro.json");
     if !manifest.exists() {
@@ -98,6 +100,7 @@ pub async fn check(bench: &Bench, attempt: u32, runs: u32) -> Result<EventKind, 
             files: Vec::new(),
             reproduction: None,
             copies: Vec::new(),
+            findings: Vec::new(),
         });
     }
     let repro = match read_reproduction(&bench.setup.failure_dir) {
@@ -123,7 +126,13 @@ pub async fn check(bench: &Bench, attempt: u32, runs: u32) -> Result<EventKind, 
     if let Err(e) = place(&repro, scratch) {
         return Ok(invalid(e.with_hints()));
     }
+    let before = guard::user_state(bench).await;
     let judged = judge(bench, &repro, scratch, attempt, runs).await?;
+    let mut findings = guard::agent_findings(bench, Phase::Reproduce, attempt);
+    guard::merge(
+        &mut findings,
+        guard::user_changes(bench, before.as_ref(), "the reproduction's test runs").await,
+    );
     let Judged {
         reproduced,
         reason,
@@ -138,6 +147,7 @@ pub async fn check(bench: &Bench, attempt: u32, runs: u32) -> Result<EventKind, 
         files: shown_files(&repro),
         reproduction: Some(repro),
         copies,
+        findings,
     })
 }
 

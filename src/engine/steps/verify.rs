@@ -16,7 +16,10 @@ use crate::core::stats;
 use crate::core::verdict;
 use crate::engine::bench::{Bench, copy_file, measured, place};
 use crate::engine::ports::Checkout;
-use crate::engine::steps::guard::{reproduction_findings, tampered};
+use crate::engine::steps::guard::{
+    agent_findings, fix_worktree_is_ours, merge, reproduction_findings, tampered, user_changes,
+    user_state,
+};
 
 /// How much of a diff an event carries (the branch holds all of it).
 const MAX_DIFF: usize = 64 * 1024;
@@ -38,23 +41,17 @@ pub async fn verify(bench: &Bench, attempt: u32, runs: u32) -> Result<EventKind,
     let (Some(fix), Some(repro)) = (fix, bench.approved_reproduction()?) else {
         return Err(StepError::error("no fix branch to verify"));
     };
+    fix_worktree_is_ours(bench, &fix).await?;
     let worktree = Path::new(&fix.worktree);
     let base_commit = fix.base_commit.as_str();
     // The approved reproduction is what counts: an agent's edits to it, in the worktree or in
     // the failure folder, are named, and fixloop's frozen copy is what runs.
-    let mut findings = bench.view(|v| {
-        v.agent_runs
-            .iter()
-            .rev()
-            .find(|r| r.phase == Phase::Fix && r.attempt == attempt)
-            .map(|r| r.findings.clone())
-            .unwrap_or_default()
-    });
-    for finding in reproduction_findings(bench, &repro, worktree) {
-        if !findings.contains(&finding) {
-            findings.push(finding);
-        }
-    }
+    let mut findings = agent_findings(bench, Phase::Fix, attempt);
+    merge(
+        &mut findings,
+        reproduction_findings(bench, &repro, worktree),
+    );
+    let before = user_state(bench).await;
     place(&repro, worktree)?;
     let passes = if bench.setup.info.deterministic {
         let results = bench
@@ -103,6 +100,10 @@ pub async fn verify(bench: &Bench, attempt: u32, runs: u32) -> Result<EventKind,
         Some(revert)
     };
     let suite = suite(bench, worktree, attempt).await?;
+    merge(
+        &mut findings,
+        user_changes(bench, before.as_ref(), "the fix's test runs").await,
+    );
     let exclude: Vec<String> = repro.dests().map(str::to_owned).collect();
     let mut diff = bench
         .vcs

@@ -145,6 +145,7 @@ impl Script {
                 )],
                 reproduction: None,
                 copies: Vec::new(),
+                findings: Vec::new(),
             },
         );
         s.phase(secs + 1, Phase::ConfirmRepro, Some(PhaseStatus::Passed));

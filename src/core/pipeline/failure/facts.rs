@@ -44,8 +44,11 @@ impl FailureMachine {
                 reason,
                 runs,
                 invalid_input,
+                findings,
                 ..
-            } => self.reproduction_checked(reproduced, reason, &runs, invalid_input, step),
+            } => {
+                self.reproduction_checked(reproduced, reason, &runs, invalid_input, findings, step);
+            }
             // The approved reproduction is kept before anything else happens to it; a given one
             // needs no commit of its failure folder.
             EventKind::ReproductionFrozen { .. } if self.settings.existing_test => {
@@ -167,6 +170,7 @@ impl FailureMachine {
         reason: String,
         runs: &TestRuns,
         invalid_input: bool,
+        findings: Vec<String>,
         step: &mut Step,
     ) {
         let status = if reproduced {
@@ -180,12 +184,13 @@ impl FailureMachine {
         } else {
             feedback_from(&reason, runs)
         };
+        // Something a person must look at keeps the policy from approving on its own.
         let kind = CheckpointKind::AfterStep {
             phase: Phase::Reproduce,
             attempt: self.attempt,
-            verified: reproduced,
+            verified: reproduced && findings.is_empty(),
             summary: reason,
-            findings: Vec::new(),
+            findings,
             suggested_feedback: suggested,
         };
         let options = self.after_options(reproduced);

@@ -149,6 +149,7 @@ fn scripted(effect: Effect, script: &Script, checks: &mut usize, verifies: &mut 
                 files: vec![],
                 reproduction: None,
                 copies: Vec::new(),
+                findings: Vec::new(),
             })
         }
         Effect::FreezeReproduction => Input::Done(EventKind::ReproductionFrozen {
