@@ -333,3 +333,100 @@ fn a_fix_worktree_the_agent_switched_detached_or_rewrote_is_not_committed_from()
         );
     }
 }
+
+/// A workspace of its own (outside the repository) for a run of `name` on `repo`.
+fn workspace(sandbox: &Sandbox, repo: &Path, name: &str) -> std::path::PathBuf {
+    let ws = sandbox.path().join(format!("ws-{name}"));
+    std::fs::create_dir_all(&ws).unwrap();
+    std::fs::copy(repo.join("ci.log"), ws.join("ci.log")).unwrap();
+    sandbox.info(
+        &ws,
+        &json!({
+            "prompt": "add(1, 1) is not 2.",
+            "deterministic": true,
+            "raw-logs": "ci.log",
+            "name": name,
+            "repo": repo.display().to_string(),
+        }),
+    );
+    ws
+}
+
+#[test]
+#[expect(
+    clippy::disallowed_methods,
+    reason = "a plain test thread waits for another process to start; no runtime is blocked"
+)]
+fn two_runs_on_one_repository_work_apart_and_one_name_is_one_run_at_a_time() {
+    let sandbox = Sandbox::new();
+    let repo = sandbox.python_project();
+    let slow = format!("sleep 3\n{REPRODUCE_ADD}");
+    let agent = sandbox.agent("agent.sh", &phased(&slow, FIX_ADD));
+    let spawn = |ws: &Path| {
+        sandbox
+            .fixloop(ws)
+            .args([
+                "run",
+                "--headless",
+                "--no-pr",
+                "--agent",
+                "command",
+                "--agent-cmd",
+            ])
+            .arg(&agent)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    let first = spawn(&workspace(&sandbox, &repo, "one"));
+    let other = spawn(&workspace(&sandbox, &repo, "two"));
+    // The same name while `one` is still going: refused at once, naming the run that holds it.
+    let started = std::time::Instant::now();
+    while !repo.join(".git/fixloop/locks/one.lock").is_file() {
+        assert!(
+            started.elapsed().as_secs() < 30,
+            "the first run never started"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let same = sandbox
+        .fixloop(&sandbox.path().join("ws-one"))
+        .args(["run", "--headless", "--agent", "command", "--agent-cmd"])
+        .arg(&agent)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&same.stderr);
+    assert_eq!(
+        same.status.code(),
+        Some(1),
+        "{stderr}\n{}",
+        String::from_utf8_lossy(&same.stdout)
+    );
+    assert!(
+        stderr.contains("another fixloop run (")
+            && stderr.contains("is working on `one` in this repository")
+            && stderr.contains("hint: let it finish, or give this failure another `name`"),
+        "{stderr}"
+    );
+    for (name, child) in [("one", first), ("two", other)] {
+        let out = child.wait_with_output().unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{name}:\n{}\n{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let branches = sandbox.git(&repo, &["branch", "--list", "fix/*"]);
+    assert!(
+        branches.contains("fix/one") && branches.contains("fix/two"),
+        "{branches}"
+    );
+    // One run of `one` only: the refused one left no run folder behind.
+    let runs = std::fs::read_dir(sandbox.path().join("ws-one/outputs/runs"))
+        .unwrap()
+        .count();
+    assert_eq!(runs, 1);
+}

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use super::CommandError;
-use super::run::{Launch, agent_for, forge_for, init_file_log, policy_name};
+use super::run::{Launch, agent_for, forge_for, init_file_log, name_lock, policy_name};
 use crate::cli::ResumeArgs;
 use crate::core::event::{Event, EventKind, FAILURE_PIPELINE};
 use crate::core::exit::ExitCode;
@@ -37,6 +37,8 @@ pub async fn resume(args: &ResumeArgs) -> Result<ExitCode, CommandError> {
         policy_name(headless, approve),
         headless,
     )?;
+    let mut name_lock = name_lock(&setup.repo, &setup.name).await?;
+    name_lock.held_by(&setup.run_id);
     let replayed = replay(FailurePipeline.machine(&setup), &past).map_err(|e| {
         CommandError::new(ExitCode::Failed, format!("run {}: {e}", args.run)).hint(
             "`fixloop reports show RUN_ID` shows how it ended; `fixloop run` starts the \
@@ -87,6 +89,7 @@ pub async fn resume(args: &ResumeArgs) -> Result<ExitCode, CommandError> {
         approve,
         resume: Some((replayed, past)),
         lock,
+        name_lock,
     }
     .go()
     .await

@@ -29,7 +29,7 @@ use crate::engine::emitter::Emitter;
 use crate::engine::failure::FailurePipeline;
 use crate::engine::ports::{Agent, Decider, Forge};
 use crate::engine::setup::Setup;
-use crate::engine::store::{Journal, RunLock, Store};
+use crate::engine::store::{Journal, NameLock, RunLock, Store};
 use crate::ui::headless::{LineReporter, PolicyDecider};
 use crate::ui::tui::{self, app::RunApp, decider::PersonDecider};
 
@@ -63,6 +63,7 @@ pub async fn start(
     args: &RunArgs,
     headless: bool,
 ) -> Result<ExitCode, CommandError> {
+    let mut name_lock = name_lock(&prepared.repo, &prepared.name).await?;
     let store = Store::new(&prepared.workspace);
     let (run_id, run_dir) = store.create_run(&prepared.name, Utc::now()).map_err(|e| {
         CommandError::new(
@@ -71,6 +72,7 @@ pub async fn start(
         )
     })?;
     let lock = RunLock::take(&run_dir)?;
+    name_lock.held_by(&run_id);
     let _log_guard = init_file_log(&run_dir);
     let journal = Journal::create(&run_dir).map_err(|e| {
         CommandError::new(
@@ -136,9 +138,19 @@ pub async fn start(
         approve,
         resume: None,
         lock,
+        name_lock,
     }
     .go()
     .await
+}
+
+/// The lock of a failure name in the repository `repo`: a second run of it is refused at once.
+pub(crate) async fn name_lock(repo: &Path, name: &str) -> Result<NameLock, CommandError> {
+    let git_dir = Git::new(repo.to_path_buf())
+        .common_dir()
+        .await
+        .map_err(|e| CommandError::new(ExitCode::Failed, e.to_string()))?;
+    Ok(NameLock::take(&git_dir, name)?)
 }
 
 /// The policy named in the journal: the `--approve` rule headless, the person in the TUI.
@@ -179,6 +191,8 @@ pub struct Launch {
     pub resume: Option<Resumed>,
     /// Held until the run ends.
     pub lock: RunLock,
+    /// Held until the run ends: no other run of this failure name in this repository.
+    pub name_lock: NameLock,
 }
 
 impl std::fmt::Debug for Launch {
@@ -204,12 +218,17 @@ impl Launch {
         Ok(code)
     }
 
-    /// The failure pipeline's driver on this run's bench, and what it resumes from.
+    /// The failure pipeline's driver on this run's bench, what it resumes from, and the run's
+    /// locks (held by the caller until the run ends).
     fn driver(
         self,
         decider: Box<dyn Decider>,
         cancel: watch::Receiver<bool>,
-    ) -> (Driver<FailurePipeline>, Option<Resumed>) {
+    ) -> (
+        Driver<FailurePipeline>,
+        Option<Resumed>,
+        (RunLock, NameLock),
+    ) {
         let vcs = Box::new(Git::new(self.setup.repo.clone()));
         let bench = Bench {
             setup: self.setup,
@@ -220,7 +239,11 @@ impl Launch {
             decider,
             cancel,
         };
-        (Driver::new(FailurePipeline, bench), self.resume)
+        (
+            Driver::new(FailurePipeline, bench),
+            self.resume,
+            (self.lock, self.name_lock),
+        )
     }
 
     async fn headless(self) -> ExitCode {
@@ -235,7 +258,7 @@ impl Launch {
             let _ = cancel_tx.send(true);
         });
         let approve = self.approve;
-        let (driver, resume) = self.driver(Box::new(PolicyDecider(approve)), cancel_rx);
+        let (driver, resume, _locks) = self.driver(Box::new(PolicyDecider(approve)), cancel_rx);
         let code = match resume {
             Some((replayed, _)) => driver.resume(replayed).await,
             None => driver.run().await,
@@ -254,7 +277,7 @@ impl Launch {
         });
         let color = std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
         let mut app = RunApp::new(color, Utc::now());
-        let (driver, resume) = self.driver(decider, cancel_rx);
+        let (driver, resume, _locks) = self.driver(decider, cancel_rx);
         let handle = match resume {
             Some((replayed, past)) => {
                 app.view = RunView::replay(&past);

@@ -24,11 +24,12 @@ impl Store {
         }
     }
 
-    /// A new run id `YYYY-MM-DD_HH-MM-SS_<name>` (with a suffix if taken) and its folder.
+    /// A new run id `YYYY-MM-DD_HH-MM-SS-mmm_<name>` (with a suffix if taken) and its folder.
     pub fn create_run(&self, name: &str, now: DateTime<Utc>) -> std::io::Result<(String, PathBuf)> {
         let runs = self.outputs.join("runs");
         fs::create_dir_all(&runs)?;
-        let stem = format!("{}_{name}", now.format("%Y-%m-%d_%H-%M-%S"));
+        // Milliseconds: runs started in the same second still sort and read apart.
+        let stem = format!("{}_{name}", now.format("%Y-%m-%d_%H-%M-%S-%3f"));
         for n in 1..1000 {
             let id = if n == 1 {
                 stem.clone()
@@ -116,6 +117,76 @@ impl RunLock {
                 path.display()
             ))),
         }
+    }
+}
+
+/// Held while a run works on a failure name in a repository: the name's branches, worktrees and
+/// failure folder are that run's, so a second run of the same name is refused at once.
+#[derive(Debug)]
+pub struct NameLock {
+    file: File,
+}
+
+impl NameLock {
+    /// Takes the lock of `name` in the repository whose git directory is `git_dir`.
+    pub fn take(git_dir: &Path, name: &str) -> Result<Self, StepError> {
+        let dir = git_dir.join("fixloop").join("locks");
+        let path = dir.join(format!("{name}.lock"));
+        let cannot =
+            |e: std::io::Error| StepError::error(format!("cannot lock {}: {e}", path.display()));
+        fs::create_dir_all(&dir).map_err(cannot)?;
+        let file = OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .read(true)
+            .write(true)
+            .open(&path)
+            .map_err(cannot)?;
+        match file.try_lock() {
+            Ok(()) => Ok(Self { file }),
+            Err(std::fs::TryLockError::WouldBlock) => {
+                let holder = fs::read_to_string(&path).unwrap_or_default();
+                let holder = holder.trim();
+                Err(StepError::error(format!(
+                    "another fixloop run{} is working on `{name}` in this repository",
+                    if holder.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" ({holder})")
+                    }
+                ))
+                .hint("let it finish, or give this failure another `name` in info.json"))
+            }
+            Err(std::fs::TryLockError::Error(e)) => Err(cannot(e)),
+        }
+    }
+
+    /// The failure names fixloop runs are working on in the repository right now (this run's
+    /// included).
+    #[must_use]
+    pub fn names_in_use(git_dir: &Path) -> Vec<String> {
+        let Ok(entries) = fs::read_dir(git_dir.join("fixloop").join("locks")) else {
+            return Vec::new();
+        };
+        entries
+            .flatten()
+            .filter_map(|entry| {
+                let name = entry
+                    .file_name()
+                    .to_string_lossy()
+                    .strip_suffix(".lock")?
+                    .to_owned();
+                // A lock is held when it cannot be taken; taking it here lets go at once.
+                let file = File::open(entry.path()).ok()?;
+                matches!(file.try_lock(), Err(std::fs::TryLockError::WouldBlock)).then_some(name)
+            })
+            .collect()
+    }
+
+    /// Records which run holds the lock, for the message a second run gets.
+    pub fn held_by(&mut self, run_id: &str) {
+        let _ = self.file.set_len(0);
+        let _ = self.file.write_all(run_id.as_bytes());
     }
 }
 

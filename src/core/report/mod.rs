@@ -11,6 +11,6 @@ pub use failure::{FAILURE_SECTIONS, FailureSections};
 pub use json::json;
 pub use markdown::{markdown, render, sections_for};
 pub use sections::{NoSections, Sections};
-pub use text::{conclusion, file_stem, next_steps};
+pub use text::{conclusion, next_steps};
 
 pub(crate) const SCHEMA_VERSION: u32 = 1;

@@ -4,13 +4,6 @@ use crate::core::event::{FailureClass, RunStatus, TestRuns};
 use crate::core::exit::ExitCode;
 use crate::core::view::{Conclusion, RunView};
 
-/// `YYYY-MM-DD_HH-MM-SS_<name>`: the report's file stem.
-#[must_use]
-pub fn file_stem(view: &RunView) -> String {
-    let at = view.started_at.unwrap_or_default();
-    format!("{}_{}", at.format("%Y-%m-%d_%H-%M-%S"), view.name)
-}
-
 /// How the run ended, or a placeholder while it is still going.
 #[must_use]
 pub fn conclusion(view: &RunView) -> Conclusion {

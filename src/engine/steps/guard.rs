@@ -13,6 +13,7 @@ use crate::core::view::FixView;
 use crate::core::event::Phase;
 use crate::core::setup::Reproduction;
 use crate::engine::bench::{Bench, sha256_file};
+use crate::engine::store::NameLock;
 
 /// What the agent of `phase`, working in `workdir`, did that it must not have.
 pub(crate) fn after_agent(bench: &Bench, phase: Phase, workdir: &Path) -> Vec<String> {
@@ -23,8 +24,16 @@ pub(crate) fn after_agent(bench: &Bench, phase: Phase, workdir: &Path) -> Vec<St
     }
 }
 
+/// What the user owns in the repository at one moment, and the failure names fixloop runs were
+/// working on then (their branches are theirs, not the user's).
+#[derive(Debug, Clone)]
+pub(crate) struct UserState {
+    fingerprint: Fingerprint,
+    fixloop_names: Vec<String>,
+}
+
 /// What the user owns in the repository now; `None` (with a warning) when git cannot say.
-pub(crate) async fn user_state(bench: &Bench) -> Option<Fingerprint> {
+pub(crate) async fn user_state(bench: &Bench) -> Option<UserState> {
     // The failure folder, the toolkit's folders of the workspace and the run's outputs are
     // fixloop's and the agent's to write.
     let workspace = &bench.setup.workspace;
@@ -38,8 +47,15 @@ pub(crate) async fn user_state(bench: &Bench) -> Option<Fingerprint> {
     .map(|folder| workspace.join(folder))
     .chain([bench.setup.failure_dir.clone()])
     .collect();
+    let mut fixloop_names = vec![bench.setup.name.clone()];
+    if let Ok(git_dir) = bench.vcs.common_dir().await {
+        fixloop_names.extend(NameLock::names_in_use(&git_dir));
+    }
     match bench.vcs.fingerprint(&skip).await {
-        Ok(fingerprint) => Some(fingerprint),
+        Ok(fingerprint) => Some(UserState {
+            fingerprint,
+            fixloop_names,
+        }),
         Err(e) => {
             bench.warn(format!("could not fingerprint your repository: {e}"));
             None
@@ -47,11 +63,10 @@ pub(crate) async fn user_state(bench: &Bench) -> Option<Fingerprint> {
     }
 }
 
-/// What changed in what the user owns since `before`, said of `who`. The branches this run makes
-/// are fixloop's, not the user's.
+/// What changed in what the user owns since `before`, said of `who`.
 pub(crate) async fn user_changes(
     bench: &Bench,
-    before: Option<&Fingerprint>,
+    before: Option<&UserState>,
     who: &str,
 ) -> Vec<String> {
     let Some(before) = before else {
@@ -60,15 +75,51 @@ pub(crate) async fn user_changes(
     let Some(after) = user_state(bench).await else {
         return Vec::new();
     };
-    let mut ours = vec![format!("refs/heads/fixloop/repro/{}", bench.setup.name)];
-    ours.extend(bench.view(|v| {
+    let ours = not_the_users(bench, before, &after);
+    changes(&before.fingerprint, &after.fingerprint, who, &ours)
+}
+
+/// The refs that are not the user's: remote-tracking branches (a cache of the remote that any
+/// fetch, fixloop's own included, rewrites), and the branches of the fixloop runs working on the
+/// repository during the window (this one's, and those of runs going at the same time).
+fn not_the_users(bench: &Bench, before: &UserState, after: &UserState) -> Vec<String> {
+    let names: Vec<&String> = before
+        .fixloop_names
+        .iter()
+        .chain(&after.fixloop_names)
+        .collect();
+    let this_run = bench.view(|v| {
         v.fix
             .as_ref()
             .map(|f| f.branch.clone())
             .or_else(|| v.fix_intent.as_ref().map(|(branch, _)| branch.clone()))
-            .map(|branch| format!("refs/heads/{branch}"))
-    }));
-    changes(before, &after, who, &ours)
+    });
+    let numbered = |rest: &str| {
+        rest.is_empty()
+            || rest
+                .strip_prefix('-')
+                .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+    };
+    let fixloops = |reference: &str| {
+        reference.starts_with("refs/remotes/")
+            || this_run
+                .as_ref()
+                .is_some_and(|b| reference == format!("refs/heads/{b}"))
+            || names.iter().any(|name| {
+                reference == format!("refs/heads/fixloop/repro/{name}")
+                    || reference
+                        .strip_prefix(&format!("refs/heads/fix/{name}"))
+                        .is_some_and(numbered)
+            })
+    };
+    before
+        .fingerprint
+        .refs
+        .keys()
+        .chain(after.fingerprint.refs.keys())
+        .filter(|r| fixloops(r))
+        .cloned()
+        .collect()
 }
 
 /// Confirms the fix worktree is still the one fixloop made: a worktree of this repository, on
