@@ -65,7 +65,7 @@ pub async fn resume(args: &ResumeArgs) -> Result<ExitCode, CommandError> {
     let _log_guard = init_file_log(&run_dir);
     let journal = Journal::reopen(&run_dir).map_err(|e| {
         CommandError::new(
-            ExitCode::Failed,
+            ExitCode::Io,
             format!("cannot reopen {}: {e}", journal_path.display()),
         )
     })?;

@@ -67,7 +67,7 @@ pub async fn start(
     let store = Store::new(&prepared.workspace);
     let (run_id, run_dir) = store.create_run(&prepared.name, Utc::now()).map_err(|e| {
         CommandError::new(
-            ExitCode::Failed,
+            ExitCode::Io,
             format!("cannot create {}: {e}", store.outputs.display()),
         )
     })?;
@@ -76,7 +76,7 @@ pub async fn start(
     let _log_guard = init_file_log(&run_dir);
     let journal = Journal::create(&run_dir).map_err(|e| {
         CommandError::new(
-            ExitCode::Failed,
+            ExitCode::Io,
             format!("cannot create the journal in {}: {e}", run_dir.display()),
         )
     })?;

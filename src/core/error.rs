@@ -34,6 +34,12 @@ impl StepError {
         Self::new(FailureClass::Unavailable, message)
     }
 
+    /// A local write failed: full disk, permissions (exit 74).
+    #[must_use]
+    pub fn io(message: impl Into<String>) -> Self {
+        Self::new(FailureClass::Io, message)
+    }
+
     /// Anything else (exit 1).
     #[must_use]
     pub fn error(message: impl Into<String>) -> Self {

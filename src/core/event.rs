@@ -101,6 +101,8 @@ pub enum FailureClass {
     Input,
     /// A needed tool or service is unavailable: exit 69.
     Unavailable,
+    /// A local write failed (full disk, permissions): exit 74.
+    Io,
     /// Anything else that went wrong: exit 1.
     Error,
 }
@@ -111,6 +113,7 @@ impl FailureClass {
         match self {
             Self::Input => ExitCode::Input,
             Self::Unavailable => ExitCode::Unavailable,
+            Self::Io => ExitCode::Io,
             Self::Error => ExitCode::Failed,
         }
     }

@@ -17,18 +17,22 @@ pub enum ExitCode {
     Input,
     /// A needed tool or service is unavailable.
     Unavailable,
+    /// A local I/O error: the journal, a log or the report could not be written (full disk,
+    /// permissions); the run can be resumed once it is fixed.
+    Io,
     /// Interrupted (Ctrl-C, SIGTERM); the run can be resumed.
     Interrupted,
 }
 
 impl ExitCode {
-    pub const ALL: [Self; 7] = [
+    pub const ALL: [Self; 8] = [
         Self::Success,
         Self::Failed,
         Self::Usage,
         Self::Partial,
         Self::Input,
         Self::Unavailable,
+        Self::Io,
         Self::Interrupted,
     ];
 
@@ -41,6 +45,7 @@ impl ExitCode {
             Self::Partial => 3,
             Self::Input => 65,
             Self::Unavailable => 69,
+            Self::Io => 74,
             Self::Interrupted => 130,
         }
     }
@@ -81,12 +86,12 @@ mod tests {
     #[test]
     fn exit_codes_are_the_readmes_numbers_and_journal_as_numbers() {
         let numbers: Vec<u8> = ExitCode::ALL.iter().map(|c| c.code()).collect();
-        assert_eq!(numbers, [0, 1, 2, 3, 65, 69, 130]);
+        assert_eq!(numbers, [0, 1, 2, 3, 65, 69, 74, 130]);
         for code in ExitCode::ALL {
             let json = serde_json::to_string(&code).unwrap_or_default();
             assert_eq!(json, code.to_string());
             assert_eq!(serde_json::from_str::<ExitCode>(&json).ok(), Some(code));
         }
-        assert!(serde_json::from_str::<ExitCode>("74").is_err());
+        assert!(serde_json::from_str::<ExitCode>("75").is_err());
     }
 }

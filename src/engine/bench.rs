@@ -72,7 +72,7 @@ impl Bench {
     pub async fn worktree_path(&self, suffix: &str) -> Result<PathBuf, StepError> {
         let dir = self.vcs.worktrees_dir().await?;
         std::fs::create_dir_all(&dir)
-            .map_err(|e| StepError::error(format!("cannot create {}: {e}", dir.display())))?;
+            .map_err(|e| StepError::io(format!("cannot create {}: {e}", dir.display())))?;
         Ok(dir.join(format!("{}-{suffix}", self.setup.run_id)))
     }
 
@@ -365,7 +365,7 @@ pub fn place(repro: &Reproduction, root: &Path) -> Result<(), StepError> {
         let placing = target.with_file_name(format!(".{name}.fixloop-placing"));
         copy_file(source, &placing)?;
         std::fs::rename(&placing, &target)
-            .map_err(|e| StepError::error(format!("cannot place {}: {e}", target.display())))?;
+            .map_err(|e| StepError::io(format!("cannot place {}: {e}", target.display())))?;
     }
     Ok(())
 }
@@ -373,10 +373,10 @@ pub fn place(repro: &Reproduction, root: &Path) -> Result<(), StepError> {
 pub fn copy_file(from: &Path, to: &Path) -> Result<(), StepError> {
     if let Some(dir) = to.parent() {
         std::fs::create_dir_all(dir)
-            .map_err(|e| StepError::error(format!("cannot create {}: {e}", dir.display())))?;
+            .map_err(|e| StepError::io(format!("cannot create {}: {e}", dir.display())))?;
     }
     std::fs::copy(from, to).map(|_| ()).map_err(|e| {
-        StepError::error(format!(
+        StepError::io(format!(
             "cannot copy {} to {}: {e}",
             from.display(),
             to.display()

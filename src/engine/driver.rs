@@ -104,7 +104,14 @@ impl<P: Pipeline> Driver<P> {
                 }
             };
             let closing = matches!(role, Role::Work { closing: true, .. });
-            if !interrupted && !closing && self.bench.cancelled() {
+            if let Some(failure) = self.bench.emitter.take_write_failure() {
+                // What the run did is no longer all on disk: it stops, and resumes from the
+                // journal once there is room.
+                input = Input::Failed(StepError::io(failure).hint(format!(
+                    "free some space (or fix the permissions), then `fixloop resume {}`",
+                    self.bench.setup.run_id
+                )));
+            } else if !interrupted && !closing && self.bench.cancelled() {
                 interrupted = true;
                 input = Input::Interrupted;
             }

@@ -17,6 +17,8 @@ struct Inner {
     journal: Option<Journal>,
     view: RunView,
     subscribers: Vec<mpsc::UnboundedSender<Event>>,
+    /// The first write of the journal that failed, until the driver takes it.
+    write_failure: Option<String>,
 }
 
 fn scrub(kind: EventKind) -> EventKind {
@@ -49,6 +51,7 @@ impl Emitter {
             journal,
             view: RunView::new(),
             subscribers: Vec::new(),
+            write_failure: None,
         })))
     }
 
@@ -75,6 +78,7 @@ impl Emitter {
             journal: Some(journal),
             view: RunView::replay(live(past, from_seq)),
             subscribers: Vec::new(),
+            write_failure: None,
         })))
     }
 
@@ -102,11 +106,8 @@ impl Emitter {
             events.push(event);
         }
         if let Some(journal) = &mut inner.journal {
-            if let Err(e) = journal.append_all(&events) {
-                tracing::error!("cannot append to the journal: {e}");
-            }
             // What a resume relies on reaches the disk before the step acts (power loss too).
-            if events.iter().any(|e| {
+            let durable = events.iter().any(|e| {
                 matches!(
                     e.kind,
                     EventKind::CheckpointReached { .. }
@@ -115,8 +116,14 @@ impl Emitter {
                         | EventKind::StepStarted { .. }
                         | EventKind::AgentSession { .. }
                 )
-            }) {
-                let _ = journal.sync();
+            });
+            let written = journal
+                .append_all(&events)
+                .and_then(|()| if durable { journal.sync() } else { Ok(()) });
+            if let Err(e) = written {
+                tracing::error!("cannot append to the journal: {e}");
+                let failure = format!("cannot write the journal {}: {e}", journal.path().display());
+                inner.write_failure.get_or_insert(failure);
             }
         }
         // A frontend that went away no longer needs events.
@@ -125,6 +132,12 @@ impl Emitter {
                 .subscribers
                 .retain(|tx| tx.send(event.clone()).is_ok());
         }
+    }
+
+    /// The first failed write of the journal since the last call, if any.
+    #[must_use]
+    pub fn take_write_failure(&self) -> Option<String> {
+        self.lock().write_failure.take()
     }
 
     /// Reads the live view.

@@ -30,7 +30,7 @@ pub fn prepare(info: &Info, workspace: &Path, failure_dir: &Path) -> Result<Even
     };
     let logs_dir = failure_dir.join("logs");
     std::fs::create_dir_all(&logs_dir)
-        .map_err(|e| StepError::error(format!("cannot create {}: {e}", logs_dir.display())))?;
+        .map_err(|e| StepError::io(format!("cannot create {}: {e}", logs_dir.display())))?;
     let full_log = logs_dir.join("full.log");
     let written = match raw_logs_file(raw, workspace) {
         // Copied, not read: a log of any size goes through with bounded memory.
@@ -54,7 +54,7 @@ pub fn prepare(info: &Info, workspace: &Path, failure_dir: &Path) -> Result<Even
         }
     };
     let source = written.map_err(|e| {
-        StepError::input(format!(
+        StepError::io(format!(
             "cannot copy the raw-logs to {}: {e}",
             full_log.display()
         ))
@@ -65,14 +65,14 @@ pub fn prepare(info: &Info, workspace: &Path, failure_dir: &Path) -> Result<Even
 /// Triage of a log file already on disk (a fetched run's logs): writes `excerpt.txt` beside it.
 pub fn prepare_file(full_log: &Path, source: &str) -> Result<EventKind, StepError> {
     super::secrets::redact_file(full_log)
-        .map_err(|e| StepError::error(format!("cannot rewrite {}: {e}", full_log.display())))?;
+        .map_err(|e| StepError::io(format!("cannot rewrite {}: {e}", full_log.display())))?;
     let file = std::fs::File::open(full_log)
         .map_err(|e| StepError::error(format!("cannot read {}: {e}", full_log.display())))?;
     let outcome = triage_stream(file, DEFAULT_BUDGET, None)
         .map_err(|e| StepError::error(format!("cannot read {}: {e}", full_log.display())))?;
     let excerpt_path = full_log.with_file_name("excerpt.txt");
     std::fs::write(&excerpt_path, outcome.excerpt.as_bytes())
-        .map_err(|e| StepError::error(format!("cannot write {}: {e}", excerpt_path.display())))?;
+        .map_err(|e| StepError::io(format!("cannot write {}: {e}", excerpt_path.display())))?;
     Ok(EventKind::LogsPrepared {
         source: source.to_owned(),
         full_log: full_log.display().to_string(),

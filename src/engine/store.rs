@@ -194,15 +194,14 @@ impl NameLock {
 #[derive(Debug)]
 pub struct Journal {
     file: File,
+    path: PathBuf,
 }
 
 impl Journal {
     pub fn create(run_dir: &Path) -> std::io::Result<Self> {
-        let file = OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(run_dir.join("events.jsonl"))?;
-        Ok(Self { file })
+        let path = run_dir.join("events.jsonl");
+        let file = OpenOptions::new().create(true).append(true).open(&path)?;
+        Ok(Self { file, path })
     }
 
     /// Opens a run's journal to go on writing it, first cutting off a last line that a crash
@@ -227,18 +226,29 @@ impl Journal {
         self.append_all(std::slice::from_ref(event))
     }
 
-    /// Appends events, one line each, in a single write.
+    /// Appends events, one line each, in a single write. A write that fails (a full disk) is
+    /// taken back whole, so the journal keeps only whole events and can go on once there is room.
     pub fn append_all(&mut self, events: &[Event]) -> std::io::Result<()> {
         let mut lines = Vec::new();
         for event in events {
             serde_json::to_writer(&mut lines, event).map_err(std::io::Error::other)?;
             lines.push(b'\n');
         }
-        self.file.write_all(&lines)
+        let before = self.file.metadata()?.len();
+        let written = self.file.write_all(&lines);
+        if written.is_err() {
+            let _ = self.file.set_len(before);
+        }
+        written
     }
 
     pub fn sync(&self) -> std::io::Result<()> {
         self.file.sync_data()
+    }
+
+    #[must_use]
+    pub fn path(&self) -> &Path {
+        &self.path
     }
 }
 

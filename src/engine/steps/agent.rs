@@ -94,7 +94,7 @@ pub fn compose(bench: &Bench, phase: Phase, attempt: u32, feedback: Option<&str>
     let written = std::fs::create_dir_all(path.parent().unwrap_or(&setup.run_dir))
         .and_then(|()| std::fs::write(&path, &text));
     if let Err(e) = written {
-        return Input::Failed(StepError::error(format!(
+        return Input::Failed(StepError::io(format!(
             "cannot write the prompt to {}: {e}",
             path.display()
         )));

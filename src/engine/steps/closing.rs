@@ -120,7 +120,7 @@ pub fn write_report(
     std::fs::create_dir_all(&outputs)
         .and_then(|()| std::fs::write(&md_path, report::render(&view, &end, sections)))
         .and_then(|()| std::fs::write(&json_path, json + "\n"))
-        .map_err(|e| StepError::error(format!("cannot write the report: {e}")))?;
+        .map_err(|e| StepError::io(format!("cannot write the report: {e}")))?;
     Ok(EventKind::ReportWritten {
         markdown: md_path.display().to_string(),
         json: json_path.display().to_string(),

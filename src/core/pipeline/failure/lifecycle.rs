@@ -3,7 +3,9 @@
 
 use super::effect::Effect;
 use super::machine::{Closing, Context, FailureMachine, Wait};
-use crate::core::event::{CheckpointKind, DecisionKind, EventKind, Phase, PhaseStatus, RunStatus};
+use crate::core::event::{
+    CheckpointKind, DecisionKind, EventKind, FailureClass, Phase, PhaseStatus, RunStatus,
+};
 use crate::core::exit::ExitCode;
 use crate::core::pipeline::input::Step;
 
@@ -107,6 +109,57 @@ impl FailureMachine {
         self.effect(Effect::Cleanup { keep_fix_worktree }, step);
     }
 
+    /// A step of the closing failed. A write that failed (full disk) makes the run's result an
+    /// I/O error, whatever it was, since what it did may not all be on disk; the report phase
+    /// is closed as written only when the report is on disk.
+    pub(super) fn closing_failed(
+        &mut self,
+        class: FailureClass,
+        message: String,
+        hints: &[String],
+        step: &mut Step,
+    ) {
+        let mut said = message;
+        for hint in hints {
+            said = format!("{said}; {hint}");
+        }
+        if class == FailureClass::Io
+            && let Some((status, exit_code, outcome)) = &mut self.outcome
+        {
+            if *exit_code != ExitCode::Io {
+                *outcome = format!("{outcome}; then {said}");
+            }
+            *exit_code = ExitCode::Io;
+            if *status == RunStatus::Success {
+                *status = RunStatus::Partial;
+            }
+        }
+        if self.closing == Some(Closing::Report) {
+            let Some((status, exit_code, message)) = self.outcome.clone() else {
+                return;
+            };
+            self.end_phase(
+                PhaseStatus::Failed,
+                &format!("the report was not written: {said}"),
+                step,
+            );
+            self.finish(status, exit_code, message, step);
+        } else {
+            step.events.push(EventKind::Warned { message: said });
+            self.close_next(step);
+        }
+    }
+
+    fn finish(&mut self, status: RunStatus, exit_code: ExitCode, message: String, step: &mut Step) {
+        step.events.push(EventKind::RunFinished {
+            status,
+            exit_code,
+            message,
+        });
+        step.effects.push(Effect::Finish { exit_code });
+        self.wait = Wait::Finished;
+    }
+
     pub(super) fn close_next(&mut self, step: &mut Step) {
         let Some((status, exit_code, message)) = self.outcome.clone() else {
             return;
@@ -142,13 +195,7 @@ impl FailureMachine {
             }
             Some(Closing::Report) => {
                 self.end_phase(PhaseStatus::Passed, "report written", step);
-                step.events.push(EventKind::RunFinished {
-                    status,
-                    exit_code,
-                    message,
-                });
-                step.effects.push(Effect::Finish { exit_code });
-                self.wait = Wait::Finished;
+                self.finish(status, exit_code, message, step);
             }
             None => {}
         }

@@ -134,12 +134,7 @@ impl FailureMachine {
                 hints,
             }) => {
                 if self.closing.is_some() {
-                    let mut message = message;
-                    for hint in hints {
-                        message = format!("{message}; {hint}");
-                    }
-                    step.events.push(EventKind::Warned { message });
-                    self.close_next(&mut step);
+                    self.closing_failed(class, message, &hints, &mut step);
                 } else {
                     step.events.push(EventKind::StepFailed {
                         phase: self.phase,
