@@ -165,7 +165,10 @@ fn a_fix_that_weakens_the_reproduction_everywhere_is_verified_against_the_approv
     let repo = sandbox.python_project();
     let agent = sandbox.agent("agent.sh", &phased(REPRODUCE_ADD, WEAKEN_EVERYWHERE));
     info(&sandbox, &repo, &json!({}));
+    sandbox.dirty(&repo);
+    let before = sandbox.snapshot(&repo);
     let r = run_with_agent(&sandbox, &repo, &agent, &["--no-pr"]);
+    assert_eq!(sandbox.snapshot(&repo), before, "the user's work in flight");
     assert_eq!(r.code(), 1, "{}\n{}", r.stdout(), r.stderr());
     let report = r.report();
     let verification = &report["verification"];
@@ -286,7 +289,10 @@ fn escape(escape: &str) -> (i32, String) {
     let fix = format!("{FIX_ADD}\n{COMMON}\n{escape}\n");
     let agent = sandbox.agent("agent.sh", &phased(REPRODUCE_ADD, &fix));
     info(&sandbox, &repo, &json!({}));
+    sandbox.dirty(&repo);
+    let before = sandbox.snapshot(&repo);
     let r = run_with_agent(&sandbox, &repo, &agent, &["--no-pr", "--approve", "all"]);
+    assert_eq!(sandbox.snapshot(&repo), before, "the user's work in flight");
     // Whatever the agent did, fixloop committed nothing onto any branch but its own.
     assert_eq!(
         sandbox.git(&repo, &["log", "-1", "--format=%s", "main"]),
