@@ -8,10 +8,9 @@ use std::path::{Path, PathBuf};
 
 use crate::core::checkout::{Fingerprint, changes};
 use crate::core::error::StepError;
-use crate::core::view::FixView;
-
 use crate::core::event::Phase;
 use crate::core::setup::Reproduction;
+use crate::core::view::FixView;
 use crate::engine::bench::{Bench, sha256_file};
 use crate::engine::store::NameLock;
 
@@ -206,19 +205,19 @@ pub(crate) fn reproduction_findings(
 /// Findings for each file of the approved reproduction (its tests and `repro.json`) that
 /// changed in the failure folder since it was approved.
 fn changed_after_approval(bench: &Bench) -> Vec<String> {
-    bench.view(|v| {
-        v.frozen
-            .iter()
-            .filter(|f| sha256_file(Path::new(&f.source)).ok().as_deref() != Some(&f.sha256))
-            .map(|f| {
-                format!(
-                    "the approved reproduction's `{}` was changed or removed in the failure folder \
-                     after approval; fixloop verified with its own copy",
-                    f.source
-                )
-            })
-            .collect()
-    })
+    // Copied out first: the files are read without holding the run's event stream.
+    let frozen = bench.view(|v| v.frozen.clone());
+    frozen
+        .iter()
+        .filter(|f| sha256_file(Path::new(&f.source)).ok().as_deref() != Some(&f.sha256))
+        .map(|f| {
+            format!(
+                "the approved reproduction's `{}` was changed or removed in the failure folder \
+                 after approval; fixloop verified with its own copy",
+                f.source
+            )
+        })
+        .collect()
 }
 
 /// Findings for each reproduction file the agent changed or removed in the worktree.
