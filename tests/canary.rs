@@ -1,7 +1,7 @@
-//! Planted secrets of every kind — in the environment, in the CI log, in the agent's output —
-//! across a whole run from a run URL to a draft PR on the local GitHub stand-in: none reaches a
-//! file under `outputs/` or the failure folder, the PR, a commit message, the agent's prompt, or
-//! the terminal.
+//! Planted secrets of every kind — in the environment, in the CI log, in the agent's output,
+//! known shapes and values given by a label (`password: …`) — across a whole run from a run URL
+//! to a draft PR on the local GitHub stand-in: none reaches a file under `outputs/` or the
+//! failure folder, the PR, a commit message, the agent's prompt, or the terminal.
 #![allow(clippy::unwrap_used, reason = "test code: a panic is a failed test")]
 
 mod support;
@@ -37,12 +37,84 @@ const LOG_SECRETS: &[&str] = &[
     "MIIEcanaryPrivateKeyBody0123456789",
 ];
 const AGENT_SECRET: &str = "sk-proj-canaryAgentOutput0123456789abcdef";
+/// Secrets only a label gives away: a line of the log, the value planted in it, and the line as
+/// fixloop keeps it (the label stays).
+const LABELLED_LOG_SECRETS: &[(&str, &str, &str)] = &[
+    (
+        "aws_secret_access_key = canaryAwsLabelled/0123456789abcdef",
+        "canaryAwsLabelled/0123456789abcdef",
+        "aws_secret_access_key = [redacted]",
+    ),
+    (
+        "  password: canaryPassw0rd42",
+        "canaryPassw0rd42",
+        "  password: [redacted]",
+    ),
+    (
+        r#"{"user": "ci", "password": "canary json pass 42"}"#,
+        "canary json pass 42",
+        r#"{"user": "ci", "password": "[redacted]"}"#,
+    ),
+    (
+        "client_secret=canaryClientSecret99",
+        "canaryClientSecret99",
+        "client_secret=[redacted]",
+    ),
+    (
+        "DATABASE_URL=postgres://app:canaryDbUrlPass77@db:5432/app",
+        "canaryDbUrlPass77",
+        "DATABASE_URL=postgres://app:[redacted]@db:5432/app",
+    ),
+    (
+        "machine api.example.com login ci password canaryNetrcPass88",
+        "canaryNetrcPass88",
+        "machine api.example.com login ci password [redacted]",
+    ),
+    (
+        "api_key: canaryApiKey1234",
+        "canaryApiKey1234",
+        "api_key: [redacted]",
+    ),
+    (
+        "GET /v1/status?token=canaryTokenValue55&v=2",
+        "canaryTokenValue55",
+        "GET /v1/status?token=[redacted]&v=2",
+    ),
+    (
+        "Authorization: Basic Y2FuYXJ5QmFzaWNBdXRoMQ==",
+        "Y2FuYXJ5QmFzaWNBdXRoMQ==",
+        "Authorization: [redacted]",
+    ),
+    (
+        r#"{"Authorization": "Bearer canaryJsonBearer66"}"#,
+        "canaryJsonBearer66",
+        r#"{"Authorization": "[redacted]"}"#,
+    ),
+];
+/// Labelled secrets the agent prints.
+const AGENT_LABELLED: &[(&str, &str)] = &[
+    (
+        "export MY_DB_PASSWORD=canaryAgentPass31",
+        "canaryAgentPass31",
+    ),
+    (
+        r#""private_key": "canaryAgentPrivKey12""#,
+        "canaryAgentPrivKey12",
+    ),
+];
 
 fn all_secrets() -> Vec<String> {
     let mut v: Vec<String> = LOG_SECRETS.iter().map(|s| (*s).to_owned()).collect();
     v.extend(ENV_SECRETS.iter().map(|(_, s)| (*s).to_owned()));
     v.push(GITHUB_TOKEN.to_owned());
     v.push(AGENT_SECRET.to_owned());
+    v.extend(
+        LABELLED_LOG_SECRETS
+            .iter()
+            .map(|(_, secret, _)| secret)
+            .chain(AGENT_LABELLED.iter().map(|(_, secret)| secret))
+            .map(|secret| (*secret).to_owned()),
+    );
     v
 }
 
@@ -78,6 +150,9 @@ fn planted_log(repo: &Path) -> String {
     log.push_str("2026-11-20T10:00:03.0000000Z -----END RSA PRIVATE KEY-----\n");
     for (_, value) in ENV_SECRETS {
         let _ = writeln!(log, "2026-11-20T10:00:04.0000000Z leaked env {value}");
+    }
+    for (line, _, _) in LABELLED_LOG_SECRETS {
+        let _ = writeln!(log, "2026-11-20T10:00:05.0000000Z {line}");
     }
     log
 }
@@ -140,10 +215,13 @@ async fn no_planted_secret_leaves_fixloop() {
 
     // The agent prints secrets, and keeps the prompt it was given where the test can read it.
     let seen = sandbox.path().join("prompt-seen.txt");
-    let speak = format!(
+    let mut speak = format!(
         "cat > '{}'\necho \"my key is {AGENT_SECRET} and my token is $MY_SERVICE_TOKEN\"\n",
         seen.display()
     );
+    for (line, _) in AGENT_LABELLED {
+        let _ = writeln!(speak, "echo '{line}'");
+    }
     let agent = sandbox.agent(
         "agent.sh",
         &phased(
@@ -183,13 +261,21 @@ async fn no_planted_secret_leaves_fixloop() {
         "the terminal (stderr)",
         &String::from_utf8_lossy(&output.stderr),
     );
+    let mut full_logs = 0;
     for file in files(&repo.join("outputs"))
         .into_iter()
         .chain(files(&repo.join("reproduce-deterministic-failures")))
     {
         let text = String::from_utf8_lossy(&std::fs::read(&file).unwrap()).into_owned();
         assert_clean(&file.display().to_string(), &text);
+        if file.ends_with("full.log") {
+            full_logs += 1;
+            for (_, _, shown) in LABELLED_LOG_SECRETS {
+                assert!(text.contains(shown), "{} lost `{shown}`", file.display());
+            }
+        }
     }
+    assert!(full_logs > 0, "the run kept the CI log");
     let prompt = std::fs::read_to_string(&seen).unwrap();
     assert!(prompt.contains("Log excerpt"), "the agent got the excerpt");
     assert_clean("the agent's prompt", &prompt);
