@@ -1,7 +1,8 @@
 //! Planted secrets of every kind — in the environment, in the CI log, in the agent's output,
 //! known shapes and values given by a label (`password: …`) — across a whole run from a run URL
 //! to a draft PR on the local GitHub stand-in: none reaches a file under `outputs/` or the
-//! failure folder, the PR, a commit message, the agent's prompt, or the terminal.
+//! failure folder, the PR, a commit message, the agent's prompt, or the terminal. Errors quoting
+//! `info.json` reach the terminal without its control sequences or secrets.
 #![allow(clippy::unwrap_used, reason = "test code: a panic is a failed test")]
 
 mod support;
@@ -311,5 +312,49 @@ fn fixloop_logs_shows_no_secret_and_obeys_no_escape() {
         assert!(stdout.contains("tests/test_a.py::test_b"), "{stdout}");
         assert_clean("fixloop logs output", &stdout);
         assert!(!stdout.contains("\u{1b}]0;"), "{stdout:?}");
+    }
+}
+
+/// An `info.json` whose values carry terminal control sequences (a clipboard write, a screen
+/// clear, a colour that hides text) and a labelled secret: the error that quotes them reaches
+/// stderr with none of their bytes and without the secret.
+#[test]
+fn an_error_quoting_info_json_obeys_no_escape_and_shows_no_secret() {
+    let sandbox = Sandbox::new();
+    for (file, fields) in [
+        (
+            "name.json",
+            json!({
+                "prompt": "tests/test_calc.py fails in CI.",
+                "deterministic": true,
+                "existing-test-path": "tests/test_calc.py",
+                "name": "x\u{1b}]52;c;ZXZpbA==\u{7}\u{1b}[2J\u{1b}[8mdb_password=canaryInfoPass9",
+            }),
+        ),
+        (
+            "field.json",
+            json!({
+                "prompt": "tests/test_calc.py fails in CI.",
+                "deterministic": true,
+                "na\u{1b}]0;PWNED\u{7}me\u{1b}[30;40m": "x",
+            }),
+        ),
+    ] {
+        let path = sandbox.path().join(file);
+        std::fs::write(&path, serde_json::to_string(&fields).unwrap()).unwrap();
+        let out = sandbox
+            .fixloop(sandbox.path())
+            .args(["validate", "--info", &path.display().to_string()])
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(65), "{file}: {stderr}");
+        assert!(stderr.starts_with("error: "), "{file}: {stderr:?}");
+        assert!(stderr.contains("\n  hint: "), "{file}: {stderr:?}");
+        assert!(
+            !stderr.contains('\u{1b}') && !stderr.contains('\u{7}'),
+            "{file}: {stderr:?}"
+        );
+        assert!(!stderr.contains("canaryInfoPass9"), "{file}: {stderr:?}");
     }
 }
