@@ -6,6 +6,8 @@ use std::process::ExitCode;
 use clap::Parser;
 use fixloop::cli::{Cli, Command};
 use fixloop::commands::{self, CommandError};
+use fixloop::core::sanitize::message_for_terminal;
+use fixloop::engine::secrets::redact;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -38,7 +40,12 @@ fn main() -> ExitCode {
     match result {
         Ok(code) => ExitCode::from(code.code()),
         Err(e) => {
-            eprintln!("{}", fixloop::engine::secrets::redact(&e.render()));
+            // What an error quotes (a field of info.json, a child's output) is shown, never
+            // obeyed, and never with its secrets. Redaction reads the text as it will look, with
+            // no control sequence left to split a secret; its mask names an environment
+            // variable, which is not fixloop's text, so the result is cleaned once more.
+            let shown = redact(&message_for_terminal(&e.render())).into_owned();
+            eprintln!("{}", message_for_terminal(&shown));
             ExitCode::from(e.code.code())
         }
     }

@@ -1,7 +1,8 @@
-//! Planted secrets of every kind — in the environment, in the CI log, in the agent's output —
-//! across a whole run from a run URL to a draft PR on the local GitHub stand-in: none reaches a
-//! file under `outputs/` or the failure folder, the PR, a commit message, the agent's prompt, or
-//! the terminal.
+//! Planted secrets of every kind — in the environment, in the CI log, in the agent's output,
+//! known shapes and values given by a label (`password: …`) — across a whole run from a run URL
+//! to a draft PR on the local GitHub stand-in: none reaches a file under `outputs/` or the
+//! failure folder, the PR, a commit message, the agent's prompt, or the terminal. Errors quoting
+//! `info.json` reach the terminal without its control sequences or secrets.
 #![allow(clippy::unwrap_used, reason = "test code: a panic is a failed test")]
 
 mod support;
@@ -37,12 +38,84 @@ const LOG_SECRETS: &[&str] = &[
     "MIIEcanaryPrivateKeyBody0123456789",
 ];
 const AGENT_SECRET: &str = "sk-proj-canaryAgentOutput0123456789abcdef";
+/// Secrets only a label gives away: a line of the log, the value planted in it, and the line as
+/// fixloop keeps it (the label stays).
+const LABELLED_LOG_SECRETS: &[(&str, &str, &str)] = &[
+    (
+        "aws_secret_access_key = canaryAwsLabelled/0123456789abcdef",
+        "canaryAwsLabelled/0123456789abcdef",
+        "aws_secret_access_key = [redacted]",
+    ),
+    (
+        "  password: canaryPassw0rd42",
+        "canaryPassw0rd42",
+        "  password: [redacted]",
+    ),
+    (
+        r#"{"user": "ci", "password": "canary json pass 42"}"#,
+        "canary json pass 42",
+        r#"{"user": "ci", "password": "[redacted]"}"#,
+    ),
+    (
+        "client_secret=canaryClientSecret99",
+        "canaryClientSecret99",
+        "client_secret=[redacted]",
+    ),
+    (
+        "DATABASE_URL=postgres://app:canaryDbUrlPass77@db:5432/app",
+        "canaryDbUrlPass77",
+        "DATABASE_URL=postgres://app:[redacted]@db:5432/app",
+    ),
+    (
+        "machine api.example.com login ci password canaryNetrcPass88",
+        "canaryNetrcPass88",
+        "machine api.example.com login ci password [redacted]",
+    ),
+    (
+        "api_key: canaryApiKey1234",
+        "canaryApiKey1234",
+        "api_key: [redacted]",
+    ),
+    (
+        "GET /v1/status?token=canaryTokenValue55&v=2",
+        "canaryTokenValue55",
+        "GET /v1/status?token=[redacted]&v=2",
+    ),
+    (
+        "Authorization: Basic Y2FuYXJ5QmFzaWNBdXRoMQ==",
+        "Y2FuYXJ5QmFzaWNBdXRoMQ==",
+        "Authorization: [redacted]",
+    ),
+    (
+        r#"{"Authorization": "Bearer canaryJsonBearer66"}"#,
+        "canaryJsonBearer66",
+        r#"{"Authorization": "[redacted]"}"#,
+    ),
+];
+/// Labelled secrets the agent prints.
+const AGENT_LABELLED: &[(&str, &str)] = &[
+    (
+        "export MY_DB_PASSWORD=canaryAgentPass31",
+        "canaryAgentPass31",
+    ),
+    (
+        r#""private_key": "canaryAgentPrivKey12""#,
+        "canaryAgentPrivKey12",
+    ),
+];
 
 fn all_secrets() -> Vec<String> {
     let mut v: Vec<String> = LOG_SECRETS.iter().map(|s| (*s).to_owned()).collect();
     v.extend(ENV_SECRETS.iter().map(|(_, s)| (*s).to_owned()));
     v.push(GITHUB_TOKEN.to_owned());
     v.push(AGENT_SECRET.to_owned());
+    v.extend(
+        LABELLED_LOG_SECRETS
+            .iter()
+            .map(|(_, secret, _)| secret)
+            .chain(AGENT_LABELLED.iter().map(|(_, secret)| secret))
+            .map(|secret| (*secret).to_owned()),
+    );
     v
 }
 
@@ -78,6 +151,9 @@ fn planted_log(repo: &Path) -> String {
     log.push_str("2026-11-20T10:00:03.0000000Z -----END RSA PRIVATE KEY-----\n");
     for (_, value) in ENV_SECRETS {
         let _ = writeln!(log, "2026-11-20T10:00:04.0000000Z leaked env {value}");
+    }
+    for (line, _, _) in LABELLED_LOG_SECRETS {
+        let _ = writeln!(log, "2026-11-20T10:00:05.0000000Z {line}");
     }
     log
 }
@@ -140,10 +216,13 @@ async fn no_planted_secret_leaves_fixloop() {
 
     // The agent prints secrets, and keeps the prompt it was given where the test can read it.
     let seen = sandbox.path().join("prompt-seen.txt");
-    let speak = format!(
+    let mut speak = format!(
         "cat > '{}'\necho \"my key is {AGENT_SECRET} and my token is $MY_SERVICE_TOKEN\"\n",
         seen.display()
     );
+    for (line, _) in AGENT_LABELLED {
+        let _ = writeln!(speak, "echo '{line}'");
+    }
     let agent = sandbox.agent(
         "agent.sh",
         &phased(
@@ -183,13 +262,21 @@ async fn no_planted_secret_leaves_fixloop() {
         "the terminal (stderr)",
         &String::from_utf8_lossy(&output.stderr),
     );
+    let mut full_logs = 0;
     for file in files(&repo.join("outputs"))
         .into_iter()
         .chain(files(&repo.join("reproduce-deterministic-failures")))
     {
         let text = String::from_utf8_lossy(&std::fs::read(&file).unwrap()).into_owned();
         assert_clean(&file.display().to_string(), &text);
+        if file.ends_with("full.log") {
+            full_logs += 1;
+            for (_, _, shown) in LABELLED_LOG_SECRETS {
+                assert!(text.contains(shown), "{} lost `{shown}`", file.display());
+            }
+        }
     }
+    assert!(full_logs > 0, "the run kept the CI log");
     let prompt = std::fs::read_to_string(&seen).unwrap();
     assert!(prompt.contains("Log excerpt"), "the agent got the excerpt");
     assert_clean("the agent's prompt", &prompt);
@@ -225,5 +312,49 @@ fn fixloop_logs_shows_no_secret_and_obeys_no_escape() {
         assert!(stdout.contains("tests/test_a.py::test_b"), "{stdout}");
         assert_clean("fixloop logs output", &stdout);
         assert!(!stdout.contains("\u{1b}]0;"), "{stdout:?}");
+    }
+}
+
+/// An `info.json` whose values carry terminal control sequences (a clipboard write, a screen
+/// clear, a colour that hides text) and a labelled secret: the error that quotes them reaches
+/// stderr with none of their bytes and without the secret.
+#[test]
+fn an_error_quoting_info_json_obeys_no_escape_and_shows_no_secret() {
+    let sandbox = Sandbox::new();
+    for (file, fields) in [
+        (
+            "name.json",
+            json!({
+                "prompt": "tests/test_calc.py fails in CI.",
+                "deterministic": true,
+                "existing-test-path": "tests/test_calc.py",
+                "name": "x\u{1b}]52;c;ZXZpbA==\u{7}\u{1b}[2J\u{1b}[8mdb_password=canaryInfoPass9",
+            }),
+        ),
+        (
+            "field.json",
+            json!({
+                "prompt": "tests/test_calc.py fails in CI.",
+                "deterministic": true,
+                "na\u{1b}]0;PWNED\u{7}me\u{1b}[30;40m": "x",
+            }),
+        ),
+    ] {
+        let path = sandbox.path().join(file);
+        std::fs::write(&path, serde_json::to_string(&fields).unwrap()).unwrap();
+        let out = sandbox
+            .fixloop(sandbox.path())
+            .args(["validate", "--info", &path.display().to_string()])
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(65), "{file}: {stderr}");
+        assert!(stderr.starts_with("error: "), "{file}: {stderr:?}");
+        assert!(stderr.contains("\n  hint: "), "{file}: {stderr:?}");
+        assert!(
+            !stderr.contains('\u{1b}') && !stderr.contains('\u{7}'),
+            "{file}: {stderr:?}"
+        );
+        assert!(!stderr.contains("canaryInfoPass9"), "{file}: {stderr:?}");
     }
 }

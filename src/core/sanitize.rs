@@ -74,6 +74,38 @@ pub fn for_terminal(text: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// A message of fixloop's own (an error and its hints, one per line) safe to print: every line
+/// as [`for_terminal`] leaves it, and without colours either. fixloop's messages have none, so a
+/// colour in one came from what it quotes (a field of `info.json`, a child's output), where it
+/// could hide the text around it (SGR 8 conceals, black on black blanks).
+#[must_use]
+pub fn message_for_terminal(text: &str) -> Cow<'_, str> {
+    if !text
+        .chars()
+        .any(|c| (c.is_control() && c != '\t' && c != '\n') || is_bidi_control(c))
+    {
+        return Cow::Borrowed(text);
+    }
+    let lines: Vec<String> = text
+        .split('\n')
+        .map(|line| without_colours(&for_terminal(line)))
+        .collect();
+    Cow::Owned(lines.join("\n"))
+}
+
+/// `text` as [`for_terminal`] leaves it, without its `ESC [ … m` colour settings.
+fn without_colours(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find("\u{1b}[") {
+        out.push_str(&rest[..at]);
+        let sequence = &rest[at + 2..];
+        rest = sequence.find('m').map_or("", |end| &sequence[end + 1..]);
+    }
+    out.push_str(rest);
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -83,5 +115,16 @@ mod tests {
         let hostile = "\u{1b}[31mred\u{1b}[0m \u{1b}]52;c;ZXZpbA==\u{7}\u{1b}]0;PWNED\u{7}\u{1b}]8;;http://x\u{1b}\\link\u{1b}]8;;\u{1b}\\\u{1b}[2J\u{1b}[H\u{1b}[5n\u{1b}[?1049l\u{202e}txt\u{8}!";
         assert_eq!(for_terminal(hostile), "\u{1b}[31mred\u{1b}[0m linktxt!");
         assert!(matches!(for_terminal("plain text\tok"), Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn a_message_keeps_its_lines_and_loses_every_sequence() {
+        let error = "error: info.json: field `name`: `a\u{1b}]52;c;ZXZpbA==\u{7}b\u{1b}[8m` is bad\n  hint: \u{1b}[31mrename\u{1b}[0m it\r";
+        assert_eq!(
+            message_for_terminal(error),
+            "error: info.json: field `name`: `ab` is bad\n  hint: rename it"
+        );
+        let plain = "error: no failure to work from\n  hint: add `url`";
+        assert!(matches!(message_for_terminal(plain), Cow::Borrowed(_)));
     }
 }
