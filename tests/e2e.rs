@@ -320,7 +320,12 @@ fn a_fix_that_never_verifies_ends_without_a_pr() {
     let report = r.report();
     assert_eq!(report["status"], "failed");
     assert_eq!(report["verification"]["failures"], 3);
-    assert_eq!(report["fix"]["commit"], serde_json::Value::Null);
+    // The last candidate stays on the local fix branch, for the person to look at.
+    let candidate = report["fix"]["commit"]
+        .as_str()
+        .expect("the candidate commit");
+    let branch = report["fix"]["branch"].as_str().unwrap();
+    assert_eq!(sandbox.git(&repo, &["rev-parse", branch]), candidate);
     let origin = sandbox.path().join("origin.git");
     assert_eq!(
         sandbox.git(&origin, &["branch", "--list", "fix/*"]),

@@ -278,8 +278,14 @@ echo "vandalised" >> "$CHECKOUT/calc.py"
     }
     let findings = r.report()["verification"]["findings"].to_string();
     assert!(findings.contains("deleted branch feature"), "{findings}");
-    // Nothing was committed: the policy stopped for a person.
-    assert!(r.report()["fix"]["commit"].is_null());
+    // The policy stopped for a person: the candidate went no further than fixloop's own branch.
+    let report = r.report();
+    assert_eq!(report["status"], "partial", "{report}");
+    assert_eq!(report["fix"]["pushed"], false);
+    assert_eq!(
+        sandbox.git(&repo, &["log", "-1", "--format=%s", "main"]),
+        "Speed up add"
+    );
 }
 
 /// Runs a fix agent that does `escape` after fixing, and returns what fixloop said.

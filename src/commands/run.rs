@@ -93,6 +93,7 @@ pub async fn start(
         open_pr: !args.no_pr,
         max_attempts: 3,
         runs: deterministic_runs,
+        verify_committed_tree: true,
     };
     let budget = info.time_budget.map(Duration::from_secs);
     let setup = Setup {

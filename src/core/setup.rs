@@ -24,6 +24,11 @@ pub struct Settings {
     pub max_attempts: u32,
     /// Runs required of a reproduction (all failing) and of a verification (all passing).
     pub runs: u32,
+    /// The fix is committed before it is verified, and what is verified is a fresh checkout of
+    /// that commit: exactly what is pushed. (Runs journaled before 0.2 verified the agent's
+    /// worktree and committed after approval; they resume the way they began.)
+    #[serde(default)]
+    pub verify_committed_tree: bool,
 }
 
 impl Default for Settings {
@@ -35,6 +40,7 @@ impl Default for Settings {
             open_pr: true,
             max_attempts: 3,
             runs: 3,
+            verify_committed_tree: true,
         }
     }
 }

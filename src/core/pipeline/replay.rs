@@ -188,6 +188,14 @@ mod tests {
     use crate::core::pipeline::{Effect, FailureMachine, Step};
     use crate::core::setup::Settings;
 
+    /// The rules these journals were written under: verification before the commit, as in 0.1.
+    fn settings() -> Settings {
+        Settings {
+            verify_committed_tree: false,
+            ..Settings::default()
+        }
+    }
+
     /// Journals a run the way the driver does: the input's record, then the step's events.
     struct Journal {
         pipeline: FailureMachine,
@@ -362,13 +370,12 @@ mod tests {
     fn every_cut_of_a_run_resumes_with_the_effect_it_was_waiting_for() {
         let inputs = happy_inputs();
         for cut in 1..inputs.len() {
-            let mut journal = Journal::new(Settings::default());
+            let mut journal = Journal::new(settings());
             let mut expected = Vec::new();
             for input in &inputs[..cut] {
                 expected = journal.feed(input.clone()).effects;
             }
-            let replayed =
-                replay(FailureMachine::new(Settings::default()), &journal.events).unwrap();
+            let replayed = replay(FailureMachine::new(settings()), &journal.events).unwrap();
             assert_eq!(replayed.pending, expected, "cut after {cut} inputs");
             assert!(replayed.stopped.is_none());
             // The rebuilt pipeline goes on exactly like the original.
@@ -387,17 +394,17 @@ mod tests {
 
     #[test]
     fn a_finished_run_cannot_be_resumed() {
-        let mut journal = Journal::new(Settings::default());
+        let mut journal = Journal::new(settings());
         for input in happy_inputs() {
             journal.feed(input);
         }
-        assert!(replay(FailureMachine::new(Settings::default()), &journal.events).is_err());
+        assert!(replay(FailureMachine::new(settings()), &journal.events).is_err());
     }
 
     #[test]
     fn a_done_record_without_its_fact_does_the_effect_again() {
         let inputs = happy_inputs();
-        let mut journal = Journal::new(Settings::default());
+        let mut journal = Journal::new(settings());
         let mut expected = Vec::new();
         for input in &inputs[..3] {
             expected = journal.feed(input.clone()).effects;
@@ -405,14 +412,14 @@ mod tests {
         journal.push(EventKind::InputApplied {
             input: Applied::Done,
         });
-        let replayed = replay(FailureMachine::new(Settings::default()), &journal.events).unwrap();
+        let replayed = replay(FailureMachine::new(settings()), &journal.events).unwrap();
         assert_eq!(replayed.pending, expected);
     }
 
     #[test]
     fn an_interrupted_run_goes_back_to_the_step_it_was_in_and_a_second_resume_too() {
         let inputs = happy_inputs();
-        let mut journal = Journal::new(Settings::default());
+        let mut journal = Journal::new(settings());
         for input in &inputs[..13] {
             journal.feed(input.clone());
         }
@@ -427,7 +434,7 @@ mod tests {
             journal.feed(input.clone());
         }
         assert!(journal.pipeline.is_finished());
-        let replayed = replay(FailureMachine::new(Settings::default()), &journal.events).unwrap();
+        let replayed = replay(FailureMachine::new(settings()), &journal.events).unwrap();
         assert_eq!(replayed.pending, expected);
         assert_eq!(replayed.stopped.as_deref(), Some("it was interrupted"));
         assert_eq!(replayed.pipeline.open_phase(), Some(Phase::Verify));
@@ -448,7 +455,7 @@ mod tests {
             journal.feed(input.clone());
         }
         journal.feed(Input::Interrupted);
-        let again = replay(FailureMachine::new(Settings::default()), &journal.events).unwrap();
+        let again = replay(FailureMachine::new(settings()), &journal.events).unwrap();
         assert_eq!(
             again.pending,
             vec![Effect::CommitFix { remove_repro: true }]
@@ -459,12 +466,12 @@ mod tests {
     fn a_policy_stop_and_an_unavailable_agent_are_taken_back_but_a_persons_abort_is_not() {
         let inputs = happy_inputs();
         let stop = |decision: Input| {
-            let mut journal = Journal::new(Settings::default());
+            let mut journal = Journal::new(settings());
             for input in &inputs[..7] {
                 journal.feed(input.clone());
             }
             journal.feed(decision);
-            replay(FailureMachine::new(Settings::default()), &journal.events)
+            replay(FailureMachine::new(settings()), &journal.events)
         };
         let by_policy = stop(Input::Decided {
             id: 2,
@@ -487,7 +494,7 @@ mod tests {
         assert!(matches!(by_person.pending[..], [Effect::Cleanup { .. }]));
         assert!(by_person.stopped.is_none());
 
-        let mut journal = Journal::new(Settings::default());
+        let mut journal = Journal::new(settings());
         for input in &inputs[..5] {
             journal.feed(input.clone());
         }
@@ -504,7 +511,7 @@ mod tests {
             notes: None,
             findings: Vec::new(),
         }));
-        let replayed = replay(FailureMachine::new(Settings::default()), &journal.events).unwrap();
+        let replayed = replay(FailureMachine::new(settings()), &journal.events).unwrap();
         assert!(matches!(
             replayed.pending[..],
             [Effect::RunAgent {

@@ -6,7 +6,7 @@ use std::path::Path;
 use crate::core::error::StepError;
 use crate::core::event::EventKind;
 use crate::core::publish;
-use crate::engine::bench::Bench;
+use crate::engine::bench::{Bench, place};
 use crate::engine::ports::{PrOutcome, PrRequest};
 use crate::engine::secrets;
 use crate::engine::steps::guard;
@@ -30,11 +30,14 @@ pub async fn commit_fix(bench: &Bench, remove_repro: bool) -> Result<EventKind, 
     }
     vcs.stage_all(worktree).await?;
     let setup = &bench.setup;
+    // A commit made to be verified says nothing of a verification; the PR body and the report
+    // carry it.
+    let candidate = setup.settings().verify_committed_tree;
     let message = bench.view(|v| {
         publish::fix_message(
             &setup.name,
             &setup.info.prompt,
-            v.verification(),
+            v.verification().filter(|_| !candidate),
             &setup.run_id,
         )
     });
@@ -45,7 +48,9 @@ pub async fn commit_fix(bench: &Bench, remove_repro: bool) -> Result<EventKind, 
     let commit = if made_by_this_run(bench, &tip, &message, Some((base, &tree))).await {
         tip
     } else {
-        if vcs.commit_info(base).await.is_some_and(|b| b.tree == tree) {
+        // A candidate that changes nothing is still committed: its verification says so, and the
+        // agent is asked again.
+        if !candidate && vcs.commit_info(base).await.is_some_and(|b| b.tree == tree) {
             return Err(StepError::error("the fix has no changes to commit"));
         }
         let commit = vcs.commit_tree(&tree, base, &message).await?;
@@ -53,6 +58,10 @@ pub async fn commit_fix(bench: &Bench, remove_repro: bool) -> Result<EventKind, 
         commit
     };
     let files_changed = vcs.changed_files(base, &commit).await?;
+    if candidate && let Some(repro) = bench.approved_reproduction()? {
+        // The agent keeps working here on a revision: the reproduction stays in place for it.
+        place(&repro, worktree)?;
+    }
     Ok(EventKind::FixCommitted {
         branch: fix.branch,
         commit,

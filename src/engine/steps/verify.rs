@@ -1,9 +1,9 @@
-//! Verification of a fix, by fixloop and not by the agent: the approved reproduction passes on the
-//! fix branch (as many runs as a flaky failure's rate requires), it fails again on the base with
-//! only the fix's test changes (the revert check), the suite passes, and the integrity guard
-//! finds no weakened or skipped test.
+//! Verification of a fix, by fixloop and not by the agent, on a fresh checkout of the fix commit
+//! (what would be pushed, nothing the agent left beside it): the approved reproduction passes (as
+//! many runs as a flaky failure's rate requires), it fails again on the base with only the fix's
+//! test changes (the revert check), the suite passes, and the integrity guard finds no weakened
+//! or skipped test.
 
-use std::fmt::Write as _;
 use std::path::Path;
 
 use crate::core::error::StepError;
@@ -14,6 +14,7 @@ use crate::core::repro::is_test_path;
 use crate::core::setup::Reproduction;
 use crate::core::stats;
 use crate::core::verdict;
+use crate::core::view::FixView;
 use crate::engine::bench::{Bench, copy_file, measured, place};
 use crate::engine::ports::Checkout;
 use crate::engine::steps::guard::{
@@ -41,98 +42,159 @@ pub async fn verify(bench: &Bench, attempt: u32, runs: u32) -> Result<EventKind,
     let (Some(fix), Some(repro)) = (fix, bench.approved_reproduction()?) else {
         return Err(StepError::error("no fix branch to verify"));
     };
-    fix_worktree_is_ours(bench, &fix).await?;
-    let worktree = Path::new(&fix.worktree);
-    let base_commit = fix.base_commit.as_str();
-    // The approved reproduction is what counts: an agent's edits to it, in the worktree or in
+    let candidate = candidate(bench, &fix).await?;
+    // The approved reproduction is what counts: an agent's edits to it, in its worktree or in
     // the failure folder, are named, and fixloop's frozen copy is what runs.
     let mut findings = agent_findings(bench, Phase::Fix, attempt);
     merge(
         &mut findings,
-        reproduction_findings(bench, &repro, worktree),
+        reproduction_findings(bench, &repro, Path::new(&fix.worktree)),
     );
     let before = user_state(bench).await;
-    place(&repro, worktree)?;
+    // A fresh checkout of the commit: nothing the agent left beside it (untracked or ignored
+    // files, build artefacts) takes part.
+    let checkout = bench.worktree_path(&format!("verify-{attempt}")).await?;
+    bench.discard_worktree(&checkout).await;
+    bench
+        .vcs
+        .add_worktree(&checkout, Checkout::Detached(&candidate))
+        .await?;
+    let checked = check_commit(bench, &checkout, &fix.base_commit, &repro, attempt, runs).await;
+    if let Err(e) = bench.vcs.remove_worktree(&checkout).await {
+        bench.warn(format!("could not remove the verification worktree: {e}"));
+    }
+    let mut checked = checked?;
+    merge(&mut findings, std::mem::take(&mut checked.findings));
+    merge(
+        &mut findings,
+        user_changes(bench, before.as_ref(), "the fix's test runs").await,
+    );
+    Ok(EventKind::VerificationFinished {
+        attempt,
+        verified: verdict::verified(&checked.passes, checked.suite.as_ref(), &findings),
+        passes: checked.passes,
+        revert_check: checked.revert_check,
+        suite: checked.suite,
+        findings,
+        diffstat: checked.diffstat,
+        diff: checked.diff,
+    })
+}
+
+/// The commit to verify: the fix commit made for it; for a run journaled before 0.2 (which
+/// verified before committing), a commit of the agent's worktree made for the purpose (no
+/// branch moves).
+async fn candidate(bench: &Bench, fix: &FixView) -> Result<String, StepError> {
+    if let Some(commit) = &fix.commit {
+        return Ok(commit.clone());
+    }
+    fix_worktree_is_ours(bench, fix).await?;
+    let worktree = Path::new(&fix.worktree);
+    bench.vcs.stage_all(worktree).await?;
+    let tree = bench.vcs.write_tree(worktree).await?;
+    Ok(bench
+        .vcs
+        .commit_tree(&tree, &fix.base_commit, "fixloop: the fix as verified")
+        .await?)
+}
+
+/// What checking one commit found.
+struct Checked {
+    passes: TestRuns,
+    revert_check: Option<TestRuns>,
+    suite: Option<TestRuns>,
+    findings: Vec<String>,
+    diff: String,
+    diffstat: String,
+}
+
+/// Checks the commit checked out at `checkout`: its changes read by the integrity guard, the
+/// reproduction's runs, the revert check and the suite.
+async fn check_commit(
+    bench: &Bench,
+    checkout: &Path,
+    base_commit: &str,
+    repro: &Reproduction,
+    attempt: u32,
+    runs: u32,
+) -> Result<Checked, StepError> {
+    place(repro, checkout)?;
+    // Read before anything runs: only the commit's own changes (and the placed reproduction,
+    // which is left out) are staged.
+    bench.vcs.stage_all(checkout).await?;
+    let changes = changes(bench, checkout, base_commit, repro).await?;
+    let mut findings = integrity_findings(&changes, repro);
+    let (diff, diffstat) = diffs(bench, checkout, base_commit, repro).await;
     let passes = if bench.setup.info.deterministic {
         let results = bench
             .run_tests(
                 Phase::Verify,
                 &format!("verify-{attempt}"),
                 &repro.command,
-                worktree,
+                checkout,
                 runs,
-                bench.test_timeout(&repro),
-                Some(&repro),
+                bench.test_timeout(repro),
+                Some(repro),
             )
             .await?;
         verdict::tally(&repro.command, &results, None, false)
     } else {
-        let (passes, inconclusive) = stressed_passes(bench, &repro, worktree, attempt).await;
+        let (passes, inconclusive) = stressed_passes(bench, repro, checkout, attempt).await;
         findings.extend(inconclusive);
-        // Parallel runs share the worktree: what the code under test did to the reproduction
+        // Parallel runs share the checkout: what the code under test did to the reproduction
         // while they ran is named too.
         findings.extend(
-            tampered(&repro, worktree)
+            tampered(repro, checkout)
                 .into_iter()
                 .map(|f| format!("{f} (while the verification runs ran)")),
         );
-        place(&repro, worktree)?;
+        place(repro, checkout)?;
         passes
     };
-
-    bench.vcs.stage_all(worktree).await?;
-    let changes = changes(bench, worktree, base_commit, &repro).await?;
-    findings.extend(integrity_findings(&changes, &repro));
     let revert_check = if changes.code.is_empty() {
         findings.push("the fix changes no code outside tests".into());
         None
     } else {
-        let revert = revert_check(
-            bench,
-            worktree,
-            base_commit,
-            &repro,
-            &changes.tests,
-            attempt,
-        )
-        .await?;
+        let revert =
+            revert_check(bench, checkout, base_commit, repro, &changes.tests, attempt).await?;
         findings.extend(verdict::revert_finding(&revert));
         Some(revert)
     };
-    let suite = suite(bench, worktree, attempt).await?;
-    merge(
-        &mut findings,
-        user_changes(bench, before.as_ref(), "the fix's test runs").await,
-    );
-    let exclude: Vec<String> = repro.dests().map(str::to_owned).collect();
-    let mut diff = bench
-        .vcs
-        .staged_diff(worktree, base_commit, &exclude, false)
-        .await
-        .unwrap_or_default();
-    if diff.len() > MAX_DIFF {
-        diff.truncate(floor_char_boundary(&diff, MAX_DIFF));
-        let _ = write!(
-            diff,
-            "\n… (diff cut at 64 KiB; see the branch in {})",
-            worktree.display()
-        );
-    }
-    let diffstat = bench
-        .vcs
-        .staged_diff(worktree, base_commit, &exclude, true)
-        .await
-        .unwrap_or_default();
-    Ok(EventKind::VerificationFinished {
-        attempt,
-        verified: verdict::verified(&passes, suite.as_ref(), &findings),
+    let suite = suite(bench, checkout, attempt).await?;
+    Ok(Checked {
         passes,
         revert_check,
         suite,
         findings,
-        diffstat,
         diff,
+        diffstat,
     })
+}
+
+/// The commit's diff against the base (cut to fit an event) and its summary, the reproduction
+/// left out.
+async fn diffs(
+    bench: &Bench,
+    checkout: &Path,
+    base_commit: &str,
+    repro: &Reproduction,
+) -> (String, String) {
+    let exclude: Vec<String> = repro.dests().map(str::to_owned).collect();
+    let mut diff = bench
+        .vcs
+        .staged_diff(checkout, base_commit, &exclude, false)
+        .await
+        .unwrap_or_default();
+    if diff.len() > MAX_DIFF {
+        diff.truncate(floor_char_boundary(&diff, MAX_DIFF));
+        diff.push_str("\n… (diff cut at 64 KiB; see the fix branch)");
+    }
+    let diffstat = bench
+        .vcs
+        .staged_diff(checkout, base_commit, &exclude, true)
+        .await
+        .unwrap_or_default();
+    (diff, diffstat)
 }
 
 /// The runs a flaky failure's measured rate requires to show itself, stopping at the first

@@ -62,12 +62,21 @@ impl FailureMachine {
             }
             (Context::AfterFix, Decision::Approve) => {
                 self.begin_phase(Phase::Pr, step);
-                self.effect(
-                    Effect::CommitFix {
-                        remove_repro: !self.settings.keep_test_in_pr,
-                    },
-                    step,
-                );
+                match self.candidate.clone() {
+                    // The verified commit is what is pushed.
+                    Some(kind) if self.settings.verify_committed_tree => self.checkpoint(
+                        kind,
+                        Context::BeforePush,
+                        &[DecisionKind::Approve, DecisionKind::Abort],
+                        step,
+                    ),
+                    _ => self.effect(
+                        Effect::CommitFix {
+                            remove_repro: !self.settings.keep_test_in_pr,
+                        },
+                        step,
+                    ),
+                }
             }
             (Context::BeforePush, _) => self.effect(Effect::Push, step),
             (context, Decision::Revise { feedback }) => {

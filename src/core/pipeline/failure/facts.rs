@@ -89,12 +89,19 @@ impl FailureMachine {
                     title: message.lines().next().unwrap_or_default().to_owned(),
                     diffstat: files_changed.join("\n"),
                 };
-                self.checkpoint(
-                    kind,
-                    Context::BeforePush,
-                    &[DecisionKind::Approve, DecisionKind::Abort],
-                    step,
-                );
+                if self.settings.verify_committed_tree {
+                    // A candidate: it is verified now, and pushed if approved.
+                    self.candidate = Some(kind);
+                    let (attempt, runs) = (self.attempt, self.settings.runs);
+                    self.effect(Effect::Verify { attempt, runs }, step);
+                } else {
+                    self.checkpoint(
+                        kind,
+                        Context::BeforePush,
+                        &[DecisionKind::Approve, DecisionKind::Abort],
+                        step,
+                    );
+                }
             }
             EventKind::BranchPushed { branch, .. } => self.pushed(&branch, step),
             EventKind::PrOpened { url, .. } => {

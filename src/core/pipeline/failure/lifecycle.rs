@@ -16,7 +16,17 @@ impl FailureMachine {
         let attempt = self.attempt;
         if self.phase == Phase::Fix {
             self.begin_phase(Phase::Verify, step);
-            self.effect(Effect::Verify { attempt, runs }, step);
+            if self.settings.verify_committed_tree {
+                // What is verified is the commit that would be pushed.
+                self.effect(
+                    Effect::CommitFix {
+                        remove_repro: !self.settings.keep_test_in_pr,
+                    },
+                    step,
+                );
+            } else {
+                self.effect(Effect::Verify { attempt, runs }, step);
+            }
         } else {
             self.begin_phase(Phase::ConfirmRepro, step);
             self.effect(Effect::CheckReproduction { attempt, runs }, step);

@@ -67,6 +67,9 @@ pub struct FailureMachine {
     pub(super) sessions: BTreeMap<Phase, String>,
     pub(super) next_checkpoint: u32,
     pub(super) fix_branch: Option<String>,
+    /// The fix commit awaiting verification and the push, as the checkpoint before the push
+    /// shows it.
+    pub(super) candidate: Option<CheckpointKind>,
     pub(super) outcome: Option<(RunStatus, ExitCode, String)>,
     pub(super) closing: Option<Closing>,
 }
@@ -84,6 +87,7 @@ impl FailureMachine {
             sessions: BTreeMap::new(),
             next_checkpoint: 1,
             fix_branch: None,
+            candidate: None,
             outcome: None,
             closing: None,
         }
