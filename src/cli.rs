@@ -117,6 +117,10 @@ pub struct TargetArgs {
 }
 
 #[derive(Debug, Clone, Args, Default)]
+#[expect(
+    clippy::struct_excessive_bools,
+    reason = "independent command-line switches"
+)]
 pub struct RunArgs {
     #[command(flatten)]
     pub target: TargetArgs,
@@ -125,6 +129,10 @@ pub struct RunArgs {
     /// Push the fix branch but open no pull request.
     #[arg(long)]
     pub no_pr: bool,
+    /// Verify without the tests a fresh agent session writes after the fix (faster, cheaper,
+    /// and a fix right only for the reproduction's inputs is no longer caught).
+    #[arg(long)]
+    pub no_post_fix_tests: bool,
     /// The GitHub API base (default: derived from the run URL's host; api.github.com).
     #[arg(long, env = "GITHUB_API_URL", value_name = "URL")]
     pub github_api_url: Option<String>,

@@ -325,6 +325,7 @@ async fn run_reproduction(bench: &Bench) -> EventKind {
         reproduction: Some(repro),
         copies: Vec::new(),
         findings: Vec::new(),
+        check: None,
     }
 }
 
@@ -372,6 +373,7 @@ fn setup(sandbox: &Sandbox, repo: &Path) -> Setup {
                 signature: Some("add subtracts".into()),
                 timeout: None,
                 runs: None,
+                check: None,
             }),
         },
     }

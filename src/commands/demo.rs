@@ -64,6 +64,28 @@ fn a_newline_separates_words() {
 }
 "#;
 
+/// The reproduction's check outside the test runner: a plain program, built in release.
+const CHECK_PROGRAM: &str = r#"//! Checks outside any test runner that a newline separates words.
+
+fn main() {
+    let counted = wordstat::word_count("one two\nthree");
+    if counted != 3 {
+        eprintln!("word_count(\"one two\\nthree\"): left: {counted}\n right: 3");
+        std::process::exit(1);
+    }
+}
+"#;
+
+/// The tests a fresh session writes after the fix, with inputs of its own.
+const AFTER_TEST: &str = r#"//! Written after the fix, without seeing it: any whitespace separates words.
+
+#[test]
+fn tabs_and_newlines_separate_words() {
+    assert_eq!(wordstat::word_count("a\tb\nc d"), 4);
+    assert_eq!(wordstat::word_count("one\n\ntwo"), 2);
+}
+"#;
+
 async fn git(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Result<String, CommandError> {
     Git::run_in(dir, args, env)
         .await
@@ -266,72 +288,16 @@ pub fn demo_agent() -> Result<ExitCode, CommandError> {
             "Attempt {attempt}, reviewer feedback: {feedback}"
         )));
     }
+    let io = Demo {
+        say: &say,
+        text: &text,
+        tool: &tool,
+        var: &var,
+    };
     match phase.as_str() {
-        "reproduce" => {
-            say(tool(
-                "Read",
-                serde_json::json!({"file_path": var("FIXLOOP_LOG_EXCERPT")}),
-            ));
-            say(text(
-                "CI's failing test is tests::counts_words_across_lines: word_count(\"one two\\nthree\") returns 2.",
-            ));
-            let test = failure_dir.join("tests/repro_word_count.rs");
-            say(tool(
-                "Write",
-                serde_json::json!({"file_path": test.display().to_string()}),
-            ));
-            write(&test, REPRO_TEST)?;
-            let manifest = serde_json::json!({
-                "command": "cargo test --quiet --test repro_word_count",
-                "files": [{"source": "tests/repro_word_count.rs", "dest": "tests/repro_word_count.rs"}],
-                "signature": "left: 2\\s+right: 3",
-            });
-            write(
-                &failure_dir.join("repro.json"),
-                &(serde_json::to_string_pretty(&manifest).unwrap_or_default() + "\n"),
-            )?;
-            write(
-                &failure_dir.join("README.md"),
-                "# word_count ignores newlines\n\nCI's `tests::counts_words_across_lines` fails: \
-                 `word_count(\"one two\\nthree\")` is 2, not 3. `tests/repro_word_count.rs` calls \
-                 `word_count` on the same input from an integration test, and fails with the same \
-                 assertion (`left: 2, right: 3`).\n\nRun it: `cargo test --test repro_word_count`.\n",
-            )?;
-            say(tool(
-                "Bash",
-                serde_json::json!({"command": "cargo test --test repro_word_count"}),
-            ));
-            say(text("The reproduction fails like CI: left 2, right 3."));
-        }
-        "fix" => {
-            let lib = workdir.join("src/lib.rs");
-            say(tool(
-                "Read",
-                serde_json::json!({"file_path": lib.display().to_string()}),
-            ));
-            let source = std::fs::read_to_string(&lib).map_err(|e| {
-                CommandError::new(ExitCode::Failed, format!("{}: {e}", lib.display()))
-            })?;
-            say(text(
-                "word_count splits on ' ' only, so a newline or tab does not end a word.",
-            ));
-            say(tool(
-                "Edit",
-                serde_json::json!({"file_path": lib.display().to_string()}),
-            ));
-            write(&lib, &source.replace(BUGGY_LINE, FIXED_LINE))?;
-            write(
-                &failure_dir.join("ROOT_CAUSE.md"),
-                "`word_count` split the text on the space character only (`split(' ')`), so any \
-                 other whitespace — a newline, a tab — did not separate words: `\"one two\\nthree\"` \
-                 counted 2. The commit \"Count words without allocating\" introduced it when it \
-                 replaced `split_whitespace`.\n\nThe fix goes back to `split_whitespace()`, which \
-                 splits on every Unicode whitespace run and never yields empty words, so the \
-                 filter is no longer needed.\n",
-            )?;
-            say(tool("Bash", serde_json::json!({"command": "cargo test"})));
-            say(text("Fixed: word_count now uses split_whitespace."));
-        }
+        "reproduce" => demo_reproduce(&io, &failure_dir)?,
+        "fix" => demo_fix(&io, &failure_dir, &workdir)?,
+        "check" => demo_check(&io, &failure_dir)?,
         other => {
             eprintln!("demo-agent: unknown FIXLOOP_PHASE `{other}`");
             return Ok(ExitCode::Usage);
@@ -341,4 +307,124 @@ pub fn demo_agent() -> Result<ExitCode, CommandError> {
         serde_json::json!({"type": "result", "subtype": "success", "is_error": false, "num_turns": 4, "total_cost_usd": 0.0, "session_id": session}),
     );
     Ok(ExitCode::Success)
+}
+
+type Json = serde_json::Value;
+
+/// What the demo agent's steps print with: stream-json lines, text and tool calls, and the
+/// environment fixloop gave it.
+struct Demo<'a> {
+    say: &'a dyn Fn(Json),
+    text: &'a dyn Fn(&str) -> Json,
+    tool: &'a dyn Fn(&str, Json) -> Json,
+    var: &'a dyn Fn(&str) -> String,
+}
+
+fn demo_reproduce(io: &Demo<'_>, failure_dir: &Path) -> Result<(), CommandError> {
+    let Demo {
+        say,
+        text,
+        tool,
+        var,
+    } = *io;
+    say(tool(
+        "Read",
+        serde_json::json!({"file_path": var("FIXLOOP_LOG_EXCERPT")}),
+    ));
+    say(text(
+        "CI's failing test is tests::counts_words_across_lines: word_count(\"one two\\nthree\") returns 2.",
+    ));
+    let test = failure_dir.join("tests/repro_word_count.rs");
+    say(tool(
+        "Write",
+        serde_json::json!({"file_path": test.display().to_string()}),
+    ));
+    write(&test, REPRO_TEST)?;
+    write(&failure_dir.join("check/fixloop_check.rs"), CHECK_PROGRAM)?;
+    let manifest = serde_json::json!({
+        "command": "cargo test --quiet --test repro_word_count",
+        "files": [{"source": "tests/repro_word_count.rs", "dest": "tests/repro_word_count.rs"}],
+        "signature": "left: 2\\s+right: 3",
+        "check": {
+            "command": "cargo run --release --quiet --example fixloop_check",
+            "files": [{"source": "check/fixloop_check.rs", "dest": "examples/fixloop_check.rs"}],
+        },
+    });
+    write(
+        &failure_dir.join("repro.json"),
+        &(serde_json::to_string_pretty(&manifest).unwrap_or_default() + "\n"),
+    )?;
+    write(
+        &failure_dir.join("README.md"),
+        "# word_count ignores newlines\n\nCI's `tests::counts_words_across_lines` fails: \
+             `word_count(\"one two\\nthree\")` is 2, not 3. `tests/repro_word_count.rs` calls \
+             `word_count` on the same input from an integration test, and fails with the same \
+             assertion (`left: 2, right: 3`).\n\nRun it: `cargo test --test repro_word_count`.\n",
+    )?;
+    say(tool(
+        "Bash",
+        serde_json::json!({"command": "cargo test --test repro_word_count"}),
+    ));
+    say(text("The reproduction fails like CI: left 2, right 3."));
+    Ok(())
+}
+
+fn demo_fix(io: &Demo<'_>, failure_dir: &Path, workdir: &Path) -> Result<(), CommandError> {
+    let Demo {
+        say, text, tool, ..
+    } = *io;
+    let lib = workdir.join("src/lib.rs");
+    say(tool(
+        "Read",
+        serde_json::json!({"file_path": lib.display().to_string()}),
+    ));
+    let source = std::fs::read_to_string(&lib)
+        .map_err(|e| CommandError::new(ExitCode::Failed, format!("{}: {e}", lib.display())))?;
+    say(text(
+        "word_count splits on ' ' only, so a newline or tab does not end a word.",
+    ));
+    say(tool(
+        "Edit",
+        serde_json::json!({"file_path": lib.display().to_string()}),
+    ));
+    write(&lib, &source.replace(BUGGY_LINE, FIXED_LINE))?;
+    write(
+        &failure_dir.join("ROOT_CAUSE.md"),
+        "`word_count` split the text on the space character only (`split(' ')`), so any \
+             other whitespace — a newline, a tab — did not separate words: `\"one two\\nthree\"` \
+             counted 2. The commit \"Count words without allocating\" introduced it when it \
+             replaced `split_whitespace`.\n\nThe fix goes back to `split_whitespace()`, which \
+             splits on every Unicode whitespace run and never yields empty words, so the \
+             filter is no longer needed.\n",
+    )?;
+    say(tool("Bash", serde_json::json!({"command": "cargo test"})));
+    say(text("Fixed: word_count now uses split_whitespace."));
+    Ok(())
+}
+
+fn demo_check(io: &Demo<'_>, failure_dir: &Path) -> Result<(), CommandError> {
+    let Demo {
+        say, text, tool, ..
+    } = *io;
+    say(text(
+        "Without seeing the fix: any whitespace must separate words, not only a newline.",
+    ));
+    let test = failure_dir.join("fixloop_after_word_count.rs");
+    say(tool(
+        "Write",
+        serde_json::json!({"file_path": test.display().to_string()}),
+    ));
+    write(&test, AFTER_TEST)?;
+    let manifest = serde_json::json!({
+        "command": "cargo test --quiet --test fixloop_after_word_count",
+        "files": [{"source": "fixloop_after_word_count.rs", "dest": "tests/fixloop_after_word_count.rs"}],
+    });
+    write(
+        &failure_dir.join("tests.json"),
+        &(serde_json::to_string_pretty(&manifest).unwrap_or_default() + "\n"),
+    )?;
+    say(text(
+        "Written: tabs and blank lines, inputs the reproduction does not use.",
+    ));
+    Ok(())
 }

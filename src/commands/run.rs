@@ -48,7 +48,7 @@ pub async fn run(args: RunArgs) -> Result<ExitCode, CommandError> {
              terminal, or choose --agent claude, codex or command",
         ));
     }
-    start(prepared, &args, headless).await
+    Box::pin(start(prepared, &args, headless)).await
 }
 
 /// Whether fixloop can show its TUI here.
@@ -94,6 +94,8 @@ pub async fn start(
         max_attempts: 3,
         runs: deterministic_runs,
         verify_committed_tree: true,
+        // A person doing the fix by hand has no fresh session to write tests after it.
+        post_fix_tests: !args.no_post_fix_tests && prepared.agent != AgentKind::Manual,
     };
     let budget = info.time_budget.map(Duration::from_secs);
     let setup = Setup {

@@ -280,6 +280,7 @@ fn resolve_existing(
             signature: None,
             timeout: None,
             runs: None,
+            check: None,
         },
         None,
     ))

@@ -22,6 +22,9 @@ pub enum Phase {
     Verify,
     Pr,
     Report,
+    /// Tests written after the fix by a session that never saw it (part of the verification;
+    /// agents see it as `FIXLOOP_PHASE=check`).
+    Check,
 }
 
 impl Phase {
@@ -47,6 +50,7 @@ impl Phase {
             Self::Verify => "verify",
             Self::Pr => "pr",
             Self::Report => "report",
+            Self::Check => "check",
         }
     }
 
@@ -296,6 +300,7 @@ impl EventKind {
                 | Self::ReproductionCommitted { .. }
                 | Self::FixBranchCreated { .. }
                 | Self::VerificationFinished { .. }
+                | Self::PostFixTestsWritten { .. }
                 | Self::FixCommitted { .. }
                 | Self::BranchPushed { .. }
                 | Self::PrOpened { .. }
@@ -305,6 +310,13 @@ impl EventKind {
                 | Self::ReportWritten { .. }
         )
     }
+}
+
+/// Tests written after the fix, run on the fix and on the base.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PostFixRuns {
+    pub on_fix: TestRuns,
+    pub on_base: TestRuns,
 }
 
 /// A file of the approved reproduction and fixloop's own copy of it.
@@ -528,6 +540,10 @@ pub enum EventKind {
         /// What the agent or the check's runs did that they must not (a person must look).
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
         findings: Vec<String>,
+        /// The check outside the test runner, run once on the code under test: it must fail
+        /// the way CI did.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        check: Option<TestRuns>,
     },
     ReproductionCommitted {
         /// `None` when the failure folder is outside the repository (nothing to commit).
@@ -562,6 +578,18 @@ pub enum EventKind {
         base_commit: String,
         worktree: String,
     },
+    /// A fresh agent session that never saw the fix wrote tests of the same behaviour; fixloop
+    /// kept its own copy of them.
+    PostFixTestsWritten {
+        attempt: u32,
+        /// The tests as they run (sources are fixloop's copies); `None` when none were written.
+        tests: Option<Reproduction>,
+        files: Vec<FrozenFile>,
+        /// Why there are none, or what else the person should know.
+        note: String,
+        cost_usd: Option<f64>,
+        duration_ms: u64,
+    },
     VerificationFinished {
         attempt: u32,
         verified: bool,
@@ -571,6 +599,19 @@ pub enum EventKind {
         findings: Vec<String>,
         diffstat: String,
         diff: String,
+        /// The commit verified: a fresh checkout of it is what ran (journals before 0.2
+        /// verified the agent's worktree).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        commit: Option<String>,
+        /// The check outside the test runner, on the fix: it must pass.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        outside_check: Option<TestRuns>,
+        /// The tests written after the fix, on the fix (must pass) and on the base (must fail).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        post_fix: Option<PostFixRuns>,
+        /// What the person should know that refuses nothing (a defence that could not stand).
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        notes: Vec<String>,
     },
     FixCommitted {
         branch: String,

@@ -52,6 +52,9 @@ pub fn compose(template: &str, ctx: &Context) -> String {
     out.push_str("\n\n---\n\n# This run\n\n");
     let step = match ctx.phase {
         Some(Phase::Fix) => "implement the fix",
+        Some(Phase::Check) => {
+            "write new tests of the behaviour a fix must repair (you have not seen the fix)"
+        }
         _ if ctx.deterministic => "write a minimal reproduction of a deterministic failure",
         _ => "write a stress test that reproduces a flaky failure",
     };

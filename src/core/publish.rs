@@ -6,6 +6,7 @@ use std::fmt::Write as _;
 use super::event::{Phase, RunStatus};
 use super::exit::ExitCode;
 use super::report;
+use super::verdict;
 use super::view::{Conclusion, RunView, VerificationView};
 
 /// GitHub refuses PR bodies over 65,536 characters; this leaves room for the frame.
@@ -60,7 +61,7 @@ pub fn fix_message(
 }
 
 fn fails_without_fix(v: &VerificationView) -> bool {
-    v.revert_check.as_ref().is_some_and(|r| r.failures > 0)
+    v.revert_check.as_ref().is_some_and(verdict::revert_proves)
 }
 
 /// The PR body: what was fixed and how it was verified, then the whole report folded away, all
@@ -144,12 +145,17 @@ mod tests {
             revert_check: revert_failures.map(|failures| TestRuns {
                 runs: 1,
                 failures,
+                matching: failures,
                 ..TestRuns::default()
             }),
             suite: None,
             findings: Vec::new(),
             diffstat: String::new(),
             diff: String::new(),
+            commit: None,
+            outside_check: None,
+            post_fix: None,
+            notes: Vec::new(),
         }
     }
 

@@ -29,9 +29,58 @@ pub struct Manifest {
     /// Seconds one run of `command` may take.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timeout: Option<u64>,
+    /// The check outside the test runner: a plain program that fails while the bug is there.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub check: Option<CheckManifest>,
 }
 
-const FIELDS: &[&str] = &["command", "files", "signature", "runs", "jobs", "timeout"];
+/// `repro.json`'s `check`: a plain program in the project's language, no test framework, that
+/// exits non-zero while the bug is there. fixloop runs it outside any test runner.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CheckManifest {
+    pub command: String,
+    #[serde(default)]
+    pub files: Vec<ReproFile>,
+    /// What its failure prints; the reproduction's `signature` when not given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signature: Option<String>,
+}
+
+const FIELDS: &[&str] = &[
+    "command",
+    "files",
+    "signature",
+    "runs",
+    "jobs",
+    "timeout",
+    "check",
+];
+const CHECK_FIELDS: &[&str] = &["command", "files", "signature"];
+
+/// Test runners: a check outside the test runner must not start one.
+const RUNNERS: &[&str] = &[
+    "pytest",
+    "py.test",
+    "unittest",
+    "nose2",
+    "tox",
+    "cargo test",
+    "cargo nextest",
+    "go test",
+    "node --test",
+    "jest",
+    "vitest",
+    "mocha",
+    "npm test",
+    "npm run test",
+    "yarn test",
+    "pnpm test",
+    "rspec",
+    "phpunit",
+    "mvn test",
+    "gradle test",
+    "ctest",
+];
 
 impl Manifest {
     pub fn parse(file: &str, text: &str) -> Result<Self, InputError> {
@@ -44,10 +93,11 @@ impl Manifest {
             )
             .at(1, 1));
         };
-        check_known_fields(file, text, map)?;
+        check_known_fields(file, text, map, FIELDS)?;
         let command = parse_command(file, text, map)?;
         let files = parse_files(file, text, map)?;
         let signature = parse_signature(file, text, map)?;
+        let check = parse_check(file, text, map, &files)?;
         Ok(Self {
             command,
             files,
@@ -55,6 +105,7 @@ impl Manifest {
             runs: parse_count(file, text, map, "runs")?,
             jobs: parse_count(file, text, map, "jobs")?,
             timeout: parse_count(file, text, map, "timeout")?.map(u64::from),
+            check,
         })
     }
 
@@ -66,11 +117,16 @@ impl Manifest {
 
 type Fields = serde_json::Map<String, Value>;
 
-fn check_known_fields(file: &str, text: &str, map: &Fields) -> Result<(), InputError> {
+fn check_known_fields(
+    file: &str,
+    text: &str,
+    map: &Fields,
+    known: &[&str],
+) -> Result<(), InputError> {
     for key in map.keys() {
-        if !FIELDS.contains(&key.as_str()) {
-            let hint = nearest(key, FIELDS).map_or_else(
-                || format!("known fields: {}", FIELDS.join(", ")),
+        if !known.contains(&key.as_str()) {
+            let hint = nearest(key, known).map_or_else(
+                || format!("known fields: {}", known.join(", ")),
                 |near| format!("did you mean `{near}`?"),
             );
             return Err(InputError::new(file, "unknown field", hint).field(key, text));
@@ -96,6 +152,86 @@ fn parse_command(file: &str, text: &str, map: &Fields) -> Result<String, InputEr
         )
         .field("command", text)),
     }
+}
+
+/// `check`: a command that starts no test runner, and files that go where the reproduction's
+/// do not.
+fn parse_check(
+    file: &str,
+    text: &str,
+    map: &Fields,
+    reproduction: &[ReproFile],
+) -> Result<Option<CheckManifest>, InputError> {
+    let check = match map.get("check") {
+        None | Some(Value::Null) => return Ok(None),
+        Some(Value::Object(check)) => check,
+        Some(other) => {
+            return Err(InputError::new(
+                file,
+                format!("expected an object, found {}", json_type(other)),
+                "write \"check\": {\"command\": \"python3 -I fixloop_check/check_x.py\", \
+                 \"files\": [{\"source\": \"check/check_x.py\", \"dest\": \
+                 \"fixloop_check/check_x.py\"}]}",
+            )
+            .field("check", text));
+        }
+    };
+    let refuse = |message: String, hint: &str| {
+        InputError::new(file, format!("`check`: {message}"), hint).field("check", text)
+    };
+    check_known_fields(file, text, check, CHECK_FIELDS)?;
+    let command = match check.get("command") {
+        Some(Value::String(c)) if !c.trim().is_empty() => c.clone(),
+        _ => {
+            return Err(refuse(
+                "`command` is missing or not a non-empty string".into(),
+                "give the shell command that runs the plain program from the repository root",
+            ));
+        }
+    };
+    if let Some(runner) = runner_in(&command) {
+        return Err(refuse(
+            format!("`command` runs the test runner `{runner}`"),
+            "the check runs outside any test runner: a plain program run by the language \
+             itself, e.g. `python3 -I check.py`, `node check.js`, `cargo run --release --example \
+             check`, `go run ./check`",
+        ));
+    }
+    let files = parse_files(file, text, check)?;
+    if let Some(clash) = files
+        .iter()
+        .find(|f| reproduction.iter().any(|r| r.dest == f.dest))
+    {
+        return Err(refuse(
+            format!("`{}` is also a file of the reproduction", clash.dest),
+            "give the check's files destinations of their own",
+        ));
+    }
+    Ok(Some(CheckManifest {
+        command,
+        files,
+        signature: parse_signature(file, text, check)?,
+    }))
+}
+
+/// The test runner a command starts, if any: a runner's name as a word of the command (or the
+/// last part of a path), however the command spaces or chains its parts.
+#[must_use]
+pub fn runner_in(command: &str) -> Option<&'static str> {
+    let lower = command.to_ascii_lowercase();
+    let words: Vec<&str> = lower
+        .split(|c: char| {
+            c.is_whitespace() || matches!(c, ';' | '&' | '|' | '(' | ')' | '`' | '"' | '\'')
+        })
+        .filter(|w| !w.is_empty())
+        .map(|w| w.rsplit('/').next().unwrap_or(w))
+        .collect();
+    RUNNERS.iter().copied().find(|runner| {
+        let parts: Vec<&str> = runner.split_whitespace().collect();
+        words
+            .windows(parts.len())
+            .any(|window| window == parts.as_slice())
+    })
 }
 
 fn parse_files(file: &str, text: &str, map: &Fields) -> Result<Vec<ReproFile>, InputError> {
@@ -305,6 +441,61 @@ mod tests {
         .unwrap();
         assert_eq!(m.files[0].dest, "tests/repro/test_timeout.py");
         assert_eq!(m.signature.as_deref(), Some("TimeoutError"));
+    }
+
+    #[test]
+    fn a_check_outside_the_runner_is_read_with_its_own_files() {
+        let m = Manifest::parse(
+            "repro.json",
+            r#"{"command": "python3 -m pytest -q tests/t.py",
+                "files": [{"source": "t.py", "dest": "tests/t.py"}],
+                "signature": "returned -1",
+                "check": {"command": "python3 -I fixloop_check/c.py",
+                          "files": [{"source": "check/c.py", "dest": "fixloop_check/c.py"}]}}"#,
+        )
+        .unwrap();
+        let check = m.check.unwrap();
+        assert_eq!(check.files[0].dest, "fixloop_check/c.py");
+        assert_eq!(check.signature, None);
+        let refused = |check: &str| {
+            Manifest::parse(
+                "repro.json",
+                &format!(
+                    r#"{{"command": "x", "files": [{{"source": "t.py", "dest": "tests/t.py"}}],
+                        "check": {check}}}"#
+                ),
+            )
+            .unwrap_err()
+            .to_string()
+        };
+        for runner in [
+            r#"{"command": "python3 -m pytest -q check.py"}"#,
+            r#"{"command": "cd sub &&   cargo   test --release"}"#,
+            r#"{"command": "./node_modules/.bin/jest check.js"}"#,
+            r#"{"command": "go test ./..."}"#,
+            r#"{"command": "node --test check.js"}"#,
+        ] {
+            let e = refused(runner);
+            assert!(
+                e.contains("runs the test runner") && e.contains("check"),
+                "{e}"
+            );
+        }
+        let clash = refused(
+            r#"{"command": "python3 c.py", "files": [{"source": "c.py", "dest": "tests/t.py"}]}"#,
+        );
+        assert!(clash.contains("also a file of the reproduction"), "{clash}");
+        let unknown = refused(r#"{"command": "python3 c.py", "signatur": "x"}"#);
+        assert!(unknown.contains("`signatur`: unknown field"), "{unknown}");
+        assert!(refused(r#""python3 c.py""#).contains("expected an object"));
+        for plain in [
+            "python3 -I fixloop_check/c.py",
+            "node fixloop_check/check.js",
+            "cargo run --release --quiet --example fixloop_check",
+            "go run ./fixloop_check",
+        ] {
+            assert_eq!(runner_in(plain), None, "{plain}");
+        }
     }
 
     #[test]

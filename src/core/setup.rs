@@ -29,6 +29,10 @@ pub struct Settings {
     /// worktree and committed after approval; they resume the way they began.)
     #[serde(default)]
     pub verify_committed_tree: bool,
+    /// After the fix is committed, a fresh agent session that never saw it writes tests of the
+    /// same behaviour, which the verification runs on the fix and on the base.
+    #[serde(default)]
+    pub post_fix_tests: bool,
 }
 
 impl Default for Settings {
@@ -41,6 +45,7 @@ impl Default for Settings {
             max_attempts: 3,
             runs: 3,
             verify_committed_tree: true,
+            post_fix_tests: true,
         }
     }
 }
@@ -58,6 +63,19 @@ pub struct Reproduction {
     /// How many runs measure a flaky failure (`repro.json` `runs`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub runs: Option<u32>,
+    /// The check outside the test runner (`repro.json` `check`), resolved like the files.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub check: Option<Check>,
+}
+
+/// A plain program that exercises the failing behaviour outside any test runner: it must fail
+/// on the base the way CI did and pass on the fix.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Check {
+    pub command: String,
+    pub files: Vec<(PathBuf, String)>,
+    /// What its failure shows; the reproduction's signature when `None`.
+    pub signature: Option<String>,
 }
 
 impl Reproduction {
@@ -80,6 +98,13 @@ impl Reproduction {
             let _ = writeln!(text, "- CI failure signature (regular expression): `{sig}`");
         }
         text
+    }
+
+    /// The signature the outside-runner check's failure must show.
+    #[must_use]
+    pub fn check_signature(&self) -> Option<&str> {
+        let check = self.check.as_ref()?;
+        check.signature.as_deref().or(self.signature.as_deref())
     }
 }
 

@@ -6,6 +6,7 @@ use std::fmt::Write as _;
 
 use regex::Regex;
 
+use super::defence::Defence;
 use super::event::TestRuns;
 use super::repro::foreign_failure;
 use super::stats;
@@ -74,6 +75,19 @@ fn count(n: usize) -> u32 {
     u32::try_from(n).unwrap_or(u32::MAX)
 }
 
+/// The first failing run's reason of its own, if any: the command could not run, did not build,
+/// could not import, found no test.
+#[must_use]
+pub fn foreign(results: &[TestRun]) -> Option<String> {
+    results
+        .iter()
+        .filter(|r| !r.passed())
+        .find_map(|r| match r.exit_code {
+            Some(code @ (126 | 127)) => Some(format!("the command could not run (exit {code})")),
+            _ => foreign_failure(&r.output),
+        })
+}
+
 /// A deterministic reproduction counts when every run fails, each the way CI did: with the CI
 /// signature when there is one, and never for a reason of its own (it did not build, found no
 /// test, could not run).
@@ -83,13 +97,7 @@ pub fn deterministic(command: &str, signature: Option<&str>, results: &[TestRun]
     let runs = tally(command, results, compiled.as_ref(), true);
     let n = runs.runs;
     let failed = runs.failures;
-    let foreign = results
-        .iter()
-        .filter(|r| !r.passed())
-        .find_map(|r| match r.exit_code {
-            Some(code @ (126 | 127)) => Some(format!("the command could not run (exit {code})")),
-            _ => foreign_failure(&r.output),
-        });
+    let foreign = foreign(results);
     let (reproduced, reason) = if n == 0 {
         (false, "the reproduction did not run".to_owned())
     } else if failed == 0 {
@@ -190,12 +198,42 @@ pub fn verified(passing: &TestRuns, suite: Option<&TestRuns>, findings: &[String
     passes(passing, suite) && findings.is_empty()
 }
 
-/// What the revert check found, as a finding when it does not prove the fix.
+/// Whether the revert check proves the fix: without it the reproduction failed, every failing
+/// run the way CI did (with the signature, when there is one).
 #[must_use]
-pub fn revert_finding(revert: &TestRuns) -> Option<String> {
-    (revert.failures == 0).then(|| {
+pub fn revert_proves(revert: &TestRuns) -> bool {
+    revert.failures > 0 && revert.matching == revert.failures
+}
+
+/// What the revert check found, as a revert-check finding when it does not prove the fix:
+/// without the fix the reproduction must fail, and fail the way CI did — matching the signature,
+/// and not for a reason of its own (`foreign`: it did not build, a symbol is missing).
+#[must_use]
+pub fn revert_finding(
+    revert: &TestRuns,
+    signature: Option<&str>,
+    foreign: Option<&str>,
+) -> Option<String> {
+    let because = foreign.map(|f| format!(" ({f})")).unwrap_or_default();
+    let text = if revert.failures == 0 {
         "the reproduction passes without the fix's changes too: it does not prove the fix".into()
-    })
+    } else if revert.matching < revert.failures {
+        let signature = signature.map(|s| format!(" `{s}`")).unwrap_or_default();
+        format!(
+            "without the fix the reproduction fails, but not the way CI did: {} of {} failing \
+             runs do not show the signature{signature}{because}; it does not prove the fix",
+            revert.failures - revert.matching,
+            revert.failures
+        )
+    } else if foreign.is_some() && signature.is_none() {
+        format!(
+            "without the fix the reproduction fails for another reason{because}: it does not \
+             prove the fix"
+        )
+    } else {
+        return None;
+    };
+    Some(Defence::RevertCheck.finding(text))
 }
 
 #[cfg(test)]
@@ -356,6 +394,45 @@ mod tests {
             "no run is no proof"
         );
         assert!(!verified(&ok, None, &["a test was deleted".into()]));
-        assert!(revert_finding(&ok).is_some() && revert_finding(&failing).is_none());
+    }
+
+    #[test]
+    fn the_revert_check_proves_the_fix_only_by_failing_the_way_ci_did() {
+        let revert = |failures, matching| TestRuns {
+            runs: 1,
+            failures,
+            matching,
+            ..TestRuns::default()
+        };
+        let sig = Some("add\\(2, 3\\) returned -1");
+        // It failed the way CI did.
+        assert_eq!(revert_finding(&revert(1, 1), sig, None), None);
+        assert!(revert_proves(&revert(1, 1)));
+        // It passed without the fix.
+        let passed = revert_finding(&revert(0, 0), sig, None).unwrap();
+        assert!(
+            passed.starts_with("revert check: the reproduction passes"),
+            "{passed}"
+        );
+        assert!(!revert_proves(&revert(0, 0)));
+        // It failed, but not with the signature: a build error is not the failure CI saw.
+        let build = "error[E0425]: cannot find function `add` in this scope";
+        let other = revert_finding(&revert(1, 0), sig, Some(build)).unwrap();
+        assert!(
+            other.starts_with("revert check: without the fix"),
+            "{other}"
+        );
+        assert!(
+            other.contains("error[E0425]") && other.contains("returned -1"),
+            "{other}"
+        );
+        assert!(!revert_proves(&revert(1, 0)));
+        // Without a signature, a foreign failure is named too.
+        let foreign = revert_finding(&revert(1, 1), None, Some("ModuleNotFoundError: x")).unwrap();
+        assert!(
+            foreign.contains("another reason (ModuleNotFoundError: x)"),
+            "{foreign}"
+        );
+        assert_eq!(revert_finding(&revert(1, 1), None, None), None);
     }
 }

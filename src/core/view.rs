@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 
 use super::event::{
     CheckpointKind, CiRun, DecidedBy, Decision, DecisionKind, Event, EventKind, FailureClass,
-    FrozenFile, OutputLine, Phase, PhaseStatus, RunStatus, TestRuns,
+    FrozenFile, OutputLine, Phase, PhaseStatus, PostFixRuns, RunStatus, TestRuns,
 };
 use super::exit::ExitCode;
 use super::info::{AgentKind, Info};
@@ -93,6 +93,8 @@ pub struct ReproductionView {
     /// fixloop's copies of the files the check ran.
     pub copies: Vec<FrozenFile>,
     pub findings: Vec<String>,
+    /// The check outside the test runner on the code under test.
+    pub check: Option<TestRuns>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -105,6 +107,20 @@ pub struct VerificationView {
     pub findings: Vec<String>,
     pub diffstat: String,
     pub diff: String,
+    pub commit: Option<String>,
+    pub outside_check: Option<TestRuns>,
+    pub post_fix: Option<PostFixRuns>,
+    pub notes: Vec<String>,
+}
+
+/// Tests written after a fix by a session that never saw it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PostFixTestsView {
+    pub attempt: u32,
+    pub tests: Option<Reproduction>,
+    pub files: Vec<FrozenFile>,
+    pub note: String,
+    pub cost_usd: Option<f64>,
 }
 
 /// Where the reproduction was committed (`branch` and `commit` are `None` when it was not).
@@ -189,6 +205,8 @@ pub struct RunView {
     /// The pipeline the run follows.
     pub pipeline: String,
     pub verifications: Vec<VerificationView>,
+    /// Tests written after each fix attempt.
+    pub post_fix_tests: Vec<PostFixTestsView>,
     pub pushed: Option<(String, String, String)>,
     pub pr: Option<(String, u64)>,
     pub pr_skipped: Option<String>,
@@ -248,7 +266,12 @@ impl RunView {
     /// Total agent cost in dollars, when any agent reported one.
     #[must_use]
     pub(crate) fn cost_usd(&self) -> Option<f64> {
-        let costs: Vec<f64> = self.agent_runs.iter().filter_map(|r| r.cost_usd).collect();
+        let costs: Vec<f64> = self
+            .agent_runs
+            .iter()
+            .filter_map(|r| r.cost_usd)
+            .chain(self.post_fix_tests.iter().filter_map(|t| t.cost_usd))
+            .collect();
         (!costs.is_empty()).then(|| costs.iter().sum())
     }
 
@@ -575,6 +598,7 @@ impl RunView {
                 reproduction,
                 copies,
                 findings,
+                check,
                 ..
             } => {
                 if let Some(reproduction) = reproduction {
@@ -588,6 +612,7 @@ impl RunView {
                     files: files.clone(),
                     copies: copies.clone(),
                     findings: findings.clone(),
+                    check: check.clone(),
                 });
             }
             EventKind::ReproductionCommitted {
@@ -649,6 +674,10 @@ impl RunView {
                 findings,
                 diffstat,
                 diff,
+                commit,
+                outside_check,
+                post_fix,
+                notes,
             } => self.verifications.push(VerificationView {
                 attempt: *attempt,
                 verified: *verified,
@@ -658,6 +687,24 @@ impl RunView {
                 findings: findings.clone(),
                 diffstat: diffstat.clone(),
                 diff: diff.clone(),
+                commit: commit.clone(),
+                outside_check: outside_check.clone(),
+                post_fix: post_fix.clone(),
+                notes: notes.clone(),
+            }),
+            EventKind::PostFixTestsWritten {
+                attempt,
+                tests,
+                files,
+                note,
+                cost_usd,
+                ..
+            } => self.post_fix_tests.push(PostFixTestsView {
+                attempt: *attempt,
+                tests: tests.clone(),
+                files: files.clone(),
+                note: note.clone(),
+                cost_usd: *cost_usd,
             }),
             EventKind::FixCommitted {
                 commit,

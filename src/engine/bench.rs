@@ -27,6 +27,61 @@ pub const HIDDEN_FROM_CHILDREN: &[&str] = &[
     "GITHUB_ENTERPRISE_TOKEN",
 ];
 
+/// What a child's environment gains and loses against fixloop's own.
+struct Environment {
+    set: Vec<(String, String)>,
+    remove: Vec<String>,
+}
+
+/// Variables a check outside the test runner keeps: what finds the system's and the
+/// toolchains' programs and caches, and the locale. Everything else fixloop has (the run's
+/// variables, CI's, a runner's, tokens) is removed.
+const OUTSIDE_KEPT: &[&str] = &[
+    "PATH",
+    "HOME",
+    "USER",
+    "LOGNAME",
+    "LANG",
+    "LANGUAGE",
+    "TZ",
+    "TMPDIR",
+    "CARGO_HOME",
+    "RUSTUP_HOME",
+    "RUSTUP_TOOLCHAIN",
+    "GOPATH",
+    "GOROOT",
+    "GOCACHE",
+    "GOMODCACHE",
+    "GOPROXY",
+    "GONOSUMDB",
+    "GOPRIVATE",
+    "NVM_DIR",
+    "PYENV_ROOT",
+    "PYENV_VERSION",
+    "VIRTUAL_ENV",
+    "JAVA_HOME",
+];
+
+/// The environment of a check outside the test runner, from the names of fixloop's own
+/// variables: all removed but [`OUTSIDE_KEPT`] and the locale's; Python told to leave the
+/// working directory off its path, skip user site-packages and keep byte-code in `caches` (a
+/// cache file left in the tree is not read).
+fn outside_env(inherited: impl Iterator<Item = String>, caches: &Path) -> Environment {
+    let remove = inherited
+        .filter(|name| !OUTSIDE_KEPT.contains(&name.as_str()) && !name.starts_with("LC_"))
+        .collect();
+    let set = [
+        ("PYTHONSAFEPATH", "1".to_owned()),
+        ("PYTHONNOUSERSITE", "1".to_owned()),
+        ("PYTHONDONTWRITEBYTECODE", "1".to_owned()),
+        ("PYTHONPYCACHEPREFIX", caches.display().to_string()),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v))
+    .collect();
+    Environment { set, remove }
+}
+
 /// A run's setup, event stream and ports, as every step receives them.
 pub struct Bench {
     pub setup: Setup,
@@ -178,60 +233,117 @@ impl Bench {
             if let Some(repro) = fresh {
                 place(repro, cwd)?;
             }
-            let log = self
-                .setup
-                .run_dir
-                .join("logs")
-                .join(format!("{purpose}-{run}.log"));
-            let mut spec = Spec::shell(command, cwd.to_path_buf(), log.clone());
-            spec.timeout = Some(timeout);
-            spec.env = self.child_env();
-            spec.env.push(("FIXLOOP_TEST_RUN".into(), run.to_string()));
-            spec.env_remove = Self::hidden_env();
-            let emitter = self.emitter.clone();
-            let mut sink = move |lines: Vec<process::Line>| {
-                let lines = lines
-                    .into_iter()
-                    .map(|l| OutputLine {
-                        kind: if l.stderr {
-                            LineKind::Stderr
-                        } else {
-                            LineKind::Stdout
-                        },
-                        text: l.text,
-                    })
-                    .collect();
-                emitter.emit(EventKind::TestOutput { phase, run, lines });
-            };
-            let mut cancel = self.cancel.clone();
-            let finished = match process::run(&spec, &mut sink, &mut cancel).await {
-                Ok(f) => f,
-                Err(e) => process::Finished {
-                    ending: Ending::Exited(127),
-                    duration: Duration::ZERO,
-                    tail: vec![e.to_string()],
-                },
-            };
-            self.emit(EventKind::TestRunFinished {
-                phase,
-                purpose: purpose.to_owned(),
-                run,
-                exit_code: finished.exit_code(),
-                timed_out: finished.ending == Ending::TimedOut,
-                duration_ms: u64::try_from(finished.duration.as_millis()).unwrap_or(u64::MAX),
-                log: log.display().to_string(),
-            });
-            let cancelled = finished.ending == Ending::Cancelled;
-            results.push(TestRun {
-                exit_code: finished.exit_code(),
-                tail: finished.tail_text(),
-                output: process::read_tail(&log, 4 << 20),
-            });
+            let mut env = self.child_env();
+            env.push(("FIXLOOP_TEST_RUN".into(), run.to_string()));
+            let (result, cancelled) = self
+                .run_once(
+                    phase,
+                    purpose,
+                    run,
+                    command,
+                    cwd,
+                    timeout,
+                    Environment {
+                        set: env,
+                        remove: Self::hidden_env(),
+                    },
+                )
+                .await;
+            results.push(result);
             if cancelled {
                 break;
             }
         }
         Ok(results)
+    }
+
+    /// Runs a check outside the test runner once, in an environment unlike a test run's: none
+    /// of the run's or a runner's variables, only what finds the toolchains (see [`outside_env`]),
+    /// Python isolated from the working directory and its byte-code caches.
+    pub async fn run_outside(
+        &self,
+        phase: Phase,
+        purpose: &str,
+        command: &str,
+        cwd: &Path,
+        timeout: Duration,
+    ) -> Result<TestRun, StepError> {
+        let caches = self.setup.run_dir.join("outside-caches").join(purpose);
+        let _ = std::fs::remove_dir_all(&caches);
+        std::fs::create_dir_all(&caches)
+            .map_err(|e| StepError::io(format!("cannot create {}: {e}", caches.display())))?;
+        let environment = outside_env(std::env::vars().map(|(k, _)| k), &caches);
+        let (result, _) = self
+            .run_once(phase, purpose, 1, command, cwd, timeout, environment)
+            .await;
+        Ok(result)
+    }
+
+    /// One run of `command`, streamed into the run's events and logged; whether it was
+    /// cancelled.
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "what runs, where, which run, how long, in which environment: no natural group"
+    )]
+    async fn run_once(
+        &self,
+        phase: Phase,
+        purpose: &str,
+        run: u32,
+        command: &str,
+        cwd: &Path,
+        timeout: Duration,
+        environment: Environment,
+    ) -> (TestRun, bool) {
+        let log = self
+            .setup
+            .run_dir
+            .join("logs")
+            .join(format!("{purpose}-{run}.log"));
+        let mut spec = Spec::shell(command, cwd.to_path_buf(), log.clone());
+        spec.timeout = Some(timeout);
+        spec.env = environment.set;
+        spec.env_remove = environment.remove;
+        let emitter = self.emitter.clone();
+        let mut sink = move |lines: Vec<process::Line>| {
+            let lines = lines
+                .into_iter()
+                .map(|l| OutputLine {
+                    kind: if l.stderr {
+                        LineKind::Stderr
+                    } else {
+                        LineKind::Stdout
+                    },
+                    text: l.text,
+                })
+                .collect();
+            emitter.emit(EventKind::TestOutput { phase, run, lines });
+        };
+        let mut cancel = self.cancel.clone();
+        let finished = match process::run(&spec, &mut sink, &mut cancel).await {
+            Ok(f) => f,
+            Err(e) => process::Finished {
+                ending: Ending::Exited(127),
+                duration: Duration::ZERO,
+                tail: vec![e.to_string()],
+            },
+        };
+        self.emit(EventKind::TestRunFinished {
+            phase,
+            purpose: purpose.to_owned(),
+            run,
+            exit_code: finished.exit_code(),
+            timed_out: finished.ending == Ending::TimedOut,
+            duration_ms: u64::try_from(finished.duration.as_millis()).unwrap_or(u64::MAX),
+            log: log.display().to_string(),
+        });
+        let cancelled = finished.ending == Ending::Cancelled;
+        let result = TestRun {
+            exit_code: finished.exit_code(),
+            tail: finished.tail_text(),
+            output: process::read_tail(&log, 4 << 20),
+        };
+        (result, cancelled)
     }
 
     /// Many runs of a reproduction at once (flaky failures), with progress in the run's output:
@@ -338,6 +450,14 @@ pub fn copy_reproduction(
         files.push(keep(source, &copy)?);
         copied.files.push((copy, dest.clone()));
     }
+    if let (Some(check), Some(copied)) = (&repro.check, &mut copied.check) {
+        copied.files.clear();
+        for (source, dest) in &check.files {
+            let copy = dir.join("check").join(dest);
+            files.push(keep(source, &copy)?);
+            copied.files.push((copy, dest.clone()));
+        }
+    }
     if let Some(manifest) = manifest {
         files.push(keep(manifest, &dir.join("repro.json"))?);
     }
@@ -356,7 +476,12 @@ pub fn changed_copies(files: &[FrozenFile]) -> Vec<&FrozenFile> {
 /// Places the reproduction's files in a worktree. Each lands whole or not at all (copied beside
 /// its place, then renamed), so a run killed while placing never leaves half a test behind.
 pub fn place(repro: &Reproduction, root: &Path) -> Result<(), StepError> {
-    for (source, dest) in &repro.files {
+    place_files(&repro.files, root)
+}
+
+/// Places files (source, destination under `root`), each whole or not at all.
+pub fn place_files(files: &[(PathBuf, String)], root: &Path) -> Result<(), StepError> {
+    for (source, dest) in files {
         let target = root.join(dest);
         let name = target
             .file_name()
@@ -368,6 +493,13 @@ pub fn place(repro: &Reproduction, root: &Path) -> Result<(), StepError> {
             .map_err(|e| StepError::io(format!("cannot place {}: {e}", target.display())))?;
     }
     Ok(())
+}
+
+/// Takes placed files out of `root` again.
+pub fn unplace_files(files: &[(PathBuf, String)], root: &Path) {
+    for (_, dest) in files {
+        let _ = std::fs::remove_file(root.join(dest));
+    }
 }
 
 pub fn copy_file(from: &Path, to: &Path) -> Result<(), StepError> {
@@ -382,4 +514,48 @@ pub fn copy_file(from: &Path, to: &Path) -> Result<(), StepError> {
             to.display()
         ))
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_check_outside_the_runner_keeps_only_what_finds_the_toolchains() {
+        let inherited = [
+            "PATH",
+            "HOME",
+            "LC_ALL",
+            "CARGO_HOME",
+            "FIXLOOP_RUN_DIR",
+            "FIXLOOP_TEST_RUN",
+            "PYTEST_CURRENT_TEST",
+            "NODE_OPTIONS",
+            "PYTHONPATH",
+            "CI",
+            "GITHUB_TOKEN",
+            "RUST_TEST_THREADS",
+        ]
+        .map(str::to_owned);
+        let env = outside_env(inherited.into_iter(), Path::new("/caches"));
+        assert_eq!(
+            env.remove,
+            [
+                "FIXLOOP_RUN_DIR",
+                "FIXLOOP_TEST_RUN",
+                "PYTEST_CURRENT_TEST",
+                "NODE_OPTIONS",
+                "PYTHONPATH",
+                "CI",
+                "GITHUB_TOKEN",
+                "RUST_TEST_THREADS",
+            ]
+        );
+        assert!(env.set.contains(&("PYTHONSAFEPATH".into(), "1".into())));
+        assert!(
+            env.set
+                .contains(&("PYTHONPYCACHEPREFIX".into(), "/caches".into()))
+        );
+        assert!(env.set.iter().all(|(k, _)| !k.starts_with("FIXLOOP_")));
+    }
 }

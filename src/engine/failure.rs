@@ -7,7 +7,7 @@ use super::pipeline::Pipeline;
 use super::ports::BoxFuture;
 use super::setup::Setup;
 use super::steps::branch::{self, Worktree};
-use super::steps::{agent, closing, logs, publish, reproduce, verify};
+use super::steps::{agent, closing, logs, post_fix, publish, reproduce, verify};
 use crate::core::error::StepError;
 use crate::core::event::{EventKind, Phase};
 use crate::core::pipeline::{Effect, FailureMachine, Input};
@@ -67,7 +67,9 @@ async fn execute(effect: Effect, bench: &mut Bench) -> Input {
         Effect::FreezeReproduction => reproduce::freeze(bench),
         Effect::CommitReproduction => reproduce::commit(bench).await,
         Effect::CreateFixBranch => branch::create(bench).await,
-        Effect::Verify { attempt, runs } => verify::verify(bench, attempt, runs).await,
+        Effect::WritePostFixTests { attempt } => Box::pin(post_fix::write(bench, attempt)).await,
+        // The largest steps' futures live on the heap, not in every step's.
+        Effect::Verify { attempt, runs } => Box::pin(verify::verify(bench, attempt, runs)).await,
         Effect::CommitFix { remove_repro } => publish::commit_fix(bench, remove_repro).await,
         Effect::Push => publish::push(bench).await,
         Effect::OpenPr => publish::open_pr(bench).await,

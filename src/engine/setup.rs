@@ -7,8 +7,8 @@ use std::time::Duration;
 use crate::core::error::StepError;
 use crate::core::event::{EventKind, Phase};
 use crate::core::info::{AgentKind, Info};
-use crate::core::repro::Manifest;
-use crate::core::setup::{Reproduction, RunSetup, Settings};
+use crate::core::repro::{Manifest, ReproFile};
+use crate::core::setup::{Check, Reproduction, RunSetup, Settings};
 
 /// Everything a run needs, resolved before it starts.
 #[derive(Debug, Clone)]
@@ -131,7 +131,16 @@ pub fn resolve_reproduction(
     manifest: &Manifest,
     failure_dir: &Path,
 ) -> Result<Reproduction, StepError> {
-    let manifest_path = failure_dir.join("repro.json");
+    resolve_manifest(manifest, failure_dir, &failure_dir.join("repro.json"))
+}
+
+/// As [`resolve_reproduction`], for a manifest at `manifest_path` (`repro.json`, or the
+/// `tests.json` of tests written after the fix).
+pub fn resolve_manifest(
+    manifest: &Manifest,
+    failure_dir: &Path,
+    manifest_path: &Path,
+) -> Result<Reproduction, StepError> {
     let refuse = |message: String, hint: &str| {
         StepError::input(format!(
             "{}: field `files`: {message}",
@@ -150,8 +159,34 @@ pub fn resolve_reproduction(
     let root = failure_dir
         .canonicalize()
         .map_err(|e| StepError::input(format!("{}: {e}", failure_dir.display())))?;
+    let files = resolve_files(&manifest.files, failure_dir, &root, &refuse)?;
+    let check = match &manifest.check {
+        None => None,
+        Some(check) => Some(Check {
+            command: check.command.clone(),
+            files: resolve_files(&check.files, failure_dir, &root, &refuse)?,
+            signature: check.signature.clone(),
+        }),
+    };
+    Ok(Reproduction {
+        command: manifest.command.clone(),
+        files,
+        signature: manifest.signature.clone(),
+        timeout: manifest.timeout,
+        runs: manifest.runs,
+        check,
+    })
+}
+
+/// Each file's source in the failure folder, checked to be a regular file inside it.
+fn resolve_files(
+    listed: &[ReproFile],
+    failure_dir: &Path,
+    root: &Path,
+    refuse: &dyn Fn(String, &str) -> StepError,
+) -> Result<Vec<(PathBuf, String)>, StepError> {
     let mut files = Vec::new();
-    for f in &manifest.files {
+    for f in listed {
         let source = failure_dir.join(&f.source);
         let Ok(meta) = std::fs::symlink_metadata(&source) else {
             return Err(refuse(
@@ -161,7 +196,7 @@ pub fn resolve_reproduction(
         };
         let inside = source
             .canonicalize()
-            .is_ok_and(|real| real.starts_with(&root));
+            .is_ok_and(|real| real.starts_with(root));
         if !meta.file_type().is_file() || !inside {
             return Err(refuse(
                 format!(
@@ -173,13 +208,7 @@ pub fn resolve_reproduction(
         }
         files.push((source, f.dest.clone()));
     }
-    Ok(Reproduction {
-        command: manifest.command.clone(),
-        files,
-        signature: manifest.signature.clone(),
-        timeout: manifest.timeout,
-        runs: manifest.runs,
-    })
+    Ok(files)
 }
 
 /// The failure folder's `repro.json`, read, validated and resolved.

@@ -393,6 +393,29 @@ impl Vcs for Git {
         })
     }
 
+    fn ignored_files<'a>(&'a self, worktree: &'a Path) -> BoxFuture<'a, Result<Vec<String>>> {
+        Box::pin(async move {
+            let listed = self
+                .in_worktree(
+                    worktree,
+                    &[
+                        "ls-files",
+                        "--others",
+                        "--ignored",
+                        "--exclude-standard",
+                        "--directory",
+                        "-z",
+                    ],
+                )
+                .await?;
+            Ok(listed
+                .split('\0')
+                .filter(|p| !p.is_empty())
+                .map(str::to_owned)
+                .collect())
+        })
+    }
+
     fn changed_files<'a>(
         &'a self,
         from: &'a str,

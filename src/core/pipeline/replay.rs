@@ -300,6 +300,7 @@ mod tests {
                 reproduction: None,
                 copies: Vec::new(),
                 findings: Vec::new(),
+                check: None,
             }),
             approve(2),
             Input::Done(EventKind::ReproductionCommitted {
@@ -334,6 +335,10 @@ mod tests {
                 findings: vec![],
                 diffstat: String::new(),
                 diff: String::new(),
+                commit: None,
+                outside_check: None,
+                post_fix: None,
+                notes: Vec::new(),
             }),
             approve(4),
             Input::Done(EventKind::FixCommitted {

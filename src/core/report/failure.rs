@@ -4,6 +4,7 @@ use std::fmt::Write as _;
 
 use super::sections::Sections;
 use super::text::{runs_line, short};
+use crate::core::defence::{Defence, refused_by};
 use crate::core::event::{Phase, PhaseStatus};
 use crate::core::stats::{claim, failure_rate_upper_95, fisher_one_sided};
 use crate::core::view::{PhaseState, RunView, VerificationView};
@@ -158,6 +159,13 @@ fn fix(view: &RunView, md: &mut String) {
 
 fn verification(view: &RunView, v: &VerificationView, md: &mut String) {
     let _ = writeln!(md, "\n### Verification, attempt {}\n", v.attempt);
+    if let Some(commit) = &v.commit {
+        let _ = writeln!(
+            md,
+            "- Checked: a fresh checkout of commit {} (nothing the agent left beside it)",
+            short(commit)
+        );
+    }
     let _ = writeln!(
         md,
         "- Reproduction on the fix branch: `{}` — {} passed of {} runs{}",
@@ -187,13 +195,16 @@ fn verification(view: &RunView, v: &VerificationView, md: &mut String) {
             md,
             "- Revert check (fix removed, test kept): {} — {}",
             runs_line(r),
-            if r.failures > 0 {
+            if crate::core::verdict::revert_proves(r) {
                 "the test depends on the fix"
+            } else if r.failures > 0 {
+                "**without the fix the test fails, but not the way CI did: it does not prove the fix**"
             } else {
                 "**the test passes without the fix: it does not prove the fix**"
             }
         );
     }
+    defences_beyond_the_runner(v, md);
     if let Some(s) = &v.suite {
         let _ = writeln!(
             md,
@@ -209,13 +220,22 @@ fn verification(view: &RunView, v: &VerificationView, md: &mut String) {
     for finding in &v.findings {
         let _ = writeln!(md, "- ⚠️ {finding}");
     }
+    for note in &v.notes {
+        let _ = writeln!(md, "- Note: {note}");
+    }
+    let refused: Vec<&str> = refused_by(&v.passes, v.suite.as_ref(), &v.findings)
+        .into_iter()
+        .map(Defence::name)
+        .collect();
     let _ = writeln!(
         md,
         "- Verdict: {}",
         if v.verified {
-            "verified"
+            "verified".to_owned()
+        } else if refused.is_empty() {
+            "not verified".to_owned()
         } else {
-            "not verified"
+            format!("not verified — refused by: {}", refused.join(", "))
         }
     );
     if !v.diff.is_empty() {
@@ -224,6 +244,40 @@ fn verification(view: &RunView, v: &VerificationView, md: &mut String) {
             "\n<details><summary>Diff ({})</summary>\n\n```diff\n{}\n```\n\n</details>",
             v.diffstat.lines().last().unwrap_or("changes").trim(),
             v.diff.trim_end()
+        );
+    }
+}
+
+/// The check outside the test runner and the tests written after the fix, when they ran.
+fn defences_beyond_the_runner(v: &VerificationView, md: &mut String) {
+    if let Some(c) = &v.outside_check {
+        let _ = writeln!(
+            md,
+            "- Check outside the test runner `{}`: {}",
+            c.command,
+            if c.runs > 0 && c.failures == 0 {
+                "passed"
+            } else {
+                "**failed**"
+            }
+        );
+    }
+    if let Some(t) = &v.post_fix {
+        let _ = writeln!(
+            md,
+            "- Tests written after the fix, by a session that never saw it (`{}`): {} on the fix; \
+             {} on the base",
+            t.on_fix.command,
+            if t.on_fix.failures == 0 {
+                "passed"
+            } else {
+                "**failed**"
+            },
+            if t.on_base.failures > 0 {
+                "failed"
+            } else {
+                "passed too (they prove nothing)"
+            }
         );
     }
 }

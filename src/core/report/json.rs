@@ -4,9 +4,10 @@ use serde_json::{Value, json};
 
 use super::SCHEMA_VERSION;
 use super::text::next_steps;
+use crate::core::defence::{Defence, refused_by};
 use crate::core::event::PhaseStatus;
 use crate::core::stats::failure_rate_upper_95;
-use crate::core::view::{Conclusion, PhaseState, RunView};
+use crate::core::view::{Conclusion, PhaseState, RunView, VerificationView};
 
 /// The contract's report JSON.
 #[must_use]
@@ -31,30 +32,19 @@ pub fn json(view: &RunView, end: &Conclusion) -> Value {
         })
         .collect();
     let reproduction = view.reproduction().map(|r| {
-        json!({
+        without_unknowns(json!({
             "command": r.runs.command,
             "runs": r.runs.runs,
             "failures": r.runs.failures,
             "matching_signature": r.runs.matching,
             "reproduced": r.reproduced,
+            "outside_check": r.check.as_ref().map(|c| json!({
+                "command": c.command, "failed_like_ci": c.failures > 0 && c.matching == c.failures,
+            })),
             "attempts": view.reproductions.len(),
-        })
+        }), &["outside_check"])
     });
-    let verification = view.verification().map(|v| {
-        json!({
-            "runs": v.passes.runs,
-            "failures": v.passes.failures,
-            "failure_rate_upper_95": failure_rate_upper_95(v.passes.failures, v.passes.runs),
-            "verified": v.verified,
-            "revert_check": v.revert_check.as_ref().map(|r| json!({
-                "runs": r.runs, "failures": r.failures, "passed": r.failures > 0,
-            })),
-            "suite": v.suite.as_ref().map(|s| json!({
-                "command": s.command, "passed": s.failures == 0,
-            })),
-            "findings": v.findings,
-        })
-    });
+    let verification = view.verification().map(verification);
     let fix = view.fix.as_ref().map(|f| {
         json!({
             "branch": f.branch,
@@ -101,4 +91,63 @@ pub fn json(view: &RunView, end: &Conclusion) -> Value {
         "next_steps": next_steps(view, end),
         "warnings": view.warnings,
     })
+}
+
+fn verification(v: &VerificationView) -> Value {
+    without_unknowns(
+        json!({
+            "runs": v.passes.runs,
+            "failures": v.passes.failures,
+            "failure_rate_upper_95": failure_rate_upper_95(v.passes.failures, v.passes.runs),
+            "verified": v.verified,
+            "revert_check": v.revert_check.as_ref().map(|r| json!({
+                "runs": r.runs, "failures": r.failures,
+                "passed": crate::core::verdict::revert_proves(r),
+            })),
+            "suite": v.suite.as_ref().map(|s| json!({
+                "command": s.command, "passed": s.failures == 0,
+            })),
+            "commit": v.commit,
+            "outside_check": v.outside_check.as_ref().map(|c| json!({
+                "command": c.command, "passed": c.runs > 0 && c.failures == 0,
+            })),
+            "post_fix_tests": v.post_fix.as_ref().map(|t| json!({
+                "command": t.on_fix.command,
+                "passed_on_fix": t.on_fix.failures == 0,
+                "failed_on_base": t.on_base.failures > 0,
+            })),
+            "findings": v.findings,
+            "notes": v.notes,
+            "refused_by": refused_by(&v.passes, v.suite.as_ref(), &v.findings)
+                .into_iter()
+                .filter(|_| !v.verified)
+                .map(Defence::name)
+                .collect::<Vec<_>>(),
+        }),
+        &[
+            "commit",
+            "outside_check",
+            "post_fix_tests",
+            "notes",
+            "refused_by",
+        ],
+    )
+}
+
+/// Leaves out the `keys` a run did not record (null or empty): what a journal of an earlier
+/// release knew nothing of is not reported as absent.
+fn without_unknowns(mut value: Value, keys: &[&str]) -> Value {
+    if let Value::Object(map) = &mut value {
+        for key in keys {
+            let unknown = match map.get(*key) {
+                Some(Value::Null) => true,
+                Some(Value::Array(items)) => items.is_empty(),
+                _ => false,
+            };
+            if unknown {
+                map.remove(*key);
+            }
+        }
+    }
+    value
 }

@@ -167,6 +167,8 @@ pub trait Vcs: Send + Sync {
         new: &'a str,
         old: &'a str,
     ) -> BoxFuture<'a, Result<()>>;
+    /// Files in a worktree that git ignores (a folder wholly ignored is one entry, ending `/`).
+    fn ignored_files<'a>(&'a self, worktree: &'a Path) -> BoxFuture<'a, Result<Vec<String>>>;
     /// The paths that differ between two commits.
     fn changed_files<'a>(
         &'a self,

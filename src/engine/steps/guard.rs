@@ -7,6 +7,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::core::checkout::{Fingerprint, changes};
+use crate::core::defence::Defence;
 use crate::core::error::StepError;
 use crate::core::event::Phase;
 use crate::core::setup::Reproduction;
@@ -75,7 +76,7 @@ pub(crate) async fn user_changes(
         return Vec::new();
     };
     let ours = not_the_users(bench, before, &after);
-    changes(&before.fingerprint, &after.fingerprint, who, &ours)
+    Defence::RepositoryGuard.claim(changes(&before.fingerprint, &after.fingerprint, who, &ours))
 }
 
 /// The refs that are not the user's: remote-tracking branches (a cache of the remote that any
@@ -211,11 +212,11 @@ fn changed_after_approval(bench: &Bench) -> Vec<String> {
         .iter()
         .filter(|f| sha256_file(Path::new(&f.source)).ok().as_deref() != Some(&f.sha256))
         .map(|f| {
-            format!(
+            Defence::FrozenReproduction.finding(format_args!(
                 "the approved reproduction's `{}` was changed or removed in the failure folder \
                  after approval; fixloop verified with its own copy",
                 f.source
-            )
+            ))
         })
         .collect()
 }
@@ -229,10 +230,10 @@ pub(crate) fn tampered(repro: &Reproduction, worktree: &Path) -> Vec<String> {
             std::fs::read(worktree.join(dest)).ok() != std::fs::read(source).ok()
         })
         .map(|(_, dest)| {
-            format!(
+            Defence::FrozenReproduction.finding(format_args!(
                 "the agent changed or removed the reproduction `{dest}`; fixloop verified with \
                  the approved version"
-            )
+            ))
         })
         .collect()
 }

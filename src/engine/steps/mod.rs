@@ -8,6 +8,7 @@ pub mod branch;
 pub mod closing;
 pub(crate) mod guard;
 pub mod logs;
+pub mod post_fix;
 pub(crate) mod publish;
 pub(crate) mod reproduce;
 pub mod verify;

@@ -11,7 +11,9 @@ use crate::core::publish;
 use crate::core::setup::Reproduction;
 use crate::core::stats;
 use crate::core::verdict::{self, Judged};
-use crate::engine::bench::{Bench, changed_copies, copy_reproduction, measured, place};
+use crate::engine::bench::{
+    Bench, changed_copies, copy_reproduction, measured, place, place_files, unplace_files,
+};
 use crate::engine::ports::Checkout;
 use crate::engine::secrets;
 use crate::engine::setup::read_reproduction;
@@ -83,6 +85,7 @@ pub async fn check(bench: &Bench, attempt: u32, runs: u32) -> Result<EventKind, 
         reproduction: None,
         copies: Vec::new(),
         findings: Vec::new(),
+        check: None,
     };
     let manifest = bench.setup.failure_dir.join("repro.json");
     if !manifest.exists() {
@@ -101,6 +104,7 @@ pub async fn check(bench: &Bench, attempt: u32, runs: u32) -> Result<EventKind, 
             reproduction: None,
             copies: Vec::new(),
             findings: Vec::new(),
+            check: None,
         });
     }
     let repro = match read_reproduction(&bench.setup.failure_dir) {
@@ -127,7 +131,12 @@ pub async fn check(bench: &Bench, attempt: u32, runs: u32) -> Result<EventKind, 
         return Ok(invalid(e.with_hints()));
     }
     let before = guard::user_state(bench).await;
-    let judged = judge(bench, &repro, scratch, attempt, runs).await?;
+    let mut judged = judge(bench, &repro, scratch, attempt, runs).await?;
+    let check = if judged.reproduced && bench.setup.info.deterministic {
+        outside_check(bench, &repro, scratch, attempt, &mut judged).await?
+    } else {
+        None
+    };
     let mut findings = guard::agent_findings(bench, Phase::Reproduce, attempt);
     guard::merge(
         &mut findings,
@@ -148,7 +157,53 @@ pub async fn check(bench: &Bench, attempt: u32, runs: u32) -> Result<EventKind, 
         reproduction: Some(repro),
         copies,
         findings,
+        check,
     })
+}
+
+/// Runs the reproduction's check outside the test runner once on the code under test: it must
+/// fail the way CI did too, or the reproduction does not count. Without a check, the reason says
+/// the fix will rest on the test runner alone.
+async fn outside_check(
+    bench: &Bench,
+    repro: &Reproduction,
+    scratch: &Path,
+    attempt: u32,
+    judged: &mut Judged,
+) -> Result<Option<TestRuns>, StepError> {
+    let Some(check) = &repro.check else {
+        judged.reason.push_str(
+            "; no check outside the test runner was given (`check` in repro.json): the fix \
+             will be verified under the test runner alone",
+        );
+        return Ok(None);
+    };
+    place_files(&check.files, scratch)?;
+    let result = bench
+        .run_outside(
+            Phase::ConfirmRepro,
+            &format!("outside-check-{attempt}"),
+            &check.command,
+            scratch,
+            bench.test_timeout(repro),
+        )
+        .await;
+    unplace_files(&check.files, scratch);
+    let on_base = verdict::deterministic(&check.command, repro.check_signature(), &[result?]);
+    if on_base.reproduced {
+        let _ = write!(
+            judged.reason,
+            "; the check outside the test runner fails the same way"
+        );
+    } else {
+        judged.reproduced = false;
+        judged.reason = format!(
+            "the reproduction fails like CI, but its check outside the test runner (`{}`) does \
+             not: {}",
+            check.command, on_base.reason
+        );
+    }
+    Ok(Some(on_base.runs))
 }
 
 /// Keeps the approved reproduction: the copies its check ran (still as they were checked), or,

@@ -1,13 +1,15 @@
 //! Verification of a fix, by fixloop and not by the agent, on a fresh checkout of the fix commit
 //! (what would be pushed, nothing the agent left beside it): the approved reproduction passes (as
-//! many runs as a flaky failure's rate requires), it fails again on the base with only the fix's
-//! test changes (the revert check), the suite passes, and the integrity guard finds no weakened
-//! or skipped test.
+//! many runs as a flaky failure's rate requires), the check outside the test runner passes, the
+//! tests written after the fix pass (and fail on the base), the reproduction fails again on the
+//! base with only the fix's test changes, the way CI did (the revert check), the suite passes,
+//! and the integrity rules find no weakened or skipped test. Each finding names its defence.
 
 use std::path::Path;
 
+use crate::core::defence::Defence;
 use crate::core::error::StepError;
-use crate::core::event::{EventKind, Phase, TestRuns};
+use crate::core::event::{EventKind, Phase, PostFixRuns, TestRuns};
 use crate::core::integrity;
 use crate::core::publish::floor_char_boundary;
 use crate::core::repro::is_test_path;
@@ -15,7 +17,9 @@ use crate::core::setup::Reproduction;
 use crate::core::stats;
 use crate::core::verdict;
 use crate::core::view::FixView;
-use crate::engine::bench::{Bench, copy_file, measured, place};
+use crate::engine::bench::{
+    Bench, changed_copies, copy_file, measured, place, place_files, unplace_files,
+};
 use crate::engine::ports::Checkout;
 use crate::engine::steps::guard::{
     agent_findings, fix_worktree_is_ours, merge, reproduction_findings, tampered, user_changes,
@@ -28,6 +32,8 @@ const MAX_DIFF: usize = 64 * 1024;
 const UNMEASURED_RATE: (u32, u32) = (1, 20);
 /// The suite may take this many times one test run's budget.
 const SUITE_BUDGET_FACTOR: u32 = 4;
+/// How many files left beside a commit a clean-tree finding names.
+const SHOWN_LEFT_BEHIND: usize = 10;
 
 /// What the fix changed against the base, each file as it was and as the fix leaves it (the
 /// reproduction's own files left out).
@@ -43,6 +49,7 @@ pub async fn verify(bench: &Bench, attempt: u32, runs: u32) -> Result<EventKind,
         return Err(StepError::error("no fix branch to verify"));
     };
     let candidate = candidate(bench, &fix).await?;
+    let (post_fix, mut notes) = post_fix_tests(bench, attempt);
     // The approved reproduction is what counts: an agent's edits to it, in its worktree or in
     // the failure folder, are named, and fixloop's frozen copy is what runs.
     let mut findings = agent_findings(bench, Phase::Fix, attempt);
@@ -59,12 +66,24 @@ pub async fn verify(bench: &Bench, attempt: u32, runs: u32) -> Result<EventKind,
         .vcs
         .add_worktree(&checkout, Checkout::Detached(&candidate))
         .await?;
-    let checked = check_commit(bench, &checkout, &fix.base_commit, &repro, attempt, runs).await;
+    let checked = check_commit(
+        bench,
+        &Commit {
+            checkout: &checkout,
+            fix: &fix,
+            repro: &repro,
+            post_fix: post_fix.as_ref(),
+        },
+        attempt,
+        runs,
+    )
+    .await;
     if let Err(e) = bench.vcs.remove_worktree(&checkout).await {
         bench.warn(format!("could not remove the verification worktree: {e}"));
     }
     let mut checked = checked?;
     merge(&mut findings, std::mem::take(&mut checked.findings));
+    notes.append(&mut checked.notes);
     merge(
         &mut findings,
         user_changes(bench, before.as_ref(), "the fix's test runs").await,
@@ -78,7 +97,43 @@ pub async fn verify(bench: &Bench, attempt: u32, runs: u32) -> Result<EventKind,
         findings,
         diffstat: checked.diffstat,
         diff: checked.diff,
+        commit: Some(candidate),
+        outside_check: checked.outside_check,
+        post_fix: checked.post_fix,
+        notes,
     })
+}
+
+/// The tests written after the fix of `attempt`, when there are any, and what to say when
+/// there are none (or fixloop's copy of them changed: then they are not run).
+fn post_fix_tests(bench: &Bench, attempt: u32) -> (Option<Reproduction>, Vec<String>) {
+    if !bench.setup.settings().post_fix_tests {
+        return (None, Vec::new());
+    }
+    let written = bench.view(|v| {
+        v.post_fix_tests
+            .iter()
+            .rev()
+            .find(|t| t.attempt == attempt)
+            .cloned()
+    });
+    match written {
+        None => (None, Vec::new()),
+        Some(t) if !changed_copies(&t.files).is_empty() => (
+            None,
+            vec![format!(
+                "fixloop's copy of the tests written after the fix was changed; they were not run"
+            )],
+        ),
+        Some(t) => {
+            let notes = if t.tests.is_none() {
+                vec![t.note]
+            } else {
+                Vec::new()
+            };
+            (t.tests, notes)
+        }
+    }
 }
 
 /// The commit to verify: the fix commit made for it; for a run journaled before 0.2 (which
@@ -103,29 +158,49 @@ struct Checked {
     passes: TestRuns,
     revert_check: Option<TestRuns>,
     suite: Option<TestRuns>,
+    outside_check: Option<TestRuns>,
+    post_fix: Option<PostFixRuns>,
     findings: Vec<String>,
+    notes: Vec<String>,
     diff: String,
     diffstat: String,
 }
 
-/// Checks the commit checked out at `checkout`: its changes read by the integrity guard, the
-/// reproduction's runs, the revert check and the suite.
+/// The commit under check: its fresh checkout, the fix it was made from, the approved
+/// reproduction and the tests written after it.
+struct Commit<'a> {
+    checkout: &'a Path,
+    fix: &'a FixView,
+    repro: &'a Reproduction,
+    post_fix: Option<&'a Reproduction>,
+}
+
+/// Checks the commit checked out at `checkout`: its changes read by the integrity rules, the
+/// reproduction's runs, the check outside the test runner, the tests written after the fix, the
+/// revert check and the suite.
 async fn check_commit(
     bench: &Bench,
-    checkout: &Path,
-    base_commit: &str,
-    repro: &Reproduction,
+    commit: &Commit<'_>,
     attempt: u32,
     runs: u32,
 ) -> Result<Checked, StepError> {
+    let Commit {
+        checkout,
+        fix,
+        repro,
+        post_fix,
+    } = *commit;
+    let base_commit = fix.base_commit.as_str();
     place(repro, checkout)?;
     // Read before anything runs: only the commit's own changes (and the placed reproduction,
     // which is left out) are staged.
     bench.vcs.stage_all(checkout).await?;
     let changes = changes(bench, checkout, base_commit, repro).await?;
-    let mut findings = integrity_findings(&changes, repro);
+    let mut findings = Defence::IntegrityRule.claim(integrity_findings(&changes, repro));
+    let mut notes = Vec::new();
     let (diff, diffstat) = diffs(bench, checkout, base_commit, repro).await;
-    let passes = if bench.setup.info.deterministic {
+    let deterministic = bench.setup.info.deterministic;
+    let passes = if deterministic {
         let results = bench
             .run_tests(
                 Phase::Verify,
@@ -140,7 +215,7 @@ async fn check_commit(
         verdict::tally(&repro.command, &results, None, false)
     } else {
         let (passes, inconclusive) = stressed_passes(bench, repro, checkout, attempt).await;
-        findings.extend(inconclusive);
+        findings.extend(inconclusive.map(|i| Defence::Reproduction.finding(i)));
         // Parallel runs share the checkout: what the code under test did to the reproduction
         // while they ran is named too.
         findings.extend(
@@ -151,24 +226,250 @@ async fn check_commit(
         place(repro, checkout)?;
         passes
     };
-    let revert_check = if changes.code.is_empty() {
-        findings.push("the fix changes no code outside tests".into());
-        None
-    } else {
-        let revert =
-            revert_check(bench, checkout, base_commit, repro, &changes.tests, attempt).await?;
-        findings.extend(verdict::revert_finding(&revert));
-        Some(revert)
+    if deterministic && passes.failures > 0 {
+        findings.extend(left_behind(bench, fix, repro, attempt).await);
+    }
+    let mut found = Found {
+        findings: &mut findings,
+        notes: &mut notes,
     };
+    let outside_check = if deterministic {
+        outside_check(bench, repro, checkout, attempt, &mut found).await?
+    } else {
+        None
+    };
+    let on_fix = match post_fix {
+        Some(tests) => Some(post_fix_on_fix(bench, tests, checkout, attempt, &mut found).await?),
+        None => None,
+    };
+    let (revert_check, post_fix) =
+        reverted(bench, commit, &changes, on_fix, attempt, &mut found).await?;
     let suite = suite(bench, checkout, attempt).await?;
     Ok(Checked {
         passes,
         revert_check,
         suite,
+        outside_check,
+        post_fix,
         findings,
+        notes,
         diff,
         diffstat,
     })
+}
+
+/// When the reproduction fails on the commit, whether it passes in the agent's worktree: then
+/// the fix stands on something the commit does not carry (an ignored file, a build artefact), and
+/// the clean tree refused it.
+async fn left_behind(
+    bench: &Bench,
+    fix: &FixView,
+    repro: &Reproduction,
+    attempt: u32,
+) -> Option<String> {
+    let worktree = Path::new(&fix.worktree);
+    let results = bench
+        .run_tests(
+            Phase::Verify,
+            &format!("agent-worktree-{attempt}"),
+            &repro.command,
+            worktree,
+            1,
+            bench.test_timeout(repro),
+            Some(repro),
+        )
+        .await
+        .ok()?;
+    if !results.iter().all(verdict::TestRun::passed) {
+        return None;
+    }
+    let ignored = bench.vcs.ignored_files(worktree).await.unwrap_or_default();
+    let mut shown: Vec<String> = ignored
+        .iter()
+        .take(SHOWN_LEFT_BEHIND)
+        .map(|p| format!("`{p}`"))
+        .collect();
+    if ignored.len() > SHOWN_LEFT_BEHIND {
+        shown.push(format!("and {} more", ignored.len() - SHOWN_LEFT_BEHIND));
+    }
+    let what = if shown.is_empty() {
+        String::new()
+    } else {
+        format!(" (files git ignores there: {})", shown.join(", "))
+    };
+    Some(Defence::CleanTree.finding(format_args!(
+        "the reproduction passes in the agent's working tree but fails on a fresh checkout of the \
+         fix commit: the fix relies on something the commit does not carry{what}"
+    )))
+}
+
+/// Where the defences put what they found: findings refuse the fix, notes only inform.
+struct Found<'a> {
+    findings: &'a mut Vec<String>,
+    notes: &'a mut Vec<String>,
+}
+
+/// Runs the check outside the test runner on the fix: it must pass. Without one, a note says the
+/// fix rests on the test runner alone.
+async fn outside_check(
+    bench: &Bench,
+    repro: &Reproduction,
+    checkout: &Path,
+    attempt: u32,
+    found: &mut Found<'_>,
+) -> Result<Option<TestRuns>, StepError> {
+    let Some(check) = &repro.check else {
+        found.notes.push(
+            "no check outside the test runner was given (`check` in repro.json): the fix was \
+             verified under the test runner alone"
+                .into(),
+        );
+        return Ok(None);
+    };
+    place_files(&check.files, checkout)?;
+    let result = bench
+        .run_outside(
+            Phase::Verify,
+            &format!("outside-check-{attempt}"),
+            &check.command,
+            checkout,
+            bench.test_timeout(repro),
+        )
+        .await;
+    unplace_files(&check.files, checkout);
+    let result = result?;
+    if !result.passed() {
+        let how = result
+            .exit_code
+            .map_or_else(|| "did not finish".to_owned(), |c| format!("exit {c}"));
+        found
+            .findings
+            .push(Defence::OutsideCheck.finding(format_args!(
+            "the plain program `{}`, run outside any test runner, fails on the fix commit ({how}): \
+             {}",
+            check.command,
+            last_line(&result.tail)
+        )));
+    }
+    Ok(Some(verdict::tally(
+        &check.command,
+        std::slice::from_ref(&result),
+        None,
+        false,
+    )))
+}
+
+/// Runs the tests written after the fix on it: they must pass.
+async fn post_fix_on_fix(
+    bench: &Bench,
+    tests: &Reproduction,
+    checkout: &Path,
+    attempt: u32,
+    found: &mut Found<'_>,
+) -> Result<TestRuns, StepError> {
+    let runs = post_fix_on(
+        bench,
+        tests,
+        checkout,
+        &format!("post-fix-{attempt}"),
+        false,
+    )
+    .await?;
+    if runs.failures > 0 {
+        found
+            .findings
+            .push(Defence::PostFixTests.finding(format_args!(
+            "the tests written after the fix, by a session that never saw it, fail on the fix: {}",
+            last_line(&runs.output)
+        )));
+    }
+    Ok(runs)
+}
+
+/// The revert check (when the fix changes code at all), with the tests written after the fix
+/// run on the base beside it; what they found goes to `found`.
+async fn reverted(
+    bench: &Bench,
+    commit: &Commit<'_>,
+    changes: &Changes,
+    on_fix: Option<TestRuns>,
+    attempt: u32,
+    found: &mut Found<'_>,
+) -> Result<(Option<TestRuns>, Option<PostFixRuns>), StepError> {
+    let repro = commit.repro;
+    let (revert_check, on_base) = if changes.code.is_empty() {
+        found
+            .findings
+            .push(Defence::IntegrityRule.finding("the fix changes no code outside tests"));
+        (None, None)
+    } else {
+        let revert = Revert {
+            fixed: commit.checkout,
+            base_commit: &commit.fix.base_commit,
+            repro,
+            test_changes: &changes.tests,
+            post_fix: commit.post_fix,
+        };
+        let reverted = revert_check(bench, &revert, attempt).await?;
+        found.findings.extend(verdict::revert_finding(
+            &reverted.runs,
+            repro.signature.as_deref(),
+            reverted.foreign.as_deref(),
+        ));
+        (Some(reverted.runs), reverted.post_fix)
+    };
+    let post_fix = on_fix.map(|on_fix| {
+        let on_base = on_base.unwrap_or_default();
+        if on_base.runs > 0 && on_base.failures == 0 {
+            found.notes.push(
+                "the tests written after the fix pass on the base too: they do not exercise the \
+                 bug, so they prove nothing either way"
+                    .into(),
+            );
+        }
+        PostFixRuns { on_fix, on_base }
+    });
+    Ok((revert_check, post_fix))
+}
+
+/// Runs the tests written after the fix once in `root`; on the base they are expected to fail.
+async fn post_fix_on(
+    bench: &Bench,
+    tests: &Reproduction,
+    root: &Path,
+    purpose: &str,
+    expect_failure: bool,
+) -> Result<TestRuns, StepError> {
+    place_files(&tests.files, root)?;
+    let results = bench
+        .run_tests(
+            Phase::Verify,
+            purpose,
+            &tests.command,
+            root,
+            1,
+            bench.test_timeout(tests),
+            None,
+        )
+        .await;
+    unplace_files(&tests.files, root);
+    Ok(verdict::tally(
+        &tests.command,
+        &results?,
+        None,
+        expect_failure,
+    ))
+}
+
+/// The last non-empty line of some output, cut to a sentence's length.
+fn last_line(output: &str) -> String {
+    let line = output
+        .lines()
+        .rev()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or("(no output)")
+        .trim();
+    line.chars().take(300).collect()
 }
 
 /// The commit's diff against the base (cut to fit an event) and its summary, the reproduction
@@ -304,30 +605,47 @@ fn integrity_findings(changes: &Changes, repro: &Reproduction) -> Vec<String> {
     integrity::review(&reviewed, &reproduction)
 }
 
+/// What the revert check needs: the fixed checkout (for the fix's test changes), the base, the
+/// reproduction, and the tests written after the fix (they run on the base there too).
+struct Revert<'a> {
+    fixed: &'a Path,
+    base_commit: &'a str,
+    repro: &'a Reproduction,
+    test_changes: &'a [String],
+    post_fix: Option<&'a Reproduction>,
+}
+
+/// What the revert check saw on the base.
+struct Reverted {
+    runs: TestRuns,
+    /// A failure of the reproduction's own making (it did not build, a symbol is missing).
+    foreign: Option<String>,
+    /// The tests written after the fix, on the base.
+    post_fix: Option<TestRuns>,
+}
+
 /// The reproduction in a scratch copy of the base with only the fix's test changes: it must
-/// fail there, or it does not prove the fix.
+/// fail there the way CI did, or it does not prove the fix. The tests written after the fix run
+/// there too: they must fail on the base.
 async fn revert_check(
     bench: &Bench,
-    worktree: &Path,
-    base_commit: &str,
-    repro: &Reproduction,
-    test_changes: &[String],
+    revert: &Revert<'_>,
     attempt: u32,
-) -> Result<TestRuns, StepError> {
+) -> Result<Reverted, StepError> {
     let path = bench.worktree_path(&format!("revert-{attempt}")).await?;
     bench.discard_worktree(&path).await;
     bench
         .vcs
-        .add_worktree(&path, Checkout::Detached(base_commit))
+        .add_worktree(&path, Checkout::Detached(revert.base_commit))
         .await?;
-    let runs = match prepare_revert(worktree, &path, repro, test_changes) {
-        Ok(()) => run_revert(bench, repro, &path, attempt).await,
+    let reverted = match prepare_revert(revert.fixed, &path, revert.repro, revert.test_changes) {
+        Ok(()) => run_revert(bench, revert, &path, attempt).await,
         Err(e) => Err(e),
     };
     if let Err(e) = bench.vcs.remove_worktree(&path).await {
         bench.warn(format!("could not remove the revert-check worktree: {e}"));
     }
-    runs
+    reverted
 }
 
 fn prepare_revert(
@@ -347,12 +665,13 @@ fn prepare_revert(
 
 async fn run_revert(
     bench: &Bench,
-    repro: &Reproduction,
+    revert: &Revert<'_>,
     path: &Path,
     attempt: u32,
-) -> Result<TestRuns, StepError> {
+) -> Result<Reverted, StepError> {
+    let repro = revert.repro;
     let purpose = format!("revert-{attempt}");
-    Ok(if bench.setup.info.deterministic {
+    let (runs, foreign) = if bench.setup.info.deterministic {
         let results = bench
             .run_tests(
                 Phase::Verify,
@@ -368,7 +687,11 @@ async fn run_revert(
             .signature
             .as_deref()
             .and_then(|s| regex::Regex::new(s).ok());
-        verdict::tally(&repro.command, &results, signature.as_ref(), true)
+        let foreign = verdict::foreign(&results);
+        (
+            verdict::tally(&repro.command, &results, signature.as_ref(), true),
+            foreign,
+        )
     } else {
         let outcome = bench
             .stress(
@@ -380,7 +703,25 @@ async fn run_revert(
                 Some(1),
             )
             .await;
-        measured(&repro.command, &outcome)
+        (measured(&repro.command, &outcome), None)
+    };
+    let post_fix = match revert.post_fix {
+        Some(tests) => Some(
+            post_fix_on(
+                bench,
+                tests,
+                path,
+                &format!("post-fix-base-{attempt}"),
+                true,
+            )
+            .await?,
+        ),
+        None => None,
+    };
+    Ok(Reverted {
+        runs,
+        foreign,
+        post_fix,
     })
 }
 

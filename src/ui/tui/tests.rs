@@ -146,6 +146,7 @@ impl Script {
                 reproduction: None,
                 copies: Vec::new(),
                 findings: Vec::new(),
+                check: None,
             },
         );
         s.phase(secs + 1, Phase::ConfirmRepro, Some(PhaseStatus::Passed));
@@ -210,6 +211,10 @@ impl Script {
                 findings: findings.clone(),
                 diffstat: " src/lib.rs | 2 +-\n 1 file changed, 1 insertion(+), 1 deletion(-)".into(),
                 diff: "diff --git a/src/lib.rs b/src/lib.rs\n--- a/src/lib.rs\n+++ b/src/lib.rs\n@@ -2,7 +2,7 @@\n pub fn word_count(text: &str) -> usize {\n-    text.split(' ').filter(|w| !w.is_empty()).count()\n+    text.split_whitespace().count()\n }".into(),
+                commit: None,
+                outside_check: None,
+                post_fix: None,
+                notes: Vec::new(),
             },
         );
         s.phase(

@@ -34,6 +34,8 @@ pub enum Effect {
     CommitReproduction,
     /// Create `fix/<name>` from the latest base in its own worktree, with the reproduction in it.
     CreateFixBranch,
+    /// A fresh agent session, on the base, writes tests of the behaviour the fix repairs.
+    WritePostFixTests { attempt: u32 },
     /// Run the reproduction on the fix branch, the revert check and the suite.
     Verify { attempt: u32, runs: u32 },
     /// Remove the reproduction (unless kept) and commit the fix.
@@ -69,6 +71,7 @@ impl Request for Effect {
             Self::FreezeReproduction => "freeze-reproduction",
             Self::CommitReproduction => "commit-reproduction",
             Self::CreateFixBranch => "create-fix-branch",
+            Self::WritePostFixTests { .. } => "write-post-fix-tests",
             Self::Verify { .. } => "verify",
             Self::CommitFix { .. } => "commit-fix",
             Self::Push => "push",

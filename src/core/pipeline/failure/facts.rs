@@ -3,7 +3,10 @@
 
 use super::effect::Effect;
 use super::machine::{Context, FailureMachine};
-use super::text::{feedback_from, verification_summary};
+use std::fmt::Write as _;
+
+use super::text::{Ran, feedback_from, verification_summary};
+use crate::core::defence::{Defence, refused_by};
 use crate::core::event::{
     CheckpointKind, DecisionKind, EventKind, FailureClass, Phase, PhaseStatus, RunStatus, TestRuns,
 };
@@ -69,12 +72,18 @@ impl FailureMachine {
                 revert_check,
                 suite,
                 findings,
+                outside_check,
+                post_fix,
                 ..
             } => self.verification_finished(
                 verified,
-                &passes,
-                revert_check.as_ref(),
-                suite.as_ref(),
+                &Ran {
+                    passes: &passes,
+                    revert: revert_check.as_ref(),
+                    suite: suite.as_ref(),
+                    outside: outside_check.as_ref(),
+                    post_fix: post_fix.as_ref(),
+                },
                 findings,
                 step,
             ),
@@ -83,25 +92,10 @@ impl FailureMachine {
                 message,
                 files_changed,
                 ..
-            } => {
-                let kind = CheckpointKind::BeforePush {
-                    branch,
-                    title: message.lines().next().unwrap_or_default().to_owned(),
-                    diffstat: files_changed.join("\n"),
-                };
-                if self.settings.verify_committed_tree {
-                    // A candidate: it is verified now, and pushed if approved.
-                    self.candidate = Some(kind);
-                    let (attempt, runs) = (self.attempt, self.settings.runs);
-                    self.effect(Effect::Verify { attempt, runs }, step);
-                } else {
-                    self.checkpoint(
-                        kind,
-                        Context::BeforePush,
-                        &[DecisionKind::Approve, DecisionKind::Abort],
-                        step,
-                    );
-                }
+            } => self.fix_committed(branch, &message, &files_changed, step),
+            EventKind::PostFixTestsWritten { .. } => {
+                let (attempt, runs) = (self.attempt, self.settings.runs);
+                self.effect(Effect::Verify { attempt, runs }, step);
             }
             EventKind::BranchPushed { branch, .. } => self.pushed(&branch, step),
             EventKind::PrOpened { url, .. } => {
@@ -119,6 +113,40 @@ impl FailureMachine {
             | EventKind::DevelopersFound { .. }
             | EventKind::ReportWritten { .. } => self.close_next(step),
             _ => {}
+        }
+    }
+
+    /// The fix was committed: a candidate is checked (tests written after it, then verified);
+    /// under the 0.1 rules the commit came after approval, and the push is next.
+    pub(super) fn fix_committed(
+        &mut self,
+        branch: String,
+        message: &str,
+        files_changed: &[String],
+        step: &mut Step,
+    ) {
+        let kind = CheckpointKind::BeforePush {
+            branch,
+            title: message.lines().next().unwrap_or_default().to_owned(),
+            diffstat: files_changed.join("\n"),
+        };
+        if self.settings.verify_committed_tree {
+            // A candidate: tests are written after it, it is verified, and pushed if
+            // approved.
+            self.candidate = Some(kind);
+            let (attempt, runs) = (self.attempt, self.settings.runs);
+            if self.settings.post_fix_tests {
+                self.effect(Effect::WritePostFixTests { attempt }, step);
+            } else {
+                self.effect(Effect::Verify { attempt, runs }, step);
+            }
+        } else {
+            self.checkpoint(
+                kind,
+                Context::BeforePush,
+                &[DecisionKind::Approve, DecisionKind::Abort],
+                step,
+            );
         }
     }
 
@@ -212,23 +240,34 @@ impl FailureMachine {
     pub(super) fn verification_finished(
         &mut self,
         verified: bool,
-        passes: &TestRuns,
-        revert_check: Option<&TestRuns>,
-        suite: Option<&TestRuns>,
+        ran: &Ran<'_>,
         findings: Vec<String>,
         step: &mut Step,
     ) {
+        let (passes, suite) = (ran.passes, ran.suite);
         let passes_ok = verdict::passes(passes, suite);
-        let summary = verification_summary(passes, revert_check, suite);
+        let mut summary = verification_summary(ran);
+        if !verified {
+            let refused: Vec<&str> = refused_by(passes, suite, &findings)
+                .into_iter()
+                .map(Defence::name)
+                .collect();
+            if !refused.is_empty() {
+                let _ = write!(summary, "; refused by: {}", refused.join(", "));
+            }
+        }
         let status = if verified {
             PhaseStatus::Passed
         } else {
             PhaseStatus::Failed
         };
         self.end_phase(status, &summary, step);
-        let suggested = if passes_ok {
-            String::new()
-        } else if passes.failures > 0 {
+        // A defence that shows the fix wrong leaves nothing to approve: the agent is asked
+        // again with what it showed.
+        let wrong = findings
+            .iter()
+            .find(|f| Defence::of(f).is_some_and(Defence::shows_the_fix_wrong));
+        let suggested = if passes.runs == 0 || passes.failures > 0 {
             feedback_from(
                 &format!(
                     "the reproduction still fails on the fix branch ({} of {} runs)",
@@ -236,10 +275,20 @@ impl FailureMachine {
                 ),
                 passes,
             )
-        } else {
+        } else if !passes_ok {
             let suite = suite.cloned().unwrap_or_default();
             feedback_from("the test suite (`test-command`) fails with the fix", &suite)
+        } else if let Some(wrong) = wrong {
+            let shown = match Defence::of(wrong) {
+                Some(Defence::OutsideCheck) => ran.outside.cloned(),
+                Some(Defence::PostFixTests) => ran.post_fix.map(|t| t.on_fix.clone()),
+                _ => None,
+            };
+            feedback_from(wrong, &shown.unwrap_or_default())
+        } else {
+            String::new()
         };
+        let passes_ok = passes_ok && wrong.is_none();
         let kind = CheckpointKind::AfterStep {
             phase: Phase::Fix,
             attempt: self.attempt,

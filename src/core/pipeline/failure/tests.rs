@@ -150,6 +150,7 @@ fn scripted(effect: Effect, script: &Script, checks: &mut usize, verifies: &mut 
                 reproduction: None,
                 copies: Vec::new(),
                 findings: Vec::new(),
+                check: None,
             })
         }
         Effect::FreezeReproduction => Input::Done(EventKind::ReproductionFrozen {
@@ -162,6 +163,7 @@ fn scripted(effect: Effect, script: &Script, checks: &mut usize, verifies: &mut 
                 signature: None,
                 timeout: None,
                 runs: None,
+                check: None,
             },
             files: vec![],
         }),
@@ -176,6 +178,14 @@ fn scripted(effect: Effect, script: &Script, checks: &mut usize, verifies: &mut 
             base: "main".into(),
             base_commit: "b0".into(),
             worktree: "/wt".into(),
+        }),
+        Effect::WritePostFixTests { attempt } => Input::Done(EventKind::PostFixTestsWritten {
+            attempt,
+            tests: None,
+            files: vec![],
+            note: "none".into(),
+            cost_usd: None,
+            duration_ms: 0,
         }),
         Effect::Verify { attempt, .. } => {
             let (pass, revert_fails) = script.verifies[(*verifies).min(script.verifies.len() - 1)];
@@ -194,6 +204,10 @@ fn scripted(effect: Effect, script: &Script, checks: &mut usize, verifies: &mut 
                 findings,
                 diffstat: "1 file changed".into(),
                 diff: "+fix".into(),
+                commit: None,
+                outside_check: None,
+                post_fix: None,
+                notes: Vec::new(),
             })
         }
         Effect::CommitFix { remove_repro } => Input::Done(EventKind::FixCommitted {
@@ -262,6 +276,7 @@ fn names(effects: &[Effect]) -> Vec<&'static str> {
             Effect::FreezeReproduction => "freeze",
             Effect::CommitReproduction => "commit-repro",
             Effect::CreateFixBranch => "branch",
+            Effect::WritePostFixTests { .. } => "post-fix-tests",
             Effect::Verify { .. } => "verify",
             Effect::CommitFix { .. } => "commit-fix",
             Effect::Push => "push",
@@ -299,6 +314,7 @@ fn a_deterministic_failure_goes_all_the_way() {
             "decide",
             "agent",
             "commit-fix",
+            "post-fix-tests",
             "verify",
             "decide",
             "decide",

@@ -3,21 +3,49 @@
 
 use std::fmt::Write as _;
 
-use crate::core::event::TestRuns;
+use crate::core::event::{PostFixRuns, TestRuns};
 
-pub(super) fn verification_summary(
-    passes: &TestRuns,
-    revert: Option<&TestRuns>,
-    suite: Option<&TestRuns>,
-) -> String {
+/// What a verification ran, as the runs came out.
+pub(super) struct Ran<'a> {
+    pub passes: &'a TestRuns,
+    pub revert: Option<&'a TestRuns>,
+    pub suite: Option<&'a TestRuns>,
+    pub outside: Option<&'a TestRuns>,
+    pub post_fix: Option<&'a PostFixRuns>,
+}
+
+pub(super) fn verification_summary(ran: &Ran<'_>) -> String {
+    let Ran {
+        passes,
+        revert,
+        suite,
+        outside,
+        post_fix,
+    } = *ran;
     let mut parts = vec![format!(
         "reproduction passed {} of {} runs",
         passes.runs - passes.failures,
         passes.runs
     )];
+    if let Some(outside) = outside {
+        parts.push(if outside.runs > 0 && outside.failures == 0 {
+            "the check outside the test runner passes".to_owned()
+        } else {
+            "the check outside the test runner fails".to_owned()
+        });
+    }
+    if let Some(tests) = post_fix {
+        parts.push(match (tests.on_fix.failures, tests.on_base.failures) {
+            (0, 0) => "the tests written after the fix pass, but on the base too".to_owned(),
+            (0, _) => "the tests written after the fix pass (and fail on the base)".to_owned(),
+            _ => "the tests written after the fix fail on it".to_owned(),
+        });
+    }
     if let Some(revert) = revert {
-        parts.push(if revert.failures > 0 {
+        parts.push(if crate::core::verdict::revert_proves(revert) {
             "without the fix it fails again (revert check passed)".to_owned()
+        } else if revert.failures > 0 {
+            "without the fix it fails, but not the way CI did (revert check failed)".to_owned()
         } else {
             "without the fix it still passes (revert check failed)".to_owned()
         });

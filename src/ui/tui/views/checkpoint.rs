@@ -134,14 +134,33 @@ fn after_step(
     if phase == Phase::Fix {
         if let Some(v) = app.view.verification() {
             lines.push(runs_line("With the fix", &v.passes, theme, false));
+            if let Some(c) = &v.outside_check {
+                lines.push(runs_line("Outside the test runner", c, theme, false));
+            }
+            if let Some(t) = &v.post_fix {
+                lines.push(runs_line(
+                    "Tests written after the fix",
+                    &t.on_fix,
+                    theme,
+                    false,
+                ));
+                lines.push(runs_line("  …on the base", &t.on_base, theme, true));
+            }
             if let Some(r) = &v.revert_check {
                 lines.push(runs_line("Without the fix (revert check)", r, theme, true));
             }
             if let Some(s) = &v.suite {
                 lines.push(runs_line("Test suite", s, theme, false));
             }
+            for note in &v.notes {
+                lines.push(Line::styled(format!("· {note}"), theme.dim()));
+            }
             if v.passes.failures > 0 {
                 output_block(&mut lines, &v.passes.output, app, theme);
+            } else if let Some(c) = v.outside_check.as_ref().filter(|c| c.failures > 0) {
+                output_block(&mut lines, &c.output, app, theme);
+            } else if let Some(t) = v.post_fix.as_ref().filter(|t| t.on_fix.failures > 0) {
+                output_block(&mut lines, &t.on_fix.output, app, theme);
             }
             lines.push(Line::raw(""));
             lines.extend(
