@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 use support::{FIX_ADD, REPRODUCE_ADD, Sandbox, run_with_agent, write};
 
 /// The reproduction of `add`, with a plain program that checks the same outside any runner.
-const REPRODUCE_WITH_CHECK: &str = r##"
+const REPRODUCE_WITH_CHECK: &str = r#"
 mkdir -p "$FIXLOOP_FAILURE_DIR/tests" "$FIXLOOP_FAILURE_DIR/check"
 cat > "$FIXLOOP_FAILURE_DIR/tests/repro_add.py" <<'PY'
 import calc
@@ -36,10 +36,10 @@ cat > "$FIXLOOP_FAILURE_DIR/repro.json" <<'JSON'
  "check": {"command": "python3 -I fixloop_check/check_add.py",
            "files": [{"source": "check/check_add.py", "dest": "fixloop_check/check_add.py"}]}}
 JSON
-"##;
+"#;
 
 /// The session after the fix: tests of `add` with inputs of its own, and a note of what it saw.
-const WRITE_TESTS: &str = r##"
+const WRITE_TESTS: &str = r#"
 echo "check saw: $(tr '\n' ' ' < "$FIXLOOP_WORKDIR/calc.py")" >> "$CALLS"
 test -f "$FIXLOOP_WORKDIR/tests/repro_add.py" && echo "check saw the reproduction" >> "$CALLS"
 cat > "$FIXLOOP_FAILURE_DIR/test_add_more.py" <<'PY'
@@ -53,7 +53,7 @@ cat > "$FIXLOOP_FAILURE_DIR/tests.json" <<'JSON'
 {"command": "PYTHONPATH=. python3 tests/fixloop_after/test_add_more.py",
  "files": [{"source": "test_add_more.py", "dest": "tests/fixloop_after/test_add_more.py"}]}
 JSON
-"##;
+"#;
 
 /// An agent that does each phase's part, logging every call to `$CALLS`.
 fn scripted(sandbox: &Sandbox, reproduce: &str, fix: &str, check: &str) -> std::path::PathBuf {
