@@ -17,6 +17,8 @@ struct Script {
     verifies: Vec<(bool, bool)>,
     agent_unavailable: bool,
     forge_opens_pr: bool,
+    /// Every verification finds the fix wrong outside the test runner.
+    outside_fails: bool,
 }
 
 impl Default for Script {
@@ -26,6 +28,7 @@ impl Default for Script {
             verifies: vec![(true, true)],
             agent_unavailable: false,
             forge_opens_pr: true,
+            outside_fails: false,
         }
     }
 }
@@ -190,14 +193,17 @@ fn scripted(effect: Effect, script: &Script, checks: &mut usize, verifies: &mut 
         Effect::Verify { attempt, .. } => {
             let (pass, revert_fails) = script.verifies[(*verifies).min(script.verifies.len() - 1)];
             *verifies += 1;
-            let findings = if revert_fails {
+            let mut findings = if revert_fails {
                 vec![]
             } else {
                 vec!["the test passes without the fix".to_owned()]
             };
+            if script.outside_fails {
+                findings.push("outside-runner check: the plain program fails on the fix".into());
+            }
             Input::Done(EventKind::VerificationFinished {
                 attempt,
-                verified: pass && revert_fails,
+                verified: pass && revert_fails && !script.outside_fails,
                 passes: runs(if pass { 0 } else { 3 }),
                 revert_check: Some(runs(if revert_fails { 3 } else { 0 })),
                 suite: None,
@@ -439,6 +445,58 @@ fn a_test_that_does_not_depend_on_the_fix_stops_for_review() {
 }
 
 #[test]
+fn a_defence_that_shows_the_fix_wrong_leaves_nothing_to_approve_and_the_agent_is_asked_again() {
+    let script = Script {
+        outside_fails: true,
+        ..Script::default()
+    };
+    let mut offered = Vec::new();
+    let mut feedback = Vec::new();
+    let (events, effects, exit) = drive(Settings::default(), &script, |kind, options| {
+        let decision = Approve::All.decide(kind, options);
+        if let CheckpointKind::AfterStep {
+            phase: Phase::Fix, ..
+        } = kind
+        {
+            offered.push(options.to_vec());
+            if let Decision::Revise { feedback: f } = &decision {
+                feedback.push(f.clone());
+            }
+        }
+        decision
+    });
+    // Even `--approve all` cannot approve it: the fix is revised until the attempts run out.
+    assert_eq!(exit, 1);
+    assert_eq!(finished(&events).0, RunStatus::Failed);
+    assert!(
+        offered.iter().all(|o| !o.contains(&DecisionKind::Approve)),
+        "{offered:?}"
+    );
+    assert_eq!(feedback.len(), 2);
+    assert!(
+        feedback[0].starts_with("fixloop's check: outside-runner check:"),
+        "{feedback:?}"
+    );
+    assert!(!names(&effects).contains(&"push"));
+    let summary = events
+        .iter()
+        .rev()
+        .find_map(|e| match e {
+            EventKind::PhaseFinished {
+                phase: Phase::Verify,
+                message,
+                ..
+            } => Some(message.clone()),
+            _ => None,
+        })
+        .unwrap_or_default();
+    assert!(
+        summary.contains("refused by: outside-runner check"),
+        "{summary}"
+    );
+}
+
+#[test]
 fn an_existing_test_starts_at_the_fix_branch() {
     let settings = Settings {
         has_logs: false,
@@ -603,11 +661,13 @@ fn no_pr_without_a_verified_and_approved_fix() {
             verifies: (0..4).map(|_| (next() % 2 == 0, next() % 4 != 0)).collect(),
             agent_unavailable: next() % 10 == 0,
             forge_opens_pr: next() % 2 == 0,
+            outside_fails: next() % 5 == 0,
         };
         let settings = Settings {
             keep_test_in_pr: next() % 2 == 0,
             open_pr: next() % 3 != 0,
             verify_committed_tree: next() % 2 == 0,
+            post_fix_tests: next() % 2 == 0,
             ..Settings::default()
         };
         let mut r = next();
