@@ -197,6 +197,12 @@ fn parse_check(
              check`, `go run ./check`",
         ));
     }
+    if let Some(debug) = debug_build_in(&command) {
+        return Err(refuse(
+            format!("`command` builds `{debug}` without `--release`"),
+            "a compiled check runs as a release build, unlike the test runner's: add `--release`",
+        ));
+    }
     let files = parse_files(file, text, check)?;
     if let Some(clash) = files
         .iter()
@@ -212,6 +218,22 @@ fn parse_check(
         files,
         signature: parse_signature(file, text, check)?,
     }))
+}
+
+/// A `cargo run` or `cargo build` in a command that does not ask for a release build.
+fn debug_build_in(command: &str) -> Option<&'static str> {
+    let words: Vec<&str> = command.split_whitespace().collect();
+    let cargo = words
+        .windows(2)
+        .find(|w| w[0].rsplit('/').next() == Some("cargo") && matches!(w[1], "run" | "build"))?;
+    let release = words
+        .iter()
+        .any(|w| matches!(*w, "--release" | "-r") || w.starts_with("--profile"));
+    (!release).then_some(if cargo[1] == "run" {
+        "cargo run"
+    } else {
+        "cargo build"
+    })
 }
 
 /// The test runner a command starts, if any: a runner's name as a word of the command (or the
@@ -488,6 +510,8 @@ mod tests {
         let unknown = refused(r#"{"command": "python3 c.py", "signatur": "x"}"#);
         assert!(unknown.contains("`signatur`: unknown field"), "{unknown}");
         assert!(refused(r#""python3 c.py""#).contains("expected an object"));
+        let debug = refused(r#"{"command": "cargo run --quiet --example check"}"#);
+        assert!(debug.contains("builds `cargo run` without `--release`"), "{debug}");
         for plain in [
             "python3 -I fixloop_check/c.py",
             "node fixloop_check/check.js",
