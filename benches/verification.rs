@@ -23,8 +23,6 @@ const PY_REPRODUCE: &str = r#"
 mkdir -p "$FIXLOOP_FAILURE_DIR/tests" "$FIXLOOP_FAILURE_DIR/check"
 printf 'import calc\nresult = calc.add(2, 3)\nassert result == 5, f"add(2, 3) returned {result}"\n' > "$FIXLOOP_FAILURE_DIR/tests/repro_add.py"
 printf 'import pathlib, sys\nsys.path.insert(0, str(pathlib.Path(__file__).resolve().parent.parent))\nimport calc\nr = calc.add(2, 3)\nif r != 5:\n    print(f"add(2, 3) returned {r}")\n    sys.exit(1)\n' > "$FIXLOOP_FAILURE_DIR/check/check_add.py"
-if [ -n "$WITH_CHECK" ]; then CHECK=',"check": {"command": "python3 -I fixloop_check/check_add.py", "files": [{"source": "check/check_add.py", "dest": "fixloop_check/check_add.py"}]}'; fi
-echo "{\"command\": \"PYTHONPATH=. python3 tests/repro_add.py\", \"files\": [{\"source\": \"tests/repro_add.py\", \"dest\": \"tests/repro_add.py\"}], \"signature\": \"add\\\\(2, 3\\\\) returned -1\"$CHECK}" > "$FIXLOOP_FAILURE_DIR/repro.json"
 "#;
 const PY_FIX: &str = r#"sed -i 's/a - b/a + b/' "$FIXLOOP_WORKDIR/calc.py""#;
 const PY_TESTS: &str = r#"
@@ -36,8 +34,6 @@ const RS_REPRODUCE: &str = r#"
 mkdir -p "$FIXLOOP_FAILURE_DIR/tests" "$FIXLOOP_FAILURE_DIR/check"
 printf '#[test]\nfn adds() {\n    let r = calc::add(2, 3);\n    assert!(r == 5, "add(2, 3) returned {r}");\n}\n' > "$FIXLOOP_FAILURE_DIR/tests/repro_add.rs"
 printf 'fn main() {\n    let r = calc::add(2, 3);\n    if r != 5 {\n        eprintln!("add(2, 3) returned {r}");\n        std::process::exit(1);\n    }\n}\n' > "$FIXLOOP_FAILURE_DIR/check/fixloop_check.rs"
-if [ -n "$WITH_CHECK" ]; then CHECK=',"check": {"command": "cargo run --release --quiet --example fixloop_check", "files": [{"source": "check/fixloop_check.rs", "dest": "examples/fixloop_check.rs"}]}'; fi
-echo "{\"command\": \"cargo test --quiet --test repro_add\", \"files\": [{\"source\": \"tests/repro_add.rs\", \"dest\": \"tests/repro_add.rs\"}], \"signature\": \"add\\\\(2, 3\\\\) returned -1\"$CHECK}" > "$FIXLOOP_FAILURE_DIR/repro.json"
 "#;
 const RS_FIX: &str = r#"sed -i 's/a - b/a + b/' "$FIXLOOP_WORKDIR/src/lib.rs""#;
 const RS_TESTS: &str = r#"
@@ -50,7 +46,10 @@ struct Kind {
     name: &'static str,
     make: fn(&Sandbox) -> std::path::PathBuf,
     suite: &'static str,
+    /// Writes the reproduction's test and check files (the manifest comes from `manifest`).
     reproduce: &'static str,
+    /// `repro.json`, with or without the check.
+    manifest: fn(bool) -> serde_json::Value,
     fix: &'static str,
     tests: &'static str,
 }
@@ -73,6 +72,20 @@ fn main() {
             make: Sandbox::python_project,
             suite: "PYTHONPATH=. python3 tests/test_calc.py",
             reproduce: PY_REPRODUCE,
+            manifest: |check| {
+                let mut m = json!({
+                    "command": "PYTHONPATH=. python3 tests/repro_add.py",
+                    "files": [{"source": "tests/repro_add.py", "dest": "tests/repro_add.py"}],
+                    "signature": r"add\(2, 3\) returned -1",
+                });
+                if check {
+                    m["check"] = json!({
+                        "command": "python3 -I fixloop_check/check_add.py",
+                        "files": [{"source": "check/check_add.py", "dest": "fixloop_check/check_add.py"}],
+                    });
+                }
+                m
+            },
             fix: PY_FIX,
             tests: PY_TESTS,
         },
@@ -81,6 +94,20 @@ fn main() {
             make: rust_project,
             suite: "cargo test --quiet",
             reproduce: RS_REPRODUCE,
+            manifest: |check| {
+                let mut m = json!({
+                    "command": "cargo test --quiet --test repro_add",
+                    "files": [{"source": "tests/repro_add.rs", "dest": "tests/repro_add.rs"}],
+                    "signature": r"add\(2, 3\) returned -1",
+                });
+                if check {
+                    m["check"] = json!({
+                        "command": "cargo run --release --quiet --example fixloop_check",
+                        "files": [{"source": "check/fixloop_check.rs", "dest": "examples/fixloop_check.rs"}],
+                    });
+                }
+                m
+            },
             fix: RS_FIX,
             tests: RS_TESTS,
         },
@@ -127,9 +154,9 @@ fn one_run(kind: &Kind, check: bool, after: bool) -> (f64, f64) {
     let agent = sandbox.agent(
         "agent.sh",
         &format!(
-            "WITH_CHECK='{}'\ncase \"$FIXLOOP_PHASE\" in\n reproduce)\n{}\n ;;\n fix)\n{}\n ;;\n check)\n{}\n ;;\nesac\n",
-            if check { "1" } else { "" },
+            "case \"$FIXLOOP_PHASE\" in\n reproduce)\n{}\ncat > \"$FIXLOOP_FAILURE_DIR/repro.json\" <<'JSON'\n{}\nJSON\n ;;\n fix)\n{}\n ;;\n check)\n{}\n ;;\nesac\n",
             kind.reproduce,
+            (kind.manifest)(check),
             kind.fix,
             kind.tests
         ),

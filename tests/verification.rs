@@ -128,6 +128,15 @@ fn an_honest_fix_passes_every_defence_and_what_was_verified_is_what_was_pushed()
         "{calls}"
     );
     assert!(calls.contains("check saw the reproduction"), "{calls}");
+    // No worktree of the run is left: not the fix's, not any check's.
+    let left: Vec<String> = std::fs::read_dir(repo.join(".git/fixloop/worktrees"))
+        .map(|d| {
+            d.flatten()
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect()
+        })
+        .unwrap_or_default();
+    assert!(left.is_empty(), "{left:?}");
     // Neither the check program nor the tests written after the fix reach the PR commit.
     let files = sandbox.git(&repo, &["show", "--name-only", "--format=", verified]);
     assert_eq!(files, "calc.py");

@@ -511,7 +511,10 @@ mod tests {
         assert!(unknown.contains("`signatur`: unknown field"), "{unknown}");
         assert!(refused(r#""python3 c.py""#).contains("expected an object"));
         let debug = refused(r#"{"command": "cargo run --quiet --example check"}"#);
-        assert!(debug.contains("builds `cargo run` without `--release`"), "{debug}");
+        assert!(
+            debug.contains("builds `cargo run` without `--release`"),
+            "{debug}"
+        );
         for plain in [
             "python3 -I fixloop_check/c.py",
             "node fixloop_check/check.js",

@@ -1,7 +1,7 @@
 //! The end of every run: its worktrees removed (the fix worktree kept when the run did not
 //! succeed), the people who know the changed files found, and the report written.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use crate::core::error::StepError;
 use crate::core::event::{EventKind, RunStatus};
@@ -29,6 +29,21 @@ pub async fn cleanup(bench: &Bench, keep_fix_worktree: bool) -> EventKind {
             kept_trees.push(snapshot(bench, &worktree).await);
         } else {
             remove.push(worktree);
+        }
+    }
+    // The step-long worktrees (verification, revert check, the tests written after the fix) that
+    // a killed attempt at a step left behind go too.
+    if let Ok(dir) = bench.vcs.worktrees_dir().await
+        && let Ok(entries) = std::fs::read_dir(&dir)
+    {
+        let prefix = format!("{}-", bench.setup.run_id);
+        for entry in entries.flatten() {
+            let path = entry.path();
+            let ours = entry.file_name().to_string_lossy().starts_with(&prefix);
+            let kept_here = kept.iter().any(|k| Path::new(k) == path);
+            if ours && !kept_here && !remove.contains(&path) {
+                remove.push(path);
+            }
         }
     }
     for path in remove {
