@@ -4,6 +4,7 @@
 pub mod agent_stream;
 pub mod checkout;
 pub(crate) mod command;
+pub mod cut;
 pub mod error;
 pub mod event;
 pub mod excerpt;
