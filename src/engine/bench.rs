@@ -206,6 +206,7 @@ impl Bench {
             let mut cancel = self.cancel.clone();
             let finished = match process::run(&spec, &mut sink, &mut cancel).await {
                 Ok(f) => f,
+                Err(e) if e.is_log() => return Err(self.output_lost(e.to_string())),
                 Err(e) => process::Finished {
                     ending: Ending::Exited(127),
                     duration: Duration::ZERO,
@@ -235,7 +236,8 @@ impl Bench {
     }
 
     /// Many runs of a reproduction at once (flaky failures), with progress in the run's output:
-    /// up to `runs`, stopping after `stop_after_failures` failures or when the budget ends.
+    /// up to `runs`, stopping after `stop_after_failures` failures or when the budget ends. A
+    /// run's log that cannot be written stops them all and is the error.
     pub async fn stress(
         &self,
         phase: Phase,
@@ -244,7 +246,7 @@ impl Bench {
         cwd: &Path,
         runs: u32,
         stop_after_failures: Option<u32>,
-    ) -> stress::Outcome {
+    ) -> Result<stress::Outcome, StepError> {
         let cores =
             std::thread::available_parallelism().map_or(2, |n| u32::try_from(n.get()).unwrap_or(2));
         let recorded = &self.setup.recorded;
@@ -283,7 +285,20 @@ impl Bench {
         if let Some(stop) = load {
             let _ = stop.send(true);
         }
-        outcome
+        match &outcome.log_write_error {
+            Some(error) => Err(self.output_lost(error.clone())),
+            None => Ok(outcome),
+        }
+    }
+
+    /// A child's output could not be kept (its log could not be written): what the step saw
+    /// is not all on record, so the run stops (exit 74), to be resumed once there is room.
+    #[must_use]
+    pub fn output_lost(&self, message: String) -> StepError {
+        StepError::io(message).hint(format!(
+            "free some space (or fix the permissions), then `fixloop resume {}`",
+            self.setup.run_id
+        ))
     }
 }
 

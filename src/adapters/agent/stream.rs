@@ -179,6 +179,7 @@ pub(crate) fn outcome(
                 format!("`{program}` is not installed or not on PATH: {install_hint}"),
             );
         }
+        Err(e) if e.is_log() => return output_lost(outcome, e.to_string()),
         Err(e) => return unavailable(outcome, e.to_string()),
         Ok(f) => f,
     };
@@ -311,6 +312,14 @@ fn unavailable(mut o: AgentOutcome, message: String) -> AgentOutcome {
     o.ok = false;
     o.error = Some(message);
     o.error_class = Some(FailureClass::Unavailable);
+    o
+}
+
+/// The agent's output could not be kept (its log could not be written): a local I/O failure.
+fn output_lost(mut o: AgentOutcome, message: String) -> AgentOutcome {
+    o.ok = false;
+    o.error = Some(message);
+    o.error_class = Some(FailureClass::Io);
     o
 }
 

@@ -235,7 +235,7 @@ async fn judge(
                 runs,
                 Some(stats::FAILURES_TO_MEASURE),
             )
-            .await;
+            .await?;
         let others: Vec<(String, u32)> = outcome
             .groups
             .iter()

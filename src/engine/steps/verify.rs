@@ -67,7 +67,7 @@ pub async fn verify(bench: &Bench, attempt: u32, runs: u32) -> Result<EventKind,
             .await?;
         verdict::tally(&repro.command, &results, None, false)
     } else {
-        let (passes, inconclusive) = stressed_passes(bench, &repro, worktree, attempt).await;
+        let (passes, inconclusive) = stressed_passes(bench, &repro, worktree, attempt).await?;
         findings.extend(inconclusive);
         // Parallel runs share the worktree: what the code under test did to the reproduction
         // while they ran is named too.
@@ -142,7 +142,7 @@ async fn stressed_passes(
     repro: &Reproduction,
     worktree: &Path,
     attempt: u32,
-) -> (TestRuns, Option<String>) {
+) -> Result<(TestRuns, Option<String>), StepError> {
     let required = required_runs(bench);
     let outcome = bench
         .stress(
@@ -153,7 +153,7 @@ async fn stressed_passes(
             required,
             Some(1),
         )
-        .await;
+        .await?;
     let inconclusive = match stats::verdict(outcome.failures, outcome.runs, required) {
         stats::Verdict::Inconclusive { more_runs } => Some(format!(
             "inconclusive: all {} runs passed, but the time budget ran out before the \
@@ -163,7 +163,7 @@ async fn stressed_passes(
         )),
         _ => None,
     };
-    (measured(&repro.command, &outcome), inconclusive)
+    Ok((measured(&repro.command, &outcome), inconclusive))
 }
 
 /// As many runs as an unchanged failure rate would need to show itself.
@@ -317,7 +317,7 @@ async fn run_revert(
                 required_runs(bench),
                 Some(1),
             )
-            .await;
+            .await?;
         measured(&repro.command, &outcome)
     })
 }
