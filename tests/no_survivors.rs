@@ -53,6 +53,23 @@ fn assert_all_gone(dir: &Path) {
     }
 }
 
+/// The processes whose environment says they belong to a run under `root` (their run folder,
+/// `FIXLOOP_RUN_DIR`, lies there): whatever fixloop started, however it left.
+fn marked_below(root: &Path) -> Vec<u32> {
+    let prefix = format!("FIXLOOP_RUN_DIR={}", root.display());
+    std::fs::read_dir("/proc")
+        .unwrap()
+        .flatten()
+        .filter_map(|e| e.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|pid| {
+            std::fs::read(format!("/proc/{pid}/environ")).is_ok_and(|env| {
+                env.split(|b| *b == 0)
+                    .any(|var| var.starts_with(prefix.as_bytes()))
+            })
+        })
+        .collect()
+}
+
 /// A process outside any run, in a session of its own; killed when dropped.
 struct Outsider(Child);
 
@@ -167,9 +184,12 @@ fn daemons_of_an_agent_and_of_test_runs_end_with_their_step_and_nothing_else_is_
     for dir in std::fs::read_dir(&pids).unwrap().flatten() {
         assert_all_gone(&dir.path());
     }
+    assert_eq!(marked_below(sandbox.path()), Vec::<u32>::new());
     assert!(outsider.running(), "a process outside the run was killed");
 }
 
+/// One run at a time, then two side by side (where a daemon that wiped its marker can only be
+/// told apart once no other run is going: it ends with the batch at the latest).
 #[test]
 fn each_stress_runs_daemons_end_with_it() {
     let sandbox = Sandbox::new();

@@ -82,6 +82,8 @@ pub(super) struct Step {
     /// The step's processes seen alive as fixloop's own children (orphans handed to it): once
     /// they exit, fixloop alone can reap them, and nothing else of fixloop waits for them.
     adopted: HashSet<u32>,
+    /// Whether the last look was made with no other step under way (see `members_below`).
+    looked_alone: bool,
     ended: bool,
 }
 
@@ -109,6 +111,7 @@ impl Step {
             stopping_since: None,
             termed: HashSet::new(),
             adopted: HashSet::new(),
+            looked_alone: false,
             ended: false,
         }
     }
@@ -191,7 +194,11 @@ impl Step {
             let group_left = self.group().is_some_and(|g| killpg(g, None).is_ok());
             let reaped = below.reap(&self.adopted);
             if found.is_empty() && !group_left && reaped == 0 {
-                break;
+                if self.leave() {
+                    return;
+                }
+                // The other steps left while this one looked: look again, alone.
+                continue;
             }
             let stopping = self.stopping_since.map_or(Duration::ZERO, |s| s.elapsed());
             if stopping >= grace {
@@ -208,6 +215,22 @@ impl Step {
         self.finish();
     }
 
+    /// Leaves the steps under way once nothing of the step is left, unless it is the last to
+    /// leave and its last look was not made alone: a daemon that wiped its marker is only
+    /// recognised by a step that looks alone, and the last step to leave must have done so.
+    /// (Two steps leaving at once would otherwise each see the other and neither look alone.)
+    fn leave(&mut self) -> bool {
+        {
+            let busy = busy();
+            let others = busy.steps.iter().any(|s| *s != self.id);
+            if !others && !self.looked_alone {
+                return false;
+            }
+        }
+        self.finish();
+        true
+    }
+
     fn finish(&mut self) {
         if self.ended {
             return;
@@ -222,10 +245,11 @@ impl Step {
 
     /// The step's live processes besides its group: below fixloop when it is the subreaper,
     /// anywhere in `/proc` otherwise.
-    fn members(&self, below: &Below) -> Vec<Stat> {
+    fn members(&mut self, below: &Below) -> Vec<Stat> {
         if subreaper() {
             self.members_below(below)
         } else {
+            self.looked_alone = true;
             self.members_anywhere()
         }
     }
@@ -235,13 +259,16 @@ impl Step {
     /// orphan in another session that started after the step's child did: a daemon that wiped
     /// its marker (`env -i setsid ...`). fixloop starts nothing in another session itself, and
     /// runs no other command while a step does, so such an orphan can only come from the step.
-    /// What descends from the step's is the step's. Nothing of the step can be below another
-    /// child: an orphan goes to its nearest subreaper, which is fixloop or one of the step's own.
-    fn members_below(&self, below: &Below) -> Vec<Stat> {
+    /// With steps side by side (stress runs), such a daemon ends with the last of them, which
+    /// always looks alone before it leaves (`leave`). What descends from the step's is the
+    /// step's. Nothing of the step can be below another child: an orphan goes to its nearest
+    /// subreaper, which is fixloop or one of the step's own.
+    fn members_below(&mut self, below: &Below) -> Vec<Stat> {
         let (alone, since) = {
             let busy = busy();
             (busy.steps.iter().all(|s| *s == self.id), busy.since)
         };
+        self.looked_alone = alone;
         let wiped_since = since.filter(|_| alone);
         let mut found = Vec::new();
         let mut stack = Vec::new();
