@@ -11,6 +11,9 @@ use fixloop::engine::secrets::redact;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    // Before any thread or child exists: whatever a step's children leave running is handed to
+    // fixloop, so the step can end it.
+    fixloop::engine::process::become_subreaper();
     let result = match cli.command {
         Some(Command::DemoAgent) => commands::demo::demo_agent(),
         command => match tokio::runtime::Builder::new_multi_thread()

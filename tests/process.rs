@@ -201,3 +201,286 @@ async fn a_missing_program_is_an_error_not_a_panic() {
         "`fixloop-no-such-program` was not found on PATH"
     );
 }
+
+/// Whether `pid` is still there at all: running, or a zombie nobody reaped.
+fn exists(pid: i32) -> bool {
+    Path::new(&format!("/proc/{pid}")).exists()
+}
+
+/// A script that starts a daemon each way a process leaves its step's process group or its
+/// parent — `setsid`, a double fork, `nohup` — and one that keeps the output pipe open, waits
+/// until each has written its pid to `<name>.pid` in the folder `dir` (a shell word), and exits
+/// 0. Each daemon sleeps 300 s; `helper_dir` gets the script they run.
+fn daemons(helper_dir: &Path, dir: &str) -> String {
+    let daemon = helper_dir.join("daemon.sh");
+    std::fs::write(
+        &daemon,
+        "echo $$ > \"$1.tmp\"; mv \"$1.tmp\" \"$1\"; exec sleep 300\n",
+    )
+    .unwrap();
+    let run = format!("sh {}", daemon.display());
+    format!(
+        "mkdir -p {dir}\n\
+         setsid {run} {dir}/setsid.pid > /dev/null 2>&1 < /dev/null &\n\
+         sh -c '({run} {dir}/double.pid > /dev/null 2>&1 &) &'\n\
+         nohup {run} {dir}/nohup.pid > /dev/null 2>&1 &\n\
+         setsid {run} {dir}/holds-pipe.pid &\n\
+         for f in setsid double nohup holds-pipe; do\n\
+           while [ ! -s {dir}/$f.pid ]; do sleep 0.01; done\n\
+         done\n\
+         echo started\n"
+    )
+}
+
+fn daemon_pids(dir: &Path) -> Vec<(String, i32)> {
+    ["setsid", "double", "nohup", "holds-pipe"]
+        .iter()
+        .map(|name| {
+            let pids = read_pids(&dir.join(format!("{name}.pid")));
+            assert_eq!(pids.len(), 1, "{name} wrote no pid");
+            ((*name).to_owned(), pids[0])
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn daemons_that_left_the_group_end_with_their_step() {
+    let dir = tempfile::tempdir().unwrap();
+    let script = daemons(dir.path(), &dir.path().display().to_string());
+    let mut spec = Spec::shell(&script, dir.path().into(), dir.path().join("log"));
+    spec.grace = Duration::from_millis(500);
+    let (_tx, mut rx) = watch::channel(false);
+    let mut lines = Vec::new();
+    let mut sink = |batch: Vec<Line>| lines.extend(batch.into_iter().map(|l| l.text));
+    let finished = process::run(&spec, &mut sink, &mut rx).await.unwrap();
+    assert!(finished.success());
+    assert_eq!(lines, ["started"]);
+    // Gone when `run` returns: not running, and not left as a zombie either.
+    for (name, pid) in daemon_pids(dir.path()) {
+        assert!(!exists(pid), "the {name} daemon ({pid}) outlived its step");
+    }
+}
+
+#[tokio::test]
+async fn daemons_end_with_a_step_that_timed_out_and_with_each_stress_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let script = daemons(dir.path(), &dir.path().display().to_string());
+    let mut spec = Spec::shell(
+        &format!("{script}sleep 300\n"),
+        dir.path().into(),
+        dir.path().join("log"),
+    );
+    spec.timeout = Some(Duration::from_secs(2));
+    spec.grace = Duration::from_millis(300);
+    let (_tx, mut rx) = watch::channel(false);
+    let mut sink = |_: Vec<Line>| {};
+    let finished = process::run(&spec, &mut sink, &mut rx).await.unwrap();
+    assert_eq!(finished.ending, Ending::TimedOut);
+    for (name, pid) in daemon_pids(dir.path()) {
+        assert!(!exists(pid), "the {name} daemon ({pid}) outlived its step");
+    }
+
+    // Through `stress`: each run starts its daemons in a folder of its own.
+    let runs = dir.path().join("runs");
+    let script = daemons(
+        dir.path(),
+        &format!("{}/$FIXLOOP_STRESS_RUN", runs.display()),
+    );
+    let stress = fixloop::engine::stress::StressSpec {
+        command: script,
+        cwd: dir.path().into(),
+        runs: 4,
+        jobs: 2,
+        timeout: Duration::from_secs(30),
+        budget: None,
+        stop_after_failures: None,
+        logs_dir: dir.path().join("stress-logs"),
+        seed: 1,
+        env: Vec::new(),
+        env_remove: Vec::new(),
+        ci_signature: None,
+        nice: false,
+    };
+    let outcome = fixloop::engine::stress::run(&stress, &mut |_| {}, rx.clone()).await;
+    assert_eq!((outcome.runs, outcome.failures), (4, 0), "{outcome:?}");
+    for run in 1..=4 {
+        for (name, pid) in daemon_pids(&runs.join(run.to_string())) {
+            assert!(
+                !exists(pid),
+                "run {run}'s {name} daemon ({pid}) outlived it"
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn an_endless_line_is_cut_in_the_events_and_kept_whole_in_the_log() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("out.log");
+    // 3 MB on one line, a short line, then 1 MB of a line that never ends; the first long line
+    // starts with one byte before two-byte characters, so its 16 KiB cut falls inside one.
+    let script = "printf x; head -c 3000000 /dev/zero | sed 's/\\x0/é/g'; echo; echo after; \
+                  head -c 1000000 /dev/zero | tr '\\0' y";
+    let spec = Spec::shell(script, dir.path().into(), log.clone());
+    let (_tx, mut rx) = watch::channel(false);
+    let mut lines = Vec::new();
+    let mut sink = |batch: Vec<Line>| lines.extend(batch.into_iter().map(|l| l.text));
+    let finished = process::run(&spec, &mut sink, &mut rx).await.unwrap();
+    assert!(finished.success());
+    let first = format!("x{} …[cut]", "é".repeat(8191));
+    let last = format!("{} …[cut]", "y".repeat(16 * 1024));
+    assert_eq!(lines, [first.clone(), "after".to_owned(), last.clone()]);
+    assert_eq!(finished.tail, [first, "after".to_owned(), last]);
+    let logged = std::fs::read(&log).unwrap();
+    let expected = format!(
+        "x{}\nafter\n{}\n",
+        "é".repeat(3_000_000),
+        "y".repeat(1_000_000)
+    );
+    assert!(
+        logged == expected.as_bytes(),
+        "the log holds {} bytes",
+        logged.len()
+    );
+}
+
+#[tokio::test]
+async fn a_log_that_cannot_be_written_stops_the_child_and_is_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let pid_file = dir.path().join("pid");
+    // Writes to /dev/full fail with ENOSPC, like a full disk.
+    let spec = Spec::shell(
+        &format!("echo $$ > {}; exec yes", pid_file.display()),
+        dir.path().into(),
+        "/dev/full".into(),
+    );
+    let (_tx, mut rx) = watch::channel(false);
+    let mut sink = |_: Vec<Line>| {};
+    let err = process::run(&spec, &mut sink, &mut rx).await.unwrap_err();
+    assert!(
+        matches!(&err, process::SpawnError::LogWrite { path, source }
+            if path == Path::new("/dev/full") && source.raw_os_error() == Some(28)),
+        "{err:?}"
+    );
+    assert_eq!(
+        err.to_string(),
+        "writing the log file /dev/full failed: No space left on device (os error 28)"
+    );
+    let pid = read_pids(&pid_file)[0];
+    assert!(
+        !exists(pid),
+        "the child ({pid}) went on after its log failed"
+    );
+
+    // A single short line fails when the log is flushed, after the child is done.
+    let spec = Spec::shell("echo hello", dir.path().into(), "/dev/full".into());
+    let err = process::run(&spec, &mut sink, &mut rx).await.unwrap_err();
+    assert!(
+        matches!(err, process::SpawnError::LogWrite { .. }),
+        "{err:?}"
+    );
+
+    // The same for a stress run's log.
+    let spec = Spec::shell(
+        &format!("echo $$ > {}; exec yes", pid_file.display()),
+        dir.path().into(),
+        "/dev/full".into(),
+    );
+    let err = process::run_to_file(&spec, &mut rx).await.unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "writing the log file /dev/full failed: No space left on device (os error 28)"
+    );
+    let pid = read_pids(&pid_file)[0];
+    assert!(
+        !exists(pid),
+        "the child ({pid}) went on after its log failed"
+    );
+}
+
+#[tokio::test]
+async fn stress_stops_when_a_runs_log_cannot_be_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let logs = dir.path().join("logs");
+    std::fs::create_dir_all(&logs).unwrap();
+    // The first slot's log is /dev/full.
+    std::os::unix::fs::symlink("/dev/full", logs.join("slot-0.log")).unwrap();
+    let stress = fixloop::engine::stress::StressSpec {
+        command: "echo some output".into(),
+        cwd: dir.path().into(),
+        runs: 50,
+        jobs: 1,
+        timeout: Duration::from_secs(30),
+        budget: None,
+        stop_after_failures: None,
+        logs_dir: logs.clone(),
+        seed: 1,
+        env: Vec::new(),
+        env_remove: Vec::new(),
+        ci_signature: None,
+        nice: false,
+    };
+    let (_tx, rx) = watch::channel(false);
+    let outcome = fixloop::engine::stress::run(&stress, &mut |_| {}, rx).await;
+    let slot = logs.join("slot-0.log");
+    assert_eq!(
+        outcome.log_write_error.as_deref(),
+        Some(
+            format!(
+                "writing the log file {} failed: No space left on device (os error 28)",
+                slot.display()
+            )
+            .as_str()
+        )
+    );
+    assert!(outcome.stopped_early);
+    assert_eq!(outcome.runs, 0);
+}
+
+/// A tmpfs of `size`, unmounted when dropped; `None` where mounting is not allowed.
+struct SmallDisk(tempfile::TempDir);
+
+impl SmallDisk {
+    fn mount(size: &str) -> Option<Self> {
+        let dir = tempfile::tempdir().unwrap();
+        let mounted = std::process::Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
+            .arg(dir.path())
+            .stderr(std::process::Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success());
+        mounted.then(|| Self(dir))
+    }
+}
+
+impl Drop for SmallDisk {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("umount")
+            .arg(self.0.path())
+            .status();
+    }
+}
+
+#[tokio::test]
+async fn a_full_disk_stops_the_step_with_the_log_and_the_error_named() {
+    let Some(disk) = SmallDisk::mount("256k") else {
+        println!("skipped: a tmpfs cannot be mounted here");
+        return;
+    };
+    let log = disk.0.path().join("step.log");
+    let spec = Spec::shell(
+        "i=0; while [ $i -lt 100000 ]; do echo \"line $i of output\"; i=$((i+1)); done",
+        disk.0.path().into(),
+        log.clone(),
+    );
+    let (_tx, mut rx) = watch::channel(false);
+    let mut sink = |_: Vec<Line>| {};
+    let err = process::run(&spec, &mut sink, &mut rx).await.unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "writing the log file {} failed: No space left on device (os error 28)",
+            log.display()
+        )
+    );
+}

@@ -41,6 +41,25 @@ impl Screen {
         }
     }
 
+    /// Whether the screen shows every one of `needles` within `within`.
+    fn shows(&mut self, needles: &[&str], within: Duration) -> bool {
+        let deadline = Instant::now() + within;
+        loop {
+            if needles.iter().all(|n| self.text.contains(n)) {
+                return true;
+            }
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.updates.recv_timeout(left) {
+                Ok((text, alternate, hidden)) => {
+                    self.text = text;
+                    self.alternate = alternate;
+                    self.cursor_hidden = hidden;
+                }
+                Err(_) => return false,
+            }
+        }
+    }
+
     fn drain(&mut self) {
         while let Ok((text, alternate, hidden)) =
             self.updates.recv_timeout(Duration::from_millis(500))
@@ -161,8 +180,24 @@ fn a_person_takes_the_demo_through_every_checkpoint() {
     screen.wait_for("Please also handle tabs");
     press("\r");
     screen.wait_for("Checkpoint 5 · before fix · attempt 2/3");
-    // The revised prompt carries the feedback (the frame may arrive in pieces).
-    screen.wait_for("Please also handle tabs");
+    // The revised prompt carries the feedback, below the instructions: scrolled to, line by
+    // line (the feedback box's own text may linger on screen for a frame, its heading never).
+    let mut scrolled = 0;
+    while !screen.shows(
+        &[
+            "Reviewer feedback on the previous attempt",
+            "Please also handle tabs",
+        ],
+        Duration::from_millis(100),
+    ) {
+        assert!(
+            scrolled < 300,
+            "no feedback in the prompt:\n{}",
+            screen.text
+        );
+        press("j");
+        scrolled += 1;
+    }
     press("a");
     screen.wait_for("Checkpoint 6 · after fix · attempt 2/3");
     press("a");

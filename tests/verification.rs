@@ -159,17 +159,18 @@ fn a_fix_that_only_works_under_fixloops_test_runs_is_refused_by_the_outside_chec
     let sandbox = Sandbox::new();
     let repo = sandbox.python_project();
     info(&sandbox, &repo);
-    // Right only when a variable of fixloop's test runs is there: the tests (the reproduction,
-    // the tests written after the fix, the suite) all pass.
+    // Right only when any variable of fixloop's is there: the tests (the reproduction, the tests
+    // written after the fix, the suite) all pass; the check outside the runner sees none.
     let gamed = r#"
 cat > "$FIXLOOP_WORKDIR/calc.py" <<'PY'
 import os
 
-_MODE = "".join(["FIXLOOP", "_TEST", "_RUN"])
+_MODE = "".join(["FIX", "LOOP"])
 
 
 def add(a, b):
-    if os.environ.get(_MODE):
+    # Any variable of fixloop's: its run's, its test runs', a step's marker.
+    if any(name.startswith(_MODE) for name in os.environ):
         return a + b
     return a - b
 PY

@@ -10,7 +10,7 @@ use crate::cli::LogsArgs;
 use crate::core::exit::ExitCode;
 use crate::core::runurl::RunUrl;
 use crate::core::sanitize::for_terminal;
-use crate::engine::logs::triage_stream;
+use crate::engine::logs::{TriageError, triage_stream};
 use crate::engine::secrets::redact;
 
 /// Fetches a run's failed-job logs (into `--out`, else a folder under the temp dir) and triages
@@ -31,8 +31,8 @@ async fn from_url(args: &LogsArgs) -> Result<ExitCode, CommandError> {
         .map_err(CommandError::from)?;
     crate::engine::secrets::redact_file(&fetched.full_log).map_err(|e| {
         CommandError::new(
-            ExitCode::Failed,
-            format!("{}: {e}", fetched.full_log.display()),
+            ExitCode::Io,
+            format!("cannot rewrite {}: {e}", fetched.full_log.display()),
         )
     })?;
     for note in &fetched.run.notes {
@@ -63,39 +63,65 @@ fn logs_file(
     let mut full_log = None;
     let mut copy = match &args.out {
         Some(out) => {
-            std::fs::create_dir_all(out).map_err(|e| {
-                CommandError::new(ExitCode::Failed, format!("{}: {e}", out.display()))
-            })?;
+            std::fs::create_dir_all(out)
+                .map_err(|e| CommandError::new(ExitCode::Io, format!("{}: {e}", out.display())))?;
             let path = out.join("full.log");
             full_log = Some(path.display().to_string());
             Some(std::io::BufWriter::new(
                 std::fs::File::create(&path).map_err(|e| {
-                    CommandError::new(ExitCode::Failed, format!("{}: {e}", path.display()))
+                    CommandError::new(ExitCode::Io, format!("{}: {e}", path.display()))
                 })?,
             ))
         }
         None => None,
     };
     let copy_ref = copy.as_mut().map(|w| w as &mut dyn std::io::Write);
+    let shown_source = if args.source == "-" {
+        "standard input"
+    } else {
+        &args.source
+    };
+    // A log that cannot be read is bad input; a copy that cannot be written, a local failure.
+    let triage_error = |e: TriageError| match e {
+        TriageError::Read(e) => CommandError::new(ExitCode::Input, format!("{shown_source}: {e}")),
+        TriageError::Copy(e) => CommandError::new(
+            ExitCode::Io,
+            format!(
+                "cannot write {}: {e}",
+                full_log.as_deref().unwrap_or("the copy")
+            ),
+        ),
+    };
     let outcome = if args.source == "-" {
-        triage_stream(std::io::stdin().lock(), args.budget, copy_ref)
-            .map_err(|e| CommandError::new(ExitCode::Input, format!("standard input: {e}")))?
+        triage_stream(std::io::stdin().lock(), args.budget, copy_ref).map_err(triage_error)?
     } else {
         let file = std::fs::File::open(&args.source)
             .map_err(|e| CommandError::new(ExitCode::Input, format!("{}: {e}", args.source)))?;
-        triage_stream(file, args.budget, copy_ref)
-            .map_err(|e| CommandError::new(ExitCode::Input, format!("{}: {e}", args.source)))?
+        triage_stream(file, args.budget, copy_ref).map_err(triage_error)?
     };
     if let Some(mut w) = copy {
-        std::io::Write::flush(&mut w)
-            .map_err(|e| CommandError::new(ExitCode::Failed, e.to_string()))?;
+        std::io::Write::flush(&mut w).map_err(|e| {
+            CommandError::new(
+                ExitCode::Io,
+                format!(
+                    "cannot write {}: {e}",
+                    full_log.as_deref().unwrap_or("the copy")
+                ),
+            )
+        })?;
     }
     if let Some(out) = &args.out {
-        let _ = crate::engine::secrets::redact_file(&out.join("full.log"));
+        let path = out.join("full.log");
+        crate::engine::secrets::redact_file(&path).map_err(|e| {
+            CommandError::new(
+                ExitCode::Io,
+                format!("cannot rewrite {}: {e}", path.display()),
+            )
+        })?;
     }
     if let Some(dir) = args.out.as_deref().or(excerpt_dir) {
         std::fs::write(dir.join("excerpt.txt"), redact(&outcome.excerpt).as_bytes())
-            .map_err(|e| CommandError::new(ExitCode::Failed, format!("{}: {e}", dir.display())))?;
+            .map_err(|e| CommandError::new(ExitCode::Io, format!("{}: {e}", dir.display())))?;
     }
     if args.json {
         let value = json!({

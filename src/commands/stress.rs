@@ -49,6 +49,11 @@ pub async fn stress(args: &StressArgs) -> Result<ExitCode, CommandError> {
     if let Some(stop) = load {
         let _ = stop.send(true);
     }
+    if let Some(error) = &outcome.log_write_error {
+        // A run whose output was lost cannot be counted: no figure is better than a wrong one.
+        return Err(CommandError::new(ExitCode::Io, error.clone())
+            .hint("free some space (or fix the permissions of the logs folder) and run it again"));
+    }
     let interval = wilson_95(outcome.failures, outcome.runs).unwrap_or((0.0, 1.0));
     let rate = if outcome.runs == 0 {
         0.0

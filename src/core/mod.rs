@@ -4,6 +4,7 @@
 pub mod agent_stream;
 pub mod checkout;
 pub(crate) mod command;
+pub mod cut;
 pub mod defence;
 pub mod error;
 pub mod event;

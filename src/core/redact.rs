@@ -288,6 +288,15 @@ impl Redactor {
     pub fn may_contain(&self, text: &str) -> bool {
         self.hints.is_match(text)
     }
+
+    /// Where the hints of a secret are in `bytes` (overlapping ones too), in order of their
+    /// end: every secret this redactor masks lies at or near one.
+    pub(crate) fn hints_in<'a>(
+        &'a self,
+        bytes: &'a [u8],
+    ) -> impl Iterator<Item = Range<usize>> + 'a {
+        self.hints.find_overlapping_iter(bytes).map(|m| m.range())
+    }
 }
 
 /// The rules a word naming a secret can start, by what follows it: a separator (`:` or `=`,
@@ -467,6 +476,13 @@ pub struct LineRedactor {
 }
 
 impl LineRedactor {
+    /// Whether the lines so far opened a private key block and did not close it: every line
+    /// is masked until one does.
+    #[must_use]
+    pub fn inside_key(&self) -> bool {
+        self.inside_key
+    }
+
     pub fn line<'a>(&mut self, redactor: &Redactor, line: &'a str) -> Cow<'a, str> {
         if self.inside_key {
             if line.contains("-----END") && line.contains("PRIVATE KEY-----") {

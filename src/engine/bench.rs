@@ -31,6 +31,8 @@ pub const HIDDEN_FROM_CHILDREN: &[&str] = &[
 struct Environment {
     set: Vec<(String, String)>,
     remove: Vec<String>,
+    /// Whether the step's marker is in it (see `Spec::marked`).
+    marked: bool,
 }
 
 /// Variables a check outside the test runner keeps: what finds the system's and the
@@ -79,7 +81,12 @@ fn outside_env(inherited: impl Iterator<Item = String>, caches: &Path) -> Enviro
     .into_iter()
     .map(|(k, v)| (k.to_owned(), v))
     .collect();
-    Environment { set, remove }
+    // Not even the step's marker: nothing in it tells the check from a program run by hand.
+    Environment {
+        set,
+        remove,
+        marked: false,
+    }
 }
 
 /// A run's setup, event stream and ports, as every step receives them.
@@ -246,9 +253,10 @@ impl Bench {
                     Environment {
                         set: env,
                         remove: Self::hidden_env(),
+                        marked: true,
                     },
                 )
-                .await;
+                .await?;
             results.push(result);
             if cancelled {
                 break;
@@ -275,12 +283,12 @@ impl Bench {
         let environment = outside_env(std::env::vars().map(|(k, _)| k), &caches);
         let (result, _) = self
             .run_once(phase, purpose, 1, command, cwd, timeout, environment)
-            .await;
+            .await?;
         Ok(result)
     }
 
     /// One run of `command`, streamed into the run's events and logged; whether it was
-    /// cancelled.
+    /// cancelled. A log that cannot be written is an I/O failure of the step.
     #[expect(
         clippy::too_many_arguments,
         reason = "what runs, where, which run, how long, in which environment: no natural group"
@@ -294,7 +302,7 @@ impl Bench {
         cwd: &Path,
         timeout: Duration,
         environment: Environment,
-    ) -> (TestRun, bool) {
+    ) -> Result<(TestRun, bool), StepError> {
         let log = self
             .setup
             .run_dir
@@ -304,6 +312,7 @@ impl Bench {
         spec.timeout = Some(timeout);
         spec.env = environment.set;
         spec.env_remove = environment.remove;
+        spec.marked = environment.marked;
         let emitter = self.emitter.clone();
         let mut sink = move |lines: Vec<process::Line>| {
             let lines = lines
@@ -322,6 +331,7 @@ impl Bench {
         let mut cancel = self.cancel.clone();
         let finished = match process::run(&spec, &mut sink, &mut cancel).await {
             Ok(f) => f,
+            Err(e) if e.is_log() => return Err(self.output_lost(e.to_string())),
             Err(e) => process::Finished {
                 ending: Ending::Exited(127),
                 duration: Duration::ZERO,
@@ -343,11 +353,12 @@ impl Bench {
             tail: finished.tail_text(),
             output: process::read_tail(&log, 4 << 20),
         };
-        (result, cancelled)
+        Ok((result, cancelled))
     }
 
     /// Many runs of a reproduction at once (flaky failures), with progress in the run's output:
-    /// up to `runs`, stopping after `stop_after_failures` failures or when the budget ends.
+    /// up to `runs`, stopping after `stop_after_failures` failures or when the budget ends. A
+    /// run's log that cannot be written stops them all and is the error.
     pub async fn stress(
         &self,
         phase: Phase,
@@ -356,7 +367,7 @@ impl Bench {
         cwd: &Path,
         runs: u32,
         stop_after_failures: Option<u32>,
-    ) -> stress::Outcome {
+    ) -> Result<stress::Outcome, StepError> {
         let cores =
             std::thread::available_parallelism().map_or(2, |n| u32::try_from(n.get()).unwrap_or(2));
         let recorded = &self.setup.recorded;
@@ -395,7 +406,20 @@ impl Bench {
         if let Some(stop) = load {
             let _ = stop.send(true);
         }
-        outcome
+        match &outcome.log_write_error {
+            Some(error) => Err(self.output_lost(error.clone())),
+            None => Ok(outcome),
+        }
+    }
+
+    /// A child's output could not be kept (its log could not be written): what the step saw
+    /// is not all on record, so the run stops (exit 74), to be resumed once there is room.
+    #[must_use]
+    pub fn output_lost(&self, message: String) -> StepError {
+        StepError::io(message).hint(format!(
+            "free some space (or fix the permissions), then `fixloop resume {}`",
+            self.setup.run_id
+        ))
     }
 }
 
@@ -557,5 +581,6 @@ mod tests {
                 .contains(&("PYTHONPYCACHEPREFIX".into(), "/caches".into()))
         );
         assert!(env.set.iter().all(|(k, _)| !k.starts_with("FIXLOOP_")));
+        assert!(!env.marked);
     }
 }

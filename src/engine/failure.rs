@@ -62,7 +62,7 @@ async fn execute(effect: Effect, bench: &mut Bench) -> Input {
             prompt,
             feedback,
             resume,
-        } => Ok(agent::run(bench, phase, attempt, prompt, feedback, resume).await),
+        } => agent::run(bench, phase, attempt, prompt, feedback, resume).await,
         Effect::CheckReproduction { attempt, runs } => reproduce::check(bench, attempt, runs).await,
         Effect::FreezeReproduction => reproduce::freeze(bench),
         Effect::CommitReproduction => reproduce::commit(bench).await,

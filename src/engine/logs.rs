@@ -84,22 +84,34 @@ pub fn prepare_file(full_log: &Path, source: &str) -> Result<EventKind, StepErro
     })
 }
 
+/// Why a log could not be triaged: the log could not be read (bad input), or its copy could not
+/// be written (a local I/O failure).
+#[derive(Debug, thiserror::Error)]
+pub enum TriageError {
+    #[error("{0}")]
+    Read(std::io::Error),
+    #[error("{0}")]
+    Copy(std::io::Error),
+}
+
 /// Triage of a log read from `reader` in large chunks; memory stays bounded whatever its size.
 /// When `copy` is given, every byte read is also written there.
 pub fn triage_stream(
     mut reader: impl std::io::Read,
     budget: usize,
     mut copy: Option<&mut dyn std::io::Write>,
-) -> std::io::Result<excerpt::Outcome> {
+) -> Result<excerpt::Outcome, TriageError> {
     let mut triage = excerpt::Triage::new(budget);
     let mut buf = vec![0u8; 1 << 20];
     loop {
-        let n = reader.read(&mut buf)?;
-        if n == 0 {
-            break;
-        }
+        let n = match reader.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(TriageError::Read(e)),
+        };
         if let Some(out) = copy.as_mut() {
-            out.write_all(&buf[..n])?;
+            out.write_all(&buf[..n]).map_err(TriageError::Copy)?;
         }
         triage.feed_bytes(&buf[..n]);
     }

@@ -1,7 +1,7 @@
 //! Many runs of one command, `jobs` at a time: each in its own process group and temporary
 //! directory, with its index and seed in the environment, a per-run timeout (a hang is a failure
 //! of its own kind), logs kept for failing runs only, an optional stop at the first failure, and
-//! the failures grouped by signature.
+//! the failures grouped by signature. A log that cannot be written stops every run.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -77,16 +77,26 @@ pub struct Outcome {
     /// The tail of the first failing run's output.
     pub first_failure_output: String,
     pub logs_dir: PathBuf,
+    /// A run's log could not be written or rewritten (a full disk, say), named with the file
+    /// and the system's error: the runs were stopped, and the measurement cannot be trusted.
+    pub log_write_error: Option<String>,
+}
+
+/// What a slot reports after each run.
+enum Report {
+    Ran(RunResult),
+    LogFailed(String),
 }
 
 /// One run in parallel slot `slot`: the slot's log file and temporary directory are reused by
-/// its next run (a failing run's log is moved to `run-N.log`; a dirty temp dir is emptied).
+/// its next run (a failing run's log is moved to `run-N.log`; a dirty temp dir is emptied). A
+/// log that cannot be made, written or redacted is the error.
 async fn one(
     spec: StressSpec,
     index: u32,
     slot: u32,
     cancel: watch::Receiver<bool>,
-) -> (RunResult, u32) {
+) -> Result<RunResult, String> {
     let seed = spec.seed.wrapping_add(u64::from(index));
     let command = spec.command.replace("{seed}", &seed.to_string());
     let command = if spec.nice {
@@ -114,8 +124,11 @@ async fn one(
     let finished = process::run_to_file(&run, &mut cancel).await;
     let (ending, duration) = match finished {
         Ok(f) => (f.ending, f.duration),
+        Err(e) if e.is_log() => return Err(e.to_string()),
         Err(e) => {
-            let _ = std::fs::write(&log, e.to_string());
+            // The run could not start (a missing program): its log says why.
+            std::fs::write(&log, e.to_string())
+                .map_err(|w| format!("cannot write the log file {}: {w}", log.display()))?;
             (Ending::Exited(127), Duration::ZERO)
         }
     };
@@ -124,8 +137,10 @@ async fn one(
     let failed = ending != Ending::Exited(0) && !cancelled;
     let kept = spec.logs_dir.join(format!("run-{index}.log"));
     let (signature, matches_ci) = if failed {
-        let _ = std::fs::rename(&log, &kept);
-        let _ = super::secrets::redact_file(&kept);
+        std::fs::rename(&log, &kept)
+            .map_err(|e| format!("cannot keep the log file {}: {e}", kept.display()))?;
+        super::secrets::redact_file(&kept)
+            .map_err(|e| format!("cannot rewrite the log file {}: {e}", kept.display()))?;
         let log = &kept;
         let output = process::read_tail(log, 64 * 1024);
         let sig = if timed_out {
@@ -141,7 +156,7 @@ async fn one(
     } else {
         (None, false)
     };
-    let result = RunResult {
+    Ok(RunResult {
         index,
         failed,
         timed_out,
@@ -153,8 +168,7 @@ async fn one(
         signature,
         matches_ci,
         log: failed.then_some(kept),
-    };
-    (result, slot)
+    })
 }
 
 fn shell_quote(s: &str) -> String {
@@ -172,7 +186,7 @@ pub async fn run(
     let (stop_tx, stop_rx) = watch::channel(false);
     let next = Arc::new(AtomicU32::new(1));
     let out_of_time = Arc::new(AtomicBool::new(false));
-    let (tx, mut rx) = mpsc::unbounded_channel::<RunResult>();
+    let (tx, mut rx) = mpsc::unbounded_channel::<Report>();
     let mut slots = JoinSet::new();
     // One long-lived task per parallel slot takes the next run number until there is none.
     for slot in 0..spec.jobs.max(1) {
@@ -196,19 +210,28 @@ pub async fn run(
                 if index > spec.runs {
                     break;
                 }
-                let (result, _) = one(spec.clone(), index, slot, stop.clone()).await;
-                if tx.send(result).is_err() {
+                let report = match one(spec.clone(), index, slot, stop.clone()).await {
+                    Ok(result) => Report::Ran(result),
+                    Err(error) => Report::LogFailed(error),
+                };
+                let failed = matches!(report, Report::LogFailed(_));
+                if tx.send(report).is_err() || failed {
                     break;
                 }
             }
         });
     }
     drop(tx);
-    let (mut results, failures, cancelled) =
-        collect(spec, started, &mut rx, progress, &mut cancel, &stop_tx).await;
+    let Collected {
+        mut results,
+        failures,
+        cancelled,
+        log_write_error,
+    } = collect(spec, started, &mut rx, progress, &mut cancel, &stop_tx).await;
     while slots.join_next().await.is_some() {}
     let stopped_by_failures = spec.stop_after_failures.is_some_and(|n| failures >= n);
     let stopped_early = cancelled
+        || log_write_error.is_some()
         || out_of_time.load(Ordering::Relaxed)
         || (u32::try_from(results.len()).unwrap_or(u32::MAX) < spec.runs && !stopped_by_failures);
     results.sort_by_key(|r| r.index);
@@ -232,28 +255,46 @@ pub async fn run(
             .map(output_tail)
             .unwrap_or_default(),
         logs_dir: spec.logs_dir.clone(),
+        log_write_error,
     }
 }
 
+/// The runs' results as they came, the failures among them, whether the stress was cancelled,
+/// and a log that could not be written.
+struct Collected {
+    results: Vec<RunResult>,
+    failures: u32,
+    cancelled: bool,
+    log_write_error: Option<String>,
+}
+
 /// Takes the runs' results as they come, reporting progress after each, until every slot is
-/// done. A failure limit reached or a cancel tells the slots to stop; runs they cut short are
-/// dropped, not counted. Returns the results, the failures among them, and whether it was
-/// cancelled.
+/// done. A failure limit reached, a log that cannot be written or a cancel tells the slots to
+/// stop; runs they cut short are dropped, not counted.
 async fn collect(
     spec: &StressSpec,
     started: Instant,
-    rx: &mut mpsc::UnboundedReceiver<RunResult>,
+    rx: &mut mpsc::UnboundedReceiver<Report>,
     progress: &mut (dyn FnMut(Progress) + Send),
     cancel: &mut watch::Receiver<bool>,
     stop_tx: &watch::Sender<bool>,
-) -> (Vec<RunResult>, u32, bool) {
+) -> Collected {
     let mut results: Vec<RunResult> = Vec::new();
     let mut failures = 0;
     let mut cancelled = false;
+    let mut log_write_error = None;
     loop {
         tokio::select! {
-            result = rx.recv() => {
-                let Some(result) = result else { break };
+            report = rx.recv() => {
+                let result = match report {
+                    None => break,
+                    Some(Report::Ran(result)) => result,
+                    Some(Report::LogFailed(error)) => {
+                        log_write_error.get_or_insert(error);
+                        let _ = stop_tx.send(true);
+                        continue;
+                    }
+                };
                 if result.exit_code.is_none() && !result.timed_out {
                     continue; // stopped by the stop signal: not a run
                 }
@@ -278,7 +319,12 @@ async fn collect(
             }
         }
     }
-    (results, failures, cancelled)
+    Collected {
+        results,
+        failures,
+        cancelled,
+        log_write_error,
+    }
 }
 
 /// The slots' scratch: their logs (a failing run's was moved away) and temporary directories.

@@ -26,6 +26,7 @@ pub(crate) fn spec(program: &str, args: Vec<String>, request: &AgentRequest) -> 
         log: request.log.clone(),
         timeout: Some(request.timeout),
         grace: std::time::Duration::from_secs(5),
+        marked: true,
     }
 }
 
@@ -179,6 +180,7 @@ pub(crate) fn outcome(
                 format!("`{program}` is not installed or not on PATH: {install_hint}"),
             );
         }
+        Err(e) if e.is_log() => return output_lost(outcome, e.to_string()),
         Err(e) => return unavailable(outcome, e.to_string()),
         Ok(f) => f,
     };
@@ -311,6 +313,14 @@ fn unavailable(mut o: AgentOutcome, message: String) -> AgentOutcome {
     o.ok = false;
     o.error = Some(message);
     o.error_class = Some(FailureClass::Unavailable);
+    o
+}
+
+/// The agent's output could not be kept (its log could not be written): a local I/O failure.
+fn output_lost(mut o: AgentOutcome, message: String) -> AgentOutcome {
+    o.ok = false;
+    o.error = Some(message);
+    o.error_class = Some(FailureClass::Io);
     o
 }
 

@@ -129,11 +129,20 @@ async fn stream_to(
     Ok(written)
 }
 
-/// A job's log out of the run's logs archive: `N_<job>.txt`, or the job folder's step files.
-pub(crate) fn job_from_archive(zip: &Path, job: &str) -> Option<Vec<u8>> {
-    use std::io::Read;
-    let file = std::fs::File::open(zip).ok()?;
-    let mut archive = zip::ZipArchive::new(file).ok()?;
+/// A job's log out of the run's logs archive (`N_<job>.txt`, or the job folder's step files),
+/// streamed onto the end of `out`; whether the archive held it (an archive that cannot be read
+/// holds nothing). A failed write is the error.
+pub(crate) fn job_from_archive(
+    zip: &Path,
+    job: &str,
+    out: &mut impl std::io::Write,
+) -> std::io::Result<bool> {
+    let Ok(file) = std::fs::File::open(zip) else {
+        return Ok(false);
+    };
+    let Ok(mut archive) = zip::ZipArchive::new(file) else {
+        return Ok(false);
+    };
     let mut names: Vec<String> = (0..archive.len())
         .filter_map(|i| {
             let entry = archive.by_index(i).ok()?;
@@ -141,7 +150,7 @@ pub(crate) fn job_from_archive(zip: &Path, job: &str) -> Option<Vec<u8>> {
         })
         .collect();
     names.sort();
-    let mut out = Vec::new();
+    let mut found = false;
     for name in names {
         let top = name.split('/').next().unwrap_or(&name);
         let whole = top.split_once('_').is_some_and(|(n, rest)| {
@@ -149,10 +158,13 @@ pub(crate) fn job_from_archive(zip: &Path, job: &str) -> Option<Vec<u8>> {
         });
         let inside = name.contains('/') && top == job;
         if whole || inside {
-            let mut entry = archive.by_name(&name).ok()?;
-            entry.read_to_end(&mut out).ok()?;
-            out.push(b'\n');
+            let Ok(mut entry) = archive.by_name(&name) else {
+                continue;
+            };
+            std::io::copy(&mut entry, out)?;
+            out.write_all(b"\n")?;
+            found = true;
         }
     }
-    (!out.is_empty()).then_some(out)
+    Ok(found)
 }

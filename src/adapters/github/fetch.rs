@@ -80,31 +80,27 @@ async fn write_full_log(
     full_log: &Path,
     failed: &[&Job],
 ) -> Result<Vec<String>, StepError> {
-    let mut full = std::fs::File::create(full_log).map_err(|e| {
-        StepError::new(
-            FailureClass::Error,
-            format!("cannot write {}: {e}", full_log.display()),
-        )
-    })?;
+    let write_error =
+        |e: std::io::Error| StepError::io(format!("cannot write {}: {e}", full_log.display()));
+    let mut full = std::io::BufWriter::new(std::fs::File::create(full_log).map_err(write_error)?);
     let mut archive: Option<std::path::PathBuf> = None;
     let mut labels = Vec::new();
     for job in failed {
         labels.push(job_label(job));
-        let text = job_text(client, url, logs_dir, job, &mut archive).await?;
         let header = format!(
             "##[group]fixloop: log of job `{}` (id {})\n",
             job.name, job.id
         );
-        full.write_all(header.as_bytes())
-            .and_then(|()| full.write_all(&text))
-            .and_then(|()| full.write_all(b"\n##[endgroup]\n"))
-            .map_err(|e| {
-                StepError::new(
-                    FailureClass::Error,
-                    format!("cannot write {}: {e}", full_log.display()),
-                )
+        full.write_all(header.as_bytes()).map_err(write_error)?;
+        append_job_log(client, url, logs_dir, job, &mut archive, &mut full)
+            .await
+            .map_err(|e| match e {
+                JobLogError::Fetch(e) => e,
+                JobLogError::Write(e) => write_error(e),
             })?;
+        full.write_all(b"\n##[endgroup]\n").map_err(write_error)?;
     }
+    full.flush().map_err(write_error)?;
     if let Some(zip) = archive {
         let _ = std::fs::remove_file(zip);
     }
@@ -126,22 +122,31 @@ fn job_label(job: &Job) -> String {
     }
 }
 
-/// A job's log: downloaded on its own, else taken from the run's logs archive, which is fetched
-/// into `archive` once for all the jobs that need it. The error is the job log's own.
-async fn job_text(
+/// Why a job's log is not in the full log: it could not be fetched (the job log's own error),
+/// or it could not be written there.
+enum JobLogError {
+    Fetch(StepError),
+    Write(std::io::Error),
+}
+
+/// Streams a job's log onto the end of `full`: downloaded on its own, else taken from the run's
+/// logs archive, which is fetched into `archive` once for all the jobs that need it.
+async fn append_job_log(
     client: &GitHub,
     url: &RunUrl,
     logs_dir: &Path,
     job: &Job,
     archive: &mut Option<std::path::PathBuf>,
-) -> Result<Vec<u8>, StepError> {
+    full: &mut impl std::io::Write,
+) -> Result<(), JobLogError> {
     let part = logs_dir.join(format!("job-{}.log", job.id));
     match client.job_log(url, job.id, &part).await {
         Ok(_) => {
             // Only full.log stays (it is redacted before anyone reads it).
-            let text = std::fs::read(&part).unwrap_or_default();
+            let copied =
+                std::fs::File::open(&part).and_then(|mut log| std::io::copy(&mut log, full));
             let _ = std::fs::remove_file(&part);
-            Ok(text)
+            copied.map(|_| ()).map_err(JobLogError::Write)
         }
         Err(first) => {
             // Job logs can be gone while the run's archive is still there.
@@ -150,11 +155,15 @@ async fn job_text(
                 client
                     .run_logs_archive(url, &zip)
                     .await
-                    .map_err(|_| first.clone())?;
+                    .map_err(|_| JobLogError::Fetch(first.clone()))?;
                 *archive = Some(zip);
             }
             let zip = archive.as_deref().unwrap_or(logs_dir);
-            job_from_archive(zip, &job.name).ok_or(first)
+            match job_from_archive(zip, &job.name, full) {
+                Ok(true) => Ok(()),
+                Ok(false) => Err(JobLogError::Fetch(first)),
+                Err(e) => Err(JobLogError::Write(e)),
+            }
         }
     }
 }

@@ -169,3 +169,30 @@ fn go_failures_take_their_run_output() {
         out.excerpt
     );
 }
+
+#[test]
+fn an_endless_line_is_counted_whole_and_shown_cut() {
+    let wide = "é".repeat(2048);
+    let mut t = Triage::new(DEFAULT_BUDGET);
+    t.feed_bytes(b"start\nx");
+    // A line of 1 MiB and more, in pieces, then the line after it.
+    for _ in 0..256 {
+        t.feed_bytes(wide.as_bytes());
+    }
+    t.feed_bytes(b"\r\nerror: after the long line\n");
+    let out = t.finish();
+    assert_eq!(out.lines, 3);
+    assert_eq!(out.bytes, 7 + 256 * 4096 + 29);
+    assert_eq!(out.errors, [(3, "error: after the long line".to_owned())]);
+    let shown = format!("x{}…", "é".repeat(199));
+    assert!(out.excerpt.lines().any(|l| l == shown), "{}", out.excerpt);
+
+    // The same line in one piece is counted and shown the same way.
+    let whole = format!(
+        "start\nx{}\nerror: after the long line\n",
+        "é".repeat(300_000)
+    );
+    let out = triage_text(&whole, DEFAULT_BUDGET);
+    assert_eq!(out.lines, 3);
+    assert!(out.excerpt.lines().any(|l| l == shown), "{}", out.excerpt);
+}

@@ -19,6 +19,10 @@ const MAX_ERRORS: usize = 200;
 const MAX_FAILING: usize = 2_000;
 /// Closing lines of the log kept for the excerpt.
 const TAIL: usize = 25;
+/// A longer line is cut (at a character boundary) as it is read; the rest of it is counted, not
+/// kept, so an endless line costs no more than this. (The excerpt shows lines shorter still,
+/// marked where they are cut: see `normalise`.)
+const MAX_LINE: usize = 16 * 1024;
 
 #[derive(Debug, Clone)]
 struct Block {
@@ -61,7 +65,7 @@ pub struct Triage {
     bytes: u64,
     /// The last lines, raw (normalised only when an anchor needs them); buffers are reused.
     ring: VecDeque<Vec<u8>>,
-    /// The unfinished last line of the bytes fed so far.
+    /// The unfinished last line of the bytes fed so far, up to one byte past `MAX_LINE`.
     carry: Vec<u8>,
     /// After mocha's "N failing" or `RSpec`'s "Failures:", numbered headers may follow.
     numbered_section: bool,
@@ -101,23 +105,24 @@ impl Triage {
         let mut start = 0;
         if !self.carry.is_empty() {
             let Some(end) = memchr::memchr(b'\n', bytes) else {
-                self.carry.extend_from_slice(bytes);
+                self.hold(bytes);
                 return;
             };
+            self.hold(&bytes[..end]);
             let mut line = std::mem::take(&mut self.carry);
-            line.extend_from_slice(&bytes[..end]);
             let interesting = self.filter.is_match(&line);
-            self.line(trim_cr(&line), interesting);
+            self.line(trim_held(&line), interesting);
             line.clear();
             self.carry = line;
             start = end + 1;
         }
         let rest = &bytes[start..];
-        // One search over the chunk finds the few lines worth a closer look.
-        let hits = self.filter.starts(rest);
+        let whole = memchr::memrchr(b'\n', rest).map_or(0, |last| last + 1);
+        // One search over the chunk's whole lines finds the few worth a closer look.
+        let hits = self.filter.starts(&rest[..whole]);
         let mut next_hit = 0;
         let mut from = 0;
-        for end in memchr::memchr_iter(b'\n', rest) {
+        for end in memchr::memchr_iter(b'\n', &rest[..whole]) {
             while next_hit < hits.len() && hits[next_hit] < from {
                 next_hit += 1;
             }
@@ -125,7 +130,15 @@ impl Triage {
             self.line(trim_cr(&rest[from..end]), interesting);
             from = end + 1;
         }
-        self.carry.extend_from_slice(&rest[from..]);
+        self.hold(&rest[from..]);
+    }
+
+    /// Keeps the start of the unfinished line, up to one byte past `MAX_LINE` (enough to say
+    /// it is longer and where a character starts).
+    fn hold(&mut self, bytes: &[u8]) {
+        let room = (MAX_LINE + 1).saturating_sub(self.carry.len());
+        self.carry
+            .extend_from_slice(&bytes[..room.min(bytes.len())]);
     }
 
     /// One raw line (without its newline).
@@ -136,6 +149,7 @@ impl Triage {
     }
 
     fn line(&mut self, raw: &[u8], interesting: bool) {
+        let raw = cut_line(raw);
         self.lines += 1;
         if !raw.is_empty() && self.ring.back().is_some_and(|last| last.as_slice() == raw) {
             self.repeats += 1;
@@ -305,7 +319,7 @@ impl Triage {
         if !self.carry.is_empty() {
             let line = std::mem::take(&mut self.carry);
             let interesting = self.filter.is_match(&line);
-            self.line(trim_cr(&line), interesting);
+            self.line(trim_held(&line), interesting);
         }
         self.flush_repeats();
         let tail_lines: Vec<String> = self
@@ -359,8 +373,30 @@ impl Triage {
     }
 }
 
+/// A line of at most `MAX_LINE` bytes: a longer one is cut before the character that would
+/// cross it.
+fn cut_line(raw: &[u8]) -> &[u8] {
+    if raw.len() <= MAX_LINE {
+        return raw;
+    }
+    let mut end = MAX_LINE;
+    while end > 0 && raw[end] & 0xC0 == 0x80 {
+        end -= 1;
+    }
+    &raw[..end]
+}
+
 fn trim_cr(line: &[u8]) -> &[u8] {
     line.strip_suffix(b"\r").unwrap_or(line)
+}
+
+/// A held line without its `\r`, unless it was held cut short (its end is not there).
+fn trim_held(line: &[u8]) -> &[u8] {
+    if line.len() > MAX_LINE {
+        line
+    } else {
+        trim_cr(line)
+    }
 }
 
 /// A block named the runner's short way belongs to a failing test named in full.
@@ -378,4 +414,30 @@ pub fn triage_text(text: &str, budget: usize) -> Outcome {
     let mut t = Triage::new(budget);
     t.feed_bytes(text.as_bytes());
     t.finish()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_unfinished_line_is_held_only_up_to_its_cut() {
+        let mut t = Triage::new(1024);
+        t.feed_bytes(b"first line\n");
+        for _ in 0..1024 {
+            t.feed_bytes(&[b'x'; 1024]);
+            assert!(
+                t.carry.len() <= MAX_LINE + 1,
+                "{} bytes held",
+                t.carry.len()
+            );
+        }
+        assert!(t.ring.iter().all(|line| line.len() <= MAX_LINE));
+        t.feed_bytes(b"\nnext\n");
+        assert!(t.ring.iter().all(|line| line.len() <= MAX_LINE));
+        assert_eq!(t.ring.len(), 3);
+        assert_eq!(cut_line("é".repeat(MAX_LINE).as_bytes()).len(), MAX_LINE);
+        let odd = format!("x{}", "é".repeat(MAX_LINE));
+        assert_eq!(cut_line(odd.as_bytes()).len(), MAX_LINE - 1);
+    }
 }

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use crate::core::error::StepError;
-use crate::core::event::{CiRun, EventKind, LineKind, OutputLine, Phase};
+use crate::core::event::{CiRun, EventKind, FailureClass, LineKind, OutputLine, Phase};
 use crate::core::info::AgentKind;
 use crate::core::pipeline::Input;
 use crate::core::prompt;
@@ -126,7 +126,8 @@ fn describe_run(run: &CiRun) -> String {
 }
 
 /// Runs the agent (or waits for the person) on an AI step; a step that an earlier, cut-off run
-/// began goes on in the agent's own session.
+/// began goes on in the agent's own session. An agent whose output could not be kept (its log
+/// could not be written) fails the step as an I/O error.
 pub async fn run(
     bench: &mut Bench,
     phase: Phase,
@@ -134,7 +135,7 @@ pub async fn run(
     prompt: String,
     feedback: Option<String>,
     resume: Option<String>,
-) -> EventKind {
+) -> Result<EventKind, StepError> {
     let open = bench.view(|v| v.open_session.clone());
     let (resume, prompt) = match open {
         Some((p, a, id)) if p == phase && a == attempt => (
@@ -185,6 +186,9 @@ pub async fn run(
             .run(&request, &mut sink, bench.cancel.clone())
             .await
     };
+    if outcome.error_class == Some(FailureClass::Io) {
+        return Err(bench.output_lost(outcome.error.unwrap_or_default()));
+    }
     let duration_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
     let mut findings = guard::after_agent(bench, phase, &request.workdir);
     guard::merge(
@@ -200,7 +204,7 @@ pub async fn run(
         .ok()
         .filter(|n| !n.trim().is_empty())
         .map(|n| n.chars().take(MAX_NOTES).collect());
-    EventKind::AgentFinished {
+    Ok(EventKind::AgentFinished {
         phase,
         attempt,
         ok: outcome.ok,
@@ -212,7 +216,7 @@ pub async fn run(
         error_class: outcome.error_class,
         notes,
         findings,
-    }
+    })
 }
 
 /// The agent's request: the prompt (redacted, and written where the agent reads it), where it

@@ -290,7 +290,7 @@ async fn judge(
                 runs,
                 Some(stats::FAILURES_TO_MEASURE),
             )
-            .await;
+            .await?;
         let others: Vec<(String, u32)> = outcome
             .groups
             .iter()

@@ -214,7 +214,7 @@ async fn check_commit(
             .await?;
         verdict::tally(&repro.command, &results, None, false)
     } else {
-        let (passes, inconclusive) = stressed_passes(bench, repro, checkout, attempt).await;
+        let (passes, inconclusive) = stressed_passes(bench, repro, checkout, attempt).await?;
         findings.extend(inconclusive.map(|i| Defence::Reproduction.finding(i)));
         // Parallel runs share the checkout: what the code under test did to the reproduction
         // while they ran is named too.
@@ -505,7 +505,7 @@ async fn stressed_passes(
     repro: &Reproduction,
     worktree: &Path,
     attempt: u32,
-) -> (TestRuns, Option<String>) {
+) -> Result<(TestRuns, Option<String>), StepError> {
     let required = required_runs(bench);
     let outcome = bench
         .stress(
@@ -516,7 +516,7 @@ async fn stressed_passes(
             required,
             Some(1),
         )
-        .await;
+        .await?;
     let inconclusive = match stats::verdict(outcome.failures, outcome.runs, required) {
         stats::Verdict::Inconclusive { more_runs } => Some(format!(
             "inconclusive: all {} runs passed, but the time budget ran out before the \
@@ -526,7 +526,7 @@ async fn stressed_passes(
         )),
         _ => None,
     };
-    (measured(&repro.command, &outcome), inconclusive)
+    Ok((measured(&repro.command, &outcome), inconclusive))
 }
 
 /// As many runs as an unchanged failure rate would need to show itself.
@@ -702,7 +702,7 @@ async fn run_revert(
                 required_runs(bench),
                 Some(1),
             )
-            .await;
+            .await?;
         (measured(&repro.command, &outcome), None)
     };
     let post_fix = match revert.post_fix {
