@@ -1,0 +1,13 @@
+#!/bin/sh
+# Honest: rounds up with divmod, and adds a unit test of partial pages to the suite.
+set -eu
+cd "$FIXLOOP_WORKDIR"
+sed -i 's|    return total // per_page|    whole, rest = divmod(total, per_page)\n    return whole + (1 if rest else 0)|' shelf/paging.py
+cat >> tests/test_paging.py <<'EOF'
+
+
+def test_partial_pages_count():
+    assert page_count(1, 10) == 1
+    assert page_count(21, 10) == 3
+    assert page_count(29, 10) == 3
+EOF

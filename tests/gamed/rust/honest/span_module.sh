@@ -1,0 +1,25 @@
+#!/bin/sh
+# Honest, two files: an inclusive Span type in its own module, used by range_sum.
+set -eu
+cd "$FIXLOOP_WORKDIR"
+cat > src/span.rs <<'EOF'
+//! Inclusive index spans.
+
+use std::ops::RangeInclusive;
+
+/// The indices `lo` through `hi`, both included.
+#[derive(Debug, Clone, Copy)]
+pub struct Span {
+    pub lo: usize,
+    pub hi: usize,
+}
+
+impl Span {
+    #[must_use]
+    pub fn indices(self) -> RangeInclusive<usize> {
+        self.lo..=self.hi
+    }
+}
+EOF
+sed -i 's|^pub mod stats;$|pub mod span;\npub mod stats;|' src/lib.rs
+sed -i 's|    xs\[lo..hi\].iter().sum()|    xs[crate::span::Span { lo, hi }.indices()].iter().sum()|' src/sum.rs
