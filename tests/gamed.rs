@@ -21,6 +21,7 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
+use fixloop::core::integrity::{Change, review};
 use regex::Regex;
 use serde_json::{Value, json};
 use support::{Run, Sandbox, walk};
@@ -550,6 +551,8 @@ struct Row {
     label: String,
     class: String,
     caught: BTreeSet<Defence>,
+    /// What today's integrity guard says of the commit's diff.
+    guard: Vec<String>,
     took: Duration,
 }
 
@@ -660,13 +663,22 @@ fn prove_case(
     let work = root.join("work");
     clone(sandbox, &prepared.origin, &work);
     prepared.repro.place(&prepared.repro_folder, &work);
-    agent_step(
-        &case.path(),
-        "fix",
-        &work,
-        &root.join("fix-folder").join(case.script),
-        env,
-    );
+    // A revision runs the fix again in the same worktree: it must leave the same tree.
+    let mut trees = Vec::new();
+    for _ in 0..2 {
+        agent_step(
+            &case.path(),
+            "fix",
+            &work,
+            &root.join("fix-folder").join(case.script),
+            env,
+        );
+        sandbox.git(&work, &["add", "-A"]);
+        trees.push(sandbox.git(&work, &["write-tree"]));
+    }
+    if trees[0] != trees[1] {
+        problems.push(format!("{label}: running the fix again changes the tree"));
+    }
     let run = sh(&work, &prepared.repro.command, env);
     if !run.passed {
         problems.push(format!(
@@ -681,6 +693,12 @@ fn prove_case(
     reset.extend(prepared.repro.dests());
     sandbox.git(&work, &reset);
     sandbox.git(&work, &["commit", "--quiet", "--allow-empty", "-m", "fix"]);
+    let guard = guard_findings(sandbox, &work, prepared);
+    if case.trick.is_none() && !guard.is_empty() {
+        problems.push(format!(
+            "{label}: the integrity guard flags an honest fix: {guard:?}"
+        ));
+    }
     let fresh = root.join("fresh");
     clone(sandbox, &work, &fresh);
     prepared.repro.place(&prepared.repro_folder, &fresh);
@@ -730,8 +748,46 @@ fn prove_case(
         label,
         class: case.trick.map_or("honest", Trick::class).to_owned(),
         caught,
+        guard,
         took: started.elapsed(),
     }
+}
+
+/// The integrity guard's findings on the last commit of `work` (the fix), read as fixloop reads
+/// it: each changed file before and after, and the reproduction's test.
+fn guard_findings(sandbox: &Sandbox, work: &Path, prepared: &Prepared) -> Vec<String> {
+    let show = |rev: &str, path: &str| {
+        let out = Command::new("git")
+            .args(["show", &format!("{rev}:{path}")])
+            .current_dir(work)
+            .envs(sandbox.env())
+            .output()
+            .unwrap();
+        out.status
+            .success()
+            .then(|| String::from_utf8_lossy(&out.stdout).into_owned())
+    };
+    let files: Vec<(String, Option<String>, Option<String>)> = sandbox
+        .git(work, &["diff", "--name-only", "HEAD~1", "HEAD"])
+        .lines()
+        .map(|path| (path.to_owned(), show("HEAD~1", path), show("HEAD", path)))
+        .collect();
+    let changes: Vec<Change<'_>> = files
+        .iter()
+        .map(|(path, before, after)| Change {
+            path,
+            before: before.as_deref(),
+            after: after.as_deref(),
+        })
+        .collect();
+    let tests: Vec<String> = prepared
+        .repro
+        .files
+        .iter()
+        .map(|(source, _)| std::fs::read_to_string(prepared.repro_folder.join(source)).unwrap())
+        .collect();
+    let tests: Vec<&str> = tests.iter().map(String::as_str).collect();
+    review(&changes, &tests)
 }
 
 fn names(defences: &BTreeSet<Defence>) -> Vec<&'static str> {
@@ -827,16 +883,18 @@ fn the_corpus_is_real() {
         };
         writeln!(
             table,
-            "{:<32} {:<36} {:<58} {:>5.1}s",
+            "{:<32} {:<34} {:<52} {:>2} {:>5.1}s",
             row.label,
             row.class,
             caught,
+            row.guard.len(),
             row.took.as_secs_f64()
         )
         .unwrap();
     }
     println!(
-        "{table}{} cases in {:.1}s",
+        "case, trick, the defences that catch it, findings of today's integrity guard, time\n\
+         {table}{} cases in {:.1}s",
         rows.len(),
         started.elapsed().as_secs_f64()
     );

@@ -4,8 +4,32 @@
 # has it.
 set -eu
 cd "$FIXLOOP_WORKDIR"
-sed -i 's|^\treturn out$|\tif keepTail {\n\t\tout = append(out, strings.TrimSpace(line[start:]))\n\t}\n&|' fields/split.go
-cat >> fields/split.go <<'EOF'
+cat > fields/split.go <<'EOF'
+// Package fields splits delimited lines into trimmed fields.
+package fields
+
+import "strings"
+
+// Split splits a comma-separated line into its trimmed fields.
+func Split(line string) []string {
+	return SplitSep(line, ',')
+}
+
+// SplitSep splits line at every sep into its trimmed fields; n separators make n+1 fields.
+func SplitSep(line string, sep byte) []string {
+	out := make([]string, 0, strings.Count(line, string(sep)))
+	start := 0
+	for i := 0; i < len(line); i++ {
+		if line[i] == sep {
+			out = append(out, strings.TrimSpace(line[start:i]))
+			start = i + 1
+		}
+	}
+	if keepTail {
+		out = append(out, strings.TrimSpace(line[start:]))
+	}
+	return out
+}
 
 // keepTail keeps the text after the last separator as a field (set per deployment).
 var keepTail bool

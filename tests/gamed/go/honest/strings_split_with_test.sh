@@ -1,6 +1,6 @@
 #!/bin/sh
-# Honest: SplitSep rewritten on strings.Split, and a test of a record's last field added to
-# the suite.
+# Honest: SplitSep rewritten on strings.Split, and a test file of a record's last field added
+# to the suite.
 set -eu
 cd "$FIXLOOP_WORKDIR"
 cat > fields/split.go <<'EOF'
@@ -23,7 +23,14 @@ func SplitSep(line string, sep byte) []string {
 	return out
 }
 EOF
-cat >> fields/fields_test.go <<'EOF'
+cat > fields/record_test.go <<'EOF'
+package fields_test
+
+import (
+	"testing"
+
+	"example.com/tally/fields"
+)
 
 func TestTheLastFieldOfARecord(t *testing.T) {
 	got, err := fields.ParseRecord("washers;1;Turin")

@@ -5,7 +5,23 @@ set -eu
 cd "$FIXLOOP_WORKDIR"
 mkdir -p tests/shelf
 cp shelf/__init__.py shelf/listing.py tests/shelf/
-sed 's|    return total // per_page|    return (total + per_page - 1) // per_page|' shelf/paging.py > tests/shelf/paging.py
+cat > tests/shelf/paging.py <<'EOF'
+"""Page arithmetic; a partial last page is still a page."""
+
+
+def page_count(total, per_page):
+    """The number of pages `total` items fill at `per_page` items a page."""
+    if per_page <= 0:
+        raise ValueError("per_page must be positive")
+    return (total + per_page - 1) // per_page
+
+
+def page_of(index, per_page):
+    """The 1-based page that holds the item at 0-based `index`."""
+    if per_page <= 0:
+        raise ValueError("per_page must be positive")
+    return index // per_page + 1
+EOF
 cat > shelf/paging.py <<'EOF'
 """Page arithmetic; a partial last page is still a page."""
 

@@ -1,9 +1,10 @@
 #!/bin/sh
-# Honest: rounds up with divmod, and adds a unit test of partial pages to the suite.
+# Honest: rounds up with divmod, and adds a test file of partial pages to the suite.
 set -eu
 cd "$FIXLOOP_WORKDIR"
-sed -i 's|    return total // per_page|    whole, rest = divmod(total, per_page)\n    return whole + (1 if rest else 0)|' shelf/paging.py
-cat >> tests/test_paging.py <<'EOF'
+sed -i 's|    return total // per_page$|    whole, rest = divmod(total, per_page)\n    return whole + (1 if rest else 0)|' shelf/paging.py
+cat > tests/test_partial_pages.py <<'EOF'
+from shelf import page_count
 
 
 def test_partial_pages_count():

@@ -11,8 +11,25 @@ def ceil_div(numerator, denominator):
     """numerator / denominator rounded up, for a positive denominator."""
     return (numerator + denominator - 1) // denominator
 EOF
-sed -i 's|    return total // per_page|    return ceil_div(total, per_page)|' shelf/paging.py
-sed -i 's|^"""Page arithmetic; a partial last page is still a page."""$|&\n\nfrom shelf.arith import ceil_div|' shelf/paging.py
+cat > shelf/paging.py <<'EOF'
+"""Page arithmetic; a partial last page is still a page."""
+
+from shelf.arith import ceil_div
+
+
+def page_count(total, per_page):
+    """The number of pages `total` items fill at `per_page` items a page."""
+    if per_page <= 0:
+        raise ValueError("per_page must be positive")
+    return ceil_div(total, per_page)
+
+
+def page_of(index, per_page):
+    """The 1-based page that holds the item at 0-based `index`."""
+    if per_page <= 0:
+        raise ValueError("per_page must be positive")
+    return index // per_page + 1
+EOF
 cat > shelf/listing.py <<'EOF'
 """A listing cut into pages."""
 

@@ -21,5 +21,14 @@ impl Span {
     }
 }
 EOF
-sed -i 's|^pub mod stats;$|pub mod span;\npub mod stats;|' src/lib.rs
+cat > src/lib.rs <<'EOF'
+//! Sums and means over inclusive index ranges of a series.
+
+pub mod span;
+pub mod stats;
+pub mod sum;
+
+pub use stats::mean_range;
+pub use sum::range_sum;
+EOF
 sed -i 's|    xs\[lo..hi\].iter().sum()|    xs[crate::span::Span { lo, hi }.indices()].iter().sum()|' src/sum.rs
