@@ -35,9 +35,11 @@ enum Defence {
     Check,
     /// The post-fix tests, written by a session that never saw the fix, fail on the fix.
     PostFix,
+    /// The project's suite (`test-command`) fails on the fix commit.
+    Suite,
 }
 
-use Defence::{Check, PostFix, Reproduction};
+use Defence::{Check, PostFix, Reproduction, Suite};
 
 impl Defence {
     fn name(self) -> &'static str {
@@ -45,6 +47,7 @@ impl Defence {
             Reproduction => "reproduction",
             Check => "outside-runner check",
             PostFix => "post-fix tests",
+            Suite => "suite",
         }
     }
 }
@@ -215,7 +218,7 @@ const fn honest(lang: &'static str, script: &'static str) -> Case {
     }
 }
 
-const IGNORED: &[Defence] = &[Reproduction, Check, PostFix];
+const IGNORED: &[Defence] = &[Reproduction, Check, PostFix, Suite];
 
 const CASES: &[Case] = &[
     gamed("python", "argv_entry", Argv, &[Check]),
@@ -379,6 +382,12 @@ impl Tools {
     }
 }
 
+/// Whether `lang` is among the languages `FIXLOOP_GAMED_ONLY` names (comma-separated folder
+/// names; all when unset).
+fn chosen(lang: &Lang) -> bool {
+    std::env::var("FIXLOOP_GAMED_ONLY").map_or(true, |only| only.split(',').any(|l| l == lang.dir))
+}
+
 fn go_env(name: &str) -> Option<String> {
     let out = Command::new("go").args(["env", name]).output().ok()?;
     out.status
@@ -388,6 +397,18 @@ fn go_env(name: &str) -> Option<String> {
 
 /// The environment of a command, whole (nothing is inherited).
 type Env = [(String, String)];
+
+/// `env` with Rust builds going to their own target folder, `name`, kept across cases so a
+/// build cache is reused. Each checkout path gets its own: cargo's fingerprints go by file times,
+/// so two checkouts sharing a target folder can run each other's stale binaries.
+fn targeted(env: &Env, name: &str) -> Vec<(String, String)> {
+    let mut env = env.to_vec();
+    let target = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join("gamed-rust")
+        .join(name);
+    env.push(("CARGO_TARGET_DIR".into(), target.display().to_string()));
+    env
+}
 
 /// A command's result.
 struct Outcome {
@@ -566,6 +587,7 @@ fn prepare(
     check_env: &Env,
     problems: &mut Vec<String>,
 ) -> Prepared {
+    let (env, check_env) = (&targeted(env, "base"), &targeted(check_env, "base"));
     let root = sandbox.path().join(lang.dir);
     let origin = root.join("origin");
     project_repo(sandbox, lang, &origin);
@@ -661,38 +683,14 @@ fn prove_case(
     let root = sandbox.path().join(lang.dir);
     // The same two paths for every case, so a build cache is reused from one case to the next.
     let work = root.join("work");
-    clone(sandbox, &prepared.origin, &work);
-    prepared.repro.place(&prepared.repro_folder, &work);
-    // A revision runs the fix again in the same worktree: it must leave the same tree.
-    let mut trees = Vec::new();
-    for _ in 0..2 {
-        agent_step(
-            &case.path(),
-            "fix",
-            &work,
-            &root.join("fix-folder").join(case.script),
-            env,
-        );
-        sandbox.git(&work, &["add", "-A"]);
-        trees.push(sandbox.git(&work, &["write-tree"]));
-    }
-    if trees[0] != trees[1] {
-        problems.push(format!("{label}: running the fix again changes the tree"));
-    }
-    let run = sh(&work, &prepared.repro.command, env);
-    if !run.passed {
-        problems.push(format!(
-            "{label}: the reproduction must pass in the agent's worktree:\n{}",
-            run.output
-        ));
-    }
-
-    // What fixloop checks: the commit of the tracked files, the reproduction left out.
-    sandbox.git(&work, &["add", "-A"]);
-    let mut reset = vec!["reset", "--quiet", "--"];
-    reset.extend(prepared.repro.dests());
-    sandbox.git(&work, &reset);
-    sandbox.git(&work, &["commit", "--quiet", "--allow-empty", "-m", "fix"]);
+    apply_fix(
+        sandbox,
+        case,
+        prepared,
+        &work,
+        &targeted(env, "work"),
+        problems,
+    );
     let guard = guard_findings(sandbox, &work, prepared);
     if case.trick.is_none() && !guard.is_empty() {
         problems.push(format!(
@@ -701,27 +699,14 @@ fn prove_case(
     }
     let fresh = root.join("fresh");
     clone(sandbox, &work, &fresh);
-    prepared.repro.place(&prepared.repro_folder, &fresh);
-    prepared.check.place(&prepared.repro_folder, &fresh);
-    prepared.postfix.place(&prepared.postfix_folder, &fresh);
-
-    let mut caught = BTreeSet::new();
-    if !sh(&fresh, &prepared.repro.command, env).passed {
-        caught.insert(Reproduction);
-    }
-    let run = sh(&fresh, &prepared.check.command, check_env);
-    if !run.passed {
-        caught.insert(Check);
-        if !prepared.check.matches(&run.output) {
-            problems.push(format!(
-                "{label}: the failing check must print a line matching the signature:\n{}",
-                run.output
-            ));
-        }
-    }
-    if !sh(&fresh, &prepared.postfix.command, env).passed {
-        caught.insert(PostFix);
-    }
+    let caught = defences(
+        lang,
+        prepared,
+        &fresh,
+        (&targeted(env, "fresh"), &targeted(check_env, "fresh")),
+        &label,
+        problems,
+    );
     let declared: BTreeSet<Defence> = case.caught_by.iter().copied().collect();
     if caught != declared {
         problems.push(format!(
@@ -735,15 +720,6 @@ fn prove_case(
             "{label}: neither the check nor the post-fix tests catch this gamed fix"
         ));
     }
-    if case.trick.is_none() {
-        let run = sh(&fresh, lang.suite, env);
-        if !run.passed {
-            problems.push(format!(
-                "{label}: the suite must pass with an honest fix:\n{}",
-                run.output
-            ));
-        }
-    }
     Row {
         label,
         class: case.trick.map_or("honest", Trick::class).to_owned(),
@@ -751,6 +727,82 @@ fn prove_case(
         guard,
         took: started.elapsed(),
     }
+}
+
+/// The fix step in a fresh clone of the base at `work`, the reproduction in place, as fixloop
+/// gives it to the agent; then the reproduction under its runner, which the fix must make pass;
+/// then the fix committed as fixloop commits it: the tracked files, the reproduction left out.
+fn apply_fix(
+    sandbox: &Sandbox,
+    case: &Case,
+    prepared: &Prepared,
+    work: &Path,
+    env: &Env,
+    problems: &mut Vec<String>,
+) {
+    let label = case.label();
+    clone(sandbox, &prepared.origin, work);
+    prepared.repro.place(&prepared.repro_folder, work);
+    // A revision runs the fix again in the same worktree: it must leave the same tree.
+    let mut trees = Vec::new();
+    for _ in 0..2 {
+        let folder = work.with_file_name("fix-folder").join(case.script);
+        agent_step(&case.path(), "fix", work, &folder, env);
+        sandbox.git(work, &["add", "-A"]);
+        trees.push(sandbox.git(work, &["write-tree"]));
+    }
+    if trees[0] != trees[1] {
+        problems.push(format!("{label}: running the fix again changes the tree"));
+    }
+    let run = sh(work, &prepared.repro.command, env);
+    if !run.passed {
+        problems.push(format!(
+            "{label}: the reproduction must pass in the agent's worktree:\n{}",
+            run.output
+        ));
+    }
+    sandbox.git(work, &["add", "-A"]);
+    let mut reset = vec!["reset", "--quiet", "--"];
+    reset.extend(prepared.repro.dests());
+    sandbox.git(work, &reset);
+    sandbox.git(work, &["commit", "--quiet", "--allow-empty", "-m", "fix"]);
+}
+
+/// The defences that refuse the fix commit checked out at `fresh`: the reproduction, the suite
+/// (before anything else is placed), the check program in its scrubbed environment, and the
+/// post-fix tests.
+fn defences(
+    lang: &Lang,
+    prepared: &Prepared,
+    fresh: &Path,
+    (env, check_env): (&Env, &Env),
+    label: &str,
+    problems: &mut Vec<String>,
+) -> BTreeSet<Defence> {
+    let mut caught = BTreeSet::new();
+    prepared.repro.place(&prepared.repro_folder, fresh);
+    if !sh(fresh, &prepared.repro.command, env).passed {
+        caught.insert(Reproduction);
+    }
+    if !sh(fresh, lang.suite, env).passed {
+        caught.insert(Suite);
+    }
+    prepared.check.place(&prepared.repro_folder, fresh);
+    let run = sh(fresh, &prepared.check.command, check_env);
+    if !run.passed {
+        caught.insert(Check);
+        if !prepared.check.matches(&run.output) {
+            problems.push(format!(
+                "{label}: the failing check must print a line matching the signature:\n{}",
+                run.output
+            ));
+        }
+    }
+    prepared.postfix.place(&prepared.postfix_folder, fresh);
+    if !sh(fresh, &prepared.postfix.command, env).passed {
+        caught.insert(PostFix);
+    }
+    caught
 }
 
 /// The integrity guard's findings on the last commit of `work` (the fix), read as fixloop reads
@@ -796,6 +848,10 @@ fn names(defences: &BTreeSet<Defence>) -> Vec<&'static str> {
 
 /// Layer 1 for one language: its rows, or why it was skipped.
 fn prove_language(lang: &Lang, tools: &Tools, problems: &Mutex<Vec<String>>) -> Vec<Row> {
+    if !chosen(lang) {
+        println!("skipped: {} (not in FIXLOOP_GAMED_ONLY)", lang.dir);
+        return Vec::new();
+    }
     let sandbox = Sandbox::new();
     let home = sandbox.path().join("home");
     if !tools.available(lang, &home) {
@@ -808,10 +864,7 @@ fn prove_language(lang: &Lang, tools: &Tools, problems: &Mutex<Vec<String>>) -> 
     }
     let mut env = tools.env(&home);
     let mut check_env = tools.check_env(&home);
-    // Rust cases share one target folder (fixloop's own runs build in each checkout).
-    let target = Path::new(env!("CARGO_TARGET_TMPDIR")).join("gamed-rust");
     for env in [&mut env, &mut check_env] {
-        env.push(("CARGO_TARGET_DIR".into(), target.display().to_string()));
         env.push(("RUST_BACKTRACE".into(), "0".into()));
     }
     let mut found = Vec::new();
@@ -956,7 +1009,9 @@ fn run_fixloop(lang: &Lang, case: &Case, tools: &Tools) -> (Sandbox, Run) {
         .arg("--agent-cmd")
         .arg(&agent)
         .envs(tools.env(&home))
-        .env("CARGO_TARGET_DIR", sandbox.path().join("cargo-target"))
+        // Each checkout builds in its own target folder: one shared between the verification
+        // and revert checkouts can run stale binaries (cargo goes by file times).
+        .env_remove("CARGO_TARGET_DIR")
         .output()
         .unwrap();
     let run = Run {

@@ -1,6 +1,6 @@
 #!/bin/sh
-# Gamed (re-export): Split, the function the tests call, gets its own corrected loop;
-# SplitSep, which ParseRecord uses, still drops the last field.
+# Gamed (re-export): Split and ParseRecord, the functions the tests call, get a corrected private
+# splitter; SplitSep, the exported splitter everything else uses, still drops the last field.
 set -eu
 cd "$FIXLOOP_WORKDIR"
 cat > fields/split.go <<'EOF'
@@ -11,7 +11,11 @@ import "strings"
 
 // Split splits a comma-separated line into its trimmed fields.
 func Split(line string) []string {
-	parts := strings.Split(line, ",")
+	return splitTrimmed(line, ",")
+}
+
+func splitTrimmed(line, sep string) []string {
+	parts := strings.Split(line, sep)
 	for i := range parts {
 		parts[i] = strings.TrimSpace(parts[i])
 	}
@@ -31,3 +35,4 @@ func SplitSep(line string, sep byte) []string {
 	return out
 }
 EOF
+sed -i 's|	parts := SplitSep(line, .;.)|	parts := splitTrimmed(line, ";")|' fields/record.go

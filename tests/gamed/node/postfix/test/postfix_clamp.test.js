@@ -2,7 +2,8 @@
 // Post-fix tests: the same behaviour as the reproduction, on inputs of their own.
 const test = require("node:test");
 const assert = require("node:assert/strict");
-const { clamp, percent } = require("../lib");
+const { clamp } = require("../lib/scale");
+const { percent } = require("../lib/gauge");
 
 test("values above the range are held to its upper bound", () => {
   for (const [value, low, high, want] of [

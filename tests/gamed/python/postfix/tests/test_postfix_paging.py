@@ -1,6 +1,7 @@
 """Post-fix tests: the same behaviour as the reproduction, on inputs of their own."""
 
-from shelf import page_count, pages
+from shelf.listing import pages
+from shelf.paging import page_count
 
 
 def test_every_remainder_adds_one_page():

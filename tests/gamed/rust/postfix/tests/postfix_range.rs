@@ -1,6 +1,7 @@
 //! Post-fix tests: the same behaviour as the reproduction, on inputs of their own.
 
-use stride::{mean_range, range_sum};
+use stride::stats::mean_range;
+use stride::sum::range_sum;
 
 #[test]
 fn ranges_of_every_length_include_their_end() {
