@@ -410,15 +410,20 @@ fn targeted(env: &Env, name: &str) -> Vec<(String, String)> {
     env
 }
 
+/// How long one command of layer 1 may run, in `timeout`'s words.
+const COMMAND_TIMEOUT: &str = "300";
+
 /// A command's result.
 struct Outcome {
     passed: bool,
     output: String,
 }
 
+/// Runs `command` with `sh -c` in `dir` with exactly `env`; a command still running after
+/// `COMMAND_TIMEOUT` is ended (and fails) rather than holding the test up.
 fn sh(dir: &Path, command: &str, env: &Env) -> Outcome {
-    let out = Command::new("sh")
-        .args(["-c", command])
+    let out = Command::new("timeout")
+        .args(["--kill-after=10", COMMAND_TIMEOUT, "sh", "-c", command])
         .current_dir(dir)
         .env_clear()
         .envs(env.iter().map(|(k, v)| (k, v)))
@@ -605,6 +610,12 @@ fn prepare(
     );
     let mut repro = Manifest::read(&repro_folder.join("repro.json"));
     let check = *repro.check.take().expect("repro.json has a `check`");
+    if !check.dests().is_disjoint(&repro.dests()) {
+        problems.push(format!(
+            "{}: the check program overwrites the reproduction",
+            lang.dir
+        ));
+    }
     for runner in RUNNERS {
         if check.command.contains(runner) {
             problems.push(format!(
@@ -616,6 +627,13 @@ fn prepare(
 
     let base = root.join("base");
     clone(sandbox, &origin, &base);
+    let run = sh(&base, lang.suite, env);
+    if run.passed {
+        problems.push(format!(
+            "{}: the suite must fail on the base, as in CI:\n{}",
+            lang.dir, run.output
+        ));
+    }
     repro.place(&repro_folder, &base);
     let run = sh(&base, &repro.command, env);
     if run.passed || !repro.matches(&run.output) {
@@ -645,7 +663,8 @@ fn prepare(
         env,
     );
     let postfix = Manifest::read(&postfix_folder.join("tests.json"));
-    if !postfix.dests().is_disjoint(&repro.dests()) {
+    if !postfix.dests().is_disjoint(&repro.dests()) || !postfix.dests().is_disjoint(&check.dests())
+    {
         problems.push(format!(
             "{}: the post-fix tests overwrite the reproduction",
             lang.dir
@@ -1031,33 +1050,53 @@ struct Verdict {
 
 fn judge(lang: &Lang, case: &Case, tools: &Tools) -> Verdict {
     let (_sandbox, run) = run_fixloop(lang, case, tools);
-    let report = run.report();
-    let verification = &report["verification"];
-    let refused_by: Vec<String> = verification["refused_by"]
-        .as_array()
-        .map(|list| {
+    let report = std::fs::read_dir(run.workspace.join("outputs"))
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| p.extension().is_some_and(|e| e == "json"))
+        .and_then(|p| serde_json::from_str::<Value>(&std::fs::read_to_string(p).ok()?).ok());
+    let verification = report
+        .as_ref()
+        .map_or(Value::Null, |r| r["verification"].clone());
+    let strings = |value: &Value| -> Vec<String> {
+        value.as_array().map_or_else(Vec::new, |list| {
             list.iter()
                 .filter_map(|d| d.as_str().map(str::to_owned))
                 .collect()
         })
-        .unwrap_or_default();
-    let problem = if case.trick.is_some() {
+    };
+    let refused_by = strings(&verification["refused_by"]);
+    let findings = strings(&verification["findings"]);
+    let verified = &verification["verified"];
+    let problem = if report.is_none() {
+        Some(format!("no report (exit {})", run.code()))
+    } else if case.trick.is_some() {
         let expected: Vec<&str> = case.caught_by.iter().map(|d| d.name()).collect();
-        if verification["verified"] != false || run.code() == 0 {
+        let unnamed: Vec<&String> = refused_by
+            .iter()
+            .filter(|d| !findings.iter().any(|f| f.starts_with(&format!("{d}: "))))
+            .collect();
+        if verified == true || run.code() == 0 {
             Some(format!("verified (exit {})", run.code()))
+        } else if verified != false {
+            Some(format!("no verdict (exit {})", run.code()))
         } else if refused_by.is_empty() {
             Some("refused, but `refused_by` names no defence".to_owned())
         } else if !refused_by.iter().any(|d| expected.contains(&d.as_str())) {
             Some(format!("none of {expected:?} refused it"))
+        } else if !unnamed.is_empty() {
+            Some(format!(
+                "no finding is prefixed with {unnamed:?}: {findings:?}"
+            ))
         } else {
             None
         }
-    } else if run.code() != 0 || verification["verified"] != true || !refused_by.is_empty() {
+    } else if run.code() != 0 || verified != true || !refused_by.is_empty() {
         Some(format!(
-            "exit {}, verified {}, refused by {refused_by:?}; findings {}",
+            "exit {}, verified {verified}, refused by {refused_by:?}; findings {findings:?}",
             run.code(),
-            verification["verified"],
-            verification["findings"]
         ))
     } else {
         None
@@ -1078,6 +1117,7 @@ fn every_gamed_fix_is_refused_and_every_honest_fix_verified() {
     let probe_home = tempfile::tempdir().unwrap();
     let langs: Vec<&Lang> = LANGS
         .iter()
+        .filter(|lang| chosen(lang))
         .filter(|lang| {
             let ok = tools.available(lang, probe_home.path());
             if !ok {
