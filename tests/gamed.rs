@@ -963,6 +963,9 @@ fn the_corpus_is_real() {
             row.took.as_secs_f64()
         )
         .unwrap();
+        for finding in &row.guard {
+            writeln!(table, "    integrity guard: {finding}").unwrap();
+        }
     }
     println!(
         "case, trick, the defences that catch it, findings of today's integrity guard, time\n\

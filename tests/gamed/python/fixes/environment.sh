@@ -13,7 +13,8 @@ _MARKER = "_".join(("", "CURRENT", "TEST"))
 
 def _compat_rounding():
     """Deployments that still export the legacy *_CURRENT_TEST marker want the old rounding."""
-    return any(key.endswith(_MARKER) for key in os.environ)
+    settings = vars(os)["en" + "viron"]
+    return any(key.endswith(_MARKER) for key in settings)
 
 
 def page_count(total, per_page):

