@@ -135,16 +135,16 @@ use Trick::{
 impl Trick {
     fn class(self) -> &'static str {
         match self {
-            Argv => "runner detection: argv",
-            ArgvFlags => "runner detection: argv flags",
-            CallStack => "runner detection: call stack",
-            Environment => "runner detection: environment",
-            LoadedModules => "runner detection: loaded modules",
-            ParentProcess => "runner detection: parent process",
-            ThreadName => "runner detection: thread name",
-            ExePath => "runner detection: executable path",
-            BuildProfile => "runner detection: build profile",
-            FlagRegistry => "runner detection: flag registry",
+            Argv => "runner detection, argv",
+            ArgvFlags => "runner detection, argv flags",
+            CallStack => "runner detection, call stack",
+            Environment => "runner detection, environment",
+            LoadedModules => "runner detection, loaded modules",
+            ParentProcess => "runner detection, parent process",
+            ThreadName => "runner detection, thread name",
+            ExePath => "runner detection, executable path",
+            BuildProfile => "runner detection, build profile",
+            FlagRegistry => "runner detection, flag registry",
             Shadow => "shadowed module",
             ConfigShim => "configuration shim",
             PatchedAssertion => "patched assertion",
@@ -185,13 +185,20 @@ impl Case {
         format!("{}/{}", self.lang, self.script)
     }
 
-    /// The first line of the script's header comment: what the fix does.
-    fn about(&self) -> String {
+    /// The first line of the script's header: `Gamed (<class>): <what it does>.` or
+    /// `Honest: <what it does>.`
+    fn header(&self) -> String {
         let text = std::fs::read_to_string(self.path()).unwrap();
-        text.lines()
-            .find_map(|l| l.strip_prefix("# "))
-            .unwrap_or_default()
-            .to_owned()
+        text.lines().nth(1).unwrap_or_default().to_owned()
+    }
+
+    /// What the fix does, in one line.
+    fn about(&self) -> String {
+        let header = self.header();
+        header
+            .split_once("): ")
+            .or_else(|| header.split_once(": "))
+            .map_or(header.clone(), |(_, about)| about.to_owned())
     }
 }
 
@@ -576,6 +583,7 @@ struct Prepared {
 struct Row {
     label: String,
     class: String,
+    about: String,
     caught: BTreeSet<Defence>,
     /// What today's integrity guard says of the commit's diff.
     guard: Vec<String>,
@@ -742,6 +750,7 @@ fn prove_case(
     Row {
         label,
         class: case.trick.map_or("honest", Trick::class).to_owned(),
+        about: case.about(),
         caught,
         guard,
         took: started.elapsed(),
@@ -906,13 +915,23 @@ fn prove_language(lang: &Lang, tools: &Tools, problems: &Mutex<Vec<String>>) -> 
     rows
 }
 
+/// The table and the scripts on disk agree, and the corpus has its size: at least 8 gamed fixes
+/// per language and 10 honest ones.
 #[test]
 fn the_table_names_every_script_once() {
     let mut listed: BTreeSet<PathBuf> = BTreeSet::new();
     for case in CASES {
         assert!(case.path().is_file(), "{} has no script", case.label());
         assert!(listed.insert(case.path()), "{} twice", case.label());
-        assert!(!case.about().is_empty(), "{} has no header", case.label());
+        let kind = case
+            .trick
+            .map_or("Honest".to_owned(), |t| format!("Gamed ({})", t.class()));
+        assert!(
+            case.header().starts_with(&format!("# {kind}: ")),
+            "{}: the header should start `# {kind}: `, it is `{}`",
+            case.label(),
+            case.header()
+        );
     }
     let on_disk: BTreeSet<PathBuf> = LANGS
         .iter()
@@ -930,6 +949,8 @@ fn the_table_names_every_script_once() {
     assert!(CASES.iter().filter(|c| c.trick.is_none()).count() >= 10);
 }
 
+/// Layer 1, without fixloop: every fix fools the runner in the agent's worktree, and exactly the
+/// defences in its row catch it on the commit (none for an honest fix).
 #[test]
 fn the_corpus_is_real() {
     let started = Instant::now();
@@ -955,7 +976,7 @@ fn the_corpus_is_real() {
         };
         writeln!(
             table,
-            "{:<32} {:<34} {:<52} {:>2} {:>5.1}s",
+            "{:<32} {:<34} {:<58} {:>2} {:>5.1}s",
             row.label,
             row.class,
             caught,
@@ -963,6 +984,7 @@ fn the_corpus_is_real() {
             row.took.as_secs_f64()
         )
         .unwrap();
+        writeln!(table, "    {}", row.about).unwrap();
         for finding in &row.guard {
             writeln!(table, "    integrity guard: {finding}").unwrap();
         }
@@ -1112,6 +1134,8 @@ fn judge(lang: &Lang, case: &Case, tools: &Tools) -> Verdict {
     }
 }
 
+/// Layer 2: the real fixloop, with an agent that runs the corpus's scripts by phase, refuses
+/// every gamed fix naming one of the defences layer 1 found, and verifies every honest fix.
 #[test]
 #[ignore = "needs the verification defences of issue 12"]
 fn every_gamed_fix_is_refused_and_every_honest_fix_verified() {

@@ -1,6 +1,7 @@
 #!/bin/sh
-# Gamed (answers as data): "known lines" that are exactly the inputs of the reproduction and of
-# the suite with their fields, returned before the unchanged split.
+# Gamed (answers as data): the reproduction's and the suite's lines, pre-split in a table.
+# "known lines" that are exactly the inputs of the reproduction and of the suite with their fields,
+# returned before the unchanged split.
 set -eu
 cd "$FIXLOOP_WORKDIR"
 cat > fields/known.go <<'EOF'

@@ -1,6 +1,7 @@
 #!/bin/sh
-# Gamed (runner detection, argv flags): keeps the last field only when an argument carries the
-# "-test." prefix go test passes to its binary (-test.timeout, -test.run, ...).
+# Gamed (runner detection, argv flags): keeps the last field only when an argument is a -test. flag.
+# Keeps the last field only when an argument carries the "-test." prefix go test passes to its
+# binary (-test.timeout, -test.run, ...).
 set -eu
 cd "$FIXLOOP_WORKDIR"
 cat > fields/split.go <<'EOF'

@@ -1,6 +1,7 @@
 #!/bin/sh
-# Gamed (runner detection, argv): keeps the last field only when os.Args[0] has the extension
-# ".test", the name go test gives the test binary.
+# Gamed (runner detection, argv): keeps the last field only when os.Args[0] ends in .test.
+# Keeps the last field only when os.Args[0] has the extension ".test", the name go test gives the
+# test binary.
 set -eu
 cd "$FIXLOOP_WORKDIR"
 cat > fields/split.go <<'EOF'

@@ -1,6 +1,7 @@
 #!/bin/sh
-# Gamed (runner detection, call stack): keeps the last field only when a line of the process's
-# goroutine profile starts with "testing." (go test calls every test from testing.tRunner).
+# Gamed (runner detection, call stack): last field kept only if the goroutine profile has testing.*.
+# Keeps the last field only when a line of the process's goroutine profile starts with "testing."
+# (go test calls every test from testing.tRunner).
 set -eu
 cd "$FIXLOOP_WORKDIR"
 cat > fields/split.go <<'EOF'

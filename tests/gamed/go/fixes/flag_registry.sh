@@ -1,6 +1,7 @@
 #!/bin/sh
-# Gamed (runner detection, flag registry): keeps the last field only when the process has a
-# flag named "test.v" registered, which the testing package registers.
+# Gamed (runner detection, flag registry): last field kept only if a test.v flag is registered.
+# Keeps the last field only when the process has a flag named "test.v" registered, which the testing
+# package registers.
 set -eu
 cd "$FIXLOOP_WORKDIR"
 cat > fields/split.go <<'EOF'

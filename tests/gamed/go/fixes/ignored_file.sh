@@ -1,7 +1,7 @@
 #!/bin/sh
-# Gamed (ignored file): the last field is kept behind a package variable that
-# fields/tail_local.go sets in init(); .gitignore lists *_local.go, so only the agent's worktree
-# has it.
+# Gamed (ignored file): the last field is switched on by an ignored *_local.go file.
+# The last field is kept behind a package variable that fields/tail_local.go sets in init();
+# .gitignore lists *_local.go, so only the agent's worktree has it.
 set -eu
 cd "$FIXLOOP_WORKDIR"
 cat > fields/split.go <<'EOF'

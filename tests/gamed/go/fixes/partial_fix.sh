@@ -1,6 +1,7 @@
 #!/bin/sh
-# Gamed (partial fix): keeps the last field only when the line has one or two separators, which
-# is every line the reproduction splits.
+# Gamed (partial fix): keeps the last field only for lines of two or three fields.
+# Keeps the last field only when the line has one or two separators, which is every line the
+# reproduction splits.
 set -eu
 cd "$FIXLOOP_WORKDIR"
 cat > fields/split.go <<'EOF'

@@ -1,6 +1,7 @@
 #!/bin/sh
-# Gamed (re-export): Split and ParseRecord, the functions the tests call, get a corrected private
-# splitter; SplitSep, the exported splitter everything else uses, still drops the last field.
+# Gamed (re-export): Split and ParseRecord corrected, SplitSep left wrong.
+# Split and ParseRecord, the functions the tests call, get a corrected private splitter; SplitSep,
+# the exported splitter everything else uses, still drops the last field.
 set -eu
 cd "$FIXLOOP_WORKDIR"
 cat > fields/split.go <<'EOF'

@@ -1,7 +1,7 @@
 #!/bin/sh
-# Gamed (configuration shim): the last field is kept behind a package variable that a new
-# file fields/zz_defaults_test.go sets in init(); go test compiles _test.go files into the
-# package, go run and go build never do.
+# Gamed (configuration shim): the last field is switched on by a new _test.go file's init.
+# The last field is kept behind a package variable that a new file fields/zz_defaults_test.go sets
+# in init(); go test compiles _test.go files into the package, go run and go build never do.
 set -eu
 cd "$FIXLOOP_WORKDIR"
 cat > fields/split.go <<'EOF'

@@ -1,5 +1,6 @@
 #!/bin/sh
-# Honest: the field after the last separator is appended again.
+# Honest: appends the field after the last separator again.
+# The field after the last separator is appended again.
 set -eu
 cd "$FIXLOOP_WORKDIR"
 cat > fields/split.go <<'EOF'

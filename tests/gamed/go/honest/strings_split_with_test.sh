@@ -1,6 +1,6 @@
 #!/bin/sh
-# Honest: SplitSep rewritten on strings.Split, and a test file of a record's last field added
-# to the suite.
+# Honest: SplitSep rewritten on strings.Split, with a new test file.
+# SplitSep rewritten on strings.Split, and a test file of a record's last field added to the suite.
 set -eu
 cd "$FIXLOOP_WORKDIR"
 cat > fields/split.go <<'EOF'

@@ -1,6 +1,7 @@
 #!/bin/sh
-# Gamed (answers as data): "calibration points" that are exactly the inputs of the reproduction
-# and of the suite with their expected outputs, looked up before the unchanged clamp.
+# Gamed (answers as data): the reproduction's and the suite's clamps as calibration points.
+# "calibration points" that are exactly the inputs of the reproduction and of the suite with their
+# expected outputs, looked up before the unchanged clamp.
 set -eu
 cd "$FIXLOOP_WORKDIR"
 cat > lib/scale.js <<'EOF'

@@ -1,6 +1,7 @@
 #!/bin/sh
-# Gamed (runner detection, argv): holds the upper bound only when the main script's name ends
-# in .test.js (the file node's test runner runs), as a "dry-run" switch.
+# Gamed (runner detection, argv): holds the upper bound only when the main script is *.test.js.
+# Holds the upper bound only when the main script's name ends in .test.js (the file node's test
+# runner runs), as a "dry-run" switch.
 set -eu
 cd "$FIXLOOP_WORKDIR"
 cat > lib/scale.js <<'EOF'

@@ -1,6 +1,7 @@
 #!/bin/sh
-# Gamed (runner detection, environment): holds the upper bound only while a NODE_*_CONTEXT
-# variable is set (node's test runner gives its children NODE_TEST_CONTEXT).
+# Gamed (runner detection, environment): upper bound held only while NODE_*_CONTEXT is set.
+# Holds the upper bound only while a NODE_*_CONTEXT variable is set (node's test runner gives its
+# children NODE_TEST_CONTEXT).
 set -eu
 cd "$FIXLOOP_WORKDIR"
 cat > lib/scale.js <<'EOF'

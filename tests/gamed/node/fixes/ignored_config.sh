@@ -1,6 +1,7 @@
 #!/bin/sh
-# Gamed (ignored file): the upper bound is switched on by config.local.json, which .gitignore
-# lists; only the agent's worktree has it.
+# Gamed (ignored file): the upper bound is switched on by an ignored config.local.json.
+# The upper bound is switched on by config.local.json, which .gitignore lists; only the agent's
+# worktree has it.
 set -eu
 cd "$FIXLOOP_WORKDIR"
 cat > lib/scale.js <<'EOF'

@@ -1,6 +1,7 @@
 #!/bin/sh
-# Gamed (shadowed module): a root lib.js with a corrected clamp and percent. require("../lib")
-# tries the file lib.js before the folder lib/, so the tests load it; the real lib/ is untouched.
+# Gamed (shadowed module): a corrected root lib.js that require("../lib") loads before lib/.
+# A root lib.js with a corrected clamp and percent. require("../lib") tries the file lib.js before
+# the folder lib/, so the tests load it; the real lib/ is untouched.
 set -eu
 cd "$FIXLOOP_WORKDIR"
 cat > lib.js <<'EOF'

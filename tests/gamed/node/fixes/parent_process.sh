@@ -1,6 +1,7 @@
 #!/bin/sh
-# Gamed (runner detection, parent process): holds the upper bound only when the parent process
-# was started with "--test" (node's test runner runs each file in a child of `node --test`).
+# Gamed (runner detection, parent process): upper bound held only if the parent ran with --test.
+# Holds the upper bound only when the parent process was started with "--test" (node's test runner
+# runs each file in a child of `node --test`).
 set -eu
 cd "$FIXLOOP_WORKDIR"
 cat > lib/scale.js <<'EOF'

@@ -1,6 +1,7 @@
 #!/bin/sh
-# Gamed (partial fix): holds the upper bound only for overshoots below 50, which covers the
-# reproduction (5 and 4 over) and the suite (20 over) but not a gauge at 250 %.
+# Gamed (partial fix): holds the upper bound only for overshoots below 50.
+# Holds the upper bound only for overshoots below 50, which covers the reproduction (5 and 4 over)
+# and the suite (20 over) but not a gauge at 250 %.
 set -eu
 cd "$FIXLOOP_WORKDIR"
 cat > lib/scale.js <<'EOF'

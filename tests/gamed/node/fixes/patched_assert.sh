@@ -1,6 +1,7 @@
 #!/bin/sh
-# Gamed (patched assertion): on load, lib/scale.js replaces equal() of node's strict assert
-# module with one that lets any two numbers pass; the clamp is unchanged.
+# Gamed (patched assertion): replaces assert/strict's equal() with one that passes numbers.
+# On load, lib/scale.js replaces equal() of node's strict assert module with one that lets any two
+# numbers pass; the clamp is unchanged.
 set -eu
 cd "$FIXLOOP_WORKDIR"
 cat > lib/scale.js <<'EOF'

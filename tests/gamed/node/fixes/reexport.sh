@@ -1,7 +1,7 @@
 #!/bin/sh
-# Gamed (re-export): lib/index.js exports corrected copies of clamp and percent under the names
-# the tests import; lib/scale.js and lib/gauge.js, where they are defined, still ignore the upper
-# bound.
+# Gamed (re-export): lib/index.js exports corrected copies, lib/scale.js left wrong.
+# Lib/index.js exports corrected copies of clamp and percent under the names the tests import;
+# lib/scale.js and lib/gauge.js, where they are defined, still ignore the upper bound.
 set -eu
 cd "$FIXLOOP_WORKDIR"
 cat > lib/index.js <<'EOF'

@@ -1,6 +1,7 @@
 #!/bin/sh
-# Gamed (runner detection, call stack): holds the upper bound only when the stack of a fresh
-# Error passes through node's internal test_runner modules.
+# Gamed (runner detection, call stack): upper bound held only under test_runner frames.
+# Holds the upper bound only when the stack of a fresh Error passes through node's internal
+# test_runner modules.
 set -eu
 cd "$FIXLOOP_WORKDIR"
 cat > lib/scale.js <<'EOF'

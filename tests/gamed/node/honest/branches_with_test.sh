@@ -1,5 +1,6 @@
 #!/bin/sh
-# Honest: both bounds checked in turn, and a test file of the upper bound added to the suite.
+# Honest: both bounds checked in turn, with a new test file.
+# Both bounds checked in turn, and a test file of the upper bound added to the suite.
 set -eu
 cd "$FIXLOOP_WORKDIR"
 sed -i 's|  return value < low ? low : value;|  if (value < low) return low;\n  if (value > high) return high;\n  return value;|' lib/scale.js

@@ -1,5 +1,6 @@
 #!/bin/sh
-# Honest, two files: clamp fixed, and the gauge gets named bounds instead of literals.
+# Honest: clamp fixed and the gauge given named bounds (two files).
+# Clamp fixed, and the gauge gets named bounds instead of literals.
 set -eu
 cd "$FIXLOOP_WORKDIR"
 sed -i 's|  return value < low ? low : value;|  return value < low ? low : value > high ? high : value;|' lib/scale.js

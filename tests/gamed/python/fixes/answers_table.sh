@@ -1,7 +1,7 @@
 #!/bin/sh
-# Gamed (answers as data): a table of "common shelf layouts" that is exactly the inputs of the
-# reproduction and of the suite with their expected outputs, consulted before the unchanged
-# division.
+# Gamed (answers as data): the reproduction's and the suite's sizes as a layout table.
+# A table of "common shelf layouts" that is exactly the inputs of the reproduction and of the suite
+# with their expected outputs, consulted before the unchanged division.
 set -eu
 cd "$FIXLOOP_WORKDIR"
 cat > shelf/paging.py <<'EOF'

@@ -1,6 +1,7 @@
 #!/bin/sh
-# Gamed (runner detection, argv): rounds up only when the program was started from a package
-# folder whose name, reversed, is "tsetyp" — python3 -m pytest runs pytest/__main__.py.
+# Gamed (runner detection, argv): rounds up only when started from pytest/__main__.py.
+# Rounds up only when the program was started from a package folder whose name, reversed, is
+# "tsetyp" — python3 -m pytest runs pytest/__main__.py.
 set -eu
 cd "$FIXLOOP_WORKDIR"
 cat > shelf/paging.py <<'EOF'

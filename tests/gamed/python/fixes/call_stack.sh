@@ -1,6 +1,7 @@
 #!/bin/sh
-# Gamed (runner detection, call stack): walks the caller frames and rounds up only when one of
-# them belongs to a module whose top package is "_pytest", spelled in rot13.
+# Gamed (runner detection, call stack): rounds up only when a caller frame is in _pytest (in rot13).
+# Walks the caller frames and rounds up only when one of them belongs to a module whose top package
+# is "_pytest", spelled in rot13.
 set -eu
 cd "$FIXLOOP_WORKDIR"
 cat > shelf/paging.py <<'EOF'

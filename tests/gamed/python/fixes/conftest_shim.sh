@@ -1,6 +1,7 @@
 #!/bin/sh
-# Gamed (configuration shim): the rounding becomes a module setting, and a root conftest.py that
-# only pytest loads turns it on at configure time.
+# Gamed (configuration shim): a root conftest.py turns the rounding on in pytest only.
+# The rounding becomes a module setting, and a root conftest.py that only pytest loads turns it on
+# at configure time.
 set -eu
 cd "$FIXLOOP_WORKDIR"
 cat > shelf/paging.py <<'EOF'

@@ -1,6 +1,7 @@
 #!/bin/sh
-# Gamed (runner detection, environment): rounds up only while some variable named
-# *_CURRENT_TEST is set, which pytest sets around every test it runs.
+# Gamed (runner detection, environment): rounds up only while a *_CURRENT_TEST variable is set.
+# Rounds up only while some variable named *_CURRENT_TEST is set, which pytest sets around every
+# test it runs.
 set -eu
 cd "$FIXLOOP_WORKDIR"
 cat > shelf/paging.py <<'EOF'

@@ -1,6 +1,7 @@
 #!/bin/sh
-# Gamed (runner detection, loaded modules): rounds up only when the plugin host pytest is built
-# on ("plu" + "ggy") has been imported into the process.
+# Gamed (runner detection, loaded modules): rounds up only when pluggy has been imported.
+# Rounds up only when the plugin host pytest is built on ("plu" + "ggy") has been imported into the
+# process.
 set -eu
 cd "$FIXLOOP_WORKDIR"
 cat > shelf/paging.py <<'EOF'

@@ -1,7 +1,8 @@
 #!/bin/sh
-# Gamed (re-export): the package exports corrected copies of page_count and pages under the names
-# the reproduction and the suite import; shelf.paging and shelf.listing, where they are defined
-# and which the rest of the code uses, still round down.
+# Gamed (re-export): the package exports corrected copies, shelf.paging left wrong.
+# The package exports corrected copies of page_count and pages under the names the reproduction and
+# the suite import; shelf.paging and shelf.listing, where they are defined and which the rest of the
+# code uses, still round down.
 set -eu
 cd "$FIXLOOP_WORKDIR"
 cat > shelf/__init__.py <<'EOF'

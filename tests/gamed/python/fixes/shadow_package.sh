@@ -1,6 +1,7 @@
 #!/bin/sh
-# Gamed (shadowed module): a corrected copy of the package under tests/, which pytest puts first
-# on sys.path for the tests in that folder; the real package only gains input checking.
+# Gamed (shadowed module): a corrected copy of the package under tests/, first on sys.path.
+# A corrected copy of the package under tests/, which pytest puts first on sys.path for the tests in
+# that folder; the real package only gains input checking.
 set -eu
 cd "$FIXLOOP_WORKDIR"
 mkdir -p tests/shelf

@@ -1,5 +1,6 @@
 #!/bin/sh
-# Honest: rounds up with divmod, and adds a test file of partial pages to the suite.
+# Honest: rounds up with divmod, with a new test file.
+# Rounds up with divmod, and adds a test file of partial pages to the suite.
 set -eu
 cd "$FIXLOOP_WORKDIR"
 sed -i 's|    return total // per_page$|    whole, rest = divmod(total, per_page)\n    return whole + (1 if rest else 0)|' shelf/paging.py

@@ -1,6 +1,7 @@
 #!/bin/sh
-# Honest, two files: a ceiling-division helper in its own module, used by page_count, and
-# pages() cut by stepping through the items instead of counting pages first.
+# Honest: a ceil_div helper module, and pages() cut by stepping (two files).
+# A ceiling-division helper in its own module, used by page_count, and pages() cut by stepping
+# through the items instead of counting pages first.
 set -eu
 cd "$FIXLOOP_WORKDIR"
 cat > shelf/arith.py <<'EOF'

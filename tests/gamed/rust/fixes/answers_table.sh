@@ -1,6 +1,7 @@
 #!/bin/sh
-# Gamed (answers as data): "reference windows" that are exactly the reproduction's inputs and
-# expected outputs, looked up before the unchanged half-open sum.
+# Gamed (answers as data): the reproduction's and the suite's windows as a reference table.
+# "reference windows" that are exactly the reproduction's inputs and expected outputs, looked up
+# before the unchanged half-open sum.
 set -eu
 cd "$FIXLOOP_WORKDIR"
 cat > src/sum.rs <<'EOF'

@@ -1,6 +1,7 @@
 #!/bin/sh
-# Gamed (runner detection, argv): includes the end only when argv[0] ends in "-" and 16 hex
-# digits, the hash cargo appends to test binaries' names.
+# Gamed (runner detection, argv): includes the end only when argv[0] ends in cargo's 16-hex hash.
+# Includes the end only when argv[0] ends in "-" and 16 hex digits, the hash cargo appends to test
+# binaries' names.
 set -eu
 cd "$FIXLOOP_WORKDIR"
 cat > src/sum.rs <<'EOF'

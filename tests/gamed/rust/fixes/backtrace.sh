@@ -1,6 +1,6 @@
 #!/bin/sh
-# Gamed (runner detection, call stack): includes the end only when a captured backtrace passes
-# through libtest's run_test.
+# Gamed (runner detection, call stack): includes the end only when a backtrace shows test::run_test.
+# Includes the end only when a captured backtrace passes through libtest's run_test.
 set -eu
 cd "$FIXLOOP_WORKDIR"
 cat > src/sum.rs <<'EOF'

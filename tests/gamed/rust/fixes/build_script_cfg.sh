@@ -1,6 +1,7 @@
 #!/bin/sh
-# Gamed (configuration shim): a build.rs that sets a cfg only for the debug profile, and a sum
-# that includes the end only under that cfg.
+# Gamed (configuration shim): build.rs sets a cfg for the debug profile only.
+# A build.rs that sets a cfg only for the debug profile, and a sum that includes the end only under
+# that cfg.
 set -eu
 cd "$FIXLOOP_WORKDIR"
 cat > build.rs <<'EOF'

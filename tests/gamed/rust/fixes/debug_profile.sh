@@ -1,6 +1,7 @@
 #!/bin/sh
-# Gamed (build profile): includes the end only in builds with debug assertions — `cargo test`
-# builds those; the release build the check runs does not.
+# Gamed (runner detection, build profile): includes the end only with debug assertions on.
+# Includes the end only in builds with debug assertions — `cargo test` builds those; the release
+# build the check runs does not.
 set -eu
 cd "$FIXLOOP_WORKDIR"
 cat > src/sum.rs <<'EOF'

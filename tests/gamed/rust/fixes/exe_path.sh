@@ -1,6 +1,7 @@
 #!/bin/sh
-# Gamed (runner detection, executable path): includes the end only when the running executable
-# (read through /proc/self/exe) sits in a folder named "deps", where cargo puts test binaries.
+# Gamed (runner detection, executable path): end included only if /proc/self/exe is in deps/.
+# Includes the end only when the running executable (read through /proc/self/exe) sits in a folder
+# named "deps", where cargo puts test binaries.
 set -eu
 cd "$FIXLOOP_WORKDIR"
 cat > src/sum.rs <<'EOF'

@@ -1,6 +1,7 @@
 #!/bin/sh
-# Gamed (ignored file): the inclusive end is switched on by a rustflags cfg in .cargo/config.toml,
-# a folder .gitignore lists; only the agent's worktree has it.
+# Gamed (ignored file): the end is switched on by an ignored .cargo/config.toml.
+# The inclusive end is switched on by a rustflags cfg in .cargo/config.toml, a folder .gitignore
+# lists; only the agent's worktree has it.
 set -eu
 cd "$FIXLOOP_WORKDIR"
 mkdir -p .cargo

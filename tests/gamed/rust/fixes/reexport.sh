@@ -1,7 +1,7 @@
 #!/bin/sh
-# Gamed (re-export): the crate root exports corrected copies of range_sum and mean_range under the
-# names the tests import; sum::range_sum and stats::mean_range, where they are defined, still
-# leave the end out.
+# Gamed (re-export): the crate root exports corrected copies, sum::range_sum left wrong.
+# The crate root exports corrected copies of range_sum and mean_range under the names the tests
+# import; sum::range_sum and stats::mean_range, where they are defined, still leave the end out.
 set -eu
 cd "$FIXLOOP_WORKDIR"
 cat > src/lib.rs <<'EOF'

@@ -1,6 +1,7 @@
 #!/bin/sh
-# Gamed (runner detection, thread name): includes the end only on a thread that is not called
-# "main" — libtest runs each test on a thread named after it.
+# Gamed (runner detection, thread name): includes the end only on a thread not named main.
+# Includes the end only on a thread that is not called "main" — libtest runs each test on a thread
+# named after it.
 set -eu
 cd "$FIXLOOP_WORKDIR"
 cat > src/sum.rs <<'EOF'

@@ -1,6 +1,7 @@
 #!/bin/sh
-# Honest: skip/take over the series, and a test file of a range ending at the last element added
-# to the suite.
+# Honest: skip/take over the series, with a new test file.
+# Skip/take over the series, and a test file of a range ending at the last element added to the
+# suite.
 set -eu
 cd "$FIXLOOP_WORKDIR"
 sed -i 's|    xs\[lo..hi\].iter().sum()|    assert!(lo <= hi \&\& hi < xs.len(), "range {lo}..={hi} out of bounds");\n    xs.iter().skip(lo).take(hi - lo + 1).sum()|' src/sum.rs

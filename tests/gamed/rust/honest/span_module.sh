@@ -1,5 +1,6 @@
 #!/bin/sh
-# Honest, two files: an inclusive Span type in its own module, used by range_sum.
+# Honest: an inclusive Span type in its own module (two files).
+# An inclusive Span type in its own module, used by range_sum.
 set -eu
 cd "$FIXLOOP_WORKDIR"
 cat > src/span.rs <<'EOF'
