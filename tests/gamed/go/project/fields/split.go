@@ -1,0 +1,22 @@
+// Package fields splits delimited lines into trimmed fields.
+package fields
+
+import "strings"
+
+// Split splits a comma-separated line into its trimmed fields.
+func Split(line string) []string {
+	return SplitSep(line, ',')
+}
+
+// SplitSep splits line at every sep into its trimmed fields; n separators make n+1 fields.
+func SplitSep(line string, sep byte) []string {
+	out := make([]string, 0, strings.Count(line, string(sep)))
+	start := 0
+	for i := 0; i < len(line); i++ {
+		if line[i] == sep {
+			out = append(out, strings.TrimSpace(line[start:i]))
+			start = i + 1
+		}
+	}
+	return out
+}

@@ -1,0 +1,6 @@
+"use strict";
+
+const { clamp } = require("./scale");
+const { percent } = require("./gauge");
+
+module.exports = { clamp, percent };
