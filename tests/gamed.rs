@@ -1099,8 +1099,11 @@ fn judge(lang: &Lang, case: &Case, tools: &Tools) -> Verdict {
         Some(format!("no report (exit {})", run.code()))
     } else if case.trick.is_some() {
         let expected: Vec<&str> = case.caught_by.iter().map(|d| d.name()).collect();
+        // A failing run of the reproduction or the suite refuses by itself; every other
+        // defence that refused says so in a finding of its own.
         let unnamed: Vec<&String> = refused_by
             .iter()
+            .filter(|d| !matches!(d.as_str(), "reproduction" | "suite"))
             .filter(|d| !findings.iter().any(|f| f.starts_with(&format!("{d}: "))))
             .collect();
         if verified == true || run.code() == 0 {
@@ -1137,7 +1140,6 @@ fn judge(lang: &Lang, case: &Case, tools: &Tools) -> Verdict {
 /// Layer 2: the real fixloop, with an agent that runs the corpus's scripts by phase, refuses
 /// every gamed fix naming one of the defences layer 1 found, and verifies every honest fix.
 #[test]
-#[ignore = "needs the verification defences of issue 12"]
 fn every_gamed_fix_is_refused_and_every_honest_fix_verified() {
     let started = Instant::now();
     let tools = Tools::new();

@@ -89,6 +89,10 @@ fn outside_env(inherited: impl Iterator<Item = String>, caches: &Path) -> Enviro
     }
 }
 
+/// Build folders shared between checkouts: a test run builds in its own checkout, so one
+/// checkout's stale binaries never stand in for another's (cargo goes by file times).
+const SHARED_BUILD_DIRS: &[&str] = &["CARGO_TARGET_DIR", "CARGO_BUILD_TARGET_DIR"];
+
 /// A run's setup, event stream and ports, as every step receives them.
 pub struct Bench {
     pub setup: Setup,
@@ -242,6 +246,8 @@ impl Bench {
             }
             let mut env = self.child_env();
             env.push(("FIXLOOP_TEST_RUN".into(), run.to_string()));
+            let mut remove = Self::hidden_env();
+            remove.extend(SHARED_BUILD_DIRS.iter().map(|s| (*s).to_owned()));
             let (result, cancelled) = self
                 .run_once(
                     phase,
@@ -252,7 +258,7 @@ impl Bench {
                     timeout,
                     Environment {
                         set: env,
-                        remove: Self::hidden_env(),
+                        remove,
                         marked: true,
                     },
                 )
@@ -382,7 +388,10 @@ impl Bench {
             logs_dir: self.setup.run_dir.join("logs").join(purpose),
             seed: 1,
             env: self.child_env(),
-            env_remove: Self::hidden_env(),
+            env_remove: Self::hidden_env()
+                .into_iter()
+                .chain(SHARED_BUILD_DIRS.iter().map(|s| (*s).to_owned()))
+                .collect(),
             ci_signature: repro.signature.as_deref().and_then(|s| Regex::new(s).ok()),
             nice: recorded.nice,
         };
