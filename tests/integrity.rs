@@ -35,6 +35,28 @@ const JS_TESTS: &str = "const { total } = require('../cart');\n\ntest('empty car
 
 const GAMED: &[Case] = &[
     Case {
+        name: "python: an early return appended into the last test",
+        files: &[(
+            "tests/test_calc.py",
+            Some("from calc import add\n\n\ndef test_add():\n    assert add(1, 1) == 2\n"),
+            Some(
+                "from calc import add\n\n\ndef test_add():\n    assert add(1, 1) == 2\n    return\n",
+            ),
+        )],
+        reproduction: PY_REPRO,
+    },
+    Case {
+        name: "python: a skip marker inserted above an existing test",
+        files: &[(
+            "tests/test_calc.py",
+            Some(PY_TESTS),
+            Some(
+                "import pytest\nfrom calc import add\n\n\n@pytest.mark.skip\ndef test_add():\n    assert add(1, 1) == 2\n\n\ndef test_negative():\n    assert add(-1, -1) == -2\n",
+            ),
+        )],
+        reproduction: PY_REPRO,
+    },
+    Case {
         name: "python: the expected value of an existing test changed",
         files: &[(
             "tests/test_calc.py",
@@ -1105,6 +1127,39 @@ mod tests {
 /// Honest fixes added with the rules above: each sits near one of them (a stack trace, the
 /// environment, a new module, a path dependency) without gaming anything.
 const MORE_HONEST: &[Case] = &[
+    Case {
+        name: "python: a new test appended to an existing test file",
+        files: &[
+            ("calc.py", Some(PY_CALC), Some(PY_CALC_FIXED)),
+            (
+                "tests/test_calc.py",
+                Some(PY_TESTS),
+                Some(concat!(
+                    "from calc import add\n\n\ndef test_add():\n    assert add(1, 1) == 2\n\n\n",
+                    "def test_negative():\n    assert add(-1, -1) == -2\n\n\n",
+                    "def test_large():\n    assert add(10**6, 10**6) == 2 * 10**6\n",
+                )),
+            ),
+        ],
+        reproduction: PY_REPRO,
+    },
+    Case {
+        name: "go: a new test function appended to an existing test file",
+        files: &[
+            ("cache.go", Some(GO_CACHE), Some(GO_CACHE_FIXED)),
+            (
+                "cache_test.go",
+                Some(GO_TESTS),
+                Some(concat!(
+                    "package cache\n\nimport \"testing\"\n\nfunc TestPut(t *testing.T) {\n\tPut(\"a\", \"1\")\n",
+                    "\tif got := Get(\"a\"); got != \"1\" {\n\t\tt.Fatalf(\"got %q\", got)\n\t}\n}\n\n",
+                    "func TestGetMissing(t *testing.T) {\n\tif got := Get(\"nope\"); got != \"\" {\n",
+                    "\t\tt.Fatalf(\"got %q\", got)\n\t}\n}\n",
+                )),
+            ),
+        ],
+        reproduction: GO_REPRO,
+    },
     Case {
         name: "python: a slice bound clamped at zero",
         files: &[(

@@ -172,9 +172,11 @@ pub(crate) fn whole_file_findings(
         (Some(_), None) if test_file => {
             findings.push(format!("`{path}`: an existing test file was deleted"));
         }
-        (Some(_), Some(_)) if test_file => findings.push(format!(
-            "`{path}`: an existing test file changed — check that no test was weakened"
-        )),
+        (Some(before), Some(after)) if test_file && !only_appended(before, after) => {
+            findings.push(format!(
+                "`{path}`: an existing test file changed — check that no test was weakened"
+            ));
+        }
         _ => {}
     }
     if let Some(what) = is_config_path(path) {
@@ -185,6 +187,24 @@ pub(crate) fn whole_file_findings(
         };
         findings.push(format!("`{path}`: {what} {verb}"));
     }
+}
+
+/// Whether `after` is `before` with new top-level code after its end — a new test added, nothing
+/// of the old ones touched. (The added lines still go through every other rule: a skip marker, a
+/// hook or a test-detecting line among them is flagged as ever.) An addition that starts
+/// indented would extend the file's last block, and is no such thing.
+fn only_appended(before: &str, after: &str) -> bool {
+    let kept = before.trim_end();
+    let Some(added) = after.strip_prefix(kept) else {
+        return false;
+    };
+    if !added.starts_with('\n') {
+        return false;
+    }
+    added
+        .lines()
+        .find(|l| !l.trim().is_empty())
+        .is_some_and(|first| !first.starts_with([' ', '\t']))
 }
 
 /// A changed test setting in a file that only partly configures tests.
