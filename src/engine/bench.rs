@@ -15,7 +15,7 @@ use super::setup::{Setup, read_reproduction};
 use super::stress;
 use crate::core::error::StepError;
 use crate::core::event::{EventKind, FrozenFile, LineKind, OutputLine, Phase, TestRuns};
-use crate::core::setup::Reproduction;
+use crate::core::setup::{Check, Reproduction};
 use crate::core::verdict::TestRun;
 use crate::core::view::RunView;
 
@@ -271,26 +271,48 @@ impl Bench {
         Ok(results)
     }
 
-    /// Runs a check outside the test runner once, in an environment unlike a test run's: none
-    /// of the run's or a runner's variables, only what finds the toolchains (see [`outside_env`]),
+    /// Runs the reproduction's check outside the test runner once in `root` (its files placed
+    /// for the run and taken out after), in an environment unlike a test run's: none of the
+    /// run's or a runner's variables, only what finds the toolchains (see [`outside_env`]),
     /// Python isolated from the working directory and its byte-code caches.
     pub async fn run_outside(
         &self,
         phase: Phase,
         purpose: &str,
-        command: &str,
-        cwd: &Path,
-        timeout: Duration,
+        repro: &Reproduction,
+        check: &Check,
+        root: &Path,
     ) -> Result<TestRun, StepError> {
         let caches = self.setup.run_dir.join("outside-caches").join(purpose);
         let _ = std::fs::remove_dir_all(&caches);
         std::fs::create_dir_all(&caches)
             .map_err(|e| StepError::io(format!("cannot create {}: {e}", caches.display())))?;
         let environment = outside_env(std::env::vars().map(|(k, _)| k), &caches);
-        let (result, _) = self
-            .run_once(phase, purpose, 1, command, cwd, timeout, environment)
-            .await?;
-        Ok(result)
+        place_files(&check.files, root)?;
+        let ran = self
+            .run_once(
+                phase,
+                purpose,
+                1,
+                &check.command,
+                root,
+                self.test_timeout(repro),
+                environment,
+            )
+            .await;
+        unplace_files(&check.files, root);
+        Ok(ran?.0)
+    }
+
+    /// The file with the log excerpt an agent reads (an empty one when the run has no logs).
+    #[must_use]
+    pub fn excerpt_file(&self) -> PathBuf {
+        self.view(|v| v.logs.as_ref().map(|l| PathBuf::from(&l.excerpt)))
+            .unwrap_or_else(|| {
+                let empty = self.setup.run_dir.join("empty-excerpt.txt");
+                let _ = std::fs::write(&empty, "");
+                empty
+            })
     }
 
     /// One run of `command`, streamed into the run's events and logged; whether it was

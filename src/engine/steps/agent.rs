@@ -230,13 +230,7 @@ fn request(
     resume: Option<String>,
 ) -> AgentRequest {
     let setup = &bench.setup;
-    let excerpt_file = bench
-        .view(|v| v.logs.as_ref().map(|l| PathBuf::from(&l.excerpt)))
-        .unwrap_or_else(|| {
-            let empty = setup.run_dir.join("empty-excerpt.txt");
-            let _ = std::fs::write(&empty, "");
-            empty
-        });
+    let excerpt_file = bench.excerpt_file();
     let prompt = secrets::redact(prompt).into_owned();
     let prompt_file = prompt_file(bench);
     let _ = std::fs::write(&prompt_file, &prompt);

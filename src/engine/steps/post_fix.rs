@@ -3,7 +3,7 @@
 //! place, and writes tests of the same behaviour with inputs of its own choosing. fixloop keeps
 //! its own copy of them; the verification runs them on the fix and on the base.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Instant;
 
 use crate::core::error::StepError;
@@ -214,13 +214,7 @@ fn request(
                 prompt_file.display()
             ))
         })?;
-    let excerpt_file = bench
-        .view(|v| v.logs.as_ref().map(|l| PathBuf::from(&l.excerpt)))
-        .unwrap_or_else(|| {
-            let empty = setup.run_dir.join("empty-excerpt.txt");
-            let _ = std::fs::write(&empty, "");
-            empty
-        });
+    let excerpt_file = bench.excerpt_file();
     Ok(AgentRequest {
         phase: Phase::Check,
         attempt,

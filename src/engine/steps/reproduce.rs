@@ -11,9 +11,7 @@ use crate::core::publish;
 use crate::core::setup::Reproduction;
 use crate::core::stats;
 use crate::core::verdict::{self, Judged};
-use crate::engine::bench::{
-    Bench, changed_copies, copy_reproduction, measured, place, place_files, unplace_files,
-};
+use crate::engine::bench::{Bench, changed_copies, copy_reproduction, measured, place};
 use crate::engine::ports::Checkout;
 use crate::engine::secrets;
 use crate::engine::setup::read_reproduction;
@@ -178,18 +176,16 @@ async fn outside_check(
         );
         return Ok(None);
     };
-    place_files(&check.files, scratch)?;
     let result = bench
         .run_outside(
             Phase::ConfirmRepro,
             &format!("outside-check-{attempt}"),
-            &check.command,
+            repro,
+            check,
             scratch,
-            bench.test_timeout(repro),
         )
-        .await;
-    unplace_files(&check.files, scratch);
-    let on_base = verdict::deterministic(&check.command, repro.check_signature(), &[result?]);
+        .await?;
+    let on_base = verdict::deterministic(&check.command, repro.check_signature(), &[result]);
     if on_base.reproduced {
         let _ = write!(
             judged.reason,

@@ -326,18 +326,15 @@ async fn outside_check(
         );
         return Ok(None);
     };
-    place_files(&check.files, checkout)?;
     let result = bench
         .run_outside(
             Phase::Verify,
             &format!("outside-check-{attempt}"),
-            &check.command,
+            repro,
+            check,
             checkout,
-            bench.test_timeout(repro),
         )
-        .await;
-    unplace_files(&check.files, checkout);
-    let result = result?;
+        .await?;
     if !result.passed() {
         let how = result
             .exit_code
