@@ -112,7 +112,7 @@ fn main() {
             tests: RS_TESTS,
         },
     ];
-    println!("median of {runs} headless runs, seconds (verify phase in brackets)\n");
+    println!("median of {runs} headless runs, seconds\n");
     println!("| project | defences | whole run | verify phase | vs. reproduction only |");
     println!("|---|---|---|---|---|");
     for kind in &kinds {
