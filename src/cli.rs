@@ -129,6 +129,10 @@ pub struct RunArgs {
     /// Push the fix branch but open no pull request.
     #[arg(long)]
     pub no_pr: bool,
+    /// How many attempts each AI step gets (each revision carries fixloop's or the reviewer's
+    /// feedback).
+    #[arg(long, value_name = "N", default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..=10))]
+    pub attempts: u32,
     /// Verify without the tests a fresh agent session writes after the fix (faster, cheaper,
     /// and a fix right only for the reproduction's inputs is no longer caught).
     #[arg(long)]

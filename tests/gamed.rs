@@ -1049,7 +1049,17 @@ fn run_fixloop(lang: &Lang, case: &Case, tools: &Tools) -> (Sandbox, Run) {
     let home = sandbox.path().join("home");
     let output = sandbox
         .fixloop(&repo)
-        .args(["run", "--headless", "--no-pr", "--agent", "command"])
+        // One attempt: a refused fix is refused on its first verification (a revision would
+        // only run the same script again).
+        .args([
+            "run",
+            "--headless",
+            "--no-pr",
+            "--attempts",
+            "1",
+            "--agent",
+            "command",
+        ])
         .arg("--agent-cmd")
         .arg(&agent)
         .envs(tools.env(&home))

@@ -250,6 +250,7 @@ pub async fn demo(args: DemoArgs) -> Result<ExitCode, CommandError> {
             json: args.json,
         },
         no_pr: true,
+        attempts: 3,
         ..RunArgs::default()
     };
     let prepared = prepare(&run_args.target).await?;

@@ -91,7 +91,7 @@ pub async fn start(
         existing_test: prepared.existing.is_some(),
         keep_test_in_pr: info.keep_test_in_pr,
         open_pr: !args.no_pr,
-        max_attempts: 3,
+        max_attempts: args.attempts,
         runs: deterministic_runs,
         verify_committed_tree: true,
         // A person doing the fix by hand has no fresh session to write tests after it.
