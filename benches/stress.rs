@@ -1,9 +1,12 @@
 //! `cargo bench --bench stress` prints issue 5's figures:
 //! (a) 2,000 runs of a trivial command with J=2, `fixloop stress` against `xargs -P 2` over the
 //!     same command, interleaved, best of 3;
-//! (b) a simulation of fixloop's flaky verification over failure rates 50 %, 20 %, 10 %, 5 %, 2 %
-//!     (1,000 trials each): how often a test that was NOT fixed is declared fixed, beside the
-//!     "passes 5 times" rule, and the mean verification runs against the theoretical minimum.
+//! (b) a simulation of fixloop's flaky procedure over failure rates 50 %, 20 %, 10 %, 5 %, 2 %,
+//!     1 % (100,000 trials each): measure until 3 failures, then verify with runs sized from that
+//!     measurement. How often a test that was NOT fixed is declared fixed (beside the "passes 5
+//!     times" rule), and the mean runs in all, measurement and verification, in units of 1/p:
+//!     for a fix that works (every verification run passes) and for one that does not (the
+//!     verification stops at its first failure).
 #![allow(
     clippy::unwrap_used,
     reason = "a benchmark: a panic is a failed measurement"
@@ -74,19 +77,22 @@ impl Rng {
 }
 
 fn simulation() {
-    const TRIALS: u32 = 1000;
+    const TRIALS: u32 = 100_000;
     let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
     println!(
-        "(b) an unfixed flaky test, {TRIALS} trials per failure rate: how often it is declared fixed"
+        "(b) a flaky test, {TRIALS} trials per failure rate: measured until {FAILURES_TO_MEASURE} \
+         failures, then verified"
     );
     println!(
-        "    rate   fixloop  5 passes   mean runs   minimum ln(0.05)/ln(1-p)   ratio (to the whole-run minimum)"
+        "    rate   unfixed declared fixed: fixloop   5 passes   mean runs in all x 1/p: fix works   unfixed"
     );
-    for p in [0.5, 0.2, 0.1, 0.05, 0.02] {
-        let (mut ours, mut naive, mut runs) = (0u32, 0u32, 0u64);
+    let (mut worst_false, mut worst_total) = (0.0_f64, 0.0_f64);
+    for p in [0.5, 0.2, 0.1, 0.05, 0.02, 0.01] {
+        let (mut ours, mut naive) = (0u32, 0u32);
+        let (mut total_fixed, mut total_unfixed) = (0u64, 0u64);
         for _ in 0..TRIALS {
             // The reproduction: run until FAILURES_TO_MEASURE failures, as the pipeline does.
-            let (mut failures, mut measured) = (0, 0);
+            let (mut failures, mut measured) = (0, 0u32);
             while failures < FAILURES_TO_MEASURE {
                 measured += 1;
                 if rng.next_f64() < p {
@@ -94,29 +100,41 @@ fn simulation() {
                 }
             }
             let required = verification_runs(failures, measured);
-            runs += u64::from(required);
-            if rng.passes(p, required) {
+            // A fix that works passes every verification run.
+            total_fixed += u64::from(measured) + u64::from(required);
+            // One that does not stops at its first failing run, unless none fails.
+            let (mut ran, mut failed) = (0, false);
+            while ran < required && !failed {
+                ran += 1;
+                failed = rng.next_f64() < p;
+            }
+            if !failed {
                 ours += 1;
             }
+            total_unfixed += u64::from(measured) + u64::from(ran);
             if rng.passes(p, 5) {
                 naive += 1;
             }
         }
-        let minimum = 0.05_f64.ln() / (1.0 - p).ln();
-        let mean = runs as f64 / f64::from(TRIALS);
+        let trials = f64::from(TRIALS);
+        let false_fixed = f64::from(ours) / trials;
+        let fixed = total_fixed as f64 / trials * p;
+        let unfixed = total_unfixed as f64 / trials * p;
+        worst_false = worst_false.max(false_fixed);
+        worst_total = worst_total.max(fixed);
         println!(
-            "    {:>3.0} %   {:>5.1} %   {:>6.1} %   {:>9.1}   {:>10.1} ({:>3.0} whole runs)      {:.2} ({:.2})",
+            "    {:>3.0} %   {:>37.1} %   {:>6.1} %   {:>29.2}   {:>7.2}",
             p * 100.0,
-            f64::from(ours) / f64::from(TRIALS) * 100.0,
-            f64::from(naive) / f64::from(TRIALS) * 100.0,
-            mean,
-            minimum,
-            minimum.ceil(),
-            mean / minimum,
-            mean / minimum.ceil()
+            false_fixed * 100.0,
+            f64::from(naive) / trials * 100.0,
+            fixed,
+            unfixed,
         );
     }
-    println!("    targets: fixloop <= 5 % at every rate; mean runs <= 1.1x the minimum");
+    println!(
+        "    worst: {:.1} % declared fixed (target <= 5 %), {worst_total:.2}/p runs in all (target <= 8.5/p)",
+        worst_false * 100.0
+    );
 }
 
 fn main() {

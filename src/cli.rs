@@ -146,6 +146,10 @@ pub struct RunArgs {
     /// Flaky failures: keep every core busy while stress runs go.
     #[arg(long)]
     pub cpu_load: bool,
+    /// Flaky failures: measure the reproduction until this many failures (default 3, enough to
+    /// size the verification; more when you want the rate itself).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub measure_failures: Option<u32>,
 }
 
 #[derive(Debug, Clone, Args)]

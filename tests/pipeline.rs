@@ -364,6 +364,7 @@ fn setup(sandbox: &Sandbox, repo: &Path) -> Setup {
             test_budget_secs: 60,
             nice: false,
             cpu_load: false,
+            measure_failures: None,
             existing: Some(Reproduction {
                 command: "PYTHONPATH=. python3 tests/test_repro.py".into(),
                 files: vec![(

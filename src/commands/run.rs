@@ -119,6 +119,7 @@ pub async fn start(
             test_budget_secs: budget.unwrap_or(TEST_BUDGET).as_secs(),
             nice: args.nice,
             cpu_load: args.cpu_load,
+            measure_failures: args.measure_failures,
             existing: prepared.existing.clone(),
         },
     };

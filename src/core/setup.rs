@@ -120,6 +120,10 @@ pub struct RunSetup {
     pub test_budget_secs: u64,
     pub nice: bool,
     pub cpu_load: bool,
+    /// Flaky failures: how many failures the reproduction is measured until (`None`: enough to
+    /// size the verification).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub measure_failures: Option<u32>,
     /// The reproduction `existing-test-path` gives, resolved when the run started.
     pub existing: Option<Reproduction>,
 }

@@ -142,6 +142,9 @@ pub fn deterministic(command: &str, signature: Option<&str>, results: &[TestRun]
     }
 }
 
+/// Below this many failures a measured rate is only its order of magnitude, and is called so.
+const ROUGH_BELOW: u32 = 10;
+
 /// A flaky reproduction counts when some run fails the way CI did; the reason states the rate
 /// with its 95 % interval, and names the other ways runs failed.
 ///
@@ -156,7 +159,13 @@ pub fn flaky(runs: TestRuns, others: &[(String, u32)], stopped_early: bool) -> J
         stats::percent(interval.0).trim_end_matches(" %"),
         stats::percent(interval.1)
     );
-    let mut reason = if runs.matching > 0 {
+    let mut reason = if runs.matching > 0 && runs.matching < ROUGH_BELOW {
+        format!(
+            "failed like CI in {} of {n} runs: rate {rate} — a rough rate from few failures, \
+             enough to size the verification (`--measure-failures N` measures it more precisely)",
+            runs.matching
+        )
+    } else if runs.matching > 0 {
         format!(
             "failed like CI in {} of {n} runs: rate {rate}",
             runs.matching

@@ -284,7 +284,13 @@ async fn judge(
                 repro,
                 scratch,
                 runs,
-                Some(stats::FAILURES_TO_MEASURE),
+                Some(
+                    bench
+                        .setup
+                        .recorded
+                        .measure_failures
+                        .unwrap_or(stats::FAILURES_TO_MEASURE),
+                ),
             )
             .await?;
         let others: Vec<(String, u32)> = outcome
