@@ -804,3 +804,55 @@ fn clean_removes_only_what_fixloop_made() {
             .is_empty()
     );
 }
+
+#[test]
+fn fixloop_logs_prints_a_line_per_failing_test_and_ends_quietly_on_a_closed_pipe() {
+    let sandbox = Sandbox::new();
+    let log = sandbox.path().join("ci.log");
+    write(
+        &log,
+        "============================= test session starts ==============================\n\
+         tests/test_a.py::test_one FAILED\n\
+         tests/test_a.py::test_two FAILED\n\
+         =========================== short test summary info ============================\n\
+         FAILED tests/test_a.py::test_one - AssertionError: one\n\
+         FAILED tests/test_a.py::test_two - AssertionError: two\n\
+         ========================= 2 failed in 0.01s =========================\n",
+    );
+    let out = sandbox
+        .fixloop(sandbox.path())
+        .args(["logs", &log.display().to_string()])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8_lossy(&out.stdout);
+    let failed: Vec<&str> = text.lines().filter(|l| l.starts_with("FAILED ")).collect();
+    assert!(
+        failed.len() >= 2 && failed.iter().all(|l| l.contains("test_")),
+        "{text}"
+    );
+    assert!(text.lines().count() > 4, "one line per line: {text}");
+    // Its reader goes away after the first line of a long output: no panic, exit 0.
+    let long = sandbox.path().join("long.log");
+    let mut text = String::from("=== short test summary info ===\n");
+    for i in 0..5000 {
+        let _ = std::fmt::Write::write_fmt(
+            &mut text,
+            format_args!("FAILED tests/test_many.py::test_{i} - AssertionError: {i}\n"),
+        );
+    }
+    write(&long, &text);
+    let piped = std::process::Command::new("bash")
+        .arg("-c")
+        .arg(format!(
+            "'{}' logs '{}' | head -1; echo \"status=${{PIPESTATUS[0]}}\" >&2",
+            env!("CARGO_BIN_EXE_fixloop"),
+            long.display()
+        ))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&piped.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert!(stderr.contains("status=0"), "{stderr}");
+    assert_eq!(String::from_utf8_lossy(&piped.stdout).lines().count(), 1);
+}

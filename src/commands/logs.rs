@@ -1,6 +1,7 @@
 //! `fixloop logs`: triage of a CI log file or standard input, streamed.
 
 use std::fmt::Write as _;
+use std::io::Write as _;
 
 use serde_json::json;
 
@@ -138,7 +139,8 @@ fn logs_file(
             "full_log": full_log.or_else(|| shown.map(|_| args.source.clone())),
         });
         let text = serde_json::to_string_pretty(&value).unwrap_or_default();
-        println!("{}", redact(&text));
+        // A closed pipe ends the output quietly.
+        let _ = writeln!(std::io::stdout().lock(), "{}", redact(&text));
     } else {
         let mut text = format!(
             "{}: {} bytes, {} lines\n",
@@ -155,8 +157,15 @@ fn logs_file(
             outcome.excerpt.len(),
             outcome.excerpt
         );
-        // What the log says is shown, never obeyed, and never with its secrets.
-        print!("{}", for_terminal(&redact(&text)));
+        // What the log says is shown, never obeyed, and never with its secrets: line by line, so
+        // each line's control characters go and its end stays. A closed pipe (`| head`) ends
+        // the output quietly, as grep's does.
+        let mut out = std::io::stdout().lock();
+        for line in redact(&text).lines() {
+            if writeln!(out, "{}", for_terminal(line)).is_err() {
+                break;
+            }
+        }
     }
     Ok(ExitCode::Success)
 }
