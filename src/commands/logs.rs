@@ -142,30 +142,33 @@ fn logs_file(
         // A closed pipe ends the output quietly.
         let _ = writeln!(std::io::stdout().lock(), "{}", redact(&text));
     } else {
-        let mut text = format!(
-            "{}: {} bytes, {} lines\n",
-            shown.unwrap_or(&args.source),
-            outcome.bytes,
-            outcome.lines
-        );
-        for f in &outcome.failing_tests {
-            let _ = writeln!(text, "FAILED {} ({}): {}", f.id, f.runner, f.message);
-        }
-        let _ = write!(
-            text,
-            "--- excerpt ({} bytes) ---\n{}",
-            outcome.excerpt.len(),
-            outcome.excerpt
-        );
-        // What the log says is shown, never obeyed, and never with its secrets: line by line, so
-        // each line's control characters go and its end stays. A closed pipe (`| head`) ends
-        // the output quietly, as grep's does.
-        let mut out = std::io::stdout().lock();
-        for line in redact(&text).lines() {
-            if writeln!(out, "{}", for_terminal(line)).is_err() {
-                break;
-            }
-        }
+        print_text(&outcome, shown.unwrap_or(&args.source));
     }
     Ok(ExitCode::Success)
+}
+
+/// The triage as text: the log's size, each failing test on its line, the excerpt.
+fn print_text(outcome: &crate::core::excerpt::Outcome, source: &str) {
+    let mut text = format!(
+        "{}: {} bytes, {} lines\n",
+        source, outcome.bytes, outcome.lines
+    );
+    for f in &outcome.failing_tests {
+        let _ = writeln!(text, "FAILED {} ({}): {}", f.id, f.runner, f.message);
+    }
+    let _ = write!(
+        text,
+        "--- excerpt ({} bytes) ---\n{}",
+        outcome.excerpt.len(),
+        outcome.excerpt
+    );
+    // What the log says is shown, never obeyed, and never with its secrets: line by line, so
+    // each line's control characters go and its end stays. A closed pipe (`| head`) ends
+    // the output quietly, as grep's does.
+    let mut out = std::io::stdout().lock();
+    for line in redact(&text).lines() {
+        if writeln!(out, "{}", for_terminal(line)).is_err() {
+            break;
+        }
+    }
 }
