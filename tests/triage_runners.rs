@@ -93,10 +93,19 @@ fn pytest() {
         &dir.path().join("tests/test_calc.py"),
         "import pytest\n\n\ndef add(a, b):\n    return a - b\n\n\ndef test_add():\n    assert add(2, 3) == 5, 'boom-add'\n\n\ndef test_ok():\n    assert add(2, 0) == 2\n\n\nclass TestDivide:\n    def test_by_zero(self):\n        raise ZeroDivisionError('boom-divide')\n\n\n@pytest.mark.parametrize('n', [1, 2])\ndef test_param(n):\n    assert n == 1, f'boom-param-{n}'\n",
     );
-    let cmd = "python3 -m pytest tests --junitxml=junit.xml";
+    // The default report and the verbose one (its progress column), with the short summary
+    // left out (`-rN`) where the verbose lines must name the tests alone.
+    for options in ["", "-v", "-v -rN", "-v --tb=line", "-q"] {
+        pytest_with(dir.path(), options);
+    }
+}
+
+/// One pytest report shape: the tests `fixloop logs` lists are exactly `JUnit`'s failures.
+fn pytest_with(dir: &Path, options: &str) {
+    let cmd = format!("python3 -m pytest tests {options} --junitxml=junit.xml");
     let output = Command::new("sh")
-        .args(["-c", cmd])
-        .current_dir(dir.path())
+        .args(["-c", &cmd])
+        .current_dir(dir)
         .output()
         .unwrap();
     assert_eq!(
@@ -104,8 +113,8 @@ fn pytest() {
         Some(1),
         "pytest must run and fail: {output:?}"
     );
-    let t = triage(dir.path(), &github_log(cmd, &output));
-    let junit = junit_failures(&std::fs::read_to_string(dir.path().join("junit.xml")).unwrap());
+    let t = triage(dir, &github_log(&cmd, &output));
+    let junit = junit_failures(&std::fs::read_to_string(dir.join("junit.xml")).unwrap());
     let expected: BTreeSet<String> = junit
         .iter()
         .map(|(class, name)| {
@@ -120,12 +129,12 @@ fn pytest() {
         })
         .collect();
     assert_eq!(expected.len(), 3);
-    assert_eq!(listed(&t), expected);
+    assert_eq!(listed(&t), expected, "pytest {options}");
     let excerpt = t["excerpt"].as_str().unwrap();
     for marker in ["boom-add", "boom-divide", "boom-param-2"] {
         assert!(
             excerpt.contains(marker),
-            "{marker} missing from the excerpt:\n{excerpt}"
+            "pytest {options}: {marker} missing from the excerpt:\n{excerpt}"
         );
     }
     assert!(excerpt.contains("Process completed with exit code 1"));

@@ -69,6 +69,7 @@ fn between<'a>(t: &'a str, start: &str, end: &str) -> Option<&'a str> {
 /// pytest's short summary (`FAILED path.py::test - message`), its verbose progress lines and
 /// the `___ test ___` headers of its failure section.
 fn pytest(t: &str) -> Claim {
+    let t = without_progress(t);
     if let Some(rest) = t
         .strip_prefix("FAILED ")
         .or_else(|| t.strip_prefix("ERROR "))
@@ -105,6 +106,38 @@ fn pytest(t: &str) -> Claim {
         }
     }
     Continue(())
+}
+
+/// A pytest line without its progress marks: `-v`'s trailing `[  4%]` and xdist's leading
+/// `[gw0] [ 50%]`.
+fn without_progress(t: &str) -> &str {
+    let is_percent = |mark: &str| {
+        mark.strip_prefix('[')
+            .and_then(|m| m.strip_suffix("%]"))
+            .is_some_and(|n| !n.trim().is_empty() && n.trim().bytes().all(|b| b.is_ascii_digit()))
+    };
+    let mut t = t.trim_end();
+    if let Some(open) = t.rfind(" [")
+        && is_percent(&t[open + 1..])
+    {
+        t = t[..open].trim_end();
+    }
+    let mut rest = t;
+    loop {
+        let Some(close) = rest.strip_prefix('[').and_then(|r| r.find(']')) else {
+            break;
+        };
+        let mark = &rest[..close + 2];
+        let worker = mark
+            .strip_prefix("[gw")
+            .and_then(|m| m.strip_suffix(']'))
+            .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()));
+        if !(worker || is_percent(mark)) {
+            break;
+        }
+        rest = rest[close + 2..].trim_start();
+    }
+    rest
 }
 
 /// unittest's `FAIL: method (module.Class)`, which older Pythons print without the method in the

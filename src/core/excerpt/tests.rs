@@ -39,6 +39,15 @@ fn names_failing_tests_the_runners_way() {
         ids("FAILED tests/test_a.py::test_b - AssertionError: x"),
         ["tests/test_a.py::test_b"]
     );
+    // `-v` with its progress column, and xdist's worker and progress marks.
+    assert_eq!(
+        ids("tests/t.py::test_x FAILED                                  [  4%]"),
+        ["tests/t.py::test_x"]
+    );
+    assert_eq!(
+        ids("[gw1] [ 50%] FAILED tests/t.py::test_y"),
+        ["tests/t.py::test_y"]
+    );
     assert_eq!(
         ids("test tests::counts_words ... FAILED"),
         ["tests::counts_words"]
