@@ -123,10 +123,7 @@ fn without_progress(t: &str) -> &str {
         t = t[..open].trim_end();
     }
     let mut rest = t;
-    loop {
-        let Some(close) = rest.strip_prefix('[').and_then(|r| r.find(']')) else {
-            break;
-        };
+    while let Some(close) = rest.strip_prefix('[').and_then(|r| r.find(']')) {
         let mark = &rest[..close + 2];
         let worker = mark
             .strip_prefix("[gw")
