@@ -129,6 +129,8 @@ pub struct RunArgs {
     /// Push the fix branch but open no pull request.
     #[arg(long)]
     pub no_pr: bool,
+    #[command(flatten)]
+    pub budgets: BudgetArgs,
     /// How many attempts each AI step gets (each revision carries fixloop's or the reviewer's
     /// feedback).
     #[arg(long, value_name = "N", default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..=10))]
@@ -221,6 +223,27 @@ pub struct StressArgs {
     pub command: Vec<String>,
 }
 
+/// What agents may spend.
+#[derive(Debug, Clone, Copy, Args, Default)]
+pub struct BudgetArgs {
+    /// The most the whole run may spend on agents, in US dollars (info.json `budget-usd`;
+    /// default 25). On resume, a larger budget lets a run stopped by it go on.
+    #[arg(long, value_name = "USD", value_parser = dollars)]
+    pub budget_usd: Option<f64>,
+    /// The most one AI step may spend, in US dollars (info.json `step-budget-usd`; default 10).
+    #[arg(long, value_name = "USD", value_parser = dollars)]
+    pub step_budget_usd: Option<f64>,
+}
+
+fn dollars(text: &str) -> Result<f64, String> {
+    match text.trim_start_matches('$').parse::<f64>() {
+        Ok(d) if d.is_finite() && d >= 0.01 => Ok(d),
+        _ => Err(format!(
+            "`{text}` is not an amount of at least 0.01 US dollars"
+        )),
+    }
+}
+
 #[derive(Debug, Clone, Args)]
 pub struct ResumeArgs {
     /// The run to resume (its id, as `outputs/runs/<RUN_ID>/`).
@@ -228,6 +251,8 @@ pub struct ResumeArgs {
     pub run: String,
     #[command(flatten)]
     pub front: FrontArgs,
+    #[command(flatten)]
+    pub budgets: BudgetArgs,
     /// The workspace's info.json (default: ./info.json); its outputs/ holds the run.
     #[arg(long, value_name = "FILE")]
     pub info: Option<PathBuf>,

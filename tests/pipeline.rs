@@ -365,6 +365,8 @@ fn setup(sandbox: &Sandbox, repo: &Path) -> Setup {
             nice: false,
             cpu_load: false,
             measure_failures: None,
+            budget_cents: None,
+            step_budget_cents: None,
             existing: Some(Reproduction {
                 command: "PYTHONPATH=. python3 tests/test_repro.py".into(),
                 files: vec![(

@@ -254,7 +254,7 @@ pub async fn demo(args: DemoArgs) -> Result<ExitCode, CommandError> {
         ..RunArgs::default()
     };
     let prepared = prepare(&run_args.target).await?;
-    let code = super::run::start(prepared, &run_args, headless).await?;
+    let code = Box::pin(super::run::start(prepared, &run_args, headless)).await?;
     if !args.json {
         println!();
         println!("Scratch repository: {}", repo.display());

@@ -13,6 +13,8 @@ use crate::core::event::{Event, EventKind, FAILURE_PIPELINE};
 use crate::core::exit::ExitCode;
 use crate::core::info::AgentKind;
 use crate::core::pipeline::replay;
+use crate::core::setup::usd_to_cents;
+use crate::core::view::RunView;
 use crate::engine::emitter::Emitter;
 use crate::engine::failure::FailurePipeline;
 use crate::engine::pipeline::Pipeline;
@@ -37,6 +39,19 @@ pub async fn resume(args: &ResumeArgs) -> Result<ExitCode, CommandError> {
         policy_name(headless, approve),
         headless,
     )?;
+    let mut setup = setup;
+    // The budgets an earlier resume raised hold; a larger one given now lets a run its budget
+    // stopped go on.
+    if let Some(recorded) = RunView::replay(&past).setup {
+        setup.recorded.budget_cents = recorded.budget_cents;
+        setup.recorded.step_budget_cents = recorded.step_budget_cents;
+    }
+    if let Some(usd) = args.budgets.budget_usd {
+        setup.recorded.budget_cents = Some(usd_to_cents(usd));
+    }
+    if let Some(usd) = args.budgets.step_budget_usd {
+        setup.recorded.step_budget_cents = Some(usd_to_cents(usd));
+    }
     let mut name_lock = name_lock(&setup.repo, &setup.name).await?;
     name_lock.held_by(&setup.run_id);
     let replayed = replay(FailurePipeline.machine(&setup), &past).map_err(|e| {

@@ -21,6 +21,7 @@ use crate::core::info::{AgentKind, Info};
 use crate::core::pipeline::{FailureMachine, Replayed};
 use crate::core::policy::Approve;
 use crate::core::runurl::RunUrl;
+use crate::core::setup::{DEFAULT_RUN_BUDGET_CENTS, DEFAULT_STEP_BUDGET_CENTS, usd_to_cents};
 use crate::core::setup::{RunSetup, Settings};
 use crate::core::view::RunView;
 use crate::engine::bench::Bench;
@@ -120,6 +121,19 @@ pub async fn start(
             nice: args.nice,
             cpu_load: args.cpu_load,
             measure_failures: args.measure_failures,
+            // Recorded even when they are the defaults: the report says what the run had.
+            budget_cents: Some(
+                args.budgets
+                    .budget_usd
+                    .or(info.budget_usd)
+                    .map_or(DEFAULT_RUN_BUDGET_CENTS, usd_to_cents),
+            ),
+            step_budget_cents: Some(
+                args.budgets
+                    .step_budget_usd
+                    .or(info.step_budget_usd)
+                    .map_or(DEFAULT_STEP_BUDGET_CENTS, usd_to_cents),
+            ),
             existing: prepared.existing.clone(),
         },
     };

@@ -40,6 +40,12 @@ impl StepError {
         Self::new(FailureClass::Io, message)
     }
 
+    /// The run's budget is spent (exit 3); a resume with a larger one goes on.
+    #[must_use]
+    pub fn budget(message: impl Into<String>) -> Self {
+        Self::new(FailureClass::Budget, message)
+    }
+
     /// Anything else (exit 1).
     #[must_use]
     pub fn error(message: impl Into<String>) -> Self {

@@ -107,6 +107,8 @@ pub enum FailureClass {
     Unavailable,
     /// A local write failed (full disk, permissions): exit 74.
     Io,
+    /// The run's budget for agents is spent: exit 3, resumable with a larger one.
+    Budget,
     /// Anything else that went wrong: exit 1.
     Error,
 }
@@ -118,6 +120,7 @@ impl FailureClass {
             Self::Input => ExitCode::Input,
             Self::Unavailable => ExitCode::Unavailable,
             Self::Io => ExitCode::Io,
+            Self::Budget => ExitCode::Partial,
             Self::Error => ExitCode::Failed,
         }
     }
@@ -417,6 +420,11 @@ pub enum EventKind {
         reason: Option<String>,
         headless: bool,
         policy: String,
+        /// The budgets the run goes on with, when a resume raised them (in cents).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        budget_cents: Option<u64>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        step_budget_cents: Option<u64>,
     },
     /// The pipeline received this input; journaled before it is applied, so that a resumed run
     /// rebuilds the pipeline by feeding it the same inputs again.

@@ -91,6 +91,14 @@ pub struct Info {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(range(min = 1))]
     pub time_budget: Option<u64>,
+    /// The most the whole run may spend on agents, in US dollars (default: 25).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 0.01))]
+    pub budget_usd: Option<f64>,
+    /// The most one AI step may spend, in US dollars (default: 10).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 0.01))]
+    pub step_budget_usd: Option<f64>,
     /// Open the PR as a draft (default: true).
     #[serde(default = "yes")]
     pub draft: bool,
@@ -113,6 +121,7 @@ enum Kind {
     Text,
     Flag,
     Count,
+    Dollars,
     Labels,
     Agent,
 }
@@ -179,6 +188,16 @@ const FIELDS: &[(&str, Kind, &str)] = &[
         "time-budget",
         Kind::Count,
         "seconds per phase, at least 1, e.g. 900",
+    ),
+    (
+        "budget-usd",
+        Kind::Dollars,
+        "US dollars the whole run may spend on agents, e.g. 25",
+    ),
+    (
+        "step-budget-usd",
+        Kind::Dollars,
+        "US dollars one AI step may spend, e.g. 10",
     ),
     ("draft", Kind::Flag, "true or false"),
     (
@@ -383,6 +402,9 @@ fn check_kind(
                 .is_some_and(|n| n >= 1 && u32::try_from(n).is_ok()) =>
         {
             wrong("a whole number of at least 1")
+        }
+        Kind::Dollars if !value.as_f64().is_some_and(|d| d.is_finite() && d >= 0.01) => {
+            wrong("an amount of at least 0.01")
         }
         Kind::Labels => match value.as_array() {
             Some(items) if items.iter().all(Value::is_string) => Ok(()),

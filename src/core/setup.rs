@@ -120,12 +120,61 @@ pub struct RunSetup {
     pub test_budget_secs: u64,
     pub nice: bool,
     pub cpu_load: bool,
+    /// What the whole run may spend on agents, in cents (`None`: the default).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub budget_cents: Option<u64>,
+    /// What one AI step may spend, in cents (`None`: the default).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub step_budget_cents: Option<u64>,
     /// Flaky failures: how many failures the reproduction is measured until (`None`: enough to
     /// size the verification).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub measure_failures: Option<u32>,
     /// The reproduction `existing-test-path` gives, resolved when the run started.
     pub existing: Option<Reproduction>,
+}
+
+/// What a run may spend on agents when nothing says otherwise: 25 US dollars, 10 a step.
+pub const DEFAULT_RUN_BUDGET_CENTS: u64 = 2500;
+pub const DEFAULT_STEP_BUDGET_CENTS: u64 = 1000;
+
+impl RunSetup {
+    /// What the whole run may spend on agents, in US dollars.
+    #[must_use]
+    pub fn run_budget_usd(&self) -> f64 {
+        cents_to_usd(self.budget_cents.unwrap_or(DEFAULT_RUN_BUDGET_CENTS))
+    }
+
+    /// The run's budget as it was recorded (runs journaled before budgets have none).
+    #[must_use]
+    pub fn recorded_budget_usd(&self) -> Option<f64> {
+        self.budget_cents.map(cents_to_usd)
+    }
+
+    /// What one AI step may spend, in US dollars.
+    #[must_use]
+    pub fn step_budget_usd(&self) -> f64 {
+        cents_to_usd(self.step_budget_cents.unwrap_or(DEFAULT_STEP_BUDGET_CENTS))
+    }
+}
+
+#[expect(
+    clippy::cast_precision_loss,
+    reason = "cents of a budget are far below 2^52"
+)]
+fn cents_to_usd(cents: u64) -> f64 {
+    cents as f64 / 100.0
+}
+
+/// Whole cents of a dollar amount (rounded up: a budget is never smaller than asked).
+#[must_use]
+#[expect(
+    clippy::cast_possible_truncation,
+    clippy::cast_sign_loss,
+    reason = "a validated, positive amount of dollars"
+)]
+pub fn usd_to_cents(usd: f64) -> u64 {
+    (usd * 100.0).ceil().max(1.0) as u64
 }
 
 #[cfg(test)]

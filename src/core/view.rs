@@ -384,8 +384,14 @@ impl RunView {
                 phase,
                 headless,
                 policy,
+                budget_cents,
+                step_budget_cents,
                 ..
             } => {
+                if let Some(setup) = &mut self.setup {
+                    setup.budget_cents = budget_cents.or(setup.budget_cents);
+                    setup.step_budget_cents = step_budget_cents.or(setup.step_budget_cents);
+                }
                 self.finished = None;
                 self.report = None;
                 self.headless = *headless;

@@ -304,6 +304,26 @@ impl Bench {
         Ok(ran?.0)
     }
 
+    /// What the next AI step may spend, in US dollars: its own budget, or what is left of the
+    /// run's if that is less. An error when the run's budget is spent: the run stops there (exit
+    /// 3), and a resume with a larger `--budget-usd` goes on.
+    pub fn step_allowance(&self) -> Result<f64, StepError> {
+        let spent = self.view(RunView::cost_usd).unwrap_or(0.0);
+        let budget = self.setup.run_budget_usd();
+        let left = budget - spent;
+        if left < 0.01 {
+            return Err(StepError::budget(format!(
+                "the run's budget for agents is spent: ${spent:.2} of ${budget:.2}"
+            ))
+            .hint(format!(
+                "resume with a larger budget: `fixloop resume {} --budget-usd {:.0}`",
+                self.setup.run_id,
+                (budget * 2.0).max(spent + 1.0).ceil()
+            )));
+        }
+        Ok(left.min(self.setup.step_budget_usd()))
+    }
+
     /// The file with the log excerpt an agent reads (an empty one when the run has no logs).
     #[must_use]
     pub fn excerpt_file(&self) -> PathBuf {

@@ -64,6 +64,8 @@ impl<P: Pipeline> Driver<P> {
             reason: replayed.stopped,
             headless: self.bench.setup.headless,
             policy: self.bench.setup.policy.clone(),
+            budget_cents: self.bench.setup.recorded.budget_cents,
+            step_budget_cents: self.bench.setup.recorded.step_budget_cents,
         });
         let effects = if replayed.pending.is_empty() {
             self.feed(Input::Start)

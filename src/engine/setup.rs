@@ -46,6 +46,18 @@ impl Setup {
         Duration::from_secs(self.recorded.ai_budget_secs)
     }
 
+    /// What the whole run may spend on agents, in US dollars.
+    #[must_use]
+    pub fn run_budget_usd(&self) -> f64 {
+        self.recorded.run_budget_usd()
+    }
+
+    /// What one AI step may spend, in US dollars.
+    #[must_use]
+    pub fn step_budget_usd(&self) -> f64 {
+        self.recorded.step_budget_usd()
+    }
+
     /// How long one test run may take (and a flaky measurement in all).
     #[must_use]
     pub fn test_budget(&self) -> Duration {

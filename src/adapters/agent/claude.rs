@@ -29,7 +29,8 @@ impl Default for Claude {
 
 impl Claude {
     /// Edits are accepted without asking, in the working directory and the failure folder only
-    /// (`--add-dir`); the shell and file tools are allowed, the web tools refused.
+    /// (`--add-dir`); the shell and file tools are allowed, the web tools refused; the step's
+    /// budget goes to `--max-budget-usd`.
     fn args(request: &AgentRequest, resume: Option<&str>) -> Vec<String> {
         let mut args: Vec<String> = [
             "-p",
@@ -48,6 +49,11 @@ impl Claude {
         .map(|s| (*s).to_owned())
         .collect();
         args.push(request.failure_dir.display().to_string());
+        // Claude Code keeps to a budget itself; fixloop checks the reported cost as well.
+        if let Some(usd) = request.budget_usd {
+            args.push("--max-budget-usd".into());
+            args.push(format!("{usd:.2}"));
+        }
         if let Some(id) = resume {
             args.push("--resume".into());
             args.push(id.into());

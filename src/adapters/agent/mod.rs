@@ -37,6 +37,7 @@ mod tests {
             log: PathBuf::from("/run/agent.log"),
             timeout: Duration::from_secs(60),
             env_remove: Vec::new(),
+            budget_usd: None,
         }
     }
 
@@ -54,7 +55,14 @@ mod tests {
             }
             assert!(!line.contains("bypassPermissions") && !line.contains("dangerously"));
             assert_eq!(line.contains("--resume s-1"), resume.is_some());
+            assert!(!line.contains("--max-budget-usd"), "no budget, no flag");
         }
+        let budgeted = AgentRequest {
+            budget_usd: Some(4.5),
+            ..request(None)
+        };
+        let line = Claude::default().describe(&budgeted);
+        assert!(line.contains("--max-budget-usd 4.50"), "{line}");
     }
 
     #[test]

@@ -455,6 +455,8 @@ mod tests {
             reason: None,
             headless: true,
             policy: "all".into(),
+            budget_cents: None,
+            step_budget_cents: None,
         });
         for input in &inputs[13..15] {
             journal.feed(input.clone());

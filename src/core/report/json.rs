@@ -6,6 +6,7 @@ use super::SCHEMA_VERSION;
 use super::text::next_steps;
 use crate::core::defence::{Defence, refused_by};
 use crate::core::event::PhaseStatus;
+use crate::core::setup::RunSetup;
 use crate::core::stats::failure_rate_upper_95;
 use crate::core::view::{Conclusion, PhaseState, RunView, VerificationView};
 
@@ -80,12 +81,13 @@ pub fn json(view: &RunView, end: &Conclusion) -> Value {
         "fix": fix,
         "pr": view.pr.as_ref().map(|(url, number)| json!({"url": url, "number": number})),
         "pr_skipped": view.pr_skipped,
-        "agent": {
+        "agent": without_unknowns(json!({
             "kind": view.agent,
             "cost_usd": view.cost_usd(),
+            "budget_usd": view.setup.as_ref().and_then(RunSetup::recorded_budget_usd),
             "turns": view.turns(),
             "sessions": view.sessions,
-        },
+        }), &["budget_usd"]),
         "relevant_developers": view.developers,
         "failing_tests": view.logs.as_ref().map(|l| l.failing_tests.clone()).unwrap_or_default(),
         "next_steps": next_steps(view, end),

@@ -34,6 +34,8 @@ pub struct AgentRequest {
     pub timeout: Duration,
     /// Variables the agent must not see (tokens fixloop uses itself).
     pub env_remove: Vec<String>,
+    /// What the step may spend, in US dollars, passed to agents whose CLI can keep to it.
+    pub budget_usd: Option<f64>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]

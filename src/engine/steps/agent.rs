@@ -127,7 +127,9 @@ fn describe_run(run: &CiRun) -> String {
 
 /// Runs the agent (or waits for the person) on an AI step; a step that an earlier, cut-off run
 /// began goes on in the agent's own session. An agent whose output could not be kept (its log
-/// could not be written) fails the step as an I/O error.
+/// could not be written) fails the step as an I/O error. The step may spend what
+/// [`Bench::step_allowance`] says: a run whose budget is spent does not start it, and a step that
+/// spent more than it may ends as one that ran out of time does.
 pub async fn run(
     bench: &mut Bench,
     phase: Phase,
@@ -136,6 +138,7 @@ pub async fn run(
     feedback: Option<String>,
     resume: Option<String>,
 ) -> Result<EventKind, StepError> {
+    let allowance = bench.step_allowance()?;
     let open = bench.view(|v| v.open_session.clone());
     let (resume, prompt) = match open {
         Some((p, a, id)) if p == phase && a == attempt => (
@@ -148,7 +151,8 @@ pub async fn run(
         ),
         _ => (resume, prompt),
     };
-    let request = request(bench, phase, attempt, &prompt, feedback, resume);
+    let mut request = request(bench, phase, attempt, &prompt, feedback, resume);
+    request.budget_usd = Some(allowance);
     let _ = std::fs::create_dir_all(&request.failure_dir);
     bench.emit(EventKind::AgentStarted {
         phase,
@@ -190,6 +194,7 @@ pub async fn run(
         return Err(bench.output_lost(outcome.error.unwrap_or_default()));
     }
     let duration_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+    let outcome = over_budget(outcome, allowance);
     let mut findings = guard::after_agent(bench, phase, &request.workdir);
     guard::merge(
         &mut findings,
@@ -217,6 +222,24 @@ pub async fn run(
         notes,
         findings,
     })
+}
+
+/// A step whose reported cost went past its allowance did not finish, whatever it did: it ends
+/// as a step that ran out of time does.
+fn over_budget(outcome: AgentOutcome, allowance: f64) -> AgentOutcome {
+    match outcome.cost_usd {
+        // A cent of slack: costs are reported rounded.
+        Some(cost) if cost > allowance + 0.01 => AgentOutcome {
+            ok: false,
+            error: Some(format!(
+                "the step spent ${cost:.2}, over its budget of ${allowance:.2} (`--step-budget-usd`, \
+                 `--budget-usd`)"
+            )),
+            error_class: None,
+            ..outcome
+        },
+        _ => outcome,
+    }
 }
 
 /// The agent's request: the prompt (redacted, and written where the agent reads it), where it
@@ -253,5 +276,6 @@ fn request(
             .join(format!("agent-{phase}-{attempt}.log")),
         timeout: setup.ai_budget(),
         env_remove: Bench::hidden_env(),
+        budget_usd: None,
     }
 }

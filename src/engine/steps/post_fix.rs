@@ -49,6 +49,8 @@ pub async fn write(bench: &Bench, attempt: u32) -> Result<EventKind, StepError> 
             None,
         ));
     }
+    // A spent budget stops the run here, as it would before any AI step.
+    let allowance = bench.step_allowance()?;
     let folder = bench
         .setup
         .run_dir
@@ -66,7 +68,7 @@ pub async fn write(bench: &Bench, attempt: u32) -> Result<EventKind, StepError> 
         .add_worktree(&checkout, Checkout::Detached(&fix.base_commit))
         .await?;
     let outcome = match place(&repro, &checkout) {
-        Ok(()) => run_session(bench, &repro, attempt, &checkout, &written).await,
+        Ok(()) => run_session(bench, &repro, attempt, &checkout, &written, allowance).await,
         Err(e) => Err(e),
     };
     if let Err(e) = bench.vcs.remove_worktree(&checkout).await {
@@ -134,8 +136,10 @@ async fn run_session(
     attempt: u32,
     checkout: &Path,
     written: &Path,
+    allowance: f64,
 ) -> Result<(bool, Option<f64>, Option<String>), StepError> {
-    let request = request(bench, repro, attempt, checkout, written)?;
+    let mut request = request(bench, repro, attempt, checkout, written)?;
+    request.budget_usd = Some(allowance);
     let emitter = bench.emitter.clone();
     emitter.emit(EventKind::AgentOutput {
         phase: Phase::Verify,
@@ -164,6 +168,16 @@ async fn run_session(
         .await;
     for finding in guard::user_changes(bench, before.as_ref(), "the post-fix tests' agent").await {
         bench.warn(finding);
+    }
+    let over = outcome.cost_usd.filter(|cost| *cost > allowance + 0.01);
+    if let Some(cost) = over {
+        return Ok((
+            false,
+            outcome.cost_usd,
+            Some(format!(
+                "the session spent ${cost:.2}, over its budget of ${allowance:.2}"
+            )),
+        ));
     }
     Ok((outcome.ok, outcome.cost_usd, outcome.error))
 }
@@ -234,6 +248,7 @@ fn request(
             .join(format!("agent-check-{attempt}.log")),
         timeout: setup.ai_budget(),
         env_remove: Bench::hidden_env(),
+        budget_usd: None,
     })
 }
 

@@ -7,7 +7,8 @@ use std::collections::BTreeMap;
 use super::effect::Effect;
 use crate::core::error::StepError;
 use crate::core::event::{
-    CheckpointKind, DecisionKind, EventKind, FAILURE_PIPELINE, Phase, PhaseStatus, RunStatus,
+    CheckpointKind, DecisionKind, EventKind, FAILURE_PIPELINE, FailureClass, Phase, PhaseStatus,
+    RunStatus,
 };
 use crate::core::exit::ExitCode;
 use crate::core::pipeline::contract::Machine;
@@ -147,7 +148,13 @@ impl FailureMachine {
                         hints,
                     });
                     self.end_phase(PhaseStatus::Failed, &message, &mut step);
-                    self.conclude(RunStatus::Failed, class.exit_code(), message, &mut step);
+                    // A spent budget stops a run that may go on: a partial result.
+                    let status = if class == FailureClass::Budget {
+                        RunStatus::Partial
+                    } else {
+                        RunStatus::Failed
+                    };
+                    self.conclude(status, class.exit_code(), message, &mut step);
                 }
             }
             Input::Decided { id, decision, by } => self.decided(id, decision, &by, &mut step),

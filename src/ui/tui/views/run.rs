@@ -53,9 +53,13 @@ fn render_header(app: &RunApp, theme: Theme, area: Rect, buf: &mut Buffer) {
         };
         u64::try_from((end - start).num_milliseconds()).unwrap_or(0)
     });
-    let cost = v
+    let spent = v
         .cost_usd()
         .map_or_else(|| "–".to_owned(), |c| format!("${c:.2}"));
+    let cost = match &v.setup {
+        Some(setup) => format!("{spent} of ${:.2}", setup.run_budget_usd()),
+        None => spent,
+    };
     let name = if v.name.is_empty() {
         "starting…"
     } else {
