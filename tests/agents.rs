@@ -86,19 +86,32 @@ fn assert_unavailable(o: &Outcome, message: &str) {
 #[test]
 fn claude_not_logged_in() {
     let sandbox = Sandbox::new();
+    let args = sandbox.path().join("claude-args");
     let bin = stand_in(
         &sandbox,
         "claude",
         &format!(
-            "cat > /dev/null; cat '{}'",
+            "if [ \"$1\" = --version ]; then echo '2.1.330 (Claude Code)'; exit 0; fi\n\
+             echo \"$@\" >> '{}'; cat > /dev/null; cat '{}'",
+            args.display(),
             fixture("claude-2.1.330-stream-json-not-logged-in.jsonl").display()
         ),
     );
-    let o = run_with(&sandbox, "claude", &bin, &json!({}));
+    let o = run_with(
+        &sandbox,
+        "claude",
+        &bin,
+        &json!({"budget-usd": 3, "step-budget-usd": 2}),
+    );
     assert_unavailable(
         &o,
         "Claude Code is not logged in: run `claude` once to log in, or set ANTHROPIC_API_KEY",
     );
+    // Which Claude Code ran is in the report; the step's budget went to its own flag.
+    assert_eq!(o.report["agent"]["version"], "claude 2.1.330 (Claude Code)");
+    assert_eq!(o.report["agent"]["budget_usd"], 3.0);
+    let given = std::fs::read_to_string(&args).unwrap();
+    assert!(given.contains("--max-budget-usd 2.00"), "{given}");
     // The session id from `init` is kept even though the step failed.
     assert_eq!(
         o.report["agent"]["sessions"],
@@ -154,7 +167,8 @@ fn claude_resume_of_an_unknown_session_falls_back_to_a_new_session() {
     // revision). 2nd call resumes it: the session is unknown. 3rd call (the fallback, a new
     // session): not logged in.
     let script = format!(
-        r#"cat > /dev/null
+        r#"[ "$1" = --version ] && exit 1
+cat > /dev/null
 n=$(cat "$0.count" 2>/dev/null || echo 0); n=$((n+1)); echo $n > "$0.count"
 case "$*" in
   *--resume*) cat '{resume}'; cat '{resume_err}' >&2; exit 1 ;;

@@ -643,6 +643,10 @@ pub enum EventKind {
     DevelopersFound {
         developers: Vec<String>,
     },
+    /// The agent's CLI and its version, as it reports them (`claude --version`).
+    AgentIdentified {
+        version: String,
+    },
     Warned {
         message: String,
     },

@@ -170,6 +170,8 @@ pub struct RunView {
     pub workspace: String,
     pub failure_dir: String,
     pub agent: Option<AgentKind>,
+    /// The agent's CLI and version, when it reported them.
+    pub agent_version: Option<String>,
     pub base: String,
     pub policy: String,
     pub headless: bool,
@@ -576,6 +578,7 @@ impl RunView {
     fn apply_facts(&mut self, kind: &EventKind) {
         match kind {
             EventKind::RunFetched(run) => self.ci_run = Some(run.clone()),
+            EventKind::AgentIdentified { version } => self.agent_version = Some(version.clone()),
             EventKind::LogsPrepared {
                 source,
                 full_log,

@@ -81,6 +81,10 @@ impl Claude {
 }
 
 impl Agent for Claude {
+    fn version(&self) -> BoxFuture<'_, Option<String>> {
+        Box::pin(stream::version_of(&self.program))
+    }
+
     fn kind(&self) -> AgentKind {
         AgentKind::Claude
     }

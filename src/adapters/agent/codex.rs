@@ -59,6 +59,10 @@ impl Codex {
 }
 
 impl Agent for Codex {
+    fn version(&self) -> BoxFuture<'_, Option<String>> {
+        Box::pin(stream::version_of(&self.program))
+    }
+
     fn kind(&self) -> AgentKind {
         AgentKind::Codex
     }

@@ -331,3 +331,22 @@ fn failed(mut o: AgentOutcome, message: String) -> AgentOutcome {
     o.error_class = Some(FailureClass::Error);
     o
 }
+
+/// What `program --version` prints on its first line, within a few seconds; `None` when it
+/// cannot say.
+pub(crate) async fn version_of(program: &str) -> Option<String> {
+    let run = tokio::process::Command::new(program)
+        .arg("--version")
+        .stdin(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .kill_on_drop(true)
+        .output();
+    let output = tokio::time::timeout(std::time::Duration::from_secs(10), run)
+        .await
+        .ok()?
+        .ok()?;
+    let text = String::from_utf8_lossy(&output.stdout);
+    let line = text.lines().next()?.trim();
+    (output.status.success() && !line.is_empty())
+        .then(|| format!("{program} {}", line.chars().take(120).collect::<String>()))
+}

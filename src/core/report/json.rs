@@ -83,11 +83,12 @@ pub fn json(view: &RunView, end: &Conclusion) -> Value {
         "pr_skipped": view.pr_skipped,
         "agent": without_unknowns(json!({
             "kind": view.agent,
+            "version": view.agent_version,
             "cost_usd": view.cost_usd(),
             "budget_usd": view.setup.as_ref().and_then(RunSetup::recorded_budget_usd),
             "turns": view.turns(),
             "sessions": view.sessions,
-        }), &["budget_usd"]),
+        }), &["budget_usd", "version"]),
         "relevant_developers": view.developers,
         "failing_tests": view.logs.as_ref().map(|l| l.failing_tests.clone()).unwrap_or_default(),
         "next_steps": next_steps(view, end),

@@ -64,8 +64,12 @@ fn summary(view: &RunView, end: &Conclusion, md: &mut String) {
     let _ = writeln!(md, "| Base | `{}` |", view.base);
     let _ = writeln!(
         md,
-        "| Agent | {} |",
-        view.agent.map_or("", AgentKind::as_str)
+        "| Agent | {}{} |",
+        view.agent.map_or("", AgentKind::as_str),
+        view.agent_version
+            .as_ref()
+            .map(|v| format!(" (`{v}`)"))
+            .unwrap_or_default()
     );
     if !view.resumes.is_empty() {
         let resumes: Vec<String> = view

@@ -59,4 +59,9 @@ pub trait Agent: Send + Sync {
         sink: LineSink<'a>,
         cancel: watch::Receiver<bool>,
     ) -> BoxFuture<'a, AgentOutcome>;
+    /// The agent's CLI and its version as it reports them (`claude --version`), for the report;
+    /// `None` where there is no such CLI (a command of the user's, the person).
+    fn version(&self) -> BoxFuture<'_, Option<String>> {
+        Box::pin(async { None })
+    }
 }

@@ -151,6 +151,12 @@ pub async fn run(
         ),
         _ => (resume, prompt),
     };
+    // Which agent did the work goes into the report: asked once, at its first step.
+    if bench.view(|v| v.agent_version.is_none())
+        && let Some(version) = bench.agent.version().await
+    {
+        bench.emit(EventKind::AgentIdentified { version });
+    }
     let mut request = request(bench, phase, attempt, &prompt, feedback, resume);
     request.budget_usd = Some(allowance);
     let _ = std::fs::create_dir_all(&request.failure_dir);
