@@ -87,6 +87,8 @@ fn a_run_whose_budget_is_spent_stops_and_goes_on_with_a_larger_one() {
         said.contains(&format!("fixloop resume {run_id} --budget-usd")),
         "{said}"
     );
+    // Each agent step's line says what the run has spent against its budget.
+    assert!(said.contains("— $2.00 of $3.00 spent"), "{said}");
     // Resumed with a larger budget, the fix's next attempt runs and the run ends verified.
     let resumed = sandbox
         .fixloop(&repo)

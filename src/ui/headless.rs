@@ -43,8 +43,14 @@ impl LineReporter {
 
     /// Prints events until the stream ends.
     pub async fn print(self, mut events: tokio::sync::mpsc::UnboundedReceiver<Event>) {
+        let mut spending = Spending::default();
         while let Some(event) = events.recv().await {
-            let lines = self.lines(&event);
+            let mut lines = self.lines(&event);
+            if let (Some(spent), false, Some(last)) =
+                (spending.apply(&event.kind), self.json, lines.last_mut())
+            {
+                last.push_str(&spent);
+            }
             if lines.is_empty() {
                 continue;
             }
@@ -57,6 +63,53 @@ impl LineReporter {
             let _ = stdout.flush();
         }
     }
+}
+
+/// What the run has spent on agents so far against its budget, said after each agent step.
+#[derive(Debug, Default)]
+struct Spending {
+    spent: f64,
+    budget: Option<f64>,
+}
+
+impl Spending {
+    /// Follows the run's budget and costs; after an agent step, the words to add to its line.
+    fn apply(&mut self, kind: &EventKind) -> Option<String> {
+        match kind {
+            EventKind::RunStarted { setup, .. } => {
+                self.budget = setup.as_ref().and_then(|s| s.recorded_budget_usd());
+                None
+            }
+            EventKind::RunResumed {
+                budget_cents: Some(cents),
+                ..
+            } => {
+                self.budget = Some(cents_usd(*cents));
+                None
+            }
+            EventKind::PostFixTestsWritten {
+                cost_usd: Some(cost),
+                ..
+            } => {
+                self.spent += cost;
+                None
+            }
+            EventKind::AgentFinished { cost_usd, .. } => {
+                self.spent += cost_usd.unwrap_or(0.0);
+                let budget = self.budget?;
+                Some(format!(" — ${:.2} of ${budget:.2} spent", self.spent))
+            }
+            _ => None,
+        }
+    }
+}
+
+#[expect(
+    clippy::cast_precision_loss,
+    reason = "cents of a budget are far below 2^52"
+)]
+fn cents_usd(cents: u64) -> f64 {
+    cents as f64 / 100.0
 }
 
 /// The run's start, resumption, report and end.
