@@ -12,9 +12,12 @@ use crate::core::error::StepError;
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("git {args} failed{}: {stderr}", code.map(|c| format!(" (exit {c})")).unwrap_or_default())]
 pub struct VcsError {
-    /// The operation, as its command line's arguments.
+    /// The operation, as its command line's arguments (a read made without the `git` command is
+    /// named as that command would be).
     pub args: String,
+    /// The command's exit code; `None` when it did not run or the read was made in process.
     pub code: Option<i32>,
+    /// What went wrong, in git's words.
     pub stderr: String,
 }
 
@@ -58,6 +61,68 @@ pub struct WorktreeIdentity {
 pub struct Change {
     pub status: char,
     pub path: String,
+}
+
+/// What merging one commit into another would do, worked out in memory: no worktree, index or
+/// ref is touched, and nothing is written to the repository.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MergeAnalysis {
+    /// The merge base; `None` when the two histories share no commit (the merge is then worked
+    /// out as if both sides had added everything they hold).
+    pub base: Option<String>,
+    /// Each path the merge cannot settle, by path.
+    pub conflicts: Vec<ConflictedPath>,
+}
+
+impl MergeAnalysis {
+    /// Whether the merge would go through without a conflict.
+    #[must_use]
+    pub fn clean(&self) -> bool {
+        self.conflicts.is_empty()
+    }
+}
+
+/// A path a merge cannot settle, and how the two sides disagree about it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConflictedPath {
+    pub path: String,
+    pub kind: ConflictKind,
+}
+
+/// How the two sides of a merge disagree about a path, as `git status` names it. "Us" is the
+/// side merged into, "them" the side merged in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ConflictKind {
+    /// Both changed it from the base, differently.
+    BothModified,
+    /// Both added it, with different content.
+    AddedByBoth,
+    /// We deleted it; they changed it.
+    DeletedByUs,
+    /// They deleted it; we changed it.
+    DeletedByThem,
+    /// Only we have it (one side of a rename or of a file/folder clash).
+    AddedByUs,
+    /// Only they have it.
+    AddedByThem,
+    /// Both sides renamed it away, to different names.
+    BothDeleted,
+}
+
+impl ConflictKind {
+    /// The words `git status` uses for it (`both modified`, `deleted by us`...).
+    #[must_use]
+    pub fn words(self) -> &'static str {
+        match self {
+            Self::BothModified => "both modified",
+            Self::AddedByBoth => "both added",
+            Self::DeletedByUs => "deleted by us",
+            Self::DeletedByThem => "deleted by them",
+            Self::AddedByUs => "added by us",
+            Self::AddedByThem => "added by them",
+            Self::BothDeleted => "both deleted",
+        }
+    }
 }
 
 type Result<T> = std::result::Result<T, VcsError>;
@@ -169,10 +234,18 @@ pub trait Vcs: Send + Sync {
     ) -> BoxFuture<'a, Result<()>>;
     /// Files in a worktree that git ignores (a folder wholly ignored is one entry, ending `/`).
     fn ignored_files<'a>(&'a self, worktree: &'a Path) -> BoxFuture<'a, Result<Vec<String>>>;
-    /// The paths that differ between two commits.
+    /// The paths that differ between two commits (a rename, when the repository's `diff.renames`
+    /// finds one, as its new path).
     fn changed_files<'a>(
         &'a self,
         from: &'a str,
         to: &'a str,
     ) -> BoxFuture<'a, Result<Vec<String>>>;
+    /// What merging `theirs` into `ours` would do, and each conflict it would leave, without
+    /// touching any worktree, index or ref and without writing to the repository.
+    fn merge_analysis<'a>(
+        &'a self,
+        ours: &'a str,
+        theirs: &'a str,
+    ) -> BoxFuture<'a, Result<MergeAnalysis>>;
 }
