@@ -622,6 +622,24 @@ async fn refs_head_and_worktrees_are_read_as_git_lists_them() {
     write(&on_branch.join(".git"), "gitdir: /nowhere\n");
     assert!(!git.is_worktree(&on_branch).await);
     assert!(git.worktree_identity(&on_branch).await.is_err());
+    // Nor is one of fixloop's (inside the git directory) whose .git is gone: the repository
+    // around it is not taken for it, as `git rev-parse` run there would take it.
+    let inside = git.worktrees_dir().await.unwrap().join("scratch");
+    sandbox.git(
+        &repo,
+        &[
+            "worktree",
+            "add",
+            "--quiet",
+            "--detach",
+            &lossy(&inside),
+            "main",
+        ],
+    );
+    assert!(git.is_worktree(&inside).await);
+    std::fs::remove_file(inside.join(".git")).unwrap();
+    assert!(!git.is_worktree(&inside).await);
+    assert!(git.worktree_identity(&inside).await.is_err());
 }
 
 /// Set in the child process the identity test starts with a configuration of its own.

@@ -16,7 +16,7 @@ fn lossy(path: &Path) -> String {
 }
 
 impl Git {
-    /// `git ARGS` in a worktree, with the commit identity when the user has none.
+    /// `git ARGS` in one of fixloop's worktrees.
     async fn in_worktree(&self, worktree: &Path, args: &[&str]) -> Result<String> {
         Self::run_in(worktree, args, &[]).await
     }
