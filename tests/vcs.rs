@@ -534,32 +534,6 @@ async fn the_history_reads_answer_as_the_git_command_does() {
         ["Ada <Ada@example.com> (2 commits)"]
     );
     assert!(git.authors("HEAD", &[], 3).await.is_empty());
-
-    // Paths as they are, not as git quotes them; what is staged, against a commit.
-    commit(&sandbox, &repo, &[("café.txt", "crème\n")], &[], "Accents");
-    assert_eq!(
-        git.changed_files("HEAD~1", "HEAD").await.unwrap(),
-        ["café.txt"]
-    );
-    write(&repo.join("naïve.txt"), "new\n");
-    write(&repo.join("calc.py"), "changed\n");
-    sandbox.git(&repo, &["add", "naïve.txt", "calc.py"]);
-    sandbox.git(&repo, &["rm", "--quiet", "new.txt"]);
-    let staged: Vec<(char, String)> = git
-        .staged_changes(&repo, "HEAD")
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|c| (c.status, c.path))
-        .collect();
-    assert_eq!(
-        staged,
-        [
-            ('M', "calc.py".to_owned()),
-            ('A', "naïve.txt".to_owned()),
-            ('D', "new.txt".to_owned()),
-        ]
-    );
 }
 
 #[tokio::test]
@@ -666,6 +640,39 @@ async fn refs_head_and_worktrees_are_read_as_git_lists_them() {
     std::fs::remove_file(inside.join(".git")).unwrap();
     assert!(!git.is_worktree(&inside).await);
     assert!(git.worktree_identity(&inside).await.is_err());
+}
+
+#[tokio::test]
+async fn paths_are_read_as_they_are_not_as_git_quotes_them() {
+    let sandbox = Sandbox::new();
+    let repo = repository(&sandbox, &[("calc.py", "a\n"), ("new.txt", "n\n")]);
+    let git = Git::new(repo.clone());
+
+    // A commit's changes, and what is staged against a commit.
+    commit(&sandbox, &repo, &[("café.txt", "crème\n")], &[], "Accents");
+    assert_eq!(
+        git.changed_files("HEAD~1", "HEAD").await.unwrap(),
+        ["café.txt"]
+    );
+    write(&repo.join("naïve.txt"), "new\n");
+    write(&repo.join("calc.py"), "changed\n");
+    sandbox.git(&repo, &["add", "naïve.txt", "calc.py"]);
+    sandbox.git(&repo, &["rm", "--quiet", "new.txt"]);
+    let staged: Vec<(char, String)> = git
+        .staged_changes(&repo, "HEAD")
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|c| (c.status, c.path))
+        .collect();
+    assert_eq!(
+        staged,
+        [
+            ('M', "calc.py".to_owned()),
+            ('A', "naïve.txt".to_owned()),
+            ('D', "new.txt".to_owned()),
+        ]
+    );
 }
 
 /// Set in the child process the identity test starts with a configuration of its own.
