@@ -425,6 +425,32 @@ async fn the_fingerprint_is_what_git_status_for_each_ref_and_hash_object_say() {
     assert_eq!(fingerprint.hooks.keys().collect::<Vec<_>>(), ["post-merge"]);
 }
 
+/// `git status` runs the command `core.fsmonitor` names; an agent can set it in `.git/config`.
+/// Fingerprinting reads the checkout without running anything.
+#[tokio::test]
+async fn fingerprinting_runs_no_command_the_configuration_names() {
+    let sandbox = Sandbox::new();
+    let repo = repository(&sandbox, &[("a.txt", "a\n")]);
+    let ran = sandbox.path().join("ran");
+    let monitor = sandbox.path().join("monitor.sh");
+    write(
+        &monitor,
+        &format!("#!/bin/sh\ntouch '{}'\nexit 1\n", ran.display()),
+    );
+    support::make_executable(&monitor);
+    sandbox.git(
+        &repo,
+        &["config", "core.fsmonitor", &monitor.display().to_string()],
+    );
+    write(&repo.join("a.txt"), "changed\n");
+    let fingerprint = Git::new(repo.clone()).fingerprint(&[]).await.unwrap();
+    assert!(fingerprint.files["a.txt"].starts_with(" M "));
+    assert!(!ran.exists(), "the fsmonitor command ran");
+    // The `git` command would have run it.
+    git_with(&sandbox, &repo, &["status", "--porcelain"], &[]);
+    assert!(ran.exists());
+}
+
 #[tokio::test]
 async fn the_history_reads_answer_as_the_git_command_does() {
     let sandbox = Sandbox::new();
