@@ -1,6 +1,6 @@
 //! The version-control port: the repository as the steps use it. Worktrees of fixloop's own (in
 //! the repository's git directory, never in the user's checkout), the commits and branches the
-//! steps make, and the questions the checks ask of the history.
+//! steps make, the questions the checks ask of the history, and what a merge would do.
 
 use std::path::{Path, PathBuf};
 
@@ -138,7 +138,8 @@ pub trait Vcs: Send + Sync {
     /// The branch the user's checkout is on (`None` when detached).
     fn current_branch(&self) -> BoxFuture<'_, Option<String>>;
     fn commit_info<'a>(&'a self, commit: &'a str) -> BoxFuture<'a, Option<CommitInfo>>;
-    /// A file's content at a commit (`None` when it has no such file).
+    /// A file's content at a commit (`None` when nothing is at that path; a folder or a
+    /// submodule there reads as empty).
     fn file_at<'a>(&'a self, commit: &'a str, path: &'a str) -> BoxFuture<'a, Option<String>>;
     /// The top authors of `files` in the history before `rev`, most commits first.
     fn authors<'a>(
