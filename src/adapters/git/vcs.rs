@@ -1,11 +1,12 @@
-//! The `Vcs` port over the `git` command: each operation one or a few git calls.
+//! The `Vcs` port: each read made with libgit2, each change one or a few `git` commands.
 
 use std::path::{Path, PathBuf};
 
-use super::{FALLBACK_EMAIL, Git};
+use super::Git;
+use super::read::{head_ref, read_at, tidy};
 use crate::core::checkout::Fingerprint;
 use crate::engine::ports::{
-    BoxFuture, Change, Checkout, CommitInfo, Vcs, VcsError, WorktreeIdentity,
+    BoxFuture, Change, Checkout, CommitInfo, MergeAnalysis, Vcs, VcsError, WorktreeIdentity,
 };
 
 type Result<T> = std::result::Result<T, VcsError>;
@@ -15,7 +16,7 @@ fn lossy(path: &Path) -> String {
 }
 
 impl Git {
-    /// `git ARGS` in a worktree, with the commit identity when the user has none.
+    /// `git ARGS` in one of fixloop's worktrees.
     async fn in_worktree(&self, worktree: &Path, args: &[&str]) -> Result<String> {
         Self::run_in(worktree, args, &[]).await
     }
@@ -67,30 +68,6 @@ impl Git {
         result
     }
 
-    async fn top_authors(&self, rev: &str, files: &[String], top: usize) -> Vec<String> {
-        if files.is_empty() {
-            return Vec::new();
-        }
-        let mut args = vec!["log", "--format=%an <%ae>", "-n", "500", rev, "--"];
-        args.extend(files.iter().map(String::as_str));
-        let Ok(log) = self.run(&args).await else {
-            return Vec::new();
-        };
-        let mut counts: Vec<(String, usize)> = Vec::new();
-        for author in log.lines().filter(|a| !a.contains(FALLBACK_EMAIL)) {
-            match counts.iter_mut().find(|(a, _)| a == author) {
-                Some((_, n)) => *n += 1,
-                None => counts.push((author.to_owned(), 1)),
-            }
-        }
-        counts.sort_by_key(|(_, n)| std::cmp::Reverse(*n));
-        counts
-            .into_iter()
-            .take(top)
-            .map(|(a, n)| format!("{a} ({n} commit{})", if n == 1 { "" } else { "s" }))
-            .collect()
-    }
-
     async fn diff_against(
         &self,
         worktree: &Path,
@@ -127,22 +104,11 @@ impl Vcs for Git {
     }
 
     fn commit_info<'a>(&'a self, commit: &'a str) -> BoxFuture<'a, Option<CommitInfo>> {
-        Box::pin(async move {
-            let found = self
-                .run(&["log", "-1", "--format=%P%x00%T%x00%B", commit, "--"])
-                .await
-                .ok()?;
-            let mut parts = found.splitn(3, '\0');
-            Some(CommitInfo {
-                parents: parts.next()?.to_owned(),
-                tree: parts.next()?.to_owned(),
-                message: parts.next()?.to_owned(),
-            })
-        })
+        Box::pin(Git::commit_info(self, commit))
     }
 
     fn file_at<'a>(&'a self, commit: &'a str, path: &'a str) -> BoxFuture<'a, Option<String>> {
-        Box::pin(async move { self.run(&["show", &format!("{commit}:{path}")]).await.ok() })
+        Box::pin(Git::file_at(self, commit, path))
     }
 
     fn authors<'a>(
@@ -220,17 +186,25 @@ impl Vcs for Git {
     fn is_worktree<'a>(&'a self, path: &'a Path) -> BoxFuture<'a, bool> {
         Box::pin(async move {
             path.is_dir()
-                && Self::run_in(path, &["rev-parse", "--git-dir"], &[])
-                    .await
-                    .is_ok()
+                && read_at(path, "rev-parse --git-dir".into(), |repo| {
+                    Ok(!repo.is_bare())
+                })
+                .await
+                .unwrap_or(false)
         })
     }
 
     fn worktree_branch<'a>(&'a self, worktree: &'a Path) -> BoxFuture<'a, Option<String>> {
         Box::pin(async move {
-            self.in_worktree(worktree, &["rev-parse", "--abbrev-ref", "HEAD"])
-                .await
-                .ok()
+            read_at(worktree, "rev-parse --abbrev-ref HEAD".into(), |repo| {
+                let head = repo.head()?;
+                Ok(head
+                    .is_branch()
+                    .then(|| String::from_utf8_lossy(head.shorthand_bytes()).into_owned()))
+            })
+            .await
+            .ok()
+            .flatten()
         })
     }
 
@@ -258,24 +232,7 @@ impl Vcs for Git {
         worktree: &'a Path,
         base: &'a str,
     ) -> BoxFuture<'a, Result<Vec<Change>>> {
-        Box::pin(async move {
-            let listed = self
-                .in_worktree(
-                    worktree,
-                    &["diff", "--cached", "--name-status", "--no-renames", base],
-                )
-                .await?;
-            Ok(listed
-                .lines()
-                .map(|line| {
-                    let (status, path) = line.split_once('\t').unwrap_or(("M", line));
-                    Change {
-                        status: status.chars().next().unwrap_or('M'),
-                        path: path.to_owned(),
-                    }
-                })
-                .collect())
-        })
+        Box::pin(Git::staged_changes(self, worktree, base))
     }
 
     fn staged_diff<'a>(
@@ -320,22 +277,16 @@ impl Vcs for Git {
         &'a self,
         worktree: &'a Path,
     ) -> BoxFuture<'a, Result<WorktreeIdentity>> {
-        Box::pin(async move {
-            let common = self
-                .in_worktree(
-                    worktree,
-                    &["rev-parse", "--path-format=absolute", "--git-common-dir"],
-                )
-                .await?;
-            let head = self
-                .in_worktree(worktree, &["symbolic-ref", "--quiet", "HEAD"])
-                .await
-                .ok();
-            Ok(WorktreeIdentity {
-                common_dir: PathBuf::from(common),
-                head,
-            })
-        })
+        Box::pin(read_at(
+            worktree,
+            "rev-parse --git-common-dir".into(),
+            |repo| {
+                Ok(WorktreeIdentity {
+                    common_dir: tidy(repo.commondir()),
+                    head: head_ref(repo)?,
+                })
+            },
+        ))
     }
 
     fn common_dir(&self) -> BoxFuture<'_, Result<PathBuf>> {
@@ -347,11 +298,7 @@ impl Vcs for Git {
     }
 
     fn is_ancestor<'a>(&'a self, ancestor: &'a str, descendant: &'a str) -> BoxFuture<'a, bool> {
-        Box::pin(async move {
-            self.run(&["merge-base", "--is-ancestor", ancestor, descendant])
-                .await
-                .is_ok()
-        })
+        Box::pin(Git::is_ancestor(self, ancestor, descendant))
     }
 
     fn commit_tree<'a>(
@@ -421,9 +368,14 @@ impl Vcs for Git {
         from: &'a str,
         to: &'a str,
     ) -> BoxFuture<'a, Result<Vec<String>>> {
-        Box::pin(async move {
-            let listed = self.run(&["diff", "--name-only", from, to]).await?;
-            Ok(listed.lines().map(str::to_owned).collect())
-        })
+        Box::pin(Git::changed_files(self, from, to))
+    }
+
+    fn merge_analysis<'a>(
+        &'a self,
+        ours: &'a str,
+        theirs: &'a str,
+    ) -> BoxFuture<'a, Result<MergeAnalysis>> {
+        Box::pin(self.analyse_merge(ours, theirs))
     }
 }

@@ -12,6 +12,9 @@ use std::pin::Pin;
 pub use agent::{Agent, AgentOutcome, AgentRequest, LineSink};
 pub use decider::Decider;
 pub use forge::{FetchedRun, Forge, PrOutcome, PrRequest};
-pub use vcs::{Change, Checkout, CommitInfo, Vcs, VcsError, WorktreeIdentity};
+pub use vcs::{
+    Change, Checkout, CommitInfo, ConflictKind, ConflictedPath, MergeAnalysis, Vcs, VcsError,
+    WorktreeIdentity,
+};
 
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;

@@ -1,6 +1,6 @@
 //! The version-control port: the repository as the steps use it. Worktrees of fixloop's own (in
 //! the repository's git directory, never in the user's checkout), the commits and branches the
-//! steps make, and the questions the checks ask of the history.
+//! steps make, the questions the checks ask of the history, and what a merge would do.
 
 use std::path::{Path, PathBuf};
 
@@ -12,9 +12,12 @@ use crate::core::error::StepError;
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("git {args} failed{}: {stderr}", code.map(|c| format!(" (exit {c})")).unwrap_or_default())]
 pub struct VcsError {
-    /// The operation, as its command line's arguments.
+    /// The operation, as its command line's arguments (a read made without the `git` command is
+    /// named as that command would be).
     pub args: String,
+    /// The command's exit code; `None` when it did not run or the read was made in process.
     pub code: Option<i32>,
+    /// What went wrong, in git's words.
     pub stderr: String,
 }
 
@@ -60,6 +63,68 @@ pub struct Change {
     pub path: String,
 }
 
+/// What merging one commit into another would do, worked out in memory: no worktree, index or
+/// ref is touched, and nothing is written to the repository.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MergeAnalysis {
+    /// The merge base; `None` when the two histories share no commit (the merge is then worked
+    /// out as if both sides had added everything they hold).
+    pub base: Option<String>,
+    /// Each path the merge cannot settle, by path.
+    pub conflicts: Vec<ConflictedPath>,
+}
+
+impl MergeAnalysis {
+    /// Whether the merge would go through without a conflict.
+    #[must_use]
+    pub fn clean(&self) -> bool {
+        self.conflicts.is_empty()
+    }
+}
+
+/// A path a merge cannot settle, and how the two sides disagree about it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConflictedPath {
+    pub path: String,
+    pub kind: ConflictKind,
+}
+
+/// How the two sides of a merge disagree about a path, as `git status` names it. "Us" is the
+/// side merged into, "them" the side merged in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ConflictKind {
+    /// Both changed it from the base, differently.
+    BothModified,
+    /// Both added it, with different content.
+    AddedByBoth,
+    /// We deleted it; they changed it.
+    DeletedByUs,
+    /// They deleted it; we changed it.
+    DeletedByThem,
+    /// Only we have it (one side of a rename or of a file/folder clash).
+    AddedByUs,
+    /// Only they have it.
+    AddedByThem,
+    /// Both sides renamed it away, to different names.
+    BothDeleted,
+}
+
+impl ConflictKind {
+    /// The words `git status` uses for it (`both modified`, `deleted by us`...).
+    #[must_use]
+    pub fn words(self) -> &'static str {
+        match self {
+            Self::BothModified => "both modified",
+            Self::AddedByBoth => "both added",
+            Self::DeletedByUs => "deleted by us",
+            Self::DeletedByThem => "deleted by them",
+            Self::AddedByUs => "added by us",
+            Self::AddedByThem => "added by them",
+            Self::BothDeleted => "both deleted",
+        }
+    }
+}
+
 type Result<T> = std::result::Result<T, VcsError>;
 
 /// The repository behind a run. Paths named `worktree` are worktrees fixloop made; everything
@@ -73,7 +138,8 @@ pub trait Vcs: Send + Sync {
     /// The branch the user's checkout is on (`None` when detached).
     fn current_branch(&self) -> BoxFuture<'_, Option<String>>;
     fn commit_info<'a>(&'a self, commit: &'a str) -> BoxFuture<'a, Option<CommitInfo>>;
-    /// A file's content at a commit (`None` when it has no such file).
+    /// A file's content at a commit (`None` when nothing is at that path; a folder or a
+    /// submodule there reads as empty).
     fn file_at<'a>(&'a self, commit: &'a str, path: &'a str) -> BoxFuture<'a, Option<String>>;
     /// The top authors of `files` in the history before `rev`, most commits first.
     fn authors<'a>(
@@ -169,10 +235,18 @@ pub trait Vcs: Send + Sync {
     ) -> BoxFuture<'a, Result<()>>;
     /// Files in a worktree that git ignores (a folder wholly ignored is one entry, ending `/`).
     fn ignored_files<'a>(&'a self, worktree: &'a Path) -> BoxFuture<'a, Result<Vec<String>>>;
-    /// The paths that differ between two commits.
+    /// The paths that differ between two commits (a rename, when the repository's `diff.renames`
+    /// finds one, as its new path).
     fn changed_files<'a>(
         &'a self,
         from: &'a str,
         to: &'a str,
     ) -> BoxFuture<'a, Result<Vec<String>>>;
+    /// What merging `theirs` into `ours` would do, and each conflict it would leave, without
+    /// touching any worktree, index or ref and without writing to the repository.
+    fn merge_analysis<'a>(
+        &'a self,
+        ours: &'a str,
+        theirs: &'a str,
+    ) -> BoxFuture<'a, Result<MergeAnalysis>>;
 }

@@ -1,0 +1,90 @@
+//! The `git` command, for what changes the repository or must run as the user's own git:
+//! push and fetch, worktrees, fixloop's commits, resets and staging in fixloop's worktrees.
+
+use std::path::Path;
+use std::process::Stdio;
+
+use super::Git;
+use crate::engine::ports::VcsError;
+
+/// The identity fixloop commits with when the user has none configured.
+const FALLBACK_NAME: &str = "fixloop";
+pub(super) const FALLBACK_EMAIL: &str = "fixloop@localhost";
+
+/// The content of a worktree (tracked, staged, unstaged and untracked files) as one git tree id.
+/// Stages everything in that worktree's own index: use it on fixloop's worktrees only.
+pub async fn worktree_tree(worktree: &Path) -> Result<String, VcsError> {
+    Git::run_in(worktree, &["add", "-A"], &[]).await?;
+    Git::run_in(worktree, &["write-tree"], &[]).await
+}
+
+impl Git {
+    /// `git ARGS` in `cwd` with extra environment; stdout without the trailing newline.
+    pub async fn run_in(
+        cwd: &Path,
+        args: &[&str],
+        env: &[(&str, &str)],
+    ) -> Result<String, VcsError> {
+        let mut command = tokio::process::Command::new("git");
+        command
+            .args(args)
+            .current_dir(cwd)
+            .env("GIT_TERMINAL_PROMPT", "0")
+            .env("LC_ALL", "C")
+            .envs(env.iter().copied())
+            .stdin(Stdio::null())
+            .process_group(0)
+            .kill_on_drop(true);
+        let output = command.output().await.map_err(|e| VcsError {
+            args: args.join(" "),
+            code: None,
+            stderr: if e.kind() == std::io::ErrorKind::NotFound {
+                "git is not installed or not on PATH".into()
+            } else {
+                e.to_string()
+            },
+        })?;
+        if output.status.success() {
+            let mut text = String::from_utf8_lossy(&output.stdout).into_owned();
+            while text.ends_with('\n') {
+                text.pop();
+            }
+            Ok(text)
+        } else {
+            Err(VcsError {
+                args: args.join(" "),
+                code: output.status.code(),
+                stderr: String::from_utf8_lossy(&output.stderr).trim().to_owned(),
+            })
+        }
+    }
+
+    pub async fn run(&self, args: &[&str]) -> Result<String, VcsError> {
+        Self::run_in(&self.repo, args, &[]).await
+    }
+
+    /// The commit identity (as environment for `git commit-tree`) for fixloop's commits when the
+    /// user has none configured.
+    pub async fn identity(&self) -> Vec<(&'static str, String)> {
+        // Read as `git config user.name` reads it: the repository's, the global and the system
+        // configuration, by the environment git honours.
+        let (name, email) = self
+            .read("config user.name", |repo| {
+                let config = repo.config()?;
+                let get = |key| config.get_string(key).unwrap_or_default();
+                Ok((get("user.name"), get("user.email")))
+            })
+            .await
+            .unwrap_or_default();
+        let mut env = Vec::new();
+        if name.is_empty() {
+            env.push(("GIT_AUTHOR_NAME", FALLBACK_NAME.to_owned()));
+            env.push(("GIT_COMMITTER_NAME", FALLBACK_NAME.to_owned()));
+        }
+        if email.is_empty() {
+            env.push(("GIT_AUTHOR_EMAIL", FALLBACK_EMAIL.to_owned()));
+            env.push(("GIT_COMMITTER_EMAIL", FALLBACK_EMAIL.to_owned()));
+        }
+        env
+    }
+}
