@@ -834,12 +834,19 @@ async fn short_pages_of_jobs_are_read_to_the_last_link() {
         .filter(|r| r.url.path().ends_with("/jobs"))
         .collect();
     assert_eq!(pages.len(), 3);
-    assert!(pages.iter().all(|r| {
-        r.headers
-            .get("authorization")
-            .map(|v| v.to_str().unwrap().to_owned())
-            == Some(format!("Bearer {TOKEN}"))
-    }));
+    let sent =
+        |r: &Request, name: &str| r.headers.get(name).map(|v| v.to_str().unwrap().to_owned());
+    for page in pages {
+        assert_eq!(sent(page, "authorization"), Some(format!("Bearer {TOKEN}")));
+        assert_eq!(
+            sent(page, "x-github-api-version").as_deref(),
+            Some("2022-11-28")
+        );
+        assert_eq!(
+            sent(page, "accept").as_deref(),
+            Some("application/vnd.github+json")
+        );
+    }
     server.verify().await;
 }
 
@@ -943,5 +950,51 @@ async fn a_link_to_the_fix_on_a_later_short_page_of_comments_is_not_made_twice()
         .unwrap();
     assert_eq!(number, 12);
     assert!(notes.is_empty(), "{notes:?}");
+    server.verify().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn github_naming_the_existing_pr_in_its_errors_list_is_understood() {
+    // GitHub's own 422: the general message, and the reason in `errors`.
+    let server = MockServer::start().await;
+    let pr = json!({"number": 5, "html_url": "https://github.com/acme/app/pull/5",
+                    "head": {"ref": "fix/add", "label": "acme:fix/add"}});
+    Mock::given(method("GET"))
+        .and(path("/repos/acme/app/pulls"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!([])))
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/repos/acme/app/pulls"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!([pr])))
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/repos/acme/app/pulls"))
+        .respond_with(ResponseTemplate::new(422).set_body_json(json!({
+            "message": "Validation Failed",
+            "errors": [{"resource": "PullRequest", "code": "custom",
+                        "message": "A pull request already exists for acme:fix/add."}],
+            "documentation_url": "https://docs.github.com/rest/pulls/pulls#create-a-pull-request"
+        })))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("PATCH"))
+        .and(path("/repos/acme/app/pulls/5"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(pr))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let mut request = pr_request();
+    request.labels.clear();
+    let client = GitHub::new(&server.uri(), None).unwrap();
+    let (_, number, _) = client
+        .open_or_update_pr("acme", "app", &request, None)
+        .await
+        .unwrap();
+    assert_eq!(number, 5);
     server.verify().await;
 }

@@ -57,14 +57,14 @@ impl GitHub {
                 FailureClass::Unavailable,
                 format!("{what}: a redirect without a location"),
             ))?;
-        let stored = self.from_storage(&location, what).await?;
+        let stored = self.storage_get(&location, what).await?;
         stream_to(http::Response::from(stored).into_body(), dest, what).await
     }
 
     /// The log at a storage redirect, fetched with reqwest and not octocrab: the URL carries its
     /// own signature, and octocrab would send the token to any host that shares the API's
     /// address (as the local stand-in does), where reqwest alone sends nothing fixloop holds.
-    async fn from_storage(
+    async fn storage_get(
         &self,
         location: &str,
         what: &str,
