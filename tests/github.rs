@@ -998,3 +998,28 @@ async fn github_naming_the_existing_pr_in_its_errors_list_is_understood() {
     assert_eq!(number, 5);
     server.verify().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_list_whose_link_never_ends_is_an_error_not_a_hang() {
+    let server = MockServer::start().await;
+    // Every page names page 2 as the next one.
+    Mock::given(method("GET"))
+        .and(path("/repos/acme/app/pulls"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(json!([]))
+                .insert_header("link", next_page(&server.uri(), "pulls", 2).as_str()),
+        )
+        .mount(&server)
+        .await;
+    let client = GitHub::new(&server.uri(), None).unwrap();
+    let error = client
+        .open_or_update_pr("acme", "app", &pr_request(), None)
+        .await
+        .unwrap_err();
+    assert!(
+        error.message.contains("did not end after 100 pages"),
+        "{error:?}"
+    );
+    assert_eq!(server.received_requests().await.unwrap().len(), 100);
+}

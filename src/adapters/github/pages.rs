@@ -1,6 +1,6 @@
 //! Lists, page after page: octocrab's `Page` reads GitHub's `Link` header, and the next page is
-//! fetched for as long as it names one. A page shorter than asked is not taken as the last (the
-//! jobs API, for one, sends short pages), and `total_count` is not trusted either.
+//! fetched for as long as it names one. A page shorter than asked is not taken as the last (GitHub
+//! may send fewer items than `per_page`), and neither is `total_count` trusted.
 
 use serde::de::DeserializeOwned;
 
@@ -28,22 +28,22 @@ impl GitHub {
             .await
             .map_err(|refused| refused.error)?;
         let mut items = page.take_items();
-        for _ in 1..MAX_PAGES {
-            if page.next.is_none() {
-                return Ok(items);
+        let mut pages = 1;
+        while page.next.is_some() {
+            if pages == MAX_PAGES {
+                return Err(StepError::unavailable(format!(
+                    "{what}: GitHub's list did not end after {MAX_PAGES} pages"
+                )));
             }
             let next = self
                 .send(what, || self.crab.get_page::<T>(&page.next))
                 .await
                 .map_err(|refused| refused.error)?;
-            let Some(next) = next else {
-                return Ok(items);
-            };
+            let Some(next) = next else { break };
             page = next;
+            pages += 1;
             items.append(&mut page.take_items());
         }
-        Err(StepError::unavailable(format!(
-            "{what}: GitHub's list did not end after {MAX_PAGES} pages"
-        )))
+        Ok(items)
     }
 }
