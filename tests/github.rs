@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use fixloop::adapters::github::GitHub;
 use fixloop::engine::ports::PrRequest;
 use serde_json::{Value, json};
-use wiremock::matchers::{body_partial_json, header, method, path, query_param};
+use wiremock::matchers::{body_partial_json, header, method, path, path_regex, query_param};
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};
 
 const TOKEN: &str = "ghp_testtoken0123456789abcdefghijklmnop";
@@ -60,7 +60,12 @@ async fn mount_run(server: &MockServer, head_sha: &str) {
         .and(path("/repos/acme/app/actions/runs/42/jobs"))
         .and(query_param("page", "1"))
         .respond_with(
-            ResponseTemplate::new(200).set_body_json(json!({"total_count": 101, "jobs": page1})),
+            ResponseTemplate::new(200)
+                .set_body_json(json!({"total_count": 101, "jobs": page1}))
+                .insert_header(
+                    "link",
+                    next_page(&server.uri(), "actions/runs/42/jobs", 2).as_str(),
+                ),
         )
         .mount(server)
         .await;
@@ -88,6 +93,12 @@ async fn mount_run(server: &MockServer, head_sha: &str) {
             .mount(server)
             .await;
     }
+}
+
+/// GitHub's `Link` header naming page `page` of `list` as the next one (and the last).
+fn next_page(api: &str, list: &str, page: u32) -> String {
+    let url = format!("{api}/repos/acme/app/{list}?per_page=100&page={page}");
+    format!(r#"<{url}>; rel="next", <{url}>; rel="last""#)
 }
 
 async fn fixloop(args: &[&str], env: &[(&str, &str)]) -> (i32, String, String, Duration) {
@@ -365,7 +376,8 @@ fn pr_request() -> PrRequest {
 #[tokio::test(flavor = "multi_thread")]
 async fn no_second_pr_on_retry() {
     let server = MockServer::start().await;
-    let pr = json!({"number": 12, "html_url": "https://github.com/acme/app/pull/12"});
+    let pr = json!({"number": 12, "html_url": "https://github.com/acme/app/pull/12",
+                    "head": {"ref": "fix/add", "label": "acme:fix/add"}});
     // First look: no open PR for the branch; afterwards, the one that was opened.
     Mock::given(method("GET"))
         .and(path("/repos/acme/app/pulls"))
@@ -440,7 +452,8 @@ async fn no_second_pr_on_retry() {
 #[tokio::test(flavor = "multi_thread")]
 async fn an_already_existing_pr_is_found_and_updated() {
     let server = MockServer::start().await;
-    let pr = json!({"number": 5, "html_url": "https://github.com/acme/app/pull/5"});
+    let pr = json!({"number": 5, "html_url": "https://github.com/acme/app/pull/5",
+                    "head": {"ref": "fix/add", "label": "acme:fix/add"}});
     Mock::given(method("GET"))
         .and(path("/repos/acme/app/pulls"))
         .respond_with(ResponseTemplate::new(200).set_body_json(json!([])))
@@ -719,4 +732,294 @@ async fn job_and_attempt_urls_fetch_just_that() {
     let t: Value = serde_json::from_str(&stdout).unwrap();
     assert_eq!(t["failing_tests"][0]["id"], "tests/test_calc.py::test_add");
     server.verify().await;
+}
+
+/// A job's log behind a storage redirect, fetched without the token.
+async fn mount_job_log(server: &MockServer, job: u64) {
+    Mock::given(method("GET"))
+        .and(path(format!("/repos/acme/app/actions/jobs/{job}/logs")))
+        .respond_with(ResponseTemplate::new(302).insert_header(
+            "location",
+            format!("{}/storage/job-{job}.txt?sig=secret", server.uri()).as_str(),
+        ))
+        .mount(server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(format!("/storage/job-{job}.txt")))
+        .and(NoAuthorization)
+        .respond_with(ResponseTemplate::new(200).set_body_string(PYTEST_LOG))
+        .mount(server)
+        .await;
+}
+
+/// One page of a list, asked for with `per_page=100`, linking the next page when there is one.
+async fn mount_page(
+    server: &MockServer,
+    api: &str,
+    list: &str,
+    page: u32,
+    next: bool,
+    body: Value,
+) {
+    let mut answer = ResponseTemplate::new(200).set_body_json(body);
+    if next {
+        answer = answer.insert_header("link", next_page(api, list, page + 1).as_str());
+    }
+    let prefix = api.strip_prefix(&server.uri()).unwrap();
+    Mock::given(method("GET"))
+        .and(path(format!("{prefix}/repos/acme/app/{list}")))
+        .and(query_param("per_page", "100"))
+        .and(query_param("page", page.to_string()))
+        .respond_with(answer)
+        .expect(1)
+        .mount(server)
+        .await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn short_pages_of_jobs_are_read_to_the_last_link() {
+    let server = MockServer::start().await;
+    let api = server.uri();
+    Mock::given(method("GET"))
+        .and(path("/repos/acme/app/actions/runs/42"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(run_json("abc")))
+        .mount(&server)
+        .await;
+    let job = |id: u64, name: &str, conclusion: &str| json!({"id": id, "name": name, "conclusion": conclusion, "steps": []});
+    // 100 asked for, 2 sent, and a `Link` to page 2; page 2 links page 3, which is the last.
+    mount_page(&server, &api, "actions/runs/42/jobs", 1, true,
+        json!({"total_count": 4, "jobs": [job(1, "lint", "success"), job(2, "test (3.11)", "failure")]}),
+    )
+    .await;
+    mount_page(
+        &server,
+        &api,
+        "actions/runs/42/jobs",
+        2,
+        true,
+        json!({"total_count": 4, "jobs": [job(3, "test (3.12)", "failure")]}),
+    )
+    .await;
+    mount_page(
+        &server,
+        &api,
+        "actions/runs/42/jobs",
+        3,
+        false,
+        json!({"total_count": 4, "jobs": [job(4, "test (3.13)", "failure")]}),
+    )
+    .await;
+    for id in [2, 3, 4] {
+        mount_job_log(&server, id).await;
+    }
+    let out_dir = tempfile::tempdir().unwrap();
+    let (code, stdout, stderr, _) = fixloop(
+        &["logs", URL, "--out", &out_dir.path().display().to_string()],
+        &[("GITHUB_API_URL", &api), ("GITHUB_TOKEN", TOKEN)],
+    )
+    .await;
+    assert_eq!(code, 0, "{stderr}");
+    let full = std::fs::read_to_string(out_dir.path().join("full.log")).unwrap();
+    for name in ["test (3.11)", "test (3.12)", "test (3.13)"] {
+        assert!(
+            full.contains(&format!("log of job `{name}`")),
+            "{name}: {full}"
+        );
+    }
+    assert!(!stdout.contains(TOKEN) && !stderr.contains(TOKEN));
+    // The pages the `Link` header named went to the API's host, so they carried the token.
+    let pages = server.received_requests().await.unwrap();
+    let pages: Vec<_> = pages
+        .iter()
+        .filter(|r| r.url.path().ends_with("/jobs"))
+        .collect();
+    assert_eq!(pages.len(), 3);
+    let sent =
+        |r: &Request, name: &str| r.headers.get(name).map(|v| v.to_str().unwrap().to_owned());
+    for page in pages {
+        assert_eq!(sent(page, "authorization"), Some(format!("Bearer {TOKEN}")));
+        assert_eq!(
+            sent(page, "x-github-api-version").as_deref(),
+            Some("2022-11-28")
+        );
+        assert_eq!(
+            sent(page, "accept").as_deref(),
+            Some("application/vnd.github+json")
+        );
+    }
+    server.verify().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_fix_pr_on_a_later_short_page_is_updated_not_opened_again() {
+    // An Enterprise server: the API under /api/v3, and its `Link` URLs with it.
+    let server = MockServer::start().await;
+    let api = format!("{}/api/v3", server.uri());
+    let open = |number: u64, owner: &str| {
+        json!({"number": number, "html_url": format!("https://github.com/acme/app/pull/{number}"),
+               "head": {"ref": "fix/add", "label": format!("{owner}:fix/add")}})
+    };
+    // Page 1 (2 of the 100 asked): branches of the same name in forks; page 2: the fix's own.
+    mount_page(
+        &server,
+        &api,
+        "pulls",
+        1,
+        true,
+        json!([open(3, "mallory"), open(4, "eve")]),
+    )
+    .await;
+    mount_page(&server, &api, "pulls", 2, false, json!([open(12, "acme")])).await;
+    Mock::given(method("PATCH"))
+        .and(path("/api/v3/repos/acme/app/pulls/12"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(open(12, "acme")))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("PATCH"))
+        .and(path_regex("^/api/v3/repos/acme/app/pulls/[34]$"))
+        .respond_with(ResponseTemplate::new(200))
+        .expect(0)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/api/v3/repos/acme/app/pulls"))
+        .respond_with(ResponseTemplate::new(201).set_body_json(open(13, "acme")))
+        .expect(0)
+        .mount(&server)
+        .await;
+    let mut request = pr_request();
+    request.labels.clear();
+    let client = GitHub::new(&api, None).unwrap();
+    let (url, number, notes) = client
+        .open_or_update_pr("acme", "app", &request, None)
+        .await
+        .unwrap();
+    assert_eq!(
+        (url.as_str(), number),
+        ("https://github.com/acme/app/pull/12", 12)
+    );
+    assert!(notes.is_empty(), "{notes:?}");
+    server.verify().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_link_to_the_fix_on_a_later_short_page_of_comments_is_not_made_twice() {
+    let server = MockServer::start().await;
+    let api = server.uri();
+    let pr = json!({"number": 12, "html_url": "https://github.com/acme/app/pull/12",
+                    "head": {"ref": "fix/add", "label": "acme:fix/add"}});
+    mount_page(&server, &api, "pulls", 1, false, json!([pr])).await;
+    Mock::given(method("PATCH"))
+        .and(path("/repos/acme/app/pulls/12"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(pr.clone()))
+        .expect(1)
+        .mount(&server)
+        .await;
+    // PR 7's comments: two others on page 1 (of the 100 asked), fixloop's link on page 2.
+    mount_page(
+        &server,
+        &api,
+        "issues/7/comments",
+        1,
+        true,
+        json!([{"body": "LGTM"}, {"body": "CI is red again"}]),
+    )
+    .await;
+    mount_page(
+        &server,
+        &api,
+        "issues/7/comments",
+        2,
+        false,
+        json!([{"body": "fixloop … https://github.com/acme/app/pull/12 (#12)"}]),
+    )
+    .await;
+    Mock::given(method("POST"))
+        .and(path("/repos/acme/app/issues/7/comments"))
+        .respond_with(ResponseTemplate::new(201).set_body_json(json!({})))
+        .expect(0)
+        .mount(&server)
+        .await;
+    let mut request = pr_request();
+    request.labels.clear();
+    let client = GitHub::new(&api, None).unwrap();
+    let (_, number, notes) = client
+        .open_or_update_pr("acme", "app", &request, Some(7))
+        .await
+        .unwrap();
+    assert_eq!(number, 12);
+    assert!(notes.is_empty(), "{notes:?}");
+    server.verify().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn github_naming_the_existing_pr_in_its_errors_list_is_understood() {
+    // GitHub's own 422: the general message, and the reason in `errors`.
+    let server = MockServer::start().await;
+    let pr = json!({"number": 5, "html_url": "https://github.com/acme/app/pull/5",
+                    "head": {"ref": "fix/add", "label": "acme:fix/add"}});
+    Mock::given(method("GET"))
+        .and(path("/repos/acme/app/pulls"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!([])))
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/repos/acme/app/pulls"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!([pr])))
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/repos/acme/app/pulls"))
+        .respond_with(ResponseTemplate::new(422).set_body_json(json!({
+            "message": "Validation Failed",
+            "errors": [{"resource": "PullRequest", "code": "custom",
+                        "message": "A pull request already exists for acme:fix/add."}],
+            "documentation_url": "https://docs.github.com/rest/pulls/pulls#create-a-pull-request"
+        })))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("PATCH"))
+        .and(path("/repos/acme/app/pulls/5"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(pr))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let mut request = pr_request();
+    request.labels.clear();
+    let client = GitHub::new(&server.uri(), None).unwrap();
+    let (_, number, _) = client
+        .open_or_update_pr("acme", "app", &request, None)
+        .await
+        .unwrap();
+    assert_eq!(number, 5);
+    server.verify().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_list_whose_link_never_ends_is_an_error_not_a_hang() {
+    let server = MockServer::start().await;
+    // Every page names page 2 as the next one.
+    Mock::given(method("GET"))
+        .and(path("/repos/acme/app/pulls"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(json!([]))
+                .insert_header("link", next_page(&server.uri(), "pulls", 2).as_str()),
+        )
+        .mount(&server)
+        .await;
+    let client = GitHub::new(&server.uri(), None).unwrap();
+    let error = client
+        .open_or_update_pr("acme", "app", &pr_request(), None)
+        .await
+        .unwrap_err();
+    assert!(
+        error.message.contains("did not end after 100 pages"),
+        "{error:?}"
+    );
+    assert_eq!(server.received_requests().await.unwrap().len(), 100);
 }

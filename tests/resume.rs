@@ -84,7 +84,8 @@ fn sigkill(pid: u32) {
 }
 
 fn pr_json() -> Value {
-    json!({"number": 12, "html_url": "https://github.com/acme/app/pull/12"})
+    json!({"number": 12, "html_url": "https://github.com/acme/app/pull/12",
+           "head": {"ref": BRANCH, "label": format!("acme:{BRANCH}")}})
 }
 
 async fn mount(server: &MockServer, hub: &Arc<Mutex<Hub>>, log: String, head: String) {

@@ -3,10 +3,11 @@
 
 use std::path::Path;
 
-use reqwest::Method;
+use http_body_util::BodyExt;
 use tokio::io::AsyncWriteExt;
 
-use super::{GitHub, without_url};
+use super::GitHub;
+use super::client::without_url;
 use crate::core::error::StepError;
 use crate::core::event::FailureClass;
 use crate::core::runurl::RunUrl;
@@ -14,29 +15,38 @@ use crate::core::runurl::RunUrl;
 impl GitHub {
     /// A job's log, streamed to `dest` (GitHub redirects to storage; the token does not follow).
     pub async fn job_log(&self, url: &RunUrl, job: u64, dest: &Path) -> Result<u64, StepError> {
-        let path = format!("/repos/{}/{}/actions/jobs/{job}/logs", url.owner, url.repo);
-        self.download(&path, &format!("downloading the log of job {job}"), dest)
+        let route = format!("/repos/{}/{}/actions/jobs/{job}/logs", url.owner, url.repo);
+        self.download(&route, &format!("downloading the log of job {job}"), dest)
             .await
     }
 
-    /// Streams what `path` redirects to into `dest`.
-    async fn download(&self, path: &str, what: &str, dest: &Path) -> Result<u64, StepError> {
+    /// The run's logs archive (a zip of every job's log), for when job logs are not available.
+    pub async fn run_logs_archive(&self, url: &RunUrl, dest: &Path) -> Result<u64, StepError> {
+        let route = format!(
+            "/repos/{}/{}/actions/runs/{}/logs",
+            url.owner, url.repo, url.run_id
+        );
+        let what = format!("downloading the logs archive of run {}", url.run_id);
+        self.download(&route, &what, dest).await
+    }
+
+    /// Streams what `route` answers, or redirects to, into `dest`. octocrab asks the API (with
+    /// the token, and the retry policy); its `download_job_logs` would follow the redirect itself
+    /// and hold the whole log in memory, so the redirect comes back here instead.
+    async fn download(&self, route: &str, what: &str, dest: &Path) -> Result<u64, StepError> {
         let response = self
-            .send(Method::GET, path, None, what)
+            .send(what, || async {
+                let response = self.crab._get(route).await?;
+                if response.status().is_redirection() {
+                    Ok(response)
+                } else {
+                    octocrab::map_github_error(response).await
+                }
+            })
             .await
             .map_err(|refused| refused.error)?;
-        let response = self.follow(response, what).await?;
-        stream_to(response, dest, what).await
-    }
-
-    /// Follows a storage redirect without the token (the URL carries its own signature).
-    async fn follow(
-        &self,
-        response: reqwest::Response,
-        what: &str,
-    ) -> Result<reqwest::Response, StepError> {
         if !response.status().is_redirection() {
-            return Ok(response);
+            return stream_to(response.into_body(), dest, what).await;
         }
         let location = response
             .headers()
@@ -47,10 +57,22 @@ impl GitHub {
                 FailureClass::Unavailable,
                 format!("{what}: a redirect without a location"),
             ))?;
+        let stored = self.storage_get(&location, what).await?;
+        stream_to(http::Response::from(stored).into_body(), dest, what).await
+    }
+
+    /// The log at a storage redirect, fetched with reqwest and not octocrab: the URL carries its
+    /// own signature, and octocrab would send the token to any host that shares the API's
+    /// address (as the local stand-in does), where reqwest alone sends nothing fixloop holds.
+    async fn storage_get(
+        &self,
+        location: &str,
+        what: &str,
+    ) -> Result<reqwest::Response, StepError> {
         let mut delay = self.backoff;
         let mut last = String::new();
         for attempt in 1..=self.attempts {
-            match self.http.get(&location).send().await {
+            match self.http.get(location).send().await {
                 Ok(r) if r.status().is_success() => return Ok(r),
                 Ok(r) if r.status().is_server_error() => {
                     last = format!("storage answered {}", r.status());
@@ -76,57 +98,55 @@ impl GitHub {
             format!("{what}: {last}"),
         ))
     }
-
-    /// The run's logs archive (a zip of every job's log), for when job logs are not available.
-    pub async fn run_logs_archive(&self, url: &RunUrl, dest: &Path) -> Result<u64, StepError> {
-        let path = format!(
-            "/repos/{}/{}/actions/runs/{}/logs",
-            url.owner, url.repo, url.run_id
-        );
-        let what = format!("downloading the logs archive of run {}", url.run_id);
-        self.download(&path, &what, dest).await
-    }
 }
 
-async fn stream_to(
-    mut response: reqwest::Response,
-    dest: &Path,
-    what: &str,
-) -> Result<u64, StepError> {
-    let mut file = tokio::fs::File::create(dest).await.map_err(|e| {
+/// Streams a response's body into `dest`, chunk by chunk.
+async fn stream_to<B>(mut body: B, dest: &Path, what: &str) -> Result<u64, StepError>
+where
+    B: BodyExt + Unpin,
+    B::Data: AsRef<[u8]>,
+    B::Error: std::fmt::Display,
+{
+    let write_error = |e: std::io::Error| {
         StepError::new(
             FailureClass::Error,
             format!("{what}: cannot write {}: {e}", dest.display()),
         )
-    })?;
+    };
+    let mut file = tokio::fs::File::create(dest).await.map_err(write_error)?;
     let mut written = 0u64;
-    loop {
-        match response.chunk().await {
-            Ok(Some(chunk)) => {
-                file.write_all(&chunk).await.map_err(|e| {
-                    StepError::new(
-                        FailureClass::Error,
-                        format!("{what}: cannot write {}: {e}", dest.display()),
-                    )
-                })?;
-                written += chunk.len() as u64;
-            }
-            Ok(None) => break,
-            Err(e) => {
-                return Err(StepError::new(
-                    FailureClass::Unavailable,
-                    format!(
-                        "{what}: the download broke off after {written} bytes ({})",
-                        without_url(&e)
-                    ),
-                ));
-            }
+    while let Some(frame) = body.frame().await {
+        let frame = frame.map_err(|e| {
+            StepError::new(
+                FailureClass::Unavailable,
+                format!(
+                    "{what}: the download broke off after {written} bytes ({})",
+                    without_urls(&e.to_string())
+                ),
+            )
+        })?;
+        if let Ok(chunk) = frame.into_data() {
+            file.write_all(chunk.as_ref()).await.map_err(write_error)?;
+            written += chunk.as_ref().len() as u64;
         }
     }
-    file.flush()
-        .await
-        .map_err(|e| StepError::new(FailureClass::Error, e.to_string()))?;
+    file.flush().await.map_err(write_error)?;
     Ok(written)
+}
+
+/// A message without the URLs in it (a storage URL carries a signature).
+fn without_urls(text: &str) -> String {
+    text.split(' ')
+        .map(|word| {
+            let bare = word.trim_start_matches(['(', '"', '\'']);
+            if bare.starts_with("http://") || bare.starts_with("https://") {
+                "<url>"
+            } else {
+                word
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// A job's log out of the run's logs archive (`N_<job>.txt`, or the job folder's step files),

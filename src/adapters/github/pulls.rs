@@ -1,19 +1,47 @@
 //! The fix's pull request: opened as a draft or updated in place, labelled, and linked from the
 //! PR whose CI failed.
+//!
+//! Labels go through octocrab's typed call (its `Label` is GitHub's whole, small label object).
+//! Pull requests and comments are read into fixloop's models of the few fields it uses:
+//! octocrab's require dozens more (a comment's author alone has eighteen), and one GitHub leaves
+//! out would fail the last step of a run over something fixloop never reads. Answers fixloop
+//! does not read at all (an update, a new comment) are checked for success only.
 
-use reqwest::{Method, StatusCode};
 use serde::Deserialize;
 use serde_json::json;
 
-use super::{GitHub, Refused, without_url};
+use super::GitHub;
+use super::client::Refused;
 use crate::core::error::StepError;
-use crate::core::event::FailureClass;
 use crate::engine::ports::PrRequest;
 
 #[derive(Debug, Clone, Deserialize)]
 struct Pull {
     number: u64,
     html_url: String,
+}
+
+/// An open PR as GitHub lists it, with the branch it is from.
+#[derive(Debug, Deserialize)]
+struct OpenPull {
+    #[serde(flatten)]
+    pull: Pull,
+    head: Head,
+}
+
+#[derive(Debug, Deserialize)]
+struct Head {
+    #[serde(rename = "ref")]
+    branch: String,
+    /// `owner:branch`.
+    #[serde(default)]
+    label: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+struct Comment {
+    #[serde(default)]
+    body: Option<String>,
 }
 
 impl GitHub {
@@ -26,16 +54,15 @@ impl GitHub {
         request: &PrRequest,
         failing_pr: Option<u64>,
     ) -> Result<(String, u64, Vec<String>), StepError> {
-        let existing: Vec<Pull> = self
-            .get_json(
-                &format!(
-                    "/repos/{owner}/{repo}/pulls?state=open&head={owner}:{}&per_page=10",
-                    request.branch
-                ),
+        let existing = self
+            .open_pr_of(
+                owner,
+                repo,
+                &request.branch,
                 "looking for an open PR of the fix branch",
             )
             .await?;
-        let pull = if let Some(pr) = existing.into_iter().next() {
+        let pull = if let Some(pr) = existing {
             self.update_pr(owner, repo, pr.number, request).await?;
             pr
         } else {
@@ -46,44 +73,23 @@ impl GitHub {
                 "body": request.body,
                 "draft": request.draft,
             });
+            let route = format!("/repos/{owner}/{repo}/pulls");
             match self
-                .send(
-                    Method::POST,
-                    &format!("/repos/{owner}/{repo}/pulls"),
-                    Some(&body),
-                    "opening the draft PR",
-                )
+                .send("opening the draft PR", || {
+                    self.crab.post::<_, Pull>(&route, Some(&body))
+                })
                 .await
             {
-                Ok(response) => {
-                    let bytes = response.bytes().await.map_err(|e| {
-                        StepError::new(
-                            FailureClass::Unavailable,
-                            format!("opening the draft PR: {}", without_url(&e)),
-                        )
-                    })?;
-                    serde_json::from_slice::<Pull>(&bytes).map_err(|e| {
-                        StepError::new(
-                            FailureClass::Unavailable,
-                            format!("opening the draft PR: unexpected answer: {e}"),
-                        )
-                    })?
-                }
+                Ok(pull) => pull,
                 // Opened by an earlier attempt that did not hear back: find it and update it.
                 Err(Refused {
                     error,
-                    status: Some(StatusCode::UNPROCESSABLE_ENTITY),
+                    status: Some(http::StatusCode::UNPROCESSABLE_ENTITY),
                 }) if error.message.contains("already exists") => {
-                    let found: Vec<Pull> = self
-                        .get_json(
-                            &format!(
-                                "/repos/{owner}/{repo}/pulls?state=open&head={owner}:{}&per_page=10",
-                                request.branch
-                            ),
-                            "finding the existing PR",
-                        )
-                        .await?;
-                    let pr = found.into_iter().next().ok_or(error)?;
+                    let pr = self
+                        .open_pr_of(owner, repo, &request.branch, "finding the existing PR")
+                        .await?
+                        .ok_or(error)?;
                     self.update_pr(owner, repo, pr.number, request).await?;
                     pr
                 }
@@ -94,12 +100,12 @@ impl GitHub {
         let mut notes = Vec::new();
         if !request.labels.is_empty()
             && let Err(Refused { error, .. }) = self
-                .send(
-                    Method::POST,
-                    &format!("/repos/{owner}/{repo}/issues/{}/labels", pull.number),
-                    Some(&json!({ "labels": request.labels })),
-                    "labelling the PR",
-                )
+                .send("labelling the PR", || async {
+                    self.crab
+                        .issues(owner, repo)
+                        .add_labels(pull.number, &request.labels)
+                        .await
+                })
                 .await
         {
             notes.push(error.with_hints());
@@ -112,6 +118,30 @@ impl GitHub {
         Ok((pull.html_url, pull.number, notes))
     }
 
+    /// The open PR from `owner:branch`, looked for on every page of the list.
+    async fn open_pr_of(
+        &self,
+        owner: &str,
+        repo: &str,
+        branch: &str,
+        what: &str,
+    ) -> Result<Option<Pull>, StepError> {
+        let head = format!("{owner}:{branch}");
+        let open: Vec<OpenPull> = self
+            .every_page(
+                &format!("/repos/{owner}/{repo}/pulls"),
+                &[("state", "open"), ("head", &head)],
+                what,
+            )
+            .await?;
+        // GitHub filters by head already; a list that was not filtered must not hand fixloop
+        // someone else's PR to rewrite.
+        Ok(open
+            .into_iter()
+            .find(|p| p.head.branch == branch && p.head.label.as_ref().is_none_or(|l| *l == head))
+            .map(|p| p.pull))
+    }
+
     async fn update_pr(
         &self,
         owner: &str,
@@ -119,18 +149,19 @@ impl GitHub {
         number: u64,
         request: &PrRequest,
     ) -> Result<(), StepError> {
-        self.send(
-            Method::PATCH,
-            &format!("/repos/{owner}/{repo}/pulls/{number}"),
-            Some(&json!({ "title": request.title, "body": request.body })),
-            "updating the existing PR",
-        )
+        let route = format!("/repos/{owner}/{repo}/pulls/{number}");
+        let body = json!({ "title": request.title, "body": request.body });
+        self.send("updating the existing PR", || async {
+            octocrab::map_github_error(self.crab._patch(route.as_str(), Some(&body)).await?)
+                .await
+                .map(drop)
+        })
         .await
-        .map(|_| ())
         .map_err(|refused| refused.error)
     }
 
-    /// Comments on the PR whose CI failed, unless a comment already links the fix.
+    /// Comments on the PR whose CI failed, unless a comment already links the fix (on any page
+    /// of its comments).
     async fn comment_once(
         &self,
         owner: &str,
@@ -138,32 +169,26 @@ impl GitHub {
         number: u64,
         fix: &Pull,
     ) -> Result<(), StepError> {
-        #[derive(Deserialize)]
-        struct Comment {
-            #[serde(default)]
-            body: String,
-        }
+        let route = format!("/repos/{owner}/{repo}/issues/{number}/comments");
         let comments: Vec<Comment> = self
-            .get_json(
-                &format!("/repos/{owner}/{repo}/issues/{number}/comments?per_page=100"),
-                "reading the failing PR's comments",
-            )
+            .every_page(&route, &[], "reading the failing PR's comments")
             .await?;
-        if comments.iter().any(|c| c.body.contains(&fix.html_url)) {
+        if comments
+            .iter()
+            .any(|c| c.body.as_deref().is_some_and(|b| b.contains(&fix.html_url)))
+        {
             return Ok(());
         }
-        let body = format!(
+        let body = json!({ "body": format!(
             "fixloop reproduced this PR's CI failure and opened a verified fix: {} (#{}).",
             fix.html_url, fix.number
-        );
-        self.send(
-            Method::POST,
-            &format!("/repos/{owner}/{repo}/issues/{number}/comments"),
-            Some(&json!({ "body": body })),
-            "commenting on the failing PR",
-        )
+        ) });
+        self.send("commenting on the failing PR", || async {
+            octocrab::map_github_error(self.crab._post(route.as_str(), Some(&body)).await?)
+                .await
+                .map(drop)
+        })
         .await
-        .map(|_| ())
         .map_err(|refused| refused.error)
     }
 }

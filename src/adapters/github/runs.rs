@@ -1,6 +1,11 @@
 //! Workflow runs and their jobs, as GitHub's Actions API lists them.
+//!
+//! The models are fixloop's: the fields it reads, each optional where GitHub may leave it out.
+//! octocrab's own (`models::workflows::Run`) has no `pull_requests`, `run_attempt` or
+//! `display_title`, and requires some thirty fields fixloop never reads.
 
 use serde::Deserialize;
+use serde::de::DeserializeOwned;
 
 use super::GitHub;
 use crate::core::error::StepError;
@@ -60,7 +65,7 @@ pub struct Step {
 
 impl GitHub {
     pub async fn run(&self, url: &RunUrl) -> Result<Run, StepError> {
-        let path = match url.attempt {
+        let route = match url.attempt {
             Some(n) => format!(
                 "/repos/{}/{}/actions/runs/{}/attempts/{n}",
                 url.owner, url.repo, url.run_id
@@ -70,32 +75,26 @@ impl GitHub {
                 url.owner, url.repo, url.run_id
             ),
         };
-        self.get_json(&path, &format!("fetching run {}", url.run_id))
+        self.get_one(&route, &format!("fetching run {}", url.run_id))
             .await
     }
 
     /// Another attempt of the same run.
     pub async fn attempt(&self, url: &RunUrl, n: u32) -> Result<Run, StepError> {
-        let path = format!(
+        let route = format!(
             "/repos/{}/{}/actions/runs/{}/attempts/{n}",
             url.owner, url.repo, url.run_id
         );
-        self.get_json(
-            &path,
+        self.get_one(
+            &route,
             &format!("fetching attempt {n} of run {}", url.run_id),
         )
         .await
     }
 
-    /// Every job of the run (all pages).
+    /// Every job of the run (or of the URL's attempt), on every page.
     pub async fn jobs(&self, url: &RunUrl) -> Result<Vec<Job>, StepError> {
-        #[derive(Deserialize)]
-        struct Page {
-            #[serde(default)]
-            total_count: usize,
-            jobs: Vec<Job>,
-        }
-        let base = match url.attempt {
+        let route = match url.attempt {
             Some(n) => format!(
                 "/repos/{}/{}/actions/runs/{}/attempts/{n}/jobs",
                 url.owner, url.repo, url.run_id
@@ -105,20 +104,12 @@ impl GitHub {
                 url.owner, url.repo, url.run_id
             ),
         };
-        let mut jobs = Vec::new();
-        for page in 1..=50 {
-            let p: Page = self
-                .get_json(
-                    &format!("{base}?per_page=100&page={page}"),
-                    "listing the run's jobs",
-                )
-                .await?;
-            let n = p.jobs.len();
-            jobs.extend(p.jobs);
-            if n < 100 || jobs.len() >= p.total_count {
-                break;
-            }
-        }
-        Ok(jobs)
+        self.every_page(&route, &[], "listing the run's jobs").await
+    }
+
+    async fn get_one<T: DeserializeOwned>(&self, route: &str, what: &str) -> Result<T, StepError> {
+        self.send(what, || self.crab.get(route, None::<&()>))
+            .await
+            .map_err(|refused| refused.error)
     }
 }
