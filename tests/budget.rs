@@ -97,6 +97,8 @@ fn a_run_whose_budget_is_spent_stops_and_goes_on_with_a_larger_one() {
         .unwrap();
     let text = String::from_utf8_lossy(&resumed.stdout);
     assert_eq!(resumed.status.code(), Some(0), "{text}");
+    // The resumed run counts on from what it had spent, against its new budget.
+    assert!(text.contains("— $6.00 of $50.00 spent"), "{text}");
     let report = support::Run {
         output: resumed,
         workspace: repo.clone(),

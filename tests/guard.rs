@@ -288,6 +288,34 @@ echo "vandalised" >> "$CHECKOUT/calc.py"
     );
 }
 
+#[test]
+fn a_command_the_agent_names_in_the_git_configuration_is_never_run_by_fixloop() {
+    let sandbox = Sandbox::new();
+    let repo = sandbox.python_project();
+    let marker = sandbox.path().join("fsmonitor-ran");
+    let hook = sandbox.path().join("fsmonitor.sh");
+    write(
+        &hook,
+        &format!("#!/bin/sh\ntouch '{}'\nexit 1\n", marker.display()),
+    );
+    support::make_executable(&hook);
+    // The agent reproduces, then points core.fsmonitor at its script before the fix is
+    // committed, staged and verified by fixloop's own git.
+    let fix = format!(
+        "{FIX_ADD}\n{COMMON}\ngit --git-dir=\"$COMMON\" config core.fsmonitor '{}'\n",
+        hook.display()
+    );
+    let agent = sandbox.agent("agent.sh", &phased(REPRODUCE_ADD, &fix));
+    info(&sandbox, &repo, &json!({}));
+    let r = run_with_agent(&sandbox, &repo, &agent, &["--no-pr", "--no-post-fix-tests"]);
+    assert!(
+        r.stdout().contains("the agent set `fsmonitor = "),
+        "{}",
+        r.stdout()
+    );
+    assert!(!marker.exists(), "fixloop's git ran the agent's fsmonitor");
+}
+
 /// Runs a fix agent that does `escape` after fixing, and returns what fixloop said.
 fn escape(escape: &str) -> (i32, String) {
     let sandbox = Sandbox::new();

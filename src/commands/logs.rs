@@ -2,6 +2,7 @@
 
 use std::fmt::Write as _;
 use std::io::Write as _;
+use std::path::Path;
 
 use serde_json::json;
 
@@ -30,12 +31,8 @@ async fn from_url(args: &LogsArgs) -> Result<ExitCode, CommandError> {
     let fetched = fetch_run_logs(&client, &url, &dir)
         .await
         .map_err(CommandError::from)?;
-    crate::engine::secrets::redact_file(&fetched.full_log).map_err(|e| {
-        CommandError::new(
-            ExitCode::Io,
-            format!("cannot rewrite {}: {e}", fetched.full_log.display()),
-        )
-    })?;
+    crate::engine::secrets::redact_file(&fetched.full_log)
+        .map_err(|e| write_failed(&fetched.full_log, &e))?;
     for note in &fetched.run.notes {
         eprintln!("note: {note}");
     }
@@ -59,23 +56,21 @@ pub async fn logs(args: &LogsArgs) -> Result<ExitCode, CommandError> {
 fn logs_file(
     args: &LogsArgs,
     shown: Option<&str>,
-    excerpt_dir: Option<&std::path::Path>,
+    excerpt_dir: Option<&Path>,
 ) -> Result<ExitCode, CommandError> {
-    let mut full_log = None;
-    let mut copy = match &args.out {
-        Some(out) => {
-            std::fs::create_dir_all(out)
-                .map_err(|e| CommandError::new(ExitCode::Io, format!("{}: {e}", out.display())))?;
-            let path = out.join("full.log");
-            full_log = Some(path.display().to_string());
+    // The copy of the log (`--out`), and where it goes.
+    let full_log = args.out.as_ref().map(|out| out.join("full.log"));
+    let mut copy = match (&args.out, &full_log) {
+        (Some(out), Some(path)) => {
+            std::fs::create_dir_all(out).map_err(|e| write_failed(out, &e))?;
             Some(std::io::BufWriter::new(
-                std::fs::File::create(&path).map_err(|e| {
-                    CommandError::new(ExitCode::Io, format!("{}: {e}", path.display()))
-                })?,
+                std::fs::File::create(path).map_err(|e| write_failed(path, &e))?,
             ))
         }
-        None => None,
+        _ => None,
     };
+    let copy_failed =
+        |e: &std::io::Error| write_failed(full_log.as_deref().unwrap_or(Path::new("")), e);
     let copy_ref = copy.as_mut().map(|w| w as &mut dyn std::io::Write);
     let shown_source = if args.source == "-" {
         "standard input"
@@ -85,13 +80,7 @@ fn logs_file(
     // A log that cannot be read is bad input; a copy that cannot be written, a local failure.
     let triage_error = |e: TriageError| match e {
         TriageError::Read(e) => CommandError::new(ExitCode::Input, format!("{shown_source}: {e}")),
-        TriageError::Copy(e) => CommandError::new(
-            ExitCode::Io,
-            format!(
-                "cannot write {}: {e}",
-                full_log.as_deref().unwrap_or("the copy")
-            ),
-        ),
+        TriageError::Copy(e) => copy_failed(&e),
     };
     let outcome = if args.source == "-" {
         triage_stream(std::io::stdin().lock(), args.budget, copy_ref).map_err(triage_error)?
@@ -101,28 +90,15 @@ fn logs_file(
         triage_stream(file, args.budget, copy_ref).map_err(triage_error)?
     };
     if let Some(mut w) = copy {
-        std::io::Write::flush(&mut w).map_err(|e| {
-            CommandError::new(
-                ExitCode::Io,
-                format!(
-                    "cannot write {}: {e}",
-                    full_log.as_deref().unwrap_or("the copy")
-                ),
-            )
-        })?;
+        std::io::Write::flush(&mut w).map_err(|e| copy_failed(&e))?;
     }
-    if let Some(out) = &args.out {
-        let path = out.join("full.log");
-        crate::engine::secrets::redact_file(&path).map_err(|e| {
-            CommandError::new(
-                ExitCode::Io,
-                format!("cannot rewrite {}: {e}", path.display()),
-            )
-        })?;
+    if let Some(path) = &full_log {
+        crate::engine::secrets::redact_file(path).map_err(|e| write_failed(path, &e))?;
     }
     if let Some(dir) = args.out.as_deref().or(excerpt_dir) {
-        std::fs::write(dir.join("excerpt.txt"), redact(&outcome.excerpt).as_bytes())
-            .map_err(|e| CommandError::new(ExitCode::Io, format!("{}: {e}", dir.display())))?;
+        let excerpt = dir.join("excerpt.txt");
+        std::fs::write(&excerpt, redact(&outcome.excerpt).as_bytes())
+            .map_err(|e| write_failed(&excerpt, &e))?;
     }
     if args.json {
         let value = json!({
@@ -136,7 +112,10 @@ fn logs_file(
             "errors": outcome.errors.iter().map(|(line, text)| json!({"line": line, "text": text})).collect::<Vec<_>>(),
             "excerpt": outcome.excerpt,
             "excerpt_bytes": outcome.excerpt.len(),
-            "full_log": full_log.or_else(|| shown.map(|_| args.source.clone())),
+            "full_log": full_log
+                .as_ref()
+                .map(|p| p.display().to_string())
+                .or_else(|| shown.map(|_| args.source.clone())),
         });
         let text = serde_json::to_string_pretty(&value).unwrap_or_default();
         // A closed pipe ends the output quietly.
@@ -145,6 +124,18 @@ fn logs_file(
         print_text(&outcome, shown.unwrap_or(&args.source));
     }
     Ok(ExitCode::Success)
+}
+
+/// A file `fixloop logs` could not write (exit 74), and what to do about it.
+fn write_failed(path: &Path, e: &std::io::Error) -> CommandError {
+    CommandError::new(
+        ExitCode::Io,
+        format!("cannot write {}: {e}", path.display()),
+    )
+    .hint(format!(
+        "free some space or fix the permissions of {}, then run it again",
+        path.parent().unwrap_or(path).display()
+    ))
 }
 
 /// The triage as text: the log's size, each failing test on its line, the excerpt.

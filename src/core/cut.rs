@@ -88,7 +88,7 @@ fn between_characters(held: &[u8], half: usize, near: &[Range<usize>]) -> Option
 
 /// `at`, or the start of the character `at` is inside of (UTF-8 characters are at most four
 /// bytes; bytes that are no UTF-8 at all are cut where they are).
-fn boundary_at_or_before(held: &[u8], at: usize) -> usize {
+pub(crate) fn boundary_at_or_before(held: &[u8], at: usize) -> usize {
     let mut cut = at;
     while cut > at.saturating_sub(3) && held[cut] & 0xC0 == 0x80 {
         cut -= 1;

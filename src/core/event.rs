@@ -425,6 +425,9 @@ pub enum EventKind {
         budget_cents: Option<u64>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         step_budget_cents: Option<u64>,
+        /// What the run had spent on agents when it was resumed, in cents.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        spent_cents: Option<u64>,
     },
     /// The pipeline received this input; journaled before it is applied, so that a resumed run
     /// rebuilds the pipeline by feeding it the same inputs again.

@@ -162,8 +162,20 @@ impl RunSetup {
     clippy::cast_precision_loss,
     reason = "cents of a budget are far below 2^52"
 )]
-fn cents_to_usd(cents: u64) -> f64 {
+#[must_use]
+pub fn cents_to_usd(cents: u64) -> f64 {
     cents as f64 / 100.0
+}
+
+/// The nearest whole cents of an amount spent.
+#[must_use]
+#[expect(
+    clippy::cast_possible_truncation,
+    clippy::cast_sign_loss,
+    reason = "a reported, non-negative cost of a few dollars"
+)]
+pub fn spent_cents(usd: f64) -> u64 {
+    (usd * 100.0).round().max(0.0) as u64
 }
 
 /// Whole cents of a dollar amount (rounded up: a budget is never smaller than asked).

@@ -11,6 +11,8 @@ use crate::core::error::StepError;
 use crate::core::event::EventKind;
 use crate::core::exit::ExitCode;
 use crate::core::pipeline::{Input, Machine, Replayed, Request, Role, record_of};
+use crate::core::setup::spent_cents;
+use crate::core::view::RunView;
 
 type Effect<P> = <<P as Pipeline>::Machine as Machine>::Effect;
 
@@ -66,6 +68,7 @@ impl<P: Pipeline> Driver<P> {
             policy: self.bench.setup.policy.clone(),
             budget_cents: self.bench.setup.recorded.budget_cents,
             step_budget_cents: self.bench.setup.recorded.step_budget_cents,
+            spent_cents: self.bench.view(RunView::cost_usd).map(spent_cents),
         });
         let effects = if replayed.pending.is_empty() {
             self.feed(Input::Start)

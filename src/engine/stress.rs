@@ -82,11 +82,8 @@ pub struct Outcome {
     pub log_write_error: Option<String>,
 }
 
-/// What a slot reports after each run.
-enum Report {
-    Ran(RunResult),
-    LogFailed(String),
-}
+/// What a slot reports after each run: its result, or why its log failed.
+type Report = Result<RunResult, String>;
 
 /// One run in parallel slot `slot`: the slot's log file and temporary directory are reused by
 /// its next run (a failing run's log is moved to `run-N.log`; a dirty temp dir is emptied). A
@@ -210,11 +207,8 @@ pub async fn run(
                 if index > spec.runs {
                     break;
                 }
-                let report = match one(spec.clone(), index, slot, stop.clone()).await {
-                    Ok(result) => Report::Ran(result),
-                    Err(error) => Report::LogFailed(error),
-                };
-                let failed = matches!(report, Report::LogFailed(_));
+                let report = one(spec.clone(), index, slot, stop.clone()).await;
+                let failed = report.is_err();
                 if tx.send(report).is_err() || failed {
                     break;
                 }
@@ -288,8 +282,8 @@ async fn collect(
             report = rx.recv() => {
                 let result = match report {
                     None => break,
-                    Some(Report::Ran(result)) => result,
-                    Some(Report::LogFailed(error)) => {
+                    Some(Ok(result)) => result,
+                    Some(Err(error)) => {
                         log_write_error.get_or_insert(error);
                         let _ = stop_tx.send(true);
                         continue;

@@ -9,6 +9,7 @@ use crate::core::event::{
 };
 use crate::core::policy::Approve;
 use crate::core::sanitize::for_terminal;
+use crate::core::setup::cents_to_usd;
 use crate::core::view::CheckpointView;
 use crate::engine::ports::{BoxFuture, Decider};
 
@@ -81,10 +82,15 @@ impl Spending {
                 None
             }
             EventKind::RunResumed {
-                budget_cents: Some(cents),
+                budget_cents,
+                spent_cents,
                 ..
             } => {
-                self.budget = Some(cents_usd(*cents));
+                // A resumed run goes on from what it had spent, against the budget it has now.
+                if let Some(cents) = budget_cents {
+                    self.budget = Some(cents_to_usd(*cents));
+                }
+                self.spent = spent_cents.map_or(self.spent, cents_to_usd);
                 None
             }
             EventKind::PostFixTestsWritten {
@@ -102,14 +108,6 @@ impl Spending {
             _ => None,
         }
     }
-}
-
-#[expect(
-    clippy::cast_precision_loss,
-    reason = "cents of a budget are far below 2^52"
-)]
-fn cents_usd(cents: u64) -> f64 {
-    cents as f64 / 100.0
 }
 
 /// The run's start, resumption, report and end.

@@ -27,6 +27,9 @@ impl Git {
     ) -> Result<String, VcsError> {
         let mut command = tokio::process::Command::new("git");
         command
+            // An agent can write the repository's configuration: the command `core.fsmonitor`
+            // names is never run by fixloop's own git (a finding names the setting).
+            .args(["-c", "core.fsmonitor=false"])
             .args(args)
             .current_dir(cwd)
             .env("GIT_TERMINAL_PROMPT", "0")

@@ -205,3 +205,13 @@ fn an_endless_line_is_counted_whole_and_shown_cut() {
     assert_eq!(out.lines, 3);
     assert!(out.excerpt.lines().any(|l| l == shown), "{}", out.excerpt);
 }
+
+#[test]
+fn a_long_line_of_bytes_that_are_no_utf8_is_cut_not_emptied() {
+    // Continuation bytes only (binary output): the cut may not walk back to nothing.
+    let binary = vec![0x80u8; 40_000];
+    assert!(!super::triage::cut_line(&binary).is_empty());
+    let text = "é".repeat(20_000);
+    let cut = super::triage::cut_line(text.as_bytes());
+    assert!(std::str::from_utf8(cut).is_ok() && cut.len() > 16_000);
+}

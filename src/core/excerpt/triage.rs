@@ -375,15 +375,11 @@ impl Triage {
 
 /// A line of at most `MAX_LINE` bytes: a longer one is cut before the character that would
 /// cross it.
-fn cut_line(raw: &[u8]) -> &[u8] {
+pub(super) fn cut_line(raw: &[u8]) -> &[u8] {
     if raw.len() <= MAX_LINE {
         return raw;
     }
-    let mut end = MAX_LINE;
-    while end > 0 && raw[end] & 0xC0 == 0x80 {
-        end -= 1;
-    }
-    &raw[..end]
+    &raw[..crate::core::cut::boundary_at_or_before(raw, MAX_LINE)]
 }
 
 fn trim_cr(line: &[u8]) -> &[u8] {

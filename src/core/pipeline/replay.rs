@@ -457,6 +457,7 @@ mod tests {
             policy: "all".into(),
             budget_cents: None,
             step_budget_cents: None,
+            spent_cents: None,
         });
         for input in &inputs[13..15] {
             journal.feed(input.clone());

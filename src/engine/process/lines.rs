@@ -8,6 +8,7 @@ use tokio::sync::mpsc;
 
 use super::spec::Line;
 use crate::core::cut;
+use crate::core::publish::floor_char_boundary;
 use crate::engine::secrets::redactor;
 
 /// A line longer than this is cut in events and tails (the log file keeps it whole).
@@ -138,13 +139,7 @@ impl Splitter {
 
 /// `text` cut to `MAX_LINE` bytes (at a character boundary) and marked as cut.
 pub(super) fn mark_cut(mut text: String) -> String {
-    if text.len() > MAX_LINE {
-        let mut end = MAX_LINE;
-        while !text.is_char_boundary(end) {
-            end -= 1;
-        }
-        text.truncate(end);
-    }
+    text.truncate(floor_char_boundary(&text, MAX_LINE));
     text.push_str(CUT_MARK);
     text
 }

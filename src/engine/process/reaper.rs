@@ -185,8 +185,12 @@ impl Step {
     }
 
     /// Ends whatever of the step is still running: SIGTERM, SIGKILL once `grace` has passed
-    /// since the first SIGTERM, until none is left and the orphans among them are reaped.
+    /// since the first SIGTERM, until none is left and the orphans among them are reaped. Once
+    /// the step has ended, ending it again does nothing.
     pub(super) async fn end(&mut self, grace: Duration) {
+        if self.ended {
+            return;
+        }
         loop {
             let below = Below::look();
             let found = self.members(&below);

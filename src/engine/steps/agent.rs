@@ -232,7 +232,7 @@ pub async fn run(
 
 /// A step whose reported cost went past its allowance did not finish, whatever it did: it ends
 /// as a step that ran out of time does.
-fn over_budget(outcome: AgentOutcome, allowance: f64) -> AgentOutcome {
+pub(crate) fn over_budget(outcome: AgentOutcome, allowance: f64) -> AgentOutcome {
     match outcome.cost_usd {
         // A cent of slack: costs are reported rounded.
         Some(cost) if cost > allowance + 0.01 => AgentOutcome {

@@ -16,7 +16,7 @@ use crate::engine::bench::{Bench, copy_reproduction, place};
 use crate::engine::ports::{AgentRequest, Checkout};
 use crate::engine::secrets;
 use crate::engine::setup::resolve_manifest;
-use crate::engine::steps::guard;
+use crate::engine::steps::{agent, guard};
 
 /// The built-in instructions, used when the workspace has no `checking-fixes/AI_PROMPT.md`.
 pub const PROMPT_CHECK: &str = include_str!("../../../checking-fixes/AI_PROMPT.md");
@@ -169,16 +169,7 @@ async fn run_session(
     for finding in guard::user_changes(bench, before.as_ref(), "the post-fix tests' agent").await {
         bench.warn(finding);
     }
-    let over = outcome.cost_usd.filter(|cost| *cost > allowance + 0.01);
-    if let Some(cost) = over {
-        return Ok((
-            false,
-            outcome.cost_usd,
-            Some(format!(
-                "the session spent ${cost:.2}, over its budget of ${allowance:.2}"
-            )),
-        ));
-    }
+    let outcome = agent::over_budget(outcome, allowance);
     Ok((outcome.ok, outcome.cost_usd, outcome.error))
 }
 

@@ -16,7 +16,7 @@ use crate::core::repro::is_test_path;
 use crate::core::setup::Reproduction;
 use crate::core::stats;
 use crate::core::verdict;
-use crate::core::view::FixView;
+use crate::core::view::{FixView, PostFixTestsView};
 use crate::engine::bench::{
     Bench, changed_copies, copy_file, measured, place, place_files, unplace_files,
 };
@@ -50,6 +50,7 @@ pub async fn verify(bench: &Bench, attempt: u32, runs: u32) -> Result<EventKind,
     };
     let candidate = candidate(bench, &fix).await?;
     let (post_fix, mut notes) = post_fix_tests(bench, attempt);
+    let tampered_tests = post_fix.is_none() && post_fix_copy_changed(bench, attempt);
     // The approved reproduction is what counts: an agent's edits to it, in its worktree or in
     // the failure folder, are named, and fixloop's frozen copy is what runs.
     let mut findings = agent_findings(bench, Phase::Fix, attempt);
@@ -57,6 +58,12 @@ pub async fn verify(bench: &Bench, attempt: u32, runs: u32) -> Result<EventKind,
         &mut findings,
         reproduction_findings(bench, &repro, Path::new(&fix.worktree)),
     );
+    if tampered_tests {
+        findings.push(Defence::PostFixTests.finding(
+            "fixloop's copy of the tests written after the fix was changed after it was kept; \
+             they were not run",
+        ));
+    }
     let before = user_state(bench).await;
     // A fresh checkout of the commit: nothing the agent left beside it (untracked or ignored
     // files, build artefacts) takes part.
@@ -105,35 +112,34 @@ pub async fn verify(bench: &Bench, attempt: u32, runs: u32) -> Result<EventKind,
 }
 
 /// The tests written after the fix of `attempt`, when there are any, and what to say when
-/// there are none (or fixloop's copy of them changed: then they are not run).
+/// there are none. A copy of them changed since fixloop kept it is not run (and refuses the
+/// fix: see [`post_fix_copy_changed`]).
 fn post_fix_tests(bench: &Bench, attempt: u32) -> (Option<Reproduction>, Vec<String>) {
     if !bench.setup.settings().post_fix_tests {
         return (None, Vec::new());
     }
-    let written = bench.view(|v| {
+    match written_after(bench, attempt) {
+        None => (None, Vec::new()),
+        Some(t) if !changed_copies(&t.files).is_empty() => (None, Vec::new()),
+        Some(t) if t.tests.is_none() => (None, vec![t.note]),
+        Some(t) => (t.tests, Vec::new()),
+    }
+}
+
+/// Whether fixloop's copy of the tests written after the fix of `attempt` changed since it was
+/// kept: something reached into the run's folder, and the fix is not verified.
+fn post_fix_copy_changed(bench: &Bench, attempt: u32) -> bool {
+    written_after(bench, attempt).is_some_and(|t| !changed_copies(&t.files).is_empty())
+}
+
+fn written_after(bench: &Bench, attempt: u32) -> Option<PostFixTestsView> {
+    bench.view(|v| {
         v.post_fix_tests
             .iter()
             .rev()
             .find(|t| t.attempt == attempt)
             .cloned()
-    });
-    match written {
-        None => (None, Vec::new()),
-        Some(t) if !changed_copies(&t.files).is_empty() => (
-            None,
-            vec![format!(
-                "fixloop's copy of the tests written after the fix was changed; they were not run"
-            )],
-        ),
-        Some(t) => {
-            let notes = if t.tests.is_none() {
-                vec![t.note]
-            } else {
-                Vec::new()
-            };
-            (t.tests, notes)
-        }
-    }
+    })
 }
 
 /// The commit to verify: the fix commit made for it; for a run journaled before 0.2 (which
