@@ -8,53 +8,17 @@
 
 mod support;
 
-use std::path::Path;
-use std::process::Command;
-
 use serde_json::json;
-use support::{FIX_ADD, REPRODUCE_ADD, Sandbox, phased, run_with_agent};
-
-/// Mounts a tmpfs of `size` at `dir`; `false` where this machine does not allow it.
-fn mount_tmpfs(dir: &Path, size: &str) -> bool {
-    std::fs::create_dir_all(dir).unwrap();
-    let mounted = Command::new("mount")
-        .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
-        .arg(dir)
-        .output();
-    match mounted {
-        Ok(out) if out.status.success() => true,
-        Ok(out) => {
-            eprintln!(
-                "skipped: cannot mount a tmpfs here ({})",
-                String::from_utf8_lossy(&out.stderr).trim()
-            );
-            false
-        }
-        Err(e) => {
-            eprintln!("skipped: cannot run mount ({e})");
-            false
-        }
-    }
-}
-
-/// Unmounts on the way out, whatever the test did.
-struct Mounted<'a>(&'a Path);
-
-impl Drop for Mounted<'_> {
-    fn drop(&mut self) {
-        let _ = Command::new("umount").arg("-l").arg(self.0).status();
-    }
-}
+use support::{FIX_ADD, REPRODUCE_ADD, Sandbox, SmallDisk, phased, run_with_agent};
 
 #[test]
 fn a_full_disk_stops_the_run_with_74_and_resume_finishes_it_once_there_is_room() {
     let sandbox = Sandbox::new();
     let repo = sandbox.python_project();
     let workspace = sandbox.path().join("small");
-    if !mount_tmpfs(&workspace, "8m") {
+    let Some(_disk) = SmallDisk::mount_at(&workspace, "8m") else {
         return;
-    }
-    let _unmount = Mounted(&workspace);
+    };
     std::fs::copy(repo.join("ci.log"), workspace.join("ci.log")).unwrap();
     sandbox.info(
         &workspace,

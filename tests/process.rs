@@ -3,10 +3,13 @@
 //! or grandchild outlives its step.
 #![allow(clippy::unwrap_used, reason = "test code: a panic is a failed test")]
 
+mod support;
+
 use std::path::Path;
 use std::time::Duration;
 
 use fixloop::engine::process::{self, Ending, Line, Spec};
+use support::SmallDisk;
 use tokio::sync::watch;
 
 fn alive(pid: i32) -> bool {
@@ -437,40 +440,15 @@ async fn stress_stops_when_a_runs_log_cannot_be_written() {
     assert_eq!(outcome.runs, 0);
 }
 
-/// A tmpfs of `size`, unmounted when dropped; `None` where mounting is not allowed.
-struct SmallDisk(tempfile::TempDir);
-
-impl SmallDisk {
-    fn mount(size: &str) -> Option<Self> {
-        let dir = tempfile::tempdir().unwrap();
-        let mounted = std::process::Command::new("mount")
-            .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
-            .arg(dir.path())
-            .stderr(std::process::Stdio::null())
-            .status()
-            .is_ok_and(|s| s.success());
-        mounted.then(|| Self(dir))
-    }
-}
-
-impl Drop for SmallDisk {
-    fn drop(&mut self) {
-        let _ = std::process::Command::new("umount")
-            .arg(self.0.path())
-            .status();
-    }
-}
-
 #[tokio::test]
 async fn a_full_disk_stops_the_step_with_the_log_and_the_error_named() {
     let Some(disk) = SmallDisk::mount("256k") else {
-        println!("skipped: a tmpfs cannot be mounted here");
         return;
     };
-    let log = disk.0.path().join("step.log");
+    let log = disk.path().join("step.log");
     let spec = Spec::shell(
         "i=0; while [ $i -lt 100000 ]; do echo \"line $i of output\"; i=$((i+1)); done",
-        disk.0.path().into(),
+        disk.path().into(),
         log.clone(),
     );
     let (_tx, mut rx) = watch::channel(false);

@@ -4,10 +4,13 @@
 //! log as it was.
 #![allow(clippy::unwrap_used, reason = "test code: a panic is a failed test")]
 
+mod support;
+
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::Path;
 
 use fixloop::engine::secrets::redact_file;
+use support::SmallDisk;
 
 const TOKEN: &str = "ghp_0123456789abcdefghijABCDEFGHIJ012345";
 
@@ -72,45 +75,17 @@ fn secrets_anywhere_in_a_line_of_megabytes_are_found() {
     assert_eq!(redacted, format!("first\n{expected}\nlast\n"));
 }
 
-/// A tmpfs of `size`, unmounted when dropped; `None` where mounting is not allowed.
-struct SmallDisk(tempfile::TempDir);
-
-impl SmallDisk {
-    fn mount(size: &str) -> Option<Self> {
-        let dir = tempfile::tempdir().unwrap();
-        let mounted = std::process::Command::new("mount")
-            .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
-            .arg(dir.path())
-            .stderr(std::process::Stdio::null())
-            .status()
-            .is_ok_and(|s| s.success());
-        mounted.then(|| Self(dir))
-    }
-}
-
-impl Drop for SmallDisk {
-    fn drop(&mut self) {
-        let _ = std::process::Command::new("umount")
-            .arg(self.0.path())
-            .status();
-    }
-}
-
 #[test]
 fn a_rewrite_that_runs_out_of_disk_is_an_error_and_leaves_the_log() {
     let Some(disk) = SmallDisk::mount("1m") else {
-        println!("skipped: a tmpfs cannot be mounted here");
         return;
     };
-    let log = disk.0.path().join("full.log");
+    let log = disk.path().join("full.log");
     let text = format!("{TOKEN}\n{}", "x".repeat(700 * 1024));
     std::fs::write(&log, &text).unwrap();
     let err = redact_file(&log).unwrap_err();
     assert_eq!(err.raw_os_error(), Some(28), "{err}");
     assert_eq!(std::fs::read_to_string(&log).unwrap(), text);
-    let left: Vec<_> = std::fs::read_dir(disk.0.path())
-        .unwrap()
-        .flatten()
-        .collect();
+    let left: Vec<_> = std::fs::read_dir(disk.path()).unwrap().flatten().collect();
     assert_eq!(left.len(), 1, "the temporary file was left behind");
 }

@@ -339,3 +339,57 @@ fn run_env(sandbox: &Sandbox, workspace: &Path, args: &[&str], env: &[(&str, &st
         workspace: workspace.to_path_buf(),
     }
 }
+
+/// A small tmpfs, unmounted (lazily, so a busy one does not leak) when dropped. `None` where
+/// this machine does not allow mounting, after saying why: the test is then skipped.
+pub struct SmallDisk {
+    dir: PathBuf,
+    /// The temporary folder it was mounted in, removed after the unmount.
+    temp: Option<tempfile::TempDir>,
+}
+
+impl SmallDisk {
+    /// A tmpfs of `size` in a temporary folder of its own.
+    pub fn mount(size: &str) -> Option<Self> {
+        let temp = tempfile::tempdir().unwrap();
+        let mut disk = Self::mount_at(temp.path(), size)?;
+        disk.temp = Some(temp);
+        Some(disk)
+    }
+
+    /// A tmpfs of `size` at `dir` (made first).
+    pub fn mount_at(dir: &Path, size: &str) -> Option<Self> {
+        std::fs::create_dir_all(dir).unwrap();
+        let mounted = Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
+            .arg(dir)
+            .output();
+        match mounted {
+            Ok(out) if out.status.success() => Some(Self {
+                dir: dir.to_path_buf(),
+                temp: None,
+            }),
+            Ok(out) => {
+                eprintln!(
+                    "skipped: cannot mount a tmpfs here ({})",
+                    String::from_utf8_lossy(&out.stderr).trim()
+                );
+                None
+            }
+            Err(e) => {
+                eprintln!("skipped: cannot run mount ({e})");
+                None
+            }
+        }
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.dir
+    }
+}
+
+impl Drop for SmallDisk {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg("-l").arg(&self.dir).status();
+    }
+}
