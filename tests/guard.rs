@@ -302,7 +302,8 @@ fn a_command_the_agent_names_in_the_git_configuration_is_never_run_by_fixloop() 
     // The agent reproduces, then points core.fsmonitor at its script before the fix is
     // committed, staged and verified by fixloop's own git.
     let fix = format!(
-        "{FIX_ADD}\n{COMMON}\ngit --git-dir=\"$COMMON\" config core.fsmonitor '{}'\n",
+        "{FIX_ADD}\n{COMMON}\ngit --git-dir=\"$COMMON\" config core.fsmonitor '{0}'\n\
+         git --git-dir=\"$COMMON\" config diff.external '{0}'\n",
         hook.display()
     );
     let agent = sandbox.agent("agent.sh", &phased(REPRODUCE_ADD, &fix));
@@ -313,7 +314,10 @@ fn a_command_the_agent_names_in_the_git_configuration_is_never_run_by_fixloop() 
         "{}",
         r.stdout()
     );
-    assert!(!marker.exists(), "fixloop's git ran the agent's fsmonitor");
+    assert!(
+        !marker.exists(),
+        "fixloop's git ran the agent's fsmonitor or external diff"
+    );
 }
 
 /// Runs a fix agent that does `escape` after fixing, and returns what fixloop said.

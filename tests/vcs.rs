@@ -712,6 +712,7 @@ fn the_commit_identity_comes_from_the_configuration_git_reads() {
     if let Some(repo) = std::env::var_os(IDENTITY_CHILD) {
         let repo = PathBuf::from(repo);
         let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
             .build()
             .unwrap();
         let fallback = runtime.block_on(Git::new(repo.clone()).identity());

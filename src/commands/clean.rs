@@ -10,6 +10,7 @@ use crate::adapters::git::Git;
 use crate::cli::CleanArgs;
 use crate::core::event::EventKind;
 use crate::core::exit::ExitCode;
+use crate::engine::ports::Vcs as _;
 use crate::engine::store::{RunLock, Store, read_journal};
 
 /// What a run left behind.
@@ -194,9 +195,9 @@ async fn remove_worktree(git: &Git, w: &Path, kept: &[(PathBuf, String)]) {
     let path = w.display().to_string();
     let recorded = kept.iter().find(|(p, _)| p == w).map(|(_, t)| t.clone());
     let unchanged = match &recorded {
-        Some(tree) if !tree.is_empty() => crate::adapters::git::worktree_tree(w)
-            .await
-            .is_ok_and(|now| &now == tree),
+        Some(tree) if !tree.is_empty() => {
+            git.stage_all(w).await.is_ok() && git.write_tree(w).await.is_ok_and(|now| &now == tree)
+        }
         _ => false,
     };
     let result = if unchanged {

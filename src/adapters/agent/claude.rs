@@ -81,8 +81,8 @@ impl Claude {
 }
 
 impl Agent for Claude {
-    fn version(&self) -> BoxFuture<'_, Option<String>> {
-        Box::pin(stream::version_of(&self.program))
+    fn version<'a>(&'a self, env_remove: &'a [String]) -> BoxFuture<'a, Option<String>> {
+        Box::pin(stream::version_of(&self.program, env_remove))
     }
 
     fn kind(&self) -> AgentKind {

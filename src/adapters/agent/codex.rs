@@ -59,8 +59,8 @@ impl Codex {
 }
 
 impl Agent for Codex {
-    fn version(&self) -> BoxFuture<'_, Option<String>> {
-        Box::pin(stream::version_of(&self.program))
+    fn version<'a>(&'a self, env_remove: &'a [String]) -> BoxFuture<'a, Option<String>> {
+        Box::pin(stream::version_of(&self.program, env_remove))
     }
 
     fn kind(&self) -> AgentKind {

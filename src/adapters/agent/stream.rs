@@ -334,8 +334,12 @@ fn failed(mut o: AgentOutcome, message: String) -> AgentOutcome {
 
 /// What `program --version` prints on its first line, within a few seconds; `None` when it
 /// cannot say.
-pub(crate) async fn version_of(program: &str) -> Option<String> {
-    let run = tokio::process::Command::new(program)
+pub(crate) async fn version_of(program: &str, env_remove: &[String]) -> Option<String> {
+    let mut command = tokio::process::Command::new(program);
+    for name in env_remove {
+        command.env_remove(name);
+    }
+    let run = command
         .arg("--version")
         .stdin(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())

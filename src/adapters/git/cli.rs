@@ -11,13 +11,6 @@ use crate::engine::ports::VcsError;
 const FALLBACK_NAME: &str = "fixloop";
 pub(super) const FALLBACK_EMAIL: &str = "fixloop@localhost";
 
-/// The content of a worktree (tracked, staged, unstaged and untracked files) as one git tree id.
-/// Stages everything in that worktree's own index: use it on fixloop's worktrees only.
-pub async fn worktree_tree(worktree: &Path) -> Result<String, VcsError> {
-    Git::run_in(worktree, &["add", "-A"], &[]).await?;
-    Git::run_in(worktree, &["write-tree"], &[]).await
-}
-
 impl Git {
     /// `git ARGS` in `cwd` with extra environment; stdout without the trailing newline.
     pub async fn run_in(
@@ -69,14 +62,11 @@ impl Git {
     /// The commit identity (as environment for `git commit-tree`) for fixloop's commits when the
     /// user has none configured.
     pub async fn identity(&self) -> Vec<(&'static str, String)> {
-        // Read as `git config user.name` reads it: the repository's, the global and the system
-        // configuration, by the environment git honours.
-        let (name, email) = self
-            .read("config user.name", |repo| {
-                let config = repo.config()?;
-                let get = |key| config.get_string(key).unwrap_or_default();
-                Ok((get("user.name"), get("user.email")))
-            })
+        // Asked of the `git` command that makes the commit, so that whatever it would resolve
+        // (an `includeIf "hasconfig:…"` libgit2 does not know, `git -c`) is what counts.
+        let name = self.run(&["config", "user.name"]).await.unwrap_or_default();
+        let email = self
+            .run(&["config", "user.email"])
             .await
             .unwrap_or_default();
         let mut env = Vec::new();

@@ -16,5 +16,4 @@ mod merge;
 mod read;
 mod vcs;
 
-pub use cli::worktree_tree;
 pub use read::Git;

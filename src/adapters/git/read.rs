@@ -65,6 +65,12 @@ where
     let done = tokio::task::spawn_blocking(move || read(&open(&at)?)).await;
     let stderr = match done {
         Ok(Ok(value)) => return Ok(value),
+        Ok(Err(e)) if e.message().contains("unsupported extension") => format!(
+            "{} (fixloop reads repositories with libgit2, which does not know this repository \
+             format — a partial clone or reftable refs; run fixloop on a full clone with files \
+             refs)",
+            e.message()
+        ),
         Ok(Err(e)) => e.message().to_owned(),
         Err(e) => e.to_string(),
     };
@@ -93,17 +99,28 @@ impl Git {
     /// The top level of the git working tree containing `dir` (searching upwards as git does,
     /// stopping at `GIT_CEILING_DIRECTORIES`).
     pub async fn toplevel(dir: &Path) -> Option<PathBuf> {
+        let dir_for_cli = dir;
         let dir = dir.to_path_buf();
-        tokio::task::spawn_blocking(move || {
+        let found = tokio::task::spawn_blocking(move || {
             let ceilings: Vec<PathBuf> = std::env::var_os("GIT_CEILING_DIRECTORIES")
                 .map(|dirs| std::env::split_paths(&dirs).collect())
                 .unwrap_or_default();
-            let repo = Repository::open_ext(&dir, RepositoryOpenFlags::FROM_ENV, ceilings).ok()?;
-            repo.workdir().map(tidy)
+            match Repository::open_ext(&dir, RepositoryOpenFlags::FROM_ENV, ceilings) {
+                Ok(repo) => Ok(repo.workdir().map(tidy)),
+                Err(e) if e.code() == ErrorCode::NotFound => Ok(None),
+                // A repository libgit2 cannot open (a format it does not know) is still a
+                // repository: the command finds it, and the first read says what is wrong.
+                Err(_) => Err(()),
+            }
         })
-        .await
-        .ok()
-        .flatten()
+        .await;
+        match found {
+            Ok(Ok(top)) => top,
+            _ => Self::run_in(dir_for_cli, &["rev-parse", "--show-toplevel"], &[])
+                .await
+                .ok()
+                .map(PathBuf::from),
+        }
     }
 
     /// The shared git directory (`.git` of the main worktree), absolute.

@@ -75,7 +75,9 @@ impl Git {
         exclude: &[String],
         stat: bool,
     ) -> Result<String> {
-        let mut args = vec!["diff", "--cached"];
+        // Git's own diff, never a driver or text conversion the configuration names: what the
+        // report shows and the integrity rules read is the change itself.
+        let mut args = vec!["diff", "--cached", "--no-ext-diff", "--no-textconv"];
         if stat {
             args.push("--stat");
         }

@@ -132,7 +132,12 @@ impl GitHub {
                         return Err(Refused {
                             error: StepError::unavailable(format!(
                                 "{what}: GitHub's answer is not what fixloop expects ({e})"
-                            )),
+                            ))
+                            .hint(
+                                "`--github-api-url` / `GITHUB_API_URL` must be the API's base \
+                                 (https://api.github.com, or https://HOST/api/v3 for GitHub \
+                                 Enterprise), not the web address",
+                            ),
                             status: None,
                         });
                     }

@@ -33,7 +33,10 @@ impl GitHub {
             if pages == MAX_PAGES {
                 return Err(StepError::unavailable(format!(
                     "{what}: GitHub's list did not end after {MAX_PAGES} pages"
-                )));
+                ))
+                .hint(
+                    "its `Link` header keeps naming a next page: check the API base it is given",
+                ));
             }
             let next = self
                 .send(what, || self.crab.get_page::<T>(&page.next))

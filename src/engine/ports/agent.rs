@@ -60,8 +60,10 @@ pub trait Agent: Send + Sync {
         cancel: watch::Receiver<bool>,
     ) -> BoxFuture<'a, AgentOutcome>;
     /// The agent's CLI and its version as it reports them (`claude --version`), for the report;
-    /// `None` where there is no such CLI (a command of the user's, the person).
-    fn version(&self) -> BoxFuture<'_, Option<String>> {
+    /// `None` where there is no such CLI (a command of the user's, the person). The CLI runs
+    /// without the variables in `env_remove`, as every child of a run does.
+    fn version<'a>(&'a self, env_remove: &'a [String]) -> BoxFuture<'a, Option<String>> {
+        let _ = env_remove;
         Box::pin(async { None })
     }
 }

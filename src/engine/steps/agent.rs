@@ -153,7 +153,7 @@ pub async fn run(
     };
     // Which agent did the work goes into the report: asked once, at its first step.
     if bench.view(|v| v.agent_version.is_none())
-        && let Some(version) = bench.agent.version().await
+        && let Some(version) = bench.agent.version(&Bench::hidden_env()).await
     {
         bench.emit(EventKind::AgentIdentified { version });
     }
