@@ -19,6 +19,11 @@ pub enum Anchor {
     Header { name: String, runner: &'static str },
     /// Where a test starts running (go): context for its failure.
     Start { name: String },
+    /// The full name of the failing test whose error output is being read (pytest's node id,
+    /// found in its traceback; cargo's closing list): the output goes on.
+    Named { id: String, runner: &'static str },
+    /// A test named failing before passed in the end (a retry): it is not failing.
+    Cleared { id: String, runner: &'static str },
 }
 
 /// A family's answer: `Break` when the line is in its format (with the anchor, if the name in it
@@ -33,7 +38,6 @@ const FAMILIES: &[fn(&str) -> Claim] = &[
     cargo_and_nextest,
     go,
     jest_and_vitest,
-    node,
     surefire,
     gradle,
     dotnet,
@@ -81,7 +85,7 @@ fn pytest(t: &str) -> Claim {
         let python_file = std::path::Path::new(id.split("::").next().unwrap_or(id))
             .extension()
             .is_some_and(|e| e.eq_ignore_ascii_case("py"));
-        if python_file && !id.contains(' ') {
+        if python_file && plain_path(id) {
             return Break(Some(Anchor::Failing {
                 id: id.to_owned(),
                 runner: "pytest",
@@ -90,9 +94,13 @@ fn pytest(t: &str) -> Claim {
             }));
         }
     }
-    if let Some(id) = t.strip_suffix(" FAILED") {
-        let id = id.split_whitespace().next().unwrap_or(id);
-        if id.contains(".py::") {
+    if let Some(id) = t
+        .strip_suffix(" FAILED")
+        .or_else(|| t.strip_suffix(" ERROR"))
+    {
+        // An inherited test says where it comes from: `t.py::TestB::test_x <- base.py FAILED`.
+        let id = id.split(" <- ").next().unwrap_or(id).trim();
+        if id.contains(".py::") && plain_path(id) {
             return Break(failing(id, "pytest", false));
         }
     }
@@ -106,6 +114,11 @@ fn pytest(t: &str) -> Claim {
         }
     }
     Continue(())
+}
+
+/// A node id has no spaces before its parameters (`test_p[a b]` may have them).
+fn plain_path(id: &str) -> bool {
+    !id.split('[').next().unwrap_or(id).contains(' ')
 }
 
 /// A pytest line without its progress marks: `-v`'s trailing `[  4%]` and xdist's leading
@@ -137,19 +150,36 @@ fn without_progress(t: &str) -> &str {
     rest
 }
 
-/// unittest's `FAIL: method (module.Class)`, which older Pythons print without the method in the
-/// parentheses.
+/// unittest's `FAIL: method (module.Class.method)` (`module.Class` before Python 3.11), a
+/// subtest's `FAIL: method (module.Class.method) (n=2)`, and a class or module fixture's
+/// `ERROR: setUpClass (module.Class)`, each named as unittest's `id()` names it.
 fn unittest(t: &str) -> Claim {
     for prefix in ["FAIL: ", "ERROR: "] {
         if let Some(rest) = t.strip_prefix(prefix)
             && let Some((method, inner)) = rest.split_once(" (")
+            && let Some((inner, params)) = inner.split_once(')')
         {
-            let inner = inner.trim_end_matches(')');
-            let id = if inner.ends_with(&format!(".{method}")) {
+            let params = params.trim();
+            if method.contains(' ')
+                || inner.contains(' ')
+                || !(params.is_empty() || params.starts_with('(') || params.starts_with('['))
+            {
+                return Break(None);
+            }
+            if matches!(
+                method,
+                "setUpClass" | "tearDownClass" | "setUpModule" | "tearDownModule"
+            ) {
+                return Break(failing(&format!("{method} ({inner})"), "unittest", true));
+            }
+            let mut id = if inner.ends_with(&format!(".{method}")) {
                 inner.to_owned()
             } else {
                 format!("{inner}.{method}")
             };
+            if !params.is_empty() {
+                id = format!("{id} {params}");
+            }
             return Break(failing(&id, "unittest", true));
         }
     }
@@ -160,6 +190,8 @@ fn unittest(t: &str) -> Claim {
 /// lines and `--- STDERR:` headers.
 fn cargo_and_nextest(t: &str) -> Claim {
     if let Some(id) = between(t, "test ", " ... FAILED") {
+        // libtest adds what a test is marked with: `test x - should panic ... FAILED`.
+        let id = id.strip_suffix(" - should panic").unwrap_or(id);
         return Break(failing(id, "cargo", false));
     }
     if let Some(id) = between(t, "---- ", " stdout ----") {
@@ -171,7 +203,12 @@ fn cargo_and_nextest(t: &str) -> Claim {
     if let Some(rest) = t.strip_prefix("FAIL [")
         && let Some((_, id)) = rest.split_once("] ")
     {
-        return Break(failing(id, "nextest", false));
+        // Newer nextest counts: `FAIL [   0.010s] ( 2/10) calc tests::a`; its output follows.
+        let id = id
+            .strip_prefix('(')
+            .and_then(|c| Some(c.split_once(") ")?.1))
+            .unwrap_or(id);
+        return Break(failing(id, "nextest", true));
     }
     if let Some(rest) = t
         .strip_prefix("--- STDERR:")
@@ -214,25 +251,6 @@ fn jest_and_vitest(t: &str) -> Claim {
         && rest.contains(" > ")
     {
         return Break(failing(rest, "vitest", true));
-    }
-    Continue(())
-}
-
-/// node's test runner: TAP's `not ok N - name` and the spec reporter's `✖ name (time)`.
-fn node(t: &str) -> Claim {
-    if let Some(rest) = t.strip_prefix("not ok ") {
-        let name = rest.split_once(" - ").map_or(rest, |(_, name)| name);
-        let name = name.split(" # ").next().unwrap_or(name);
-        return Break(failing(name, "node", true));
-    }
-    if let Some(rest) = t.strip_prefix("✖ ")
-        && rest != "failing tests:"
-    {
-        let name = rest
-            .rsplit_once(" (")
-            .filter(|(_, time)| time.ends_with("ms)") || time.ends_with("s)"))
-            .map_or(rest, |(name, _)| name);
-        return Break(failing(name, "node", false));
     }
     Continue(())
 }
@@ -281,38 +299,15 @@ fn dotnet(t: &str) -> Claim {
 /// `RSpec`'s rerun lines, `rspec ./spec/x_spec.rb:12 # description`.
 fn rspec(t: &str) -> Claim {
     if let Some(rest) = t.strip_prefix("rspec ") {
-        let id = rest.split(" # ").next().unwrap_or(rest);
+        // An example id with brackets is quoted for the shell: `'./spec/x_spec.rb[1:2:1]'`.
+        let id = rest.split(" # ").next().unwrap_or(rest).trim();
+        let id = id
+            .strip_prefix('\'')
+            .and_then(|i| i.strip_suffix('\''))
+            .unwrap_or(id);
         if id.contains("_spec.rb") {
             return Break(failing(id, "rspec", false));
         }
     }
     Continue(())
-}
-
-/// mocha's `1) Suite` + `   test title:`, `RSpec`'s `1) Foo does bar` + `Failure/Error:`: the
-/// numbered header says nothing alone, so it waits in `pending` for the line that follows.
-pub(crate) fn numbered_anchor(pending: &mut Option<String>, line: &str) -> Option<Anchor> {
-    let t = line.trim();
-    if let Some(suite) = pending.take() {
-        if let Some(title) = t
-            .strip_suffix(':')
-            .filter(|_| !t.starts_with("Failure/Error"))
-        {
-            return failing(&format!("{suite} {title}"), "mocha", true);
-        }
-        if t.starts_with("Failure/Error") {
-            return Some(Anchor::Header {
-                name: suite,
-                runner: "rspec",
-            });
-        }
-    }
-    if let Some((number, rest)) = t.split_once(") ")
-        && !number.is_empty()
-        && number.chars().all(|c| c.is_ascii_digit())
-        && !rest.is_empty()
-    {
-        *pending = Some(rest.to_owned());
-    }
-    None
 }

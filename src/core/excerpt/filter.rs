@@ -31,6 +31,21 @@ const INTERESTING: &[&str] = &[
     "Failure",
     "make: ***",
     "failing",
+    "failures:",
+    "# Subtest",
+    "▶ ",
+    "=====",
+    "rootdir: ",
+    "TAP version",
+    "1..",
+    "Nextest run",
+    " tests across ",
+    "Running ",
+    "Doc-tests",
+    "TRY ",
+    "FLAKY",
+    "START [",
+    "successes:",
 ];
 
 /// Finds the interesting patterns: the SIMD packed searcher where the CPU has it, else an

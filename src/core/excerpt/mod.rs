@@ -8,6 +8,7 @@ mod budget;
 mod errors;
 mod filter;
 mod normalise;
+mod structure;
 mod triage;
 
 pub use anchor::{Anchor, anchor};

@@ -11,6 +11,9 @@ pub fn normalise(line: &str) -> String {
     let line = line.rsplit('\r').find(|s| !s.is_empty()).unwrap_or("");
     let line = strip_timestamp(line);
     let mut text = strip_ansi(line);
+    if let Some(output) = go_event_output(&text) {
+        text = strip_ansi(output.rsplit('\r').find(|s| !s.is_empty()).unwrap_or(""));
+    }
     for (marker, replacement) in [
         ("##[group]", "▸ "),
         ("##[endgroup]", ""),
@@ -30,6 +33,23 @@ pub fn normalise(line: &str) -> String {
         text.push('…');
     }
     text
+}
+
+/// `go test -json` prints each line of a test's output as an event: the line is its `Output`.
+fn go_event_output(text: &str) -> Option<String> {
+    #[derive(serde::Deserialize)]
+    struct Event {
+        #[serde(rename = "Output")]
+        output: Option<String>,
+    }
+    if !(text.starts_with("{\"Time\":") || text.starts_with("{\"Action\":"))
+        || !text.contains("\"Output\":")
+    {
+        return None;
+    }
+    let event: Event = serde_json::from_str(text).ok()?;
+    let output = event.output?;
+    Some(output.strip_suffix('\n').unwrap_or(&output).to_owned())
 }
 
 fn strip_timestamp(line: &str) -> &str {

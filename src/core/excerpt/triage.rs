@@ -4,11 +4,12 @@
 
 use std::collections::VecDeque;
 
-use super::anchor::{Anchor, anchor, numbered_anchor};
+use super::anchor::Anchor;
 use super::budget;
 use super::errors::{first_error, is_error_line};
 use super::filter::Filter;
 use super::normalise::normalise;
+use super::structure::Reader;
 
 /// Lines of context kept before an anchor.
 const RING: usize = 40;
@@ -67,16 +68,17 @@ pub struct Triage {
     ring: VecDeque<Vec<u8>>,
     /// The unfinished last line of the bytes fed so far, up to one byte past `MAX_LINE`.
     carry: Vec<u8>,
-    /// After mocha's "N failing" or `RSpec`'s "Failures:", numbered headers may follow.
-    numbered_section: bool,
     /// How many blocks are still taking lines.
     open: usize,
     repeats: u64,
     failing: Vec<FailingTest>,
     blocks: Vec<Block>,
     errors: Vec<(u64, String)>,
-    /// Numbered headers (mocha, `RSpec`) waiting for the next line to say what they are.
-    numbered: Option<String>,
+    /// What needs more than one line: nesting, report sections, continued headers.
+    reader: Reader,
+    /// pytest failures named without their traceback's file (id, the end a full id would
+    /// have): dropped at the end if the same test was named in full.
+    guessed: Vec<(String, String)>,
 }
 
 impl Triage {
@@ -89,13 +91,13 @@ impl Triage {
             bytes: 0,
             ring: VecDeque::with_capacity(RING),
             carry: Vec::new(),
-            numbered_section: false,
             open: 0,
             repeats: 0,
             failing: Vec::new(),
             blocks: Vec::new(),
             errors: Vec::new(),
-            numbered: None,
+            reader: Reader::new(),
+            guessed: Vec::new(),
         }
     }
 
@@ -156,7 +158,7 @@ impl Triage {
             return;
         }
         self.flush_repeats();
-        if !interesting && self.open == 0 && !self.numbered_section {
+        if !interesting && self.open == 0 && !self.reader.listening() {
             // A boring line: only context for what may follow.
             self.remember(raw);
             return;
@@ -195,16 +197,22 @@ impl Triage {
 
     fn feed(&mut self, line: &str) {
         let n = self.lines;
-        let t = line.trim();
-        if (t.ends_with(" failing")
-            && t.split(' ')
-                .next()
-                .is_some_and(|w| w.parse::<u32>().is_ok()))
-            || t == "Failures:"
-        {
-            self.numbered_section = true;
+        let read = self.reader.read(line, n);
+        if let Some(unplaced) = self.reader.take_unplaced() {
+            self.guess(unplaced, n);
         }
-        let anchor = numbered_anchor(&mut self.numbered, line).or_else(|| anchor(line));
+        let anchor = match read {
+            Some(Anchor::Named { id, runner }) => {
+                // Names the test whose output is being read: the output goes on.
+                self.add_failing(id, runner, None, n);
+                None
+            }
+            Some(Anchor::Cleared { id, runner }) => {
+                self.failing.retain(|f| !(f.id == id && f.runner == runner));
+                None
+            }
+            other => other,
+        };
         if let Some(anchor) = anchor {
             // A new anchor ends the blocks being captured.
             if self.open > 0 {
@@ -220,15 +228,7 @@ impl Triage {
                     block,
                     message,
                 } => {
-                    if !self.failing.iter().any(|f| f.id == id) && self.failing.len() < MAX_FAILING
-                    {
-                        self.failing.push(FailingTest {
-                            id: id.clone(),
-                            runner,
-                            message: message.unwrap_or_default(),
-                            line: n,
-                        });
-                    }
+                    self.add_failing(id.clone(), runner, message, n);
                     if block {
                         self.open_block(id, true, vec![line.to_owned()], BLOCK_LINES);
                     } else if !self.has_block(&id) {
@@ -241,7 +241,7 @@ impl Triage {
                 Anchor::Header { name, .. } => {
                     self.open_block(name, true, vec![line.to_owned()], BLOCK_LINES);
                 }
-                Anchor::Start { .. } => {}
+                Anchor::Start { .. } | Anchor::Named { .. } | Anchor::Cleared { .. } => {}
             }
         } else {
             if self.open > 0 {
@@ -264,6 +264,28 @@ impl Triage {
         }
     }
 
+    fn guess(&mut self, (id, end): (String, String), line: u64) {
+        self.add_failing(id.clone(), "pytest", None, line);
+        self.guessed.push((id, end));
+    }
+
+    fn add_failing(
+        &mut self,
+        id: String,
+        runner: &'static str,
+        message: Option<String>,
+        line: u64,
+    ) {
+        if !self.failing.iter().any(|f| f.id == id) && self.failing.len() < MAX_FAILING {
+            self.failing.push(FailingTest {
+                id,
+                runner,
+                message: message.unwrap_or_default(),
+                line,
+            });
+        }
+    }
+
     fn has_block(&self, id: &str) -> bool {
         self.blocks.iter().any(|b| names_match(&b.key, id))
     }
@@ -282,19 +304,24 @@ impl Triage {
         }
     }
 
+    /// The `n` lines before the one being read (which the ring already holds).
     fn last_context(&self, n: usize) -> Vec<String> {
+        let before = self.ring.len().saturating_sub(1);
         self.ring
             .iter()
-            .skip(self.ring.len().saturating_sub(n))
+            .take(before)
+            .skip(before.saturating_sub(n))
             .map(|l| Self::ring_line(l))
             .collect()
     }
 
     /// The lines before a summary anchor that belong to its test (go's `=== RUN`), else a few.
     fn context(&self, id: &str) -> Vec<String> {
+        let before = self.ring.len().saturating_sub(1);
         let start = self
             .ring
             .iter()
+            .take(before)
             .rposition(|l| {
                 let l = Self::ring_line(l);
                 l.trim()
@@ -306,6 +333,7 @@ impl Triage {
             Some(i) => self
                 .ring
                 .iter()
+                .take(before)
                 .skip(i)
                 .map(|l| Self::ring_line(l))
                 .collect(),
@@ -322,6 +350,21 @@ impl Triage {
             self.line(trim_held(&line), interesting);
         }
         self.flush_repeats();
+        if let Some(unplaced) = self.reader.finish() {
+            self.guess(unplaced, self.lines);
+        }
+        let named_in_full: Vec<&String> = self
+            .guessed
+            .iter()
+            .filter(|(id, end)| {
+                self.failing
+                    .iter()
+                    .any(|g| g.id != *id && g.id.ends_with(end.as_str()))
+            })
+            .map(|(id, _)| id)
+            .collect();
+        let drop: Vec<String> = named_in_full.into_iter().cloned().collect();
+        self.failing.retain(|f| !drop.contains(&f.id));
         let tail_lines: Vec<String> = self
             .ring
             .iter()
@@ -329,6 +372,7 @@ impl Triage {
             .map(|raw| Self::ring_line(raw))
             .filter(|l| !l.trim().is_empty())
             .collect();
+        self.failing = leaves(std::mem::take(&mut self.failing));
         let chosen = self.choose_blocks();
         let excerpt = budget::fit(&chosen, &tail_lines, self.budget);
         let mut runners: Vec<&'static str> = Vec::new();
@@ -352,11 +396,20 @@ impl Triage {
     fn choose_blocks(&mut self) -> Vec<Vec<String>> {
         let mut chosen: Vec<Vec<String>> = Vec::new();
         for f in &mut self.failing {
+            // Its own error output first (a header's block with an error in it), then the
+            // first of equals: a report that repeats a test at its end repeats less.
             let block = self
                 .blocks
                 .iter()
                 .filter(|b| names_match(&b.key, &f.id))
-                .max_by_key(|b| (b.header, std::cmp::Reverse(b.lines.len() == 1)));
+                .rev()
+                .max_by_key(|b| {
+                    (
+                        b.header && first_error(&b.lines).is_some(),
+                        b.header,
+                        std::cmp::Reverse(b.lines.len() == 1),
+                    )
+                });
             if let Some(block) = block {
                 if f.message.is_empty() {
                     f.message = first_error(&block.lines).unwrap_or_default();
@@ -393,6 +446,32 @@ fn trim_held(line: &[u8]) -> &[u8] {
     } else {
         trim_cr(line)
     }
+}
+
+/// The failing tests without those that failed only because a subtest did: go's `TestX` when
+/// `TestX/case` failed, node's suite `Calc` when `Calc > adds` did.
+fn leaves(failing: Vec<FailingTest>) -> Vec<FailingTest> {
+    let separator = |runner: &str| match runner {
+        "go" => Some("/"),
+        "node" | "vitest" => Some(" > "),
+        _ => None,
+    };
+    let parent = |f: &FailingTest| {
+        separator(f.runner).is_some_and(|sep| {
+            failing.iter().any(|g| {
+                g.runner == f.runner
+                    && g.id.len() > f.id.len() + sep.len()
+                    && g.id.starts_with(&f.id)
+                    && g.id[f.id.len()..].starts_with(sep)
+            })
+        })
+    };
+    let keep: Vec<bool> = failing.iter().map(|f| !parent(f)).collect();
+    failing
+        .into_iter()
+        .zip(keep)
+        .filter_map(|(f, keep)| keep.then_some(f))
+        .collect()
 }
 
 /// A block named the runner's short way belongs to a failing test named in full.

@@ -1,0 +1,592 @@
+//! The recognisers that need more than one line to name a test: a runner's nesting (TAP subtests,
+//! node's spec tree), the sections of a report (pytest's `FAILURES`, cargo's closing `failures:`
+//! list, node's `failing tests:` recap) and headers continued on the next lines (mocha, `RSpec`).
+//! `Reader` keeps that state — a few names, never the log — and asks the one-line recognisers in
+//! `anchor` for the rest.
+
+use super::anchor::{Anchor, anchor};
+
+/// At most this many open suites are remembered (deeper nesting keeps its outer levels).
+const MAX_DEPTH: usize = 64;
+/// A numbered header (mocha) continues on at most this many lines.
+const MAX_CONTINUATION: usize = 8;
+
+/// A mocha or `RSpec` numbered header waiting for the line that says what it is.
+#[derive(Debug, Clone)]
+struct Numbered {
+    /// The title so far, one part per line.
+    parts: Vec<String>,
+    /// Indentation of the `1) ` line.
+    indent: usize,
+}
+
+/// Where a line stands in cargo's closing summary.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum CargoList {
+    Off,
+    /// Right after a `failures:` line: a list of names may follow (or the failures' output).
+    Armed,
+    Listing,
+}
+
+#[derive(Debug)]
+pub(super) struct Reader {
+    numbered: Option<Numbered>,
+    /// After mocha's "N failing" or `RSpec`'s "Failures:", numbered headers may follow.
+    numbered_section: bool,
+    /// The open suites of a nested report, outermost first: (indentation, name).
+    tree: Vec<(usize, String)>,
+    /// Inside node's closing `✖ failing tests:` recap, which repeats leaves without their suites.
+    node_recap: bool,
+    cargo_list: CargoList,
+    /// Inside cargo's `successes:` section (`--show-output`): passing tests' output.
+    cargo_successes: bool,
+    /// A nextest report: libtest's own lines, indented under a test, are that test's output.
+    nextest: bool,
+    /// Inside pytest's `FAILURES` or `ERRORS` section.
+    pytest_failures: bool,
+    /// A pytest failure header (`test_add`, `TestDivide.test_by_zero`) waiting for the first
+    /// location line of its traceback, which says its file.
+    pytest_pending: Option<String>,
+    /// The title of the pytest section being read, once one was seen.
+    pytest_section: Option<String>,
+    /// Inside a pytest `Captured stdout`/`stderr`/`log` block: a test's own output.
+    pytest_captured: bool,
+    /// A TAP header (`TAP version 13`) or plan (`1..4`) was seen: `not ok` lines are TAP's.
+    tap: bool,
+    /// The line number of the last `=====` rule (unittest puts one before each failure).
+    rule_at: u64,
+    /// pytest's `rootdir:`, to make absolute locations relative.
+    rootdir: Option<String>,
+    /// The file of the last pytest failure placed (failures are reported file by file).
+    pytest_file: Option<String>,
+    /// A pytest failure whose traceback gave no location (`pytest.fail(pytrace=False)`, a
+    /// strict xpass), named with the file before it: taken by `take_unplaced`.
+    unplaced: Option<(String, String)>,
+}
+
+impl Reader {
+    pub(super) fn new() -> Self {
+        Self {
+            numbered: None,
+            numbered_section: false,
+            tree: Vec::new(),
+            node_recap: false,
+            cargo_list: CargoList::Off,
+            cargo_successes: false,
+            nextest: false,
+            pytest_failures: false,
+            pytest_pending: None,
+            pytest_section: None,
+            pytest_captured: false,
+            tap: false,
+            rule_at: 0,
+            rootdir: None,
+            pytest_file: None,
+            unplaced: None,
+        }
+    }
+
+    /// Whether every line must be read now, however ordinary it looks (a list or header is
+    /// being read).
+    pub(super) fn listening(&self) -> bool {
+        self.numbered_section
+            || self.numbered.is_some()
+            || self.cargo_list != CargoList::Off
+            || self.pytest_pending.is_some()
+    }
+
+    /// What line `n` (normalised, indentation kept) says.
+    pub(super) fn read(&mut self, line: &str, n: u64) -> Option<Anchor> {
+        let t = line.trim();
+        let indent = line.len() - line.trim_start().len();
+        if let Some(found) = self.cargo_list(line, t) {
+            return found;
+        }
+        if let Some(found) = self.cargo_sections(indent, t) {
+            return found;
+        }
+        if let Some(found) = self.pytest(t) {
+            return found;
+        }
+        if t.len() >= 20 && t.bytes().all(|b| b == b'=') {
+            self.rule_at = n;
+            return None;
+        }
+        if (t.starts_with("FAIL: ") || t.starts_with("ERROR: ")) && self.rule_at + 1 != n {
+            // unittest heads each failure with a rule: without it, this is someone's output.
+            return None;
+        }
+        if t.starts_with("TAP version ")
+            || t.strip_prefix("1..")
+                .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+        {
+            self.tap = true;
+        }
+        if (t.ends_with(" failing")
+            && t.split(' ')
+                .next()
+                .is_some_and(|w| w.parse::<u32>().is_ok()))
+            || t == "Failures:"
+        {
+            self.numbered_section = true;
+        }
+        if let Some(found) = self.numbered(indent, t) {
+            return found;
+        }
+        if let Some(found) = self.tree(indent, t) {
+            return found;
+        }
+        anchor(line)
+    }
+
+    /// cargo's closing `failures:` list: the names of the failing tests, four spaces in, one per
+    /// line (the only place `cargo test -q` names them).
+    fn cargo_list(&mut self, line: &str, t: &str) -> Option<Option<Anchor>> {
+        if t == "failures:" && !line.starts_with(' ') && !self.nextest {
+            self.cargo_list = CargoList::Armed;
+            self.cargo_successes = false;
+            return Some(None);
+        }
+        match self.cargo_list {
+            CargoList::Off => None,
+            CargoList::Armed | CargoList::Listing
+                if line.starts_with("    ") && !line.starts_with("     ") && !t.is_empty() =>
+            {
+                self.cargo_list = CargoList::Listing;
+                Some(Some(Anchor::Named {
+                    id: t.to_owned(),
+                    runner: "cargo",
+                }))
+            }
+            CargoList::Armed if t.is_empty() => Some(None),
+            _ => {
+                self.cargo_list = CargoList::Off;
+                None
+            }
+        }
+    }
+
+    /// cargo's `successes:` section and nextest's nesting of libtest's output: lines there that
+    /// look like libtest's failures are a test's output.
+    fn cargo_sections(&mut self, indent: usize, t: &str) -> Option<Option<Anchor>> {
+        if t.starts_with("Nextest run ID")
+            || (t.starts_with("Starting ") && t.contains(" tests across "))
+        {
+            self.nextest = true;
+        } else if t.starts_with("Running ") || t.starts_with("Doc-tests ") {
+            // cargo test's own binaries (doc tests after a nextest run, say).
+            self.nextest = false;
+        }
+        if let Some(rest) = t.strip_prefix("TRY ")
+            && let Some((_, status)) = rest.split_once(' ')
+        {
+            // A retry: `TRY 2 FAIL [..] (..) calc tests::a` fails as `FAIL` does; a pass clears it.
+            if status.starts_with("PASS [") {
+                return Some(nextest_id(status).map(|id| Anchor::Cleared {
+                    id: id.to_owned(),
+                    runner: "nextest",
+                }));
+            }
+            return Some(anchor(status));
+        }
+        if let Some(rest) = t.strip_prefix("START [")
+            && self.nextest
+        {
+            // `--no-capture`: the test's output follows, before its status line.
+            return Some(nextest_id(rest).map(|id| Anchor::Header {
+                name: id.to_owned(),
+                runner: "nextest",
+            }));
+        }
+        if t.starts_with("FLAKY ") {
+            return Some(nextest_id(t).map(|id| Anchor::Cleared {
+                id: id.to_owned(),
+                runner: "nextest",
+            }));
+        }
+        if indent == 0 {
+            if t == "successes:" {
+                self.cargo_successes = true;
+            } else if t == "failures:"
+                || t.starts_with("test result: ")
+                || t.starts_with("running ")
+            {
+                self.cargo_successes = false;
+            }
+        }
+        let libtest = (t.starts_with("test ") && t.ends_with(" ... FAILED"))
+            || (t.starts_with("---- ") && t.ends_with(" stdout ----"));
+        // Under nextest, libtest's lines are a test's own output (indented, or raw with
+        // `--no-capture`).
+        let _ = indent;
+        (libtest && (self.cargo_successes || self.nextest)).then_some(None)
+    }
+
+    /// pytest's sections: a failure header in `FAILURES`/`ERRORS` names the test the short way;
+    /// the first location line after it gives the file, and so the node id.
+    fn pytest(&mut self, t: &str) -> Option<Option<Anchor>> {
+        if let Some(dir) = t.strip_prefix("rootdir: ") {
+            let dir = dir.split(", ").next().unwrap_or(dir).trim();
+            self.rootdir = Some(dir.trim_end_matches('/').to_owned());
+            return None;
+        }
+        if let Some(title) = section_title(t) {
+            self.pytest_failures = matches!(title, "FAILURES" | "ERRORS");
+            self.pytest_section = Some(title.to_owned());
+            self.pytest_captured = false;
+            self.unplace();
+            return None;
+        }
+        if t.len() > 8
+            && t.starts_with("---")
+            && t.ends_with("---")
+            && t.trim_matches('-').trim().starts_with("Captured ")
+        {
+            self.pytest_captured = true;
+            return None;
+        }
+        if self.pytest_captured && header_name(t).is_none() {
+            // A test's captured output: whatever it says, it names no failure.
+            return Some(None);
+        }
+        self.pytest_captured = false;
+        if (t.starts_with("FAILED ") || t.starts_with("ERROR "))
+            && self
+                .pytest_section
+                .as_deref()
+                .is_some_and(|s| s != "short test summary info")
+        {
+            // The short summary's form, outside the short summary: a test's output (`-s`).
+            return Some(None);
+        }
+        if self.pytest_failures
+            && let Some(name) = header_name(t)
+        {
+            self.unplace();
+            for stage in ["ERROR at setup of ", "ERROR at teardown of "] {
+                if let Some(name) = name.strip_prefix(stage) {
+                    self.pytest_pending = Some(name.to_owned());
+                    return Some(Some(Anchor::Header {
+                        name: name.to_owned(),
+                        runner: "pytest",
+                    }));
+                }
+            }
+            if let Some(file) = name.strip_prefix("ERROR collecting ") {
+                return Some(Some(Anchor::Failing {
+                    id: file.trim().to_owned(),
+                    runner: "pytest",
+                    block: true,
+                    message: None,
+                }));
+            }
+            if name.split('[').next().is_some_and(|n| !n.contains(' ')) {
+                self.pytest_pending = Some(name.to_owned());
+                return Some(Some(Anchor::Header {
+                    name: name.to_owned(),
+                    runner: "pytest",
+                }));
+            }
+            return None;
+        }
+        if self.pytest_pending.is_some()
+            && let Some(file) = location_file(t)
+        {
+            let file = self
+                .rootdir
+                .as_deref()
+                .and_then(|root| file.strip_prefix(root)?.strip_prefix('/'))
+                .unwrap_or(file);
+            let name = self.pytest_pending.take().unwrap_or_default();
+            self.pytest_file = Some(file.to_owned());
+            return Some(Some(Anchor::Named {
+                id: pytest_id(file, &name),
+                runner: "pytest",
+            }));
+        }
+        None
+    }
+
+    /// A pytest header still waiting for its file when the next one comes: named with the file
+    /// of the failure before it (pytest reports failures file by file), or alone.
+    fn unplace(&mut self) {
+        if let Some(name) = self.pytest_pending.take() {
+            let id = match &self.pytest_file {
+                Some(file) => pytest_id(file, &name),
+                None => name.clone(),
+            };
+            self.unplaced = Some((id, pytest_id("", &name)));
+        }
+    }
+
+    /// A pytest failure that `read` could not place by its traceback, once: its id as well as it
+    /// can be told, and the end (`::TestA::test_b[1]`) its full id would have.
+    pub(super) fn take_unplaced(&mut self) -> Option<(String, String)> {
+        self.unplaced.take()
+    }
+
+    /// The end of the log: a header still waiting is placed as well as it can be.
+    pub(super) fn finish(&mut self) -> Option<(String, String)> {
+        self.unplace();
+        self.take_unplaced()
+    }
+
+    /// A mocha header continued over several lines (`1) Calc` / `nested` / `adds:`), or an
+    /// `RSpec` one whose next line is `Failure/Error:`.
+    fn numbered(&mut self, indent: usize, t: &str) -> Option<Option<Anchor>> {
+        if let Some(mut pending) = self.numbered.take() {
+            if t.starts_with("Failure/Error") {
+                return Some(Some(Anchor::Header {
+                    name: pending.parts.join(" "),
+                    runner: "rspec",
+                }));
+            }
+            if indent > pending.indent && !t.is_empty() {
+                if let Some(title) = t.strip_suffix(':') {
+                    pending.parts.push(title.to_owned());
+                    return Some(Some(Anchor::Failing {
+                        id: pending.parts.join(" "),
+                        runner: "mocha",
+                        block: true,
+                        message: None,
+                    }));
+                }
+                if pending.parts.len() < MAX_CONTINUATION {
+                    pending.parts.push(t.to_owned());
+                    self.numbered = Some(pending);
+                    return Some(None);
+                }
+            }
+        }
+        if !self.numbered_section {
+            return None;
+        }
+        let (number, rest) = t.split_once(") ")?;
+        if number.is_empty() || !number.chars().all(|c| c.is_ascii_digit()) || rest.is_empty() {
+            return None;
+        }
+        if let Some(title) = rest.strip_suffix(':') {
+            // A title on one line (mocha's flat tests).
+            return Some(Some(Anchor::Failing {
+                id: title.to_owned(),
+                runner: "mocha",
+                block: true,
+                message: None,
+            }));
+        }
+        self.numbered = Some(Numbered {
+            parts: vec![rest.to_owned()],
+            indent,
+        });
+        Some(None)
+    }
+
+    /// Nested reports — TAP's `# Subtest:` and `not ok N - name` (node, vitest), node's spec
+    /// `▶ suite` and `✖ test (1ms)` — name a test by its leaf alone: the path comes from the
+    /// suites open around it, known by indentation.
+    fn tree(&mut self, indent: usize, t: &str) -> Option<Option<Anchor>> {
+        if t == "✖ failing tests:" {
+            self.node_recap = true;
+            return Some(None);
+        }
+        let (name, failing, tap) = if let Some(name) = t.strip_prefix("# Subtest: ") {
+            (name, false, true)
+        } else if let Some(rest) = t.strip_prefix("not ok ")
+            && self.tap
+        {
+            (tap_name(rest), true, true)
+        } else if let Some(rest) = t.strip_prefix("ok ")
+            && self.tap
+            && rest.starts_with(|c: char| c.is_ascii_digit())
+        {
+            (tap_name(rest), false, true)
+        } else if let Some(rest) = t.strip_prefix("▶ ") {
+            (without_duration(rest), false, false)
+        } else if let Some(rest) = t.strip_prefix("✖ ") {
+            (without_duration(rest), true, false)
+        } else if let Some(rest) = t.strip_prefix("✔ ") {
+            (without_duration(rest), false, false)
+        } else {
+            return None;
+        };
+        let name = name.trim();
+        if name.is_empty() {
+            return Some(None);
+        }
+        if !tap && self.node_recap {
+            // The recap repeats a failing test by its leaf name: it was named in full before.
+            return Some(None);
+        }
+        while self.tree.last().is_some_and(|(i, _)| *i >= indent) {
+            self.tree.pop();
+        }
+        let mut path: Vec<&str> = self.tree.iter().map(|(_, n)| n.as_str()).collect();
+        path.push(name);
+        let id = path.join(" > ");
+        if self.tree.len() < MAX_DEPTH {
+            self.tree.push((indent, name.to_owned()));
+        }
+        if !failing {
+            return Some(None);
+        }
+        Some(Some(Anchor::Failing {
+            id,
+            runner: "node",
+            block: tap,
+            message: None,
+        }))
+    }
+}
+
+/// The test a nextest status line names: `FLAKY 2/2 [   0.008s] (10/10) calc::api a` → `calc::api a`.
+fn nextest_id(t: &str) -> Option<&str> {
+    let (_, rest) = t.split_once("] ")?;
+    let rest = rest
+        .strip_prefix('(')
+        .and_then(|c| Some(c.split_once(") ")?.1))
+        .unwrap_or(rest);
+    let rest = rest.trim();
+    (!rest.is_empty()).then_some(rest)
+}
+
+/// The title of a pytest section line, `===== FAILURES =====`.
+fn section_title(t: &str) -> Option<&str> {
+    let inner = t.strip_prefix("==")?.strip_suffix("==")?;
+    let title = inner.trim_matches('=').trim();
+    (!title.is_empty() && t.len() > title.len() + 8).then_some(title)
+}
+
+/// The name in a pytest failure header, `_____ test_add _____`.
+fn header_name(t: &str) -> Option<&str> {
+    if t.len() > 8 && t.starts_with("___") && t.ends_with("___") {
+        let name = t.trim_matches('_').trim();
+        return (!name.is_empty()).then_some(name);
+    }
+    None
+}
+
+/// The file of a pytest traceback location: `tests/t.py:9: AssertionError`, `tests/t.py:9: in
+/// test_add`, `tests/t.py:12:`, or a setup error's `file /abs/tests/t.py, line 20`.
+fn location_file(t: &str) -> Option<&str> {
+    if let Some(rest) = t.strip_prefix("file ")
+        && let Some((file, line)) = rest.split_once(", line ")
+        && line.bytes().all(|b| b.is_ascii_digit())
+        && file.ends_with(".py")
+    {
+        return Some(file);
+    }
+    let (file, rest) = t.split_once(".py:")?;
+    let digits = rest.split(':').next()?;
+    (!digits.is_empty()
+        && digits.bytes().all(|b| b.is_ascii_digit())
+        && rest.len() > digits.len()
+        && !file.contains(' '))
+    .then(|| &t[..file.len() + 3])
+}
+
+/// A pytest node id from a file and a header's name: `TestA.test_b[1.5]` → `file::TestA::test_b[1.5]`.
+fn pytest_id(file: &str, name: &str) -> String {
+    let (head, params) = name.find('[').map_or((name, ""), |i| name.split_at(i));
+    format!("{file}::{}{params}", head.replace('.', "::"))
+}
+
+/// A TAP test line's name: `1 - adds # time=1ms` → `adds`; mocha writes `1 adds`.
+fn tap_name(rest: &str) -> &str {
+    let rest = rest.trim_start_matches(|c: char| c.is_ascii_digit());
+    let rest = rest.strip_prefix(" - ").unwrap_or(rest).trim_start();
+    let rest = rest.strip_prefix("- ").unwrap_or(rest);
+    rest.split(" # ").next().unwrap_or(rest)
+}
+
+/// A spec line's name without its duration: `adds (1.2ms)` → `adds`.
+fn without_duration(rest: &str) -> &str {
+    rest.rsplit_once(" (")
+        .filter(|(_, time)| time.ends_with("ms)") || time.ends_with("s)"))
+        .map_or(rest, |(name, _)| name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ids(text: &str) -> Vec<String> {
+        let mut reader = Reader::new();
+        text.lines()
+            .zip(1..)
+            .filter_map(|(l, n)| match reader.read(l, n) {
+                Some(Anchor::Failing { id, .. } | Anchor::Named { id, .. }) => Some(id),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn nested_reports_name_tests_by_their_path() {
+        let tap = "TAP version 13\n# Subtest: Calc\n    # Subtest: nested\n        # Subtest: adds\n        not ok 1 - adds\n          ---\n        1..1\n    not ok 1 - nested\n# Subtest: top\nnot ok 2 - top\n";
+        assert_eq!(ids(tap), ["Calc > nested > adds", "Calc > nested", "top"]);
+        let vitest = "TAP version 13\nnot ok 1 - calc.test.js # time=5ms\n    not ok 1 - Calc # time=2ms\n        ok 1 - zero # time=1ms\n        not ok 2 - adds # time=1ms\n";
+        assert_eq!(
+            ids(vitest),
+            [
+                "calc.test.js",
+                "calc.test.js > Calc",
+                "calc.test.js > Calc > adds"
+            ]
+        );
+        let spec = "▶ Calc\n  ▶ nested\n    ✖ adds (1.2ms)\n      AssertionError\n  ▶ nested (2ms)\n✖ Calc (3ms)\n✖ failing tests:\n\n✖ adds (1.2ms)\n";
+        assert_eq!(ids(spec), ["Calc > nested > adds", "Calc"]);
+        assert_eq!(ids("1..3\nnot ok 3 Calc nested adds"), ["Calc nested adds"]);
+        assert!(ids("not ok 3 - printed by a test, no TAP around it").is_empty());
+    }
+
+    #[test]
+    fn mocha_headers_continue_over_lines() {
+        let log = "  2 failing\n\n  1) Calc\n       nested\n         adds:\n     AssertionError: boom\n  2) Calc\n       \"before each\" hook for \"x\":\n     Error: y\n";
+        assert_eq!(
+            ids(log),
+            ["Calc nested adds", "Calc \"before each\" hook for \"x\""]
+        );
+    }
+
+    #[test]
+    fn nextest_retries_end_in_their_last_try() {
+        let mut reader = Reader::new();
+        let lines = [
+            "  TRY 1 FAIL [   0.008s] (─────) calc::api flaky",
+            "  TRY 2 PASS [   0.008s] (10/10) calc::api flaky",
+            "   FLAKY 2/2 [   0.008s] (10/10) calc::api flaky",
+            "  TRY 2 FAIL [   0.007s] ( 2/10) calc tests::a",
+        ];
+        let read: Vec<Option<Anchor>> = lines
+            .iter()
+            .zip(1..)
+            .map(|(l, n)| reader.read(l, n))
+            .collect();
+        assert!(matches!(&read[0], Some(Anchor::Failing { id, .. }) if id == "calc::api flaky"));
+        assert!(matches!(&read[1], Some(Anchor::Cleared { id, .. }) if id == "calc::api flaky"));
+        assert!(matches!(&read[2], Some(Anchor::Cleared { id, .. }) if id == "calc::api flaky"));
+        assert!(matches!(&read[3], Some(Anchor::Failing { id, .. }) if id == "calc tests::a"));
+    }
+
+    #[test]
+    fn pytest_headers_take_their_file_from_the_traceback() {
+        let log = "rootdir: /tmp/p\n==== FAILURES ====\n____ TestA.test_b[1.5] ____\n\n    def test_b():\n>       helper()\n\ntests/test_a.py:12: \n_ _ _\nhelpers.py:3: ValueError\n____ test_c ____\ntests/test_c.py:9: in test_c\n==== ERRORS ====\n____ ERROR at setup of test_d ____\nfile /tmp/p/tests/test_d.py, line 4\n==== short test summary info ====\n";
+        assert_eq!(
+            ids(log),
+            [
+                "tests/test_a.py::TestA::test_b[1.5]",
+                "tests/test_c.py::test_c",
+                "tests/test_d.py::test_d"
+            ]
+        );
+        // Outside the failure sections a header is someone's output.
+        assert!(ids("==== PASSES ====\n____ test_ok ____\ntests/t.py:3: in test_ok\n").is_empty());
+    }
+
+    #[test]
+    fn cargo_s_closing_list_names_the_failures() {
+        let log = "failures:\n\n---- tests::a stdout ----\nthread 'tests::a' panicked\n\nfailures:\n    tests::a\n    src/lib.rs - add (line 3)\n\ntest result: FAILED. 1 passed; 2 failed\n";
+        assert_eq!(ids(log), ["tests::a", "src/lib.rs - add (line 3)"]);
+    }
+}
