@@ -77,6 +77,9 @@ struct Tally {
     extra: usize,
     markers: usize,
     markers_shown: usize,
+    /// Listed failing tests that come with an error message.
+    with_message: usize,
+    listed: usize,
     problems: Vec<String>,
 }
 
@@ -168,8 +171,16 @@ fn every_runner_s_failing_tests_are_named_exactly() {
         );
         let raw = triage(&dir.path().join("raw.log"), &output);
         let got = listed(&wrapped);
+        let messages = wrapped["failing_tests"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| !f["message"].as_str().unwrap_or_default().is_empty())
+            .count();
         let tally = tallies.entry(runner.clone()).or_default();
         tally.cases += 1;
+        tally.with_message += messages;
+        tally.listed += got.len();
         tally.truth += truth.len();
         tally.found += got.intersection(&truth).count();
         tally.extra += got.difference(&truth).count();
@@ -200,21 +211,30 @@ fn every_runner_s_failing_tests_are_named_exactly() {
         }
     }
     println!(
-        "{:<10} {:>6} {:>7} {:>7} {:>7} {:>7} {:>10}",
-        "runner", "shapes", "failing", "listed", "recall", "precis.", "errors"
+        "{:<10} {:>6} {:>7} {:>7} {:>7} {:>7} {:>10} {:>9}",
+        "runner", "shapes", "failing", "listed", "recall", "precis.", "errors", "messages"
     );
     let mut failures = Vec::new();
     for (runner, t) in &tallies {
         println!(
-            "{runner:<10} {:>6} {:>7} {:>7} {:>7.3} {:>7.3} {:>6}/{:<3}",
+            "{runner:<10} {:>6} {:>7} {:>7} {:>7.3} {:>7.3} {:>6}/{:<3} {:>5}/{:<3}",
             t.cases,
             t.truth,
             t.found + t.extra,
             t.recall(),
             t.precision(),
             t.markers_shown,
-            t.markers
+            t.markers,
+            t.with_message,
+            t.listed
         );
+        if t.with_message < t.listed {
+            failures.push(format!(
+                "{runner}: {} of {} failing tests listed without their error message",
+                t.listed - t.with_message,
+                t.listed
+            ));
+        }
         if t.recall() < 1.0 || t.precision() < 0.95 || t.markers_shown < t.markers {
             failures.extend(t.problems.iter().cloned());
         }
@@ -222,9 +242,15 @@ fn every_runner_s_failing_tests_are_named_exactly() {
     for (runner, why) in &unavailable {
         println!("{runner:<10} skipped: {why}");
     }
+    if std::env::var("FIXLOOP_REQUIRE_RUNNERS").as_deref() == Ok("1") {
+        assert!(
+            unavailable.is_empty(),
+            "FIXLOOP_REQUIRE_RUNNERS=1, but runners are missing: {unavailable:?}"
+        );
+    }
     assert!(
         failures.is_empty(),
-        "below target (recall 1.0, precision ≥ 0.95, every marked error shown):\n{}",
+        "below target (recall 1.0, precision ≥ 0.95, every marked error shown, every test with its message):\n{}",
         failures.join("\n")
     );
     let problems: Vec<&String> = tallies.values().flat_map(|t| &t.problems).collect();

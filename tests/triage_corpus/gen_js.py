@@ -226,7 +226,9 @@ def gen_node(outdir):
         # (shape, console reporter, or None for the default one)
         ("spec", "spec"),
         ("tap", "tap"),
-        ("dot", "dot"),  # names each failure in its closing "Failed tests:" list
+        # Not "dot": its closing "Failed tests:" list names each failing test by its last name
+        # only (`subtracts`, not `Calc > nested > subtracts`), so the log cannot give the ids;
+        # triage lists those leaf names.
         ("default", None),  # Node 20 prints TAP when stdout is not a terminal (22+: spec)
     ]
     with _Project(NODE_FILES, link_node_modules=False) as project:

@@ -20,9 +20,10 @@ pub fn is_error_line(line: &str) -> bool {
         || (t.starts_with("exit status ") && t != "exit status 0")
 }
 
-/// Why a block's test failed: node's quoted TAP message, else the first line after the anchor
-/// that reads like an error or an assertion.
-pub(crate) fn first_error(lines: &[String]) -> Option<String> {
+/// Why a block's test failed: node's quoted TAP message, else the first line that reads like an
+/// error or an assertion — after the anchor line first (the test's output follows its header),
+/// then before it (go's `-v` prints a test's output before its `--- FAIL` line).
+pub(crate) fn first_error(lines: &[String], anchor: usize) -> Option<String> {
     // node's TAP: `error: |-` then the message, or `error: 'message'`.
     for (i, l) in lines.iter().enumerate() {
         let t = l.trim();
@@ -38,17 +39,74 @@ pub(crate) fn first_error(lines: &[String]) -> Option<String> {
             return Some(quoted.to_owned());
         }
     }
-    lines
+    let anchor = anchor.min(lines.len());
+    let order: Vec<usize> = (anchor + 1..lines.len()).chain(0..anchor).collect();
+    // A line that says it is an error, else one that reads like an assertion.
+    let strong = |t: &str| {
+        is_error_line(t)
+            || t.starts_with('E') && t.get(1..2) == Some(" ")
+            || t.starts_with("panic: ")
+            || go_location(t)
+            || python_exception(t)
+    };
+    let weak = |t: &str| {
+        t.contains("assert")
+            || t.contains("Error")
+            || t.contains("expected")
+            || t.contains("Expected")
+    };
+    let found = order
         .iter()
-        .skip(1)
-        .find(|l| {
-            let t = l.trim();
-            is_error_line(t)
-                || t.starts_with('E') && t.get(1..2) == Some(" ")
-                || t.contains("assert")
-                || t.contains("Error")
-                || t.contains("expected")
-                || t.contains("Expected")
-        })
-        .map(|l| l.trim().to_owned())
+        .find(|&&i| strong(lines[i].trim()))
+        .or_else(|| order.iter().find(|&&i| weak(lines[i].trim())))?;
+    Some(said_in_full(lines, *found))
+}
+
+/// The error line at `i` with what completes it: a Python traceback's exception, the message
+/// on the line after a `panicked at …:` or `RuntimeError:`, a TAP `error:`'s `message:`.
+fn said_in_full(lines: &[String], i: usize) -> String {
+    let t = lines[i].trim();
+    let rest = || {
+        lines[i + 1..]
+            .iter()
+            .map(|l| l.trim())
+            .filter(|l| !l.is_empty())
+    };
+    if t.starts_with("Traceback") {
+        if let Some(exception) = rest().find(|l| python_exception(l)) {
+            return exception.to_owned();
+        }
+    } else if t == "error:" {
+        if let Some(message) = rest().take(4).find_map(|l| l.strip_prefix("message: ")) {
+            return message.trim_matches(['\'', '"']).to_owned();
+        }
+    } else if t.ends_with(':')
+        && let Some(next) = rest().next()
+    {
+        return format!("{t} {next}");
+    }
+    t.to_owned()
+}
+
+/// Python's last traceback line: `ValueError: bad`, `mod.CustomError: x`, `AssertionError`.
+fn python_exception(t: &str) -> bool {
+    let name = t.split(':').next().unwrap_or(t);
+    let last = name.rsplit('.').next().unwrap_or(name);
+    !name.contains(' ')
+        && name
+            .split('.')
+            .all(|part| !part.is_empty() && part.chars().all(|c| c.is_alphanumeric() || c == '_'))
+        && ["Error", "Exception", "Exit", "Interrupt", "Failure"]
+            .iter()
+            .any(|end| last.ends_with(end))
+}
+
+/// A go test's own report of a failure, `calc_test.go:16: got 4, want 5` (`t.Errorf`, `t.Fatal`).
+fn go_location(t: &str) -> bool {
+    t.split_once("_test.go:").is_some_and(|(file, rest)| {
+        !file.contains(' ')
+            && rest.split_once(": ").is_some_and(|(line, _)| {
+                !line.is_empty() && line.bytes().all(|b| b.is_ascii_digit())
+            })
+    })
 }

@@ -16,10 +16,8 @@ const INTERESTING: &[&str] = &[
     "Traceback",
     "not ok",
     "panicked",
-    "●",
     "✖",
     "<<<",
-    "rspec ",
     "--- STD",
     " stdout ---",
     "___",
@@ -46,6 +44,16 @@ const INTERESTING: &[&str] = &[
     "FLAKY",
     "START [",
     "successes:",
+    "# tests ",
+    "# fail ",
+    "Failed tests:",
+    "stdout | ",
+    "stderr | ",
+    "PASS ",
+    "● ",
+    "rspec ",
+    "subtest",
+    "Errors thrown",
 ];
 
 /// Finds the interesting patterns: the SIMD packed searcher where the CPU has it, else an

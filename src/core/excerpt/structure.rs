@@ -8,6 +8,8 @@ use super::anchor::{Anchor, anchor};
 
 /// At most this many open suites are remembered (deeper nesting keeps its outer levels).
 const MAX_DEPTH: usize = 64;
+/// A vitest console block is taken to end after this many lines even without its blank line.
+const MAX_CONSOLE_BLOCK: usize = 2_000;
 /// A numbered header (mocha) continues on at most this many lines.
 const MAX_CONTINUATION: usize = 8;
 
@@ -18,6 +20,15 @@ struct Numbered {
     parts: Vec<String>,
     /// Indentation of the `1) ` line.
     indent: usize,
+}
+
+/// What only the end of the log tells.
+pub(super) struct Settled {
+    /// A pytest failure whose file was never seen (see `take_unplaced`).
+    pub(super) unplaced: Option<(String, String)>,
+    /// Failing tests named by lines the whole log shows were someone's output: TAP lines in a
+    /// log with no TAP around them, spec lines node's recap does not list.
+    pub(super) dropped: Vec<String>,
 }
 
 /// Where a line stands in cargo's closing summary.
@@ -52,10 +63,28 @@ pub(super) struct Reader {
     pytest_section: Option<String>,
     /// Inside a pytest `Captured stdout`/`stderr`/`log` block: a test's own output.
     pytest_captured: bool,
-    /// A TAP header (`TAP version 13`) or plan (`1..4`) was seen: `not ok` lines are TAP's.
+    /// A TAP header (`TAP version 13`), plan (`1..4`) or count (`# tests 4`) was seen, before
+    /// or after: `not ok` lines are TAP's. Without one they are someone's output.
     tap: bool,
+    /// The failing tests named by TAP lines, dropped at the end if the log is no TAP.
+    tap_ids: Vec<String>,
+    /// Failing tests named by node's spec lines, with their leaf names.
+    spec_ids: Vec<(String, String)>,
+    /// The leaves node's closing recap lists (it lists every failing test, and only those).
+    recap: Vec<String>,
+    /// A recap leaf waiting for its next line: `'1 subtest failed'` says it is a parent.
+    recap_pending: Option<String>,
+    /// A jest report (`FAIL path/to/x.test.js`): `● name` at the margin is a failing test.
+    jest: bool,
+    /// Inside vitest's `stdout | test` block: a test's console output, up to a blank line.
+    vitest_output: bool,
+    vitest_output_lines: usize,
+    /// After `RSpec`'s `Failed examples:`, where its rerun lines are.
+    rspec_rerun: bool,
+    /// An `RSpec` example's location and its description (what its failure header says).
+    alias: Option<(String, String)>,
     /// The line number of the last `=====` rule (unittest puts one before each failure).
-    rule_at: u64,
+    rule_at: Option<u64>,
     /// pytest's `rootdir:`, to make absolute locations relative.
     rootdir: Option<String>,
     /// The file of the last pytest failure placed (failures are reported file by file).
@@ -80,7 +109,16 @@ impl Reader {
             pytest_section: None,
             pytest_captured: false,
             tap: false,
-            rule_at: 0,
+            tap_ids: Vec::new(),
+            spec_ids: Vec::new(),
+            recap: Vec::new(),
+            recap_pending: None,
+            jest: false,
+            vitest_output: false,
+            vitest_output_lines: 0,
+            rspec_rerun: false,
+            alias: None,
+            rule_at: None,
             rootdir: None,
             pytest_file: None,
             unplaced: None,
@@ -94,12 +132,19 @@ impl Reader {
             || self.numbered.is_some()
             || self.cargo_list != CargoList::Off
             || self.pytest_pending.is_some()
+            || self.vitest_output
+            || self.recap_pending.is_some()
     }
 
     /// What line `n` (normalised, indentation kept) says.
     pub(super) fn read(&mut self, line: &str, n: u64) -> Option<Anchor> {
         let t = line.trim();
         let indent = line.len() - line.trim_start().len();
+        if t.starts_with("▸ ") {
+            // A new step of the job (GitHub's group): what a report's sections said is over.
+            self.new_step();
+            return None;
+        }
         if let Some(found) = self.cargo_list(line, t) {
             return found;
         }
@@ -110,18 +155,30 @@ impl Reader {
             return found;
         }
         if t.len() >= 20 && t.bytes().all(|b| b == b'=') {
-            self.rule_at = n;
+            self.rule_at = Some(n);
             return None;
         }
-        if (t.starts_with("FAIL: ") || t.starts_with("ERROR: ")) && self.rule_at + 1 != n {
+        if (t.starts_with("FAIL: ") || t.starts_with("ERROR: "))
+            && self.rule_at.is_none_or(|r| r + 1 != n)
+        {
             // unittest heads each failure with a rule: without it, this is someone's output.
             return None;
         }
         if t.starts_with("TAP version ")
             || t.strip_prefix("1..")
                 .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+            || ["# tests ", "# fail "].iter().any(|p| {
+                t.strip_prefix(p)
+                    .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+            })
         {
             self.tap = true;
+        }
+        if let Some(found) = self.javascript(indent, t) {
+            return found;
+        }
+        if let Some(found) = self.rspec(t) {
+            return found;
         }
         if (t.ends_with(" failing")
             && t.split(' ')
@@ -138,6 +195,26 @@ impl Reader {
             return found;
         }
         anchor(line)
+    }
+
+    /// Forgets where in a report the last step left off (its sections, its console blocks),
+    /// keeping what the whole log decides at its end.
+    fn new_step(&mut self) {
+        self.unplace();
+        self.numbered = None;
+        self.numbered_section = false;
+        self.tree.clear();
+        self.node_recap = false;
+        self.recap_pending = None;
+        self.cargo_list = CargoList::Off;
+        self.cargo_successes = false;
+        self.nextest = false;
+        self.pytest_failures = false;
+        self.pytest_section = None;
+        self.pytest_captured = false;
+        self.jest = false;
+        self.vitest_output = false;
+        self.rspec_rerun = false;
     }
 
     /// cargo's closing `failures:` list: the names of the failing tests, four spaces in, one per
@@ -180,6 +257,8 @@ impl Reader {
         }
         if let Some(rest) = t.strip_prefix("TRY ")
             && let Some((_, status)) = rest.split_once(' ')
+            && self.nextest
+            && indent < 4
         {
             // A retry: `TRY 2 FAIL [..] (..) calc tests::a` fails as `FAIL` does; a pass clears it.
             if status.starts_with("PASS [") {
@@ -199,7 +278,7 @@ impl Reader {
                 runner: "nextest",
             }));
         }
-        if t.starts_with("FLAKY ") {
+        if t.starts_with("FLAKY ") && self.nextest && indent < 4 {
             return Some(nextest_id(t).map(|id| Anchor::Cleared {
                 id: id.to_owned(),
                 runner: "nextest",
@@ -326,10 +405,26 @@ impl Reader {
         self.unplaced.take()
     }
 
-    /// The end of the log: a header still waiting is placed as well as it can be.
-    pub(super) fn finish(&mut self) -> Option<(String, String)> {
+    /// The end of the log: a header still waiting is placed as well as it can be, and what
+    /// the whole log shows was not a failing test after all is said.
+    pub(super) fn finish(&mut self) -> Settled {
         self.unplace();
-        self.take_unplaced()
+        let mut dropped = Vec::new();
+        if !self.tap {
+            dropped.append(&mut self.tap_ids);
+        }
+        if !self.recap.is_empty() {
+            dropped.extend(
+                self.spec_ids
+                    .iter()
+                    .filter(|(_, leaf)| !self.recap.contains(leaf))
+                    .map(|(id, _)| id.clone()),
+            );
+        }
+        Settled {
+            unplaced: self.take_unplaced(),
+            dropped,
+        }
     }
 
     /// A mocha header continued over several lines (`1) Calc` / `nested` / `adds:`), or an
@@ -386,18 +481,29 @@ impl Reader {
     /// `▶ suite` and `✖ test (1ms)` — name a test by its leaf alone: the path comes from the
     /// suites open around it, known by indentation.
     fn tree(&mut self, indent: usize, t: &str) -> Option<Option<Anchor>> {
-        if t == "✖ failing tests:" {
+        if t == "✖ failing tests:" || t == "Failed tests:" {
             self.node_recap = true;
             return Some(None);
         }
+        if let Some(leaf) = self.recap_pending.take() {
+            let parent = t.trim_matches('\'').ends_with(" subtest failed")
+                || t.trim_matches('\'').ends_with(" subtests failed");
+            if !parent && !self.spec_ids.iter().any(|(_, l)| *l == leaf) {
+                // Named nowhere else (the dot reporter): its leaf name is all there is.
+                self.spec_ids.push((leaf.clone(), leaf.clone()));
+                self.recap.push(leaf.clone());
+                return Some(Some(Anchor::Named {
+                    id: leaf,
+                    runner: "node",
+                }));
+            }
+            self.recap.push(leaf);
+        }
         let (name, failing, tap) = if let Some(name) = t.strip_prefix("# Subtest: ") {
             (name, false, true)
-        } else if let Some(rest) = t.strip_prefix("not ok ")
-            && self.tap
-        {
+        } else if let Some(rest) = t.strip_prefix("not ok ") {
             (tap_name(rest), true, true)
         } else if let Some(rest) = t.strip_prefix("ok ")
-            && self.tap
             && rest.starts_with(|c: char| c.is_ascii_digit())
         {
             (tap_name(rest), false, true)
@@ -415,7 +521,11 @@ impl Reader {
             return Some(None);
         }
         if !tap && self.node_recap {
-            // The recap repeats a failing test by its leaf name: it was named in full before.
+            // The recap repeats a failing test by its leaf name (named in full before, unless
+            // the reporter printed no tree); its next line says whether it is a parent.
+            if failing {
+                self.recap_pending = Some(name.to_owned());
+            }
             return Some(None);
         }
         while self.tree.last().is_some_and(|(i, _)| *i >= indent) {
@@ -430,6 +540,11 @@ impl Reader {
         if !failing {
             return Some(None);
         }
+        if tap {
+            self.tap_ids.push(id.clone());
+        } else {
+            self.spec_ids.push((id.clone(), name.to_owned()));
+        }
         Some(Some(Anchor::Failing {
             id,
             runner: "node",
@@ -437,6 +552,91 @@ impl Reader {
             message: None,
         }))
     }
+
+    /// jest's `● Suite › test` headers at the margin (deeper, they are a test's console output;
+    /// `● Console` is the output's own header), a top-level test's `● test` in a jest report, and
+    /// vitest's `stdout | test` blocks of console output.
+    fn javascript(&mut self, indent: usize, t: &str) -> Option<Option<Anchor>> {
+        if self.vitest_output {
+            self.vitest_output_lines += 1;
+            if t.is_empty() || self.vitest_output_lines > MAX_CONSOLE_BLOCK {
+                self.vitest_output = false;
+            }
+            return Some(None);
+        }
+        if let Some(at) = t.find("stdout | ").or_else(|| t.find("stderr | "))
+            && t[..at].chars().all(|c| "·x×-*✓ ".contains(c))
+            && script_path(
+                t[at + "stdout | ".len()..]
+                    .split(" > ")
+                    .next()
+                    .unwrap_or_default(),
+            )
+        {
+            // At the margin, or after the dot reporter's marks on the same line.
+            self.vitest_output = true;
+            self.vitest_output_lines = 0;
+            return Some(None);
+        }
+        if t.contains("Errors thrown in ") {
+            // jest's GitHub Actions reporter groups a file's failures under this title.
+            self.jest = true;
+        }
+        if let Some(path) = t.strip_prefix("FAIL ").or_else(|| t.strip_prefix("PASS "))
+            && !path.contains(" > ")
+            && script_path(path.split_whitespace().next().unwrap_or_default())
+        {
+            self.jest = true;
+            return Some(None);
+        }
+        let name = t.strip_prefix("● ")?;
+        if indent > 2 || name == "Console" || name == "Test suite failed to run" {
+            return Some(None);
+        }
+        if name.contains(" › ") || self.jest {
+            return Some(Some(Anchor::Failing {
+                id: name.trim().to_owned(),
+                runner: "jest",
+                block: true,
+                message: None,
+            }));
+        }
+        None
+    }
+
+    /// `RSpec`'s rerun lines, `rspec ./spec/x_spec.rb:12 # description`, after its `Failed
+    /// examples:` (before it, one is a test's output); the description is the failure header's.
+    fn rspec(&mut self, t: &str) -> Option<Option<Anchor>> {
+        if t == "Failed examples:" {
+            self.rspec_rerun = true;
+            return Some(None);
+        }
+        if !t.starts_with("rspec ") {
+            return None;
+        }
+        if !self.rspec_rerun {
+            return Some(None);
+        }
+        let found = anchor(t);
+        if let Some(Anchor::Failing { id, .. }) = &found
+            && let Some((_, description)) = t.split_once(" # ")
+        {
+            self.alias = Some((id.clone(), description.trim().to_owned()));
+        }
+        Some(found)
+    }
+
+    /// The description of the `RSpec` example just named by its location, once.
+    pub(super) fn take_alias(&mut self) -> Option<(String, String)> {
+        self.alias.take()
+    }
+}
+
+/// A JavaScript or TypeScript test file, as jest and vitest name them.
+fn script_path(path: &str) -> bool {
+    [".js", ".ts", ".jsx", ".tsx", ".mjs", ".cjs", ".mts", ".cts"]
+        .iter()
+        .any(|ext| path.trim().ends_with(ext))
 }
 
 /// The test a nextest status line names: `FLAKY 2/2 [   0.008s] (10/10) calc::api a` → `calc::api a`.
@@ -537,7 +737,6 @@ mod tests {
         let spec = "▶ Calc\n  ▶ nested\n    ✖ adds (1.2ms)\n      AssertionError\n  ▶ nested (2ms)\n✖ Calc (3ms)\n✖ failing tests:\n\n✖ adds (1.2ms)\n";
         assert_eq!(ids(spec), ["Calc > nested > adds", "Calc"]);
         assert_eq!(ids("1..3\nnot ok 3 Calc nested adds"), ["Calc nested adds"]);
-        assert!(ids("not ok 3 - printed by a test, no TAP around it").is_empty());
     }
 
     #[test]
@@ -553,6 +752,7 @@ mod tests {
     fn nextest_retries_end_in_their_last_try() {
         let mut reader = Reader::new();
         let lines = [
+            " Nextest run ID 9f8f with nextest profile: default",
             "  TRY 1 FAIL [   0.008s] (─────) calc::api flaky",
             "  TRY 2 PASS [   0.008s] (10/10) calc::api flaky",
             "   FLAKY 2/2 [   0.008s] (10/10) calc::api flaky",
@@ -563,10 +763,10 @@ mod tests {
             .zip(1..)
             .map(|(l, n)| reader.read(l, n))
             .collect();
-        assert!(matches!(&read[0], Some(Anchor::Failing { id, .. }) if id == "calc::api flaky"));
-        assert!(matches!(&read[1], Some(Anchor::Cleared { id, .. }) if id == "calc::api flaky"));
+        assert!(matches!(&read[1], Some(Anchor::Failing { id, .. }) if id == "calc::api flaky"));
         assert!(matches!(&read[2], Some(Anchor::Cleared { id, .. }) if id == "calc::api flaky"));
-        assert!(matches!(&read[3], Some(Anchor::Failing { id, .. }) if id == "calc tests::a"));
+        assert!(matches!(&read[3], Some(Anchor::Cleared { id, .. }) if id == "calc::api flaky"));
+        assert!(matches!(&read[4], Some(Anchor::Failing { id, .. }) if id == "calc tests::a"));
     }
 
     #[test]
@@ -582,6 +782,41 @@ mod tests {
         );
         // Outside the failure sections a header is someone's output.
         assert!(ids("==== PASSES ====\n____ test_ok ____\ntests/t.py:3: in test_ok\n").is_empty());
+    }
+
+    #[test]
+    fn output_that_looks_like_failures_is_output() {
+        // jest: a console block's header is indented deeper than the failures'.
+        let jest = "FAIL __tests__/a.test.js\n  ● Console\n\n    console.log\n      ● Fake › test\n\n  ● Calc › adds\n  ● top level\n";
+        assert_eq!(ids(jest), ["Calc › adds", "top level"]);
+        // vitest: console blocks run to a blank line, even after the dot reporter's marks.
+        let vitest = "x·xstdout | test/a.test.js > Calc > logs\n FAIL  fake.test.js > x\n\n FAIL  test/a.test.js > Calc > adds\n";
+        assert_eq!(ids(vitest), ["test/a.test.js > Calc > adds"]);
+        // RSpec: rerun lines count after `Failed examples:` only.
+        let rspec = "rspec ./spec/fake_spec.rb:1 # fake\nFailed examples:\n\nrspec './spec/a_spec.rb[1:2:1]' # A b\n";
+        assert_eq!(ids(rspec), ["./spec/a_spec.rb[1:2:1]"]);
+        // unittest: a header without its rule just before it.
+        let unittest = "FAIL: test_x (fake.T.test_x)\n======================================================================\nFAIL: test_y (real.T.test_y) (n=2)\n";
+        assert_eq!(ids(unittest), ["real.T.test_y (n=2)"]);
+        // pytest: captured output, and the short summary's form outside the short summary.
+        let pytest = "==== test session starts ====\nFAILED tests/fake.py::x - printed with -s\n==== FAILURES ====\n____ test_a ____\ntests/t.py:3: AssertionError\n---- Captured stdout call ----\nFAILED tests/fake.py::y\n==== short test summary info ====\nFAILED tests/t.py::test_a - AssertionError\n";
+        assert_eq!(ids(pytest), ["tests/t.py::test_a", "tests/t.py::test_a"]);
+        // nextest: a retry line in a test's (indented) output is output.
+        let nextest = "    Starting 2 tests across 1 binary\n        FAIL [   0.01s] (1/2) calc a\n    TRY 2 PASS [   0.01s] (1/2) calc a\n";
+        let mut reader = Reader::new();
+        let read: Vec<Option<Anchor>> = nextest
+            .lines()
+            .zip(1..)
+            .map(|(l, n)| reader.read(l, n))
+            .collect();
+        assert!(read[2].is_none(), "{read:?}");
+    }
+
+    #[test]
+    fn a_new_step_ends_the_last_step_s_sections() {
+        // A pytest step killed while a test's output was shown, then a cargo step.
+        let log = "==== FAILURES ====\n____ test_a ____\ntests/t.py:3: AssertionError\n---- Captured stdout call ----\nstill printing\n▸ Run cargo test\ntest tests::b ... FAILED\n";
+        assert_eq!(ids(log), ["tests/t.py::test_a", "tests::b"]);
     }
 
     #[test]

@@ -58,11 +58,15 @@ fn names_failing_tests_the_runners_way() {
         ["adds numbers"]
     );
     assert_eq!(
-        ids("FAIL: test_add (test_calc.CalcTest.test_add)"),
+        ids(
+            "======================================================================\nFAIL: test_add (test_calc.CalcTest.test_add)"
+        ),
         ["test_calc.CalcTest.test_add"]
     );
     assert_eq!(
-        ids("FAIL: test_add (test_calc.CalcTest)"),
+        ids(
+            "======================================================================\nFAIL: test_add (test_calc.CalcTest)"
+        ),
         ["test_calc.CalcTest.test_add"]
     );
     assert_eq!(ids("  ● Calc › adds"), ["Calc › adds"]);
@@ -84,7 +88,7 @@ fn names_failing_tests_the_runners_way() {
         ["Acme.CalcTests.Adds"]
     );
     assert_eq!(
-        ids("rspec ./spec/calc_spec.rb:12 # Calc adds"),
+        ids("Failed examples:\n\nrspec ./spec/calc_spec.rb:12 # Calc adds"),
         ["./spec/calc_spec.rb:12"]
     );
     assert_eq!(
@@ -95,7 +99,7 @@ fn names_failing_tests_the_runners_way() {
     );
     assert_eq!(
         ids(
-            "Failures:\n\n  1) Calc adds\n     Failure/Error: expect(1).to eq(2)\n\nrspec ./spec/calc_spec.rb:3 # Calc adds"
+            "Failures:\n\n  1) Calc adds\n     Failure/Error: expect(1).to eq(2)\n\nFailed examples:\n\nrspec ./spec/calc_spec.rb:3 # Calc adds"
         ),
         ["./spec/calc_spec.rb:3"]
     );
@@ -129,11 +133,11 @@ error: test failed, to rerun pass `--lib`
     let out = triage_text(log, DEFAULT_BUDGET);
     assert_eq!(
         out.failing_tests[0].message,
-        "thread 'tests::a' panicked at src/lib.rs:3:5:"
+        "thread 'tests::a' panicked at src/lib.rs:3:5: assertion `left == right` failed"
     );
     assert_eq!(
         out.failing_tests[1].message,
-        "thread 'tests::b' panicked at src/lib.rs:9:5:"
+        "thread 'tests::b' panicked at src/lib.rs:9:5: index out of bounds"
     );
     assert!(
         out.excerpt

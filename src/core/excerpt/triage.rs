@@ -32,6 +32,8 @@ struct Block {
     /// Made from a header (the test's own error output) rather than context around a summary.
     header: bool,
     lines: Vec<String>,
+    /// Where the anchor line is: context before it, the test's output after it.
+    anchor: usize,
     open: usize,
 }
 
@@ -79,6 +81,9 @@ pub struct Triage {
     /// pytest failures named without their traceback's file (id, the end a full id would
     /// have): dropped at the end if the same test was named in full.
     guessed: Vec<(String, String)>,
+    /// Another name a failing test's error output goes by: `RSpec`'s description of an example
+    /// named by its location.
+    aliases: Vec<(String, String)>,
 }
 
 impl Triage {
@@ -98,6 +103,7 @@ impl Triage {
             errors: Vec::new(),
             reader: Reader::new(),
             guessed: Vec::new(),
+            aliases: Vec::new(),
         }
     }
 
@@ -201,6 +207,9 @@ impl Triage {
         if let Some(unplaced) = self.reader.take_unplaced() {
             self.guess(unplaced, n);
         }
+        if let Some(alias) = self.reader.take_alias() {
+            self.aliases.push(alias);
+        }
         let anchor = match read {
             Some(Anchor::Named { id, runner }) => {
                 // Names the test whose output is being read: the output goes on.
@@ -214,12 +223,16 @@ impl Triage {
             other => other,
         };
         if let Some(anchor) = anchor {
-            // A new anchor ends the blocks being captured.
+            // A new anchor ends the blocks being captured, but for headers still waiting for
+            // their first line: consecutive headers share the output that follows them (vitest
+            // prints one error under every test it failed).
             if self.open > 0 {
-                for b in &mut self.blocks {
-                    b.open = 0;
+                for b in self.blocks.iter_mut().filter(|b| b.open > 0) {
+                    if !(b.header && b.lines.len() == 1) {
+                        b.open = 0;
+                        self.open -= 1;
+                    }
                 }
-                self.open = 0;
             }
             match anchor {
                 Anchor::Failing {
@@ -276,7 +289,16 @@ impl Triage {
         message: Option<String>,
         line: u64,
     ) {
-        if !self.failing.iter().any(|f| f.id == id) && self.failing.len() < MAX_FAILING {
+        if let Some(known) = self.failing.iter_mut().find(|f| f.id == id) {
+            // Named again, perhaps with what it says (pytest's short summary after `-v`'s line).
+            if known.message.is_empty()
+                && let Some(message) = message
+            {
+                known.message = message;
+            }
+            return;
+        }
+        if self.failing.len() < MAX_FAILING {
             self.failing.push(FailingTest {
                 id,
                 runner,
@@ -298,6 +320,7 @@ impl Triage {
             self.blocks.push(Block {
                 key,
                 header,
+                anchor: lines.len().saturating_sub(1),
                 lines,
                 open,
             });
@@ -350,9 +373,11 @@ impl Triage {
             self.line(trim_held(&line), interesting);
         }
         self.flush_repeats();
-        if let Some(unplaced) = self.reader.finish() {
+        let settled = self.reader.finish();
+        if let Some(unplaced) = settled.unplaced {
             self.guess(unplaced, self.lines);
         }
+        self.failing.retain(|f| !settled.dropped.contains(&f.id));
         let named_in_full: Vec<&String> = self
             .guessed
             .iter()
@@ -396,23 +421,28 @@ impl Triage {
     fn choose_blocks(&mut self) -> Vec<Vec<String>> {
         let mut chosen: Vec<Vec<String>> = Vec::new();
         for f in &mut self.failing {
+            let alias = self
+                .aliases
+                .iter()
+                .find(|(id, _)| *id == f.id)
+                .map(|(_, alias)| alias.as_str());
             // Its own error output first (a header's block with an error in it), then the
             // first of equals: a report that repeats a test at its end repeats less.
             let block = self
                 .blocks
                 .iter()
-                .filter(|b| names_match(&b.key, &f.id))
+                .filter(|b| names_match(&b.key, &f.id) || alias.is_some_and(|a| b.key == a))
                 .rev()
                 .max_by_key(|b| {
                     (
-                        b.header && first_error(&b.lines).is_some(),
+                        b.header && first_error(&b.lines, b.anchor).is_some(),
                         b.header,
                         std::cmp::Reverse(b.lines.len() == 1),
                     )
                 });
             if let Some(block) = block {
                 if f.message.is_empty() {
-                    f.message = first_error(&block.lines).unwrap_or_default();
+                    f.message = first_error(&block.lines, block.anchor).unwrap_or_default();
                 }
                 if !chosen.contains(&block.lines) {
                     chosen.push(block.lines.clone());
