@@ -145,6 +145,67 @@ fn cases(out: &Path) -> Vec<PathBuf> {
     found
 }
 
+/// One case of the corpus: `fixloop logs --json` on its log (as GitHub shows it, and raw),
+/// compared with the runner's own result.
+fn measure(dir: &Path, case_path: &Path, tallies: &mut BTreeMap<String, Tally>) {
+    let case: Value = serde_json::from_str(&std::fs::read_to_string(case_path).unwrap()).unwrap();
+    let runner = case["runner"].as_str().unwrap().to_owned();
+    let shape = case["shape"].as_str().unwrap();
+    let output = std::fs::read_to_string(case_path.with_extension("log")).unwrap();
+    let truth: BTreeSet<String> = case["failing"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap().to_owned())
+        .collect();
+    let command = case["command"].as_str().unwrap();
+    let exit_code = case["exit_code"].as_i64().unwrap_or(1);
+    let wrapped = triage(
+        &dir.join("job.log"),
+        &github_log(command, &output, exit_code),
+    );
+    let raw = triage(&dir.join("raw.log"), &output);
+    let got = listed(&wrapped);
+    let messages = wrapped["failing_tests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| !f["message"].as_str().unwrap_or_default().is_empty())
+        .count();
+    let tally = tallies.entry(runner.clone()).or_default();
+    tally.cases += 1;
+    tally.with_message += messages;
+    tally.listed += got.len();
+    tally.truth += truth.len();
+    tally.found += got.intersection(&truth).count();
+    tally.extra += got.difference(&truth).count();
+    let missed: Vec<&String> = truth.difference(&got).collect();
+    let extra: Vec<&String> = got.difference(&truth).collect();
+    if !missed.is_empty() || !extra.is_empty() {
+        tally.problems.push(format!(
+            "{runner} {shape} (`{command}`): missed {missed:?}, extra {extra:?}"
+        ));
+    }
+    if listed(&raw) != got {
+        tally.problems.push(format!(
+            "{runner} {shape}: the log without GitHub's timestamps lists {:?}",
+            listed(&raw)
+        ));
+    }
+    let excerpt = wrapped["excerpt"].as_str().unwrap();
+    for (id, marker) in case["markers"].as_object().unwrap() {
+        let marker = marker.as_str().unwrap();
+        tally.markers += 1;
+        if excerpt.contains(marker) {
+            tally.markers_shown += 1;
+        } else {
+            tally.problems.push(format!(
+                "{runner} {shape}: the error of {id} ({marker:?}) is not in the excerpt"
+            ));
+        }
+    }
+}
+
 #[test]
 fn every_runner_s_failing_tests_are_named_exactly() {
     let dir = tempfile::tempdir().unwrap();
@@ -152,63 +213,7 @@ fn every_runner_s_failing_tests_are_named_exactly() {
     let unavailable = generate(&out);
     let mut tallies: BTreeMap<String, Tally> = BTreeMap::new();
     for case_path in cases(&out) {
-        let case: Value =
-            serde_json::from_str(&std::fs::read_to_string(&case_path).unwrap()).unwrap();
-        let runner = case["runner"].as_str().unwrap().to_owned();
-        let shape = case["shape"].as_str().unwrap();
-        let output = std::fs::read_to_string(case_path.with_extension("log")).unwrap();
-        let truth: BTreeSet<String> = case["failing"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|v| v.as_str().unwrap().to_owned())
-            .collect();
-        let command = case["command"].as_str().unwrap();
-        let exit_code = case["exit_code"].as_i64().unwrap_or(1);
-        let wrapped = triage(
-            &dir.path().join("job.log"),
-            &github_log(command, &output, exit_code),
-        );
-        let raw = triage(&dir.path().join("raw.log"), &output);
-        let got = listed(&wrapped);
-        let messages = wrapped["failing_tests"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .filter(|f| !f["message"].as_str().unwrap_or_default().is_empty())
-            .count();
-        let tally = tallies.entry(runner.clone()).or_default();
-        tally.cases += 1;
-        tally.with_message += messages;
-        tally.listed += got.len();
-        tally.truth += truth.len();
-        tally.found += got.intersection(&truth).count();
-        tally.extra += got.difference(&truth).count();
-        let missed: Vec<&String> = truth.difference(&got).collect();
-        let extra: Vec<&String> = got.difference(&truth).collect();
-        if !missed.is_empty() || !extra.is_empty() {
-            tally.problems.push(format!(
-                "{runner} {shape} (`{command}`): missed {missed:?}, extra {extra:?}"
-            ));
-        }
-        if listed(&raw) != got {
-            tally.problems.push(format!(
-                "{runner} {shape}: the log without GitHub's timestamps lists {:?}",
-                listed(&raw)
-            ));
-        }
-        let excerpt = wrapped["excerpt"].as_str().unwrap();
-        for (id, marker) in case["markers"].as_object().unwrap() {
-            let marker = marker.as_str().unwrap();
-            tally.markers += 1;
-            if excerpt.contains(marker) {
-                tally.markers_shown += 1;
-            } else {
-                tally.problems.push(format!(
-                    "{runner} {shape}: the error of {id} ({marker:?}) is not in the excerpt"
-                ));
-            }
-        }
+        measure(dir.path(), &case_path, &mut tallies);
     }
     println!(
         "{:<10} {:>6} {:>7} {:>7} {:>7} {:>7} {:>10} {:>9}",

@@ -4,7 +4,13 @@
 //! `Reader` keeps that state — a few names, never the log — and asks the one-line recognisers in
 //! `anchor` for the rest.
 
+use std::ops::ControlFlow::{self, Break, Continue};
+
 use super::anchor::{Anchor, anchor};
+
+/// A recogniser's answer: `Break` when the line is its to decide (with the anchor, if any),
+/// `Continue` to let the next one look.
+type Claim = ControlFlow<Option<Anchor>>;
 
 /// At most this many open suites are remembered (deeper nesting keeps its outer levels).
 const MAX_DEPTH: usize = 64;
@@ -32,37 +38,67 @@ pub(super) struct Settled {
 }
 
 /// Where a line stands in cargo's closing summary.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 enum CargoList {
+    #[default]
     Off,
     /// Right after a `failures:` line: a list of names may follow (or the failures' output).
     Armed,
     Listing,
 }
 
-#[derive(Debug)]
-pub(super) struct Reader {
-    numbered: Option<Numbered>,
-    /// After mocha's "N failing" or `RSpec`'s "Failures:", numbered headers may follow.
-    numbered_section: bool,
-    /// The open suites of a nested report, outermost first: (indentation, name).
-    tree: Vec<(usize, String)>,
-    /// Inside node's closing `✖ failing tests:` recap, which repeats leaves without their suites.
-    node_recap: bool,
-    cargo_list: CargoList,
+/// cargo's and nextest's report: where in it a line stands.
+#[derive(Debug, Default)]
+struct Cargo {
+    list: CargoList,
     /// Inside cargo's `successes:` section (`--show-output`): passing tests' output.
-    cargo_successes: bool,
-    /// A nextest report: libtest's own lines, indented under a test, are that test's output.
+    successes: bool,
+    /// A nextest report: libtest's own lines there are a test's output.
     nextest: bool,
-    /// Inside pytest's `FAILURES` or `ERRORS` section.
-    pytest_failures: bool,
-    /// A pytest failure header (`test_add`, `TestDivide.test_by_zero`) waiting for the first
+}
+
+/// pytest's report: its sections and the failure header being read.
+#[derive(Debug, Default)]
+struct Pytest {
+    /// Inside the `FAILURES` or `ERRORS` section.
+    failures: bool,
+    /// Inside a `Captured stdout`/`stderr`/`log` block: a test's own output.
+    captured: bool,
+    /// A failure header (`test_add`, `TestDivide.test_by_zero`) waiting for the first
     /// location line of its traceback, which says its file.
-    pytest_pending: Option<String>,
-    /// The title of the pytest section being read, once one was seen.
-    pytest_section: Option<String>,
-    /// Inside a pytest `Captured stdout`/`stderr`/`log` block: a test's own output.
-    pytest_captured: bool,
+    pending: Option<String>,
+    /// The title of the section being read, once one was seen.
+    section: Option<String>,
+    /// `rootdir:`, to make absolute locations relative.
+    rootdir: Option<String>,
+    /// The file of the last failure placed (failures are reported file by file).
+    file: Option<String>,
+}
+
+/// node's nested reports (TAP, spec) being read.
+#[derive(Debug, Default)]
+struct Node {
+    /// The open suites, outermost first: (indentation, name).
+    tree: Vec<(usize, String)>,
+    /// Inside the closing `✖ failing tests:` recap, which repeats leaves without their suites.
+    recap: bool,
+    /// A recap leaf waiting for its next line: `'1 subtest failed'` says it is a parent.
+    recap_pending: Option<String>,
+}
+
+/// jest's and vitest's reports.
+#[derive(Debug, Default)]
+struct Js {
+    /// A jest report (`FAIL path/to/x.test.js`): `● name` at the margin is a failing test.
+    jest: bool,
+    /// Inside vitest's `stdout | test` block: a test's console output, up to a blank line.
+    console: bool,
+    console_lines: usize,
+}
+
+/// What the whole log decides at its end, kept across its steps.
+#[derive(Debug, Default)]
+struct Seen {
     /// A TAP header (`TAP version 13`), plan (`1..4`) or count (`# tests 4`) was seen, before
     /// or after: `not ok` lines are TAP's. Without one they are someone's output.
     tap: bool,
@@ -70,25 +106,26 @@ pub(super) struct Reader {
     tap_ids: Vec<String>,
     /// Failing tests named by node's spec lines, with their leaf names.
     spec_ids: Vec<(String, String)>,
-    /// The leaves node's closing recap lists (it lists every failing test, and only those).
+    /// The leaves node's closing recaps list (they list every failing test, and only those).
     recap: Vec<String>,
-    /// A recap leaf waiting for its next line: `'1 subtest failed'` says it is a parent.
-    recap_pending: Option<String>,
-    /// A jest report (`FAIL path/to/x.test.js`): `● name` at the margin is a failing test.
-    jest: bool,
-    /// Inside vitest's `stdout | test` block: a test's console output, up to a blank line.
-    vitest_output: bool,
-    vitest_output_lines: usize,
+}
+
+#[derive(Debug, Default)]
+pub(super) struct Reader {
+    numbered: Option<Numbered>,
+    /// After mocha's "N failing" or `RSpec`'s "Failures:", numbered headers may follow.
+    numbered_section: bool,
     /// After `RSpec`'s `Failed examples:`, where its rerun lines are.
     rspec_rerun: bool,
+    cargo: Cargo,
+    pytest: Pytest,
+    node: Node,
+    js: Js,
+    seen: Seen,
     /// An `RSpec` example's location and its description (what its failure header says).
     alias: Option<(String, String)>,
     /// The line number of the last `=====` rule (unittest puts one before each failure).
     rule_at: Option<u64>,
-    /// pytest's `rootdir:`, to make absolute locations relative.
-    rootdir: Option<String>,
-    /// The file of the last pytest failure placed (failures are reported file by file).
-    pytest_file: Option<String>,
     /// A pytest failure whose traceback gave no location (`pytest.fail(pytrace=False)`, a
     /// strict xpass), named with the file before it: taken by `take_unplaced`.
     unplaced: Option<(String, String)>,
@@ -96,33 +133,7 @@ pub(super) struct Reader {
 
 impl Reader {
     pub(super) fn new() -> Self {
-        Self {
-            numbered: None,
-            numbered_section: false,
-            tree: Vec::new(),
-            node_recap: false,
-            cargo_list: CargoList::Off,
-            cargo_successes: false,
-            nextest: false,
-            pytest_failures: false,
-            pytest_pending: None,
-            pytest_section: None,
-            pytest_captured: false,
-            tap: false,
-            tap_ids: Vec::new(),
-            spec_ids: Vec::new(),
-            recap: Vec::new(),
-            recap_pending: None,
-            jest: false,
-            vitest_output: false,
-            vitest_output_lines: 0,
-            rspec_rerun: false,
-            alias: None,
-            rule_at: None,
-            rootdir: None,
-            pytest_file: None,
-            unplaced: None,
-        }
+        Self::default()
     }
 
     /// Whether every line must be read now, however ordinary it looks (a list or header is
@@ -130,10 +141,10 @@ impl Reader {
     pub(super) fn listening(&self) -> bool {
         self.numbered_section
             || self.numbered.is_some()
-            || self.cargo_list != CargoList::Off
-            || self.pytest_pending.is_some()
-            || self.vitest_output
-            || self.recap_pending.is_some()
+            || self.cargo.list != CargoList::Off
+            || self.pytest.pending.is_some()
+            || self.js.console
+            || self.node.recap_pending.is_some()
     }
 
     /// What line `n` (normalised, indentation kept) says.
@@ -145,13 +156,13 @@ impl Reader {
             self.new_step();
             return None;
         }
-        if let Some(found) = self.cargo_list(line, t) {
+        if let Break(found) = self.cargo_list(line, t) {
             return found;
         }
-        if let Some(found) = self.cargo_sections(indent, t) {
+        if let Break(found) = self.cargo_sections(indent, t) {
             return found;
         }
-        if let Some(found) = self.pytest(t) {
+        if let Break(found) = self.pytest(t) {
             return found;
         }
         if t.len() >= 20 && t.bytes().all(|b| b == b'=') {
@@ -172,12 +183,12 @@ impl Reader {
                     .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
             })
         {
-            self.tap = true;
+            self.seen.tap = true;
         }
-        if let Some(found) = self.javascript(indent, t) {
+        if let Break(found) = self.javascript(indent, t) {
             return found;
         }
-        if let Some(found) = self.rspec(t) {
+        if let Break(found) = self.rspec(t) {
             return found;
         }
         if (t.ends_with(" failing")
@@ -188,10 +199,10 @@ impl Reader {
         {
             self.numbered_section = true;
         }
-        if let Some(found) = self.numbered(indent, t) {
+        if let Break(found) = self.numbered(indent, t) {
             return found;
         }
-        if let Some(found) = self.tree(indent, t) {
+        if let Break(found) = self.tree(indent, t) {
             return found;
         }
         anchor(line)
@@ -203,95 +214,88 @@ impl Reader {
         self.unplace();
         self.numbered = None;
         self.numbered_section = false;
-        self.tree.clear();
-        self.node_recap = false;
-        self.recap_pending = None;
-        self.cargo_list = CargoList::Off;
-        self.cargo_successes = false;
-        self.nextest = false;
-        self.pytest_failures = false;
-        self.pytest_section = None;
-        self.pytest_captured = false;
-        self.jest = false;
-        self.vitest_output = false;
         self.rspec_rerun = false;
+        self.cargo = Cargo::default();
+        self.pytest = Pytest::default();
+        self.node = Node::default();
+        self.js = Js::default();
     }
 
     /// cargo's closing `failures:` list: the names of the failing tests, four spaces in, one per
     /// line (the only place `cargo test -q` names them).
-    fn cargo_list(&mut self, line: &str, t: &str) -> Option<Option<Anchor>> {
-        if t == "failures:" && !line.starts_with(' ') && !self.nextest {
-            self.cargo_list = CargoList::Armed;
-            self.cargo_successes = false;
-            return Some(None);
+    fn cargo_list(&mut self, line: &str, t: &str) -> Claim {
+        if t == "failures:" && !line.starts_with(' ') && !self.cargo.nextest {
+            self.cargo.list = CargoList::Armed;
+            self.cargo.successes = false;
+            return Break(None);
         }
-        match self.cargo_list {
-            CargoList::Off => None,
+        match self.cargo.list {
+            CargoList::Off => Continue(()),
             CargoList::Armed | CargoList::Listing
                 if line.starts_with("    ") && !line.starts_with("     ") && !t.is_empty() =>
             {
-                self.cargo_list = CargoList::Listing;
-                Some(Some(Anchor::Named {
+                self.cargo.list = CargoList::Listing;
+                Break(Some(Anchor::Named {
                     id: t.to_owned(),
                     runner: "cargo",
                 }))
             }
-            CargoList::Armed if t.is_empty() => Some(None),
+            CargoList::Armed if t.is_empty() => Break(None),
             _ => {
-                self.cargo_list = CargoList::Off;
-                None
+                self.cargo.list = CargoList::Off;
+                Continue(())
             }
         }
     }
 
     /// cargo's `successes:` section and nextest's nesting of libtest's output: lines there that
     /// look like libtest's failures are a test's output.
-    fn cargo_sections(&mut self, indent: usize, t: &str) -> Option<Option<Anchor>> {
+    fn cargo_sections(&mut self, indent: usize, t: &str) -> Claim {
         if t.starts_with("Nextest run ID")
             || (t.starts_with("Starting ") && t.contains(" tests across "))
         {
-            self.nextest = true;
+            self.cargo.nextest = true;
         } else if t.starts_with("Running ") || t.starts_with("Doc-tests ") {
             // cargo test's own binaries (doc tests after a nextest run, say).
-            self.nextest = false;
+            self.cargo.nextest = false;
         }
         if let Some(rest) = t.strip_prefix("TRY ")
             && let Some((_, status)) = rest.split_once(' ')
-            && self.nextest
+            && self.cargo.nextest
             && indent < 4
         {
             // A retry: `TRY 2 FAIL [..] (..) calc tests::a` fails as `FAIL` does; a pass clears it.
             if status.starts_with("PASS [") {
-                return Some(nextest_id(status).map(|id| Anchor::Cleared {
+                return Break(nextest_id(status).map(|id| Anchor::Cleared {
                     id: id.to_owned(),
                     runner: "nextest",
                 }));
             }
-            return Some(anchor(status));
+            return Break(anchor(status));
         }
         if let Some(rest) = t.strip_prefix("START [")
-            && self.nextest
+            && self.cargo.nextest
         {
             // `--no-capture`: the test's output follows, before its status line.
-            return Some(nextest_id(rest).map(|id| Anchor::Header {
+            return Break(nextest_id(rest).map(|id| Anchor::Header {
                 name: id.to_owned(),
                 runner: "nextest",
             }));
         }
-        if t.starts_with("FLAKY ") && self.nextest && indent < 4 {
-            return Some(nextest_id(t).map(|id| Anchor::Cleared {
+        if t.starts_with("FLAKY ") && self.cargo.nextest && indent < 4 {
+            return Break(nextest_id(t).map(|id| Anchor::Cleared {
                 id: id.to_owned(),
                 runner: "nextest",
             }));
         }
         if indent == 0 {
             if t == "successes:" {
-                self.cargo_successes = true;
+                self.cargo.successes = true;
             } else if t == "failures:"
                 || t.starts_with("test result: ")
                 || t.starts_with("running ")
             {
-                self.cargo_successes = false;
+                self.cargo.successes = false;
             }
         }
         let libtest = (t.starts_with("test ") && t.ends_with(" ... FAILED"))
@@ -299,61 +303,66 @@ impl Reader {
         // Under nextest, libtest's lines are a test's own output (indented, or raw with
         // `--no-capture`).
         let _ = indent;
-        (libtest && (self.cargo_successes || self.nextest)).then_some(None)
+        if libtest && (self.cargo.successes || self.cargo.nextest) {
+            Break(None)
+        } else {
+            Continue(())
+        }
     }
 
     /// pytest's sections: a failure header in `FAILURES`/`ERRORS` names the test the short way;
     /// the first location line after it gives the file, and so the node id.
-    fn pytest(&mut self, t: &str) -> Option<Option<Anchor>> {
+    fn pytest(&mut self, t: &str) -> Claim {
         if let Some(dir) = t.strip_prefix("rootdir: ") {
             let dir = dir.split(", ").next().unwrap_or(dir).trim();
-            self.rootdir = Some(dir.trim_end_matches('/').to_owned());
-            return None;
+            self.pytest.rootdir = Some(dir.trim_end_matches('/').to_owned());
+            return Continue(());
         }
         if let Some(title) = section_title(t) {
-            self.pytest_failures = matches!(title, "FAILURES" | "ERRORS");
-            self.pytest_section = Some(title.to_owned());
-            self.pytest_captured = false;
+            self.pytest.failures = matches!(title, "FAILURES" | "ERRORS");
+            self.pytest.section = Some(title.to_owned());
+            self.pytest.captured = false;
             self.unplace();
-            return None;
+            return Continue(());
         }
         if t.len() > 8
             && t.starts_with("---")
             && t.ends_with("---")
             && t.trim_matches('-').trim().starts_with("Captured ")
         {
-            self.pytest_captured = true;
-            return None;
+            self.pytest.captured = true;
+            return Continue(());
         }
-        if self.pytest_captured && header_name(t).is_none() {
+        if self.pytest.captured && header_name(t).is_none() {
             // A test's captured output: whatever it says, it names no failure.
-            return Some(None);
+            return Break(None);
         }
-        self.pytest_captured = false;
+        self.pytest.captured = false;
         if (t.starts_with("FAILED ") || t.starts_with("ERROR "))
             && self
-                .pytest_section
+                .pytest
+                .section
                 .as_deref()
                 .is_some_and(|s| s != "short test summary info")
         {
             // The short summary's form, outside the short summary: a test's output (`-s`).
-            return Some(None);
+            return Break(None);
         }
-        if self.pytest_failures
+        if self.pytest.failures
             && let Some(name) = header_name(t)
         {
             self.unplace();
             for stage in ["ERROR at setup of ", "ERROR at teardown of "] {
                 if let Some(name) = name.strip_prefix(stage) {
-                    self.pytest_pending = Some(name.to_owned());
-                    return Some(Some(Anchor::Header {
+                    self.pytest.pending = Some(name.to_owned());
+                    return Break(Some(Anchor::Header {
                         name: name.to_owned(),
                         runner: "pytest",
                     }));
                 }
             }
             if let Some(file) = name.strip_prefix("ERROR collecting ") {
-                return Some(Some(Anchor::Failing {
+                return Break(Some(Anchor::Failing {
                     id: file.trim().to_owned(),
                     runner: "pytest",
                     block: true,
@@ -361,37 +370,38 @@ impl Reader {
                 }));
             }
             if name.split('[').next().is_some_and(|n| !n.contains(' ')) {
-                self.pytest_pending = Some(name.to_owned());
-                return Some(Some(Anchor::Header {
+                self.pytest.pending = Some(name.to_owned());
+                return Break(Some(Anchor::Header {
                     name: name.to_owned(),
                     runner: "pytest",
                 }));
             }
-            return None;
+            return Continue(());
         }
-        if self.pytest_pending.is_some()
+        if self.pytest.pending.is_some()
             && let Some(file) = location_file(t)
         {
             let file = self
+                .pytest
                 .rootdir
                 .as_deref()
                 .and_then(|root| file.strip_prefix(root)?.strip_prefix('/'))
                 .unwrap_or(file);
-            let name = self.pytest_pending.take().unwrap_or_default();
-            self.pytest_file = Some(file.to_owned());
-            return Some(Some(Anchor::Named {
+            let name = self.pytest.pending.take().unwrap_or_default();
+            self.pytest.file = Some(file.to_owned());
+            return Break(Some(Anchor::Named {
                 id: pytest_id(file, &name),
                 runner: "pytest",
             }));
         }
-        None
+        Continue(())
     }
 
     /// A pytest header still waiting for its file when the next one comes: named with the file
     /// of the failure before it (pytest reports failures file by file), or alone.
     fn unplace(&mut self) {
-        if let Some(name) = self.pytest_pending.take() {
-            let id = match &self.pytest_file {
+        if let Some(name) = self.pytest.pending.take() {
+            let id = match &self.pytest.file {
                 Some(file) => pytest_id(file, &name),
                 None => name.clone(),
             };
@@ -410,14 +420,15 @@ impl Reader {
     pub(super) fn finish(&mut self) -> Settled {
         self.unplace();
         let mut dropped = Vec::new();
-        if !self.tap {
-            dropped.append(&mut self.tap_ids);
+        if !self.seen.tap {
+            dropped.append(&mut self.seen.tap_ids);
         }
-        if !self.recap.is_empty() {
+        if !self.seen.recap.is_empty() {
             dropped.extend(
-                self.spec_ids
+                self.seen
+                    .spec_ids
                     .iter()
-                    .filter(|(_, leaf)| !self.recap.contains(leaf))
+                    .filter(|(_, leaf)| !self.seen.recap.contains(leaf))
                     .map(|(id, _)| id.clone()),
             );
         }
@@ -429,10 +440,10 @@ impl Reader {
 
     /// A mocha header continued over several lines (`1) Calc` / `nested` / `adds:`), or an
     /// `RSpec` one whose next line is `Failure/Error:`.
-    fn numbered(&mut self, indent: usize, t: &str) -> Option<Option<Anchor>> {
+    fn numbered(&mut self, indent: usize, t: &str) -> Claim {
         if let Some(mut pending) = self.numbered.take() {
             if t.starts_with("Failure/Error") {
-                return Some(Some(Anchor::Header {
+                return Break(Some(Anchor::Header {
                     name: pending.parts.join(" "),
                     runner: "rspec",
                 }));
@@ -440,7 +451,7 @@ impl Reader {
             if indent > pending.indent && !t.is_empty() {
                 if let Some(title) = t.strip_suffix(':') {
                     pending.parts.push(title.to_owned());
-                    return Some(Some(Anchor::Failing {
+                    return Break(Some(Anchor::Failing {
                         id: pending.parts.join(" "),
                         runner: "mocha",
                         block: true,
@@ -450,20 +461,22 @@ impl Reader {
                 if pending.parts.len() < MAX_CONTINUATION {
                     pending.parts.push(t.to_owned());
                     self.numbered = Some(pending);
-                    return Some(None);
+                    return Break(None);
                 }
             }
         }
         if !self.numbered_section {
-            return None;
+            return Continue(());
         }
-        let (number, rest) = t.split_once(") ")?;
+        let Some((number, rest)) = t.split_once(") ") else {
+            return Continue(());
+        };
         if number.is_empty() || !number.chars().all(|c| c.is_ascii_digit()) || rest.is_empty() {
-            return None;
+            return Continue(());
         }
         if let Some(title) = rest.strip_suffix(':') {
             // A title on one line (mocha's flat tests).
-            return Some(Some(Anchor::Failing {
+            return Break(Some(Anchor::Failing {
                 id: title.to_owned(),
                 runner: "mocha",
                 block: true,
@@ -474,30 +487,30 @@ impl Reader {
             parts: vec![rest.to_owned()],
             indent,
         });
-        Some(None)
+        Break(None)
     }
 
     /// Nested reports — TAP's `# Subtest:` and `not ok N - name` (node, vitest), node's spec
     /// `▶ suite` and `✖ test (1ms)` — name a test by its leaf alone: the path comes from the
     /// suites open around it, known by indentation.
-    fn tree(&mut self, indent: usize, t: &str) -> Option<Option<Anchor>> {
+    fn tree(&mut self, indent: usize, t: &str) -> Claim {
         if t == "✖ failing tests:" || t == "Failed tests:" {
-            self.node_recap = true;
-            return Some(None);
+            self.node.recap = true;
+            return Break(None);
         }
-        if let Some(leaf) = self.recap_pending.take() {
+        if let Some(leaf) = self.node.recap_pending.take() {
             let parent = t.trim_matches('\'').ends_with(" subtest failed")
                 || t.trim_matches('\'').ends_with(" subtests failed");
-            if !parent && !self.spec_ids.iter().any(|(_, l)| *l == leaf) {
+            if !parent && !self.seen.spec_ids.iter().any(|(_, l)| *l == leaf) {
                 // Named nowhere else (the dot reporter): its leaf name is all there is.
-                self.spec_ids.push((leaf.clone(), leaf.clone()));
-                self.recap.push(leaf.clone());
-                return Some(Some(Anchor::Named {
+                self.seen.spec_ids.push((leaf.clone(), leaf.clone()));
+                self.seen.recap.push(leaf.clone());
+                return Break(Some(Anchor::Named {
                     id: leaf,
                     runner: "node",
                 }));
             }
-            self.recap.push(leaf);
+            self.seen.recap.push(leaf);
         }
         let (name, failing, tap) = if let Some(name) = t.strip_prefix("# Subtest: ") {
             (name, false, true)
@@ -514,38 +527,38 @@ impl Reader {
         } else if let Some(rest) = t.strip_prefix("✔ ") {
             (without_duration(rest), false, false)
         } else {
-            return None;
+            return Continue(());
         };
         let name = name.trim();
         if name.is_empty() {
-            return Some(None);
+            return Break(None);
         }
-        if !tap && self.node_recap {
+        if !tap && self.node.recap {
             // The recap repeats a failing test by its leaf name (named in full before, unless
             // the reporter printed no tree); its next line says whether it is a parent.
             if failing {
-                self.recap_pending = Some(name.to_owned());
+                self.node.recap_pending = Some(name.to_owned());
             }
-            return Some(None);
+            return Break(None);
         }
-        while self.tree.last().is_some_and(|(i, _)| *i >= indent) {
-            self.tree.pop();
+        while self.node.tree.last().is_some_and(|(i, _)| *i >= indent) {
+            self.node.tree.pop();
         }
-        let mut path: Vec<&str> = self.tree.iter().map(|(_, n)| n.as_str()).collect();
+        let mut path: Vec<&str> = self.node.tree.iter().map(|(_, n)| n.as_str()).collect();
         path.push(name);
         let id = path.join(" > ");
-        if self.tree.len() < MAX_DEPTH {
-            self.tree.push((indent, name.to_owned()));
+        if self.node.tree.len() < MAX_DEPTH {
+            self.node.tree.push((indent, name.to_owned()));
         }
         if !failing {
-            return Some(None);
+            return Break(None);
         }
         if tap {
-            self.tap_ids.push(id.clone());
+            self.seen.tap_ids.push(id.clone());
         } else {
-            self.spec_ids.push((id.clone(), name.to_owned()));
+            self.seen.spec_ids.push((id.clone(), name.to_owned()));
         }
-        Some(Some(Anchor::Failing {
+        Break(Some(Anchor::Failing {
             id,
             runner: "node",
             block: tap,
@@ -556,13 +569,13 @@ impl Reader {
     /// jest's `● Suite › test` headers at the margin (deeper, they are a test's console output;
     /// `● Console` is the output's own header), a top-level test's `● test` in a jest report, and
     /// vitest's `stdout | test` blocks of console output.
-    fn javascript(&mut self, indent: usize, t: &str) -> Option<Option<Anchor>> {
-        if self.vitest_output {
-            self.vitest_output_lines += 1;
-            if t.is_empty() || self.vitest_output_lines > MAX_CONSOLE_BLOCK {
-                self.vitest_output = false;
+    fn javascript(&mut self, indent: usize, t: &str) -> Claim {
+        if self.js.console {
+            self.js.console_lines += 1;
+            if t.is_empty() || self.js.console_lines > MAX_CONSOLE_BLOCK {
+                self.js.console = false;
             }
-            return Some(None);
+            return Break(None);
         }
         if let Some(at) = t.find("stdout | ").or_else(|| t.find("stderr | "))
             && t[..at].chars().all(|c| "·x×-*✓ ".contains(c))
@@ -574,48 +587,50 @@ impl Reader {
             )
         {
             // At the margin, or after the dot reporter's marks on the same line.
-            self.vitest_output = true;
-            self.vitest_output_lines = 0;
-            return Some(None);
+            self.js.console = true;
+            self.js.console_lines = 0;
+            return Break(None);
         }
         if t.contains("Errors thrown in ") {
             // jest's GitHub Actions reporter groups a file's failures under this title.
-            self.jest = true;
+            self.js.jest = true;
         }
         if let Some(path) = t.strip_prefix("FAIL ").or_else(|| t.strip_prefix("PASS "))
             && !path.contains(" > ")
             && script_path(path.split_whitespace().next().unwrap_or_default())
         {
-            self.jest = true;
-            return Some(None);
+            self.js.jest = true;
+            return Break(None);
         }
-        let name = t.strip_prefix("● ")?;
+        let Some(name) = t.strip_prefix("● ") else {
+            return Continue(());
+        };
         if indent > 2 || name == "Console" || name == "Test suite failed to run" {
-            return Some(None);
+            return Break(None);
         }
-        if name.contains(" › ") || self.jest {
-            return Some(Some(Anchor::Failing {
+        if name.contains(" › ") || self.js.jest {
+            return Break(Some(Anchor::Failing {
                 id: name.trim().to_owned(),
                 runner: "jest",
                 block: true,
                 message: None,
             }));
         }
-        None
+        Continue(())
     }
 
     /// `RSpec`'s rerun lines, `rspec ./spec/x_spec.rb:12 # description`, after its `Failed
     /// examples:` (before it, one is a test's output); the description is the failure header's.
-    fn rspec(&mut self, t: &str) -> Option<Option<Anchor>> {
+    fn rspec(&mut self, t: &str) -> Claim {
         if t == "Failed examples:" {
             self.rspec_rerun = true;
-            return Some(None);
+            return Break(None);
         }
         if !t.starts_with("rspec ") {
-            return None;
+            return Continue(());
         }
         if !self.rspec_rerun {
-            return Some(None);
+            return Break(None);
         }
         let found = anchor(t);
         if let Some(Anchor::Failing { id, .. }) = &found
@@ -623,7 +638,7 @@ impl Reader {
         {
             self.alias = Some((id.clone(), description.trim().to_owned()));
         }
-        Some(found)
+        Break(found)
     }
 
     /// The description of the `RSpec` example just named by its location, once.
@@ -672,7 +687,9 @@ fn location_file(t: &str) -> Option<&str> {
     if let Some(rest) = t.strip_prefix("file ")
         && let Some((file, line)) = rest.split_once(", line ")
         && line.bytes().all(|b| b.is_ascii_digit())
-        && file.ends_with(".py")
+        && std::path::Path::new(file)
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("py"))
     {
         return Some(file);
     }
