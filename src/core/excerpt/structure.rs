@@ -302,7 +302,6 @@ impl Reader {
             || (t.starts_with("---- ") && t.ends_with(" stdout ----"));
         // Under nextest, libtest's lines are a test's own output (indented, or raw with
         // `--no-capture`).
-        let _ = indent;
         if libtest && (self.cargo.successes || self.cargo.nextest) {
             Break(None)
         } else {
