@@ -253,6 +253,9 @@ impl Reader {
     fn cargo_sections(&mut self, indent: usize, t: &str) -> Claim {
         if t.starts_with("Nextest run ID")
             || (t.starts_with("Starting ") && t.contains(" tests across "))
+            || ["FAIL [", "START [", "TRY "]
+                .iter()
+                .any(|p| t.starts_with(p) && t.contains("] "))
         {
             self.cargo.nextest = true;
         } else if t.starts_with("Running ") || t.starts_with("Doc-tests ") {
