@@ -226,11 +226,50 @@ fn codex_that_keeps_reconnecting_is_ended_by_the_time_budget() {
 }
 
 #[test]
-fn a_missing_agent_cli_says_how_to_install_it() {
+fn a_missing_agent_cli_is_found_before_anything_is_written() {
     let sandbox = Sandbox::new();
     let empty = sandbox.path().join("empty-bin");
     std::fs::create_dir_all(&empty).unwrap();
-    // PATH keeps git, sh and python3 but no claude or codex (they are not installed system-wide).
-    let o = run_with(&sandbox, "codex", &empty, &json!({}));
-    assert_unavailable(&o, "install Codex with `npm install -g @openai/codex`");
+    let repo = sandbox.python_project();
+    sandbox.info(
+        &repo,
+        &json!({
+            "prompt": "tests/test_calc.py fails: add(1, 1) is not 2.",
+            "deterministic": true,
+            "raw-logs": "ci.log",
+            "name": "add",
+        }),
+    );
+    for agent in ["codex", "claude"] {
+        // PATH keeps git, sh and python3 but no claude or codex (not installed system-wide).
+        let output = sandbox
+            .fixloop(&repo)
+            .args(["run", "--headless", "--agent", agent])
+            .env(
+                "PATH",
+                format!("{}:{}", empty.display(), std::env::var("PATH").unwrap()),
+            )
+            .output()
+            .unwrap();
+        let said = format!(
+            "{}{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        );
+        assert_eq!(output.status.code(), Some(69), "{said}");
+        let install = if agent == "codex" {
+            "npm install -g @openai/codex"
+        } else {
+            "npm install -g @anthropic-ai/claude-code"
+        };
+        assert!(said.contains(install), "{said}");
+        assert_eq!(
+            said.matches("not installed").count(),
+            1,
+            "said once: {said}"
+        );
+        // The preflight stops the run before it writes a file or fetches a log.
+        assert!(!repo.join("outputs").exists(), "{said}");
+        assert!(!repo.join("reproduce-deterministic-failures").exists());
+    }
 }

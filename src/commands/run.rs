@@ -49,6 +49,8 @@ pub async fn run(args: RunArgs) -> Result<ExitCode, CommandError> {
              terminal, or choose --agent claude, codex or command",
         ));
     }
+    // Before anything is fetched or written: a run that cannot start says so at once.
+    super::validate::preflight(&prepared).await?;
     Box::pin(start(prepared, &args, headless)).await
 }
 
