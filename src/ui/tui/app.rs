@@ -102,6 +102,9 @@ impl LogPane {
     }
 }
 
+/// The summary scrolls no further than this many lines (it is far shorter).
+const SUMMARY_MAX: u16 = 200;
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct RunApp {
     pub view: RunView,
@@ -119,6 +122,10 @@ pub struct RunApp {
     pub height: u16,
     /// The agent is the person: waiting for them to finish the step.
     pub manual_step: Option<Phase>,
+    /// Once the run is over, the output pane instead of the summary (`o`).
+    pub show_output: bool,
+    /// Scroll of the summary.
+    pub summary_scroll: u16,
 }
 
 impl RunApp {
@@ -140,6 +147,8 @@ impl RunApp {
             color,
             height: 24,
             manual_step: None,
+            show_output: false,
+            summary_scroll: 0,
         }
     }
 
@@ -300,12 +309,17 @@ impl RunApp {
                 }
             }
         }
+        if self.view.finished.is_some() && !self.show_output {
+            return self.summary_key(key);
+        }
         if let Some(cp) = self.pending().cloned()
+            && self.view.finished.is_none()
             && let Some(effects) = self.checkpoint_key(key, &cp)
         {
             return effects;
         }
         match key.code {
+            KeyCode::Char('o') if self.view.finished.is_some() => self.show_output = false,
             KeyCode::Char('q') | KeyCode::Esc => {
                 if self.exit_code.is_some() {
                     return vec![Effect::Quit];
@@ -331,6 +345,32 @@ impl RunApp {
                     self.log.offset = 0;
                 }
             }
+            _ => {}
+        }
+        Vec::new()
+    }
+
+    /// Keys on the summary at the end of a run: it scrolls, `o` shows the output instead.
+    fn summary_key(&mut self, key: KeyEvent) -> Vec<Effect> {
+        // The summary: it scrolls, `o` shows the output instead.
+        let page = u16::try_from(self.page()).unwrap_or(1);
+        match key.code {
+            KeyCode::Char('o') => self.show_output = true,
+            KeyCode::Char('j') | KeyCode::Down => {
+                self.summary_scroll = self.summary_scroll.saturating_add(1).min(SUMMARY_MAX);
+            }
+            KeyCode::Char('k') | KeyCode::Up => {
+                self.summary_scroll = self.summary_scroll.saturating_sub(1);
+            }
+            KeyCode::PageDown | KeyCode::Char(' ') => {
+                self.summary_scroll = self.summary_scroll.saturating_add(page).min(SUMMARY_MAX);
+            }
+            KeyCode::PageUp => self.summary_scroll = self.summary_scroll.saturating_sub(page),
+            KeyCode::Char('g') | KeyCode::Home => self.summary_scroll = 0,
+            KeyCode::Char('q') | KeyCode::Esc if self.exit_code.is_some() => {
+                return vec![Effect::Quit];
+            }
+            KeyCode::Char('?') => self.mode = Mode::Help,
             _ => {}
         }
         Vec::new()
@@ -473,8 +513,18 @@ impl RunApp {
             Mode::Help => return vec![("any key", "close")],
             Mode::Normal => {}
         }
-        if self.exit_code.is_some() {
-            return vec![("j/k", "scroll"), ("g/G", "top/bottom"), ("q", "quit")];
+        if self.view.finished.is_some() {
+            let other = if self.show_output {
+                ("o", "summary")
+            } else {
+                ("o", "output")
+            };
+            let mut keys = vec![("j/k", "scroll"), other];
+            if self.exit_code.is_some() {
+                keys.push(("q", "quit"));
+            }
+            keys.push(("?", "help"));
+            return keys;
         }
         if self.manual_step.is_some() {
             return vec![

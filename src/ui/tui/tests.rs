@@ -784,3 +784,37 @@ mod browser {
         assert_eq!(key(&mut app, KeyCode::Char('q')), [BEffect::Quit]);
     }
 }
+
+#[test]
+fn the_end_shows_the_summary_and_o_swaps_it_for_the_output() {
+    let mut s = Script::fixed(true);
+    finish(
+        &mut s,
+        RunStatus::Success,
+        0,
+        "verified fix pushed on fix/word-count",
+    );
+    let shown = screen(&s.app, 80, 24);
+    assert!(
+        shown.contains("Summary") && shown.contains("Next:"),
+        "{shown}"
+    );
+    // A checkpoint the run left open takes no keys once it is over.
+    assert!(s.key(KeyCode::Char('a')).is_empty());
+    assert!(s.app.keys().contains(&("o", "output")));
+    assert!(s.key(KeyCode::Char('o')).is_empty());
+    let output = screen(&s.app, 80, 24);
+    assert!(
+        output.contains("Output") && !output.contains("Next:"),
+        "{output}"
+    );
+    assert!(s.app.keys().contains(&("o", "summary")));
+    s.key(KeyCode::Char('o'));
+    assert!(screen(&s.app, 80, 24).contains("Summary"));
+    // The summary scrolls, and not below its top.
+    s.key(KeyCode::Char('k'));
+    assert_eq!(s.app.summary_scroll, 0);
+    s.key(KeyCode::Char('j'));
+    assert_eq!(s.app.summary_scroll, 1);
+    assert_eq!(s.key(KeyCode::Char('q')), [Effect::Quit]);
+}

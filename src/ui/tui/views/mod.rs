@@ -3,6 +3,7 @@
 mod checkpoint;
 pub mod reports;
 mod run;
+mod summary;
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;

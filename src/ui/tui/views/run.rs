@@ -6,7 +6,7 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Widget, Wrap};
 
-use super::{Theme, checkpoint, duration};
+use super::{Theme, checkpoint, duration, summary};
 use crate::core::event::{LineKind, PhaseStatus, RunStatus};
 use crate::core::info::AgentKind;
 use crate::core::view::PhaseState;
@@ -28,7 +28,9 @@ impl Widget for &RunApp {
         let [phases, main] =
             Layout::horizontal([Constraint::Length(phases_width), Constraint::Min(20)]).areas(body);
         render_phases(self, theme, phases, buf);
-        if let Some(cp) = self.pending() {
+        if let Some(end) = self.view.finished.as_ref().filter(|_| !self.show_output) {
+            summary::render(&self.view, end, self.summary_scroll, theme, main, buf);
+        } else if let Some(cp) = self.pending().filter(|_| self.view.finished.is_none()) {
             checkpoint::render(self, cp, theme, main, buf);
         } else if let Some(phase) = self.manual_step {
             render_manual(self, theme, phase.as_str(), main, buf);
@@ -217,7 +219,7 @@ fn render_status(app: &RunApp, theme: Theme, area: Rect, buf: &mut Buffer) {
                 "{mark} {}: {} (exit {}){report}",
                 end.status.as_str(),
                 end.message,
-                end.exit_code
+                end.exit_code.code()
             ),
             style,
         )
