@@ -10,6 +10,8 @@ pub mod setup;
 pub mod stress;
 pub mod validate;
 
+use std::fmt::Write as _;
+
 use crate::core::error::StepError;
 use crate::core::exit::ExitCode;
 use crate::core::input::InputError;
@@ -82,20 +84,20 @@ const CANDIDATES_SHOWN: usize = 10;
 
 /// The run `query` names (its id, or the start of it) and the store of its workspace: looked for
 /// in the workspace of `--info FILE` (else the current folder), then in the user's index of runs.
-pub fn find_run(info: Option<&std::path::Path>, query: &str) -> Result<(Store, String), CommandError> {
+pub fn find_run(
+    info: Option<&std::path::Path>,
+    query: &str,
+) -> Result<(Store, String), CommandError> {
     let store = Store::new(&workspace_of(info));
     match store.find(query) {
         Found::Run { id, store } => Ok((store, id)),
         Found::Ambiguous(runs) => {
-            let mut message = format!(
-                "`{query}` is the start of {} runs' ids:",
-                runs.len()
-            );
+            let mut message = format!("`{query}` is the start of {} runs' ids:", runs.len());
             for run in runs.iter().take(CANDIDATES_SHOWN) {
-                message.push_str(&format!("\n  {}", located(run)));
+                let _ = write!(message, "\n  {}", located(run));
             }
             if runs.len() > CANDIDATES_SHOWN {
-                message.push_str(&format!("\n  … and {} more", runs.len() - CANDIDATES_SHOWN));
+                let _ = write!(message, "\n  … and {} more", runs.len() - CANDIDATES_SHOWN);
             }
             Err(CommandError::new(ExitCode::Usage, message).hint("give more of the id"))
         }
@@ -111,11 +113,14 @@ pub fn find_run(info: Option<&std::path::Path>, query: &str) -> Result<(Store, S
                     store.outputs.display()
                 ),
             };
-            let error = CommandError::new(ExitCode::NoSuchRun, format!("no run `{query}` in {searched}"));
+            let error = CommandError::new(
+                ExitCode::NoSuchRun,
+                format!("no run `{query}` in {searched}"),
+            );
             Err(if newest.is_empty() {
                 error.hint(
-                    "no runs are known; a run of a workspace fixloop has not indexed is found with \
-                     --info <its workspace>/info.json",
+                    "fixloop knows of no runs; a run started before fixloop kept its index is \
+                     found with --info <its workspace>/info.json",
                 )
             } else {
                 let names: Vec<String> = newest.iter().map(located).collect();

@@ -39,10 +39,7 @@ impl RunIndex {
     /// (neither an absolute `XDG_STATE_HOME` nor `HOME`).
     #[must_use]
     pub fn of_user() -> Option<Self> {
-        let dir = state_dir(
-            std::env::var_os("XDG_STATE_HOME"),
-            std::env::var_os("HOME"),
-        )?;
+        let dir = state_dir(std::env::var_os("XDG_STATE_HOME"), std::env::var_os("HOME"))?;
         Some(Self::at(dir.join("fixloop").join("runs.jsonl")))
     }
 
@@ -203,7 +200,11 @@ mod tests {
         ]
         .join("\n");
         fs::write(&path, text).unwrap();
-        let ids: Vec<String> = RunIndex::at(path).runs().into_iter().map(|r| r.id).collect();
+        let ids: Vec<String> = RunIndex::at(path)
+            .runs()
+            .into_iter()
+            .map(|r| r.id)
+            .collect();
         assert_eq!(ids, ["a", "e", "f"]);
     }
 

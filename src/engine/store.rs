@@ -491,4 +491,86 @@ mod tests {
         let read = read_journal(&path).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(read, vec![event(1), event(2)]);
     }
+
+    /// A run folder with a journal in `workspace`.
+    fn journal_in(workspace: &Path, id: &str) {
+        let dir = workspace.join("outputs/runs").join(id);
+        fs::create_dir_all(&dir).unwrap();
+        fs::write(dir.join("events.jsonl"), "").unwrap();
+    }
+
+    #[test]
+    fn a_run_is_found_by_its_id_or_a_unique_start_here_first_then_through_the_index() {
+        let dir = tempfile::tempdir().unwrap();
+        let (here, there, gone) = (
+            dir.path().join("here"),
+            dir.path().join("there"),
+            dir.path().join("gone"),
+        );
+        for id in ["2026-01-01_a", "2026-01-01_a-2"] {
+            journal_in(&here, id);
+        }
+        let index = RunIndex::at(dir.path().join("runs.jsonl"));
+        for (id, workspace) in [
+            ("2026-02-01_b", &there),
+            ("2026-01-01_c", &there),
+            ("2026-03-01_gone", &gone),
+        ] {
+            journal_in(workspace, id);
+            index.record(id, workspace).unwrap();
+        }
+        fs::remove_dir_all(&gone).unwrap();
+        let store = Store {
+            outputs: here.join("outputs"),
+            index: Some(index),
+        };
+        let found = |query: &str| match store.find(query) {
+            Found::Run { id, store } => format!("{id} in {}", store.outputs.display()),
+            Found::Ambiguous(runs) => format!(
+                "ambiguous: {}",
+                runs.iter()
+                    .map(|r| r.id.as_str())
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            ),
+            Found::Missing { newest } => format!(
+                "missing; newest: {}",
+                newest
+                    .iter()
+                    .map(|r| r.id.as_str())
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            ),
+        };
+        let outputs = |w: &Path| w.join("outputs").display().to_string();
+        // A whole id wins over the longer ids it begins.
+        assert_eq!(
+            found("2026-01-01_a"),
+            format!("2026-01-01_a in {}", outputs(&here))
+        );
+        assert_eq!(
+            found("2026-01-01_a-"),
+            format!("2026-01-01_a-2 in {}", outputs(&here))
+        );
+        // The workspace's own runs answer first: `c` in the index is not a candidate.
+        assert_eq!(found("2026-01"), "ambiguous: 2026-01-01_a-2 2026-01-01_a");
+        assert_eq!(
+            found("2026-02"),
+            format!("2026-02-01_b in {}", outputs(&there))
+        );
+        assert_eq!(
+            found("2026-03"),
+            "missing; newest: 2026-02-01_b 2026-01-01_c 2026-01-01_a-2"
+        );
+        assert!(found("").starts_with("missing"));
+
+        let without_index = Store {
+            index: None,
+            ..store.clone()
+        };
+        assert!(matches!(
+            without_index.find("2026-02"),
+            Found::Missing { .. }
+        ));
+    }
 }
