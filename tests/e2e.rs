@@ -705,9 +705,16 @@ fn past_runs_are_listed_shown_and_counted() {
         .args(["reports", "show", "no-such-run"])
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(65));
+    // A run that is nowhere has its own exit code, and the answer names the newest runs.
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(66), "{stderr}");
     assert!(
-        String::from_utf8_lossy(&out.stderr).contains("hint: `fixloop reports` lists the runs")
+        stderr.contains(&format!("hint: the newest runs: {run_id} (in ")),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("hint: `fixloop reports` lists the runs of a workspace"),
+        "{stderr}"
     );
 }
 

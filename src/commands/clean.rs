@@ -75,8 +75,7 @@ fn leftovers(store: &Store, run_id: &str) -> Result<Leftovers, CommandError> {
 }
 
 pub async fn clean(args: &CleanArgs) -> Result<ExitCode, CommandError> {
-    let store = Store::new(&super::workspace_of(args.info.as_deref()));
-    let runs = chosen_runs(&store, args)?;
+    let (store, runs) = chosen_runs(args)?;
     // The locks keep each planned run from being resumed while its leftovers go.
     let (plan, _locks) = plan(&store, runs).await?;
     if plan.is_empty() {
@@ -110,20 +109,19 @@ pub async fn clean(args: &CleanArgs) -> Result<ExitCode, CommandError> {
     Ok(ExitCode::Success)
 }
 
-/// The run named on the command line (it must have a journal), else every run.
-fn chosen_runs(store: &Store, args: &CleanArgs) -> Result<Vec<String>, CommandError> {
+/// The run named on the command line (its id or the start of it, from any folder) with the
+/// store of its workspace, else every run of the workspace.
+fn chosen_runs(args: &CleanArgs) -> Result<(Store, Vec<String>), CommandError> {
     match &args.run {
-        Some(id) => {
-            if !store.run_dir(id).join("events.jsonl").is_file() {
-                return Err(CommandError::new(
-                    ExitCode::Input,
-                    format!("no run `{id}` in {}", store.outputs.display()),
-                )
-                .hint("`fixloop reports` lists the runs"));
-            }
-            Ok(vec![id.clone()])
+        Some(query) => {
+            let (store, id) = super::find_run(args.info.as_deref(), query)?;
+            Ok((store, vec![id]))
         }
-        None => Ok(store.run_ids()),
+        None => {
+            let store = Store::new(&super::workspace_of(args.info.as_deref()));
+            let runs = store.run_ids();
+            Ok((store, runs))
+        }
     }
 }
 

@@ -29,10 +29,10 @@ async fn browse(store: &Store, rows: Vec<Row>, stats_only: bool) -> Result<ExitC
 }
 
 pub async fn reports(args: &ReportsArgs) -> Result<ExitCode, CommandError> {
-    let store = Store::new(&super::workspace_of(args.info.as_deref()));
     if let Some(ReportsCommand::Show { run }) = &args.show {
-        return show(&store, run);
+        return show(args.info.as_deref(), run);
     }
+    let store = Store::new(&super::workspace_of(args.info.as_deref()));
     let rows = store.rows();
     if !args.json && super::run::interactive_terminal() {
         return browse(&store, rows, false).await;
@@ -113,20 +113,15 @@ pub async fn stats_command(args: &StatsArgs) -> Result<ExitCode, CommandError> {
     Ok(ExitCode::Success)
 }
 
-fn show(store: &Store, run: &str) -> Result<ExitCode, CommandError> {
+/// A report file, else the run `run` names (its id or the start of it, from any folder).
+fn show(info: Option<&Path>, run: &str) -> Result<ExitCode, CommandError> {
     let path = Path::new(run);
     let markdown = if path.extension().is_some_and(|e| e == "md") && path.is_file() {
         std::fs::read_to_string(path)
             .map_err(|e| CommandError::new(ExitCode::Input, format!("{run}: {e}")))?
     } else {
-        let journal = store.run_dir(run).join("events.jsonl");
-        if !journal.is_file() {
-            return Err(CommandError::new(
-                ExitCode::Input,
-                format!("no run `{run}` in {}", store.outputs.display()),
-            )
-            .hint("`fixloop reports` lists the runs"));
-        }
+        let (store, id) = super::find_run(info, run)?;
+        let journal = store.run_dir(&id).join("events.jsonl");
         let events = read_journal(&journal).map_err(|e| CommandError::new(ExitCode::Input, e))?;
         let view = RunView::replay(&events);
         report::markdown(&view, &report::conclusion(&view))

@@ -3,7 +3,7 @@
 //! decision) is done again, and every step is written so that doing it again reuses what the
 //! first attempt made: the worktrees, the branch, its commit, the pushed branch and the PR.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Duration;
 
 use super::CommandError;
@@ -20,13 +20,13 @@ use crate::engine::failure::FailurePipeline;
 use crate::engine::pipeline::Pipeline;
 use crate::engine::process::{stop_leftovers, wait_for_git};
 use crate::engine::setup::Setup;
-use crate::engine::store::{Journal, RunLock, Store, read_journal};
+use crate::engine::store::{Journal, RunLock, read_journal};
 
 pub async fn resume(args: &ResumeArgs) -> Result<ExitCode, CommandError> {
-    let store = Store::new(&super::workspace_of(args.info.as_deref()));
-    let run_dir = store.run_dir(&args.run);
+    let (store, run_id) = super::find_run(args.info.as_deref(), &args.run)?;
+    let run_dir = store.run_dir(&run_id);
     let run_dir = run_dir.canonicalize().unwrap_or(run_dir);
-    let journal_path = journal_of(&store, &run_dir, &args.run)?;
+    let journal_path = run_dir.join("events.jsonl");
     // Nobody else may be running it; what the killed process left running is stopped first.
     let lock = RunLock::take(&run_dir)?;
     let stopped = stop_leftovers(&run_dir);
@@ -55,10 +55,10 @@ pub async fn resume(args: &ResumeArgs) -> Result<ExitCode, CommandError> {
     let mut name_lock = name_lock(&setup.repo, &setup.name).await?;
     name_lock.held_by(&setup.run_id);
     let replayed = replay(FailurePipeline.machine(&setup), &past).map_err(|e| {
-        CommandError::new(ExitCode::Failed, format!("run {}: {e}", args.run)).hint(
-            "`fixloop reports show RUN_ID` shows how it ended; `fixloop run` starts the \
-             failure again",
-        )
+        CommandError::new(ExitCode::Failed, format!("run {run_id}: {e}")).hint(format!(
+            "`fixloop reports show {}` shows how it ended; `fixloop run` starts the failure again",
+            store.run_arg(&run_id)
+        ))
     })?;
     if !wait_for_git(&setup.repo, Duration::from_secs(30)) {
         return Err(CommandError::new(
@@ -108,23 +108,6 @@ pub async fn resume(args: &ResumeArgs) -> Result<ExitCode, CommandError> {
     }
     .go()
     .await
-}
-
-/// The run's journal, or an error that names the newest run there.
-fn journal_of(store: &Store, run_dir: &Path, run: &str) -> Result<PathBuf, CommandError> {
-    let journal_path = run_dir.join("events.jsonl");
-    if journal_path.is_file() {
-        return Ok(journal_path);
-    }
-    let hint = match store.run_ids().last() {
-        Some(last) => format!("the newest run there is `{last}`; `fixloop reports` lists all"),
-        None => "there are no runs there; pass --info FILE to name the workspace".into(),
-    };
-    Err(CommandError::new(
-        ExitCode::Input,
-        format!("no run `{run}` in {}", store.outputs.display()),
-    )
-    .hint(hint))
 }
 
 /// The setup the journal's `run-started` records, for a pipeline this fixloop can resume.

@@ -226,14 +226,14 @@ impl std::fmt::Debug for Launch {
 impl Launch {
     /// Runs (or resumes) the run where it shows; the run's lock is let go when it ends.
     pub async fn go(self) -> Result<ExitCode, CommandError> {
-        let run_id = self.setup.run_id.clone();
+        let resume = self.setup.resume_command();
         let code = if self.headless {
             self.headless().await
         } else {
             self.tui().await?
         };
         if code == ExitCode::Interrupted {
-            eprintln!("the run can go on from where it stopped: fixloop resume {run_id}");
+            eprintln!("the run can go on from where it stopped: {resume}");
         }
         Ok(code)
     }

@@ -15,6 +15,9 @@ pub enum ExitCode {
     Partial,
     /// Invalid input: info.json, a log file, repro.json.
     Input,
+    /// No such run: no run in the workspace or in the user's index of runs has that id (or an
+    /// id beginning with it).
+    NoSuchRun,
     /// A needed tool or service is unavailable.
     Unavailable,
     /// A local I/O error: the journal, a log or the report could not be written (full disk,
@@ -25,12 +28,13 @@ pub enum ExitCode {
 }
 
 impl ExitCode {
-    pub const ALL: [Self; 8] = [
+    pub const ALL: [Self; 9] = [
         Self::Success,
         Self::Failed,
         Self::Usage,
         Self::Partial,
         Self::Input,
+        Self::NoSuchRun,
         Self::Unavailable,
         Self::Io,
         Self::Interrupted,
@@ -44,6 +48,7 @@ impl ExitCode {
             Self::Usage => 2,
             Self::Partial => 3,
             Self::Input => 65,
+            Self::NoSuchRun => 66,
             Self::Unavailable => 69,
             Self::Io => 74,
             Self::Interrupted => 130,
@@ -86,7 +91,7 @@ mod tests {
     #[test]
     fn exit_codes_are_the_readmes_numbers_and_journal_as_numbers() {
         let numbers: Vec<u8> = ExitCode::ALL.iter().map(|c| c.code()).collect();
-        assert_eq!(numbers, [0, 1, 2, 3, 65, 69, 74, 130]);
+        assert_eq!(numbers, [0, 1, 2, 3, 65, 66, 69, 74, 130]);
         for code in ExitCode::ALL {
             let json = serde_json::to_string(&code).unwrap_or_default();
             assert_eq!(json, code.to_string());

@@ -316,8 +316,8 @@ impl Bench {
                 "the run's budget for agents is spent: ${spent:.2} of ${budget:.2}"
             ))
             .hint(format!(
-                "resume with a larger budget: `fixloop resume {} --budget-usd {:.0}`",
-                self.setup.run_id,
+                "resume with a larger budget: `{} --budget-usd {:.0}`",
+                self.setup.resume_command(),
                 (budget * 2.0).max(spent + 1.0).ceil()
             )));
         }
@@ -468,8 +468,8 @@ impl Bench {
     #[must_use]
     pub fn output_lost(&self, message: String) -> StepError {
         StepError::io(message).hint(format!(
-            "free some space (or fix the permissions), then `fixloop resume {}`",
-            self.setup.run_id
+            "free some space (or fix the permissions), then `{}`",
+            self.setup.resume_command()
         ))
     }
 }

@@ -113,8 +113,8 @@ impl<P: Pipeline> Driver<P> {
                 // What the run did is no longer all on disk: it stops, and resumes from the
                 // journal once there is room.
                 input = Input::Failed(StepError::io(failure).hint(format!(
-                    "free some space (or fix the permissions), then `fixloop resume {}`",
-                    self.bench.setup.run_id
+                    "free some space (or fix the permissions), then `{}`",
+                    self.bench.setup.resume_command()
                 )));
             } else if !interrupted && !closing && self.bench.cancelled() {
                 interrupted = true;

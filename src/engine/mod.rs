@@ -8,6 +8,7 @@ pub mod logs;
 pub mod pipeline;
 pub mod ports;
 pub mod process;
+pub mod run_index;
 pub mod secrets;
 pub mod setup;
 pub mod steps;

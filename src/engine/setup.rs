@@ -9,6 +9,7 @@ use crate::core::event::{EventKind, Phase};
 use crate::core::info::{AgentKind, Info};
 use crate::core::repro::{Manifest, ReproFile};
 use crate::core::setup::{Check, Reproduction, RunSetup, Settings};
+use crate::engine::store::Store;
 
 /// Everything a run needs, resolved before it starts.
 #[derive(Debug, Clone)]
@@ -30,6 +31,15 @@ pub struct Setup {
 }
 
 impl Setup {
+    /// `fixloop resume` for this run, as it works from the current folder.
+    #[must_use]
+    pub fn resume_command(&self) -> String {
+        format!(
+            "fixloop resume {}",
+            Store::new(&self.workspace).run_arg(&self.run_id)
+        )
+    }
+
     #[must_use]
     pub fn settings(&self) -> &Settings {
         &self.recorded.settings

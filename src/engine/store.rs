@@ -1,5 +1,6 @@
 //! `outputs/`: run folders with their journal (`runs/<run-id>/events.jsonl`) and logs, and the
-//! reports beside them.
+//! reports beside them; finding a run by its id or a prefix of it, in the workspace and then
+//! through the user's index of runs.
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{BufRead, BufReader, Write};
@@ -10,21 +11,52 @@ use chrono::{DateTime, Utc};
 use crate::core::error::StepError;
 use crate::core::event::{Event, JOURNAL_VERSION};
 use crate::core::history::Row;
+use crate::engine::run_index::{IndexedRun, RunIndex};
 
 #[derive(Debug, Clone)]
 pub struct Store {
     pub outputs: PathBuf,
+    /// Where new runs are recorded and runs not in this workspace are looked up (`None`: no
+    /// index, as when the environment names no home).
+    pub index: Option<RunIndex>,
+}
+
+/// Where a run named on the command line is.
+#[derive(Debug)]
+pub enum Found {
+    /// The run's whole id, and the store of the workspace holding it.
+    Run { id: String, store: Store },
+    /// More than one run begins with what was given: each, with its workspace, newest first.
+    Ambiguous(Vec<IndexedRun>),
+    /// No run here or in the index begins with it; the newest runs known, newest first.
+    Missing { newest: Vec<IndexedRun> },
 }
 
 impl Store {
+    /// The workspace's store, with the user's index of runs.
     #[must_use]
     pub fn new(workspace: &Path) -> Self {
         Self {
             outputs: workspace.join("outputs"),
+            index: RunIndex::of_user(),
         }
     }
 
+    /// The workspace whose `outputs/` this is, as an absolute path where it can be made one.
+    #[must_use]
+    pub fn workspace(&self) -> PathBuf {
+        let workspace = self.outputs.parent().unwrap_or(Path::new("."));
+        let workspace = if workspace.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            workspace
+        };
+        std::path::absolute(workspace).unwrap_or_else(|_| workspace.to_path_buf())
+    }
+
     /// A new run id `YYYY-MM-DD_HH-MM-SS-mmm_<name>` (with a suffix if taken) and its folder.
+    /// The run is recorded in the index; a run the index cannot take still goes on (it is then
+    /// found only from its workspace).
     pub fn create_run(&self, name: &str, now: DateTime<Utc>) -> std::io::Result<(String, PathBuf)> {
         let runs = self.outputs.join("runs");
         fs::create_dir_all(&runs)?;
@@ -38,7 +70,12 @@ impl Store {
             };
             let dir = runs.join(&id);
             match fs::create_dir(&dir) {
-                Ok(()) => return Ok((id, dir)),
+                Ok(()) => {
+                    if let Some(index) = &self.index {
+                        let _ = index.record(&id, &self.workspace());
+                    }
+                    return Ok((id, dir));
+                }
                 Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
                 Err(e) => return Err(e),
             }
@@ -85,6 +122,124 @@ impl Store {
         ids.sort();
         ids
     }
+
+    /// The run `query` names: the run with that id, else the one run whose id begins with it (as
+    /// git takes a commit's short hash). This workspace is searched first; only when no run
+    /// here matches, the runs of the index whose journal is still there.
+    #[must_use]
+    pub fn find(&self, query: &str) -> Found {
+        let workspace = self.workspace();
+        let here: Vec<IndexedRun> = self
+            .run_ids()
+            .into_iter()
+            .map(|id| IndexedRun {
+                id,
+                workspace: workspace.clone(),
+            })
+            .collect();
+        let mut found = matching(&here, query);
+        if found.is_empty() {
+            let indexed = self.index.as_ref().map(RunIndex::runs).unwrap_or_default();
+            found = matching(&indexed, query);
+            found.retain(|run| self.elsewhere(run).has_journal(&run.id));
+        }
+        match found.len() {
+            0 => Found::Missing {
+                newest: self.newest(here),
+            },
+            1 => {
+                let run = found.remove(0);
+                let store = if run.workspace == workspace {
+                    self.clone()
+                } else {
+                    self.elsewhere(&run)
+                };
+                Found::Run { id: run.id, store }
+            }
+            _ => {
+                found.sort_by(|a, b| b.id.cmp(&a.id));
+                Found::Ambiguous(found)
+            }
+        }
+    }
+
+    /// How to name run `id` of this workspace on fixloop's command line from the current
+    /// folder: its id when that finds it, else `--info <workspace>/info.json` and its id.
+    #[must_use]
+    pub fn run_arg(&self, id: &str) -> String {
+        let here = Self {
+            outputs: PathBuf::from("outputs"),
+            index: self.index.clone(),
+        };
+        let same = |store: &Self| {
+            let real = |p: PathBuf| fs::canonicalize(&p).unwrap_or(p);
+            real(store.workspace()) == real(self.workspace())
+        };
+        match here.find(id) {
+            Found::Run { id: found, store } if found == id && same(&store) => id.to_owned(),
+            _ => format!(
+                "--info {} {id}",
+                shell_word(&self.workspace().join("info.json").display().to_string())
+            ),
+        }
+    }
+
+    /// The store of another run's workspace, with the same index.
+    fn elsewhere(&self, run: &IndexedRun) -> Self {
+        Self {
+            outputs: run.workspace.join("outputs"),
+            index: self.index.clone(),
+        }
+    }
+
+    fn has_journal(&self, id: &str) -> bool {
+        self.run_dir(id).join("events.jsonl").is_file()
+    }
+
+    /// The newest runs of `here` and of the index (those still there), newest first.
+    fn newest(&self, here: Vec<IndexedRun>) -> Vec<IndexedRun> {
+        let mut runs = here;
+        for run in self.index.as_ref().map(RunIndex::runs).unwrap_or_default() {
+            if !runs.contains(&run) && self.elsewhere(&run).has_journal(&run.id) {
+                runs.push(run);
+            }
+        }
+        // An id begins with the time its run started.
+        runs.sort_by(|a, b| b.id.cmp(&a.id));
+        runs.truncate(NEWEST_NAMED);
+        runs
+    }
+}
+
+/// `text` as one word of a shell command line: as it is when nothing in it is special.
+fn shell_word(text: &str) -> String {
+    if !text.is_empty()
+        && text
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_./=:,+@%".contains(c))
+    {
+        text.to_owned()
+    } else {
+        format!("'{}'", text.replace('\'', "'\\''"))
+    }
+}
+
+/// How many of the newest runs a run that is nowhere is answered with.
+const NEWEST_NAMED: usize = 3;
+
+/// The runs `query` names: those whose id is `query`, else those whose id begins with it.
+fn matching(runs: &[IndexedRun], query: &str) -> Vec<IndexedRun> {
+    if query.is_empty() {
+        return Vec::new();
+    }
+    let exact: Vec<IndexedRun> = runs.iter().filter(|r| r.id == query).cloned().collect();
+    if !exact.is_empty() {
+        return exact;
+    }
+    runs.iter()
+        .filter(|r| r.id.starts_with(query))
+        .cloned()
+        .collect()
 }
 
 /// Holds a run folder for one fixloop process at a time: a run that is still going (or being
@@ -335,5 +490,87 @@ mod tests {
         journal.append(&event(2)).unwrap_or_else(|e| panic!("{e}"));
         let read = read_journal(&path).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(read, vec![event(1), event(2)]);
+    }
+
+    /// A run folder with a journal in `workspace`.
+    fn journal_in(workspace: &Path, id: &str) {
+        let dir = workspace.join("outputs/runs").join(id);
+        fs::create_dir_all(&dir).unwrap();
+        fs::write(dir.join("events.jsonl"), "").unwrap();
+    }
+
+    #[test]
+    fn a_run_is_found_by_its_id_or_a_unique_start_here_first_then_through_the_index() {
+        let dir = tempfile::tempdir().unwrap();
+        let (here, there, gone) = (
+            dir.path().join("here"),
+            dir.path().join("there"),
+            dir.path().join("gone"),
+        );
+        for id in ["2026-01-01_a", "2026-01-01_a-2"] {
+            journal_in(&here, id);
+        }
+        let index = RunIndex::at(dir.path().join("runs.jsonl"));
+        for (id, workspace) in [
+            ("2026-02-01_b", &there),
+            ("2026-01-01_c", &there),
+            ("2026-03-01_gone", &gone),
+        ] {
+            journal_in(workspace, id);
+            index.record(id, workspace).unwrap();
+        }
+        fs::remove_dir_all(&gone).unwrap();
+        let store = Store {
+            outputs: here.join("outputs"),
+            index: Some(index),
+        };
+        let found = |query: &str| match store.find(query) {
+            Found::Run { id, store } => format!("{id} in {}", store.outputs.display()),
+            Found::Ambiguous(runs) => format!(
+                "ambiguous: {}",
+                runs.iter()
+                    .map(|r| r.id.as_str())
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            ),
+            Found::Missing { newest } => format!(
+                "missing; newest: {}",
+                newest
+                    .iter()
+                    .map(|r| r.id.as_str())
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            ),
+        };
+        let outputs = |w: &Path| w.join("outputs").display().to_string();
+        // A whole id wins over the longer ids it begins.
+        assert_eq!(
+            found("2026-01-01_a"),
+            format!("2026-01-01_a in {}", outputs(&here))
+        );
+        assert_eq!(
+            found("2026-01-01_a-"),
+            format!("2026-01-01_a-2 in {}", outputs(&here))
+        );
+        // The workspace's own runs answer first: `c` in the index is not a candidate.
+        assert_eq!(found("2026-01"), "ambiguous: 2026-01-01_a-2 2026-01-01_a");
+        assert_eq!(
+            found("2026-02"),
+            format!("2026-02-01_b in {}", outputs(&there))
+        );
+        assert_eq!(
+            found("2026-03"),
+            "missing; newest: 2026-02-01_b 2026-01-01_c 2026-01-01_a-2"
+        );
+        assert!(found("").starts_with("missing"));
+
+        let without_index = Store {
+            index: None,
+            ..store.clone()
+        };
+        assert!(matches!(
+            without_index.find("2026-02"),
+            Found::Missing { .. }
+        ));
     }
 }

@@ -34,11 +34,16 @@ impl Sandbox {
         self.dir.path()
     }
 
-    /// Environment that isolates git (and anything reading HOME) from the machine's user.
+    /// Environment that isolates git (and anything reading HOME) from the machine's user; the
+    /// index of runs goes to the sandbox's own state directory.
     pub fn env(&self) -> Vec<(String, String)> {
         let home = self.path().join("home");
         vec![
             ("HOME".into(), home.display().to_string()),
+            (
+                "XDG_STATE_HOME".into(),
+                self.path().join("state").display().to_string(),
+            ),
             (
                 "GIT_CONFIG_GLOBAL".into(),
                 home.join(".gitconfig").display().to_string(),
