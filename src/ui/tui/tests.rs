@@ -818,3 +818,40 @@ fn the_end_shows_the_summary_and_o_swaps_it_for_the_output() {
     assert_eq!(s.app.summary_scroll, 1);
     assert_eq!(s.key(KeyCode::Char('q')), [Effect::Quit]);
 }
+
+#[test]
+fn small_terminals_keep_help_in_reach_and_say_when_they_are_too_small() {
+    let mut s = Script::running();
+    s.at(
+        3,
+        EventKind::CheckpointReached {
+            id: 1,
+            kind: CheckpointKind::BeforeStep {
+                phase: Phase::Reproduce,
+                attempt: 1,
+                prompt: "# Reproduce".into(),
+            },
+            options: options(&["approve", "edit prompt", "manual", "abort"]),
+        },
+    );
+    for width in [60, 70, 80] {
+        let shown = screen(&s.app, width, 20);
+        let bar = shown.lines().last().unwrap();
+        assert!(bar.contains("a/Enter  start"), "{width}: {bar}");
+        assert!(bar.ends_with("?  help"), "{width}: {bar}");
+    }
+    // The help overlay wraps its lines rather than cutting them.
+    s.key(KeyCode::Char('?'));
+    let help = screen(&s.app, 80, 24);
+    let joined: String = help
+        .lines()
+        .map(|l| l.trim_matches(|c| c == '│' || c == ' '))
+        .collect::<Vec<_>>()
+        .join(" ");
+    assert!(
+        joined.contains("`fixloop resume RUN_ID` goes on from there"),
+        "{help}"
+    );
+    let tiny = screen(&s.app, 30, 8);
+    assert!(tiny.contains("needs at least 50×12"), "{tiny}");
+}

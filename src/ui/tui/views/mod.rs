@@ -10,6 +10,7 @@ use ratatui::layout::Rect;
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Widget};
+use unicode_width::UnicodeWidthStr;
 
 /// Styles, all plain when colour is off (`NO_COLOR`).
 #[derive(Debug, Clone, Copy)]
@@ -82,9 +83,31 @@ pub(crate) fn duration(ms: u64) -> String {
 
 /// The `?` popup: keys and what they do, centred over `area`.
 pub(crate) fn help_popup(rows: &[(&str, &str)], theme: Theme, area: Rect, buf: &mut Buffer) {
-    let width = area.width.min(70);
+    const KEY: usize = 13;
+    let longest = rows.iter().map(|(_, v)| v.width()).max().unwrap_or(0);
+    let width = area
+        .width
+        .min(u16::try_from(KEY + longest + 2).unwrap_or(u16::MAX));
+    // Each description wraps under itself, so the whole text fits a narrow terminal.
+    let room = usize::from(width.saturating_sub(2))
+        .saturating_sub(KEY)
+        .max(8);
+    let mut lines: Vec<Line> = Vec::new();
+    for (k, v) in rows {
+        for (i, row) in wrap(v, room).into_iter().enumerate() {
+            let key = if i == 0 {
+                (*k).to_owned()
+            } else {
+                String::new()
+            };
+            lines.push(Line::from(vec![
+                Span::styled(format!("{key:>11}  "), theme.title()),
+                Span::raw(row),
+            ]));
+        }
+    }
     let height = area.height.min(
-        u16::try_from(rows.len())
+        u16::try_from(lines.len())
             .unwrap_or(u16::MAX)
             .saturating_add(2),
     );
@@ -94,17 +117,63 @@ pub(crate) fn help_popup(rows: &[(&str, &str)], theme: Theme, area: Rect, buf: &
         width,
         height,
     };
-    let lines: Vec<Line> = rows
-        .iter()
-        .map(|(k, v)| {
-            Line::from(vec![
-                Span::styled(format!("{k:>11}  "), theme.title()),
-                Span::raw(*v),
-            ])
-        })
-        .collect();
     Clear.render(popup, buf);
     Paragraph::new(lines)
         .block(Block::default().borders(Borders::ALL).title(" Keys "))
         .render(popup, buf);
+}
+
+/// `text` in rows of at most `width` columns, broken at spaces where it can be.
+pub(crate) fn wrap(text: &str, width: usize) -> Vec<String> {
+    let mut rows = Vec::new();
+    let mut row = String::new();
+    for word in text.split(' ') {
+        let mut word = word.to_owned();
+        loop {
+            let sep = usize::from(!row.is_empty());
+            if row.width() + sep + word.width() <= width {
+                if sep == 1 {
+                    row.push(' ');
+                }
+                row.push_str(&word);
+                break;
+            }
+            if !row.is_empty() {
+                rows.push(std::mem::take(&mut row));
+                continue;
+            }
+            // A word wider than a row: cut it.
+            let mut cut = String::new();
+            let mut rest = word.chars();
+            for c in rest.by_ref() {
+                if cut.width() + c.to_string().width() > width {
+                    rows.push(std::mem::take(&mut cut));
+                    cut.push(c);
+                    break;
+                }
+                cut.push(c);
+            }
+            let remaining: String = rest.collect();
+            word = format!("{cut}{remaining}");
+            if word.width() <= width {
+                row = word;
+                break;
+            }
+        }
+    }
+    rows.push(row);
+    rows
+}
+
+#[cfg(test)]
+mod tests {
+    use super::wrap;
+
+    #[test]
+    fn wraps_at_spaces_and_cuts_what_cannot_wrap() {
+        assert_eq!(wrap("a bb ccc dddd", 6), ["a bb", "ccc", "dddd"]);
+        assert_eq!(wrap("abcdefghij", 4), ["abcd", "efgh", "ij"]);
+        assert_eq!(wrap("", 4), [""]);
+        assert_eq!(wrap("x 0123456789", 4), ["x", "0123", "4567", "89"]);
+    }
 }

@@ -12,10 +12,30 @@ use crate::core::info::AgentKind;
 use crate::core::view::PhaseState;
 use crate::ui::tui::ansi;
 use crate::ui::tui::app::{Mode, RunApp};
+use unicode_width::UnicodeWidthStr;
+
+/// The smallest terminal the run screen is drawn in.
+const MIN_WIDTH: u16 = 50;
+const MIN_HEIGHT: u16 = 12;
 
 impl Widget for &RunApp {
     fn render(self, area: Rect, buf: &mut Buffer) {
         let theme = Theme { color: self.color };
+        if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
+            let text = format!(
+                "The terminal is {}×{}: fixloop needs at least {MIN_WIDTH}×{MIN_HEIGHT}. \
+                 Make it larger, or press Ctrl-C to stop (`fixloop resume` goes on later).",
+                area.width, area.height
+            );
+            Paragraph::new(
+                super::wrap(&text, usize::from(area.width.max(1)))
+                    .into_iter()
+                    .map(Line::raw)
+                    .collect::<Vec<_>>(),
+            )
+            .render(area, buf);
+            return;
+        }
         let [header, body, status, footer] = Layout::vertical([
             Constraint::Length(2),
             Constraint::Min(5),
@@ -231,10 +251,37 @@ fn render_status(app: &RunApp, theme: Theme, area: Rect, buf: &mut Buffer) {
     Paragraph::new(line).render(area, buf);
 }
 
-/// The keys that work now, as `key label` chips.
+/// The keys that work now, as `key label` chips. When they do not all fit, the least
+/// important go first (the bar lists them most important first), but the first key and `? help`
+/// always stay: the help lists every key.
 pub(crate) fn render_footer(keys: &[(&str, &str)], theme: Theme, area: Rect, buf: &mut Buffer) {
+    let chip = |(key, label): &(&str, &str)| key.width() + label.width() + 5;
+    // The last chip's two trailing spaces may fall off the edge.
+    let fits = |keys: &[(&str, &str)], extra: usize| {
+        keys.iter().map(chip).sum::<usize>() + extra <= usize::from(area.width) + 2
+    };
+    let mut shown: Vec<(&str, &str)> = keys.to_vec();
+    let has_help = keys.iter().any(|(k, _)| *k == "?");
+    let mut dropped = false;
+    while !fits(&shown, 0) && shown.len() > 1 {
+        let Some(last) = shown.iter().rposition(|(k, _)| *k != "?") else {
+            break;
+        };
+        if last == 0 {
+            break;
+        }
+        shown.remove(last);
+        dropped = true;
+    }
+    if dropped && has_help && !shown.iter().any(|(k, _)| *k == "?") {
+        // Room for help, at the cost of another key if need be.
+        while shown.len() > 1 && !fits(&shown, chip(&("?", "help"))) {
+            shown.pop();
+        }
+        shown.push(("?", "help"));
+    }
     let mut spans = Vec::new();
-    for (key, label) in keys {
+    for (key, label) in &shown {
         spans.push(Span::styled(format!(" {key} "), theme.key()));
         spans.push(Span::raw(format!(" {label}  ")));
     }

@@ -9,7 +9,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Widget};
 use unicode_width::UnicodeWidthStr;
 
-use super::Theme;
+use super::{Theme, wrap};
 use crate::core::event::{RunStatus, TestRuns};
 use crate::core::exit::ExitCode;
 use crate::core::report::next_steps;
@@ -173,48 +173,6 @@ impl Lines {
     }
 }
 
-/// `text` in rows of at most `width` columns, broken at spaces where it can be.
-fn wrap(text: &str, width: usize) -> Vec<String> {
-    let mut rows = Vec::new();
-    let mut row = String::new();
-    for word in text.split(' ') {
-        let mut word = word.to_owned();
-        loop {
-            let sep = usize::from(!row.is_empty());
-            if row.width() + sep + word.width() <= width {
-                if sep == 1 {
-                    row.push(' ');
-                }
-                row.push_str(&word);
-                break;
-            }
-            if !row.is_empty() {
-                rows.push(std::mem::take(&mut row));
-                continue;
-            }
-            // A word wider than a row: cut it.
-            let mut cut = String::new();
-            let mut rest = word.chars();
-            for c in rest.by_ref() {
-                if cut.width() + c.to_string().width() > width {
-                    rows.push(std::mem::take(&mut cut));
-                    cut.push(c);
-                    break;
-                }
-                cut.push(c);
-            }
-            let remaining: String = rest.collect();
-            word = format!("{cut}{remaining}");
-            if word.width() <= width {
-                row = word;
-                break;
-            }
-        }
-    }
-    rows.push(row);
-    rows
-}
-
 /// The commands that go on from here, with this run's id.
 fn commands(view: &RunView, end: &Conclusion) -> Vec<String> {
     let id = &view.run_id;
@@ -266,17 +224,4 @@ pub(crate) fn render(
                 .title_bottom(Line::styled(" o: the output ", theme.dim()).right_aligned()),
         )
         .render(area, buf);
-}
-
-#[cfg(test)]
-mod tests {
-    use super::wrap;
-
-    #[test]
-    fn wraps_at_spaces_and_cuts_what_cannot_wrap() {
-        assert_eq!(wrap("a bb ccc dddd", 6), ["a bb", "ccc", "dddd"]);
-        assert_eq!(wrap("abcdefghij", 4), ["abcd", "efgh", "ij"]);
-        assert_eq!(wrap("", 4), [""]);
-        assert_eq!(wrap("x 0123456789", 4), ["x", "0123", "4567", "89"]);
-    }
 }
