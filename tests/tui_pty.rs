@@ -202,7 +202,7 @@ fn a_person_takes_the_demo_through_every_checkpoint() {
     screen.wait_for("Checkpoint 6 · after fix · attempt 2/3");
     press("a");
     screen.wait_for("Checkpoint 7 · before push");
-    press("a");
+    press("P");
     screen.wait_for("✓ success: verified fix pushed on fix/word-count-newlines");
     press("q");
     let status = child.wait().unwrap();
@@ -277,7 +277,7 @@ fn a_person_stops_at_a_checkpoint_and_resumes_later_in_the_terminal() {
         .wait_for("Checkpoint 4 · after fix · attempt 1/3");
     second.press("a");
     second.screen.wait_for("Checkpoint 5 · before push");
-    second.press("a");
+    second.press("P");
     second
         .screen
         .wait_for("✓ success: verified fix pushed on fix/word-count-newlines");

@@ -104,3 +104,992 @@ class _Tree:
             raise AssertionError(f"the runner wrote no {rel} in {self.root}")
         return p.read_text()
 
+
+# --------------------------------------------------------------------------------------------
+# pytest: a tokenizer in src/, tests in nested packages, doctests, a class-scoped fixture error
+
+PYTEST2_FILES = {
+    "pytest.ini": """
+        [pytest]
+        pythonpath = src
+        testpaths = src tests
+    """,
+    "src/lexkit/__init__.py": "",
+    "src/lexkit/tokens.py": '''
+        """Tokens of a tiny expression language."""
+
+        import re
+
+        TOKEN = re.compile(r"\\s*(?:(\\d+\\.\\d+|\\d+)|([A-Za-z_][A-Za-z_0-9]*)|(.))")
+
+
+        def split_words(text):
+            """Splits on whitespace and drops empty pieces.
+
+            >>> split_words("  let  x ")
+            ['let', 'x']
+            """
+            return text.split()
+
+
+        def kinds(text):
+            """The kind of each token.
+
+            >>> kinds("x + 1.5")
+            ['name', 'op', 'number']
+            >>> kinds("route/a")
+            ['name', 'op', 'name', 'op']
+            """
+            out = []
+            for number, name, op in TOKEN.findall(text):
+                out.append("number" if number else "name" if name else "op")
+            return out
+
+
+        def tokenize(text):
+            tokens = []
+            for number, name, op in TOKEN.findall(text):
+                if op and op not in "+-*/()=<>":
+                    raise SyntaxError(f"lexkit-unexpected-char: {op!r} in {text!r}")
+                tokens.append(number or name or op)
+            return tokens
+    ''',
+    "src/lexkit/keywords.py": '''
+        KEYWORDS = frozenset({"let", "if", "else", "fn"})
+
+
+        def load_table(path):
+            with open(path, encoding="utf-8") as f:
+                return {line.strip() for line in f if line.strip()}
+    ''',
+    "tests/__init__.py": "",
+    "tests/unit/__init__.py": "",
+    "tests/unit/parsing/__init__.py": "",
+    "tests/unit/parsing/test_tokenize.py": '''
+        import pytest
+
+        from lexkit.tokens import tokenize
+
+
+        def test_simple_sum():
+            assert tokenize("1 + 2") == ["1", "+", "2"]
+
+
+        def test_floats_stay_whole():
+            assert tokenize("3.25*x") == ["3", ".", "25", "*", "x"], "lexkit-float-split"
+
+
+        @pytest.mark.parametrize(
+            "source",
+            ["a/b", "path/to/x", "naïve ≠ x", "tab\\there"],
+        )
+        def test_round_trip(source):
+            assert "".join(tokenize(source)) == source.replace(" ", "")
+
+
+        @pytest.mark.parametrize(
+            "source,count",
+            [("x = 1", 3), ("größe = 2", 3), ("a/b/c", 4)],
+            ids=["ascii", "größe", "a/b/c"],
+        )
+        def test_token_count(source, count):
+            assert len(tokenize(source)) == count
+
+
+        class TestErrors:
+            def test_rejects_semicolon(self):
+                with pytest.raises(SyntaxError):
+                    tokenize("x;")
+
+            def test_rejects_hash(self):
+                with pytest.raises(ValueError):
+                    tokenize("# comment")
+    ''',
+    "tests/unit/parsing/test_keywords.py": '''
+        import pytest
+
+        from lexkit.keywords import KEYWORDS, load_table
+
+
+        @pytest.fixture(scope="class")
+        def keyword_table(tmp_path_factory):
+            path = tmp_path_factory.mktemp("kw") / "keywords.txt"
+            return load_table(path)
+
+
+        class TestKeywordTable:
+            def test_has_let(self, keyword_table):
+                assert "let" in keyword_table
+
+            def test_matches_builtin(self, keyword_table):
+                assert keyword_table == KEYWORDS
+
+
+        class TestBuiltins:
+            def test_count(self):
+                assert len(KEYWORDS) == 4
+
+            def test_reserved_while(self):
+                assert "while" in KEYWORDS, "lexkit-missing-while"
+    ''',
+    "tests/integration/__init__.py": "",
+    "tests/integration/test_pipeline.py": '''
+        from lexkit.tokens import kinds, split_words
+
+
+        def test_pipeline_kinds():
+            print("FAILED tests/unit/fake.py::test_printed - not a real failure")
+            assert kinds("fn f(x) = x*2") == ["name", "name", "op", "name", "op", "op", "name", "op", "number"]
+
+
+        def test_pipeline_words():
+            words = split_words("let total = price * qty")
+            assert words[3] == "qty", f"lexkit-word-order: {words}"
+    ''',
+}
+
+PYTEST2_MARKERS = {
+    "tests/unit/parsing/test_keywords.py::TestKeywordTable::test_has_let": "keywords.txt",
+    "tests/unit/parsing/test_keywords.py::TestBuiltins::test_reserved_while": "lexkit-missing-while",
+    "tests/integration/test_pipeline.py::test_pipeline_words": "lexkit-word-order",
+    "src/lexkit/tokens.py::lexkit.tokens.kinds": "route/a",
+}
+
+PYTEST2_SHAPES = [
+    ("doctest-default", "--doctest-modules"),
+    ("doctest-v", "--doctest-modules -v"),
+    ("doctest-q-rfE-tb-short", "--doctest-modules -q -rfE --tb=short"),
+    ("doctest-xdist-n2", "--doctest-modules -n 2 -p no:cacheprovider"),
+]
+
+
+def _pytest_junit_ids(junit_path, root):
+    """Failing node ids of a pytest JUnit XML: classname "tests.unit.parsing.test_x.TestC" and
+    name "test_y[param]"; the module part is the longest dotted prefix naming a file."""
+    failing = []
+    for case in ET.parse(junit_path).getroot().iter("testcase"):
+        if case.find("failure") is None and case.find("error") is None:
+            continue
+        parts = case.get("classname", "").split(".")
+        name = case.get("name")
+        for i in range(len(parts), 0, -1):
+            module = "/".join(parts[:i]) + ".py"
+            if (Path(root) / module).is_file():
+                failing.append("::".join([module, *parts[i:], name]))
+                break
+        else:
+            raise AssertionError(f"pytest JUnit: no file for classname {case.get('classname')!r}")
+    return failing
+
+
+def gen_pytest2(outdir):
+    if subprocess.run([PYTHON, "-m", "pytest", "--version"], capture_output=True).returncode != 0:
+        raise Unavailable("pytest is not installed (python3 -m pytest --version failed)")
+    have_xdist = subprocess.run([PYTHON, "-c", "import xdist"], capture_output=True).returncode == 0
+    with _Tree("pytest", PYTEST2_FILES) as tree:
+        for shape, options in PYTEST2_SHAPES:
+            if "-n 2" in options and not have_xdist:
+                continue
+            tree.remove("report.xml")
+            command = f"python3 -m pytest {options} --junitxml=report.xml"
+            code, log = run(command.replace("python3", PYTHON, 1), tree.root)
+            if not tree.path("report.xml").is_file():
+                raise AssertionError(f"pytest {shape}: no JUnit XML\n{log}")
+            failing = _pytest_junit_ids(tree.path("report.xml"), tree.root)
+            _case(
+                outdir, "pytest", shape,
+                command=command, exit_code=code, log=log,
+                truth_source="pytest --junitxml (same run)",
+                failing=failing, markers=PYTEST2_MARKERS,
+            )
+
+
+# --------------------------------------------------------------------------------------------
+# unittest: a date parser, tests in a package (discover -s tests -t .), subTests with several
+# parameters, an expectedFailure that passes, a failing setUpModule-free class fixture
+
+UNITTEST2_FILES = {
+    "datefmt/__init__.py": "",
+    "datefmt/parse.py": '''
+        """Parses the few date formats the importer sees."""
+
+        import datetime
+
+        MONTHS = {"jan": 1, "feb": 2, "mar": 3, "apr": 4, "may": 5, "jun": 6,
+                  "jul": 7, "aug": 8, "sep": 9, "oct": 10, "nov": 11, "dec": 12}
+
+
+        def parse_date(text, fmt="iso"):
+            text = text.strip()
+            if fmt == "iso":
+                y, m, d = (int(p) for p in text.split("-"))
+            elif fmt == "us":
+                m, d, y = (int(p) for p in text.split("/"))
+            elif fmt == "eu":
+                d, m, y = (int(p) for p in text.split("."))
+            elif fmt == "text":
+                d, mon, y = text.split()
+                m, d, y = MONTHS[mon[:3].lower()], int(d), int(y)
+            else:
+                raise ValueError(f"datefmt-unknown-format: {fmt}")
+            if y < 100:
+                y += 1900
+            return datetime.date(y, m, d)
+
+
+        def is_leap(year):
+            return year % 4 == 0 and year % 100 != 0
+    ''',
+    "tests/__init__.py": "",
+    "tests/test_parse.py": '''
+        import datetime
+        import unittest
+
+        from datefmt.parse import is_leap, parse_date
+
+
+        class ParseDateTest(unittest.TestCase):
+            def test_iso(self):
+                self.assertEqual(parse_date("2024-02-29"), datetime.date(2024, 2, 29))
+
+            def test_formats(self):
+                cases = [
+                    ("iso", "2023-07-04", 2023),
+                    ("us", "07/04/2023", 2023),
+                    ("eu", "04.07.23", 2023),
+                    ("text", "4 July 2023", 2023),
+                    ("text", "4 Juli 23", 2023),
+                ]
+                for fmt, text, year in cases:
+                    with self.subTest(fmt=fmt, text=text):
+                        self.assertEqual(parse_date(text, fmt).year, year, f"datefmt-year: {text}")
+
+            def test_unknown_format(self):
+                parse_date("2023-07-04", fmt="rfc2822")
+
+            @unittest.expectedFailure
+            def test_two_digit_years_are_2000s(self):
+                self.assertEqual(parse_date("01.01.05", "eu").year, 1905)
+
+            @unittest.expectedFailure
+            def test_whitespace_is_rejected(self):
+                self.assertRaises(ValueError, parse_date, "2023-07-04\\n")
+
+
+        class LeapYearTest(unittest.TestCase):
+            def test_leap_years(self):
+                for year in (1996, 2000, 2024):
+                    with self.subTest(year=year):
+                        self.assertTrue(is_leap(year), f"datefmt-leap: {year} is a leap year")
+
+            def test_common_years(self):
+                for year in (1900, 2023):
+                    with self.subTest(year=year):
+                        self.assertFalse(is_leap(year))
+    ''',
+    "tests/calendar/__init__.py": "",
+    "tests/calendar/test_holidays.py": '''
+        import json
+        import unittest
+
+        from datefmt.parse import parse_date
+
+
+        class HolidayTableTest(unittest.TestCase):
+            @classmethod
+            def setUpClass(cls):
+                with open("holidays/2024.json") as f:
+                    cls.table = json.load(f)
+
+            def test_new_year(self):
+                self.assertIn("2024-01-01", self.table)
+
+
+        class WeekdayTest(unittest.TestCase):
+            def test_weekday(self):
+                self.assertEqual(parse_date("2024-12-25").strftime("%A"), "Wednesday")
+
+            def test_weekend(self):
+                print("FAIL: test_fake (tests.fake.Fake.test_fake)  <- printed, not a failure")
+                self.assertEqual(parse_date("2024-12-28").weekday(), 6, "datefmt-weekend: 28 Dec 2024")
+    ''',
+}
+
+UNITTEST2_TRUTH = '''
+import json
+import os
+import sys
+import unittest
+
+out, argv = sys.argv[1], sys.argv[2:]
+sys.path.insert(0, os.getcwd())
+with open(os.devnull, "w") as devnull:
+    runner = unittest.TextTestRunner(stream=devnull, buffer=True)
+    program = unittest.main(module=None, argv=["python3 -m unittest", *argv], testRunner=runner, exit=False)
+result = program.result
+with open(out, "w") as f:
+    json.dump({
+        "failing": [test.id() for test, _ in result.failures + result.errors],
+        "unexpected_successes": [test.id() for test in result.unexpectedSuccesses],
+    }, f)
+'''
+
+UNITTEST2_MARKERS = {
+    "tests.test_parse.ParseDateTest.test_unknown_format": "datefmt-unknown-format",
+    "tests.calendar.test_holidays.WeekdayTest.test_weekend": "datefmt-weekend",
+    "setUpClass (tests.calendar.test_holidays.HolidayTableTest)": "holidays/2024.json",
+}
+
+UNITTEST2_SHAPES = [
+    ("discover-top", "discover -s tests -t ."),
+    ("discover-top-v", "discover -s tests -t . -v"),
+    ("discover-top-b-k", "discover -s tests -t . -b -k Date -k Holiday -k weekend"),
+]
+
+
+def gen_unittest2(outdir):
+    with _Tree("unittest", UNITTEST2_FILES) as tree:
+        truth_script = tree.path("_truth.py")
+        truth_script.write_text(UNITTEST2_TRUTH)
+        for shape, args in UNITTEST2_SHAPES:
+            command = f"python3 -m unittest {args}"
+            code, log = run(command.replace("python3", PYTHON, 1), tree.root)
+            truth_file = tree.path("_truth.json")
+            truth_file.unlink(missing_ok=True)
+            _, truth_log = run(f"{PYTHON} _truth.py _truth.json {args}", tree.root)
+            if not truth_file.is_file():
+                raise AssertionError(f"unittest {shape}: the truth run failed:\n{truth_log}")
+            truth = json.loads(truth_file.read_text())
+            failing = truth["failing"]
+            # An expectedFailure that passes fails the run ("FAILED (..., unexpected successes=1)")
+            # but is in neither result.failures nor result.errors: it has no traceback, and the
+            # non-verbose output never names it. It is not a failing test here.
+            if not truth["unexpected_successes"]:
+                raise AssertionError(f"unittest {shape}: expected an unexpected success\n{log}")
+            counts = re.search(r"^FAILED \((?:failures=(\d+))?(?:, )?(?:errors=(\d+))?", log, re.M)
+            if not counts or sum(int(n or 0) for n in counts.groups()) != len(failing):
+                raise AssertionError(f"unittest {shape}: the truth {failing} disagrees with the run:\n{log}")
+            _case(
+                outdir, "unittest", shape,
+                command=command, exit_code=code, log=log,
+                truth_source=(
+                    "unittest API: result.failures + result.errors, test.id() (second run); not listed, "
+                    "as unittest keeps them apart: unexpected successes " + ", ".join(truth["unexpected_successes"])
+                ),
+                failing=failing, markers=UNITTEST2_MARKERS,
+            )
+
+
+# --------------------------------------------------------------------------------------------
+# cargo and nextest: an inventory ledger workspace of two crates, unit tests nested three modules
+# deep, integration tests with modules, a doctest, a should_panic that does not panic
+
+CARGO2_FILES = {
+    "Cargo.toml": """
+        [workspace]
+        members = ["crates/stock", "crates/stock-report"]
+        resolver = "2"
+    """,
+    "crates/stock/Cargo.toml": """
+        [package]
+        name = "stock"
+        version = "0.1.0"
+        edition = "2021"
+    """,
+    "crates/stock/src/lib.rs": r'''
+        //! An inventory ledger: stock movements per SKU.
+
+        use std::collections::BTreeMap;
+
+        #[derive(Debug, Default)]
+        pub struct Ledger {
+            on_hand: BTreeMap<String, i64>,
+        }
+
+        impl Ledger {
+            pub fn new() -> Self {
+                Self::default()
+            }
+
+            /// Receives `qty` units of `sku`.
+            ///
+            /// ```
+            /// let mut ledger = stock::Ledger::new();
+            /// ledger.receive("bolt-m6", 10);
+            /// ledger.receive("bolt-m6", 5);
+            /// assert_eq!(ledger.on_hand("bolt-m6"), 16, "stock-doc-receive: 10 + 5 units");
+            /// ```
+            pub fn receive(&mut self, sku: &str, qty: i64) {
+                if qty < 0 {
+                    panic!("stock-negative-receipt: {} units of {}", qty, sku);
+                }
+                *self.on_hand.entry(sku.to_string()).or_insert(0) += qty;
+            }
+
+            /// Ships `qty` units; errors if there are not enough.
+            ///
+            /// ```
+            /// let mut ledger = stock::Ledger::new();
+            /// ledger.receive("nut-m6", 3);
+            /// assert!(ledger.ship("nut-m6", 2).is_ok());
+            /// ```
+            pub fn ship(&mut self, sku: &str, qty: i64) -> Result<(), String> {
+                let have = self.on_hand(sku);
+                if have < qty {
+                    return Err(format!("short by {} of {}", qty - have, sku));
+                }
+                self.on_hand.insert(sku.to_string(), have - qty);
+                Ok(())
+            }
+
+            pub fn on_hand(&self, sku: &str) -> i64 {
+                self.on_hand.get(sku).copied().unwrap_or(0)
+            }
+
+            pub fn skus(&self) -> Vec<&str> {
+                self.on_hand.keys().map(|s| s.as_str()).collect()
+            }
+        }
+
+        #[cfg(test)]
+        mod tests {
+            use super::*;
+
+            #[test]
+            fn starts_empty() {
+                assert!(Ledger::new().skus().is_empty());
+            }
+
+            mod movements {
+                use super::super::*;
+
+                mod receipts {
+                    use super::super::super::*;
+
+                    #[test]
+                    fn adds_up() {
+                        let mut l = Ledger::new();
+                        l.receive("washer", 4);
+                        l.receive("washer", 4);
+                        assert_eq!(l.on_hand("washer"), 8);
+                    }
+
+                    #[test]
+                    fn negative_receipt_is_an_error() {
+                        let mut l = Ledger::new();
+                        l.receive("washer", -2);
+                    }
+                }
+
+                mod shipments {
+                    use super::super::super::*;
+
+                    #[test]
+                    fn cannot_oversell() {
+                        let mut l = Ledger::new();
+                        l.receive("gear", 1);
+                        let err = l.ship("gear", 3).unwrap_err();
+                        assert_eq!(err, "short by 3 of gear", "stock-oversell-message");
+                    }
+
+                    #[test]
+                    #[should_panic(expected = "short")]
+                    fn oversell_panics() {
+                        let mut l = Ledger::new();
+                        let _ = l.ship("gear", 1);
+                    }
+                }
+            }
+        }
+    ''',
+    "crates/stock-report/Cargo.toml": """
+        [package]
+        name = "stock-report"
+        version = "0.1.0"
+        edition = "2021"
+
+        [dependencies]
+        stock = { path = "../stock" }
+    """,
+    "crates/stock-report/src/lib.rs": r'''
+        use stock::Ledger;
+
+        pub fn csv(ledger: &Ledger) -> String {
+            let mut out = String::from("sku,on_hand\n");
+            for sku in ledger.skus() {
+                out.push_str(&format!("{},{}\n", sku, ledger.on_hand(sku)));
+            }
+            out
+        }
+
+        pub fn total_units(ledger: &Ledger) -> i64 {
+            ledger.skus().iter().map(|s| ledger.on_hand(s)).sum()
+        }
+
+        #[cfg(test)]
+        mod tests {
+            use super::*;
+
+            #[test]
+            fn total_of_two_skus() {
+                let mut l = Ledger::new();
+                l.receive("a", 2);
+                l.receive("b", 3);
+                println!("test result: FAILED. printed by a test, not a result");
+                assert_eq!(total_units(&l), 6, "stock-report-total");
+            }
+
+            #[test]
+            fn empty_total() {
+                assert_eq!(total_units(&Ledger::new()), 0);
+            }
+        }
+    ''',
+    "crates/stock-report/tests/export.rs": r'''
+        use stock::Ledger;
+        use stock_report::csv;
+
+        mod header {
+            use super::*;
+
+            #[test]
+            fn names_the_columns() {
+                let text = csv(&Ledger::new());
+                assert_eq!(text.lines().next(), Some("sku,on_hand,unit"), "stock-csv-header");
+            }
+        }
+
+        mod rows {
+            use super::*;
+
+            #[test]
+            fn one_row_per_sku() {
+                let mut l = Ledger::new();
+                l.receive("bolt", 1);
+                l.receive("nut", 1);
+                assert_eq!(csv(&l).lines().count(), 3);
+            }
+
+            #[test]
+            fn quotes_commas() {
+                let mut l = Ledger::new();
+                l.receive("bolt, m6", 1);
+                let text = csv(&l);
+                let row = text.lines().nth(1).unwrap();
+                assert!(row.starts_with('"'), "stock-csv-quote: {:?} is not quoted", row);
+            }
+        }
+    ''',
+    ".config/nextest.toml": """
+        [profile.default.junit]
+        path = "junit.xml"
+    """,
+}
+
+CARGO2_MARKERS = {
+    "tests::movements::receipts::negative_receipt_is_an_error": "stock-negative-receipt",
+    "rows::quotes_commas": "stock-csv-quote",
+    "header::names_the_columns": "stock-csv-header",
+}
+
+NEXTEST2_MARKERS = {
+    "stock tests::movements::receipts::negative_receipt_is_an_error": "stock-negative-receipt",
+    "stock-report::export rows::quotes_commas": "stock-csv-quote",
+    "stock-report tests::total_of_two_skus": "stock-report-total",
+}
+
+_CARGO_WORKSPACE = {}
+
+
+def _cargo_workspace():
+    """The workspace, written once and shared by cargo and nextest (one target dir, one build)."""
+    if shutil.which("cargo") is None:
+        raise Unavailable("cargo is not installed")
+    if "root" not in _CARGO_WORKSPACE:
+        root = Path(tempfile.mkdtemp(prefix="fixloop-second-cargo-"))
+        atexit.register(shutil.rmtree, root, True)
+        _write_tree(root, CARGO2_FILES)
+        _CARGO_WORKSPACE["root"] = root
+    return _CARGO_WORKSPACE["root"]
+
+
+def _cargo_run(command, root, env=None):
+    full = {"CARGO_TARGET_DIR": str(root / "target"), "CARGO_TERM_COLOR": "never", "CARGO_NET_OFFLINE": "true"}
+    full.update(env or {})
+    return run(command, root, timeout=600, env=full)
+
+
+def _libtest_json_failing(text):
+    """The failing tests in libtest's JSON events (one object a line, among cargo's own lines)."""
+    failing = []
+    for line in text.splitlines():
+        line = line.strip()
+        if not line.startswith("{"):
+            continue
+        try:
+            event = json.loads(line)
+        except ValueError:
+            continue
+        if event.get("type") == "test" and event.get("event") in ("failed", "timeout"):
+            failing.append(event["name"])
+    return failing
+
+
+def gen_cargo2(outdir):
+    root = _cargo_workspace()
+    truth_command = "cargo test --workspace --no-fail-fast -- -Z unstable-options --format json"
+    # libtest's JSON output is unstable: RUSTC_BOOTSTRAP lets a stable toolchain's test binaries
+    # (and rustdoc's doctest runner) print it. A second run of the same, already built, suite.
+    _, truth_log = _cargo_run(truth_command, root, {"RUSTC_BOOTSTRAP": "1"})
+    failing = _libtest_json_failing(truth_log)
+    if not failing:
+        raise AssertionError(f"cargo: the libtest JSON run names no failing test:\n{truth_log}")
+    for shape, command in [
+        ("workspace", "cargo test --workspace --no-fail-fast"),
+        ("workspace-q", "cargo test --workspace --no-fail-fast -q"),
+        ("workspace-nocapture-1thread", "cargo test --workspace --no-fail-fast -- --nocapture --test-threads=1"),
+    ]:
+        code, log = _cargo_run(command, root)
+        _case(
+            outdir, "cargo", shape,
+            command=command, exit_code=code, log=log,
+            truth_source=f"libtest JSON events of a second run (RUSTC_BOOTSTRAP=1 {truth_command})",
+            failing=failing, markers=CARGO2_MARKERS,
+        )
+
+
+def _nextest_junit_failing(path):
+    """Failing tests of nextest's JUnit report: <testsuite name=binary-id><testcase name=test>."""
+    failing = []
+    for suite in ET.parse(path).getroot().iter("testsuite"):
+        for case in suite.iter("testcase"):
+            if case.find("failure") is not None or case.find("error") is not None:
+                failing.append(f"{suite.get('name')} {case.get('name')}")
+    return failing
+
+
+def gen_nextest2(outdir):
+    root = _cargo_workspace()
+    if subprocess.run(["cargo", "nextest", "--version"], capture_output=True).returncode != 0:
+        raise Unavailable("cargo-nextest is not installed")
+    junit = root / "target" / "nextest" / "default" / "junit.xml"
+    for shape, command in [
+        ("workspace", "cargo nextest run --workspace --no-fail-fast"),
+        ("workspace-final", "cargo nextest run --workspace --no-fail-fast --failure-output final"),
+        ("workspace-status-fail", "cargo nextest run --workspace --no-fail-fast --status-level fail --final-status-level fail"),
+    ]:
+        if junit.exists():
+            junit.unlink()
+        code, log = _cargo_run(command, root)
+        if not junit.is_file():
+            raise AssertionError(f"nextest {shape}: no JUnit report at {junit}\n{log}")
+        _case(
+            outdir, "nextest", shape,
+            command=command, exit_code=code, log=log,
+            truth_source="nextest JUnit report of the same run (.config/nextest.toml [profile.default.junit])",
+            failing=_nextest_junit_failing(junit), markers=NEXTEST2_MARKERS,
+        )
+
+
+# --------------------------------------------------------------------------------------------
+# go: an HTTP-route matcher module of four packages; parallel subtests failing interleaved, a
+# helper calling t.Fatalf, table tests whose names hold "/", one package that does not compile
+# and one that go vet (run by go test) rejects
+
+GO2_FILES = {
+    "go.mod": """
+        module example.com/routematch
+
+        go 1.19
+    """,
+    "route/route.go": """
+        // Package route matches request paths against patterns like /users/{id}.
+        package route
+
+        import "strings"
+
+        type Route struct {
+            Method  string
+            Pattern string
+        }
+
+        // Match reports whether method and path match r, and the path parameters.
+        func (r Route) Match(method, path string) (map[string]string, bool) {
+            if r.Method != method {
+                return nil, false
+            }
+            want := strings.Split(strings.Trim(r.Pattern, "/"), "/")
+            got := strings.Split(strings.Trim(path, "/"), "/")
+            if len(want) != len(got) {
+                return nil, false
+            }
+            params := map[string]string{}
+            for i, w := range want {
+                if strings.HasPrefix(w, "{") && strings.HasSuffix(w, "}") {
+                    params[w[1:len(w)-1]] = got[i]
+                    continue
+                }
+                if w != got[i] {
+                    return nil, false
+                }
+            }
+            return params, true
+        }
+    """,
+    "route/route_test.go": """
+        package route
+
+        import (
+            "testing"
+            "time"
+        )
+
+        func mustMatch(t *testing.T, r Route, method, path string) map[string]string {
+            t.Helper()
+            params, ok := r.Match(method, path)
+            if !ok {
+                t.Fatalf("routematch-nomatch: %s %s does not match %s %s", method, path, r.Method, r.Pattern)
+            }
+            return params
+        }
+
+        func TestMatchTable(t *testing.T) {
+            cases := []struct {
+                name   string
+                route  Route
+                method string
+                path   string
+                ok     bool
+            }{
+                {"GET /users/{id}", Route{"GET", "/users/{id}"}, "GET", "/users/42", true},
+                {"GET /users/{id} trailing slash", Route{"GET", "/users/{id}"}, "GET", "/users/42/", true},
+                {"POST /users", Route{"POST", "/users"}, "post", "/users", true},
+                {"DELETE /a/b/c", Route{"DELETE", "/a/b/c"}, "DELETE", "/a/b", false},
+            }
+            for _, tc := range cases {
+                tc := tc
+                t.Run(tc.name, func(t *testing.T) {
+                    _, ok := tc.route.Match(tc.method, tc.path)
+                    if ok != tc.ok {
+                        t.Errorf("Match(%q, %q) = %v, want %v", tc.method, tc.path, ok, tc.ok)
+                    }
+                })
+            }
+        }
+
+        func TestParallelRoutes(t *testing.T) {
+            routes := map[string]Route{
+                "users":    {"GET", "/users/{id}"},
+                "orders":   {"GET", "/orders/{order}/items/{item}"},
+                "health":   {"GET", "/healthz"},
+                "wildcard": {"GET", "/static/{path...}"},
+            }
+            paths := map[string]string{
+                "users":    "/users/7",
+                "orders":   "/orders/9/items",
+                "health":   "/healthz",
+                "wildcard": "/static/css/site.css",
+            }
+            for name, r := range routes {
+                name, r := name, r
+                t.Run(name, func(t *testing.T) {
+                    t.Parallel()
+                    time.Sleep(20 * time.Millisecond)
+                    t.Logf("matching %s against %s", paths[name], r.Pattern)
+                    mustMatch(t, r, "GET", paths[name])
+                })
+            }
+        }
+
+        func TestParams(t *testing.T) {
+            params := mustMatch(t, Route{"GET", "/users/{id}/posts/{post}"}, "GET", "/users/3/posts/x1")
+            if params["post"] != "x1" || params["id"] != "3" {
+                t.Errorf("params = %v", params)
+            }
+        }
+
+        func TestMethodIsCaseSensitive(t *testing.T) {
+            mustMatch(t, Route{"GET", "/"}, "get", "/")
+            t.Log("never reached")
+        }
+    """,
+    "query/query.go": """
+        // Package query decodes query strings into typed filters.
+        package query
+
+        import (
+            "fmt"
+            "strconv"
+            "strings"
+        )
+
+        type Filter struct {
+            Limit  int
+            Offset int
+            Tags   []string
+        }
+
+        func Parse(raw string) (Filter, error) {
+            f := Filter{Limit: 20}
+            for _, pair := range strings.Split(raw, "&") {
+                if pair == "" {
+                    continue
+                }
+                k, v, _ := strings.Cut(pair, "=")
+                switch k {
+                case "limit", "offset":
+                    n, err := strconv.Atoi(v)
+                    if err != nil {
+                        return f, fmt.Errorf("routematch-query: %s=%q is not a number", k, v)
+                    }
+                    if k == "limit" {
+                        f.Limit = n
+                    } else {
+                        f.Offset = n
+                    }
+                case "tag":
+                    f.Tags = append(f.Tags, v)
+                }
+            }
+            return f, nil
+        }
+    """,
+    "query/query_test.go": """
+        package query
+
+        import (
+            "reflect"
+            "testing"
+        )
+
+        func TestParse(t *testing.T) {
+            tests := map[string]struct {
+                raw  string
+                want Filter
+            }{
+                "empty":          {"", Filter{Limit: 20}},
+                "limit=5":        {"limit=5", Filter{Limit: 5}},
+                "tag=a&tag=b":    {"tag=a&tag=b", Filter{Limit: 20, Tags: []string{"a", "b"}}},
+                "offset=-1":      {"offset=-1", Filter{Limit: 20}},
+                "limit=1e3/bad":  {"limit=1e3", Filter{Limit: 1000}},
+            }
+            for name, tc := range tests {
+                tc := tc
+                t.Run(name, func(t *testing.T) {
+                    t.Parallel()
+                    got, err := Parse(tc.raw)
+                    if err != nil {
+                        t.Fatalf("Parse(%q): %v", tc.raw, err)
+                    }
+                    if !reflect.DeepEqual(got, tc.want) {
+                        t.Errorf("Parse(%q) = %+v, want %+v", tc.raw, got, tc.want)
+                    }
+                })
+            }
+        }
+
+        func TestParseKeepsOrder(t *testing.T) {
+            f, _ := Parse("tag=z&tag=a")
+            if f.Tags[0] != "z" {
+                t.Errorf("tags reordered: %v", f.Tags)
+            }
+        }
+    """,
+    "middleware/logging.go": """
+        // Package middleware wraps handlers; it does not compile.
+        package middleware
+
+        import (
+            "fmt"
+            "net/http"
+        )
+
+        func Logging(next http.Handler) http.Handler {
+            return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+                status := 200
+                next.ServeHTTP(w, r)
+                fmt.Println(r.Method, r.URL.Path, statusCode)
+            })
+        }
+    """,
+    "middleware/logging_test.go": """
+        package middleware
+
+        import "testing"
+
+        func TestLogging(t *testing.T) {
+            if Logging(nil) == nil {
+                t.Fatal("nil handler")
+            }
+        }
+    """,
+    "cors/cors.go": """
+        // Package cors compiles, but its tests do not pass go vet.
+        package cors
+
+        import "strings"
+
+        func Allowed(origin string, allow []string) bool {
+            for _, a := range allow {
+                if a == "*" || strings.EqualFold(a, origin) {
+                    return true
+                }
+            }
+            return false
+        }
+    """,
+    "cors/cors_test.go": """
+        package cors
+
+        import "testing"
+
+        func TestAllowed(t *testing.T) {
+            if !Allowed("https://a.example", []string{"https://A.example"}) {
+                t.Errorf("origin %d should be allowed", "https://a.example")
+            }
+        }
+    """,
+}
+
+GO2_MARKERS = {
+    "TestMethodIsCaseSensitive": "routematch-nomatch: get / does not match GET /",
+    "TestParallelRoutes/orders": "/orders/9/items does not match GET /orders/{order}/items/{item}",
+    "TestParse/limit=1e3/bad": 'routematch-query: limit="1e3" is not a number',
+}
+
+
+def _go_json_failing(text):
+    """Failing tests in `go test -json` events: Action "fail" with a Test. A test that failed only
+    because a subtest did is left out (README); no test here fails by itself and in a subtest."""
+    failed = set()
+    for line in text.splitlines():
+        if not line.startswith("{"):
+            continue
+        event = json.loads(line)
+        if event.get("Action") == "fail" and event.get("Test"):
+            failed.add(event["Test"])
+    return [t for t in failed if not any(o.startswith(t + "/") for o in failed)]
+
+
+def gen_go2(outdir):
+    if shutil.which("go") is None:
+        raise Unavailable("go is not installed")
+    env = {"GOFLAGS": "-mod=mod", "GOPROXY": "off", "GO111MODULE": "on", "GOWORK": "off"}
+    with _Tree("go", GO2_FILES) as tree:
+        # go does not cache a failing run; the JSON of a second run is the truth.
+        truth_command = "go test -json ./..."
+        _, truth_log = run(truth_command, tree.root, timeout=300, env=env)
+        failing = _go_json_failing(truth_log)
+        for shape, command in [
+            ("default", "go test ./..."),
+            ("v", "go test -v ./..."),
+            ("v-p1-count1", "go test -v -p 1 -count=1 ./..."),
+        ]:
+            code, log = run(command, tree.root, timeout=300, env=env)
+            _case(
+                outdir, "go", shape,
+                command=command, exit_code=code, log=log,
+                truth_source=f"go test -json of a second run ({truth_command}): Action fail with a Test, "
+                "less the tests whose subtests failed; packages that do not build have no test events",
+                failing=failing, markers=GO2_MARKERS,
+            )

@@ -28,6 +28,9 @@ pub enum Mode {
     /// The person is doing the step by hand (chosen at a checkpoint before an AI step).
     ManualBefore,
     Help,
+    /// A key asked for something this checkpoint does not offer: why, until Esc. Every other
+    /// key is swallowed, so text typed after it cannot act as keys.
+    Refused(String),
 }
 
 /// What the person wants opened in `$EDITOR`.
@@ -292,6 +295,12 @@ impl RunApp {
                 };
             }
             Mode::Help => return Vec::new(),
+            Mode::Refused(why) => {
+                if !matches!(key.code, KeyCode::Esc | KeyCode::Enter) {
+                    self.mode = Mode::Refused(why);
+                }
+                return Vec::new();
+            }
             Mode::Normal => {}
         }
         if let Some(phase) = self.manual_step {
@@ -348,6 +357,14 @@ impl RunApp {
             _ => {}
         }
         Vec::new()
+    }
+
+    /// How many attempts each AI step has in this run.
+    pub(crate) fn max_attempts(&self) -> u32 {
+        self.view
+            .setup
+            .as_ref()
+            .map_or(3, |setup| setup.settings.max_attempts)
     }
 
     /// Keys on the summary at the end of a run: it scrolls, `o` shows the output instead.
@@ -414,8 +431,37 @@ impl RunApp {
                 self.mode = Mode::ConfirmAbort;
                 Vec::new()
             }
-            (_, KeyCode::Char('a') | KeyCode::Enter) if Self::offers(cp, DecisionKind::Approve) => {
+            (CheckpointKind::BeforeStep { .. }, KeyCode::Char('a') | KeyCode::Enter)
+                if Self::offers(cp, DecisionKind::Approve) =>
+            {
                 self.answer(id, Decision::Approve)
+            }
+            (CheckpointKind::AfterStep { .. }, KeyCode::Char('a'))
+                if Self::offers(cp, DecisionKind::Approve) =>
+            {
+                self.answer(id, Decision::Approve)
+            }
+            (CheckpointKind::BeforePush { .. }, KeyCode::Char('P'))
+                if Self::offers(cp, DecisionKind::Approve) =>
+            {
+                self.answer(id, Decision::Approve)
+            }
+            (CheckpointKind::BeforePush { .. }, KeyCode::Char('a') | KeyCode::Enter) => {
+                self.notice = Some("P pushes the fix branch (x aborts)".into());
+                Vec::new()
+            }
+            (CheckpointKind::AfterStep { .. }, KeyCode::Enter) => {
+                self.notice = Some("Enter does nothing here: the keys below say what does".into());
+                Vec::new()
+            }
+            (CheckpointKind::AfterStep { .. }, KeyCode::Char('a')) => {
+                self.mode = Mode::Refused(
+                    "This step cannot be approved as it is: fixloop's checks did not pass. \
+                     r revises it with your feedback (if attempts are left), o edits its files \
+                     and rechecks them, x aborts the run."
+                        .into(),
+                );
+                Vec::new()
             }
             (CheckpointKind::BeforeStep { prompt, .. }, KeyCode::Char('e')) => vec![Effect::Edit {
                 purpose: EditPurpose::Prompt { id },
@@ -430,6 +476,15 @@ impl RunApp {
                 if Self::offers(cp, DecisionKind::Revise) =>
             {
                 self.mode = Mode::Feedback(TextBox::default());
+                Vec::new()
+            }
+            (CheckpointKind::AfterStep { attempt, .. }, KeyCode::Char('r')) => {
+                let max = self.max_attempts();
+                self.mode = Mode::Refused(format!(
+                    "No revisions left: attempt {attempt} of {max} is the last. o edits the \
+                     files by hand and rechecks them, a approves (if fixloop's checks passed), x \
+                     aborts the run. (`--attempts N` gives a run more.)"
+                ));
                 Vec::new()
             }
             (CheckpointKind::AfterStep { phase, .. }, KeyCode::Char('o')) => vec![Effect::Edit {
@@ -511,6 +566,7 @@ impl RunApp {
             Mode::ConfirmAbort => return vec![("y", "abort the run"), ("any key", "back")],
             Mode::ManualBefore => return vec![("Enter", "done, check it"), ("Esc", "back")],
             Mode::Help => return vec![("any key", "close")],
+            Mode::Refused(_) => return vec![("Esc", "back")],
             Mode::Normal => {}
         }
         if self.view.finished.is_some() {
@@ -552,7 +608,7 @@ impl RunApp {
                     }
                     keys.push(("o", "edit & recheck"));
                 }
-                CheckpointKind::BeforePush { .. } => keys.push(("a/Enter", "push")),
+                CheckpointKind::BeforePush { .. } => keys.push(("P", "push")),
             }
             keys.extend([("x", "abort"), ("j/k", "scroll"), ("?", "help")]);
             return keys;

@@ -855,3 +855,47 @@ fn small_terminals_keep_help_in_reach_and_say_when_they_are_too_small() {
     let tiny = screen(&s.app, 30, 8);
     assert!(tiny.contains("needs at least 50×12"), "{tiny}");
 }
+
+#[test]
+fn a_key_not_offered_says_why_and_what_is_typed_after_it_does_nothing() {
+    let mut s = Script::reproduced(20);
+    s.at(
+        21,
+        EventKind::CheckpointReached {
+            id: 2,
+            kind: CheckpointKind::AfterStep {
+                phase: Phase::Reproduce,
+                attempt: 3,
+                verified: true,
+                summary: "fails 3 of 3 runs".into(),
+                findings: vec![],
+                suggested_feedback: String::new(),
+            },
+            options: options(&["approve", "manual", "abort"]),
+        },
+    );
+    // Enter does not approve an AI step's result: only `a` does.
+    assert!(s.key(KeyCode::Enter).is_empty());
+    assert!(s.app.pending().is_some());
+    // `r` with no revisions left says so, and the feedback typed after it is swallowed.
+    assert!(s.key(KeyCode::Char('r')).is_empty());
+    assert!(
+        matches!(&s.app.mode, Mode::Refused(why) if why.contains("No revisions left: attempt 3 of 3"))
+    );
+    let popup = screen(&s.app, 80, 24);
+    assert!(popup.contains("Not offered here"), "{popup}");
+    for c in "try again, and x".chars() {
+        assert!(s.key(KeyCode::Char(c)).is_empty(), "{c} acted");
+    }
+    assert!(matches!(s.app.mode, Mode::Refused(_)));
+    assert!(s.key(KeyCode::Esc).is_empty());
+    assert_eq!(s.app.mode, Mode::Normal);
+    assert!(s.app.pending().is_some(), "still waiting for a decision");
+    assert_eq!(
+        s.key(KeyCode::Char('a')),
+        [Effect::Send(Command::Resolve {
+            id: 2,
+            decision: Decision::Approve
+        })]
+    );
+}

@@ -21,8 +21,9 @@ pub fn render(app: &RunApp, cp: &CheckpointView, theme: Theme, area: Rect, buf: 
             prompt,
         } => (
             format!(
-                " Checkpoint {} · before {phase} · attempt {attempt}/3 ",
-                cp.id
+                " Checkpoint {} · before {phase} · attempt {attempt}/{} ",
+                cp.id,
+                app.max_attempts()
             ),
             before_step(*phase, prompt, theme),
         ),
@@ -35,8 +36,9 @@ pub fn render(app: &RunApp, cp: &CheckpointView, theme: Theme, area: Rect, buf: 
             ..
         } => (
             format!(
-                " Checkpoint {} · after {phase} · attempt {attempt}/3 ",
-                cp.id
+                " Checkpoint {} · after {phase} · attempt {attempt}/{} ",
+                cp.id,
+                app.max_attempts()
             ),
             after_step(app, *phase, *verified, summary, findings, theme),
         ),

@@ -82,6 +82,45 @@ pub(crate) fn duration(ms: u64) -> String {
 }
 
 /// The `?` popup: keys and what they do, centred over `area`.
+/// A message in a box over the screen, wrapped to fit, with how to close it.
+pub(crate) fn message_popup(
+    title: &str,
+    text: &str,
+    close: &str,
+    theme: Theme,
+    area: Rect,
+    buf: &mut Buffer,
+) {
+    let width = area.width.min(64);
+    let room = usize::from(width.saturating_sub(4)).max(8);
+    let mut lines: Vec<Line> = wrap(text, room)
+        .into_iter()
+        .map(|row| Line::raw(format!(" {row}")))
+        .collect();
+    lines.push(Line::raw(""));
+    lines.push(Line::styled(format!(" {close}"), theme.dim()));
+    let height = area.height.min(
+        u16::try_from(lines.len())
+            .unwrap_or(u16::MAX)
+            .saturating_add(2),
+    );
+    let popup = Rect {
+        x: area.x + (area.width - width) / 2,
+        y: area.y + (area.height - height) / 2,
+        width,
+        height,
+    };
+    Clear.render(popup, buf);
+    Paragraph::new(lines)
+        .block(
+            Block::default()
+                .borders(Borders::ALL)
+                .title(title.to_owned())
+                .title_style(theme.warn()),
+        )
+        .render(popup, buf);
+}
+
 pub(crate) fn help_popup(rows: &[(&str, &str)], theme: Theme, area: Rect, buf: &mut Buffer) {
     const KEY: usize = 13;
     let longest = rows.iter().map(|(_, v)| v.width()).max().unwrap_or(0);

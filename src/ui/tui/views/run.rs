@@ -62,6 +62,9 @@ impl Widget for &RunApp {
         if self.mode == Mode::Help {
             render_help(theme, area, buf);
         }
+        if let Mode::Refused(why) = &self.mode {
+            super::message_popup(" Not offered here ", why, "Esc: back", theme, area, buf);
+        }
     }
 }
 
@@ -294,7 +297,9 @@ fn render_help(theme: Theme, area: Rect, buf: &mut Buffer) {
         ("PgUp/PgDn", "scroll a page"),
         ("g/G", "top / bottom (follow)"),
         ("f", "follow the output on/off"),
-        ("a / Enter", "approve or start the step"),
+        ("a / Enter", "start the step (before it)"),
+        ("a", "approve the step (after it)"),
+        ("P", "push the fix branch"),
         ("r", "revise: send feedback, the agent resumes"),
         ("e", "edit the prompt in $EDITOR"),
         ("m", "do the step by hand"),
