@@ -1093,3 +1093,175 @@ def gen_go2(outdir):
                 "less the tests whose subtests failed; packages that do not build have no test events",
                 failing=failing, markers=GO2_MARKERS,
             )
+
+
+# --------------------------------------------------------------------------------------------
+# JavaScript: each project links node_modules to the pinned runners of js/ (see gen_js.py)
+
+
+def _js_tool(name=None):
+    if shutil.which("node") is None:
+        raise Unavailable("node is not installed")
+    if name and not (NODE_MODULES / ".bin" / name).exists():
+        raise Unavailable(f"{NODE_MODULES / '.bin' / name} is missing: npm ci --prefix tests/triage_corpus/js")
+
+
+class _JsTree(_Tree):
+    def __init__(self, prefix, files, link=True):
+        super().__init__(prefix, files)
+        self.link = link
+
+    def __enter__(self):
+        super().__enter__()
+        if self.link:
+            (self.root / "node_modules").symlink_to(NODE_MODULES, target_is_directory=True)
+        return self
+
+    def run(self, command, env=None):
+        full = {"PATH": f"{self.root / 'node_modules' / '.bin'}{os.pathsep}{os.environ.get('PATH', '')}"}
+        full["GITHUB_ACTIONS"] = ""
+        full.update(env or {})
+        return run(command, self.root, timeout=180, env=full)
+
+
+# node --test: a feature-flag loader; async failures, a failing `after` hook, todo tests, a test
+# name holding " > "
+
+NODE2_FILES = {
+    "package.json": '{ "name": "flagship", "private": true, "type": "commonjs" }\n',
+    "src/flags.js": r"""
+        const fs = require('node:fs/promises');
+
+        async function loadFlags(path) {
+          const text = await fs.readFile(path, 'utf8');
+          return JSON.parse(text);
+        }
+
+        function evaluate(flags, name, user) {
+          const flag = flags[name];
+          if (!flag) throw new Error(`flagship-unknown-flag: ${name}`);
+          if (flag.percent === undefined) return flag.on;
+          return (hash(user) % 100) < flag.percent;
+        }
+
+        function hash(text) {
+          let h = 0;
+          for (const ch of text) h = (h * 31 + ch.codePointAt(0)) >>> 0;
+          return h;
+        }
+
+        module.exports = { loadFlags, evaluate, hash };
+    """,
+    "test/flags.test.js": r"""
+        const { describe, it, before, after } = require('node:test');
+        const assert = require('node:assert/strict');
+        const { loadFlags, evaluate } = require('../src/flags');
+
+        describe('flag loader', () => {
+          it('reads a missing file', async () => {
+            await loadFlags('config/flags.missing.json');
+          });
+
+          it('parses inline JSON later', async () => {
+            const flags = await new Promise((resolve) => setTimeout(() => resolve({ beta: { on: 1 } }), 5));
+            assert.equal(flags.beta.on, true, 'flagship-beta-on: on must be a boolean');
+          });
+
+          it.todo('reads YAML files');
+
+          it('supports env overrides', { todo: 'not implemented yet' }, () => {
+            assert.fail('flagship-env-todo: a failing todo test');
+          });
+        });
+
+        describe('evaluation', () => {
+          let flags;
+          before(() => {
+            flags = { dark: { on: true }, ramp: { percent: 0 } };
+          });
+          after(() => {
+            throw new Error('flagship-after-hook: could not flush the audit log');
+          });
+
+          it('turns a plain flag on', () => {
+            assert.equal(evaluate(flags, 'dark', 'ann'), true);
+          });
+
+          describe('percentage rollout', () => {
+            it('maps ann > 0% to off', () => {
+              assert.equal(evaluate(flags, 'ramp', 'ann'), false);
+            });
+
+            it('maps bob > 100% to on', () => {
+              flags.ramp.percent = 100;
+              assert.equal(evaluate(flags, 'ramp', 'bob'), false, 'flagship-rollout: 100% must be on');
+            });
+          });
+
+          it('rejects unknown flags', () => {
+            assert.throws(() => evaluate(flags, 'ghost', 'ann'), /no such flag/);
+          });
+        });
+    """,
+    "test/hash.test.js": r"""
+        const test = require('node:test');
+        const assert = require('node:assert/strict');
+        const { hash } = require('../src/flags');
+
+        test('hash is stable', () => {
+          assert.equal(hash('ann'), 96727);
+        });
+
+        test('hash spreads users', async (t) => {
+          await t.test('ann vs bob', () => {
+            assert.notEqual(hash('ann') % 100, hash('bob') % 100);
+          });
+          await t.test('emoji 🚩 users', async () => {
+            await new Promise((resolve) => setImmediate(resolve));
+            assert.deepEqual([hash('🚩') % 7], [3], 'flagship-emoji-bucket');
+          });
+        });
+
+        test.todo('hash is uniform over 10k users');
+    """,
+}
+
+NODE2_MARKERS = {
+    "flag loader > reads a missing file": "config/flags.missing.json",
+    "evaluation > percentage rollout > maps bob > 100% to on": "flagship-rollout",
+    "hash spreads users > emoji 🚩 users": "flagship-emoji-bucket",
+}
+
+
+def _node_junit_failing(xml_text):
+    """Failing <testcase>s of node's JUnit report, named by the enclosing <testsuite>s and the
+    testcase joined by " > " (see gen_js.py for what node 20 writes)."""
+    failing = []
+
+    def walk(element, path):
+        for child in element:
+            if child.tag == "testsuite":
+                walk(child, path + [child.get("name")])
+            elif child.tag == "testcase":
+                if child.find("failure") is not None or child.find("error") is not None:
+                    failing.append(" > ".join(path + [child.get("name")]))
+
+    walk(ET.fromstring(xml_text), [])
+    return failing
+
+
+def gen_node2(outdir):
+    _js_tool()
+    junit = "--test-reporter=junit --test-reporter-destination=junit.xml"
+    with _JsTree("node", NODE2_FILES, link=False) as tree:
+        for shape, reporter in [("spec", "spec"), ("tap", "tap"), ("dot", "dot")]:
+            tree.remove("junit.xml")
+            command = f"node --test --test-reporter={reporter} --test-reporter-destination=stdout {junit}"
+            code, log = tree.run(command)
+            failing = _node_junit_failing(tree.read("junit.xml"))
+            _case(
+                outdir, "node", shape,
+                command=command, exit_code=code, log=log,
+                truth_source=f"junit.xml of the same run ({junit}): failing <testcase>s",
+                failing=failing, markers=NODE2_MARKERS,
+            )

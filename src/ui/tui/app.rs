@@ -105,6 +105,19 @@ impl LogPane {
     }
 }
 
+/// The key that approves at each kind of checkpoint: `a` (or Enter) starts a step, only `a`
+/// approves its result, only `P` pushes.
+fn approves(kind: &CheckpointKind, code: KeyCode) -> bool {
+    matches!(
+        (kind, code),
+        (
+            CheckpointKind::BeforeStep { .. },
+            KeyCode::Char('a') | KeyCode::Enter
+        ) | (CheckpointKind::AfterStep { .. }, KeyCode::Char('a'))
+            | (CheckpointKind::BeforePush { .. }, KeyCode::Char('P'))
+    )
+}
+
 /// The summary scrolls no further than this many lines (it is far shorter).
 const SUMMARY_MAX: u16 = 200;
 
@@ -431,19 +444,7 @@ impl RunApp {
                 self.mode = Mode::ConfirmAbort;
                 Vec::new()
             }
-            (CheckpointKind::BeforeStep { .. }, KeyCode::Char('a') | KeyCode::Enter)
-                if Self::offers(cp, DecisionKind::Approve) =>
-            {
-                self.answer(id, Decision::Approve)
-            }
-            (CheckpointKind::AfterStep { .. }, KeyCode::Char('a'))
-                if Self::offers(cp, DecisionKind::Approve) =>
-            {
-                self.answer(id, Decision::Approve)
-            }
-            (CheckpointKind::BeforePush { .. }, KeyCode::Char('P'))
-                if Self::offers(cp, DecisionKind::Approve) =>
-            {
+            (kind, code) if approves(kind, code) && Self::offers(cp, DecisionKind::Approve) => {
                 self.answer(id, Decision::Approve)
             }
             (CheckpointKind::BeforePush { .. }, KeyCode::Char('a') | KeyCode::Enter) => {
