@@ -1227,41 +1227,522 @@ NODE2_FILES = {
 }
 
 NODE2_MARKERS = {
-    "flag loader > reads a missing file": "config/flags.missing.json",
+    "evaluation": "flagship-after-hook",
     "evaluation > percentage rollout > maps bob > 100% to on": "flagship-rollout",
     "hash spreads users > emoji 🚩 users": "flagship-emoji-bucket",
 }
 
 
-def _node_junit_failing(xml_text):
-    """Failing <testcase>s of node's JUnit report, named by the enclosing <testsuite>s and the
-    testcase joined by " > " (see gen_js.py for what node 20 writes)."""
+def _node_tap_failing(tap):
+    """Failing tests in node's TAP report, named by their "# Subtest:" ancestors and their own name
+    joined by " > ".
+
+    Why TAP and not node's JUnit report: in JUnit a suite whose own `after` hook failed is a
+    <testsuite> whose failure is lost; in TAP it is `not ok - evaluation` with
+    `failureType: 'hookFailed'`. Left out: a suite or test with `failureType: 'subtestsFailed'`
+    (it failed only because its children did), and a failing `todo` test (`# TODO`), which node
+    does not count as a failure (a run whose only failure is a todo exits 0)."""
     failing = []
+    stack = []
+    pending = None  # (id, todo) of the last "not ok", until its YAML block says why
 
-    def walk(element, path):
-        for child in element:
-            if child.tag == "testsuite":
-                walk(child, path + [child.get("name")])
-            elif child.tag == "testcase":
-                if child.find("failure") is not None or child.find("error") is not None:
-                    failing.append(" > ".join(path + [child.get("name")]))
+    def close():
+        nonlocal pending
+        if pending and pending[1] != "subtestsFailed" and not pending[2]:
+            failing.append(pending[0])
+        pending = None
 
-    walk(ET.fromstring(xml_text), [])
+    for line in tap.splitlines():
+        indent = len(line) - len(line.lstrip(" "))
+        level = indent // 4
+        text = line.strip()
+        m = re.match(r"# Subtest: (.*)$", text)
+        if m and indent % 4 == 0:
+            close()
+            del stack[level:]
+            stack.append(m.group(1))
+            continue
+        m = re.match(r"(not ok|ok) \d+ - (.*)$", text)
+        if m and indent % 4 == 0:
+            close()
+            name, todo = m.group(2), False
+            d = re.search(r" # (TODO|SKIP)\b.*$", name)
+            if d:
+                name, todo = name[: d.start()], True
+            name = name.replace("\\#", "#").replace("\\\\", "\\")
+            if m.group(1) == "not ok":
+                pending = [" > ".join(stack[:level] + [name]), None, todo]
+            del stack[level:]
+            continue
+        m = re.match(r"failureType: '(\w+)'", text)
+        if m and pending and pending[1] is None:
+            pending[1] = m.group(1)
+    close()
     return failing
 
 
 def gen_node2(outdir):
     _js_tool()
-    junit = "--test-reporter=junit --test-reporter-destination=junit.xml"
+    tap = "--test-reporter=tap --test-reporter-destination=result.tap"
     with _JsTree("node", NODE2_FILES, link=False) as tree:
-        for shape, reporter in [("spec", "spec"), ("tap", "tap"), ("dot", "dot")]:
-            tree.remove("junit.xml")
-            command = f"node --test --test-reporter={reporter} --test-reporter-destination=stdout {junit}"
-            code, log = tree.run(command)
-            failing = _node_junit_failing(tree.read("junit.xml"))
+        # Not "dot": its list of failures names each test by its own name only (gen_js.py).
+        for shape, reporter in [("spec", "spec"), ("tap", "tap"), ("default", None)]:
+            tree.remove("result.tap")
+            if reporter:
+                command = f"node --test --test-reporter={reporter} --test-reporter-destination=stdout {tap}"
+                code, log = tree.run(command)
+                source = f"TAP of the same run ({tap})"
+            else:
+                # node 20 prints TAP when stdout is no terminal; naming a reporter drops it, so
+                # the truth is a second run's.
+                command = "node --test"
+                code, log = tree.run(command)
+                tree.run(f"node --test {tap}")
+                source = f"TAP of a second run (node --test {tap})"
+            failing = _node_tap_failing(tree.read("result.tap"))
             _case(
                 outdir, "node", shape,
                 command=command, exit_code=code, log=log,
-                truth_source=f"junit.xml of the same run ({junit}): failing <testcase>s",
+                truth_source=f"{source}: `not ok` tests, less failureType subtestsFailed and # TODO",
                 failing=failing, markers=NODE2_MARKERS,
+            )
+
+
+# --------------------------------------------------------------------------------------------
+# mocha: a token-bucket rate limiter; an async timeout, beforeEach at two levels (the inner one
+# failing), an `it` four describes deep, a rejected promise
+
+MOCHA2_FILES = {
+    ".mocharc.yml": "spec:\n  - 'test/**/*.spec.js'\ntimeout: 400\n",
+    "lib/bucket.js": r"""
+        class Bucket {
+          constructor(capacity, refillPerSec) {
+            this.capacity = capacity;
+            this.tokens = capacity;
+            this.refillPerSec = refillPerSec;
+          }
+          take(n = 1) {
+            if (n > this.tokens) return false;
+            this.tokens -= n;
+            return true;
+          }
+          refill(seconds) {
+            this.tokens = Math.min(this.capacity, this.tokens + Math.floor(seconds * this.refillPerSec));
+          }
+        }
+
+        function waitForToken(bucket) {
+          return new Promise((resolve) => {
+            const poll = setInterval(() => {
+              if (bucket.take()) {
+                clearInterval(poll);
+                resolve();
+              }
+            }, 50);
+            poll.unref();
+          });
+        }
+
+        module.exports = { Bucket, waitForToken };
+    """,
+    "test/bucket.spec.js": r"""
+        const assert = require('assert');
+        const { Bucket, waitForToken } = require('../lib/bucket');
+
+        describe('Bucket', function () {
+          let bucket;
+          beforeEach(function () {
+            bucket = new Bucket(3, 1);
+          });
+
+          it('starts full', function () {
+            assert.strictEqual(bucket.tokens, 3);
+          });
+
+          describe('take', function () {
+            beforeEach(function () {
+              bucket.take(2);
+            });
+
+            it('takes the last token', function () {
+              assert.ok(bucket.take());
+            });
+
+            it('refuses when empty', function () {
+              bucket.take();
+              assert.strictEqual(bucket.take(), true, 'ratelimit-refused: no token left');
+            });
+
+            describe('refill', function () {
+              describe('fractional seconds', function () {
+                it('adds half a token after 0.5s', function () {
+                  bucket.take();
+                  bucket.refill(0.5);
+                  assert.strictEqual(bucket.tokens, 0.5, 'ratelimit-fraction: tokens are whole');
+                });
+
+                it('caps at capacity', function () {
+                  bucket.refill(100);
+                  assert.strictEqual(bucket.tokens, 3);
+                });
+              });
+            });
+          });
+
+          describe('waiting', function () {
+            it('waits for a token that never comes', async function () {
+              this.timeout(150);
+              bucket.take(3);
+              await waitForToken(bucket);
+            });
+
+            it('rejects a bad cost', async function () {
+              const cost = await Promise.resolve(-1);
+              if (cost < 0) throw new RangeError('ratelimit-cost: cost must be positive, got ' + cost);
+            });
+          });
+        });
+    """,
+    "test/shared.spec.js": r"""
+        const assert = require('assert');
+        const { Bucket } = require('../lib/bucket');
+
+        describe('Shared limits', function () {
+          let limits;
+          beforeEach(function () {
+            limits = { api: new Bucket(10, 5) };
+          });
+
+          describe('per tenant', function () {
+            beforeEach(function () {
+              limits.tenant = limits.tenants.acme;
+            });
+
+            it('isolates tenants', function () {
+              assert.ok(limits.tenant);
+            });
+
+            it('shares nothing', function () {});
+          });
+
+          it('has an api bucket', function () {
+            console.log('  1) printed by a passing test:');
+            assert.ok(limits.api.take());
+          });
+        });
+    """,
+}
+
+MOCHA2_MARKERS = {
+    "Bucket take refill fractional seconds adds half a token after 0.5s": "ratelimit-fraction",
+    'Shared limits per tenant "before each" hook for "isolates tenants"': "Cannot read properties of undefined (reading 'acme')",
+    "Bucket waiting rejects a bad cost": "ratelimit-cost",
+}
+
+
+def gen_mocha2(outdir):
+    _js_tool("mocha")
+    with _JsTree("mocha", MOCHA2_FILES) as tree:
+        for shape, args in [("spec", ""), ("min", "--reporter min"), ("parallel-spec", "--parallel --jobs 2")]:
+            command = f"mocha {args}".strip()
+            code, log = tree.run(command)
+            # mocha takes one reporter a run: the truth is a second run's json reporter.
+            base = args.replace("--reporter min", "").strip()
+            truth = f"mocha {base} --reporter json --reporter-option output=result.json".replace("  ", " ")
+            tree.remove("result.json")
+            tree.run(truth)
+            result = json.loads(tree.read("result.json"))
+            failing = [f["fullTitle"] for f in result["failures"]]
+            _case(
+                outdir, "mocha", shape,
+                command=command, exit_code=code, log=log,
+                truth_source=f"failures[].fullTitle of result.json from a second run ({truth})",
+                failing=failing, markers=MOCHA2_MARKERS,
+            )
+
+
+# --------------------------------------------------------------------------------------------
+# jest: a tiny markdown renderer; test.each with a table, describe.each, a snapshot that no
+# longer matches (written before, as a committed .snap file is), run in band and in workers
+
+JEST2_FILES = {
+    "package.json": '{ "name": "minimark", "private": true, "jest": { "testEnvironment": "node" } }\n',
+    "src/render.js": r"""
+        function escape(text) {
+          return text.replace(/&/g, '&amp;').replace(/</g, '&lt;');
+        }
+
+        function inline(text) {
+          return escape(text)
+            .replace(/\*\*(.+?)\*\*/g, '<strong>$1</strong>')
+            .replace(/_(.+?)_/g, '<em>$1</em>')
+            .replace(/`(.+?)`/g, '<code>$1</code>');
+        }
+
+        function render(md) {
+          return md
+            .split('\n')
+            .filter((line) => line.trim() !== '')
+            .map((line) => {
+              const h = /^(#{1,6}) (.*)$/.exec(line);
+              if (h) return `<h${h[1].length}>${inline(h[2])}</h${h[1].length}>`;
+              if (line.startsWith('- ')) return `<li>${inline(line.slice(2))}</li>`;
+              return `<p>${inline(line)}</p>`;
+            })
+            .join('\n');
+        }
+
+        function slug(title) {
+          return title.toLowerCase().trim().replace(/[^a-z0-9]+/g, '-');
+        }
+
+        module.exports = { render, inline, slug };
+    """,
+    "__tests__/inline.test.js": r"""
+        const { inline, slug } = require('../src/render');
+
+        describe('inline', () => {
+          test.each`
+            source              | html
+            ${'**bold**'}       | ${'<strong>bold</strong>'}
+            ${'_em_'}           | ${'<em>em</em>'}
+            ${'`a < b`'}        | ${'<code>a < b</code>'}
+            ${'snake_case_name'}| ${'snake_case_name'}
+          `('renders $source as $html', ({ source, html }) => {
+            expect(inline(source)).toBe(html);
+          });
+        });
+
+        describe.each([
+          ['Hello World', 'hello-world'],
+          ['  Größe & Maß ', 'grosse-mass'],
+          ['C++ / Rust', 'c-rust'],
+        ])('slug(%j)', (title, expected) => {
+          test(`is ${expected}`, () => {
+            expect(slug(title)).toBe(expected);
+          });
+
+          test('has no leading dash', () => {
+            expect(slug(title).startsWith('-')).toBe(false);
+          });
+        });
+    """,
+    "__tests__/render.test.js": r"""
+        const { render } = require('../src/render');
+
+        describe('render', () => {
+          test('headings', () => {
+            expect(render('# Title\n## Sub')).toMatchSnapshot();
+          });
+
+          test('lists', () => {
+            expect(render('- one\n- two')).toMatchSnapshot();
+          });
+
+          test('escapes html', () => {
+            expect(render('a <script> & b')).toEqual('<p>a &lt;script&gt; &amp; b</p>');
+          });
+        });
+
+        test('renders an empty document', async () => {
+          const html = await Promise.resolve(render(''));
+          expect(html).toHaveLength(0);
+          expect(() => render(null)).toThrow('minimark-null-input');
+        });
+    """,
+    "__tests__/__snapshots__/render.test.js.snap": r"""
+        // Jest Snapshot v1, https://jestjs.io/docs/snapshot-testing
+
+        exports[`render headings 1`] = `
+        "<h1 id="title">Title</h1>
+        <h2 id="sub">Sub</h2>"
+        `;
+
+        exports[`render lists 1`] = `
+        "<li>one</li>
+        <li>two</li>"
+        `;
+    """,
+}
+
+JEST2_MARKERS = {
+    "render › headings": '<h1 id="title">Title</h1>',
+    "render › escapes html": "a &lt;script&gt; &amp; b",
+    "renders an empty document": "Cannot read properties of null (reading 'split')",
+}
+
+
+def gen_jest2(outdir):
+    _js_tool("jest")
+    json_out = "--json --outputFile=result.json"
+    with _JsTree("jest", JEST2_FILES) as tree:
+        for shape, args in [
+            ("ci-runInBand", "--ci --runInBand"),
+            ("ci-runInBand-verbose", "--ci --runInBand --verbose"),
+            ("ci-workers2-silent", "--ci --maxWorkers=2 --silent"),
+        ]:
+            command = f"jest {args} {json_out}"
+            tree.remove("result.json")
+            code, log = tree.run(command)
+            result = json.loads(tree.read("result.json"))
+            failing = [
+                " › ".join(a["ancestorTitles"] + [a["title"]])
+                for file in result["testResults"]
+                for a in file["assertionResults"]
+                if a["status"] == "failed"
+            ]
+            _case(
+                outdir, "jest", shape,
+                command=command, exit_code=code, log=log,
+                truth_source=f"result.json of the same run ({json_out}): ancestorTitles + title",
+                failing=failing, markers=JEST2_MARKERS,
+            )
+
+
+# --------------------------------------------------------------------------------------------
+# vitest: a CSV parser; expect.soft failing twice in one test, describe.each, a snapshot that no
+# longer matches, and a test file that fails to import (an error of the file, not of a test)
+
+VITEST2_FILES = {
+    "package.json": '{ "name": "csvkit", "private": true, "type": "module" }\n',
+    "vitest.config.js": """
+        import { defineConfig } from 'vitest/config';
+
+        export default defineConfig({
+          test: { include: ['tests/**/*.test.js'] },
+        });
+    """,
+    "src/csv.js": r"""
+        export function parseLine(line, sep = ',') {
+          const out = [];
+          let cur = '';
+          let quoted = false;
+          for (const ch of line) {
+            if (ch === '"') quoted = !quoted;
+            else if (ch === sep && !quoted) {
+              out.push(cur);
+              cur = '';
+            } else cur += ch;
+          }
+          out.push(cur);
+          return out;
+        }
+
+        export function parse(text, sep = ',') {
+          const [head, ...rows] = text.trim().split('\n');
+          const cols = parseLine(head, sep);
+          return rows.map((row) => Object.fromEntries(parseLine(row, sep).map((v, i) => [cols[i], v])));
+        }
+    """,
+    "tests/parse_line.test.js": r"""
+        import { describe, it, expect } from 'vitest';
+        import { parseLine } from '../src/csv.js';
+
+        describe.each([
+          { sep: ',', line: 'a,b,c' },
+          { sep: ';', line: 'a;b;c' },
+          { sep: '\t', line: 'a\tb\tc' },
+        ])('separator $sep', ({ sep, line }) => {
+          it('splits three fields', () => {
+            expect(parseLine(line, sep)).toEqual(['a', 'b', 'c']);
+          });
+
+          it('keeps a quoted separator', () => {
+            expect(parseLine(`"x${sep}y",z`, sep)).toEqual([`x${sep}y`, 'z']);
+          });
+        });
+
+        describe('quotes', () => {
+          it('unescapes doubled quotes and trims', () => {
+            const fields = parseLine('"say ""hi""", spaced ');
+            expect.soft(fields[0]).toBe('say "hi"');
+            expect.soft(fields[1]).toBe('spaced');
+            expect(fields).toHaveLength(2);
+          });
+        });
+    """,
+    "tests/parse.test.js": r"""
+        import { describe, it, expect } from 'vitest';
+        import { parse } from '../src/csv.js';
+
+        describe('parse', () => {
+          it('maps rows to objects', () => {
+            expect(parse('id,name\n1,ann\n2,bob')).toMatchSnapshot();
+          });
+
+          it('handles CRLF line ends', () => {
+            expect(parse('id,name\r\n1,ann\r\n')).toEqual([{ id: '1', name: 'ann' }]);
+          });
+
+          it('counts rows', () => {
+            expect(parse('id\n1\n2\n3')).toHaveLength(3);
+          });
+        });
+    """,
+    "tests/__snapshots__/parse.test.js.snap": r"""
+        // Vitest Snapshot v1, https://vitest.dev/guide/snapshot.html
+
+        exports[`parse > maps rows to objects 1`] = `
+        [
+          {
+            "id": 1,
+            "name": "ann",
+          },
+          {
+            "id": 2,
+            "name": "bob",
+          },
+        ]
+        `;
+    """,
+    "tests/stream.test.js": r"""
+        import { describe, it, expect } from 'vitest';
+        import { parseStream } from '../src/csv-stream.js';
+
+        describe('parseStream', () => {
+          it('parses chunks', async () => {
+            expect(await parseStream(['a,b\n1,', '2\n'])).toEqual([{ a: '1', b: '2' }]);
+          });
+        });
+    """,
+}
+
+VITEST2_MARKERS = {
+    "tests/parse_line.test.js > quotes > unescapes doubled quotes and trims": 'say "hi"',
+    "tests/parse.test.js > parse > handles CRLF line ends": "name\\r",
+    "tests/parse.test.js > parse > maps rows to objects": "maps rows to objects 1",
+}
+
+
+def gen_vitest2(outdir):
+    _js_tool("vitest")
+    json_out = "--reporter=json --outputFile.json=result.json"
+    with _JsTree("vitest", VITEST2_FILES) as tree:
+        for shape, reporters in [
+            ("default", "--reporter=default"),
+            ("verbose", "--reporter=verbose"),
+            ("junit-stdout", "--reporter=junit"),
+        ]:
+            command = f"vitest run {reporters} {json_out}"
+            tree.remove("result.json")
+            code, log = tree.run(command)
+            result = json.loads(tree.read("result.json"))
+            failing = []
+            broken_files = []
+            for file in result["testResults"]:
+                name = Path(os.path.relpath(os.path.realpath(file["name"]), os.path.realpath(tree.root))).as_posix()
+                if file["status"] == "failed" and not file["assertionResults"]:
+                    # the file failed to import: vitest's JSON has the file's error and no test
+                    broken_files.append(name)
+                for a in file["assertionResults"]:
+                    if a["status"] == "failed":
+                        failing.append(" > ".join([name] + a["ancestorTitles"] + [a["title"]]))
+            if broken_files != ["tests/stream.test.js"]:
+                raise AssertionError(f"vitest {shape}: expected tests/stream.test.js to fail to import: {broken_files}")
+            _case(
+                outdir, "vitest", shape,
+                command=command, exit_code=code, log=log,
+                truth_source=f"result.json of the same run ({json_out}): file, ancestorTitles, title; "
+                "tests/stream.test.js fails to import: a failed file with no test, so no id",
+                failing=failing, markers=VITEST2_MARKERS,
             )

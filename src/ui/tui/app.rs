@@ -135,6 +135,7 @@ pub struct RunApp {
     pub cancelling: bool,
     pub notice: Option<String>,
     pub color: bool,
+    pub width: u16,
     pub height: u16,
     /// The agent is the person: waiting for them to finish the step.
     pub manual_step: Option<Phase>,
@@ -161,6 +162,7 @@ impl RunApp {
             cancelling: false,
             notice: None,
             color,
+            width: 80,
             height: 24,
             manual_step: None,
             show_output: false,
@@ -191,7 +193,8 @@ impl RunApp {
                 self.now = now;
                 Vec::new()
             }
-            Msg::Resize(_, height) => {
+            Msg::Resize(width, height) => {
+                self.width = width;
                 self.height = height;
                 Vec::new()
             }
@@ -265,9 +268,27 @@ impl RunApp {
         vec![Effect::Send(Command::Resolve { id, decision })]
     }
 
+    /// Scrolls the checkpoint's text, no further than its end.
     fn scroll_detail(&mut self, delta: i64) {
+        let max = self.detail_max();
         let next = i64::from(self.detail_scroll) + delta;
-        self.detail_scroll = u16::try_from(next.clamp(0, i64::from(u16::MAX))).unwrap_or(0);
+        self.detail_scroll = u16::try_from(next.clamp(0, i64::from(max))).unwrap_or(0);
+    }
+
+    /// How far the pending checkpoint's text scrolls in the pane it has now.
+    fn detail_max(&self) -> u16 {
+        let Some(cp) = self.pending() else {
+            return 0;
+        };
+        let width = self
+            .width
+            .saturating_sub(super::views::phases_width(self.width));
+        let input = match self.mode {
+            Mode::Feedback(_) | Mode::ConfirmAbort | Mode::ManualBefore => 7,
+            _ => 0,
+        };
+        let height = self.height.saturating_sub(4 + input);
+        super::views::checkpoint_scroll_max(self, cp, width, height)
     }
 
     fn page(&self) -> i64 {
@@ -438,6 +459,14 @@ impl RunApp {
             }
             (_, KeyCode::PageUp) => {
                 self.scroll_detail(-self.page());
+                Vec::new()
+            }
+            (_, KeyCode::Char('g') | KeyCode::Home) => {
+                self.detail_scroll = 0;
+                Vec::new()
+            }
+            (_, KeyCode::Char('G') | KeyCode::End) => {
+                self.detail_scroll = self.detail_max();
                 Vec::new()
             }
             (_, KeyCode::Char('x')) => {

@@ -1,6 +1,8 @@
 //! What the person sees and what their keys do, without a terminal: snapshots of the run screen
 //! (ratatui `TestBackend`) in each state, and key messages turned into commands.
 
+use std::fmt::Write as _;
+
 use chrono::{DateTime, Utc};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Terminal;
@@ -898,4 +900,44 @@ fn a_key_not_offered_says_why_and_what_is_typed_after_it_does_nothing() {
             decision: Decision::Approve
         })]
     );
+}
+
+#[test]
+fn a_checkpoint_scrolls_to_its_ends_and_no_further() {
+    let mut s = Script::running();
+    let mut prompt = String::new();
+    for i in 1..=120 {
+        let _ = writeln!(prompt, "line {i} of the prompt");
+    }
+    s.at(
+        3,
+        EventKind::CheckpointReached {
+            id: 1,
+            kind: CheckpointKind::BeforeStep {
+                phase: Phase::Reproduce,
+                attempt: 1,
+                prompt,
+            },
+            options: options(&["approve", "edit prompt", "manual", "abort"]),
+        },
+    );
+    s.app.update(Msg::Resize(80, 24));
+    for _ in 0..40 {
+        s.key(KeyCode::PageDown);
+    }
+    let end = s.app.detail_scroll;
+    assert!(end > 0);
+    let bottom = screen(&s.app, 80, 24);
+    assert!(bottom.contains("line 120 of the prompt"), "{bottom}");
+    s.key(KeyCode::PageDown);
+    assert_eq!(s.app.detail_scroll, end, "no scrolling past the end");
+    s.key(KeyCode::PageUp);
+    assert!(s.app.detail_scroll < end);
+    assert!(screen(&s.app, 80, 24).contains("of the prompt"));
+    s.key(KeyCode::Char('g'));
+    assert_eq!(s.app.detail_scroll, 0);
+    s.key(KeyCode::End);
+    assert_eq!(s.app.detail_scroll, end);
+    s.key(KeyCode::Home);
+    assert!(screen(&s.app, 80, 24).contains("What you asked"));
 }

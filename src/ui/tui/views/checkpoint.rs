@@ -9,12 +9,18 @@ use ratatui::widgets::{Block, Borders, Paragraph, Widget, Wrap};
 
 use super::Theme;
 use crate::core::event::{CheckpointKind, Phase, TestRuns};
+use crate::core::excerpt::is_error_line;
 use crate::core::view::CheckpointView;
 use crate::ui::tui::ansi;
 use crate::ui::tui::app::{Mode, RunApp};
 
-pub fn render(app: &RunApp, cp: &CheckpointView, theme: Theme, area: Rect, buf: &mut Buffer) {
-    let (title, lines) = match &cp.kind {
+/// A checkpoint's title and its lines (before wrapping).
+pub(crate) fn content(
+    app: &RunApp,
+    cp: &CheckpointView,
+    theme: Theme,
+) -> (String, Vec<Line<'static>>) {
+    match &cp.kind {
         CheckpointKind::BeforeStep {
             phase,
             attempt,
@@ -25,7 +31,7 @@ pub fn render(app: &RunApp, cp: &CheckpointView, theme: Theme, area: Rect, buf: 
                 cp.id,
                 app.max_attempts()
             ),
-            before_step(*phase, prompt, theme),
+            before_step(app, *phase, *attempt, prompt, theme),
         ),
         CheckpointKind::AfterStep {
             phase,
@@ -50,7 +56,22 @@ pub fn render(app: &RunApp, cp: &CheckpointView, theme: Theme, area: Rect, buf: 
             format!(" Checkpoint {} · before push ", cp.id),
             before_push(app, branch, title, diffstat, theme),
         ),
-    };
+    }
+}
+
+/// How far the checkpoint's text can scroll in a pane `width` × `height` (borders included):
+/// its wrapped length less what the pane shows, so scrolling stops at its end.
+pub(crate) fn scroll_max(app: &RunApp, cp: &CheckpointView, width: u16, height: u16) -> u16 {
+    let (_, lines) = content(app, cp, Theme { color: false });
+    let wrapped = Paragraph::new(lines)
+        .wrap(Wrap { trim: false })
+        .line_count(width.saturating_sub(2));
+    let wrapped = u16::try_from(wrapped).unwrap_or(u16::MAX);
+    wrapped.saturating_sub(height.saturating_sub(2))
+}
+
+pub fn render(app: &RunApp, cp: &CheckpointView, theme: Theme, area: Rect, buf: &mut Buffer) {
+    let (title, lines) = content(app, cp, theme);
     let (detail, input) = match &app.mode {
         Mode::Feedback(_) | Mode::ConfirmAbort | Mode::ManualBefore => {
             let [d, i] = Layout::vertical([Constraint::Min(3), Constraint::Length(7)]).areas(area);
@@ -72,15 +93,166 @@ pub fn render(app: &RunApp, cp: &CheckpointView, theme: Theme, area: Rect, buf: 
     }
 }
 
-fn before_step(phase: Phase, prompt: &str, theme: Theme) -> Vec<Line<'static>> {
+/// Before an AI step, what the person decides on comes first: what they asked, the failing
+/// tests and the first error, the failure folder and the attempt; then the prompt the agent
+/// gets, as text.
+fn before_step(
+    app: &RunApp,
+    phase: Phase,
+    attempt: u32,
+    prompt: &str,
+    theme: Theme,
+) -> Vec<Line<'static>> {
     let what = if phase == Phase::Fix {
-        "The agent will implement the fix on the fix branch, with this prompt:"
+        "The agent will implement the fix on the fix branch"
     } else {
-        "The agent will write a reproduction of the failure, with this prompt:"
+        "The agent will write a reproduction of the failure"
     };
-    let mut lines = vec![Line::styled(what, theme.title()), Line::raw("")];
-    lines.extend(prompt.lines().map(|l| Line::raw(l.to_owned())));
+    let mut lines = vec![
+        Line::styled(
+            format!("{what} (attempt {attempt} of {}).", app.max_attempts()),
+            theme.title(),
+        ),
+        Line::raw(""),
+    ];
+    let view = &app.view;
+    if let Some(info) = &view.info {
+        lines.push(Line::styled("What you asked:", theme.title()));
+        lines.extend(
+            reflow(&info.prompt)
+                .into_iter()
+                .map(|l| Line::raw(format!("  {l}"))),
+        );
+        lines.push(Line::raw(""));
+    }
+    if let Some(logs) = &view.logs {
+        if !logs.failing_tests.is_empty() {
+            lines.push(Line::styled("Failing in CI:", theme.title()));
+            for id in logs.failing_tests.iter().take(5) {
+                lines.push(Line::raw(format!("  • {id}")));
+            }
+            if logs.failing_tests.len() > 5 {
+                lines.push(Line::styled(
+                    format!("  … and {} more", logs.failing_tests.len() - 5),
+                    theme.dim(),
+                ));
+            }
+        }
+        if let Some(error) = logs
+            .excerpt
+            .lines()
+            .map(str::trim)
+            .find(|l| is_error_line(l) && !l.starts_with("error: Process completed"))
+        {
+            lines.push(Line::from(vec![
+                Span::styled("First error: ", theme.title()),
+                Span::raw(error.to_owned()),
+            ]));
+        }
+        lines.push(Line::raw(""));
+    }
+    if !view.failure_dir.is_empty() {
+        lines.push(Line::from(vec![
+            Span::styled("Failure folder: ", theme.dim()),
+            Span::raw(view.failure_dir.clone()),
+        ]));
+        lines.push(Line::raw(""));
+    }
+    lines.push(Line::styled(
+        format!(
+            "── The prompt the agent gets ({} lines; e edits it) ──",
+            prompt.lines().count()
+        ),
+        theme.dim(),
+    ));
+    lines.extend(markdown(prompt, theme));
     lines
+}
+
+/// Markdown as text: headings in the title style without their `#`, emphasis marks gone,
+/// paragraphs hard-wrapped in the file joined so they wrap once, to the pane; lists, quotes and
+/// code blocks kept line by line.
+fn markdown(text: &str, theme: Theme) -> Vec<Line<'static>> {
+    let mut lines = Vec::new();
+    let mut in_code = false;
+    for line in reflow_markdown(text, &mut in_code) {
+        match line {
+            Md::Heading(h) => lines.push(Line::styled(h, theme.title())),
+            Md::Code(c) => lines.push(Line::styled(c, theme.dim())),
+            Md::Text(t) => lines.push(Line::raw(t)),
+        }
+    }
+    lines
+}
+
+enum Md {
+    Heading(String),
+    Code(String),
+    Text(String),
+}
+
+fn reflow_markdown(text: &str, in_code: &mut bool) -> Vec<Md> {
+    let mut out: Vec<Md> = Vec::new();
+    let mut paragraph = String::new();
+    let flush = |paragraph: &mut String, out: &mut Vec<Md>| {
+        if !paragraph.is_empty() {
+            out.push(Md::Text(plain(&std::mem::take(paragraph))));
+        }
+    };
+    for raw in text.lines() {
+        let t = raw.trim_end();
+        if t.trim_start().starts_with("```") {
+            flush(&mut paragraph, &mut out);
+            *in_code = !*in_code;
+            continue;
+        }
+        if *in_code {
+            out.push(Md::Code(format!("  {t}")));
+            continue;
+        }
+        let trimmed = t.trim_start();
+        if let Some(heading) = trimmed.strip_prefix('#') {
+            flush(&mut paragraph, &mut out);
+            out.push(Md::Heading(plain(heading.trim_start_matches('#').trim())));
+            continue;
+        }
+        let starts_item = trimmed.starts_with("- ")
+            || trimmed.starts_with("* ")
+            || trimmed.starts_with("> ")
+            || trimmed
+                .split_once(". ")
+                .is_some_and(|(n, _)| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()));
+        if trimmed.is_empty() {
+            flush(&mut paragraph, &mut out);
+            out.push(Md::Text(String::new()));
+        } else if starts_item {
+            flush(&mut paragraph, &mut out);
+            paragraph.push_str(t);
+        } else if paragraph.is_empty() {
+            paragraph.push_str(t);
+        } else {
+            paragraph.push(' ');
+            paragraph.push_str(trimmed);
+        }
+    }
+    flush(&mut paragraph, &mut out);
+    out
+}
+
+/// A line without markdown's emphasis marks.
+fn plain(text: &str) -> String {
+    text.replace("**", "").replace("__", "")
+}
+
+/// Text hard-wrapped in a file, as paragraphs (one line each) that wrap once to the pane.
+fn reflow(text: &str) -> Vec<String> {
+    let mut in_code = false;
+    reflow_markdown(text, &mut in_code)
+        .into_iter()
+        .map(|m| match m {
+            Md::Heading(s) | Md::Code(s) | Md::Text(s) => s,
+        })
+        .collect()
 }
 
 fn runs_line(label: &str, runs: &TestRuns, theme: Theme, want_failures: bool) -> Line<'static> {
@@ -277,5 +449,28 @@ fn render_input(app: &RunApp, theme: Theme, area: Rect, buf: &mut Buffer) {
                 cell.set_symbol("▏");
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::reflow;
+
+    #[test]
+    fn markdown_reads_as_text_and_paragraphs_wrap_once() {
+        let md = "# Reproduce\n\nWrite the **smallest test** that\nfails the same way.\n\n- one\n- two\n```\ncode  kept\n```\n1. first\n";
+        assert_eq!(
+            reflow(md),
+            [
+                "Reproduce",
+                "",
+                "Write the smallest test that fails the same way.",
+                "",
+                "- one",
+                "- two",
+                "  code  kept",
+                "1. first"
+            ]
+        );
     }
 }

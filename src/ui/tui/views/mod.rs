@@ -1,8 +1,10 @@
 //! Rendering: pure functions of the app state into a buffer.
 
 mod checkpoint;
+pub(crate) use checkpoint::scroll_max as checkpoint_scroll_max;
 pub mod reports;
 mod run;
+pub(crate) use run::phases_width;
 mod summary;
 
 use ratatui::buffer::Buffer;

@@ -14,6 +14,11 @@ use crate::ui::tui::ansi;
 use crate::ui::tui::app::{Mode, RunApp};
 use unicode_width::UnicodeWidthStr;
 
+/// The phase list's width in a terminal `width` columns wide.
+pub(crate) fn phases_width(width: u16) -> u16 {
+    if width >= 120 { 30 } else { 24 }
+}
+
 /// The smallest terminal the run screen is drawn in.
 const MIN_WIDTH: u16 = 50;
 const MIN_HEIGHT: u16 = 12;
@@ -44,7 +49,7 @@ impl Widget for &RunApp {
         ])
         .areas(area);
         render_header(self, theme, header, buf);
-        let phases_width = if area.width >= 120 { 30 } else { 24 };
+        let phases_width = phases_width(area.width);
         let [phases, main] =
             Layout::horizontal([Constraint::Length(phases_width), Constraint::Min(20)]).areas(body);
         render_phases(self, theme, phases, buf);
