@@ -29,13 +29,43 @@ pub struct PhaseView {
     pub state: PhaseState,
     /// How many times the phase started (attempts of an AI step).
     pub starts: u32,
+    /// The phase's own time: while it ran, less the time it waited for the person.
     pub duration_ms: u64,
     pub started_at: Option<DateTime<Utc>>,
     pub message: String,
     pub cost_usd: f64,
+    /// Time the phase waited at checkpoints for the person, in all its starts.
+    pub waiting_ms: u64,
+    /// Of that, the waiting in the start under way.
+    pub waiting_this_start_ms: u64,
+    /// A checkpoint is waiting for the person since then.
+    pub waiting_since: Option<DateTime<Utc>>,
+}
+
+/// Milliseconds from `start` to `end` (none if the clock went back).
+fn ms_between(start: DateTime<Utc>, end: DateTime<Utc>) -> u64 {
+    u64::try_from((end - start).num_milliseconds()).unwrap_or(0)
 }
 
 impl PhaseView {
+    /// The phase's own time at `now`, counting a start under way but not the waiting.
+    #[must_use]
+    pub fn own_ms(&self, now: DateTime<Utc>) -> u64 {
+        let mut ms = self.duration_ms;
+        if let (PhaseState::Running, Some(start)) = (self.state, self.started_at) {
+            let waiting = self.waiting_this_start_ms
+                + self.waiting_since.map_or(0, |since| ms_between(since, now));
+            ms += ms_between(start, now).saturating_sub(waiting);
+        }
+        ms
+    }
+
+    /// Time waited for the person at `now`, with a wait under way.
+    #[must_use]
+    pub fn waited_ms(&self, now: DateTime<Utc>) -> u64 {
+        self.waiting_ms + self.waiting_since.map_or(0, |since| ms_between(since, now))
+    }
+
     fn new(phase: Phase) -> Self {
         Self {
             phase,
@@ -45,6 +75,9 @@ impl PhaseView {
             started_at: None,
             message: String::new(),
             cost_usd: 0.0,
+            waiting_ms: 0,
+            waiting_this_start_ms: 0,
+            waiting_since: None,
         }
     }
 }
@@ -320,6 +353,11 @@ impl RunView {
             self.last_at = at;
         }
         match &event.kind {
+            EventKind::CheckpointReached { .. } => self.waiting(at, true),
+            EventKind::CheckpointResolved { .. } => self.waiting(at, false),
+            _ => {}
+        }
+        match &event.kind {
             EventKind::RunStarted { .. }
             | EventKind::RunResumed { .. }
             | EventKind::RunFinished { .. }
@@ -444,6 +482,7 @@ impl RunView {
                 p.state = PhaseState::Running;
                 p.starts += 1;
                 p.started_at = at;
+                p.waiting_this_start_ms = 0;
             }
             EventKind::PhaseFinished {
                 phase,
@@ -451,9 +490,15 @@ impl RunView {
                 message,
             } => {
                 let p = self.phase_mut(*phase);
-                if let (Some(start), Some(end)) = (p.started_at.take(), at) {
-                    p.duration_ms += u64::try_from((end - start).num_milliseconds()).unwrap_or(0);
+                if let (Some(since), Some(end)) = (p.waiting_since.take(), at) {
+                    let waited = ms_between(since, end);
+                    p.waiting_ms += waited;
+                    p.waiting_this_start_ms += waited;
                 }
+                if let (Some(start), Some(end)) = (p.started_at.take(), at) {
+                    p.duration_ms += ms_between(start, end).saturating_sub(p.waiting_this_start_ms);
+                }
+                p.waiting_this_start_ms = 0;
                 p.state = PhaseState::Done(*status);
                 p.message.clone_from(message);
             }
@@ -471,6 +516,27 @@ impl RunView {
                 hints: hints.clone(),
             }),
             _ => {}
+        }
+    }
+
+    /// A checkpoint starts or ends a wait for the person: the phase under way keeps the time
+    /// apart from its own.
+    fn waiting(&mut self, at: Option<DateTime<Utc>>, starts: bool) {
+        let Some(phase) = self.current else {
+            return;
+        };
+        let p = self.phase_mut(phase);
+        if p.state != PhaseState::Running {
+            return;
+        }
+        if starts {
+            if p.waiting_since.is_none() {
+                p.waiting_since = at;
+            }
+        } else if let (Some(since), Some(end)) = (p.waiting_since.take(), at) {
+            let waited = ms_between(since, end);
+            p.waiting_ms += waited;
+            p.waiting_this_start_ms += waited;
         }
     }
 
@@ -751,5 +817,83 @@ impl RunView {
     #[must_use]
     pub fn verification(&self) -> Option<&VerificationView> {
         self.verifications.last()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::event::{CheckpointKind, DecidedBy, Decision};
+
+    fn at(seq: u64, secs: u32, kind: EventKind) -> Event {
+        Event {
+            v: 1,
+            seq,
+            at: format!("2026-11-21T10:00:{secs:02}Z"),
+            kind,
+        }
+    }
+
+    #[test]
+    fn time_spent_waiting_for_the_person_is_kept_apart_from_the_step_s_own() {
+        let events = [
+            at(
+                1,
+                0,
+                EventKind::PhaseStarted {
+                    phase: Phase::Reproduce,
+                },
+            ),
+            at(
+                2,
+                1,
+                EventKind::CheckpointReached {
+                    id: 1,
+                    kind: CheckpointKind::BeforeStep {
+                        phase: Phase::Reproduce,
+                        attempt: 1,
+                        prompt: String::new(),
+                    },
+                    options: Vec::new(),
+                },
+            ),
+            at(
+                3,
+                26,
+                EventKind::CheckpointResolved {
+                    id: 1,
+                    decision: Decision::Approve,
+                    by: DecidedBy::Person,
+                },
+            ),
+            at(
+                4,
+                30,
+                EventKind::PhaseFinished {
+                    phase: Phase::Reproduce,
+                    status: PhaseStatus::Passed,
+                    message: String::new(),
+                },
+            ),
+        ];
+        let view = RunView::replay(&events[..3]);
+        let p = view
+            .phases
+            .iter()
+            .find(|p| p.phase == Phase::Reproduce)
+            .unwrap();
+        let now = DateTime::parse_from_rfc3339("2026-11-21T10:00:28Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        assert_eq!(p.own_ms(now), 3_000, "running: 1 s before, 2 s after");
+        assert_eq!(p.waited_ms(now), 25_000);
+        let view = RunView::replay(&events);
+        let p = view
+            .phases
+            .iter()
+            .find(|p| p.phase == Phase::Reproduce)
+            .unwrap();
+        assert_eq!(p.duration_ms, 5_000);
+        assert_eq!(p.waiting_ms, 25_000);
     }
 }

@@ -27,6 +27,7 @@ pub fn json(view: &RunView, end: &Conclusion) -> Value {
                     PhaseState::Done(PhaseStatus::Skipped) => "skipped",
                 },
                 "duration_ms": p.duration_ms,
+                "waiting_ms": p.waiting_ms,
                 "attempts": p.starts,
                 "cost_usd": p.cost_usd,
             })

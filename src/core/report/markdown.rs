@@ -105,9 +105,9 @@ fn phases(view: &RunView, md: &mut String) {
     let _ = writeln!(md, "### Phases\n");
     let _ = writeln!(
         md,
-        "| Phase | Status | Attempts | Time | Agent cost | Note |"
+        "| Phase | Status | Attempts | Time | Waiting for you | Agent cost | Note |"
     );
-    let _ = writeln!(md, "|---|---|---|---|---|---|");
+    let _ = writeln!(md, "|---|---|---|---|---|---|---|");
     for p in &view.phases {
         let status = match p.state {
             PhaseState::Pending => "not reached",
@@ -124,10 +124,15 @@ fn phases(view: &RunView, md: &mut String) {
         };
         let _ = writeln!(
             md,
-            "| {} | {status} | {} | {} | {cost} | {} |",
+            "| {} | {status} | {} | {} | {} | {cost} | {} |",
             p.phase,
             p.starts,
             duration(p.duration_ms),
+            if p.waiting_ms > 0 {
+                duration(p.waiting_ms)
+            } else {
+                "–".into()
+            },
             p.message.replace('|', "\\|").replace('\n', " ")
         );
     }

@@ -95,21 +95,32 @@ fn render_header(app: &RunApp, theme: Theme, area: Rect, buf: &mut Buffer) {
     } else {
         v.name.as_str()
     };
+    let waiting = v
+        .phases
+        .iter()
+        .find(|p| p.waiting_since.is_some())
+        .map(|p| format!(" · waiting for you {}", duration(p.waited_ms(app.now))))
+        .unwrap_or_default();
     let first = Line::from(vec![
         Span::styled("fixloop ", theme.title()),
         Span::styled(name.to_owned(), theme.title()),
         Span::raw(format!(
-            "  agent {} · {cost} · {}",
+            "  agent {} · cost {cost} · {}",
             v.agent.map_or("", AgentKind::as_str),
             duration(elapsed)
         )),
+        Span::styled(waiting, theme.warn()),
     ]);
     let branch = v
         .fix
         .as_ref()
         .map_or_else(|| "no fix branch yet".to_owned(), |f| f.branch.clone());
     let second = Line::styled(
-        format!("repo {} (base {}) · {branch}", v.repo, v.base),
+        // What a narrow terminal cuts is at the end: the repository, which the person knows.
+        format!(
+            "{branch} · run {} · repo {} (base {})",
+            v.run_id, v.repo, v.base
+        ),
         theme.dim(),
     );
     Paragraph::new(vec![first, second]).render(area, buf);
@@ -125,10 +136,7 @@ fn render_phases(app: &RunApp, theme: Theme, area: Rect, buf: &mut Buffer) {
             PhaseState::Done(PhaseStatus::Failed) => ("✗", theme.bad()),
             PhaseState::Done(PhaseStatus::Skipped) => ("–", theme.dim()),
         };
-        let mut ms = p.duration_ms;
-        if let (PhaseState::Running, Some(start)) = (p.state, p.started_at) {
-            ms += u64::try_from((app.now - start).num_milliseconds()).unwrap_or(0);
-        }
+        let ms = p.own_ms(app.now);
         let attempts = if p.phase.is_ai() && p.starts > 1 {
             format!(" {}/3", p.starts)
         } else {
