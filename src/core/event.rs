@@ -526,6 +526,9 @@ pub enum EventKind {
         phase: Phase,
         purpose: String,
         run: u32,
+        /// How many runs the batch has (0 in journals of earlier releases).
+        #[serde(default)]
+        of: u32,
         exit_code: Option<i32>,
         timed_out: bool,
         duration_ms: u64,

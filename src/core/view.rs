@@ -42,6 +42,62 @@ pub struct PhaseView {
     pub waiting_since: Option<DateTime<Utc>>,
 }
 
+/// The batch of test runs under way (or the last one): what it checks, how far it is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Batch {
+    pub phase: Phase,
+    pub purpose: String,
+    pub done: u32,
+    pub failed: u32,
+    /// Runs in the batch (0 when a journal of an earlier release does not say).
+    pub of: u32,
+}
+
+impl Batch {
+    /// `reproduction, attempt 1: run 2/3, 2 failed`.
+    #[must_use]
+    pub fn progress(&self) -> String {
+        let of = if self.of > 0 {
+            format!("/{}", self.of)
+        } else {
+            String::new()
+        };
+        format!(
+            "{}: run {}{of}, {} failed",
+            batch_label(&self.purpose),
+            self.done,
+            self.failed
+        )
+    }
+}
+
+/// What a batch of test runs checks, in words, from its purpose (`revert-2` → `revert check
+/// (without the fix), attempt 2`).
+#[must_use]
+pub fn batch_label(purpose: &str) -> String {
+    let (what, attempt) = match purpose.rsplit_once('-') {
+        Some((what, n)) if !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()) => {
+            (what, Some(n))
+        }
+        _ => (purpose, None),
+    };
+    let words = match what {
+        "confirm" => "reproduction",
+        "verify" => "the test with the fix",
+        "revert" => "revert check (without the fix)",
+        "suite" => "test suite",
+        "outside-check" => "check outside the runner",
+        "post-fix" => "tests written after the fix",
+        "post-fix-base" => "those tests on the base",
+        "agent-worktree" => "the test in the agent's worktree",
+        other => other,
+    };
+    match attempt {
+        Some(n) => format!("{words}, attempt {n}"),
+        None => words.to_owned(),
+    }
+}
+
 /// Milliseconds from `start` to `end` (none if the clock went back).
 fn ms_between(start: DateTime<Utc>, end: DateTime<Utc>) -> u64 {
     u64::try_from((end - start).num_milliseconds()).unwrap_or(0)
@@ -249,6 +305,8 @@ pub struct RunView {
     pub warnings: Vec<String>,
     pub failures: Vec<StepFailure>,
     pub test_runs: u32,
+    /// The batch of test runs under way, or the last one.
+    pub batch: Option<Batch>,
     pub report: Option<(String, String)>,
     pub removed_worktrees: Vec<String>,
     pub kept_worktrees: Vec<String>,
@@ -502,7 +560,32 @@ impl RunView {
                 p.state = PhaseState::Done(*status);
                 p.message.clone_from(message);
             }
-            EventKind::TestRunFinished { .. } => self.test_runs += 1,
+            EventKind::TestRunFinished {
+                phase,
+                purpose,
+                of,
+                exit_code,
+                ..
+            } => {
+                self.test_runs += 1;
+                let failed = u32::from(*exit_code != Some(0));
+                match &mut self.batch {
+                    Some(b) if b.purpose == *purpose && b.phase == *phase => {
+                        b.done += 1;
+                        b.failed += failed;
+                        b.of = *of;
+                    }
+                    _ => {
+                        self.batch = Some(Batch {
+                            phase: *phase,
+                            purpose: purpose.clone(),
+                            done: 1,
+                            failed,
+                            of: *of,
+                        });
+                    }
+                }
+            }
             EventKind::Warned { message } => self.warnings.push(message.clone()),
             EventKind::StepFailed {
                 phase,
@@ -895,5 +978,40 @@ mod tests {
             .unwrap();
         assert_eq!(p.duration_ms, 5_000);
         assert_eq!(p.waiting_ms, 25_000);
+    }
+
+    #[test]
+    fn a_batch_of_test_runs_is_counted_as_it_goes() {
+        let run = |seq, n, exit| {
+            at(
+                seq,
+                1,
+                EventKind::TestRunFinished {
+                    phase: Phase::ConfirmRepro,
+                    purpose: "confirm-1".into(),
+                    run: n,
+                    of: 3,
+                    exit_code: Some(exit),
+                    timed_out: false,
+                    duration_ms: 10,
+                    log: String::new(),
+                },
+            )
+        };
+        let view = RunView::replay(&[run(1, 1, 1), run(2, 2, 0)]);
+        let batch = view.batch.unwrap();
+        assert_eq!(
+            batch.progress(),
+            "reproduction, attempt 1: run 2/3, 1 failed"
+        );
+        assert_eq!(
+            batch_label("revert-2"),
+            "revert check (without the fix), attempt 2"
+        );
+        assert_eq!(
+            batch_label("post-fix-base-1"),
+            "those tests on the base, attempt 1"
+        );
+        assert_eq!(batch_label("odd"), "odd");
     }
 }

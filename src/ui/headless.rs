@@ -11,6 +11,7 @@ use crate::core::policy::Approve;
 use crate::core::sanitize::for_terminal;
 use crate::core::setup::cents_to_usd;
 use crate::core::view::CheckpointView;
+use crate::core::view::batch_label;
 use crate::engine::ports::{BoxFuture, Decider};
 
 /// Formats events as lines for a log or a CI console.
@@ -320,12 +321,19 @@ fn test_lines(kind: &EventKind) -> Option<Vec<String>> {
             phase,
             purpose,
             run,
+            of,
             exit_code,
             timed_out,
             duration_ms,
             ..
         } => vec![format!(
-            "  [{phase} #{run}] {purpose}: {} in {:.1} s",
+            "  [{phase} #{run}] {} run {run}{}: {} in {:.1} s",
+            batch_label(purpose),
+            if *of > 0 {
+                format!("/{of}")
+            } else {
+                String::new()
+            },
             if *timed_out {
                 "timed out".to_owned()
             } else {

@@ -14,6 +14,14 @@ use crate::ui::tui::ansi;
 use crate::ui::tui::app::{Mode, RunApp};
 use unicode_width::UnicodeWidthStr;
 
+/// The running phase's mark: a spinner that turns with the clock, so a long step shows it is
+/// alive.
+fn spinner(app: &RunApp) -> &'static str {
+    const FRAMES: [&str; 10] = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
+    let tenths = app.now.timestamp_millis() / 100;
+    FRAMES[usize::try_from(tenths.rem_euclid(10)).unwrap_or(0)]
+}
+
 /// The phase list's width in a terminal `width` columns wide.
 pub(crate) fn phases_width(width: u16) -> u16 {
     if width >= 120 { 30 } else { 24 }
@@ -131,7 +139,7 @@ fn render_phases(app: &RunApp, theme: Theme, area: Rect, buf: &mut Buffer) {
     for p in &app.view.phases {
         let (mark, style) = match p.state {
             PhaseState::Pending => ("·", theme.dim()),
-            PhaseState::Running => ("▶", theme.active()),
+            PhaseState::Running => (spinner(app), theme.active()),
             PhaseState::Done(PhaseStatus::Passed) => ("✓", theme.good()),
             PhaseState::Done(PhaseStatus::Failed) => ("✗", theme.bad()),
             PhaseState::Done(PhaseStatus::Skipped) => ("–", theme.dim()),
@@ -189,8 +197,35 @@ fn render_log(app: &RunApp, theme: Theme, area: Rect, buf: &mut Buffer) {
             l
         })
         .collect();
+    let batch = app
+        .view
+        .batch
+        .as_ref()
+        .filter(|b| {
+            Some(b.phase) == app.view.current
+                && (b.of == 0 || b.done < b.of || app.view.finished.is_none())
+        })
+        .map(|b| format!(" · {}", b.progress()))
+        .unwrap_or_default();
+    // An AI step's time against its budget while it runs.
+    let budget = app
+        .view
+        .current
+        .filter(|p| p.is_ai() && app.view.finished.is_none())
+        .and_then(|p| {
+            let setup = app.view.setup.as_ref()?;
+            let phase = app.view.phases.iter().find(|v| v.phase == p)?;
+            (phase.state == PhaseState::Running).then(|| {
+                format!(
+                    " · {} of {}",
+                    duration(phase.own_ms(app.now)),
+                    duration(setup.ai_budget_secs * 1000)
+                )
+            })
+        })
+        .unwrap_or_default();
     let title = match app.view.current {
-        Some(phase) => format!(" Output · {phase} "),
+        Some(phase) => format!(" Output · {phase}{budget}{batch} "),
         None => " Output ".to_owned(),
     };
     let follow = if app.log.follow {
