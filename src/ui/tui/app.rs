@@ -287,7 +287,9 @@ impl RunApp {
             Mode::Feedback(_) | Mode::ConfirmAbort | Mode::ManualBefore => 7,
             _ => 0,
         };
-        let height = self.height.saturating_sub(4 + input);
+        let height = self
+            .height
+            .saturating_sub(super::views::chrome_rows(self.width) + input);
         super::views::checkpoint_scroll_max(self, cp, width, height)
     }
 

@@ -4,7 +4,7 @@ mod checkpoint;
 pub(crate) use checkpoint::scroll_max as checkpoint_scroll_max;
 pub mod reports;
 mod run;
-pub(crate) use run::phases_width;
+pub(crate) use run::{chrome_rows, phases_width};
 mod summary;
 
 use ratatui::buffer::Buffer;

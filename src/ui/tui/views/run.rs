@@ -22,9 +22,64 @@ fn spinner(app: &RunApp) -> &'static str {
     FRAMES[usize::try_from(tenths.rem_euclid(10)).unwrap_or(0)]
 }
 
-/// The phase list's width in a terminal `width` columns wide.
+/// Below this width the phase list is one line under the header.
+const STEPPER_BELOW: u16 = 90;
+
+/// The phase list's width in a terminal `width` columns wide (none when it is a stepper).
 pub(crate) fn phases_width(width: u16) -> u16 {
-    if width >= 120 { 30 } else { 24 }
+    if width < STEPPER_BELOW {
+        0
+    } else if width >= 120 {
+        30
+    } else {
+        24
+    }
+}
+
+/// Rows the screen gives to other things than the main pane, in a terminal `width` wide.
+pub(crate) fn chrome_rows(width: u16) -> u16 {
+    4 + u16::from(width < STEPPER_BELOW)
+}
+
+/// The phases on one line: each with its mark, the running one with its time; the line is cut
+/// from the left so the running phase stays in view.
+fn render_stepper(app: &RunApp, theme: Theme, area: Rect, buf: &mut Buffer) {
+    let mut spans: Vec<Span> = Vec::new();
+    let mut running_at = 0;
+    for (i, p) in app.view.phases.iter().enumerate() {
+        let (mark, style) = match p.state {
+            PhaseState::Pending => ("·", theme.dim()),
+            PhaseState::Running => (spinner(app), theme.active()),
+            PhaseState::Done(PhaseStatus::Passed) => ("✓", theme.good()),
+            PhaseState::Done(PhaseStatus::Failed) => ("✗", theme.bad()),
+            PhaseState::Done(PhaseStatus::Skipped) => ("–", theme.dim()),
+        };
+        if i > 0 {
+            spans.push(Span::styled(" ", theme.dim()));
+        }
+        let text = if p.state == PhaseState::Running {
+            running_at = spans.len();
+            format!("{mark}{} {}", p.phase, duration(p.own_ms(app.now)))
+        } else {
+            format!("{mark}{}", p.phase)
+        };
+        spans.push(Span::styled(text, style));
+    }
+    // Drop phases from the left while the running one would not fit.
+    let fits =
+        |spans: &[Span]| spans.iter().map(Span::width).sum::<usize>() <= usize::from(area.width);
+    let mut start = 0;
+    while start < running_at && !fits(&spans[start..=running_at.min(spans.len() - 1)]) {
+        start += 1;
+    }
+    let shown: Vec<Span> = if start > 0 {
+        std::iter::once(Span::styled("…", theme.dim()))
+            .chain(spans.into_iter().skip(start))
+            .collect()
+    } else {
+        spans
+    };
+    Paragraph::new(Line::from(shown)).render(area, buf);
 }
 
 /// The smallest terminal the run screen is drawn in.
@@ -49,18 +104,29 @@ impl Widget for &RunApp {
             .render(area, buf);
             return;
         }
-        let [header, body, status, footer] = Layout::vertical([
+        let stepper = u16::from(area.width < STEPPER_BELOW);
+        let [header, steps, body, status, footer] = Layout::vertical([
             Constraint::Length(2),
+            Constraint::Length(stepper),
             Constraint::Min(5),
             Constraint::Length(1),
             Constraint::Length(1),
         ])
         .areas(area);
         render_header(self, theme, header, buf);
-        let phases_width = phases_width(area.width);
-        let [phases, main] =
-            Layout::horizontal([Constraint::Length(phases_width), Constraint::Min(20)]).areas(body);
-        render_phases(self, theme, phases, buf);
+        let main = if stepper == 1 {
+            // Narrow: the phases on one line, the pane gets every column.
+            render_stepper(self, theme, steps, buf);
+            body
+        } else {
+            let [phases, main] = Layout::horizontal([
+                Constraint::Length(phases_width(area.width)),
+                Constraint::Min(20),
+            ])
+            .areas(body);
+            render_phases(self, theme, phases, buf);
+            main
+        };
         if let Some(end) = self.view.finished.as_ref().filter(|_| !self.show_output) {
             summary::render(&self.view, end, self.summary_scroll, theme, main, buf);
         } else if let Some(cp) = self.pending().filter(|_| self.view.finished.is_none()) {
