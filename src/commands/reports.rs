@@ -48,9 +48,11 @@ pub async fn reports(args: &ReportsArgs) -> Result<ExitCode, CommandError> {
         println!("No runs yet in {}.", store.outputs.display());
         return Ok(ExitCode::Success);
     }
+    // The run id says when and what; a cut id is still a prefix `reports show` and `resume`
+    // take.
     println!(
-        "{:<16}  {:<28}  {:<5}  {:<8}  {:>7}  {:>7}  PR",
-        "date", "name", "kind", "status", "time", "cost"
+        "{:<40}  {:<5}  {:<8}  {:>7}  {:>7}  PR",
+        "run", "kind", "status", "time", "cost"
     );
     for i in select(&rows, "", SortKey::Date, true) {
         let r = &rows[i];
@@ -58,9 +60,8 @@ pub async fn reports(args: &ReportsArgs) -> Result<ExitCode, CommandError> {
             .cost_usd
             .map_or_else(|| "–".into(), |c| format!("${c:.2}"));
         println!(
-            "{:<16}  {:<28}  {:<5}  {:<8}  {:>7}  {cost:>7}  {}",
-            r.date(),
-            r.name.chars().take(28).collect::<String>(),
+            "{:<40}  {:<5}  {:<8}  {:>7}  {cost:>7}  {}",
+            r.run_id.chars().take(40).collect::<String>(),
             r.kind(),
             r.status,
             duration(r.duration_ms),

@@ -99,8 +99,7 @@ fn render_list(app: &BrowserApp, theme: Theme, area: Rect, buf: &mut Buffer) {
                 .cost_usd
                 .map_or_else(|| "–".into(), |c| format!("${c:.2}"));
             let mut cells = vec![
-                Cell::from(r.date()),
-                Cell::from(r.name.clone()),
+                Cell::from(r.run_id.clone()),
                 Cell::from(r.kind()),
                 Cell::from(Span::styled(
                     r.status.clone(),
@@ -121,14 +120,13 @@ fn render_list(app: &BrowserApp, theme: Theme, area: Rect, buf: &mut Buffer) {
         })
         .collect();
     let mut widths = vec![
-        Constraint::Length(16),
-        Constraint::Min(14),
+        Constraint::Min(20),
         Constraint::Length(5),
         Constraint::Length(8),
         Constraint::Length(7),
         Constraint::Length(7),
     ];
-    let mut header = vec!["date", "name", "kind", "status", "time", "cost"];
+    let mut header = vec!["run", "kind", "status", "time", "cost"];
     if wide {
         widths.push(Constraint::Min(20));
         header.push("PR");
