@@ -28,6 +28,8 @@ pub enum Mode {
     /// The person is doing the step by hand (chosen at a checkpoint before an AI step).
     ManualBefore,
     Help,
+    /// Typing what to search for with `/`.
+    Search(TextBox),
     /// A key asked for something this checkpoint does not offer: why, until Esc. Every other
     /// key is swallowed, so text typed after it cannot act as keys.
     Refused(String),
@@ -141,6 +143,8 @@ pub struct RunApp {
     pub manual_step: Option<Phase>,
     /// Once the run is over, the output pane instead of the summary (`o`).
     pub show_output: bool,
+    /// The last search (`/`), for `n` and `N`.
+    pub search: Option<String>,
     /// Scroll of the summary.
     pub summary_scroll: u16,
 }
@@ -166,6 +170,7 @@ impl RunApp {
             height: 24,
             manual_step: None,
             show_output: false,
+            search: None,
             summary_scroll: 0,
         }
     }
@@ -302,42 +307,8 @@ impl RunApp {
         if ctrl && key.code == KeyCode::Char('c') {
             return self.interrupt();
         }
-        match std::mem::replace(&mut self.mode, Mode::Normal) {
-            Mode::Feedback(mut text) => return self.feedback_key(key, &mut text),
-            Mode::ConfirmAbort => {
-                if matches!(key.code, KeyCode::Char('y' | 'Y'))
-                    && let Some(cp) = self.pending().cloned()
-                {
-                    return self.answer(
-                        cp.id,
-                        Decision::Abort {
-                            reason: "aborted by the reviewer".into(),
-                        },
-                    );
-                }
-                return Vec::new();
-            }
-            Mode::ManualBefore => {
-                return match key.code {
-                    KeyCode::Enter => match self.pending().cloned() {
-                        Some(cp) => self.answer(cp.id, Decision::Manual),
-                        None => Vec::new(),
-                    },
-                    KeyCode::Esc => Vec::new(),
-                    _ => {
-                        self.mode = Mode::ManualBefore;
-                        Vec::new()
-                    }
-                };
-            }
-            Mode::Help => return Vec::new(),
-            Mode::Refused(why) => {
-                if !matches!(key.code, KeyCode::Esc | KeyCode::Enter) {
-                    self.mode = Mode::Refused(why);
-                }
-                return Vec::new();
-            }
-            Mode::Normal => {}
+        if let Some(effects) = self.modal_key(key) {
+            return effects;
         }
         if let Some(phase) = self.manual_step {
             match key.code {
@@ -356,6 +327,21 @@ impl RunApp {
         }
         if self.view.finished.is_some() && !self.show_output {
             return self.summary_key(key);
+        }
+        match key.code {
+            KeyCode::Char('/') => {
+                self.mode = Mode::Search(TextBox::default());
+                return Vec::new();
+            }
+            KeyCode::Char('n') if self.search.is_some() => {
+                self.find(true);
+                return Vec::new();
+            }
+            KeyCode::Char('N') if self.search.is_some() => {
+                self.find(false);
+                return Vec::new();
+            }
+            _ => {}
         }
         if let Some(cp) = self.pending().cloned()
             && self.view.finished.is_none()
@@ -395,6 +381,88 @@ impl RunApp {
         Vec::new()
     }
 
+    fn search_key(&mut self, key: KeyEvent, text: &mut TextBox) -> Vec<Effect> {
+        match key.code {
+            KeyCode::Esc => return Vec::new(),
+            KeyCode::Enter => {
+                let term = text.text().trim().to_owned();
+                if !term.is_empty() {
+                    self.search = Some(term);
+                    self.find(true);
+                }
+                return Vec::new();
+            }
+            KeyCode::Backspace => text.backspace(),
+            KeyCode::Left => text.left(),
+            KeyCode::Right => text.right(),
+            KeyCode::Char(c) => text.insert(c),
+            _ => {}
+        }
+        self.mode = Mode::Search(text.clone());
+        Vec::new()
+    }
+
+    /// Moves to the next match of the search (`older`: up the output, down a checkpoint's
+    /// text; else the other way), in the checkpoint's text when one is shown, else the output.
+    fn find(&mut self, older: bool) {
+        let Some(term) = self.search.clone() else {
+            return;
+        };
+        let needle = term.to_lowercase();
+        if let Some(cp) = self.pending().cloned()
+            && self.view.finished.is_none()
+        {
+            let width = self
+                .width
+                .saturating_sub(super::views::phases_width(self.width));
+            let rows = super::views::checkpoint_match_rows(self, &cp, &needle, width);
+            let current = self.detail_scroll;
+            let next = if older {
+                rows.iter().copied().find(|&r| r > current)
+            } else {
+                rows.iter().rev().copied().find(|&r| r < current)
+            };
+            match next.or_else(|| {
+                if older {
+                    rows.first().copied()
+                } else {
+                    rows.last().copied()
+                }
+            }) {
+                Some(row) => {
+                    self.detail_scroll = row.min(self.detail_max());
+                    self.notice = Some(format!("{} matches for “{term}” · n/N next", rows.len()));
+                }
+                None => self.notice = Some(format!("no match for “{term}”")),
+            }
+            return;
+        }
+        let lines = &self.log.lines;
+        let total = lines.len();
+        let matches: Vec<usize> = (0..total)
+            .filter(|&i| lines[i].1.text.to_lowercase().contains(&needle))
+            .collect();
+        if matches.is_empty() {
+            self.notice = Some(format!("no match for “{term}”"));
+            return;
+        }
+        // The line at the bottom of the pane now.
+        let bottom = total.saturating_sub(1 + self.log.offset);
+        let next = if older {
+            matches.iter().rev().copied().find(|&i| i < bottom)
+        } else {
+            matches.iter().copied().find(|&i| i > bottom)
+        }
+        .unwrap_or(if older {
+            matches[matches.len() - 1]
+        } else {
+            matches[0]
+        });
+        self.log.offset = total - 1 - next;
+        self.log.follow = false;
+        self.notice = Some(format!("{} matches for “{term}” · n/N next", matches.len()));
+    }
+
     /// How many attempts each AI step has in this run.
     pub(crate) fn max_attempts(&self) -> u32 {
         self.view
@@ -427,6 +495,47 @@ impl RunApp {
             _ => {}
         }
         Vec::new()
+    }
+
+    /// A key while a box or an input is open: it goes there and nowhere else. `None` when none
+    /// is open.
+    fn modal_key(&mut self, key: KeyEvent) -> Option<Vec<Effect>> {
+        match std::mem::replace(&mut self.mode, Mode::Normal) {
+            Mode::Feedback(mut text) => Some(self.feedback_key(key, &mut text)),
+            Mode::ConfirmAbort => {
+                if matches!(key.code, KeyCode::Char('y' | 'Y'))
+                    && let Some(cp) = self.pending().cloned()
+                {
+                    return Some(self.answer(
+                        cp.id,
+                        Decision::Abort {
+                            reason: "aborted by the reviewer".into(),
+                        },
+                    ));
+                }
+                Some(Vec::new())
+            }
+            Mode::ManualBefore => Some(match key.code {
+                KeyCode::Enter => match self.pending().cloned() {
+                    Some(cp) => self.answer(cp.id, Decision::Manual),
+                    None => Vec::new(),
+                },
+                KeyCode::Esc => Vec::new(),
+                _ => {
+                    self.mode = Mode::ManualBefore;
+                    Vec::new()
+                }
+            }),
+            Mode::Help => Some(Vec::new()),
+            Mode::Search(mut text) => Some(self.search_key(key, &mut text)),
+            Mode::Refused(why) => {
+                if !matches!(key.code, KeyCode::Esc | KeyCode::Enter) {
+                    self.mode = Mode::Refused(why);
+                }
+                Some(Vec::new())
+            }
+            Mode::Normal => None,
+        }
     }
 
     fn interrupt(&mut self) -> Vec<Effect> {
@@ -599,6 +708,7 @@ impl RunApp {
             Mode::ManualBefore => return vec![("Enter", "done, check it"), ("Esc", "back")],
             Mode::Help => return vec![("any key", "close")],
             Mode::Refused(_) => return vec![("Esc", "back")],
+            Mode::Search(_) => return vec![("Enter", "find"), ("Esc", "cancel")],
             Mode::Normal => {}
         }
         if self.view.finished.is_some() {

@@ -941,3 +941,28 @@ fn a_checkpoint_scrolls_to_its_ends_and_no_further() {
     s.key(KeyCode::Home);
     assert!(screen(&s.app, 80, 24).contains("What you asked"));
 }
+
+#[test]
+fn slash_searches_the_output_and_n_goes_to_the_next_match() {
+    let mut s = Script::running();
+    for c in "/session".chars() {
+        s.key(KeyCode::Char(c));
+    }
+    assert!(screen(&s.app, 80, 24).contains("/session"));
+    s.key(KeyCode::Enter);
+    assert_eq!(s.app.mode, Mode::Normal);
+    assert!(!s.app.log.follow, "the pane moved to the match");
+    let shown = screen(&s.app, 80, 24);
+    assert!(shown.contains("session 4ee26e0c started"), "{shown}");
+    assert!(s.app.notice.as_deref().unwrap().contains("1 matches"));
+    for c in "/nothing-like-this".chars() {
+        s.key(KeyCode::Char(c));
+    }
+    s.key(KeyCode::Enter);
+    assert!(s.app.notice.as_deref().unwrap().starts_with("no match"));
+    // Esc leaves the search box without searching.
+    s.key(KeyCode::Char('/'));
+    s.key(KeyCode::Char('x'));
+    s.key(KeyCode::Esc);
+    assert_eq!(s.app.mode, Mode::Normal);
+}

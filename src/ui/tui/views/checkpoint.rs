@@ -70,6 +70,25 @@ pub(crate) fn scroll_max(app: &RunApp, cp: &CheckpointView, width: u16, height: 
     wrapped.saturating_sub(height.saturating_sub(2))
 }
 
+/// The wrapped rows (as scroll offsets) where the checkpoint's text has `needle` (lower case),
+/// in a pane `width` wide.
+pub(crate) fn match_rows(app: &RunApp, cp: &CheckpointView, needle: &str, width: u16) -> Vec<u16> {
+    let (_, lines) = content(app, cp, Theme { color: false });
+    let inner = width.saturating_sub(2);
+    let mut rows = Vec::new();
+    let mut before = 0usize;
+    for line in &lines {
+        let text: String = line.spans.iter().map(|s| s.content.as_ref()).collect();
+        if text.to_lowercase().contains(needle) {
+            rows.push(u16::try_from(before).unwrap_or(u16::MAX));
+        }
+        before += Paragraph::new(line.clone())
+            .wrap(Wrap { trim: false })
+            .line_count(inner);
+    }
+    rows
+}
+
 pub fn render(app: &RunApp, cp: &CheckpointView, theme: Theme, area: Rect, buf: &mut Buffer) {
     let (title, lines) = content(app, cp, theme);
     let (detail, input) = match &app.mode {

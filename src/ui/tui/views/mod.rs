@@ -1,7 +1,9 @@
 //! Rendering: pure functions of the app state into a buffer.
 
 mod checkpoint;
-pub(crate) use checkpoint::scroll_max as checkpoint_scroll_max;
+pub(crate) use checkpoint::{
+    match_rows as checkpoint_match_rows, scroll_max as checkpoint_scroll_max,
+};
 pub mod reports;
 mod run;
 pub(crate) use run::{chrome_rows, phases_width};

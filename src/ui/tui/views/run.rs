@@ -360,6 +360,8 @@ fn render_status(app: &RunApp, theme: Theme, area: Rect, buf: &mut Buffer) {
             ),
             style,
         )
+    } else if let Mode::Search(text) = &app.mode {
+        Line::styled(format!("/{}▏", text.text()), theme.active())
     } else if let Some(notice) = &app.notice {
         Line::styled(notice.clone(), theme.warn())
     } else {
@@ -422,6 +424,10 @@ fn render_help(theme: Theme, area: Rect, buf: &mut Buffer) {
         (
             "Ctrl-C",
             "stop the run; `fixloop resume RUN_ID` goes on from there",
+        ),
+        (
+            "/ n N",
+            "search the output or the checkpoint; next, previous match",
         ),
         ("q / Esc", "quit when the run is over"),
     ];
