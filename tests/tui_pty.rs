@@ -82,10 +82,21 @@ struct Pty {
 
 impl Pty {
     fn spawn(sandbox: &support::Sandbox, args: &[&str], cwd: &std::path::Path) -> Self {
+        Self::spawn_sized(sandbox, args, cwd, &[], (COLS, ROWS))
+    }
+
+    /// fixloop in a pseudo-terminal of `cols` × `rows`, with `env` added to the sandbox's.
+    fn spawn_sized(
+        sandbox: &support::Sandbox,
+        args: &[&str],
+        cwd: &std::path::Path,
+        env: &[(&str, String)],
+        (cols, rows): (u16, u16),
+    ) -> Self {
         let pair = native_pty_system()
             .openpty(PtySize {
-                rows: ROWS,
-                cols: COLS,
+                rows,
+                cols,
                 pixel_width: 0,
                 pixel_height: 0,
             })
@@ -98,6 +109,9 @@ impl Pty {
         }
         cmd.env("TERM", "xterm-256color");
         cmd.env_remove("NO_COLOR");
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
         let child = pair.slave.spawn_command(cmd).unwrap();
         drop(pair.slave);
         let mut reader = pair.master.try_clone_reader().unwrap();
@@ -107,8 +121,8 @@ impl Pty {
         std::thread::spawn(move || {
             let _master = pair.master;
             let mut parser = vt100::Parser::new(
-                std::num::NonZero::new(ROWS).unwrap(),
-                std::num::NonZero::new(COLS).unwrap(),
+                std::num::NonZero::new(rows).unwrap(),
+                std::num::NonZero::new(cols).unwrap(),
                 0,
             );
             let mut buf = vec![0u8; 65536];
@@ -289,4 +303,110 @@ fn a_person_stops_at_a_checkpoint_and_resumes_later_in_the_terminal() {
         .output()
         .unwrap();
     assert_eq!(String::from_utf8_lossy(&commits.stdout).trim(), "1");
+}
+
+/// At 80×24, a newcomer's first run through the demo: the first checkpoint shows what they
+/// asked on its first screen; at the last attempt, `r` says no revisions are left and the
+/// feedback typed after it (with `a`, Enter, `x` and spaces) acts as no key; the run ends on a
+/// summary with the run id and the next commands.
+#[test]
+fn at_80x24_the_demo_leads_with_the_decision_and_ends_on_a_summary() {
+    let sandbox = support::Sandbox::new();
+    let dir = sandbox.path().join("demo");
+    let dir_arg = dir.display().to_string();
+    let mut pty = Pty::spawn_sized(
+        &sandbox,
+        &["demo", "--dir", &dir_arg],
+        sandbox.path(),
+        &[],
+        (80, 24),
+    );
+    pty.screen
+        .wait_for("Checkpoint 1 · before reproduce · attempt 1/3");
+    pty.screen.wait_for("What you asked:");
+    assert!(
+        pty.screen
+            .shows(&["a/Enter  start", "?  help"], Duration::from_secs(10)),
+        "{}",
+        pty.screen.text
+    );
+    // Two revisions of the reproduction use up its attempts.
+    pty.press("a");
+    for attempt in 2..=3 {
+        pty.screen
+            .wait_for(&format!("after reproduce · attempt {}/3", attempt - 1));
+        pty.press("r");
+        pty.screen.wait_for("Feedback for the agent");
+        pty.press("same again");
+        pty.press("\r");
+        pty.screen
+            .wait_for(&format!("before reproduce · attempt {attempt}/3"));
+        pty.press("a");
+    }
+    pty.screen.wait_for("after reproduce · attempt 3/3");
+    pty.press("r");
+    pty.screen.wait_for("No revisions left");
+    pty.press("try again\rand x a");
+    assert!(
+        !pty.screen.shows(&["before fix"], Duration::from_secs(2)),
+        "typed text acted as keys:\n{}",
+        pty.screen.text
+    );
+    assert!(
+        pty.screen.text.contains("No revisions left"),
+        "{}",
+        pty.screen.text
+    );
+    pty.press("\u{1b}");
+    pty.screen.wait_for(" a  approve");
+    pty.press("a");
+    pty.screen.wait_for("before fix · attempt 1/3");
+    pty.press("a");
+    pty.screen.wait_for("after fix · attempt 1/3");
+    pty.press("a");
+    pty.screen.wait_for("before push");
+    pty.press("P");
+    pty.screen.wait_for("Summary");
+    pty.screen.wait_for("Next:");
+    assert!(pty.screen.text.contains("✓ success"), "{}", pty.screen.text);
+    assert!(pty.screen.text.contains("run "), "{}", pty.screen.text);
+    pty.press("q");
+    assert!(pty.child.wait().unwrap().success());
+}
+
+/// A run that cannot start (its agent is not installed) says so in full, wrapped by the
+/// terminal, before any screen is drawn: the install command is not cut at 80 columns.
+#[test]
+fn at_80x24_a_missing_agent_s_hint_is_read_whole() {
+    let sandbox = support::Sandbox::new();
+    let repo = sandbox.python_project();
+    sandbox.info(
+        &repo,
+        &serde_json::json!({
+            "prompt": "tests/test_calc.py fails: add(1, 1) is not 2.",
+            "deterministic": true,
+            "raw-logs": "ci.log",
+            "name": "add",
+        }),
+    );
+    let empty = sandbox.path().join("empty-bin");
+    std::fs::create_dir_all(&empty).unwrap();
+    let path = format!("{}:{}", empty.display(), std::env::var("PATH").unwrap());
+    let mut pty = Pty::spawn_sized(
+        &sandbox,
+        &["run", "--agent", "claude"],
+        &repo,
+        &[("PATH", path)],
+        (80, 24),
+    );
+    let status = pty.child.wait().unwrap();
+    assert_eq!(status.exit_code(), 69);
+    pty.screen.drain();
+    let joined = pty.screen.text.replace('\n', "");
+    assert!(
+        joined.contains("npm install -g @anthropic-ai/claude-code"),
+        "{}",
+        pty.screen.text
+    );
+    assert!(!repo.join("outputs").exists());
 }

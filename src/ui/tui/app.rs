@@ -529,7 +529,8 @@ impl RunApp {
             Mode::Help => Some(Vec::new()),
             Mode::Search(mut text) => Some(self.search_key(key, &mut text)),
             Mode::Refused(why) => {
-                if !matches!(key.code, KeyCode::Esc | KeyCode::Enter) {
+                // Only Esc closes it: Enter is part of typed feedback too.
+                if key.code != KeyCode::Esc {
                     self.mode = Mode::Refused(why);
                 }
                 Some(Vec::new())
