@@ -657,14 +657,12 @@ impl RunApp {
                 }
             }
             KeyCode::Enter | KeyCode::Char('j') if newline => text.newline(),
-            KeyCode::Tab => {
-                if let Some(CheckpointKind::AfterStep {
+            KeyCode::Tab => match self.pending().map(|cp| cp.kind.clone()) {
+                Some(CheckpointKind::AfterStep {
                     suggested_feedback, ..
-                }) = self.pending().map(|cp| cp.kind.clone())
-                {
-                    text.insert_str(&suggested_feedback);
-                }
-            }
+                }) if !suggested_feedback.trim().is_empty() => text.insert_str(&suggested_feedback),
+                _ => self.notice = Some("fixloop has no finding to insert for this step".into()),
+            },
             KeyCode::Backspace => text.backspace(),
             KeyCode::Left => text.left(),
             KeyCode::Right => text.right(),
@@ -689,7 +687,26 @@ impl RunApp {
                 .map(|f| format!("{}/{f}", fix.worktree))
                 .collect()
         } else {
-            vec![format!("{}/repro.json", self.view.failure_dir)]
+            // repro.json and the files it names, where the step wrote them.
+            let mut files = vec![format!("{}/repro.json", self.view.failure_dir)];
+            if let Some(repro) = &self.view.current_reproduction {
+                files.extend(
+                    repro
+                        .files
+                        .iter()
+                        .map(|(source, _)| source.display().to_string()),
+                );
+            }
+            files
+        }
+    }
+
+    /// Where the person works when they do `phase` by hand, once fixloop knows it.
+    pub(crate) fn manual_worktree(&self, phase: Phase) -> Option<String> {
+        if phase == Phase::Fix {
+            self.view.fix.as_ref().map(|f| f.worktree.clone())
+        } else {
+            self.view.scratch.clone()
         }
     }
 

@@ -890,7 +890,10 @@ fn a_key_not_offered_says_why_and_what_is_typed_after_it_does_nothing() {
         assert!(s.key(KeyCode::Char(c)).is_empty(), "{c} acted");
     }
     assert!(s.key(KeyCode::Enter).is_empty());
-    assert!(s.key(KeyCode::Char('a')).is_empty(), "Enter does not close the box");
+    assert!(
+        s.key(KeyCode::Char('a')).is_empty(),
+        "Enter does not close the box"
+    );
     assert!(matches!(s.app.mode, Mode::Refused(_)));
     assert!(s.key(KeyCode::Esc).is_empty());
     assert_eq!(s.app.mode, Mode::Normal);

@@ -439,16 +439,31 @@ fn render_input(app: &RunApp, theme: Theme, area: Rect, buf: &mut Buffer) {
             )],
             None,
         ),
-        _ => (
-            " Do it by hand ",
-            vec![
-                Line::raw("Do this step yourself in another terminal, following the prompt above."),
-                Line::raw(
-                    "Press Enter when done: fixloop checks the result itself. Esc goes back.",
-                ),
-            ],
-            None,
-        ),
+        _ => {
+            let phase = app.pending().and_then(|cp| match &cp.kind {
+                CheckpointKind::BeforeStep { phase, .. } => Some(*phase),
+                _ => None,
+            });
+            let place = match phase.and_then(|p| app.manual_worktree(p)) {
+                Some(worktree) => format!("Work in {worktree}."),
+                None => "fixloop makes the worktree to work in as the step starts, and shows it \
+                         then."
+                    .to_owned(),
+            };
+            (
+                " Do it by hand ",
+                vec![
+                    Line::raw(
+                        "Do this step yourself in another terminal, following the prompt above.",
+                    ),
+                    Line::raw(place),
+                    Line::raw(
+                        "Press Enter when done: fixloop checks the result itself. Esc goes back.",
+                    ),
+                ],
+                None,
+            )
+        }
     };
     let block = Block::default().borders(Borders::ALL).title(title);
     let inner = block.inner(area);

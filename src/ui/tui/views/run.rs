@@ -324,6 +324,12 @@ fn render_manual(app: &RunApp, theme: Theme, phase: &str, area: Rect, buf: &mut 
         Line::raw(""),
         Line::raw(format!("Instructions: {prompt}")),
         Line::raw(format!("Failure folder: {}", app.view.failure_dir)),
+        Line::raw(
+            match app.view.current.and_then(|p| app.manual_worktree(p)) {
+                Some(worktree) => format!("Work in: {worktree}"),
+                None => "Work in: the repository's worktree fixloop made for the step".to_owned(),
+            },
+        ),
         Line::raw(""),
         Line::raw("Work in another terminal. Press Enter when you are done: fixloop then checks"),
         Line::raw("the result itself. Press x to give up the step."),
