@@ -971,3 +971,103 @@ fn slash_searches_the_output_and_n_goes_to_the_next_match() {
     s.key(KeyCode::Esc);
     assert_eq!(s.app.mode, Mode::Normal);
 }
+
+/// The screen as an SVG picture: each cell's character in its colour on a dark terminal.
+fn picture(app: &RunApp, width: u16, height: u16) -> String {
+    use ratatui::style::{Color, Modifier};
+    let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
+    let mut app = app.clone();
+    app.update(Msg::Resize(width, height));
+    terminal.draw(|f| f.render_widget(&app, f.area())).unwrap();
+    let buffer = terminal.backend().buffer();
+    let hex = |c: Color, default: &'static str| -> &'static str {
+        match c {
+            Color::Black => "#1e1e1e",
+            Color::Red => "#f14c4c",
+            Color::Green => "#23d18b",
+            Color::Yellow => "#f5f543",
+            Color::Cyan => "#29b8db",
+            Color::DarkGray => "#8a8a8a",
+            _ => default,
+        }
+    };
+    let (cw, ch) = (8.4_f64, 17.0_f64);
+    let mut svg = format!(
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{}\" height=\"{}\" \
+         font-family=\"DejaVu Sans Mono, Menlo, Consolas, monospace\" font-size=\"14\">\n\
+         <rect width=\"100%\" height=\"100%\" fill=\"#1e1e1e\"/>\n",
+        f64::from(width) * cw,
+        f64::from(height) * ch
+    );
+    let escape = |s: &str| {
+        s.replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;")
+    };
+    for y in 0..height {
+        for x in 0..width {
+            let cell = &buffer[(x, y)];
+            let (px, py) = (f64::from(x) * cw, f64::from(y) * ch);
+            if cell.bg != Color::Reset {
+                let _ = writeln!(
+                    svg,
+                    "<rect x=\"{px:.1}\" y=\"{py:.1}\" width=\"{cw}\" height=\"{ch}\" fill=\"{}\"/>",
+                    hex(cell.bg, "#1e1e1e")
+                );
+            }
+            let symbol = cell.symbol();
+            if symbol.trim().is_empty() {
+                continue;
+            }
+            let bold = if cell.modifier.contains(Modifier::BOLD) {
+                " font-weight=\"bold\""
+            } else {
+                ""
+            };
+            let _ = writeln!(
+                svg,
+                "<text x=\"{px:.1}\" y=\"{:.1}\" fill=\"{}\"{bold}>{}</text>",
+                py + ch * 0.8,
+                hex(cell.fg, "#d4d4d4"),
+                escape(symbol)
+            );
+        }
+    }
+    svg.push_str("</svg>\n");
+    svg
+}
+
+/// The README's picture of a checkpoint is this screen, drawn by the code it shows:
+/// `FIXLOOP_UPDATE_PICTURES=1 cargo test --lib readme_picture` redraws it after a change.
+#[test]
+fn the_readme_picture_is_the_real_checkpoint_screen() {
+    let mut s = Script::reproduced(20);
+    s.at(
+        21,
+        EventKind::CheckpointReached {
+            id: 2,
+            kind: CheckpointKind::AfterStep {
+                phase: Phase::Reproduce,
+                attempt: 1,
+                verified: true,
+                summary: "fails 3 of 3 runs, matching the CI signature `left: 2`".into(),
+                findings: vec![],
+                suggested_feedback: String::new(),
+            },
+            options: options(&["approve", "revise", "manual", "abort"]),
+        },
+    );
+    let mut app = s.app.clone();
+    app.color = true;
+    let drawn = picture(&app, 100, 30);
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/checkpoint.svg");
+    if std::env::var("FIXLOOP_UPDATE_PICTURES").as_deref() == Ok("1") {
+        std::fs::write(&path, &drawn).unwrap();
+    }
+    let kept = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        kept == drawn,
+        "docs/checkpoint.svg is not the screen the code draws: \
+         FIXLOOP_UPDATE_PICTURES=1 cargo test --lib readme_picture redraws it"
+    );
+}
