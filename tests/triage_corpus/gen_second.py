@@ -251,7 +251,6 @@ PYTEST2_FILES = {
 PYTEST2_MARKERS = {
     "tests/unit/parsing/test_keywords.py::TestKeywordTable::test_has_let": "keywords.txt",
     "tests/unit/parsing/test_keywords.py::TestBuiltins::test_reserved_while": "lexkit-missing-while",
-    "tests/integration/test_pipeline.py::test_pipeline_words": "lexkit-word-order",
     "src/lexkit/tokens.py::lexkit.tokens.kinds": "route/a",
 }
 
@@ -1634,7 +1633,7 @@ VITEST2_FILES = {
           return rows.map((row) => Object.fromEntries(parseLine(row, sep).map((v, i) => [cols[i], v])));
         }
     """,
-    "tests/parse_line.test.js": r"""
+    "tests/parse_line.test.js": r'''
         import { describe, it, expect } from 'vitest';
         import { parseLine } from '../src/csv.js';
 
@@ -1660,7 +1659,7 @@ VITEST2_FILES = {
             expect(fields).toHaveLength(2);
           });
         });
-    """,
+    ''',
     "tests/parse.test.js": r"""
         import { describe, it, expect } from 'vitest';
         import { parse } from '../src/csv.js';
@@ -1721,7 +1720,7 @@ def gen_vitest2(outdir):
         for shape, reporters in [
             ("default", "--reporter=default"),
             ("verbose", "--reporter=verbose"),
-            ("junit-stdout", "--reporter=junit"),
+            ("dot", "--reporter=dot"),
         ]:
             command = f"vitest run {reporters} {json_out}"
             tree.remove("result.json")
@@ -1746,3 +1745,204 @@ def gen_vitest2(outdir):
                 "tests/stream.test.js fails to import: a failed file with no test, so no id",
                 failing=failing, markers=VITEST2_MARKERS,
             )
+
+
+# --------------------------------------------------------------------------------------------
+# rspec: an invoice calculator; aggregate_failures, a failing let!, a context inside
+# shared_examples kept in spec/support (so rspec names those examples by id), a --tag run
+
+RSPEC2_FILES = {
+    ".rspec": "--require spec_helper\n",
+    "lib/invoice.rb": """
+        class Invoice
+          Line = Struct.new(:sku, :qty, :unit_cents)
+
+          attr_reader :lines, :currency
+
+          def initialize(currency: "EUR")
+            @currency = currency
+            @lines = []
+          end
+
+          def add(sku, qty, unit_cents)
+            raise ArgumentError, "invoice-bad-qty: #{qty} of #{sku}" unless qty.positive?
+            @lines << Line.new(sku, qty, unit_cents)
+            self
+          end
+
+          def subtotal_cents
+            lines.sum { |l| l.qty * l.unit_cents }
+          end
+
+          def tax_cents(rate)
+            (subtotal_cents * rate).floor
+          end
+
+          def total_cents(rate)
+            subtotal_cents + tax_cents(rate)
+          end
+
+          def self.load(path)
+            File.read(path)
+          end
+        end
+    """,
+    "spec/spec_helper.rb": """
+        require_relative "../lib/invoice"
+        Dir[File.join(__dir__, "support", "**", "*.rb")].sort.each { |f| require f }
+
+        RSpec.configure do |config|
+          config.expect_with(:rspec) { |c| c.syntax = :expect }
+        end
+    """,
+    "spec/support/shared_pricing.rb": """
+        RSpec.shared_examples "a priced document" do |rate|
+          it "has a non-negative total" do
+            expect(document.total_cents(rate)).to be >= 0
+          end
+
+          context "with tax at #{rate}" do
+            it "rounds tax half up" do
+              expect(document.tax_cents(rate)).to eq((document.subtotal_cents * rate).round),
+                "invoice-rounding: tax #{document.tax_cents(rate)} is floored"
+            end
+
+            it "adds tax to the subtotal" do
+              expect(document.total_cents(rate)).to eq(document.subtotal_cents + document.tax_cents(rate))
+            end
+          end
+        end
+    """,
+    "spec/invoice_spec.rb": """
+        RSpec.describe Invoice do
+          subject(:invoice) { described_class.new.add("pen", 3, 199).add("pad", 1, 450) }
+
+          describe "#subtotal_cents" do
+            it "sums the lines" do
+              expect(invoice.subtotal_cents).to eq(1047)
+            end
+          end
+
+          describe "#add", :billing do
+            it "rejects a zero quantity" do
+              expect { invoice.add("pen", 0, 199) }.to raise_error(ArgumentError, /bad quantity/)
+            end
+
+            it "keeps every line", :aggregate_failures do
+              expect(invoice.lines.size).to eq(3), "invoice-line-count: two lines, not three"
+              expect(invoice.lines.map(&:sku)).to eq(%w[pad pen])
+              expect(invoice.currency).to eq("EUR")
+            end
+          end
+
+          describe "from a stored invoice" do
+            let!(:stored) { described_class.load("fixtures/invoice-2024-001.json") }
+
+            it "has lines" do
+              expect(stored).not_to be_empty
+            end
+
+            it "has a currency" do
+              expect(stored).to include("currency")
+            end
+          end
+
+          describe "pricing" do
+            let(:document) { invoice }
+
+            it_behaves_like "a priced document", 0.19
+            it_behaves_like "a priced document", 0.07
+          end
+        end
+    """,
+    "spec/tax_spec.rb": """
+        RSpec.describe "tax rates", :billing do
+          it "formats cents as money" do
+            puts "rspec ./spec/fake_spec.rb:1 # printed by a passing example"
+            expect(format("%.2f", 1047 / 100.0)).to eq("10.47")
+          end
+
+          it "knows the reduced German rate" do
+            aggregate_failures "rates" do
+              expect(0.07).to eq(0.07)
+              expect(0.19).to eq(0.16), "invoice-rate-de: the standard rate is 19%"
+              expect(0.05).to eq(0.07), "invoice-rate-reduced: the reduced rate is 7%"
+            end
+          end
+
+          it "is not tagged billing twice", billing: false do
+            expect(1).to eq(2)
+          end
+        end
+    """,
+}
+
+RSPEC2_TRUTH_FORMATTER = """
+require "json"
+
+# The rerun argument rspec prints after "Failed examples:" for each failing example, from its own
+# SummaryNotification: the location, or the id where locations are shared or outside spec files.
+class TruthFormatter
+  RSpec::Core::Formatters.register self, :dump_summary
+
+  def initialize(output)
+    @output = output
+  end
+
+  def dump_summary(summary)
+    ids = summary.failed_examples.map { |e| summary.send(:rerun_argument_for, e).sub(/\\A'(.*)'\\z/, "\\\\1") }
+    @output.puts JSON.generate(ids)
+  end
+end
+"""
+
+RSPEC2_MARKERS = {
+    "./spec/tax_spec.rb:7": "invoice-rate-reduced",
+    "./spec/invoice_spec.rb:25": "invoice-2024-001.json",
+    "./spec/invoice_spec.rb:15": "invoice-line-count",
+}
+
+
+def gen_rspec2(outdir):
+    if shutil.which("rspec") is None:
+        raise Unavailable("rspec is not installed")
+    with _Tree("rspec", RSPEC2_FILES) as tree:
+        tree.path("truth_formatter.rb").write_text(RSPEC2_TRUTH_FORMATTER)
+        truth = "--require ./truth_formatter.rb --format TruthFormatter --out truth.json"
+        for shape, args in [
+            ("progress", ""),
+            ("documentation", "--format documentation"),
+            ("tag-billing", "--tag billing"),
+        ]:
+            console = args if "--format" in args else (args + " --format progress").strip()
+            tree.remove("truth.json")
+            # one run, two formatters: the console one, and the truth to a file. SHELL=bash, as a
+            # CI job has it: rspec then prints ids unquoted after "Failed examples:".
+            command = f"rspec {console} {truth}"
+            code, log = run(command, tree.root, env={"SHELL": "/bin/bash"})
+            failing = json.loads(tree.read("truth.json"))
+            markers = dict(RSPEC2_MARKERS)
+            shared = [f for f in failing if "[" in f]
+            if shared:  # at most three markers: the shared example's instead of the aggregate one
+                markers.pop("./spec/invoice_spec.rb:15")
+                markers[shared[0]] = "invoice-rounding"
+            _case(
+                outdir, "rspec", shape,
+                command=command, exit_code=code, log=log,
+                truth_source="the rerun arguments of rspec's own SummaryNotification, written by a formatter of the same run",
+                failing=failing, markers=markers,
+            )
+
+
+RUNNERS = {
+    "pytest-2": gen_pytest2,
+    "unittest-2": gen_unittest2,
+    "cargo-2": gen_cargo2,
+    "nextest-2": gen_nextest2,
+    "go-2": gen_go2,
+    "node-2": gen_node2,
+    "mocha-2": gen_mocha2,
+    "jest-2": gen_jest2,
+    "vitest-2": gen_vitest2,
+    "rspec-2": gen_rspec2,
+}

@@ -15,7 +15,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import Unavailable  # noqa: E402
 
 GENERATORS = {}
-for module in ("gen_python", "gen_native", "gen_js", "gen_ruby"):
+for module in ("gen_python", "gen_native", "gen_js", "gen_ruby", "gen_second"):
     try:
         GENERATORS.update(__import__(module).RUNNERS)
     except ModuleNotFoundError as e:
