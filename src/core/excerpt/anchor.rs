@@ -194,6 +194,33 @@ fn cargo_and_nextest(t: &str) -> Claim {
         let id = id.strip_suffix(" - should panic").unwrap_or(id);
         return Break(failing(id, "cargo", false));
     }
+    if let Some(rest) = t.strip_prefix("test ")
+        && let Some((name, said)) = rest.split_once(" ... ")
+        && !said.is_empty()
+        && !["ok", "FAILED", "ignored"]
+            .iter()
+            .any(|w| said.starts_with(w))
+    {
+        // A test whose result line is cut by what it printed (`--nocapture`), or a doc test's
+        // `Test executable failed`: its output follows.
+        return Break(Some(Anchor::Header {
+            name: name.to_owned(),
+            runner: "cargo",
+        }));
+    }
+    if let Some(rest) = t.strip_prefix("thread '")
+        && let Some((name, tail)) = rest.split_once('\'')
+        && tail.contains("panicked at")
+        && name != "main"
+    {
+        // A panic names its test's thread: its message follows (with `--nocapture` too, where
+        // no `---- name stdout ----` header comes). A doc test panics in `main`, under its own
+        // header.
+        return Break(Some(Anchor::Header {
+            name: name.to_owned(),
+            runner: "cargo",
+        }));
+    }
     if let Some(id) = between(t, "---- ", " stdout ----") {
         return Break(Some(Anchor::Header {
             name: id.to_owned(),

@@ -39,8 +39,32 @@ pub(crate) fn first_error(lines: &[String], anchor: usize) -> Option<String> {
             return Some(quoted.to_owned());
         }
     }
+    let found = error_at(lines, anchor)
+        // Else the header itself, when it says it is an error (RSpec's `Failure/Error:`).
+        .or_else(|| {
+            lines
+                .get(anchor)
+                .filter(|l| is_error_line(l))
+                .map(|_| anchor)
+        })?;
+    Some(said_in_full(lines, found))
+}
+
+/// Where in a block its test's error is: a panic's own header, else the first line that says
+/// it is an error after the header, then before it, else the first that reads like an
+/// assertion. `None` when the block shows no error (a status line and what followed it).
+pub(crate) fn error_at(lines: &[String], anchor: usize) -> Option<usize> {
     let anchor = anchor.min(lines.len());
-    let order: Vec<usize> = (anchor + 1..lines.len()).chain(0..anchor).collect();
+    // A panic's own line says where; the message follows it (`said_in_full` joins them).
+    let own = lines
+        .get(anchor)
+        .filter(|l| l.contains("panicked at"))
+        .map(|_| anchor);
+    let order: Vec<usize> = own
+        .into_iter()
+        .chain(anchor + 1..lines.len())
+        .chain(0..anchor)
+        .collect();
     // A line that says it is an error, else one that reads like an assertion.
     let strong = |t: &str| {
         is_error_line(t)
@@ -50,16 +74,17 @@ pub(crate) fn first_error(lines: &[String], anchor: usize) -> Option<String> {
             || python_exception(t)
     };
     let weak = |t: &str| {
-        t.contains("assert")
+        t.starts_with("expect(")
+            || t.contains("assert")
             || t.contains("Error")
             || t.contains("expected")
             || t.contains("Expected")
     };
-    let found = order
+    order
         .iter()
-        .find(|&&i| strong(lines[i].trim()))
-        .or_else(|| order.iter().find(|&&i| weak(lines[i].trim())))?;
-    Some(said_in_full(lines, *found))
+        .copied()
+        .find(|&i| strong(lines[i].trim()))
+        .or_else(|| order.iter().copied().find(|&i| weak(lines[i].trim())))
 }
 
 /// The error line at `i` with what completes it: a Python traceback's exception, the message

@@ -35,6 +35,8 @@ pub(super) struct Settled {
     /// Failing tests named by lines the whole log shows were someone's output: TAP lines in a
     /// log with no TAP around them, spec lines node's recap does not list.
     pub(super) dropped: Vec<String>,
+    /// Failing tests that stay listed beside their failing subtests (see `Seen::own`).
+    pub(super) own: Vec<String>,
 }
 
 /// Where a line stands in cargo's closing summary.
@@ -84,6 +86,8 @@ struct Node {
     recap: bool,
     /// A recap leaf waiting for its next line: `'1 subtest failed'` says it is a parent.
     recap_pending: Option<String>,
+    /// The last failing test a TAP line named, until its YAML says why it failed.
+    last_tap: Option<String>,
 }
 
 /// jest's and vitest's reports.
@@ -108,6 +112,9 @@ struct Seen {
     spec_ids: Vec<(String, String)>,
     /// The leaves node's closing recaps list (they list every failing test, and only those).
     recap: Vec<String>,
+    /// Failing tests with subtests that failed for a reason of their own (a hook): listed
+    /// even though their subtests are.
+    own: Vec<String>,
 }
 
 #[derive(Debug, Default)]
@@ -374,7 +381,8 @@ impl Reader {
             if name.split('[').next().is_some_and(|n| !n.contains(' ')) {
                 self.pytest.pending = Some(name.to_owned());
                 return Break(Some(Anchor::Header {
-                    name: name.to_owned(),
+                    // A doctest's block goes by the object's dotted path, the end of its id.
+                    name: name.strip_prefix("[doctest] ").unwrap_or(name).to_owned(),
                     runner: "pytest",
                 }));
             }
@@ -390,6 +398,12 @@ impl Reader {
                 .and_then(|root| file.strip_prefix(root)?.strip_prefix('/'))
                 .unwrap_or(file);
             let name = self.pytest.pending.take().unwrap_or_default();
+            if file.starts_with('/') {
+                // Where pytest does not say its root (`-q`), an absolute path is not the id's:
+                // a guess, dropped at the end when the summary names the test in full.
+                self.unplaced = Some((pytest_id(file, &name), pytest_id("", &name)));
+                return Break(None);
+            }
             self.pytest.file = Some(file.to_owned());
             return Break(Some(Anchor::Named {
                 id: pytest_id(file, &name),
@@ -437,6 +451,7 @@ impl Reader {
         Settled {
             unplaced: self.take_unplaced(),
             dropped,
+            own: std::mem::take(&mut self.seen.own),
         }
     }
 
@@ -444,7 +459,7 @@ impl Reader {
     /// `RSpec` one whose next line is `Failure/Error:`.
     fn numbered(&mut self, indent: usize, t: &str) -> Claim {
         if let Some(mut pending) = self.numbered.take() {
-            if t.starts_with("Failure/Error") {
+            if t.starts_with("Failure/Error") || aggregated(t) {
                 return Break(Some(Anchor::Header {
                     name: pending.parts.join(" "),
                     runner: "rspec",
@@ -503,6 +518,17 @@ impl Reader {
         if let Some(leaf) = self.node.recap_pending.take() {
             let parent = t.trim_matches('\'').ends_with(" subtest failed")
                 || t.trim_matches('\'').ends_with(" subtests failed");
+            if !parent {
+                // Failing for its own reason, whatever its subtests did.
+                let own: Vec<String> = self
+                    .seen
+                    .spec_ids
+                    .iter()
+                    .filter(|(_, l)| *l == leaf)
+                    .map(|(id, _)| id.clone())
+                    .collect();
+                self.seen.own.extend(own);
+            }
             if !parent && !self.seen.spec_ids.iter().any(|(_, l)| *l == leaf) {
                 // Named nowhere else (the dot reporter): its leaf name is all there is.
                 self.seen.spec_ids.push((leaf.clone(), leaf.clone()));
@@ -514,10 +540,25 @@ impl Reader {
             }
             self.seen.recap.push(leaf);
         }
+        if let Some(kind) = t.strip_prefix("failureType: ") {
+            // The YAML of the last `not ok`: a parent failing only through its subtests, or
+            // for its own reason (a hook, its own code).
+            if let Some(id) = self.node.last_tap.take()
+                && kind.trim_matches('\'') != "subtestsFailed"
+            {
+                self.seen.own.push(id);
+            }
+            return Break(None);
+        }
         let (name, failing, tap) = if let Some(name) = t.strip_prefix("# Subtest: ") {
             (name, false, true)
         } else if let Some(rest) = t.strip_prefix("not ok ") {
-            (tap_name(rest), true, true)
+            // TAP's TODO and SKIP directives: not a failure.
+            let directive = rest.split_once(" # ").is_some_and(|(_, d)| {
+                let d = d.trim_start().to_ascii_uppercase();
+                d.starts_with("TODO") || d.starts_with("SKIP")
+            });
+            (tap_name(rest), !directive, true)
         } else if let Some(rest) = t.strip_prefix("ok ")
             && rest.starts_with(|c: char| c.is_ascii_digit())
         {
@@ -525,7 +566,9 @@ impl Reader {
         } else if let Some(rest) = t.strip_prefix("▶ ") {
             (without_duration(rest), false, false)
         } else if let Some(rest) = t.strip_prefix("✖ ") {
-            (without_duration(rest), true, false)
+            // `✖ name (1ms) # reason` is a todo test that failed: not a failure.
+            let todo = rest.contains(") # ");
+            (without_duration(rest), !todo, false)
         } else if let Some(rest) = t.strip_prefix("✔ ") {
             (without_duration(rest), false, false)
         } else {
@@ -556,6 +599,7 @@ impl Reader {
             return Break(None);
         }
         if tap {
+            self.node.last_tap = Some(id.clone());
             self.seen.tap_ids.push(id.clone());
         } else {
             self.seen.spec_ids.push((id.clone(), name.to_owned()));
@@ -667,6 +711,15 @@ fn nextest_id(t: &str) -> Option<&str> {
     (!rest.is_empty()).then_some(rest)
 }
 
+/// `RSpec`'s `Got 2 failures:` (or `… from failure aggregation block "x".`) heading the failures
+/// `aggregate_failures` collected.
+fn aggregated(t: &str) -> bool {
+    let mut words = t.split_whitespace();
+    words.next() == Some("Got")
+        && words.next().is_some_and(|n| n.parse::<u32>().is_ok())
+        && words.next().is_some_and(|w| w.starts_with("failure"))
+}
+
 /// The title of a pytest section line, `===== FAILURES =====`.
 fn section_title(t: &str) -> Option<&str> {
     let inner = t.strip_prefix("==")?.strip_suffix("==")?;
@@ -706,6 +759,10 @@ fn location_file(t: &str) -> Option<&str> {
 
 /// A pytest node id from a file and a header's name: `TestA.test_b[1.5]` → `file::TestA::test_b[1.5]`.
 fn pytest_id(file: &str, name: &str) -> String {
+    if let Some(doctest) = name.strip_prefix("[doctest] ") {
+        // A doctest's header names its object by its dotted path, which is its id.
+        return format!("{file}::{doctest}");
+    }
     let (head, params) = name.find('[').map_or((name, ""), |i| name.split_at(i));
     format!("{file}::{}{params}", head.replace('.', "::"))
 }
@@ -720,6 +777,7 @@ fn tap_name(rest: &str) -> &str {
 
 /// A spec line's name without its duration: `adds (1.2ms)` → `adds`.
 fn without_duration(rest: &str) -> &str {
+    let rest = rest.split(" # ").next().unwrap_or(rest);
     rest.rsplit_once(" (")
         .filter(|(_, time)| time.ends_with("ms)") || time.ends_with("s)"))
         .map_or(rest, |(name, _)| name)

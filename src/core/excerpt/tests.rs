@@ -222,3 +222,32 @@ fn a_long_line_of_bytes_that_are_no_utf8_is_cut_not_emptied() {
     let cut = super::triage::cut_line(text.as_bytes());
     assert!(std::str::from_utf8(cut).is_ok() && cut.len() > 16_000);
 }
+
+#[test]
+fn what_the_held_out_corpus_taught() {
+    // node: a suite failing for its own reason (a hook) is listed beside its failing subtests;
+    // a failing TODO is no failure.
+    let tap = "TAP version 13\n# Subtest: eval\n    # Subtest: a\n    not ok 1 - a\n      ---\n      failureType: 'testCodeFailure'\n      ...\n    # Subtest: later\n    not ok 2 - later # TODO not yet\nnot ok 1 - eval\n  ---\n  failureType: 'hookFailed'\n  error: 'after hook'\n  ...\n1..1\n";
+    assert_eq!(ids(tap), ["eval > a", "eval"]);
+    // pytest: a doctest is named by its object's dotted path.
+    let doctest = "rootdir: /r\n==== FAILURES ====\n____ [doctest] pkg.mod.fn ____\n/r/src/pkg/mod.py:22: DocTestFailure\n";
+    assert_eq!(ids(doctest), ["src/pkg/mod.py::pkg.mod.fn"]);
+    // RSpec: failures aggregated under one example.
+    let rspec = "Failures:\n\n  1) Tax knows the rate\n     Got 2 failures from failure aggregation block \"rates\".\n\n     1.1) Failure/Error: expect(0.19).to eq(0.16)\n\nFailed examples:\n\nrspec ./spec/tax_spec.rb:7 # Tax knows the rate\n";
+    let out = triage_text(rspec, DEFAULT_BUDGET);
+    assert_eq!(out.failing_tests[0].id, "./spec/tax_spec.rb:7");
+    assert!(
+        out.failing_tests[0]
+            .message
+            .contains("Failure/Error: expect(0.19)")
+    );
+    // cargo: a doc test's panic is in `main`, under the test's own line.
+    let doc = "test src/lib.rs - add (line 5) ... Test executable failed (exit status: 101).\n\nstderr:\nthread 'main' (7) panicked at src/lib.rs:8:1:\nboom-doc\nFAILED\n\nfailures:\n    src/lib.rs - add (line 5)\n";
+    let out = triage_text(doc, DEFAULT_BUDGET);
+    assert_eq!(out.failing_tests[0].id, "src/lib.rs - add (line 5)");
+    assert!(
+        out.failing_tests[0].message.contains("boom-doc"),
+        "{:?}",
+        out.failing_tests
+    );
+}

@@ -6,7 +6,7 @@ use std::collections::VecDeque;
 
 use super::anchor::Anchor;
 use super::budget;
-use super::errors::{first_error, is_error_line};
+use super::errors::{error_at, first_error, is_error_line};
 use super::filter::Filter;
 use super::normalise::normalise;
 use super::structure::Reader;
@@ -223,6 +223,22 @@ impl Triage {
             other => other,
         };
         if let Some(anchor) = anchor {
+            // A second header of the same test (cargo's panic under its `---- stdout ----`)
+            // goes on in the block the first one opened.
+            if let Anchor::Header { name, .. } = &anchor
+                && let Some(b) = self
+                    .blocks
+                    .iter_mut()
+                    .rev()
+                    .find(|b| b.open > 0 && b.header && names_match(&b.key, name))
+            {
+                b.lines.push(line.to_owned());
+                b.open = BLOCK_LINES;
+                if self.errors.len() < MAX_ERRORS && is_error_line(line) {
+                    self.errors.push((n, line.to_owned()));
+                }
+                return;
+            }
             // A new anchor ends the blocks being captured, but for headers still waiting for
             // their first line: consecutive headers share the output that follows them (vitest
             // prints one error under every test it failed).
@@ -252,6 +268,10 @@ impl Triage {
                     }
                 }
                 Anchor::Header { name, .. } => {
+                    // A header that is itself an error (a panic) is kept as one too.
+                    if self.errors.len() < MAX_ERRORS && is_error_line(line) {
+                        self.errors.push((n, line.to_owned()));
+                    }
                     self.open_block(name, true, vec![line.to_owned()], BLOCK_LINES);
                 }
                 Anchor::Start { .. } | Anchor::Named { .. } | Anchor::Cleared { .. } => {}
@@ -378,6 +398,7 @@ impl Triage {
             self.guess(unplaced, self.lines);
         }
         self.failing.retain(|f| !settled.dropped.contains(&f.id));
+        let own = settled.own;
         let named_in_full: Vec<&String> = self
             .guessed
             .iter()
@@ -397,7 +418,7 @@ impl Triage {
             .map(|raw| Self::ring_line(raw))
             .filter(|l| !l.trim().is_empty())
             .collect();
-        self.failing = leaves(std::mem::take(&mut self.failing));
+        self.failing = leaves(std::mem::take(&mut self.failing), &own);
         let chosen = self.choose_blocks();
         let excerpt = budget::fit(&chosen, &tail_lines, self.budget);
         let mut runners: Vec<&'static str> = Vec::new();
@@ -435,7 +456,7 @@ impl Triage {
                 .rev()
                 .max_by_key(|b| {
                     (
-                        b.header && first_error(&b.lines, b.anchor).is_some(),
+                        b.header && error_at(&b.lines, b.anchor).is_some(),
                         b.header,
                         std::cmp::Reverse(b.lines.len() == 1),
                     )
@@ -480,21 +501,22 @@ fn trim_held(line: &[u8]) -> &[u8] {
 
 /// The failing tests without those that failed only because a subtest did: go's `TestX` when
 /// `TestX/case` failed, node's suite `Calc` when `Calc > adds` did.
-fn leaves(failing: Vec<FailingTest>) -> Vec<FailingTest> {
+fn leaves(failing: Vec<FailingTest>, own: &[String]) -> Vec<FailingTest> {
     let separator = |runner: &str| match runner {
         "go" => Some("/"),
         "node" | "vitest" => Some(" > "),
         _ => None,
     };
     let parent = |f: &FailingTest| {
-        separator(f.runner).is_some_and(|sep| {
-            failing.iter().any(|g| {
-                g.runner == f.runner
-                    && g.id.len() > f.id.len() + sep.len()
-                    && g.id.starts_with(&f.id)
-                    && g.id[f.id.len()..].starts_with(sep)
+        !own.contains(&f.id)
+            && separator(f.runner).is_some_and(|sep| {
+                failing.iter().any(|g| {
+                    g.runner == f.runner
+                        && g.id.len() > f.id.len() + sep.len()
+                        && g.id.starts_with(&f.id)
+                        && g.id[f.id.len()..].starts_with(sep)
+                })
             })
-        })
     };
     let keep: Vec<bool> = failing.iter().map(|f| !parent(f)).collect();
     failing

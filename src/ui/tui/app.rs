@@ -120,6 +120,43 @@ fn approves(kind: &CheckpointKind, code: KeyCode) -> bool {
     )
 }
 
+/// A replay: the journal's events and how many of them are shown.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Replay {
+    events: Vec<Event>,
+    shown: usize,
+}
+
+impl Replay {
+    /// Where a person can stop: just after each checkpoint was reached, and the end.
+    fn stops(&self) -> Vec<usize> {
+        let mut stops: Vec<usize> = self
+            .events
+            .iter()
+            .enumerate()
+            .filter(|(_, e)| matches!(e.kind, EventKind::CheckpointReached { .. }))
+            .map(|(i, _)| i + 1)
+            .collect();
+        stops.push(self.events.len());
+        stops
+    }
+
+    /// `checkpoint 2 of 7`, or `the end`, for the header.
+    #[must_use]
+    pub fn position(&self) -> String {
+        let checkpoints = self.stops().len() - 1;
+        if self.shown >= self.events.len() {
+            return format!("the end ({checkpoints} checkpoints)");
+        }
+        let n = self
+            .stops()
+            .iter()
+            .take_while(|&&s| s <= self.shown)
+            .count();
+        format!("checkpoint {n} of {checkpoints}")
+    }
+}
+
 /// The summary scrolls no further than this many lines (it is far shorter).
 const SUMMARY_MAX: u16 = 200;
 
@@ -145,6 +182,8 @@ pub struct RunApp {
     pub show_output: bool,
     /// The last search (`/`), for `n` and `N`.
     pub search: Option<String>,
+    /// A past run shown from its journal, stepped checkpoint by checkpoint.
+    pub replay: Option<Box<Replay>>,
     /// Scroll of the summary.
     pub summary_scroll: u16,
 }
@@ -171,6 +210,7 @@ impl RunApp {
             manual_step: None,
             show_output: false,
             search: None,
+            replay: None,
             summary_scroll: 0,
         }
     }
@@ -308,6 +348,9 @@ impl RunApp {
             return self.interrupt();
         }
         if let Some(effects) = self.modal_key(key) {
+            return effects;
+        }
+        if let Some(effects) = self.replay_key(key) {
             return effects;
         }
         if let Some(phase) = self.manual_step {
@@ -461,6 +504,65 @@ impl RunApp {
         self.log.offset = total - 1 - next;
         self.log.follow = false;
         self.notice = Some(format!("{} matches for “{term}” · n/N next", matches.len()));
+    }
+
+    /// A past run from its journal's `events`, shown at its end; `[` and `]` step back and
+    /// forth between its checkpoints.
+    #[must_use]
+    pub fn replaying(events: Vec<Event>, color: bool, (width, height): (u16, u16)) -> Self {
+        let shown = events.len();
+        Self::replayed_to(Replay { events, shown }, color, (width, height))
+    }
+
+    fn replayed_to(replay: Replay, color: bool, (width, height): (u16, u16)) -> Self {
+        let mut app = Self::new(color, Utc::now());
+        app.update(Msg::Resize(width, height));
+        for event in &replay.events[..replay.shown] {
+            app.update(Msg::Event(Box::new(event.clone())));
+        }
+        app.now = app.view.last_at.unwrap_or(app.now);
+        if replay.shown == replay.events.len() {
+            let code = app
+                .view
+                .finished
+                .as_ref()
+                .map_or(ExitCode::Interrupted, |f| f.exit_code);
+            app.update(Msg::Finished(code));
+        }
+        app.replay = Some(Box::new(replay));
+        app
+    }
+
+    /// Keys in a replay: it only shows, so no key decides anything; `[`/`]` move between
+    /// checkpoints, the rest scroll or swap panes as in a run.
+    fn replay_key(&mut self, key: KeyEvent) -> Option<Vec<Effect>> {
+        let replay = self.replay.as_ref()?;
+        let stops = replay.stops();
+        let target = match key.code {
+            KeyCode::Char(']') => stops.iter().copied().find(|&s| s > replay.shown),
+            KeyCode::Char('[') => stops.iter().rev().copied().find(|&s| s < replay.shown),
+            KeyCode::Char('j' | 'k' | 'g' | 'G' | 'o' | '/' | 'n' | 'N' | 'f' | '?')
+            | KeyCode::Up
+            | KeyCode::Down
+            | KeyCode::PageUp
+            | KeyCode::PageDown
+            | KeyCode::Home
+            | KeyCode::End
+            | KeyCode::Esc => return None,
+            _ => {
+                self.notice =
+                    Some("a replay only shows the run: [ and ] step between checkpoints".into());
+                return Some(Vec::new());
+            }
+        };
+        if let Some(shown) = target {
+            let replay = Replay {
+                events: replay.events.clone(),
+                shown,
+            };
+            *self = Self::replayed_to(replay, self.color, (self.width, self.height));
+        }
+        Some(Vec::new())
     }
 
     /// How many attempts each AI step has in this run.
@@ -728,6 +830,18 @@ impl RunApp {
             Mode::Refused(_) => return vec![("Esc", "back")],
             Mode::Search(_) => return vec![("Enter", "find"), ("Esc", "cancel")],
             Mode::Normal => {}
+        }
+        if self.replay.is_some() {
+            let mut keys = vec![("[/]", "checkpoints"), ("j/k", "scroll")];
+            if self.view.finished.is_some() {
+                keys.push(if self.show_output {
+                    ("o", "summary")
+                } else {
+                    ("o", "output")
+                });
+            }
+            keys.extend([("q", "back"), ("?", "help")]);
+            return keys;
         }
         if self.view.finished.is_some() {
             let other = if self.show_output {

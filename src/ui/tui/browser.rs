@@ -89,10 +89,10 @@ impl BrowserApp {
 
     pub fn update(&mut self, msg: Msg) -> Vec<Effect> {
         match msg {
-            Msg::Resize(_, h) => {
+            Msg::Resize(w, h) => {
                 self.height = h;
                 if let Screen::Replay(app) = &mut self.screen {
-                    app.update(RunMsg::Resize(0, h));
+                    app.update(RunMsg::Resize(w, h));
                 }
                 Vec::new()
             }

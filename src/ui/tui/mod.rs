@@ -194,7 +194,7 @@ pub async fn browse(mut app: browser::BrowserApp, store: &Store) -> std::io::Res
                 browser::Effect::OpenReplay { run_id } => replay(
                     &store.run_dir(&run_id).join("events.jsonl"),
                     app.color,
-                    size.height,
+                    (size.width, size.height),
                 ),
             };
             app.update(browser::Msg::Opened(screen));
@@ -204,24 +204,10 @@ pub async fn browse(mut app: browser::BrowserApp, store: &Store) -> std::io::Res
     Ok(())
 }
 
-/// A finished run rebuilt from its journal, shown with the run screen.
-fn replay(journal: &std::path::Path, color: bool, height: u16) -> browser::Screen {
+/// A past run rebuilt from its journal, shown with the run screen (marked as a replay).
+fn replay(journal: &std::path::Path, color: bool, size: (u16, u16)) -> browser::Screen {
     match read_journal(journal) {
-        Ok(events) => {
-            let mut run = RunApp::new(color, Utc::now());
-            run.update(Msg::Resize(0, height));
-            for event in events {
-                run.update(Msg::Event(Box::new(event)));
-            }
-            let code = run
-                .view
-                .finished
-                .as_ref()
-                .map_or(ExitCode::Interrupted, |f| f.exit_code);
-            run.now = run.view.last_at.unwrap_or(run.now);
-            run.update(Msg::Finished(code));
-            browser::Screen::Replay(Box::new(run))
-        }
+        Ok(events) => browser::Screen::Replay(Box::new(RunApp::replaying(events, color, size))),
         Err(e) => browser::Screen::Report {
             title: "replay".into(),
             lines: vec![e],

@@ -30,6 +30,8 @@ fn now(secs: u32) -> DateTime<Utc> {
 struct Script {
     app: RunApp,
     seq: u64,
+    /// Every event applied, for replays.
+    events: Vec<Event>,
 }
 
 impl Script {
@@ -37,6 +39,7 @@ impl Script {
         let mut s = Self {
             app: RunApp::new(false, now(0)),
             seq: 0,
+            events: Vec::new(),
         };
         let info = Info::parse(
             "info.json",
@@ -74,6 +77,7 @@ impl Script {
             at: at(secs),
             kind,
         };
+        self.events.push(event.clone());
         self.app.update(Msg::Event(Box::new(event)));
         self.app.update(Msg::Tick(now(secs)));
         self
@@ -1070,4 +1074,41 @@ fn the_readme_picture_is_the_real_checkpoint_screen() {
         "docs/checkpoint.svg is not the screen the code draws: \
          FIXLOOP_UPDATE_PICTURES=1 cargo test --lib readme_picture redraws it"
     );
+}
+
+#[test]
+fn a_replay_is_marked_steps_between_checkpoints_and_decides_nothing() {
+    let mut s = Script::fixed(true);
+    finish(
+        &mut s,
+        RunStatus::Success,
+        0,
+        "verified fix pushed on fix/word-count",
+    );
+    let mut app = RunApp::replaying(s.events.clone(), false, (100, 30));
+    let end = screen(&app, 100, 30);
+    assert!(end.contains("REPLAY · the end"), "{end}");
+    assert!(end.contains("Summary"), "{end}");
+    // Back to the last checkpoint, then the one before, then forward again.
+    assert!(
+        app.update(Msg::Key(KeyEvent::from(KeyCode::Char('['))))
+            .is_empty()
+    );
+    let last = screen(&app, 100, 30);
+    assert!(last.contains("REPLAY · checkpoint"), "{last}");
+    assert!(last.contains("Checkpoint"), "{last}");
+    app.update(Msg::Key(KeyEvent::from(KeyCode::Char('['))));
+    let earlier = screen(&app, 100, 30);
+    assert!(earlier.contains("checkpoint 1 of"), "{earlier}");
+    // Nothing is decided in a replay.
+    assert!(
+        app.update(Msg::Key(KeyEvent::from(KeyCode::Char('a'))))
+            .is_empty()
+    );
+    assert!(app.notice.as_deref().unwrap().contains("replay"));
+    app.update(Msg::Key(KeyEvent::from(KeyCode::Char(']'))));
+    app.update(Msg::Key(KeyEvent::from(KeyCode::Char(']'))));
+    app.update(Msg::Key(KeyEvent::from(KeyCode::Char(']'))));
+    assert!(screen(&app, 100, 30).contains("REPLAY · the end"));
+    assert!(app.keys().contains(&("[/]", "checkpoints")));
 }

@@ -17,6 +17,11 @@ use crate::ui::tui::browser::{BrowserApp, Screen};
 impl Widget for &BrowserApp {
     fn render(self, area: Rect, buf: &mut Buffer) {
         let theme = Theme { color: self.color };
+        if let Screen::Replay(app) = &self.screen {
+            // The run screen has its own key bar: one bar, the replay's.
+            app.as_ref().render(area, buf);
+            return;
+        }
         let [body, footer] =
             Layout::vertical([Constraint::Min(3), Constraint::Length(1)]).areas(area);
         match &self.screen {
@@ -26,7 +31,7 @@ impl Widget for &BrowserApp {
                 lines,
                 scroll,
             } => render_report(title, lines, *scroll, theme, body, buf),
-            Screen::Replay(app) => app.as_ref().render(body, buf),
+            Screen::Replay(_) => {}
             Screen::Stats => render_stats(self, theme, body, buf),
         }
         render_footer(&self.keys(), theme, footer, buf);

@@ -185,6 +185,18 @@ fn render_header(app: &RunApp, theme: Theme, area: Rect, buf: &mut Buffer) {
         )),
         Span::styled(waiting, theme.warn()),
     ]);
+    let first = match &app.replay {
+        Some(replay) => {
+            let mut first = first;
+            first.spans.insert(
+                0,
+                Span::styled(format!(" REPLAY · {} ", replay.position()), theme.key()),
+            );
+            first.spans.insert(1, Span::raw(" "));
+            first
+        }
+        None => first,
+    };
     let branch = v
         .fix
         .as_ref()
