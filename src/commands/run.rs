@@ -162,6 +162,33 @@ pub async fn start(
     .await
 }
 
+/// The command that resumes `run_id`, as it works from the current folder: `--info` names the
+/// workspace when the current folder is another one.
+#[must_use]
+pub fn resume_command(workspace: &Path, run_id: &str) -> String {
+    let here = std::env::current_dir().and_then(std::fs::canonicalize).ok();
+    let there = workspace.canonicalize().ok();
+    if here.is_some() && here == there {
+        format!("fixloop resume {run_id}")
+    } else {
+        let info = workspace.join("info.json");
+        format!(
+            "fixloop resume --info {} {run_id}",
+            shell_word(&info.to_string_lossy())
+        )
+    }
+}
+
+/// `word` as one shell word: as it is when it has nothing a shell reads specially, else quoted.
+fn shell_word(word: &str) -> String {
+    let plain = |c: char| c.is_ascii_alphanumeric() || "/._-+:,@%=".contains(c);
+    if !word.is_empty() && word.chars().all(plain) {
+        word.to_owned()
+    } else {
+        format!("'{}'", word.replace('\'', r"'\''"))
+    }
+}
+
 /// The lock of a failure name in the repository `repo`: a second run of it is refused at once.
 pub(crate) async fn name_lock(repo: &Path, name: &str) -> Result<NameLock, CommandError> {
     let git_dir = Git::new(repo.to_path_buf())
@@ -224,14 +251,14 @@ impl std::fmt::Debug for Launch {
 impl Launch {
     /// Runs (or resumes) the run where it shows; the run's lock is let go when it ends.
     pub async fn go(self) -> Result<ExitCode, CommandError> {
-        let run_id = self.setup.run_id.clone();
+        let resume = resume_command(&self.setup.workspace, &self.setup.run_id);
         let code = if self.headless {
             self.headless().await
         } else {
             self.tui().await?
         };
         if code == ExitCode::Interrupted {
-            eprintln!("the run can go on from where it stopped: fixloop resume {run_id}");
+            eprintln!("the run can go on from where it stopped: {resume}");
         }
         Ok(code)
     }
