@@ -365,3 +365,67 @@ pub struct LogsArgs {
     #[arg(long, env = "GITHUB_API_URL", value_name = "URL")]
     pub github_api_url: Option<String>,
 }
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory as _;
+
+    use super::*;
+
+    /// Every subcommand and argument in `command`'s tree that has no help text, by its path.
+    fn without_help(command: &clap::Command, path: &str, missing: &mut Vec<String>) {
+        for arg in command.get_arguments() {
+            if arg.get_help().is_none() && arg.get_long_help().is_none() {
+                missing.push(format!("{path} {}", arg.get_id()));
+            }
+        }
+        for sub in command.get_subcommands() {
+            let sub_path = format!("{path} {}", sub.get_name());
+            if sub.get_about().is_none() && sub.get_long_about().is_none() {
+                missing.push(sub_path.clone());
+            }
+            without_help(sub, &sub_path, missing);
+        }
+    }
+
+    #[test]
+    fn every_argument_and_subcommand_has_help() {
+        let mut command = Cli::command();
+        // Help and version arguments are added when the command is built.
+        command.build();
+        let mut missing = Vec::new();
+        without_help(&command, "fixloop", &mut missing);
+        assert_eq!(missing, Vec::<String>::new(), "arguments without help text");
+    }
+
+    #[test]
+    fn the_help_walk_finds_an_argument_without_help() {
+        let command = clap::Command::new("x")
+            .arg(
+                clap::Arg::new("described")
+                    .long("described")
+                    .help("has help"),
+            )
+            .subcommand(clap::Command::new("bare").arg(clap::Arg::new("silent").long("silent")));
+        let mut missing = Vec::new();
+        without_help(&command, "x", &mut missing);
+        assert_eq!(missing, ["x bare", "x bare silent"]);
+    }
+
+    #[test]
+    fn the_top_level_help_shows_examples_and_the_demo() {
+        let help = Cli::command().render_long_help().to_string();
+        assert!(help.contains("fixloop demo"), "{help}");
+        assert!(help.contains("Examples:"), "{help}");
+        let reports = Cli::command()
+            .find_subcommand_mut("reports")
+            .map(|c| c.render_help().to_string())
+            .unwrap_or_default();
+        assert!(reports.contains("browser"), "{reports}");
+    }
+
+    #[test]
+    fn the_command_line_is_consistent() {
+        Cli::command().debug_assert();
+    }
+}

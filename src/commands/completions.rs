@@ -26,7 +26,9 @@ pub fn man() -> Result<ExitCode, CommandError> {
     let mut page = Vec::new();
     clap_mangen::Man::new(Cli::command())
         .render(&mut page)
-        .map_err(|e| CommandError::new(ExitCode::Failed, format!("cannot render the man page: {e}")))?;
+        .map_err(|e| {
+            CommandError::new(ExitCode::Failed, format!("cannot render the man page: {e}"))
+        })?;
     print_bytes(&page)?;
     Ok(ExitCode::Success)
 }

@@ -416,11 +416,15 @@ pub async fn demo(args: DemoArgs) -> Result<ExitCode, CommandError> {
     if !args.json {
         let branch = format!("fix/{}", scenario.name());
         // A fix is a commit on the fix branch; the branch alone can be an empty start.
-        let commits = Git::run_in(&repo, &["rev-list", "--count", &format!("main..{branch}")], &[])
-            .await
-            .ok()
-            .and_then(|n| n.trim().parse::<u32>().ok())
-            .unwrap_or(0);
+        let commits = Git::run_in(
+            &repo,
+            &["rev-list", "--count", &format!("main..{branch}")],
+            &[],
+        )
+        .await
+        .ok()
+        .and_then(|n| n.trim().parse::<u32>().ok())
+        .unwrap_or(0);
         print_bytes(closing_lines(&root, &repo, (commits > 0).then_some(&branch)).as_bytes())?;
     }
     Ok(code)
@@ -714,6 +718,8 @@ fn flaky_check(io: &Demo<'_>, failure_dir: &Path) -> Result<(), CommandError> {
         &failure_dir.join("tests.json"),
         &(serde_json::to_string_pretty(&manifest).unwrap_or_default() + "\n"),
     )?;
-    say(text("Written: five texts at once, 50 times over: inputs the reproduction does not use."));
+    say(text(
+        "Written: five texts at once, 50 times over: inputs the reproduction does not use.",
+    ));
     Ok(())
 }

@@ -45,11 +45,10 @@ fn guide(info: &Path) -> String {
 pub fn init(args: &InitArgs) -> Result<ExitCode, CommandError> {
     let dir = args.dir.clone().unwrap_or_else(|| PathBuf::from("."));
     if !dir.is_dir() {
-        return Err(CommandError::new(
-            ExitCode::Input,
-            format!("{}: not a folder", dir.display()),
-        )
-        .hint("create it first, or pass --dir with an existing folder"));
+        return Err(
+            CommandError::new(ExitCode::Input, format!("{}: not a folder", dir.display()))
+                .hint("create it first, or pass --dir with an existing folder"),
+        );
     }
     let info = dir.join("info.json");
     if info.exists() && !args.force {
@@ -67,8 +66,11 @@ pub fn init(args: &InitArgs) -> Result<ExitCode, CommandError> {
 
 fn write(path: &Path, text: &str) -> Result<(), CommandError> {
     std::fs::write(path, text).map_err(|e| {
-        CommandError::new(ExitCode::Io, format!("cannot write {}: {e}", path.display()))
-            .hint("check the folder's permissions and free space")
+        CommandError::new(
+            ExitCode::Io,
+            format!("cannot write {}: {e}", path.display()),
+        )
+        .hint("check the folder's permissions and free space")
     })
 }
 
