@@ -221,10 +221,9 @@ fn an_interrupted_demo_prints_a_resume_command_that_works_from_anywhere() {
     assert_eq!(child.wait().unwrap().code(), Some(130), "{seen}\n{stderr}");
     assert!(!seen.contains("See the fix"), "no fix, no line: {seen}");
     let info = dir.join("wordstat/info.json");
-    let hint = stderr
+    let (_, hint) = stderr
         .lines()
         .find_map(|l| l.split_once(": fixloop resume "))
-        .map(|(_, rest)| rest.to_owned())
         .unwrap_or_else(|| panic!("a resume hint: {stderr}"));
     assert!(
         hint.starts_with(&format!("--info {} ", info.display())),

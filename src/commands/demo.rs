@@ -142,7 +142,7 @@ mod tests {
 "#;
 
 /// The flaky crate before the race: one thread counts every text.
-const FLAKY_LIB_BEFORE: &str = r#"//! Word statistics for short texts.
+const FLAKY_LIB_BEFORE: &str = r"//! Word statistics for short texts.
 
 /// The number of words in `text`.
 pub fn word_count(text: &str) -> usize {
@@ -153,7 +153,7 @@ pub fn word_count(text: &str) -> usize {
 pub fn total_words(texts: &[&str]) -> usize {
     texts.iter().map(|text| word_count(text)).sum()
 }
-"#;
+";
 
 const RACY_ADD: &str = "let seen = total.load(Ordering::SeqCst);
                 thread::sleep(Duration::from_micros(300));
