@@ -7,12 +7,25 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use crate::core::info::AgentKind;
 use crate::core::policy::Approve;
 
+/// The top-level help's closing lines: where to start, and the common path.
+const AFTER_HELP: &str = "\
+First time? `fixloop demo` runs the whole flow on a scratch repository, with no keys or network.
+
+Examples:
+  fixloop demo                  watch a failing test go to a verified fix
+  fixloop init                  write a starting info.json in this folder
+  fixloop validate              check info.json, git and the agent; changes nothing
+  fixloop run --no-pr           fix the failure in ./info.json and push a branch, no PR
+  fixloop resume RUN_ID         go on with a run that was interrupted
+  fixloop reports               browse past runs";
+
 #[derive(Debug, Parser)]
 #[command(
     name = "fixloop",
     version,
     about = "Drive a failing CI run, step by checked step, to a verified fix on a draft pull request",
-    args_conflicts_with_subcommands = true
+    args_conflicts_with_subcommands = true,
+    after_help = AFTER_HELP
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -30,7 +43,8 @@ pub enum Command {
     Validate(ValidateArgs),
     /// The whole flow on a generated scratch repository; no keys needed.
     Demo(DemoArgs),
-    /// Past runs: a table, or JSON with --json; `show` prints one report.
+    /// Past runs: a browser in a terminal, a table when piped, JSON with --json; `show` prints
+    /// one report.
     Reports(ReportsArgs),
     /// Success rate, time and cost of past runs, how they failed, flaky tests.
     Stats(StatsArgs),
@@ -43,9 +57,15 @@ pub enum Command {
     Stress(StressArgs),
     /// Triage a CI log: failing tests, errors and the excerpt an agent gets.
     Logs(LogsArgs),
+    /// Write a starting info.json in this folder, and say what to fill in.
+    Init(InitArgs),
+    /// Print a shell completion script (bash, zsh or fish) to standard output.
+    Completions(CompletionsArgs),
+    /// Print the man page (roff) to standard output.
+    Man,
     /// The demo's scripted agent (used by `fixloop demo`).
     #[command(hide = true)]
-    DemoAgent,
+    DemoAgent(DemoAgentArgs),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -171,14 +191,52 @@ pub struct DemoArgs {
     /// Print the event stream as JSON lines.
     #[arg(long)]
     pub json: bool,
+    /// The flaky flow instead: a test that fails about one run in three, its measured rate, the
+    /// runs a fix needs, the verdict.
+    #[arg(long)]
+    pub flaky: bool,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct DemoAgentArgs {
+    /// Do the steps of `fixloop demo --flaky`.
+    #[arg(long)]
+    pub flaky: bool,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct InitArgs {
+    /// The folder to write info.json in (default: the current folder).
+    #[arg(long, value_name = "DIR")]
+    pub dir: Option<PathBuf>,
+    /// Replace an info.json that is already there.
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete in.
+    #[arg(value_enum)]
+    pub shell: CompletionShell,
+}
+
+/// The shells `fixloop completions` writes for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CompletionShell {
+    Bash,
+    Zsh,
+    Fish,
 }
 
 #[derive(Debug, Clone, Args)]
 pub struct ReportsArgs {
     #[command(subcommand)]
     pub show: Option<ReportsCommand>,
+    /// The workspace's info.json (default: ./info.json); its outputs/ holds the runs.
     #[arg(long, value_name = "FILE", global = true)]
     pub info: Option<PathBuf>,
+    /// Print JSON instead of the browser or the table.
     #[arg(long, global = true)]
     pub json: bool,
 }
@@ -216,6 +274,7 @@ pub struct StressArgs {
     /// Where failing runs' logs go (default: a new folder under the temp dir).
     #[arg(long, value_name = "DIR")]
     pub logs: Option<PathBuf>,
+    /// Print the outcome as JSON.
     #[arg(long)]
     pub json: bool,
     /// The command and its arguments.
@@ -265,14 +324,17 @@ pub struct CleanArgs {
     /// Remove without asking.
     #[arg(long)]
     pub yes: bool,
+    /// The workspace's info.json (default: ./info.json); its outputs/ holds the runs.
     #[arg(long, value_name = "FILE")]
     pub info: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Args)]
 pub struct StatsArgs {
+    /// The workspace's info.json (default: ./info.json); its outputs/ holds the runs.
     #[arg(long, value_name = "FILE")]
     pub info: Option<PathBuf>,
+    /// Print the statistics as JSON.
     #[arg(long)]
     pub json: bool,
 }
@@ -280,13 +342,17 @@ pub struct StatsArgs {
 #[derive(Debug, Clone, Subcommand)]
 pub enum ReportsCommand {
     /// Print one report: by run id, or a report .md path.
-    Show { run: String },
+    Show {
+        /// A run id (as `outputs/runs/<RUN_ID>/`) or the path of a report .md.
+        run: String,
+    },
 }
 
 #[derive(Debug, Clone, Args)]
 pub struct LogsArgs {
     /// A GitHub Actions run or job URL, a log file, or `-` for standard input.
     pub source: String,
+    /// Print the triage as JSON.
     #[arg(long)]
     pub json: bool,
     /// The excerpt's size limit in bytes.
@@ -298,4 +364,68 @@ pub struct LogsArgs {
     /// The GitHub API base (default: derived from the run URL's host; api.github.com).
     #[arg(long, env = "GITHUB_API_URL", value_name = "URL")]
     pub github_api_url: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory as _;
+
+    use super::*;
+
+    /// Every subcommand and argument in `command`'s tree that has no help text, by its path.
+    fn without_help(command: &clap::Command, path: &str, missing: &mut Vec<String>) {
+        for arg in command.get_arguments() {
+            if arg.get_help().is_none() && arg.get_long_help().is_none() {
+                missing.push(format!("{path} {}", arg.get_id()));
+            }
+        }
+        for sub in command.get_subcommands() {
+            let sub_path = format!("{path} {}", sub.get_name());
+            if sub.get_about().is_none() && sub.get_long_about().is_none() {
+                missing.push(sub_path.clone());
+            }
+            without_help(sub, &sub_path, missing);
+        }
+    }
+
+    #[test]
+    fn every_argument_and_subcommand_has_help() {
+        let mut command = Cli::command();
+        // Help and version arguments are added when the command is built.
+        command.build();
+        let mut missing = Vec::new();
+        without_help(&command, "fixloop", &mut missing);
+        assert_eq!(missing, Vec::<String>::new(), "arguments without help text");
+    }
+
+    #[test]
+    fn the_help_walk_finds_an_argument_without_help() {
+        let command = clap::Command::new("x")
+            .arg(
+                clap::Arg::new("described")
+                    .long("described")
+                    .help("has help"),
+            )
+            .subcommand(clap::Command::new("bare").arg(clap::Arg::new("silent").long("silent")));
+        let mut missing = Vec::new();
+        without_help(&command, "x", &mut missing);
+        assert_eq!(missing, ["x bare", "x bare silent"]);
+    }
+
+    #[test]
+    fn the_top_level_help_shows_examples_and_the_demo() {
+        let help = Cli::command().render_long_help().to_string();
+        assert!(help.contains("fixloop demo"), "{help}");
+        assert!(help.contains("Examples:"), "{help}");
+        let reports = Cli::command()
+            .find_subcommand_mut("reports")
+            .map(|c| c.render_help().to_string())
+            .unwrap_or_default();
+        assert!(reports.contains("browser"), "{reports}");
+    }
+
+    #[test]
+    fn the_command_line_is_consistent() {
+        Cli::command().debug_assert();
+    }
 }

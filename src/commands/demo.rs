@@ -1,14 +1,16 @@
 //! `fixloop demo`: a scratch git repository with a small Rust crate whose CI genuinely fails,
 //! a local bare remote, and a scripted agent (`fixloop demo-agent`) that writes a reproduction and
-//! a real fix. The whole pipeline then runs on it with nothing but git and cargo.
+//! a real fix. The whole pipeline then runs on it with nothing but git and cargo. `--flaky` does
+//! the same for a test that fails about one run in three: a lost update between two threads.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use super::CommandError;
+use super::output::print_bytes;
 use super::setup::prepare;
 use crate::adapters::git::Git;
-use crate::cli::{AgentArg, DemoArgs, FrontArgs, RunArgs, TargetArgs};
+use crate::cli::{AgentArg, DemoAgentArgs, DemoArgs, FrontArgs, RunArgs, TargetArgs};
 use crate::core::exit::ExitCode;
 use crate::core::policy::Approve;
 
@@ -86,6 +88,116 @@ fn tabs_and_newlines_separate_words() {
 }
 "#;
 
+/// The flaky demo's crate: `total_words` counts each text on its own thread, and adds to the
+/// total with a read, a pause and a write, so two threads that overlap lose one's count.
+const FLAKY_LIB_RS: &str = r#"//! Word statistics for short texts.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::thread;
+use std::time::Duration;
+
+/// The number of words in `text`.
+pub fn word_count(text: &str) -> usize {
+    text.split_whitespace().count()
+}
+
+/// The number of words in all of `texts`, each counted on a thread of its own.
+pub fn total_words(texts: &[&str]) -> usize {
+    let total = AtomicUsize::new(0);
+    thread::scope(|scope| {
+        for text in texts {
+            let total = &total;
+            scope.spawn(move || {
+                let words = word_count(text);
+                thread::sleep(pause());
+                let seen = total.load(Ordering::SeqCst);
+                thread::sleep(Duration::from_micros(300));
+                total.store(seen + words, Ordering::SeqCst);
+            });
+        }
+    });
+    total.into_inner()
+}
+
+/// Up to 2 ms, different on every call: the time real work on a text would take.
+fn pause() -> Duration {
+    use std::hash::{BuildHasher, RandomState};
+    Duration::from_micros(RandomState::new().hash_one(0_u8) % 2_000)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_words_separated_by_whitespace() {
+        assert_eq!(word_count("one two\nthree"), 3);
+    }
+
+    #[test]
+    fn totals_the_words_of_every_text() {
+        assert_eq!(total_words(&["one two", "three"]), 3, "a text's count was lost");
+    }
+}
+"#;
+
+/// The flaky crate before the race: one thread counts every text.
+const FLAKY_LIB_BEFORE: &str = r"//! Word statistics for short texts.
+
+/// The number of words in `text`.
+pub fn word_count(text: &str) -> usize {
+    text.split_whitespace().count()
+}
+
+/// The number of words in all of `texts`.
+pub fn total_words(texts: &[&str]) -> usize {
+    texts.iter().map(|text| word_count(text)).sum()
+}
+";
+
+const RACY_ADD: &str = "let seen = total.load(Ordering::SeqCst);
+                thread::sleep(Duration::from_micros(300));
+                total.store(seen + words, Ordering::SeqCst);";
+const ATOMIC_ADD: &str = "total.fetch_add(words, Ordering::SeqCst);";
+
+const FLAKY_REPRO_TEST: &str = r#"//! Reproduces the intermittent `tests::totals_the_words_of_every_text` from CI: now and then
+//! one text's count is missing from the total.
+
+#[test]
+fn no_text_count_is_lost() {
+    assert_eq!(wordstat::total_words(&["one two", "three"]), 3, "a text's count was lost");
+}
+"#;
+
+const FLAKY_AFTER_TEST: &str = r#"//! Written after the fix, without seeing it: many texts at once, many times, none lost.
+
+#[test]
+fn many_texts_add_up_every_time() {
+    let texts = ["a b", "c", "d e f", "g", "h i"];
+    for round in 1..=50 {
+        assert_eq!(wordstat::total_words(&texts), 9, "round {round}");
+    }
+}
+"#;
+
+/// Which failure the demo shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Scenario {
+    /// A test that fails every time: `word_count` ignores newlines.
+    Deterministic,
+    /// A test that fails about one run in three: a lost update between threads.
+    Flaky,
+}
+
+impl Scenario {
+    fn name(self) -> &'static str {
+        match self {
+            Self::Deterministic => "word-count-newlines",
+            Self::Flaky => "total-words-lost-update",
+        }
+    }
+}
+
 async fn git(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Result<String, CommandError> {
     Git::run_in(dir, args, env)
         .await
@@ -103,6 +215,11 @@ fn write(path: &Path, text: &str) -> Result<(), CommandError> {
 
 /// Creates the demo project in `root`; returns the repository path.
 pub async fn create_project(root: &Path) -> Result<PathBuf, CommandError> {
+    create_scenario(root, Scenario::Deterministic).await
+}
+
+/// Creates the project of `scenario` in `root`: a good commit, then the one that broke it.
+async fn create_scenario(root: &Path, scenario: Scenario) -> Result<PathBuf, CommandError> {
     let repo = root.join("wordstat");
     let origin = root.join("origin.git");
     std::fs::create_dir_all(&repo)
@@ -135,19 +252,23 @@ pub async fn create_project(root: &Path) -> Result<PathBuf, CommandError> {
         &repo.join(".gitignore"),
         "/target\n/Cargo.lock\n/outputs\n/ci.log\n",
     )?;
-    write(
-        &repo.join("src/lib.rs"),
-        &LIB_RS.replace(BUGGY_LINE, "text.split_whitespace().count()"),
-    )?;
+    let (good, broken, message) = match scenario {
+        Scenario::Deterministic => (
+            LIB_RS.replace(BUGGY_LINE, FIXED_LINE),
+            LIB_RS,
+            "Count words without allocating",
+        ),
+        Scenario::Flaky => (
+            FLAKY_LIB_BEFORE.to_owned(),
+            FLAKY_LIB_RS,
+            "Count each text on a thread of its own",
+        ),
+    };
+    write(&repo.join("src/lib.rs"), &good)?;
     git(&repo, &["add", "-A"], &[]).await?;
     git(&repo, &["commit", "--quiet", "-m", "Word statistics"], &ada).await?;
-    write(&repo.join("src/lib.rs"), LIB_RS)?;
-    git(
-        &repo,
-        &["commit", "--quiet", "-am", "Count words without allocating"],
-        &grace,
-    )
-    .await?;
+    write(&repo.join("src/lib.rs"), broken)?;
+    git(&repo, &["commit", "--quiet", "-am", message], &grace).await?;
     let origin_url = origin.to_string_lossy().into_owned();
     git(&repo, &["remote", "add", "origin", &origin_url], &[]).await?;
     git(&repo, &["push", "--quiet", "origin", "main"], &[]).await?;
@@ -155,26 +276,42 @@ pub async fn create_project(root: &Path) -> Result<PathBuf, CommandError> {
     Ok(repo)
 }
 
-/// Runs the demo project's test suite the way CI did, and returns a GitHub-style job log.
-async fn ci_log(repo: &Path) -> Result<String, CommandError> {
-    let output = tokio::process::Command::new("cargo")
-        .args(["test", "--color", "never"])
-        .current_dir(repo)
-        .env("CARGO_TERM_COLOR", "never")
-        .output()
-        .await
-        .map_err(|e| {
-            CommandError::new(
-                ExitCode::Unavailable,
-                format!("the demo needs cargo on PATH: {e}"),
-            )
-        })?;
-    if output.status.success() {
+/// How many times the flaky demo's suite may pass before its CI log is given up on; at about
+/// one failure in three, 30 passes in a row happen once in 160 000 demos.
+const FLAKY_CI_TRIES: u32 = 30;
+
+/// Runs the demo project's test suite the way CI did, until it fails, and returns a
+/// GitHub-style job log of the failing run.
+async fn ci_log(repo: &Path, scenario: Scenario) -> Result<String, CommandError> {
+    let tries = match scenario {
+        Scenario::Deterministic => 1,
+        Scenario::Flaky => FLAKY_CI_TRIES,
+    };
+    let mut failed = None;
+    for _ in 0..tries {
+        let output = tokio::process::Command::new("cargo")
+            .args(["test", "--color", "never"])
+            .current_dir(repo)
+            .env("CARGO_TERM_COLOR", "never")
+            .output()
+            .await
+            .map_err(|e| {
+                CommandError::new(
+                    ExitCode::Unavailable,
+                    format!("the demo needs cargo on PATH: {e}"),
+                )
+            })?;
+        if !output.status.success() {
+            failed = Some(output);
+            break;
+        }
+    }
+    let Some(output) = failed else {
         return Err(CommandError::new(
             ExitCode::Failed,
-            "demo setup: the demo's test suite unexpectedly passed",
+            format!("demo setup: the demo's test suite passed {tries} times out of {tries}"),
         ));
-    }
+    };
     let stamp = "2026-11-21T09:14:03.5120000Z";
     let mut log =
         format!("{stamp} ##[group]Run cargo test\n{stamp} cargo test\n{stamp} ##[endgroup]\n");
@@ -216,16 +353,33 @@ pub async fn demo(args: DemoArgs) -> Result<ExitCode, CommandError> {
             ),
         ));
     }
-    println!("Creating the demo project in {} …", root.display());
-    let repo = create_project(&root).await?;
-    write(&repo.join("ci.log"), &ci_log(&repo).await?)?;
-    let info = serde_json::json!({
-        "prompt": "CI fails in tests::counts_words_across_lines: word_count must treat any \
-                   whitespace, including newlines, as a word separator.",
-        "deterministic": true,
-        "raw-logs": "ci.log",
-        "name": "word-count-newlines",
-    });
+    let scenario = if args.flaky {
+        Scenario::Flaky
+    } else {
+        Scenario::Deterministic
+    };
+    print_bytes(format!("Creating the demo project in {} …\n", root.display()).as_bytes())?;
+    let repo = create_scenario(&root, scenario).await?;
+    write(&repo.join("ci.log"), &ci_log(&repo, scenario).await?)?;
+    let info = match scenario {
+        Scenario::Deterministic => serde_json::json!({
+            "prompt": "CI fails in tests::counts_words_across_lines: word_count must treat any \
+                       whitespace, including newlines, as a word separator.",
+            "deterministic": true,
+            "raw-logs": "ci.log",
+            "name": scenario.name(),
+        }),
+        Scenario::Flaky => serde_json::json!({
+            "prompt": "CI fails now and then in tests::totals_the_words_of_every_text: \
+                       total_words sometimes misses one text's words. The total must be right \
+                       every time.",
+            "deterministic": false,
+            "raw-logs": "ci.log",
+            "name": scenario.name(),
+            // A demo on a small machine: a rate from few runs, and a verification sized to it.
+            "parallel": 2,
+        }),
+    };
     write(
         &repo.join("info.json"),
         &(serde_json::to_string_pretty(&info).unwrap_or_default() + "\n"),
@@ -241,7 +395,11 @@ pub async fn demo(args: DemoArgs) -> Result<ExitCode, CommandError> {
         target: TargetArgs {
             info: Some(repo.join("info.json")),
             agent: Some(AgentArg::Command),
-            agent_cmd: Some(format!("'{}' demo-agent", exe.display())),
+            agent_cmd: Some(format!(
+                "'{}' demo-agent{}",
+                exe.display(),
+                if args.flaky { " --flaky" } else { "" }
+            )),
             ..TargetArgs::default()
         },
         front: FrontArgs {
@@ -256,21 +414,43 @@ pub async fn demo(args: DemoArgs) -> Result<ExitCode, CommandError> {
     let prepared = prepare(&run_args.target).await?;
     let code = Box::pin(super::run::start(prepared, &run_args, headless)).await?;
     if !args.json {
-        println!();
-        println!("Scratch repository: {}", repo.display());
-        println!("Local remote:       {}", root.join("origin.git").display());
-        println!("Reports:            {}", repo.join("outputs").display());
-        println!(
-            "See the fix:        git -C {} log -p -1 fix/word-count-newlines",
-            repo.display()
-        );
+        let branch = format!("fix/{}", scenario.name());
+        // A fix is a commit on the fix branch; the branch alone can be an empty start.
+        let commits = Git::run_in(
+            &repo,
+            &["rev-list", "--count", &format!("main..{branch}")],
+            &[],
+        )
+        .await
+        .ok()
+        .and_then(|n| n.trim().parse::<u32>().ok())
+        .unwrap_or(0);
+        print_bytes(closing_lines(&root, &repo, (commits > 0).then_some(&branch)).as_bytes())?;
     }
     Ok(code)
 }
 
+/// What the demo says when it ends: where everything is, and the fix when the run made one.
+fn closing_lines(root: &Path, repo: &Path, fix_branch: Option<&str>) -> String {
+    let mut text = format!(
+        "\nScratch repository: {}\nLocal remote:       {}\nReports:            {}\n",
+        repo.display(),
+        root.join("origin.git").display(),
+        repo.join("outputs").display()
+    );
+    if let Some(branch) = fix_branch {
+        let _ = writeln!(
+            text,
+            "See the fix:        git -C {} log -p -1 {branch}",
+            repo.display()
+        );
+    }
+    text
+}
+
 /// The demo's scripted agent: speaks Claude Code's stream-json so fixloop shows it like a real
 /// agent, and does the step for real (a reproduction, then the fix).
-pub fn demo_agent() -> Result<ExitCode, CommandError> {
+pub fn demo_agent(args: &DemoAgentArgs) -> Result<ExitCode, CommandError> {
     let var = |name: &str| std::env::var(name).unwrap_or_default();
     let phase = var("FIXLOOP_PHASE");
     let failure_dir = PathBuf::from(var("FIXLOOP_FAILURE_DIR"));
@@ -295,11 +475,14 @@ pub fn demo_agent() -> Result<ExitCode, CommandError> {
         tool: &tool,
         var: &var,
     };
-    match phase.as_str() {
-        "reproduce" => demo_reproduce(&io, &failure_dir)?,
-        "fix" => demo_fix(&io, &failure_dir, &workdir)?,
-        "check" => demo_check(&io, &failure_dir)?,
-        other => {
+    match (phase.as_str(), args.flaky) {
+        ("reproduce", false) => demo_reproduce(&io, &failure_dir)?,
+        ("fix", false) => demo_fix(&io, &failure_dir, &workdir)?,
+        ("check", false) => demo_check(&io, &failure_dir)?,
+        ("reproduce", true) => flaky_reproduce(&io, &failure_dir)?,
+        ("fix", true) => flaky_fix(&io, &failure_dir, &workdir)?,
+        ("check", true) => flaky_check(&io, &failure_dir)?,
+        (other, _) => {
             eprintln!("demo-agent: unknown FIXLOOP_PHASE `{other}`");
             return Ok(ExitCode::Usage);
         }
@@ -426,6 +609,117 @@ fn demo_check(io: &Demo<'_>, failure_dir: &Path) -> Result<(), CommandError> {
     )?;
     say(text(
         "Written: tabs and blank lines, inputs the reproduction does not use.",
+    ));
+    Ok(())
+}
+
+fn flaky_reproduce(io: &Demo<'_>, failure_dir: &Path) -> Result<(), CommandError> {
+    let Demo {
+        say,
+        text,
+        tool,
+        var,
+    } = *io;
+    say(tool(
+        "Read",
+        serde_json::json!({"file_path": var("FIXLOOP_LOG_EXCERPT")}),
+    ));
+    say(text(
+        "CI's tests::totals_the_words_of_every_text lost a text's count: total 2, not 3. \
+         The threads add to the total with a load and a store, so it depends on timing.",
+    ));
+    let test = failure_dir.join("tests/repro_total_words.rs");
+    say(tool(
+        "Write",
+        serde_json::json!({"file_path": test.display().to_string()}),
+    ));
+    write(&test, FLAKY_REPRO_TEST)?;
+    let manifest = serde_json::json!({
+        "command": "cargo test --quiet --test repro_total_words",
+        "files": [{"source": "tests/repro_total_words.rs", "dest": "tests/repro_total_words.rs"}],
+        "signature": "count was lost",
+        "runs": 40,
+        "jobs": 2,
+        "timeout": 120,
+    });
+    write(
+        &failure_dir.join("repro.json"),
+        &(serde_json::to_string_pretty(&manifest).unwrap_or_default() + "\n"),
+    )?;
+    write(
+        &failure_dir.join("README.md"),
+        "# total_words loses a text's count now and then\n\nCI's \
+             `tests::totals_the_words_of_every_text` fails intermittently: `total_words` adds \
+             each thread's count with a load and a later store, so when two threads overlap \
+             one count is lost. `tests/repro_total_words.rs` calls it on the same texts; run it \
+             many times (`fixloop stress -- cargo test --test repro_total_words`) and it fails \
+             with the same message (`a text's count was lost`).\n",
+    )?;
+    say(tool(
+        "Bash",
+        serde_json::json!({"command": "cargo test --test repro_total_words"}),
+    ));
+    say(text(
+        "The reproduction fails now and then, like CI: fixloop measures how often.",
+    ));
+    Ok(())
+}
+
+fn flaky_fix(io: &Demo<'_>, failure_dir: &Path, workdir: &Path) -> Result<(), CommandError> {
+    let Demo {
+        say, text, tool, ..
+    } = *io;
+    let lib = workdir.join("src/lib.rs");
+    say(tool(
+        "Read",
+        serde_json::json!({"file_path": lib.display().to_string()}),
+    ));
+    let source = std::fs::read_to_string(&lib)
+        .map_err(|e| CommandError::new(ExitCode::Failed, format!("{}: {e}", lib.display())))?;
+    say(text(
+        "Each thread reads the total, pauses, and writes back its sum: a lost update.",
+    ));
+    say(tool(
+        "Edit",
+        serde_json::json!({"file_path": lib.display().to_string()}),
+    ));
+    write(&lib, &source.replace(RACY_ADD, ATOMIC_ADD))?;
+    write(
+        &failure_dir.join("ROOT_CAUSE.md"),
+        "`total_words` counts each text on its own thread, and each thread added its count with \
+             a `load`, a pause and a `store`. When two threads overlap, both read the same \
+             total and the second store overwrites the first: one text's words are lost. The \
+             commit \"Count each text on a thread of its own\" introduced it.\n\nThe fix adds \
+             with `fetch_add`, one atomic read-modify-write, so no count can be overwritten.\n",
+    )?;
+    say(tool("Bash", serde_json::json!({"command": "cargo test"})));
+    say(text("Fixed: each thread adds with fetch_add."));
+    Ok(())
+}
+
+fn flaky_check(io: &Demo<'_>, failure_dir: &Path) -> Result<(), CommandError> {
+    let Demo {
+        say, text, tool, ..
+    } = *io;
+    say(text(
+        "Without seeing the fix: no count may be lost, with more texts than the reproduction.",
+    ));
+    let test = failure_dir.join("fixloop_after_total_words.rs");
+    say(tool(
+        "Write",
+        serde_json::json!({"file_path": test.display().to_string()}),
+    ));
+    write(&test, FLAKY_AFTER_TEST)?;
+    let manifest = serde_json::json!({
+        "command": "cargo test --quiet --test fixloop_after_total_words",
+        "files": [{"source": "fixloop_after_total_words.rs", "dest": "tests/fixloop_after_total_words.rs"}],
+    });
+    write(
+        &failure_dir.join("tests.json"),
+        &(serde_json::to_string_pretty(&manifest).unwrap_or_default() + "\n"),
+    )?;
+    say(text(
+        "Written: five texts at once, 50 times over: inputs the reproduction does not use.",
     ));
     Ok(())
 }

@@ -1,8 +1,11 @@
 //! The subcommands: each wires the core, the engine and the adapters for one use.
 
 pub mod clean;
+pub mod completions;
 pub mod demo;
+pub mod init;
 pub mod logs;
+pub mod output;
 pub mod reports;
 pub mod resume;
 pub mod run;

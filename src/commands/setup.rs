@@ -45,7 +45,10 @@ pub fn read_info(path: Option<&Path>) -> Result<(Info, PathBuf, PathBuf), Comman
                 ExitCode::Input,
                 format!("{}: not found", info_path.display()),
             )
-            .hint("write an info.json (see info.schema.json and the README), or pass --info FILE")
+            .hint(
+                "`fixloop init` writes a starting info.json here; or pass --info FILE. \
+                 New to fixloop? `fixloop demo` shows the whole flow first",
+            )
         } else {
             CommandError::new(
                 ExitCode::Input,

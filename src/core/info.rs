@@ -45,6 +45,9 @@ impl std::fmt::Display for AgentKind {
 #[serde(rename_all = "kebab-case", deny_unknown_fields)]
 #[schemars(title = "fixloop info.json")]
 pub struct Info {
+    /// The JSON Schema this file follows (`info.schema.json`), for editors; fixloop ignores it.
+    #[serde(rename = "$schema", default, skip_serializing_if = "Option::is_none")]
+    pub schema: Option<String>,
     /// What failed and what a good fix looks like, in the user's words.
     pub prompt: String,
     /// `true` when the failure happens every time, `false` for a flaky (intermittent) one.
@@ -127,6 +130,11 @@ enum Kind {
 }
 
 const FIELDS: &[(&str, Kind, &str)] = &[
+    (
+        "$schema",
+        Kind::Text,
+        "the path or URL of info.schema.json, such as \"info.schema.json\"",
+    ),
     (
         "prompt",
         Kind::Text,
@@ -525,6 +533,19 @@ mod tests {
         assert!(info.draft, "draft defaults to true");
         assert!(!info.keep_test_in_pr);
         assert_eq!(info.slug(), "fix-it");
+    }
+
+    #[test]
+    fn the_schema_key_is_accepted_and_no_other_dollar_key() {
+        let info = Info::parse(
+            "info.json",
+            r#"{"$schema": "info.schema.json", "prompt": "p", "deterministic": true, "raw-logs": "x"}"#,
+        )
+        .unwrap();
+        assert_eq!(info.schema.as_deref(), Some("info.schema.json"));
+        let e = err(r#"{"$id": "x", "prompt": "p", "deterministic": true, "raw-logs": "x"}"#);
+        assert_eq!(e.field.as_deref(), Some("$id"));
+        assert_eq!(e.message, "unknown field");
     }
 
     #[test]
