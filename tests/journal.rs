@@ -71,6 +71,13 @@ fn an_earlier_releases_journal_renders_the_report_it_wrote() {
                 _ => None,
             })
             .unwrap();
+        // After a deliberate change of the report, `FIXLOOP_UPDATE_JOURNAL_REPORTS=1` writes
+        // what this release renders; the diff is then reviewed like any other change.
+        if std::env::var("FIXLOOP_UPDATE_JOURNAL_REPORTS").as_deref() == Ok("1") {
+            std::fs::write(dir.join("report.md"), report::markdown(&view, &end)).unwrap();
+            let rendered = serde_json::to_string_pretty(&report::json(&view, &end)).unwrap();
+            std::fs::write(dir.join("report.json"), rendered + "\n").unwrap();
+        }
         let markdown = std::fs::read_to_string(dir.join("report.md")).unwrap();
         assert_eq!(report::markdown(&view, &end), markdown, "{run}: report.md");
         let json: serde_json::Value =
