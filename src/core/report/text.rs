@@ -87,10 +87,18 @@ pub fn next_steps(view: &RunView, end: &Conclusion) -> Vec<String> {
                      remove {kept}` when done."
                 ));
             }
-            if end.exit_code == ExitCode::Interrupted {
-                steps.push(
-                    "The run was interrupted; start it again with the same info.json.".into(),
-                );
+            if matches!(end.exit_code, ExitCode::Interrupted | ExitCode::Partial) {
+                steps.push(format!(
+                    "Go on from where it stopped: `fixloop resume {}` (from any folder).",
+                    view.run_id
+                ));
+            }
+            if view.fix.is_some() && view.pushed.is_none() {
+                steps.push(format!(
+                    "Nothing was pushed; `fixloop clean {}` removes the branch and worktrees the \
+                     run made when you no longer need them.",
+                    view.run_id
+                ));
             }
             if let Some(reason) = &view.pr_skipped
                 && let Some(branch) = &branch
