@@ -476,12 +476,9 @@ pub fn demo_agent(args: &DemoAgentArgs) -> Result<ExitCode, CommandError> {
         var: &var,
     };
     match (phase.as_str(), args.flaky) {
-        ("reproduce", false) => demo_reproduce(&io, &failure_dir)?,
-        ("fix", false) => demo_fix(&io, &failure_dir, &workdir)?,
-        ("check", false) => demo_check(&io, &failure_dir)?,
-        ("reproduce", true) => flaky_reproduce(&io, &failure_dir)?,
-        ("fix", true) => flaky_fix(&io, &failure_dir, &workdir)?,
-        ("check", true) => flaky_check(&io, &failure_dir)?,
+        ("reproduce", flaky) => reproduce(&io, script(flaky), &failure_dir)?,
+        ("fix", flaky) => fix(&io, script(flaky), &failure_dir, &workdir)?,
+        ("check", flaky) => check(&io, script(flaky), &failure_dir)?,
         (other, _) => {
             eprintln!("demo-agent: unknown FIXLOOP_PHASE `{other}`");
             return Ok(ExitCode::Usage);
@@ -504,168 +501,151 @@ struct Demo<'a> {
     var: &'a dyn Fn(&str) -> String,
 }
 
-fn demo_reproduce(io: &Demo<'_>, failure_dir: &Path) -> Result<(), CommandError> {
-    let Demo {
-        say,
-        text,
-        tool,
-        var,
-    } = *io;
-    say(tool(
-        "Read",
-        serde_json::json!({"file_path": var("FIXLOOP_LOG_EXCERPT")}),
-    ));
-    say(text(
-        "CI's failing test is tests::counts_words_across_lines: word_count(\"one two\\nthree\") returns 2.",
-    ));
-    let test = failure_dir.join("tests/repro_word_count.rs");
-    say(tool(
-        "Write",
-        serde_json::json!({"file_path": test.display().to_string()}),
-    ));
-    write(&test, REPRO_TEST)?;
-    write(&failure_dir.join("check/fixloop_check.rs"), CHECK_PROGRAM)?;
-    let manifest = serde_json::json!({
-        "command": "cargo test --quiet --test repro_word_count",
-        "files": [{"source": "tests/repro_word_count.rs", "dest": "tests/repro_word_count.rs"}],
-        "signature": "left: 2\\s+right: 3",
-        "check": {
-            "command": "cargo run --release --quiet --example fixloop_check",
-            "files": [{"source": "check/fixloop_check.rs", "dest": "examples/fixloop_check.rs"}],
-        },
-    });
-    write(
-        &failure_dir.join("repro.json"),
-        &(serde_json::to_string_pretty(&manifest).unwrap_or_default() + "\n"),
-    )?;
-    write(
-        &failure_dir.join("README.md"),
-        "# word_count ignores newlines\n\nCI's `tests::counts_words_across_lines` fails: \
+/// The script of the demo being played: the flaky one or the deterministic one.
+fn script(flaky: bool) -> &'static Script {
+    if flaky { &TOTAL_WORDS } else { &WORD_COUNT }
+}
+
+/// What the scripted agent says and writes in one demo: the same three steps, told for the
+/// deterministic failure or for the flaky one.
+struct Script {
+    /// Reproduce: what it saw in the log, the test it writes (path in the failure folder and
+    /// text), other files, the manifest, the folder's README, the command it runs and its word.
+    saw: &'static str,
+    repro: (&'static str, &'static str),
+    extra_files: &'static [(&'static str, &'static str)],
+    manifest: fn() -> Json,
+    readme: &'static str,
+    ran: &'static str,
+    reproduced: &'static str,
+    /// Fix: why, the line it replaces and with what, the root cause, its word.
+    why: &'static str,
+    replace: (&'static str, &'static str),
+    root_cause: &'static str,
+    fixed: &'static str,
+    /// Tests after the fix: what it sets out to test, the file and its text, its word.
+    check: &'static str,
+    after: (&'static str, &'static str),
+    written: &'static str,
+}
+
+const WORD_COUNT: Script = Script {
+    saw: "CI's failing test is tests::counts_words_across_lines: word_count(\"one two\\nthree\") returns 2.",
+    repro: ("tests/repro_word_count.rs", REPRO_TEST),
+    extra_files: &[("check/fixloop_check.rs", CHECK_PROGRAM)],
+    manifest: || {
+        serde_json::json!({
+            "command": "cargo test --quiet --test repro_word_count",
+            "files": [{"source": "tests/repro_word_count.rs", "dest": "tests/repro_word_count.rs"}],
+            "signature": "left: 2\\s+right: 3",
+            "check": {
+                "command": "cargo run --release --quiet --example fixloop_check",
+                "files": [{"source": "check/fixloop_check.rs", "dest": "examples/fixloop_check.rs"}],
+            },
+        })
+    },
+    readme: "# word_count ignores newlines\n\nCI's `tests::counts_words_across_lines` fails: \
              `word_count(\"one two\\nthree\")` is 2, not 3. `tests/repro_word_count.rs` calls \
              `word_count` on the same input from an integration test, and fails with the same \
              assertion (`left: 2, right: 3`).\n\nRun it: `cargo test --test repro_word_count`.\n",
-    )?;
-    say(tool(
-        "Bash",
-        serde_json::json!({"command": "cargo test --test repro_word_count"}),
-    ));
-    say(text("The reproduction fails like CI: left 2, right 3."));
-    Ok(())
-}
+    ran: "cargo test --test repro_word_count",
+    reproduced: "The reproduction fails like CI: left 2, right 3.",
+    why: "word_count splits on ' ' only, so a newline or tab does not end a word.",
+    replace: (BUGGY_LINE, FIXED_LINE),
+    root_cause: ROOT_CAUSE_DEMO,
+    fixed: "Fixed: word_count now uses split_whitespace.",
+    check: "Without seeing the fix: any whitespace must separate words, not only a newline.",
+    after: ("fixloop_after_word_count.rs", AFTER_TEST),
+    written: "Written: tabs and blank lines, inputs the reproduction does not use.",
+};
 
-fn demo_fix(io: &Demo<'_>, failure_dir: &Path, workdir: &Path) -> Result<(), CommandError> {
-    let Demo {
-        say, text, tool, ..
-    } = *io;
-    let lib = workdir.join("src/lib.rs");
-    say(tool(
-        "Read",
-        serde_json::json!({"file_path": lib.display().to_string()}),
-    ));
-    let source = std::fs::read_to_string(&lib)
-        .map_err(|e| CommandError::new(ExitCode::Failed, format!("{}: {e}", lib.display())))?;
-    say(text(
-        "word_count splits on ' ' only, so a newline or tab does not end a word.",
-    ));
-    say(tool(
-        "Edit",
-        serde_json::json!({"file_path": lib.display().to_string()}),
-    ));
-    write(&lib, &source.replace(BUGGY_LINE, FIXED_LINE))?;
-    write(
-        &failure_dir.join("ROOT_CAUSE.md"),
-        "`word_count` split the text on the space character only (`split(' ')`), so any \
-             other whitespace — a newline, a tab — did not separate words: `\"one two\\nthree\"` \
-             counted 2. The commit \"Count words without allocating\" introduced it when it \
-             replaced `split_whitespace`.\n\nThe fix goes back to `split_whitespace()`, which \
-             splits on every Unicode whitespace run and never yields empty words, so the \
-             filter is no longer needed.\n",
-    )?;
-    say(tool("Bash", serde_json::json!({"command": "cargo test"})));
-    say(text("Fixed: word_count now uses split_whitespace."));
-    Ok(())
-}
-
-fn demo_check(io: &Demo<'_>, failure_dir: &Path) -> Result<(), CommandError> {
-    let Demo {
-        say, text, tool, ..
-    } = *io;
-    say(text(
-        "Without seeing the fix: any whitespace must separate words, not only a newline.",
-    ));
-    let test = failure_dir.join("fixloop_after_word_count.rs");
-    say(tool(
-        "Write",
-        serde_json::json!({"file_path": test.display().to_string()}),
-    ));
-    write(&test, AFTER_TEST)?;
-    let manifest = serde_json::json!({
-        "command": "cargo test --quiet --test fixloop_after_word_count",
-        "files": [{"source": "fixloop_after_word_count.rs", "dest": "tests/fixloop_after_word_count.rs"}],
-    });
-    write(
-        &failure_dir.join("tests.json"),
-        &(serde_json::to_string_pretty(&manifest).unwrap_or_default() + "\n"),
-    )?;
-    say(text(
-        "Written: tabs and blank lines, inputs the reproduction does not use.",
-    ));
-    Ok(())
-}
-
-fn flaky_reproduce(io: &Demo<'_>, failure_dir: &Path) -> Result<(), CommandError> {
-    let Demo {
-        say,
-        text,
-        tool,
-        var,
-    } = *io;
-    say(tool(
-        "Read",
-        serde_json::json!({"file_path": var("FIXLOOP_LOG_EXCERPT")}),
-    ));
-    say(text(
-        "CI's tests::totals_the_words_of_every_text lost a text's count: total 2, not 3. \
+const TOTAL_WORDS: Script = Script {
+    saw: "CI's tests::totals_the_words_of_every_text lost a text's count: total 2, not 3. \
          The threads add to the total with a load and a store, so it depends on timing.",
-    ));
-    let test = failure_dir.join("tests/repro_total_words.rs");
-    say(tool(
-        "Write",
-        serde_json::json!({"file_path": test.display().to_string()}),
-    ));
-    write(&test, FLAKY_REPRO_TEST)?;
-    let manifest = serde_json::json!({
-        "command": "cargo test --quiet --test repro_total_words",
-        "files": [{"source": "tests/repro_total_words.rs", "dest": "tests/repro_total_words.rs"}],
-        "signature": "count was lost",
-        "runs": 40,
-        "jobs": 2,
-        "timeout": 120,
-    });
-    write(
-        &failure_dir.join("repro.json"),
-        &(serde_json::to_string_pretty(&manifest).unwrap_or_default() + "\n"),
-    )?;
-    write(
-        &failure_dir.join("README.md"),
-        "# total_words loses a text's count now and then\n\nCI's \
+    repro: ("tests/repro_total_words.rs", FLAKY_REPRO_TEST),
+    extra_files: &[],
+    manifest: || {
+        serde_json::json!({
+            "command": "cargo test --quiet --test repro_total_words",
+            "files": [{"source": "tests/repro_total_words.rs", "dest": "tests/repro_total_words.rs"}],
+            "signature": "count was lost",
+            "runs": 40,
+            "jobs": 2,
+            "timeout": 120,
+        })
+    },
+    readme: "# total_words loses a text's count now and then\n\nCI's \
              `tests::totals_the_words_of_every_text` fails intermittently: `total_words` adds \
              each thread's count with a load and a later store, so when two threads overlap \
              one count is lost. `tests/repro_total_words.rs` calls it on the same texts; run it \
              many times (`fixloop stress -- cargo test --test repro_total_words`) and it fails \
              with the same message (`a text's count was lost`).\n",
-    )?;
+    ran: "cargo test --test repro_total_words",
+    reproduced: "The reproduction fails now and then, like CI: fixloop measures how often.",
+    why: "Each thread reads the total, pauses, and writes back its sum: a lost update.",
+    replace: (RACY_ADD, ATOMIC_ADD),
+    root_cause: ROOT_CAUSE_FLAKY,
+    fixed: "Fixed: each thread adds with fetch_add.",
+    check: "Without seeing the fix: no count may be lost, with more texts than the reproduction.",
+    after: ("fixloop_after_total_words.rs", FLAKY_AFTER_TEST),
+    written: "Written: five texts at once, 50 times over: inputs the reproduction does not use.",
+};
+
+const ROOT_CAUSE_DEMO: &str = "`word_count` split the text on the space character only (`split(' ')`), so any \
+             other whitespace — a newline, a tab — did not separate words: `\"one two\\nthree\"` \
+             counted 2. The commit \"Count words without allocating\" introduced it when it \
+             replaced `split_whitespace`.\n\nThe fix goes back to `split_whitespace()`, which \
+             splits on every Unicode whitespace run and never yields empty words, so the \
+             filter is no longer needed.\n";
+
+const ROOT_CAUSE_FLAKY: &str = "`total_words` counts each text on its own thread, and each thread added its count with \
+             a `load`, a pause and a `store`. When two threads overlap, both read the same \
+             total and the second store overwrites the first: one text's words are lost. The \
+             commit \"Count each text on a thread of its own\" introduced it.\n\nThe fix adds \
+             with `fetch_add`, one atomic read-modify-write, so no count can be overwritten.\n";
+
+/// A JSON file as the agent writes it: pretty, with a final newline.
+fn write_json(path: &Path, value: &Json) -> Result<(), CommandError> {
+    write(
+        path,
+        &(serde_json::to_string_pretty(value).unwrap_or_default() + "\n"),
+    )
+}
+
+fn reproduce(io: &Demo<'_>, script: &Script, failure_dir: &Path) -> Result<(), CommandError> {
+    let Demo {
+        say,
+        text,
+        tool,
+        var,
+    } = *io;
     say(tool(
-        "Bash",
-        serde_json::json!({"command": "cargo test --test repro_total_words"}),
+        "Read",
+        serde_json::json!({"file_path": var("FIXLOOP_LOG_EXCERPT")}),
     ));
-    say(text(
-        "The reproduction fails now and then, like CI: fixloop measures how often.",
+    say(text(script.saw));
+    let test = failure_dir.join(script.repro.0);
+    say(tool(
+        "Write",
+        serde_json::json!({"file_path": test.display().to_string()}),
     ));
+    write(&test, script.repro.1)?;
+    for (path, content) in script.extra_files {
+        write(&failure_dir.join(path), content)?;
+    }
+    write_json(&failure_dir.join("repro.json"), &(script.manifest)())?;
+    write(&failure_dir.join("README.md"), script.readme)?;
+    say(tool("Bash", serde_json::json!({"command": script.ran})));
+    say(text(script.reproduced));
     Ok(())
 }
 
-fn flaky_fix(io: &Demo<'_>, failure_dir: &Path, workdir: &Path) -> Result<(), CommandError> {
+fn fix(
+    io: &Demo<'_>,
+    script: &Script,
+    failure_dir: &Path,
+    workdir: &Path,
+) -> Result<(), CommandError> {
     let Demo {
         say, text, tool, ..
     } = *io;
@@ -676,50 +656,38 @@ fn flaky_fix(io: &Demo<'_>, failure_dir: &Path, workdir: &Path) -> Result<(), Co
     ));
     let source = std::fs::read_to_string(&lib)
         .map_err(|e| CommandError::new(ExitCode::Failed, format!("{}: {e}", lib.display())))?;
-    say(text(
-        "Each thread reads the total, pauses, and writes back its sum: a lost update.",
-    ));
+    say(text(script.why));
     say(tool(
         "Edit",
         serde_json::json!({"file_path": lib.display().to_string()}),
     ));
-    write(&lib, &source.replace(RACY_ADD, ATOMIC_ADD))?;
-    write(
-        &failure_dir.join("ROOT_CAUSE.md"),
-        "`total_words` counts each text on its own thread, and each thread added its count with \
-             a `load`, a pause and a `store`. When two threads overlap, both read the same \
-             total and the second store overwrites the first: one text's words are lost. The \
-             commit \"Count each text on a thread of its own\" introduced it.\n\nThe fix adds \
-             with `fetch_add`, one atomic read-modify-write, so no count can be overwritten.\n",
-    )?;
+    write(&lib, &source.replace(script.replace.0, script.replace.1))?;
+    write(&failure_dir.join("ROOT_CAUSE.md"), script.root_cause)?;
     say(tool("Bash", serde_json::json!({"command": "cargo test"})));
-    say(text("Fixed: each thread adds with fetch_add."));
+    say(text(script.fixed));
     Ok(())
 }
 
-fn flaky_check(io: &Demo<'_>, failure_dir: &Path) -> Result<(), CommandError> {
+fn check(io: &Demo<'_>, script: &Script, failure_dir: &Path) -> Result<(), CommandError> {
     let Demo {
         say, text, tool, ..
     } = *io;
-    say(text(
-        "Without seeing the fix: no count may be lost, with more texts than the reproduction.",
-    ));
-    let test = failure_dir.join("fixloop_after_total_words.rs");
+    say(text(script.check));
+    let (file, content) = script.after;
+    let test = failure_dir.join(file);
     say(tool(
         "Write",
         serde_json::json!({"file_path": test.display().to_string()}),
     ));
-    write(&test, FLAKY_AFTER_TEST)?;
-    let manifest = serde_json::json!({
-        "command": "cargo test --quiet --test fixloop_after_total_words",
-        "files": [{"source": "fixloop_after_total_words.rs", "dest": "tests/fixloop_after_total_words.rs"}],
-    });
-    write(
+    write(&test, content)?;
+    let name = file.trim_end_matches(".rs");
+    write_json(
         &failure_dir.join("tests.json"),
-        &(serde_json::to_string_pretty(&manifest).unwrap_or_default() + "\n"),
+        &serde_json::json!({
+            "command": format!("cargo test --quiet --test {name}"),
+            "files": [{"source": file, "dest": format!("tests/{file}")}],
+        }),
     )?;
-    say(text(
-        "Written: five texts at once, 50 times over: inputs the reproduction does not use.",
-    ));
+    say(text(script.written));
     Ok(())
 }
