@@ -3,6 +3,7 @@
 import json
 import os
 import subprocess
+import textwrap
 from pathlib import Path
 
 
@@ -48,3 +49,20 @@ def write_case(outdir, runner, shape, *, command, exit_code, log, truth_source, 
         "markers": markers or {},
     }
     (folder / f"{shape}.json").write_text(json.dumps(case, indent=2, ensure_ascii=False) + "\n")
+
+
+def markers_of(table, failing, log, where):
+    """The markers of `table` whose test fails; each must be in the log, or the case is wrong."""
+    markers = {test: text for test, text in table.items() if test in failing}
+    for test, text in markers.items():
+        if text not in log:
+            raise AssertionError(f"{where}: the marker {text!r} of {test} is not in the log:\n{log}")
+    return markers
+
+
+def write_tree(root, files):
+    """A project's files from `{path: text}`, the text dedented."""
+    for name, text in files.items():
+        path = Path(root) / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text).lstrip("\n"))

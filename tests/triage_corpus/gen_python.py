@@ -17,6 +17,8 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 from common import Unavailable, run, write_case
+from common import markers_of as _markers
+from common import write_tree as _write_tree
 
 PYTHON = sys.executable or "python3"
 
@@ -29,22 +31,6 @@ def _in_parallel(jobs, fn):
     with concurrent.futures.ThreadPoolExecutor(WORKERS) as pool:
         for future in [pool.submit(fn, *job) for job in jobs]:
             future.result()
-
-
-def _markers(table, failing, log, where):
-    """The markers of `table` whose test fails; each must be in the log, or the case is wrong."""
-    markers = {test: text for test, text in table.items() if test in failing}
-    for test, text in markers.items():
-        if text not in log:
-            raise AssertionError(f"{where}: the marker {text!r} of {test} is not in the log:\n{log}")
-    return markers
-
-
-def _write_tree(root, files):
-    for name, text in files.items():
-        path = Path(root) / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(textwrap.dedent(text).lstrip("\n"))
 
 
 # --------------------------------------------------------------------------------------------

@@ -23,6 +23,8 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 from common import Unavailable, run, write_case
+from common import markers_of as _markers
+from common import write_tree as _write_tree
 
 HERE = Path(__file__).resolve().parent
 NODE_MODULES = HERE / "js" / "node_modules"
@@ -31,13 +33,6 @@ PYTHON = sys.executable or "python3"
 
 # --------------------------------------------------------------------------------------------
 # helpers
-
-
-def _write_tree(root, files):
-    for name, text in files.items():
-        path = Path(root) / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(textwrap.dedent(text).lstrip("\n"))
 
 
 def _case(outdir, runner, shape, *, command, exit_code, log, truth_source, failing, markers, expect=None):
