@@ -3,11 +3,17 @@
 
 use std::collections::VecDeque;
 
+mod batch;
+mod phase;
+pub use batch::{Batch, batch_label};
+use phase::ms_between;
+pub use phase::{PhaseState, PhaseView};
+
 use chrono::{DateTime, Utc};
 
 use super::event::{
     CheckpointKind, CiRun, DecidedBy, Decision, DecisionKind, Event, EventKind, FailureClass,
-    FrozenFile, OutputLine, Phase, PhaseStatus, PostFixRuns, RunStatus, TestRuns,
+    FrozenFile, OutputLine, Phase, PostFixRuns, RunStatus, TestRuns,
 };
 use super::exit::ExitCode;
 use super::info::{AgentKind, Info};
@@ -15,128 +21,6 @@ use super::setup::{Reproduction, RunSetup};
 
 /// How many recent output lines the view keeps (the full output is in the log files).
 pub const TAIL_LINES: usize = 400;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PhaseState {
-    Pending,
-    Running,
-    Done(PhaseStatus),
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct PhaseView {
-    pub phase: Phase,
-    pub state: PhaseState,
-    /// How many times the phase started (attempts of an AI step).
-    pub starts: u32,
-    /// The phase's own time: while it ran, less the time it waited for the person.
-    pub duration_ms: u64,
-    pub started_at: Option<DateTime<Utc>>,
-    pub message: String,
-    pub cost_usd: f64,
-    /// Time the phase waited at checkpoints for the person, in all its starts.
-    pub waiting_ms: u64,
-    /// Of that, the waiting in the start under way.
-    pub waiting_this_start_ms: u64,
-    /// A checkpoint is waiting for the person since then.
-    pub waiting_since: Option<DateTime<Utc>>,
-}
-
-/// The batch of test runs under way (or the last one): what it checks, how far it is.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Batch {
-    pub phase: Phase,
-    pub purpose: String,
-    pub done: u32,
-    pub failed: u32,
-    /// Runs in the batch (0 when a journal of an earlier release does not say).
-    pub of: u32,
-}
-
-impl Batch {
-    /// `reproduction, attempt 1: run 2/3, 2 failed`.
-    #[must_use]
-    pub fn progress(&self) -> String {
-        let of = if self.of > 0 {
-            format!("/{}", self.of)
-        } else {
-            String::new()
-        };
-        format!(
-            "{}: run {}{of}, {} failed",
-            batch_label(&self.purpose),
-            self.done,
-            self.failed
-        )
-    }
-}
-
-/// What a batch of test runs checks, in words, from its purpose (`revert-2` → `revert check
-/// (without the fix), attempt 2`).
-#[must_use]
-pub fn batch_label(purpose: &str) -> String {
-    let (what, attempt) = match purpose.rsplit_once('-') {
-        Some((what, n)) if !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()) => {
-            (what, Some(n))
-        }
-        _ => (purpose, None),
-    };
-    let words = match what {
-        "confirm" => "reproduction",
-        "verify" => "the test with the fix",
-        "revert" => "revert check (without the fix)",
-        "suite" => "test suite",
-        "outside-check" => "check outside the runner",
-        "post-fix" => "tests written after the fix",
-        "post-fix-base" => "those tests on the base",
-        "agent-worktree" => "the test in the agent's worktree",
-        other => other,
-    };
-    match attempt {
-        Some(n) => format!("{words}, attempt {n}"),
-        None => words.to_owned(),
-    }
-}
-
-/// Milliseconds from `start` to `end` (none if the clock went back).
-fn ms_between(start: DateTime<Utc>, end: DateTime<Utc>) -> u64 {
-    u64::try_from((end - start).num_milliseconds()).unwrap_or(0)
-}
-
-impl PhaseView {
-    /// The phase's own time at `now`, counting a start under way but not the waiting.
-    #[must_use]
-    pub fn own_ms(&self, now: DateTime<Utc>) -> u64 {
-        let mut ms = self.duration_ms;
-        if let (PhaseState::Running, Some(start)) = (self.state, self.started_at) {
-            let waiting = self.waiting_this_start_ms
-                + self.waiting_since.map_or(0, |since| ms_between(since, now));
-            ms += ms_between(start, now).saturating_sub(waiting);
-        }
-        ms
-    }
-
-    /// Time waited for the person at `now`, with a wait under way.
-    #[must_use]
-    pub fn waited_ms(&self, now: DateTime<Utc>) -> u64 {
-        self.waiting_ms + self.waiting_since.map_or(0, |since| ms_between(since, now))
-    }
-
-    fn new(phase: Phase) -> Self {
-        Self {
-            phase,
-            state: PhaseState::Pending,
-            starts: 0,
-            duration_ms: 0,
-            started_at: None,
-            message: String::new(),
-            cost_usd: 0.0,
-            waiting_ms: 0,
-            waiting_this_start_ms: 0,
-            waiting_since: None,
-        }
-    }
-}
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct CheckpointView {
@@ -904,114 +788,4 @@ impl RunView {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::core::event::{CheckpointKind, DecidedBy, Decision};
-
-    fn at(seq: u64, secs: u32, kind: EventKind) -> Event {
-        Event {
-            v: 1,
-            seq,
-            at: format!("2026-11-21T10:00:{secs:02}Z"),
-            kind,
-        }
-    }
-
-    #[test]
-    fn time_spent_waiting_for_the_person_is_kept_apart_from_the_step_s_own() {
-        let events = [
-            at(
-                1,
-                0,
-                EventKind::PhaseStarted {
-                    phase: Phase::Reproduce,
-                },
-            ),
-            at(
-                2,
-                1,
-                EventKind::CheckpointReached {
-                    id: 1,
-                    kind: CheckpointKind::BeforeStep {
-                        phase: Phase::Reproduce,
-                        attempt: 1,
-                        prompt: String::new(),
-                    },
-                    options: Vec::new(),
-                },
-            ),
-            at(
-                3,
-                26,
-                EventKind::CheckpointResolved {
-                    id: 1,
-                    decision: Decision::Approve,
-                    by: DecidedBy::Person,
-                },
-            ),
-            at(
-                4,
-                30,
-                EventKind::PhaseFinished {
-                    phase: Phase::Reproduce,
-                    status: PhaseStatus::Passed,
-                    message: String::new(),
-                },
-            ),
-        ];
-        let view = RunView::replay(&events[..3]);
-        let p = view
-            .phases
-            .iter()
-            .find(|p| p.phase == Phase::Reproduce)
-            .unwrap();
-        let now = DateTime::parse_from_rfc3339("2026-11-21T10:00:28Z")
-            .unwrap()
-            .with_timezone(&Utc);
-        assert_eq!(p.own_ms(now), 3_000, "running: 1 s before, 2 s after");
-        assert_eq!(p.waited_ms(now), 25_000);
-        let view = RunView::replay(&events);
-        let p = view
-            .phases
-            .iter()
-            .find(|p| p.phase == Phase::Reproduce)
-            .unwrap();
-        assert_eq!(p.duration_ms, 5_000);
-        assert_eq!(p.waiting_ms, 25_000);
-    }
-
-    #[test]
-    fn a_batch_of_test_runs_is_counted_as_it_goes() {
-        let run = |seq, n, exit| {
-            at(
-                seq,
-                1,
-                EventKind::TestRunFinished {
-                    phase: Phase::ConfirmRepro,
-                    purpose: "confirm-1".into(),
-                    run: n,
-                    of: 3,
-                    exit_code: Some(exit),
-                    timed_out: false,
-                    duration_ms: 10,
-                    log: String::new(),
-                },
-            )
-        };
-        let view = RunView::replay(&[run(1, 1, 1), run(2, 2, 0)]);
-        let batch = view.batch.unwrap();
-        assert_eq!(
-            batch.progress(),
-            "reproduction, attempt 1: run 2/3, 1 failed"
-        );
-        assert_eq!(
-            batch_label("revert-2"),
-            "revert check (without the fix), attempt 2"
-        );
-        assert_eq!(
-            batch_label("post-fix-base-1"),
-            "those tests on the base, attempt 1"
-        );
-        assert_eq!(batch_label("odd"), "odd");
-    }
-}
+mod tests;

@@ -6,6 +6,10 @@ use std::collections::VecDeque;
 use chrono::{DateTime, Utc};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
+mod replay;
+mod search;
+pub use replay::Replay;
+
 use super::textbox::TextBox;
 use crate::core::command::Command;
 use crate::core::event::{
@@ -118,43 +122,6 @@ fn approves(kind: &CheckpointKind, code: KeyCode) -> bool {
         ) | (CheckpointKind::AfterStep { .. }, KeyCode::Char('a'))
             | (CheckpointKind::BeforePush { .. }, KeyCode::Char('P'))
     )
-}
-
-/// A replay: the journal's events and how many of them are shown.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Replay {
-    events: Vec<Event>,
-    shown: usize,
-}
-
-impl Replay {
-    /// Where a person can stop: just after each checkpoint was reached, and the end.
-    fn stops(&self) -> Vec<usize> {
-        let mut stops: Vec<usize> = self
-            .events
-            .iter()
-            .enumerate()
-            .filter(|(_, e)| matches!(e.kind, EventKind::CheckpointReached { .. }))
-            .map(|(i, _)| i + 1)
-            .collect();
-        stops.push(self.events.len());
-        stops
-    }
-
-    /// `checkpoint 2 of 7`, or `the end`, for the header.
-    #[must_use]
-    pub fn position(&self) -> String {
-        let checkpoints = self.stops().len() - 1;
-        if self.shown >= self.events.len() {
-            return format!("the end ({checkpoints} checkpoints)");
-        }
-        let n = self
-            .stops()
-            .iter()
-            .take_while(|&&s| s <= self.shown)
-            .count();
-        format!("checkpoint {n} of {checkpoints}")
-    }
 }
 
 /// The summary scrolls no further than this many lines (it is far shorter).
@@ -422,147 +389,6 @@ impl RunApp {
             _ => {}
         }
         Vec::new()
-    }
-
-    fn search_key(&mut self, key: KeyEvent, text: &mut TextBox) -> Vec<Effect> {
-        match key.code {
-            KeyCode::Esc => return Vec::new(),
-            KeyCode::Enter => {
-                let term = text.text().trim().to_owned();
-                if !term.is_empty() {
-                    self.search = Some(term);
-                    self.find(true);
-                }
-                return Vec::new();
-            }
-            KeyCode::Backspace => text.backspace(),
-            KeyCode::Left => text.left(),
-            KeyCode::Right => text.right(),
-            KeyCode::Char(c) => text.insert(c),
-            _ => {}
-        }
-        self.mode = Mode::Search(text.clone());
-        Vec::new()
-    }
-
-    /// Moves to the next match of the search (`older`: up the output, down a checkpoint's
-    /// text; else the other way), in the checkpoint's text when one is shown, else the output.
-    fn find(&mut self, older: bool) {
-        let Some(term) = self.search.clone() else {
-            return;
-        };
-        let needle = term.to_lowercase();
-        if let Some(cp) = self.pending().cloned()
-            && self.view.finished.is_none()
-        {
-            let width = self
-                .width
-                .saturating_sub(super::views::phases_width(self.width));
-            let rows = super::views::checkpoint_match_rows(self, &cp, &needle, width);
-            let current = self.detail_scroll;
-            let next = if older {
-                rows.iter().copied().find(|&r| r > current)
-            } else {
-                rows.iter().rev().copied().find(|&r| r < current)
-            };
-            match next.or_else(|| {
-                if older {
-                    rows.first().copied()
-                } else {
-                    rows.last().copied()
-                }
-            }) {
-                Some(row) => {
-                    self.detail_scroll = row.min(self.detail_max());
-                    self.notice = Some(format!("{} matches for “{term}” · n/N next", rows.len()));
-                }
-                None => self.notice = Some(format!("no match for “{term}”")),
-            }
-            return;
-        }
-        let lines = &self.log.lines;
-        let total = lines.len();
-        let matches: Vec<usize> = (0..total)
-            .filter(|&i| lines[i].1.text.to_lowercase().contains(&needle))
-            .collect();
-        if matches.is_empty() {
-            self.notice = Some(format!("no match for “{term}”"));
-            return;
-        }
-        // The line at the bottom of the pane now.
-        let bottom = total.saturating_sub(1 + self.log.offset);
-        let next = if older {
-            matches.iter().rev().copied().find(|&i| i < bottom)
-        } else {
-            matches.iter().copied().find(|&i| i > bottom)
-        }
-        .unwrap_or(if older {
-            matches[matches.len() - 1]
-        } else {
-            matches[0]
-        });
-        self.log.offset = total - 1 - next;
-        self.log.follow = false;
-        self.notice = Some(format!("{} matches for “{term}” · n/N next", matches.len()));
-    }
-
-    /// A past run from its journal's `events`, shown at its end; `[` and `]` step back and
-    /// forth between its checkpoints.
-    #[must_use]
-    pub fn replaying(events: Vec<Event>, color: bool, (width, height): (u16, u16)) -> Self {
-        let shown = events.len();
-        Self::replayed_to(Replay { events, shown }, color, (width, height))
-    }
-
-    fn replayed_to(replay: Replay, color: bool, (width, height): (u16, u16)) -> Self {
-        let mut app = Self::new(color, Utc::now());
-        app.update(Msg::Resize(width, height));
-        for event in &replay.events[..replay.shown] {
-            app.update(Msg::Event(Box::new(event.clone())));
-        }
-        app.now = app.view.last_at.unwrap_or(app.now);
-        if replay.shown == replay.events.len() {
-            let code = app
-                .view
-                .finished
-                .as_ref()
-                .map_or(ExitCode::Interrupted, |f| f.exit_code);
-            app.update(Msg::Finished(code));
-        }
-        app.replay = Some(Box::new(replay));
-        app
-    }
-
-    /// Keys in a replay: it only shows, so no key decides anything; `[`/`]` move between
-    /// checkpoints, the rest scroll or swap panes as in a run.
-    fn replay_key(&mut self, key: KeyEvent) -> Option<Vec<Effect>> {
-        let replay = self.replay.as_ref()?;
-        let stops = replay.stops();
-        let target = match key.code {
-            KeyCode::Char(']') => stops.iter().copied().find(|&s| s > replay.shown),
-            KeyCode::Char('[') => stops.iter().rev().copied().find(|&s| s < replay.shown),
-            KeyCode::Char('j' | 'k' | 'g' | 'G' | 'o' | '/' | 'n' | 'N' | 'f' | '?')
-            | KeyCode::Up
-            | KeyCode::Down
-            | KeyCode::PageUp
-            | KeyCode::PageDown
-            | KeyCode::Home
-            | KeyCode::End
-            | KeyCode::Esc => return None,
-            _ => {
-                self.notice =
-                    Some("a replay only shows the run: [ and ] step between checkpoints".into());
-                return Some(Vec::new());
-            }
-        };
-        if let Some(shown) = target {
-            let replay = Replay {
-                events: replay.events.clone(),
-                shown,
-            };
-            *self = Self::replayed_to(replay, self.color, (self.width, self.height));
-        }
-        Some(Vec::new())
     }
 
     /// How many attempts each AI step has in this run.

@@ -86,6 +86,17 @@ pub(crate) fn duration(ms: u64) -> String {
 }
 
 /// The `?` popup: keys and what they do, centred over `area`.
+/// A `width` × `height` box in the middle of `area` (no larger than it).
+fn centered(area: Rect, width: u16, height: u16) -> Rect {
+    let (width, height) = (width.min(area.width), height.min(area.height));
+    Rect {
+        x: area.x + (area.width - width) / 2,
+        y: area.y + (area.height - height) / 2,
+        width,
+        height,
+    }
+}
+
 /// A message in a box over the screen, wrapped to fit, with how to close it.
 pub(crate) fn message_popup(
     title: &str,
@@ -108,12 +119,7 @@ pub(crate) fn message_popup(
             .unwrap_or(u16::MAX)
             .saturating_add(2),
     );
-    let popup = Rect {
-        x: area.x + (area.width - width) / 2,
-        y: area.y + (area.height - height) / 2,
-        width,
-        height,
-    };
+    let popup = centered(area, width, height);
     Clear.render(popup, buf);
     Paragraph::new(lines)
         .block(
@@ -154,12 +160,7 @@ pub(crate) fn help_popup(rows: &[(&str, &str)], theme: Theme, area: Rect, buf: &
             .unwrap_or(u16::MAX)
             .saturating_add(2),
     );
-    let popup = Rect {
-        x: area.x + (area.width - width) / 2,
-        y: area.y + (area.height - height) / 2,
-        width,
-        height,
-    };
+    let popup = centered(area, width, height);
     Clear.render(popup, buf);
     Paragraph::new(lines)
         .block(Block::default().borders(Borders::ALL).title(" Keys "))
