@@ -151,10 +151,14 @@ pub struct RunArgs {
     pub no_pr: bool,
     #[command(flatten)]
     pub budgets: BudgetArgs,
-    /// How many attempts each AI step gets (each revision carries fixloop's or the reviewer's
-    /// feedback).
+    /// How many attempts each AI step gets when a failed check is sent back automatically
+    /// (headless, with fixloop's own finding); a person's revisions are counted apart.
     #[arg(long, value_name = "N", default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..=10))]
     pub attempts: u32,
+    /// How many times a person may send each AI step back with feedback (`r` at a checkpoint,
+    /// or `fixloop review … revise`), apart from the automatic retries.
+    #[arg(long, value_name = "N", default_value_t = 3, value_parser = clap::value_parser!(u32).range(0..=10))]
+    pub revisions: u32,
     /// Verify without the tests a fresh agent session writes after the fix (faster, cheaper,
     /// and a fix right only for the reproduction's inputs is no longer caught).
     #[arg(long)]

@@ -144,6 +144,7 @@ impl RecheckMachine {
                         summary: reason,
                         findings: Vec::new(),
                         suggested_feedback: String::new(),
+                        left: None,
                     },
                     options: vec![DecisionKind::Approve, DecisionKind::Abort],
                 });

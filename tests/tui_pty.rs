@@ -179,21 +179,21 @@ fn a_person_takes_the_demo_through_every_checkpoint() {
         keys.flush().unwrap();
     };
 
-    screen.wait_for("Checkpoint 1 · before reproduce · attempt 1/3");
+    screen.wait_for("Checkpoint 1 · before reproduce · attempt 1 ");
     assert!(screen.alternate, "the TUI uses the alternate screen");
     press("a");
     screen.wait_for("Checkpoint 2 · after reproduce");
     assert!(screen.text.contains("✓ verified"), "{}", screen.text);
     press("a");
-    screen.wait_for("Checkpoint 3 · before fix · attempt 1/3");
+    screen.wait_for("Checkpoint 3 · before fix · attempt 1 ");
     press("a");
-    screen.wait_for("Checkpoint 4 · after fix · attempt 1/3");
+    screen.wait_for("Checkpoint 4 · after fix · attempt 1 · ");
     press("r");
     screen.wait_for("Feedback for the agent");
     press("Please also handle tabs");
     screen.wait_for("Please also handle tabs");
     press("\r");
-    screen.wait_for("Checkpoint 5 · before fix · attempt 2/3");
+    screen.wait_for("Checkpoint 5 · before fix · attempt 2 ");
     // The revised prompt carries the feedback, below the instructions: scrolled to, line by
     // line (the feedback box's own text may linger on screen for a frame, its heading never).
     let mut scrolled = 0;
@@ -213,7 +213,7 @@ fn a_person_takes_the_demo_through_every_checkpoint() {
         scrolled += 1;
     }
     press("a");
-    screen.wait_for("Checkpoint 6 · after fix · attempt 2/3");
+    screen.wait_for("Checkpoint 6 · after fix · attempt 2 · ");
     press("a");
     screen.wait_for("Checkpoint 7 · before push");
     press("P");
@@ -259,13 +259,13 @@ fn a_person_stops_at_a_checkpoint_and_resumes_later_in_the_terminal() {
     let mut first = Pty::spawn(&sandbox, &["demo", "--dir", &dir_arg], sandbox.path());
     first
         .screen
-        .wait_for("Checkpoint 1 · before reproduce · attempt 1/3");
+        .wait_for("Checkpoint 1 · before reproduce · attempt 1 ");
     first.press("a");
     first.screen.wait_for("Checkpoint 2 · after reproduce");
     first.press("a");
     first
         .screen
-        .wait_for("Checkpoint 3 · before fix · attempt 1/3");
+        .wait_for("Checkpoint 3 · before fix · attempt 1 ");
     // Stopped at the checkpoint, the person leaves: the run stops safely and lets them go.
     first.press("\u{3}");
     let status = first.child.wait().unwrap();
@@ -284,11 +284,11 @@ fn a_person_stops_at_a_checkpoint_and_resumes_later_in_the_terminal() {
     let mut second = Pty::spawn(&sandbox, &["resume", &run_id], &workspace);
     second
         .screen
-        .wait_for("Checkpoint 3 · before fix · attempt 1/3");
+        .wait_for("Checkpoint 3 · before fix · attempt 1 ");
     second.press("a");
     second
         .screen
-        .wait_for("Checkpoint 4 · after fix · attempt 1/3");
+        .wait_for("Checkpoint 4 · after fix · attempt 1 · ");
     second.press("a");
     second.screen.wait_for("Checkpoint 5 · before push");
     second.press("P");
@@ -306,7 +306,7 @@ fn a_person_stops_at_a_checkpoint_and_resumes_later_in_the_terminal() {
 }
 
 /// At 80×24, a newcomer's first run through the demo: the first checkpoint shows what they
-/// asked on its first screen; at the last attempt, `r` says no revisions are left and the
+/// asked on its first screen; after three revisions, `r` says none are left and the
 /// feedback typed after it (with `a`, Enter, `x` and spaces) acts as no key; the run ends on a
 /// summary with the run id and the next commands.
 #[test]
@@ -322,7 +322,7 @@ fn at_80x24_the_demo_leads_with_the_decision_and_ends_on_a_summary() {
         (80, 24),
     );
     pty.screen
-        .wait_for("Checkpoint 1 · before reproduce · attempt 1/3");
+        .wait_for("Checkpoint 1 · before reproduce · attempt 1 ");
     pty.screen.wait_for("What you asked:");
     assert!(
         pty.screen
@@ -330,20 +330,21 @@ fn at_80x24_the_demo_leads_with_the_decision_and_ends_on_a_summary() {
         "{}",
         pty.screen.text
     );
-    // Two revisions of the reproduction use up its attempts.
+    // Three revisions of the reproduction use up the person's revisions.
     pty.press("a");
-    for attempt in 2..=3 {
+    for attempt in 2..=4 {
         pty.screen
-            .wait_for(&format!("after reproduce · attempt {}/3", attempt - 1));
+            .wait_for(&format!("after reproduce · attempt {} · ", attempt - 1));
         pty.press("r");
         pty.screen.wait_for("Feedback for the agent");
         pty.press("same again");
         pty.press("\r");
         pty.screen
-            .wait_for(&format!("before reproduce · attempt {attempt}/3"));
+            .wait_for(&format!("before reproduce · attempt {attempt} "));
         pty.press("a");
     }
-    pty.screen.wait_for("after reproduce · attempt 3/3");
+    pty.screen
+        .wait_for("after reproduce · attempt 4 · no revisions left");
     pty.press("r");
     pty.screen.wait_for("No revisions left");
     pty.press("try again\rand x a");
@@ -360,9 +361,9 @@ fn at_80x24_the_demo_leads_with_the_decision_and_ends_on_a_summary() {
     pty.press("\u{1b}");
     pty.screen.wait_for(" a  approve");
     pty.press("a");
-    pty.screen.wait_for("before fix · attempt 1/3");
+    pty.screen.wait_for("before fix · attempt 1 ");
     pty.press("a");
-    pty.screen.wait_for("after fix · attempt 1/3");
+    pty.screen.wait_for("after fix · attempt 1 · ");
     pty.press("a");
     pty.screen.wait_for("before push");
     pty.press("P");

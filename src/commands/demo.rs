@@ -409,6 +409,7 @@ pub async fn demo(args: DemoArgs) -> Result<ExitCode, CommandError> {
         },
         no_pr: true,
         attempts: 3,
+        revisions: 3,
         ..RunArgs::default()
     };
     let prepared = prepare(&run_args.target).await?;

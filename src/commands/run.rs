@@ -95,6 +95,7 @@ pub async fn start(
         keep_test_in_pr: info.keep_test_in_pr,
         open_pr: !args.no_pr,
         max_attempts: args.attempts,
+        max_revisions: Some(args.revisions),
         runs: deterministic_runs,
         verify_committed_tree: true,
         // A person doing the fix by hand has no fresh session to write tests after it.

@@ -199,6 +199,10 @@ pub enum CheckpointKind {
         findings: Vec<String>,
         /// What fixloop would tell the agent if the step is revised (its own check's result).
         suggested_feedback: String,
+        /// How many more times the step may be sent back, by whom (absent in journals written
+        /// before revisions and retries were counted apart).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        left: Option<RevisionsLeft>,
     },
     /// Before the branch is pushed and the PR opened.
     BeforePush {
@@ -206,6 +210,17 @@ pub enum CheckpointKind {
         title: String,
         diffstat: String,
     },
+}
+
+/// How many more times an AI step may be sent back: a person's revisions (`--revisions`) and
+/// the automatic retries a policy sends with fixloop's own finding (`--attempts`) are counted
+/// apart, so that a reviewer's feedback never uses up the agent's retries, nor the reverse.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RevisionsLeft {
+    /// Revisions a person may still ask for.
+    pub revisions: u32,
+    /// Automatic retries a policy may still send.
+    pub retries: u32,
 }
 
 /// A decision at a checkpoint.

@@ -43,8 +43,12 @@ impl Approve {
                 verified,
                 findings,
                 suggested_feedback,
+                left,
                 ..
             } => {
+                // Journals from before the two were counted apart have no count: the options
+                // then say it all.
+                let retry = offers(DecisionKind::Revise) && left.is_none_or(|l| l.retries > 0);
                 if offers(DecisionKind::Approve) && (*verified || self == Self::All) {
                     Decision::Approve
                 } else if offers(DecisionKind::Approve) {
@@ -54,7 +58,7 @@ impl Approve {
                             findings.join("; ")
                         ),
                     }
-                } else if offers(DecisionKind::Revise) {
+                } else if retry {
                     Decision::Revise {
                         feedback: suggested_feedback.clone(),
                     }

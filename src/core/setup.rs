@@ -21,7 +21,14 @@ pub struct Settings {
     pub keep_test_in_pr: bool,
     /// Open a PR after pushing (`--no-pr` turns it off).
     pub open_pr: bool,
+    /// Attempts per AI step when a policy sends a failed check back on its own (the first
+    /// attempt and the automatic retries).
     pub max_attempts: u32,
+    /// How many times a person may send each AI step back with feedback, apart from the
+    /// automatic retries. `None` in runs journaled before the two were counted apart: their
+    /// revisions of any kind share `max_attempts`, and they resume that way.
+    #[serde(default)]
+    pub max_revisions: Option<u32>,
     /// Runs required of a reproduction (all failing) and of a verification (all passing).
     pub runs: u32,
     /// The fix is committed before it is verified, and what is verified is a fresh checkout of
@@ -43,6 +50,7 @@ impl Default for Settings {
             keep_test_in_pr: false,
             open_pr: true,
             max_attempts: 3,
+            max_revisions: Some(3),
             runs: 3,
             verify_committed_tree: true,
             post_fix_tests: true,

@@ -381,6 +381,15 @@ impl RunView {
                 self.resumes.push((stamp.to_owned(), step.clone()));
                 self.current = *phase;
                 if let Some(phase) = phase {
+                    // What the interrupted run closed with (its report) is done again later.
+                    let from = self.phases.iter().position(|p| p.phase == *phase);
+                    for later in self
+                        .phases
+                        .iter_mut()
+                        .skip(from.map_or(usize::MAX, |i| i + 1))
+                    {
+                        later.state = PhaseState::Pending;
+                    }
                     let p = self.phase_mut(*phase);
                     p.state = PhaseState::Running;
                     p.started_at = at;

@@ -108,3 +108,49 @@ fn a_batch_of_test_runs_is_counted_as_it_goes() {
     );
     assert_eq!(batch_label("odd"), "odd");
 }
+
+#[test]
+fn a_resumed_run_shows_what_the_interrupted_one_closed_with_as_still_to_do() {
+    let phase = |seq, phase, status| {
+        at(
+            seq,
+            1,
+            EventKind::PhaseFinished {
+                phase,
+                status,
+                message: String::new(),
+            },
+        )
+    };
+    let events = [
+        at(1, 0, EventKind::PhaseStarted { phase: Phase::Fix }),
+        phase(2, Phase::Fix, PhaseStatus::Failed),
+        at(
+            3,
+            1,
+            EventKind::PhaseStarted {
+                phase: Phase::Report,
+            },
+        ),
+        phase(4, Phase::Report, PhaseStatus::Passed),
+        at(
+            5,
+            9,
+            EventKind::RunResumed {
+                from_seq: 1,
+                step: "fix".into(),
+                phase: Some(Phase::Fix),
+                reason: Some("it was interrupted".into()),
+                headless: false,
+                policy: "person".into(),
+                budget_cents: None,
+                step_budget_cents: None,
+                spent_cents: None,
+            },
+        ),
+    ];
+    let view = RunView::replay(&events);
+    let state = |p: Phase| view.phases.iter().find(|v| v.phase == p).map(|v| v.state);
+    assert_eq!(state(Phase::Fix), Some(PhaseState::Running));
+    assert_eq!(state(Phase::Report), Some(PhaseState::Pending));
+}

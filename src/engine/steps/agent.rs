@@ -69,7 +69,6 @@ pub fn compose(bench: &Bench, phase: Phase, attempt: u32, feedback: Option<&str>
     let context = prompt::Context {
         phase: Some(phase),
         attempt,
-        max_attempts: setup.settings().max_attempts,
         user_prompt: setup.info.prompt.clone(),
         name: setup.name.clone(),
         deterministic: setup.info.deterministic,

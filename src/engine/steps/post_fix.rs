@@ -189,7 +189,6 @@ fn request(
     let context = prompt::Context {
         phase: Some(Phase::Check),
         attempt,
-        max_attempts: setup.settings().max_attempts,
         user_prompt: setup.info.prompt.clone(),
         name: setup.name.clone(),
         deterministic: setup.info.deterministic,

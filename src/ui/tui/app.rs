@@ -37,6 +37,12 @@ pub enum Mode {
     /// A key asked for something this checkpoint does not offer: why, until Esc. Every other
     /// key is swallowed, so text typed after it cannot act as keys.
     Refused(String),
+    /// The prompt came back from `$EDITOR` changed: Enter starts the step with it, `e` edits
+    /// it again, Esc drops the edit.
+    EditedPrompt {
+        id: u32,
+        prompt: String,
+    },
 }
 
 /// What the person wants opened in `$EDITOR`.
@@ -86,6 +92,8 @@ pub struct LogPane {
     pub follow: bool,
     /// Lines dropped from the window's top so far.
     pub dropped: u64,
+    /// Long lines wrap onto the next rows (`w`) instead of being cut at the pane's edge.
+    pub wrap: bool,
 }
 
 impl LogPane {
@@ -195,6 +203,16 @@ impl RunApp {
         cp.options.contains(&option)
     }
 
+    /// Whether the person may send this step back: revisions are offered and the person's own
+    /// are not used up (the automatic retries are a policy's, not theirs).
+    fn may_revise(cp: &CheckpointView) -> bool {
+        let own = match &cp.kind {
+            CheckpointKind::AfterStep { left, .. } => left.is_none_or(|l| l.revisions > 0),
+            _ => false,
+        };
+        own && Self::offers(cp, DecisionKind::Revise)
+    }
+
     pub fn update(&mut self, msg: Msg) -> Vec<Effect> {
         match msg {
             Msg::Event(event) => {
@@ -230,15 +248,34 @@ impl RunApp {
                 }
             }
             Msg::EditorClosed { purpose, text } => match purpose {
-                EditPurpose::Prompt { id } => match text {
-                    Some(prompt) if !prompt.trim().is_empty() => {
-                        self.answer(id, Decision::EditPrompt { prompt })
+                EditPurpose::Prompt { id } => {
+                    let composed = self.pending().and_then(|cp| match &cp.kind {
+                        CheckpointKind::BeforeStep { prompt, .. } => Some(prompt.clone()),
+                        _ => None,
+                    });
+                    match text {
+                        Some(prompt) if prompt.trim().is_empty() => {
+                            self.notice = Some(
+                                "the prompt was left empty; nothing started (a starts the step \
+                                 as composed)"
+                                    .into(),
+                            );
+                        }
+                        Some(prompt) if composed.is_some_and(|c| c.trim() == prompt.trim()) => {
+                            self.notice = Some(
+                                "the prompt is unchanged; nothing started (a starts the step, e \
+                                 edits the prompt)"
+                                    .into(),
+                            );
+                        }
+                        Some(prompt) => self.mode = Mode::EditedPrompt { id, prompt },
+                        None => {
+                            self.notice =
+                                Some("the editor gave nothing back; nothing started".into());
+                        }
                     }
-                    _ => {
-                        self.notice = Some("the prompt was left empty; nothing changed".into());
-                        Vec::new()
-                    }
-                },
+                    Vec::new()
+                }
                 EditPurpose::Files { id } => self.answer(id, Decision::Manual),
             },
             Msg::Key(key) => self.on_key(key),
@@ -380,6 +417,14 @@ impl RunApp {
                 self.log.offset = 0;
                 self.log.follow = true;
             }
+            KeyCode::Char('w') => self.log.wrap = !self.log.wrap,
+            KeyCode::Char('x') if self.exit_code.is_none() => {
+                self.notice = Some(
+                    "a step is running: x aborts at the next checkpoint; Ctrl-C stops the run \
+                     now (`fixloop resume` goes on later)"
+                        .into(),
+                );
+            }
             KeyCode::Char('f') => {
                 self.log.follow = !self.log.follow;
                 if self.log.follow {
@@ -391,12 +436,13 @@ impl RunApp {
         Vec::new()
     }
 
-    /// How many attempts each AI step has in this run.
-    pub(crate) fn max_attempts(&self) -> u32 {
+    /// How many times a person may send each AI step back in this run.
+    pub(crate) fn max_revisions(&self) -> u32 {
         self.view
             .setup
             .as_ref()
-            .map_or(3, |setup| setup.settings.max_attempts)
+            .and_then(|setup| setup.settings.max_revisions)
+            .unwrap_or(3)
     }
 
     /// Keys on the summary at the end of a run: it scrolls, `o` shows the output instead.
@@ -456,6 +502,22 @@ impl RunApp {
             }),
             Mode::Help => Some(Vec::new()),
             Mode::Search(mut text) => Some(self.search_key(key, &mut text)),
+            Mode::EditedPrompt { id, prompt } => Some(match key.code {
+                KeyCode::Enter => self.answer(id, Decision::EditPrompt { prompt }),
+                KeyCode::Char('e') => vec![Effect::Edit {
+                    purpose: EditPurpose::Prompt { id },
+                    text: Some(prompt),
+                    paths: Vec::new(),
+                }],
+                KeyCode::Esc => {
+                    self.notice = Some("the edit was dropped; nothing started".into());
+                    Vec::new()
+                }
+                _ => {
+                    self.mode = Mode::EditedPrompt { id, prompt };
+                    Vec::new()
+                }
+            }),
             Mode::Refused(why) => {
                 // Only Esc closes it: Enter is part of typed feedback too.
                 if key.code != KeyCode::Esc {
@@ -542,18 +604,25 @@ impl RunApp {
                 self.mode = Mode::ManualBefore;
                 Vec::new()
             }
-            (CheckpointKind::AfterStep { .. }, KeyCode::Char('r'))
-                if Self::offers(cp, DecisionKind::Revise) =>
-            {
+            (CheckpointKind::AfterStep { .. }, KeyCode::Char('r')) if Self::may_revise(cp) => {
                 self.mode = Mode::Feedback(TextBox::default());
                 Vec::new()
             }
-            (CheckpointKind::AfterStep { attempt, .. }, KeyCode::Char('r')) => {
-                let max = self.max_attempts();
+            (CheckpointKind::AfterStep { left, .. }, KeyCode::Char('r')) => {
+                let why = if left.is_some() {
+                    format!(
+                        "No revisions left: this step was sent back {} times, all a run allows \
+                         (`--revisions N` gives a run more).",
+                        self.max_revisions()
+                    )
+                } else {
+                    "No revisions left: this run's attempts are used (`--attempts N` gives a run \
+                     more)."
+                        .to_owned()
+                };
                 self.mode = Mode::Refused(format!(
-                    "No revisions left: attempt {attempt} of {max} is the last. o edits the \
-                     files by hand and rechecks them, a approves (if fixloop's checks passed), x \
-                     aborts the run. (`--attempts N` gives a run more.)"
+                    "{why} o edits the files by hand and rechecks them, a approves (if fixloop's \
+                     checks passed), x aborts the run."
                 ));
                 Vec::new()
             }
@@ -654,6 +723,13 @@ impl RunApp {
             Mode::ManualBefore => return vec![("Enter", "done, check it"), ("Esc", "back")],
             Mode::Help => return vec![("any key", "close")],
             Mode::Refused(_) => return vec![("Esc", "back")],
+            Mode::EditedPrompt { .. } => {
+                return vec![
+                    ("Enter", "start"),
+                    ("e", "edit again"),
+                    ("Esc", "drop the edit"),
+                ];
+            }
             Mode::Search(_) => return vec![("Enter", "find"), ("Esc", "cancel")],
             Mode::Normal => {}
         }
@@ -703,7 +779,7 @@ impl RunApp {
                     if Self::offers(cp, DecisionKind::Approve) {
                         keys.push(("a", "approve"));
                     }
-                    if Self::offers(cp, DecisionKind::Revise) {
+                    if Self::may_revise(cp) {
                         keys.push(("r", "revise"));
                     }
                     keys.push(("o", "edit & recheck"));
@@ -717,6 +793,7 @@ impl RunApp {
             ("j/k", "scroll"),
             ("f", "follow"),
             ("g/G", "top/bottom"),
+            ("w", "wrap"),
             ("?", "help"),
             ("Ctrl-C", "stop"),
         ]

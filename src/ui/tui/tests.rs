@@ -12,7 +12,7 @@ use super::app::{EditPurpose, Effect, Mode, Msg, RunApp};
 use crate::core::command::Command;
 use crate::core::event::{
     CheckpointKind, Decision, DecisionKind, Event, EventKind, LineKind, OutputLine, Phase,
-    PhaseStatus, RunStatus, TestRuns,
+    PhaseStatus, RevisionsLeft, RunStatus, TestRuns,
 };
 use crate::core::exit::ExitCode;
 use crate::core::info::{AgentKind, Info};
@@ -172,6 +172,10 @@ impl Script {
                     summary: "fails 3 of 3 runs".into(),
                     findings: vec![],
                     suggested_feedback: String::new(),
+                    left: Some(RevisionsLeft {
+                        revisions: 3,
+                        retries: 2,
+                    }),
                 },
                 options: options(&["approve", "revise", "manual", "abort"]),
             },
@@ -244,6 +248,10 @@ impl Script {
                     findings,
                     suggested_feedback: "fixloop's check: the reproduction passes without the fix"
                         .into(),
+                    left: Some(RevisionsLeft {
+                        revisions: 3,
+                        retries: 2,
+                    }),
                 },
                 options: options(&["approve", "revise", "manual", "abort"]),
             },
@@ -335,6 +343,10 @@ fn screen_checkpoint_after_reproduction() {
                 summary: "fails 3 of 3 runs, matching the CI signature `left: 2`".into(),
                 findings: vec![],
                 suggested_feedback: String::new(),
+                left: Some(RevisionsLeft {
+                    revisions: 3,
+                    retries: 2,
+                }),
             },
             options: options(&["approve", "revise", "manual", "abort"]),
         },
@@ -507,45 +519,6 @@ fn aborting_asks_first() {
             decision: Decision::Abort { .. }
         })]
     ));
-}
-
-#[test]
-fn editing_the_prompt_goes_through_the_editor() {
-    let mut s = Script::running();
-    s.at(
-        3,
-        EventKind::CheckpointReached {
-            id: 1,
-            kind: CheckpointKind::BeforeStep {
-                phase: Phase::Reproduce,
-                attempt: 1,
-                prompt: "the prompt".into(),
-            },
-            options: options(&["approve", "edit prompt", "manual", "abort"]),
-        },
-    );
-    let effects = s.key(KeyCode::Char('e'));
-    assert_eq!(
-        effects,
-        [Effect::Edit {
-            purpose: EditPurpose::Prompt { id: 1 },
-            text: Some("the prompt".into()),
-            paths: vec![]
-        }]
-    );
-    let effects = s.app.update(Msg::EditorClosed {
-        purpose: EditPurpose::Prompt { id: 1 },
-        text: Some("a better prompt".into()),
-    });
-    assert_eq!(
-        effects,
-        [Effect::Send(Command::Resolve {
-            id: 1,
-            decision: Decision::EditPrompt {
-                prompt: "a better prompt".into()
-            }
-        })]
-    );
 }
 
 #[test]

@@ -31,7 +31,13 @@ impl FailureMachine {
                     accepted.join(", ")
                 ),
             });
-            self.effect(Effect::AwaitDecision { id: pending }, step);
+            // The checkpoint stays open (`effect` would close it).
+            step.effects.push(Effect::AwaitDecision { id: pending });
+            return;
+        }
+        if let Some(refused) = self.revision_refused(&decision, by) {
+            step.events.push(EventKind::Warned { message: refused });
+            step.effects.push(Effect::AwaitDecision { id: pending });
             return;
         }
         step.events.push(EventKind::CheckpointResolved {
@@ -41,6 +47,17 @@ impl FailureMachine {
         });
         let approvable = options.contains(&DecisionKind::Approve);
         match (context, decision) {
+            (Context::BeforePush, Decision::Abort { reason }) => {
+                // The fix is verified and committed, only not pushed: a partial result (its
+                // branch stays for a look; `fixloop clean` removes it), not a failed run.
+                self.end_phase(PhaseStatus::Failed, "aborted", step);
+                self.conclude(
+                    RunStatus::Partial,
+                    ExitCode::Partial,
+                    format!("verified fix not pushed: {reason}"),
+                    step,
+                );
+            }
             (context, Decision::Abort { reason }) => {
                 let invalid = context
                     == Context::AfterReproduce {
@@ -80,6 +97,11 @@ impl FailureMachine {
             }
             (Context::BeforePush, _) => self.effect(Effect::Push, step),
             (context, Decision::Revise { feedback }) => {
+                if *by == DecidedBy::Person {
+                    self.revisions += 1;
+                } else {
+                    self.retries += 1;
+                }
                 self.attempt += 1;
                 self.begin_phase(context.ai_phase(), step);
                 self.compose(Some(feedback), step);
@@ -88,6 +110,28 @@ impl FailureMachine {
                 self.phase = context.ai_phase();
                 self.check_step(step);
             }
+        }
+    }
+
+    /// Why a revision is not taken from this decider: a person's revisions and a policy's
+    /// automatic retries are counted apart, and each has its own limit.
+    fn revision_refused(&self, decision: &Decision, by: &DecidedBy) -> Option<String> {
+        if !matches!(decision, Decision::Revise { .. }) {
+            return None;
+        }
+        let left = self.left()?;
+        match by {
+            DecidedBy::Person if left.revisions == 0 => Some(format!(
+                "revision not accepted: the {} revisions a person may ask of this step are used \
+                 (`--revisions N` gives a run more)",
+                self.settings.max_revisions.unwrap_or_default()
+            )),
+            DecidedBy::Policy(_) if left.retries == 0 => Some(format!(
+                "retry not accepted: the step's {} attempts are used (`--attempts N` gives a run \
+                 more)",
+                self.settings.max_attempts
+            )),
+            _ => None,
         }
     }
 

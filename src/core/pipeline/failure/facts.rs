@@ -62,7 +62,7 @@ impl FailureMachine {
             EventKind::FixBranchCreated { branch, .. } => {
                 self.fix_branch = Some(branch.clone());
                 self.end_phase(PhaseStatus::Passed, &format!("{branch} is ready"), step);
-                self.attempt = 1;
+                (self.attempt, self.revisions, self.retries) = (1, 0, 0);
                 self.begin_phase(Phase::Fix, step);
                 self.compose(None, step);
             }
@@ -185,6 +185,7 @@ impl FailureMachine {
                     summary: summary.clone(),
                     findings: Vec::new(),
                     suggested_feedback: summary,
+                    left: self.left(),
                 };
                 let context = if self.phase == Phase::Fix {
                     Context::AfterFix
@@ -227,6 +228,7 @@ impl FailureMachine {
             summary: reason,
             findings,
             suggested_feedback: suggested,
+            left: self.left(),
         };
         let options = self.after_options(reproduced);
         self.checkpoint(
@@ -296,6 +298,7 @@ impl FailureMachine {
             summary,
             findings,
             suggested_feedback: suggested,
+            left: self.left(),
         };
         let options = self.after_options(passes_ok);
         self.checkpoint(kind, Context::AfterFix, &options, step);

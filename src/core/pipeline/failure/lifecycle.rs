@@ -4,7 +4,8 @@
 use super::effect::Effect;
 use super::machine::{Closing, Context, FailureMachine, Wait};
 use crate::core::event::{
-    CheckpointKind, DecisionKind, EventKind, FailureClass, Phase, PhaseStatus, RunStatus,
+    CheckpointKind, DecisionKind, EventKind, FailureClass, Phase, PhaseStatus, RevisionsLeft,
+    RunStatus,
 };
 use crate::core::exit::ExitCode;
 use crate::core::pipeline::input::Step;
@@ -45,12 +46,30 @@ impl FailureMachine {
         );
     }
 
+    /// How many more times the current step may be sent back, by a person and automatically
+    /// (`None` for a run journaled before the two were counted apart).
+    pub(super) fn left(&self) -> Option<RevisionsLeft> {
+        let max_revisions = self.settings.max_revisions?;
+        Some(RevisionsLeft {
+            revisions: max_revisions.saturating_sub(self.revisions),
+            retries: self
+                .settings
+                .max_attempts
+                .saturating_sub(1)
+                .saturating_sub(self.retries),
+        })
+    }
+
     pub(super) fn after_options(&self, approvable: bool) -> Vec<DecisionKind> {
         let mut options = Vec::new();
         if approvable {
             options.push(DecisionKind::Approve);
         }
-        if self.attempt < self.settings.max_attempts {
+        let revise = match self.left() {
+            Some(left) => left.revisions > 0 || left.retries > 0,
+            None => self.attempt < self.settings.max_attempts,
+        };
+        if revise {
             options.push(DecisionKind::Revise);
         }
         options.extend([DecisionKind::Manual, DecisionKind::Abort]);

@@ -64,6 +64,9 @@ pub struct FailureMachine {
     pub(super) phase: Phase,
     pub(super) phase_open: bool,
     pub(super) attempt: u32,
+    /// The step's revisions asked for by a person, and its automatic retries, so far.
+    pub(super) revisions: u32,
+    pub(super) retries: u32,
     pub(super) feedback: Option<String>,
     pub(super) sessions: BTreeMap<Phase, String>,
     pub(super) next_checkpoint: u32,
@@ -84,6 +87,8 @@ impl FailureMachine {
             phase: Phase::Logs,
             phase_open: false,
             attempt: 1,
+            revisions: 0,
+            retries: 0,
             feedback: None,
             sessions: BTreeMap::new(),
             next_checkpoint: 1,

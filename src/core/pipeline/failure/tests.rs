@@ -2,11 +2,13 @@
 
 use crate::core::event::{
     CheckpointKind, DecidedBy, Decision, DecisionKind, EventKind, FailureClass, Phase, PhaseStatus,
-    RunStatus, TestRuns,
+    RevisionsLeft, RunStatus, TestRuns,
 };
 use crate::core::pipeline::{Effect, FailureMachine, Input, Machine};
 use crate::core::policy::Approve;
 use crate::core::setup::{Reproduction, Settings};
+
+mod decisions;
 
 /// Scripted outcomes for one run.
 #[derive(Clone)]
@@ -43,11 +45,23 @@ fn runs(failures: u32) -> TestRuns {
     }
 }
 
-/// Runs a pipeline to the end with a script and a decider; returns every event and effect.
+/// Runs a pipeline to the end with a script and a policy's decider; returns every event and
+/// effect.
 fn drive(
     settings: Settings,
     script: &Script,
     mut decide: impl FnMut(&CheckpointKind, &[DecisionKind]) -> Decision,
+) -> (Vec<EventKind>, Vec<Effect>, i32) {
+    drive_by(settings, script, |kind, options| {
+        (decide(kind, options), DecidedBy::Policy("test".into()))
+    })
+}
+
+/// As [`drive`], with a decider that also says who decided.
+fn drive_by(
+    settings: Settings,
+    script: &Script,
+    mut decide: impl FnMut(&CheckpointKind, &[DecisionKind]) -> (Decision, DecidedBy),
 ) -> (Vec<EventKind>, Vec<Effect>, i32) {
     let mut p = FailureMachine::new(settings);
     let mut events = Vec::new();
@@ -80,11 +94,8 @@ fn drive(
                 },
                 Effect::AwaitDecision { id } => {
                     let (kind, options) = last_checkpoint.clone().expect("a checkpoint");
-                    Input::Decided {
-                        id,
-                        decision: decide(&kind, &options),
-                        by: DecidedBy::Policy("test".into()),
-                    }
+                    let (decision, by) = decide(&kind, &options);
+                    Input::Decided { id, decision, by }
                 }
                 Effect::Finish { exit_code } => {
                     exit = Some(exit_code);
@@ -613,6 +624,17 @@ fn a_decision_that_is_not_offered_is_refused() {
     });
     assert!(matches!(step.events[0], EventKind::Warned { .. }));
     assert_eq!(step.effects, [Effect::AwaitDecision { id: 1 }]);
+    // The checkpoint is still open: an offered decision is then taken.
+    let step = p.handle(Input::Decided {
+        id: 1,
+        decision: Decision::Approve,
+        by: DecidedBy::Person,
+    });
+    assert!(
+        matches!(step.events[0], EventKind::CheckpointResolved { id: 1, .. }),
+        "{:?}",
+        step.events
+    );
 }
 
 #[test]
@@ -671,12 +693,16 @@ fn no_pr_without_a_verified_and_approved_fix() {
             ..Settings::default()
         };
         let mut r = next();
-        let decide = move |_: &CheckpointKind, options: &[DecisionKind]| {
+        let decide = move |kind: &CheckpointKind, options: &[DecisionKind]| {
             r = r.rotate_left(7) ^ 0x5555;
             let pick = &options[usize::try_from(r % options.len() as u64).unwrap()];
+            let retries_left = match kind {
+                CheckpointKind::AfterStep { left, .. } => left.is_none_or(|l| l.retries > 0),
+                _ => true,
+            };
             match pick.as_str() {
                 "approve" => Decision::Approve,
-                "revise" => Decision::Revise {
+                "revise" if retries_left => Decision::Revise {
                     feedback: "try again".into(),
                 },
                 "edit prompt" => Decision::EditPrompt {

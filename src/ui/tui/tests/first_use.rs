@@ -3,8 +3,15 @@
 
 use super::*;
 
-/// The checkpoint after a verified reproduce step, at `attempt`, offering `offered`.
-fn reproduced_checkpoint(s: &mut Script, attempt: u32, summary: String, offered: &[&str]) {
+/// The checkpoint after a verified reproduce step, at `attempt`, offering `offered`, with the
+/// person's revisions left.
+fn reproduced_checkpoint(
+    s: &mut Script,
+    attempt: u32,
+    summary: String,
+    offered: &[&str],
+    revisions: u32,
+) {
     s.at(
         21,
         EventKind::CheckpointReached {
@@ -16,6 +23,10 @@ fn reproduced_checkpoint(s: &mut Script, attempt: u32, summary: String, offered:
                 summary,
                 findings: vec![],
                 suggested_feedback: String::new(),
+                left: Some(RevisionsLeft {
+                    revisions,
+                    retries: 0,
+                }),
             },
             options: options(offered),
         },
@@ -101,6 +112,7 @@ fn a_key_not_offered_says_why_and_what_is_typed_after_it_does_nothing() {
         3,
         "fails 3 of 3 runs".into(),
         &["approve", "manual", "abort"],
+        0,
     );
     // Enter does not approve an AI step's result: only `a` does.
     assert!(s.key(KeyCode::Enter).is_empty());
@@ -108,7 +120,7 @@ fn a_key_not_offered_says_why_and_what_is_typed_after_it_does_nothing() {
     // `r` with no revisions left says so, and the feedback typed after it is swallowed.
     assert!(s.key(KeyCode::Char('r')).is_empty());
     assert!(
-        matches!(&s.app.mode, Mode::Refused(why) if why.contains("No revisions left: attempt 3 of 3"))
+        matches!(&s.app.mode, Mode::Refused(why) if why.contains("No revisions left: this step was sent back 3 times"))
     );
     let popup = screen(&s.app, 80, 24);
     assert!(popup.contains("Not offered here"), "{popup}");
@@ -273,6 +285,7 @@ fn the_readme_picture_is_the_real_checkpoint_screen() {
         1,
         "fails 3 of 3 runs, matching the CI signature `left: 2`".into(),
         &["approve", "revise", "manual", "abort"],
+        3,
     );
     let mut app = s.app.clone();
     app.color = true;
@@ -324,4 +337,106 @@ fn a_replay_is_marked_steps_between_checkpoints_and_decides_nothing() {
     app.update(Msg::Key(KeyEvent::from(KeyCode::Char(']'))));
     assert!(screen(&app, 100, 30).contains("REPLAY · the end"));
     assert!(app.keys().contains(&("[/]", "checkpoints")));
+}
+
+#[test]
+fn editing_the_prompt_goes_through_the_editor() {
+    let mut s = Script::running();
+    s.at(
+        3,
+        EventKind::CheckpointReached {
+            id: 1,
+            kind: CheckpointKind::BeforeStep {
+                phase: Phase::Reproduce,
+                attempt: 1,
+                prompt: "the prompt".into(),
+            },
+            options: options(&["approve", "edit prompt", "manual", "abort"]),
+        },
+    );
+    let effects = s.key(KeyCode::Char('e'));
+    assert_eq!(
+        effects,
+        [Effect::Edit {
+            purpose: EditPurpose::Prompt { id: 1 },
+            text: Some("the prompt".into()),
+            paths: vec![]
+        }]
+    );
+    // Back unchanged: nothing starts.
+    let effects = s.app.update(Msg::EditorClosed {
+        purpose: EditPurpose::Prompt { id: 1 },
+        text: Some("the prompt\n".into()),
+    });
+    assert!(effects.is_empty());
+    assert!(s.app.notice.as_deref().unwrap().contains("unchanged"));
+    assert_eq!(s.app.mode, Mode::Normal);
+    // Changed: a look at the change first; Esc drops it, Enter starts the step with it.
+    let effects = s.app.update(Msg::EditorClosed {
+        purpose: EditPurpose::Prompt { id: 1 },
+        text: Some("a better prompt".into()),
+    });
+    assert!(effects.is_empty());
+    let shown = screen(&s.app, 80, 24);
+    assert!(
+        shown.contains("The edited prompt") && shown.contains("+ a better prompt"),
+        "{shown}"
+    );
+    for c in "xa".chars() {
+        assert!(s.key(KeyCode::Char(c)).is_empty(), "{c} acted");
+    }
+    let effects = s.key(KeyCode::Enter);
+    assert_eq!(
+        effects,
+        [Effect::Send(Command::Resolve {
+            id: 1,
+            decision: Decision::EditPrompt {
+                prompt: "a better prompt".into()
+            }
+        })]
+    );
+}
+
+#[test]
+fn w_wraps_long_output_lines_and_x_while_a_step_runs_says_what_stops_it() {
+    let mut s = Script::running();
+    let long = format!(
+        "▸ Read: /scratch/wordstat/{}/the_end.rs",
+        "deep/".repeat(20)
+    );
+    s.at(
+        3,
+        EventKind::AgentOutput {
+            phase: Phase::Reproduce,
+            lines: vec![line(LineKind::Tool, &long)],
+        },
+    );
+    let cut = screen(&s.app, 80, 24);
+    assert!(!cut.contains("the_end.rs"), "{cut}");
+    assert!(s.key(KeyCode::Char('w')).is_empty());
+    let wrapped = screen(&s.app, 80, 24);
+    assert!(wrapped.contains("the_end.rs"), "{wrapped}");
+    assert!(wrapped.contains("wrapped"), "{wrapped}");
+    // The lines before it are still shown above it.
+    assert!(wrapped.contains("session 4ee26e0c"), "{wrapped}");
+    assert!(s.key(KeyCode::Char('x')).is_empty());
+    assert!(
+        s.app
+            .notice
+            .as_deref()
+            .unwrap()
+            .contains("Ctrl-C stops the run now"),
+        "{:?}",
+        s.app.notice
+    );
+}
+
+#[test]
+fn a_skipped_phase_has_a_legend() {
+    let mut s = Script::running();
+    s.phase(3, Phase::Pr, Some(PhaseStatus::Skipped));
+    let shown = screen(&s.app, 120, 40);
+    assert!(shown.contains("– skipped"), "{shown}");
+    let plain = Script::running();
+    assert!(!screen(&plain.app, 120, 40).contains("– skipped"));
 }

@@ -1,6 +1,8 @@
 //! Checkpoint screens: before an AI step (the prompt), after it (what was produced and
 //! fixloop's own check, findings first), and before the push (the final change).
 
+use std::fmt::Write as _;
+
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Layout, Position, Rect};
 use ratatui::style::Style;
@@ -27,9 +29,8 @@ pub(crate) fn content(
             prompt,
         } => (
             format!(
-                " Checkpoint {} · before {phase} · attempt {attempt}/{} ",
-                cp.id,
-                app.max_attempts()
+                " Checkpoint {} · before {phase} · attempt {attempt} ",
+                cp.id
             ),
             before_step(app, *phase, *attempt, prompt, theme),
         ),
@@ -39,12 +40,16 @@ pub(crate) fn content(
             verified,
             summary,
             findings,
+            left,
             ..
         } => (
             format!(
-                " Checkpoint {} · after {phase} · attempt {attempt}/{} ",
+                " Checkpoint {} · after {phase} · attempt {attempt}{} ",
                 cp.id,
-                app.max_attempts()
+                left.map_or_else(String::new, |l| format!(
+                    " · {}",
+                    revisions_left(l.revisions)
+                ))
             ),
             after_step(app, *phase, *verified, summary, findings, theme),
         ),
@@ -128,10 +133,7 @@ fn before_step(
         "The agent will write a reproduction of the failure"
     };
     let mut lines = vec![
-        Line::styled(
-            format!("{what} (attempt {attempt} of {}).", app.max_attempts()),
-            theme.title(),
-        ),
+        Line::styled(format!("{what} (attempt {attempt})."), theme.title()),
         Line::raw(""),
     ];
     let view = &app.view;
@@ -280,14 +282,20 @@ fn runs_line(label: &str, runs: &TestRuns, theme: Theme, want_failures: bool) ->
     } else {
         runs.failures == 0 && runs.runs > 0
     };
-    Line::from(vec![
+    let tally = match (runs.runs, runs.failures) {
+        (0, _) => "not run".to_owned(),
+        (1, 1) => "failed its one run".to_owned(),
+        (1, _) => "passed its one run".to_owned(),
+        (n, f) => format!("{f} failed of {n} runs"),
+    };
+    let mut line = Line::from(vec![
         Span::raw(format!("{label}: ")),
-        Span::styled(
-            format!("{} failed of {} runs", runs.failures, runs.runs),
-            if good { theme.good() } else { theme.bad() },
-        ),
-        Span::styled(format!("  `{}`", runs.command), theme.dim()),
-    ])
+        Span::styled(tally, if good { theme.good() } else { theme.bad() }),
+    ]);
+    if !runs.command.trim().is_empty() {
+        line.push_span(Span::styled(format!("  `{}`", runs.command), theme.dim()));
+    }
+    line
 }
 
 fn output_block(out: &mut Vec<Line<'static>>, output: &str, app: &RunApp, theme: Theme) {
@@ -483,6 +491,48 @@ fn render_input(app: &RunApp, theme: Theme, area: Rect, buf: &mut Buffer) {
                 cell.set_symbol("▏");
             }
         }
+    }
+}
+
+/// What the person changed in the prompt, for a look before the step starts with it.
+pub(crate) fn edited_prompt(app: &RunApp, edited: &str) -> String {
+    let composed = app
+        .pending()
+        .and_then(|cp| match &cp.kind {
+            CheckpointKind::BeforeStep { prompt, .. } => Some(prompt.as_str()),
+            _ => None,
+        })
+        .unwrap_or_default();
+    let before: std::collections::HashSet<&str> = composed.lines().collect();
+    let after: std::collections::HashSet<&str> = edited.lines().collect();
+    let added: Vec<&str> = edited
+        .lines()
+        .filter(|l| !before.contains(l) && !l.trim().is_empty())
+        .collect();
+    let removed = composed
+        .lines()
+        .filter(|l| !after.contains(l) && !l.trim().is_empty())
+        .count();
+    let mut text = format!(
+        "The step starts with the prompt as you left it: {} line(s) added or changed, {removed} \
+         removed.",
+        added.len()
+    );
+    for line in added.iter().take(6) {
+        let _ = write!(text, "\n+ {line}");
+    }
+    if added.len() > 6 {
+        let _ = write!(text, "\n… and {} more", added.len() - 6);
+    }
+    text
+}
+
+/// "2 revisions left", "1 revision left", "no revisions left".
+pub(crate) fn revisions_left(n: u32) -> String {
+    match n {
+        0 => "no revisions left".into(),
+        1 => "1 revision left".into(),
+        n => format!("{n} revisions left"),
     }
 }
 

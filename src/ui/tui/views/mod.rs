@@ -108,8 +108,9 @@ pub(crate) fn message_popup(
 ) {
     let width = area.width.min(64);
     let room = usize::from(width.saturating_sub(4)).max(8);
-    let mut lines: Vec<Line> = wrap(text, room)
-        .into_iter()
+    let mut lines: Vec<Line> = text
+        .lines()
+        .flat_map(|line| wrap(line, room))
         .map(|row| Line::raw(format!(" {row}")))
         .collect();
     lines.push(Line::raw(""));

@@ -9,7 +9,7 @@ use ratatui::widgets::{Block, Borders, Paragraph, Widget, Wrap};
 use super::{Theme, checkpoint, duration, summary};
 use crate::core::event::{LineKind, PhaseStatus, RunStatus};
 use crate::core::info::AgentKind;
-use crate::core::view::PhaseState;
+use crate::core::view::{PhaseState, PhaseView};
 use crate::ui::tui::ansi;
 use crate::ui::tui::app::{Mode, RunApp};
 use unicode_width::UnicodeWidthStr;
@@ -144,6 +144,16 @@ impl Widget for &RunApp {
         if let Mode::Refused(why) = &self.mode {
             super::message_popup(" Not offered here ", why, "Esc: back", theme, area, buf);
         }
+        if let Mode::EditedPrompt { prompt, .. } = &self.mode {
+            super::message_popup(
+                " The edited prompt ",
+                &checkpoint::edited_prompt(self, prompt),
+                "Enter: start · e: edit again · Esc: drop the edit",
+                theme,
+                area,
+                buf,
+            );
+        }
     }
 }
 
@@ -224,7 +234,7 @@ fn render_phases(app: &RunApp, theme: Theme, area: Rect, buf: &mut Buffer) {
         };
         let ms = p.own_ms(app.now);
         let attempts = if p.phase.is_ai() && p.starts > 1 {
-            format!(" {}/3", p.starts)
+            format!(" #{}", p.starts)
         } else {
             String::new()
         };
@@ -242,6 +252,11 @@ fn render_phases(app: &RunApp, theme: Theme, area: Rect, buf: &mut Buffer) {
             Span::styled(time, theme.dim()),
         ]));
     }
+    let skipped = |p: &PhaseView| p.state == PhaseState::Done(PhaseStatus::Skipped);
+    if app.view.phases.iter().any(skipped) && lines.len() + 4 <= usize::from(area.height) {
+        lines.push(Line::raw(""));
+        lines.push(Line::styled("– skipped  · to do", theme.dim()));
+    }
     Paragraph::new(lines)
         .block(Block::default().borders(Borders::ALL).title(" Phases "))
         .render(area, buf);
@@ -251,10 +266,11 @@ fn render_log(app: &RunApp, theme: Theme, area: Rect, buf: &mut Buffer) {
     let inner_height = usize::from(area.height.saturating_sub(2));
     // Narrow panes leave the phase to the title.
     let wide = area.width >= 100;
+    let inner_width = area.width.saturating_sub(2).max(1);
     let total = app.log.lines.len();
     let end = total.saturating_sub(app.log.offset);
     let start = end.saturating_sub(inner_height);
-    let lines: Vec<Line> = app
+    let mut lines: Vec<Line> = app
         .log
         .lines
         .range(start..end)
@@ -307,18 +323,43 @@ fn render_log(app: &RunApp, theme: Theme, area: Rect, buf: &mut Buffer) {
         None => " Output ".to_owned(),
     };
     let follow = if app.log.follow {
-        " following ".to_owned()
+        "following".to_owned()
     } else {
-        format!(" {} lines up ", app.log.offset)
+        format!("{} lines up", app.log.offset)
     };
-    Paragraph::new(lines)
-        .block(
-            Block::default()
-                .borders(Borders::ALL)
-                .title(title)
-                .title_bottom(Line::styled(follow, theme.dim()).right_aligned()),
-        )
-        .render(area, buf);
+    let follow = if app.log.wrap {
+        format!(" {follow} · wrapped ")
+    } else {
+        format!(" {follow} ")
+    };
+    let pane = if app.log.wrap {
+        // Wrapped, the last lines may need more rows than the pane has: the oldest of them
+        // are dropped, and the first one kept is scrolled to show its end.
+        let rows = |line: &Line<'static>| {
+            Paragraph::new(line.clone())
+                .wrap(Wrap { trim: false })
+                .line_count(inner_width)
+        };
+        let (mut used, mut keep) = (0, lines.len());
+        while keep > 0 && used < inner_height {
+            keep -= 1;
+            used += rows(&lines[keep]);
+        }
+        lines.drain(..keep);
+        let over = u16::try_from(used.saturating_sub(inner_height)).unwrap_or(u16::MAX);
+        Paragraph::new(lines)
+            .wrap(Wrap { trim: false })
+            .scroll((over, 0))
+    } else {
+        Paragraph::new(lines)
+    };
+    pane.block(
+        Block::default()
+            .borders(Borders::ALL)
+            .title(title)
+            .title_bottom(Line::styled(follow, theme.dim()).right_aligned()),
+    )
+    .render(area, buf);
 }
 
 fn render_manual(app: &RunApp, theme: Theme, phase: &str, area: Rect, buf: &mut Buffer) {
@@ -431,6 +472,7 @@ fn render_help(theme: Theme, area: Rect, buf: &mut Buffer) {
         ("PgUp/PgDn", "scroll a page"),
         ("g/G", "top / bottom (follow)"),
         ("f", "follow the output on/off"),
+        ("w", "wrap long output lines on/off"),
         ("a / Enter", "start the step (before it)"),
         ("a", "approve the step (after it)"),
         ("P", "push the fix branch"),
