@@ -327,23 +327,26 @@ async fn ci_log(repo: &Path, scenario: Scenario) -> Result<String, CommandError>
     Ok(log)
 }
 
+/// The folder the demo is made in: `--dir`, else a new one in the temp dir.
+fn demo_root(dir: Option<&PathBuf>) -> PathBuf {
+    if let Some(dir) = dir {
+        return dir.clone();
+    }
+    let base = std::env::temp_dir().join(format!(
+        "fixloop-demo-{}",
+        chrono::Utc::now().format("%Y%m%d-%H%M%S")
+    ));
+    let mut root = base.clone();
+    let mut n = 2;
+    while root.exists() {
+        root = PathBuf::from(format!("{}-{n}", base.display()));
+        n += 1;
+    }
+    root
+}
+
 pub async fn demo(args: DemoArgs) -> Result<ExitCode, CommandError> {
-    let root = match &args.dir {
-        Some(dir) => dir.clone(),
-        None => {
-            let base = std::env::temp_dir().join(format!(
-                "fixloop-demo-{}",
-                chrono::Utc::now().format("%Y%m%d-%H%M%S")
-            ));
-            let mut root = base.clone();
-            let mut n = 2;
-            while root.exists() {
-                root = PathBuf::from(format!("{}-{n}", base.display()));
-                n += 1;
-            }
-            root
-        }
-    };
+    let root = demo_root(args.dir.as_ref());
     if root.join("wordstat").exists() {
         return Err(CommandError::new(
             ExitCode::Usage,
