@@ -29,6 +29,13 @@ pub trait Machine: Clone + Debug + Send + 'static {
     fn is_concluded(&self) -> bool;
     /// The phase under way, if one is open.
     fn open_phase(&self) -> Option<Phase>;
+    /// Why a resume may take back `input`, a person's decision that would end the run here
+    /// (beyond interruptions, failures and a policy's stops, which every pipeline's resume takes
+    /// back). `None`: the decision stands.
+    fn reopens(&self, input: &Input) -> Option<String> {
+        let _ = input;
+        None
+    }
 }
 
 /// A request of a pipeline to the engine.

@@ -139,7 +139,7 @@ pub fn replay<M: Machine>(mut pipeline: M, events: &[Event]) -> Result<Replayed<
         let step = next.handle(input.clone());
         if !pipeline.is_concluded()
             && next.is_concluded()
-            && let Some(why) = retryable(&input)
+            && let Some(why) = retryable(&input).or_else(|| pipeline.reopens(&input))
         {
             stopped = Some(why);
             from_seq = event.seq.saturating_sub(1);
@@ -402,6 +402,57 @@ mod tests {
         let mut journal = Journal::new(settings());
         for input in happy_inputs() {
             journal.feed(input);
+        }
+        assert!(replay(FailureMachine::new(settings()), &journal.events).is_err());
+    }
+
+    #[test]
+    fn a_declined_push_is_asked_again_on_resume() {
+        let inputs = happy_inputs();
+        let at_push = inputs
+            .iter()
+            .position(|i| *i == approve(5))
+            .expect("the push checkpoint");
+        let mut journal = Journal::new(settings());
+        for input in &inputs[..at_push] {
+            journal.feed(input.clone());
+        }
+        let declined = Input::Decided {
+            id: 5,
+            decision: Decision::Abort {
+                reason: "not today".into(),
+            },
+            by: DecidedBy::Person,
+        };
+        journal.feed(declined);
+        for input in &inputs[inputs.len() - 3..] {
+            journal.feed(input.clone());
+        }
+        assert!(journal.pipeline.is_finished());
+        let replayed = replay(FailureMachine::new(settings()), &journal.events).unwrap();
+        assert_eq!(replayed.pending, [Effect::AwaitDecision { id: 5 }]);
+        assert!(
+            replayed
+                .stopped
+                .as_deref()
+                .is_some_and(|why| why.contains("the push was declined: not today")),
+            "{:?}",
+            replayed.stopped
+        );
+        // A person's abort anywhere else stands.
+        let mut journal = Journal::new(settings());
+        for input in &inputs[..4] {
+            journal.feed(input.clone());
+        }
+        journal.feed(Input::Decided {
+            id: 1,
+            decision: Decision::Abort {
+                reason: "no".into(),
+            },
+            by: DecidedBy::Person,
+        });
+        for input in &inputs[inputs.len() - 3..] {
+            journal.feed(input.clone());
         }
         assert!(replay(FailureMachine::new(settings()), &journal.events).is_err());
     }

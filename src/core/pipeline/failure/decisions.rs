@@ -48,8 +48,8 @@ impl FailureMachine {
         let approvable = options.contains(&DecisionKind::Approve);
         match (context, decision) {
             (Context::BeforePush, Decision::Abort { reason }) => {
-                // The fix is verified and committed, only not pushed: a partial result (its
-                // branch stays for a look; `fixloop clean` removes it), not a failed run.
+                // The fix is verified and committed, only not pushed: a partial result, not a
+                // failed run (`fixloop resume` asks again; `fixloop clean` removes its branch).
                 self.end_phase(PhaseStatus::Failed, "aborted", step);
                 self.conclude(
                     RunStatus::Partial,

@@ -7,8 +7,8 @@ use std::collections::BTreeMap;
 use super::effect::Effect;
 use crate::core::error::StepError;
 use crate::core::event::{
-    CheckpointKind, DecisionKind, EventKind, FAILURE_PIPELINE, FailureClass, Phase, PhaseStatus,
-    RunStatus,
+    CheckpointKind, Decision, DecisionKind, EventKind, FAILURE_PIPELINE, FailureClass, Phase,
+    PhaseStatus, RunStatus,
 };
 use crate::core::exit::ExitCode;
 use crate::core::pipeline::contract::Machine;
@@ -238,6 +238,24 @@ impl Machine for FailureMachine {
 
     fn open_phase(&self) -> Option<Phase> {
         self.phase_open.then_some(self.phase)
+    }
+
+    /// A declined push leaves a verified fix behind: a resume asks again.
+    fn reopens(&self, input: &Input) -> Option<String> {
+        let at_push = matches!(
+            &self.wait,
+            Wait::Checkpoint {
+                context: Context::BeforePush,
+                ..
+            }
+        );
+        match input {
+            Input::Decided {
+                decision: Decision::Abort { reason },
+                ..
+            } if at_push => Some(format!("the push was declined: {reason}")),
+            _ => None,
+        }
     }
 }
 
