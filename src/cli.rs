@@ -51,6 +51,8 @@ pub enum Command {
     /// Go on with a run that was interrupted, killed, failed on something outside, or stopped
     /// for review: from the last step it completed.
     Resume(ResumeArgs),
+    /// Answer the checkpoint a run stopped at for review, then go on with the run headless.
+    Review(ReviewArgs),
     /// Remove the worktrees and branches fixloop created for a run (or all runs).
     Clean(CleanArgs),
     /// Run a command many times in parallel: how often it fails, and how.
@@ -305,6 +307,44 @@ fn dollars(text: &str) -> Result<f64, String> {
             "`{text}` is not an amount of at least 0.01 US dollars"
         )),
     }
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ReviewArgs {
+    /// The run stopped for review (its id or a unique beginning of it).
+    #[arg(value_name = "RUN_ID")]
+    pub run: String,
+    #[command(subcommand)]
+    pub answer: ReviewAnswer,
+    /// Who answers the run's later checkpoints (default: the policy the run stopped under, or
+    /// `verified` for a run started in the terminal).
+    #[arg(long, value_enum, value_name = "POLICY", global = true)]
+    pub approve: Option<Approve>,
+    /// Print the event stream as JSON lines.
+    #[arg(long, global = true)]
+    pub json: bool,
+    /// The workspace's info.json (default: ./info.json); its outputs/ holds the run.
+    #[arg(long, value_name = "FILE", global = true)]
+    pub info: Option<PathBuf>,
+}
+
+/// The reviewer's answer.
+#[derive(Debug, Clone, Subcommand)]
+pub enum ReviewAnswer {
+    /// Accept the step's result (or start the step, before it).
+    Approve,
+    /// Send the step back to the agent with feedback; its session resumes.
+    Revise {
+        /// What the agent should change.
+        #[arg(value_name = "FEEDBACK")]
+        feedback: String,
+    },
+    /// End the run here.
+    Abort {
+        /// Why (recorded in the report).
+        #[arg(value_name = "REASON")]
+        reason: Option<String>,
+    },
 }
 
 #[derive(Debug, Clone, Args)]

@@ -58,6 +58,7 @@ fn command(cli: Cli) -> Result<fixloop::core::exit::ExitCode, CommandError> {
                     Some(Command::Stress(args)) => commands::stress::stress(&args).await,
                     Some(Command::Clean(args)) => commands::clean::clean(&args).await,
                     Some(Command::Resume(args)) => Box::pin(commands::resume::resume(&args)).await,
+                    Some(Command::Review(args)) => Box::pin(commands::resume::review(&args)).await,
                     Some(Command::Stats(args)) => commands::reports::stats_command(&args).await,
                     _ => commands::run::run(cli.run).await,
                 }

@@ -8,6 +8,7 @@ pub mod logs;
 pub mod output;
 pub mod reports;
 pub mod resume;
+pub mod review;
 pub mod run;
 pub mod setup;
 pub mod stress;

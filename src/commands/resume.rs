@@ -7,12 +7,14 @@ use std::path::Path;
 use std::time::Duration;
 
 use super::CommandError;
+use super::review;
 use super::run::{Launch, agent_for, forge_for, init_file_log, name_lock, policy_name};
-use crate::cli::ResumeArgs;
-use crate::core::event::{Event, EventKind, FAILURE_PIPELINE};
+use crate::cli::{BudgetArgs, ResumeArgs, ReviewAnswer, ReviewArgs};
+use crate::core::event::{Decision, Event, EventKind, FAILURE_PIPELINE};
 use crate::core::exit::ExitCode;
 use crate::core::info::AgentKind;
 use crate::core::pipeline::replay;
+use crate::core::policy::Approve;
 use crate::core::setup::usd_to_cents;
 use crate::core::view::RunView;
 use crate::engine::emitter::Emitter;
@@ -23,7 +25,66 @@ use crate::engine::setup::Setup;
 use crate::engine::store::{Journal, RunLock, read_journal};
 
 pub async fn resume(args: &ResumeArgs) -> Result<ExitCode, CommandError> {
-    let (store, run_id) = super::find_run(args.info.as_deref(), &args.run)?;
+    Box::pin(go_on(GoOn {
+        run: &args.run,
+        info: args.info.as_deref(),
+        headless: args.front.is_headless(),
+        json: args.front.json,
+        approve: Some(args.front.approve()),
+        budgets: args.budgets,
+        answer: None,
+    }))
+    .await
+}
+
+/// `fixloop review RUN_ID approve | revise FEEDBACK | abort [REASON]`: the reviewer's answer to
+/// the checkpoint the run stopped at, then the run goes on headless (later checkpoints follow
+/// `--approve`, else the policy the run stopped under).
+pub async fn review(args: &ReviewArgs) -> Result<ExitCode, CommandError> {
+    let answer = match &args.answer {
+        ReviewAnswer::Approve => Decision::Approve,
+        ReviewAnswer::Revise { feedback } if feedback.trim().is_empty() => {
+            return Err(CommandError::new(
+                ExitCode::Usage,
+                "the feedback is empty: say what the agent should change",
+            ));
+        }
+        ReviewAnswer::Revise { feedback } => Decision::Revise {
+            feedback: feedback.clone(),
+        },
+        ReviewAnswer::Abort { reason } => Decision::Abort {
+            reason: reason
+                .clone()
+                .unwrap_or_else(|| "aborted by the reviewer".into()),
+        },
+    };
+    Box::pin(go_on(GoOn {
+        run: &args.run,
+        info: args.info.as_deref(),
+        headless: true,
+        json: args.json,
+        approve: args.approve,
+        budgets: BudgetArgs::default(),
+        answer: Some(answer),
+    }))
+    .await
+}
+
+/// What going on with a run needs: which run, how it shows, who answers its checkpoints.
+struct GoOn<'a> {
+    run: &'a str,
+    info: Option<&'a Path>,
+    headless: bool,
+    json: bool,
+    /// `None`: the policy the run was stopped under (a review).
+    approve: Option<Approve>,
+    budgets: BudgetArgs,
+    /// A reviewer's answer to the checkpoint the run waits at.
+    answer: Option<Decision>,
+}
+
+async fn go_on(request: GoOn<'_>) -> Result<ExitCode, CommandError> {
+    let (store, run_id) = super::find_run(request.info, request.run)?;
     let run_dir = store.run_dir(&run_id);
     let run_dir = run_dir.canonicalize().unwrap_or(run_dir);
     let journal_path = run_dir.join("events.jsonl");
@@ -31,8 +92,11 @@ pub async fn resume(args: &ResumeArgs) -> Result<ExitCode, CommandError> {
     let lock = RunLock::take(&run_dir)?;
     let stopped = stop_leftovers(&run_dir);
     let past = read_journal(&journal_path).map_err(|e| CommandError::new(ExitCode::Input, e))?;
-    let headless = args.front.is_headless();
-    let approve = args.front.approve();
+    let headless = request.headless;
+    let approve = request
+        .approve
+        .or_else(|| recorded_policy(&past))
+        .unwrap_or(Approve::Verified);
     let setup = setup_of(
         &past,
         &journal_path,
@@ -46,10 +110,10 @@ pub async fn resume(args: &ResumeArgs) -> Result<ExitCode, CommandError> {
         setup.recorded.budget_cents = recorded.budget_cents;
         setup.recorded.step_budget_cents = recorded.step_budget_cents;
     }
-    if let Some(usd) = args.budgets.budget_usd {
+    if let Some(usd) = request.budgets.budget_usd {
         setup.recorded.budget_cents = Some(usd_to_cents(usd));
     }
-    if let Some(usd) = args.budgets.step_budget_usd {
+    if let Some(usd) = request.budgets.step_budget_usd {
         setup.recorded.step_budget_cents = Some(usd_to_cents(usd));
     }
     let mut name_lock = name_lock(&setup.repo, &setup.name).await?;
@@ -60,6 +124,15 @@ pub async fn resume(args: &ResumeArgs) -> Result<ExitCode, CommandError> {
             store.run_arg(&run_id)
         ))
     })?;
+    let answer = match request.answer {
+        Some(decision) => Some(review::answerable(
+            &past,
+            &replayed.pending,
+            decision,
+            &store.run_arg(&run_id),
+        )?),
+        None => None,
+    };
     if !wait_for_git(&setup.repo, Duration::from_secs(30)) {
         return Err(CommandError::new(
             ExitCode::Failed,
@@ -100,8 +173,9 @@ pub async fn resume(args: &ResumeArgs) -> Result<ExitCode, CommandError> {
         agent,
         forge,
         headless,
-        json: args.front.json,
+        json: request.json,
         approve,
+        answer,
         resume: Some((replayed, past)),
         lock,
         name_lock,
@@ -167,4 +241,15 @@ fn warn_stopped(emitter: &Emitter, stopped: &[u32]) {
             ),
         });
     }
+}
+
+/// The policy a run last went under, when it was one (not the person at a terminal).
+fn recorded_policy(past: &[Event]) -> Option<Approve> {
+    let policy = past.iter().rev().find_map(|e| match &e.kind {
+        EventKind::RunResumed { policy, .. } | EventKind::RunStarted { policy, .. } => {
+            Some(policy.as_str())
+        }
+        _ => None,
+    })?;
+    <Approve as clap::ValueEnum>::from_str(policy, true).ok()
 }

@@ -15,7 +15,7 @@ use crate::adapters::git::Git;
 use crate::adapters::github::{GitHub, GitHubForge, Token, api_base, remote_repo};
 use crate::cli::RunArgs;
 use crate::core::command::Command;
-use crate::core::event::Event;
+use crate::core::event::{Decision, Event};
 use crate::core::exit::ExitCode;
 use crate::core::info::{AgentKind, Info};
 use crate::core::pipeline::{FailureMachine, Replayed};
@@ -30,8 +30,8 @@ use crate::engine::emitter::Emitter;
 use crate::engine::failure::FailurePipeline;
 use crate::engine::ports::{Agent, Decider, Forge};
 use crate::engine::setup::Setup;
-use crate::engine::store::{Journal, NameLock, RunLock, Store};
-use crate::ui::headless::{LineReporter, PolicyDecider};
+use crate::engine::store::{Journal, NameLock, RunLock, Store, read_journal};
+use crate::ui::headless::{LineReporter, PolicyDecider, ReviewDecider};
 use crate::ui::tui::{self, app::RunApp, decider::PersonDecider};
 
 /// Default time budget of an AI step.
@@ -157,6 +157,7 @@ pub async fn start(
         headless,
         json: args.front.json,
         approve,
+        answer: None,
         resume: None,
         lock,
         name_lock,
@@ -208,6 +209,8 @@ pub struct Launch {
     pub headless: bool,
     pub json: bool,
     pub approve: Approve,
+    /// `fixloop review`: the reviewer's answer to the checkpoint the run waits at.
+    pub answer: Option<(u32, Decision)>,
     /// `fixloop resume`: the rebuilt pipeline and the journal it was rebuilt from.
     pub resume: Option<Resumed>,
     /// Held until the run ends.
@@ -278,14 +281,21 @@ impl Launch {
             wait_for_interrupt().await;
             let _ = cancel_tx.send(true);
         });
-        let approve = self.approve;
-        let (driver, resume, _locks) = self.driver(Box::new(PolicyDecider(approve)), cancel_rx);
+        let decider = ReviewDecider {
+            answer: self.answer.clone(),
+            policy: PolicyDecider(self.approve),
+        };
+        let (json, journal) = (self.json, self.setup.run_dir.join("events.jsonl"));
+        let (driver, resume, _locks) = self.driver(Box::new(decider), cancel_rx);
         let code = match resume {
             Some((replayed, _)) => driver.resume(replayed).await,
             None => driver.run().await,
         };
         signals.abort();
         let _ = printer.await;
+        if !json {
+            print_next_steps(&journal);
+        }
         code
     }
 
@@ -399,4 +409,27 @@ pub(crate) fn init_file_log(
         .try_init()
         .ok()
         .map(|()| guard)
+}
+
+/// After a headless run, what to do next (the commands that answer a review, resume, clean
+/// up), from the whole journal: a resumed run's printer saw only its own part.
+fn print_next_steps(journal: &Path) {
+    let Ok(events) = read_journal(journal) else {
+        return;
+    };
+    let view = RunView::replay(&events);
+    let Some(end) = &view.finished else {
+        return;
+    };
+    let steps = crate::core::report::next_steps(&view, end);
+    if steps.is_empty() {
+        return;
+    }
+    let mut text = String::from("next:\n");
+    for step in steps {
+        text.push_str("  • ");
+        text.push_str(&step);
+        text.push('\n');
+    }
+    let _ = super::output::print_bytes(text.as_bytes());
 }

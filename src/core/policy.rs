@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::event::{CheckpointKind, Decision, DecisionKind};
+use super::event::{CheckpointKind, Decision, DecisionKind, Phase};
 
 /// `--approve all|verified|none`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
@@ -14,6 +14,9 @@ pub enum Approve {
     Verified,
     /// Approve nothing: stop at the first checkpoint for review.
     None,
+    /// As `verified`, but a person approves the fix itself: the run stops at the fix's result
+    /// for review (`fixloop review RUN_ID approve | revise "…" | abort`).
+    Review,
 }
 
 impl Approve {
@@ -23,6 +26,7 @@ impl Approve {
             Self::All => "all",
             Self::Verified => "verified",
             Self::None => "none",
+            Self::Review => "review",
         }
     }
 
@@ -40,6 +44,7 @@ impl Approve {
                 Decision::Approve
             }
             CheckpointKind::AfterStep {
+                phase,
                 verified,
                 findings,
                 suggested_feedback,
@@ -49,7 +54,11 @@ impl Approve {
                 // Journals from before the two were counted apart have no count: the options
                 // then say it all.
                 let retry = offers(DecisionKind::Revise) && left.is_none_or(|l| l.retries > 0);
-                if offers(DecisionKind::Approve) && (*verified || self == Self::All) {
+                if self == Self::Review && *phase == Phase::Fix && offers(DecisionKind::Approve) {
+                    Decision::Abort {
+                        reason: "a person reviews the fix".into(),
+                    }
+                } else if offers(DecisionKind::Approve) && (*verified || self == Self::All) {
                     Decision::Approve
                 } else if offers(DecisionKind::Approve) {
                     Decision::Abort {

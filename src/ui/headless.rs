@@ -429,3 +429,28 @@ impl Decider for PolicyDecider {
         Box::pin(async move { (decision, by) })
     }
 }
+
+/// Gives a reviewer's answer (`fixloop review`) to the checkpoint it was for, then answers the
+/// rest by policy.
+#[derive(Debug, Clone)]
+pub struct ReviewDecider {
+    pub answer: Option<(u32, crate::core::event::Decision)>,
+    pub policy: PolicyDecider,
+}
+
+impl Decider for ReviewDecider {
+    fn decide<'a>(
+        &'a mut self,
+        checkpoint: &'a CheckpointView,
+    ) -> BoxFuture<'a, (crate::core::event::Decision, DecidedBy)> {
+        match self.answer.take() {
+            Some((id, decision)) if id == checkpoint.id => {
+                Box::pin(async move { (decision, DecidedBy::Person) })
+            }
+            answer => {
+                self.answer = answer;
+                self.policy.decide(checkpoint)
+            }
+        }
+    }
+}

@@ -87,7 +87,14 @@ pub fn next_steps(view: &RunView, end: &Conclusion) -> Vec<String> {
                      remove {kept}` when done."
                 ));
             }
-            if matches!(end.exit_code, ExitCode::Interrupted | ExitCode::Partial) {
+            if end.exit_code == ExitCode::Partial && end.message.starts_with("stopped for review") {
+                let id = &view.run_id;
+                steps.push(format!(
+                    "Answer the review (from any folder): `fixloop review {id} approve`, \
+                     `fixloop review {id} revise \"what to change\"` or `fixloop review {id} \
+                     abort`; `fixloop reports show {id}` shows what there is to review."
+                ));
+            } else if matches!(end.exit_code, ExitCode::Interrupted | ExitCode::Partial) {
                 steps.push(format!(
                     "Go on from where it stopped: `fixloop resume {}` (from any folder).",
                     view.run_id
