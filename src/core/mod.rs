@@ -3,6 +3,7 @@
 
 pub mod agent_stream;
 pub mod checkout;
+pub mod ci;
 pub(crate) mod command;
 pub mod cut;
 pub mod defence;

@@ -23,11 +23,15 @@ pub fn first_paragraph(text: &str) -> String {
         .to_owned()
 }
 
+/// The git trailer on every commit fixloop makes, naming its run: a CI run on such a commit is
+/// fixloop's own, and fixloop does not fix its own fixes (the loop guard of `fixloop ci`).
+pub const RUN_TRAILER: &str = "Fixloop-Run";
+
 /// The message of the commit that adds the failure folder.
 #[must_use]
 pub fn reproduction_message(name: &str, prompt: &str, run_id: &str) -> String {
     format!(
-        "Add reproduction of {name} (fixloop)\n\n{}\n\nfixloop run {run_id}",
+        "Add reproduction of {name} (fixloop)\n\n{}\n\n{RUN_TRAILER}: {run_id}",
         first_paragraph(prompt)
     )
 }
@@ -53,10 +57,10 @@ pub fn fix_message(
             }
         )
     });
+    let verified = verified.map(|v| v + "\n\n").unwrap_or_default();
     format!(
-        "Fix {name}\n\n{}\n\n{}\nfixloop run {run_id}",
+        "Fix {name}\n\n{}\n\n{verified}{RUN_TRAILER}: {run_id}",
         first_paragraph(prompt),
-        verified.unwrap_or_default(),
     )
 }
 
@@ -164,20 +168,20 @@ mod tests {
         let prompt = "  add() subtracts.\n\nMore detail nobody needs in a commit.";
         assert_eq!(
             reproduction_message("add", prompt, "r-1"),
-            "Add reproduction of add (fixloop)\n\nadd() subtracts.\n\nfixloop run r-1"
+            "Add reproduction of add (fixloop)\n\nadd() subtracts.\n\nFixloop-Run: r-1"
         );
         assert_eq!(
             fix_message("add", prompt, Some(&verification(Some(1))), "r-1"),
             "Fix add\n\nadd() subtracts.\n\nVerified by fixloop: the reproduction (`pytest -q \
-             t.py`) passed 3 of 3 runs with the fix and fails without it.\nfixloop run r-1"
+             t.py`) passed 3 of 3 runs with the fix and fails without it.\n\nFixloop-Run: r-1"
         );
         assert!(
             fix_message("add", prompt, Some(&verification(Some(0))), "r-1")
-                .contains("with the fix.\n")
+                .contains("with the fix.\n\n")
         );
         assert_eq!(
             fix_message("add", prompt, None, "r-1"),
-            "Fix add\n\nadd() subtracts.\n\n\nfixloop run r-1"
+            "Fix add\n\nadd() subtracts.\n\nFixloop-Run: r-1"
         );
     }
 

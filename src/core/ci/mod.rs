@@ -1,0 +1,10 @@
+//! fixloop in GitHub Actions: the events the analyze job starts on and whether it takes them.
+
+pub mod event;
+pub mod guard;
+
+#[cfg(test)]
+mod tests;
+
+pub use event::{CiEvent, EventError, FailedRun, ReviewCommand, ReviewComment, parse};
+pub use guard::{Guard, trailer};
