@@ -53,6 +53,9 @@ pub enum Command {
     Resume(ResumeArgs),
     /// Answer the checkpoint a run stopped at for review, then go on with the run headless.
     Review(ReviewArgs),
+    /// fixloop inside GitHub Actions: the analyze job's step (and, later, the publish job's).
+    #[command(subcommand)]
+    Ci(CiCommand),
     /// Remove the worktrees and branches fixloop created for a run (or all runs).
     Clean(CleanArgs),
     /// Run a command many times in parallel: how often it fails, and how.
@@ -151,6 +154,10 @@ pub struct RunArgs {
     /// Push the fix branch but open no pull request.
     #[arg(long)]
     pub no_pr: bool,
+    /// Stop with the verified fix committed, before the push (`fixloop ci analyze`: the publish
+    /// job pushes it).
+    #[arg(skip)]
+    pub hold_push: bool,
     #[command(flatten)]
     pub budgets: BudgetArgs,
     /// How many attempts each AI step gets when a failed check is sent back automatically
@@ -326,6 +333,64 @@ pub struct ReviewArgs {
     /// The workspace's info.json (default: ./info.json); its outputs/ holds the run.
     #[arg(long, value_name = "FILE", global = true)]
     pub info: Option<PathBuf>,
+}
+
+/// `fixloop ci …`: the steps of the generated GitHub Actions workflow.
+#[derive(Debug, Clone, Subcommand)]
+pub enum CiCommand {
+    /// Read the event that started the job; skip it with a one-line reason, or take the failed
+    /// run to a verified fix without pushing, and write the output folder for the publish job.
+    Analyze(CiAnalyzeArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct CiAnalyzeArgs {
+    /// The event payload (in GitHub Actions, the file the runner names).
+    #[arg(long, env = "GITHUB_EVENT_PATH", value_name = "FILE")]
+    pub event: Option<PathBuf>,
+    /// The event's name (without it, the payload's shape tells).
+    #[arg(long, env = "GITHUB_EVENT_NAME", value_name = "NAME")]
+    pub event_name: Option<String>,
+    /// The output folder for the publish job: journal, report, the verified patch and its
+    /// hash, the PR body, outcome.json.
+    #[arg(long, value_name = "DIR", default_value = "fixloop-out")]
+    pub out: PathBuf,
+    /// The checkout of the repository (default: the current folder).
+    #[arg(long, value_name = "DIR")]
+    pub repo: Option<PathBuf>,
+    /// The agent doing the AI steps (default: claude).
+    #[arg(long, value_enum)]
+    pub agent: Option<AgentArg>,
+    /// The shell command for --agent command.
+    #[arg(long, value_name = "SHELL COMMAND")]
+    pub agent_cmd: Option<String>,
+    /// `auto`: a verified fix goes to the publish job; `review`: the run stops at the fix for a
+    /// person to answer with a `/fixloop` comment.
+    #[arg(long, value_enum, default_value = "auto")]
+    pub approval: CiApproval,
+    /// A workflow name to take (repeatable; default: every one the workflow file watches).
+    #[arg(long = "workflow", value_name = "NAME")]
+    pub workflows: Vec<String>,
+    /// Also take runs of pushes to a branch, not only pull requests'.
+    #[arg(long)]
+    pub include_pushes: bool,
+    /// Attempts per pull request before fixloop stops trying.
+    #[arg(long, value_name = "N", default_value_t = 3)]
+    pub attempt_cap: u32,
+    /// A login fixloop pushes as, whose runs are never taken (repeatable; default:
+    /// fixloop[bot] and github-actions[bot]).
+    #[arg(long = "bot", value_name = "LOGIN")]
+    pub bots: Vec<String>,
+    /// The failure is flaky (measured by many runs), not deterministic.
+    #[arg(long)]
+    pub flaky: bool,
+}
+
+/// Who approves the fix in GitHub Actions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CiApproval {
+    Auto,
+    Review,
 }
 
 /// The reviewer's answer.

@@ -5,7 +5,7 @@ use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
 use std::process::ExitCode;
 
 use clap::Parser;
-use fixloop::cli::{Cli, Command};
+use fixloop::cli::{CiCommand, Cli, Command};
 use fixloop::commands::{self, CommandError, output};
 use fixloop::core::sanitize::message_for_terminal;
 use fixloop::engine::secrets::redact;
@@ -59,6 +59,9 @@ fn command(cli: Cli) -> Result<fixloop::core::exit::ExitCode, CommandError> {
                     Some(Command::Clean(args)) => commands::clean::clean(&args).await,
                     Some(Command::Resume(args)) => Box::pin(commands::resume::resume(&args)).await,
                     Some(Command::Review(args)) => Box::pin(commands::resume::review(&args)).await,
+                    Some(Command::Ci(CiCommand::Analyze(args))) => {
+                        Box::pin(commands::ci::analyze(&args)).await
+                    }
                     Some(Command::Stats(args)) => commands::reports::stats_command(&args).await,
                     _ => commands::run::run(cli.run).await,
                 }

@@ -1,5 +1,6 @@
 //! The subcommands: each wires the core, the engine and the adapters for one use.
 
+pub mod ci;
 pub mod clean;
 pub mod completions;
 pub mod demo;

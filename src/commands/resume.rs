@@ -176,6 +176,7 @@ async fn go_on(request: GoOn<'_>) -> Result<ExitCode, CommandError> {
         json: request.json,
         approve,
         answer,
+        hold_push: false,
         resume: Some((replayed, past)),
         lock,
         name_lock,

@@ -158,6 +158,7 @@ pub async fn start(
         json: args.front.json,
         approve,
         answer: None,
+        hold_push: args.hold_push,
         resume: None,
         lock,
         name_lock,
@@ -211,6 +212,8 @@ pub struct Launch {
     pub approve: Approve,
     /// `fixloop review`: the reviewer's answer to the checkpoint the run waits at.
     pub answer: Option<(u32, Decision)>,
+    /// Decline the push: the run ends with its verified fix committed (`fixloop ci analyze`).
+    pub hold_push: bool,
     /// `fixloop resume`: the rebuilt pipeline and the journal it was rebuilt from.
     pub resume: Option<Resumed>,
     /// Held until the run ends.
@@ -283,6 +286,7 @@ impl Launch {
         });
         let decider = ReviewDecider {
             answer: self.answer.clone(),
+            hold_push: self.hold_push,
             policy: PolicyDecider(self.approve),
         };
         let (json, journal) = (self.json, self.setup.run_dir.join("events.jsonl"));

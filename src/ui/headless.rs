@@ -435,6 +435,8 @@ impl Decider for PolicyDecider {
 #[derive(Debug, Clone)]
 pub struct ReviewDecider {
     pub answer: Option<(u32, crate::core::event::Decision)>,
+    /// Decline the push (`fixloop ci analyze` leaves it to the publish job).
+    pub hold_push: bool,
     pub policy: PolicyDecider,
 }
 
@@ -446,6 +448,16 @@ impl Decider for ReviewDecider {
         match self.answer.take() {
             Some((id, decision)) if id == checkpoint.id => {
                 Box::pin(async move { (decision, DecidedBy::Person) })
+            }
+            answer
+                if self.hold_push
+                    && matches!(checkpoint.kind, CheckpointKind::BeforePush { .. }) =>
+            {
+                self.answer = answer;
+                let decision = crate::core::event::Decision::Abort {
+                    reason: "held for the publish job (`fixloop ci publish`)".into(),
+                };
+                Box::pin(async move { (decision, DecidedBy::Policy("ci".into())) })
             }
             answer => {
                 self.answer = answer;

@@ -12,12 +12,14 @@ mod fetch;
 mod forge;
 mod pages;
 mod pulls;
+mod review;
 mod runs;
 
 pub use auth::{Token, api_base, remote_repo};
 pub use client::GitHub;
 pub use fetch::fetch_run_logs;
 pub use forge::GitHubForge;
+pub use review::{STICKY_MARKER, attempts_in};
 pub use runs::{HeadCommit, Job, Run, RunPr, Step};
 
 #[cfg(test)]

@@ -1,0 +1,298 @@
+//! `fixloop ci analyze` on recorded event payloads (`tests/ci_events/`), a real repository with
+//! a local bare remote, and a GitHub stand-in on 127.0.0.1: a PR's failed run is taken to a
+//! verified fix that is not pushed; fixloop's own runs, outsiders' comments and PRs at their
+//! attempt cap are skipped at once; a fork's PR is found by its head commit.
+#![allow(clippy::unwrap_used, reason = "test code: a panic is a failed test")]
+
+mod support;
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+use support::{FIX_ADD, REPRODUCE_ADD, Sandbox, phased};
+use wiremock::matchers::{method, path, query_param};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+const TOKEN: &str = "ghs_analyzetoken0123456789abcdefghijkl";
+const RUN: &str = "/repos/octo-org/wordstat/actions/runs/30433642";
+
+fn payload(name: &str, head: &str) -> Value {
+    let text = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("tests/ci_events/{name}.json")),
+    )
+    .unwrap();
+    let mut payload: Value = serde_json::from_str(&text).unwrap();
+    if let Some(run) = payload.get_mut("workflow_run") {
+        run["head_sha"] = json!(head);
+    }
+    payload
+}
+
+/// The failed run, its one job and its log, as the stand-in serves them.
+async fn mount_run(server: &MockServer, head: &str, log: String) {
+    let run = json!({"id": 30_433_642, "name": "CI", "head_sha": head, "head_branch": "word-count",
+        "run_attempt": 1, "conclusion": "failure", "pull_requests": [{"number": 17}],
+        "html_url": "https://github.com/octo-org/wordstat/actions/runs/30433642",
+        "head_commit": {"message": "Count words across lines"}});
+    Mock::given(method("GET"))
+        .and(path(RUN))
+        .respond_with(ResponseTemplate::new(200).set_body_json(run))
+        .mount(server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(format!("{RUN}/jobs")))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(json!({"total_count": 1, "jobs": [
+            {"id": 77, "name": "test", "conclusion": "failure",
+             "steps": [{"name": "Run tests", "conclusion": "failure"}]}]})),
+        )
+        .mount(server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/repos/octo-org/wordstat/actions/jobs/77/logs"))
+        .respond_with(ResponseTemplate::new(200).set_body_string(log))
+        .mount(server)
+        .await;
+}
+
+async fn mount_comments(server: &MockServer, comments: Value) {
+    Mock::given(method("GET"))
+        .and(path("/repos/octo-org/wordstat/issues/17/comments"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(comments))
+        .mount(server)
+        .await;
+}
+
+struct Analyzed {
+    code: i32,
+    stdout: String,
+    stderr: String,
+    out: PathBuf,
+    took: Duration,
+}
+
+impl Analyzed {
+    fn outcome(&self) -> Value {
+        let text = std::fs::read_to_string(self.out.join("outcome.json"))
+            .unwrap_or_else(|e| panic!("{e}\n{}\n{}", self.stdout, self.stderr));
+        serde_json::from_str(&text).unwrap()
+    }
+}
+
+async fn analyze(
+    sandbox: &Sandbox,
+    repo: &Path,
+    server: &MockServer,
+    event: &Value,
+    extra: &[&str],
+) -> Analyzed {
+    let event_file = sandbox.path().join("event.json");
+    std::fs::write(&event_file, event.to_string()).unwrap();
+    let out = sandbox.path().join("fixloop-out");
+    let agent = sandbox.agent("agent.sh", &phased(REPRODUCE_ADD, FIX_ADD));
+    let started = Instant::now();
+    let output = tokio::process::Command::new(env!("CARGO_BIN_EXE_fixloop"))
+        .args(["ci", "analyze", "--event"])
+        .arg(&event_file)
+        .arg("--out")
+        .arg(&out)
+        .arg("--repo")
+        .arg(repo)
+        .args(["--agent", "command", "--agent-cmd"])
+        .arg(&agent)
+        .args(extra)
+        .current_dir(repo)
+        .envs(sandbox.env())
+        .env("GITHUB_API_URL", server.uri())
+        .env("GITHUB_TOKEN", TOKEN)
+        .env(
+            "GITHUB_STEP_SUMMARY",
+            sandbox.path().join("step-summary.md"),
+        )
+        .env_remove("GITHUB_EVENT_NAME")
+        .output()
+        .await
+        .unwrap();
+    Analyzed {
+        code: output.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+        out,
+        took: started.elapsed(),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_prs_failed_run_is_taken_to_a_verified_patch_that_is_not_pushed() {
+    let sandbox = Sandbox::new();
+    let repo = sandbox.python_project();
+    let head = sandbox.git(&repo, &["rev-parse", "HEAD"]);
+    let server = MockServer::start().await;
+    mount_run(
+        &server,
+        &head,
+        std::fs::read_to_string(repo.join("ci.log")).unwrap(),
+    )
+    .await;
+    mount_comments(&server, json!([])).await;
+    let a = analyze(
+        &sandbox,
+        &repo,
+        &server,
+        &payload("workflow_run_pr", &head),
+        &[],
+    )
+    .await;
+    assert_eq!(a.code, 0, "{}\n{}", a.stdout, a.stderr);
+    let outcome = a.outcome();
+    assert_eq!(outcome["outcome"], "verified", "{outcome}");
+    assert_eq!(outcome["pull_requests"], json!([17]));
+    assert_eq!(outcome["fork"], false);
+    // The patch is the verified one: its hash, and it applies to the failing commit.
+    let patch = std::fs::read(a.out.join("fix.patch")).unwrap();
+    // Checked by the tool a reviewer would use.
+    let sum = std::process::Command::new("sha256sum")
+        .arg(a.out.join("fix.patch"))
+        .output()
+        .unwrap();
+    let sum = String::from_utf8_lossy(&sum.stdout);
+    assert_eq!(
+        outcome["patch_sha256"],
+        sum.split_whitespace().next().unwrap()
+    );
+    let clone = sandbox.path().join("clone");
+    sandbox.git(
+        sandbox.path(),
+        &[
+            "clone",
+            "--quiet",
+            &sandbox.path().join("origin.git").display().to_string(),
+            "clone",
+        ],
+    );
+    sandbox.git(
+        &clone,
+        &[
+            "apply",
+            "--check",
+            &a.out.join("fix.patch").display().to_string(),
+        ],
+    );
+    let patch = String::from_utf8_lossy(&patch);
+    assert!(patch.contains("+    return a + b"), "{patch}");
+    assert!(
+        !patch.contains("repro_add"),
+        "the reproduction stays out: {patch}"
+    );
+    // Nothing was pushed: the publish job does that.
+    let remote = sandbox.git(&repo, &["ls-remote", "origin"]);
+    assert!(!remote.contains("refs/heads/fix/"), "{remote}");
+    assert!(
+        std::fs::read_to_string(a.out.join("pr-body.md"))
+            .unwrap()
+            .contains("### Verification")
+    );
+    let summary = std::fs::read_to_string(sandbox.path().join("step-summary.md")).unwrap();
+    assert!(summary.contains("A verified fix is ready"), "{summary}");
+    assert!(!summary.contains(TOKEN));
+    for entry in support::walk(&a.out) {
+        let text = String::from_utf8_lossy(&std::fs::read(&entry).unwrap()).into_owned();
+        assert!(!text.contains(TOKEN), "{}", entry.display());
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn fixloops_own_runs_and_outsiders_comments_are_skipped_at_once() {
+    let sandbox = Sandbox::new();
+    let repo = sandbox.python_project();
+    let head = sandbox.git(&repo, &["rev-parse", "HEAD"]);
+    let server = MockServer::start().await;
+    for (event, why) in [
+        (
+            "workflow_run_fixloop_commit",
+            "fixloop does not fix its own fixes",
+        ),
+        ("issue_comment_outsider", "`mallory` may not answer fixloop"),
+    ] {
+        let a = analyze(&sandbox, &repo, &server, &payload(event, &head), &[]).await;
+        assert_eq!(a.code, 0, "{event}: {}\n{}", a.stdout, a.stderr);
+        assert_eq!(a.stdout.lines().count(), 1, "one line: {}", a.stdout);
+        assert!(a.stdout.contains(why), "{event}: {}", a.stdout);
+        assert_eq!(a.outcome()["outcome"], "skipped");
+        assert!(a.took < Duration::from_secs(5), "{event}: {:?}", a.took);
+    }
+    assert!(
+        server.received_requests().await.unwrap().is_empty(),
+        "a skip asks GitHub nothing"
+    );
+    assert!(!repo.join("reproduce-deterministic-failures").exists());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_pr_at_its_attempt_cap_is_skipped_and_a_forks_pr_is_found_by_its_head() {
+    let sandbox = Sandbox::new();
+    let repo = sandbox.python_project();
+    let head = sandbox.git(&repo, &["rev-parse", "HEAD"]);
+    let server = MockServer::start().await;
+    // A person quoting the marker does not count; fixloop's bot comment does.
+    mount_comments(
+        &server,
+        json!([
+            {"body": "<!-- fixloop:sticky attempts=9 --> ha", "user": {"login": "mallory", "type": "User"}},
+            {"body": "<!-- fixloop:sticky attempts=3 -->\nfixloop tried 3 times", "user": {"login": "fixloop[bot]", "type": "Bot"}}
+        ]),
+    )
+    .await;
+    Mock::given(method("GET"))
+        .and(path("/repos/octo-org/wordstat/pulls"))
+        .and(query_param("state", "open"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!([
+            {"number": 16, "head": {"sha": "0000000000000000000000000000000000000000"}},
+            {"number": 17, "head": {"sha": head}}
+        ])))
+        .mount(&server)
+        .await;
+    let capped = analyze(
+        &sandbox,
+        &repo,
+        &server,
+        &payload("workflow_run_pr", &head),
+        &[],
+    )
+    .await;
+    assert_eq!(capped.code, 0, "{}\n{}", capped.stdout, capped.stderr);
+    assert!(
+        capped.stdout.contains("tried this PR 3 times"),
+        "{}",
+        capped.stdout
+    );
+    let fork = analyze(
+        &sandbox,
+        &repo,
+        &server,
+        &payload("workflow_run_fork", &head),
+        &[],
+    )
+    .await;
+    assert_eq!(fork.code, 0, "{}\n{}", fork.stdout, fork.stderr);
+    assert_eq!(fork.outcome()["outcome"], "skipped", "{}", fork.stdout);
+    assert!(
+        fork.stdout.contains("tried this PR 3 times"),
+        "the fork's PR #17 was found by its head commit: {}",
+        fork.stdout
+    );
+    let raised = analyze(
+        &sandbox,
+        &repo,
+        &server,
+        &payload("workflow_run_pr", &head),
+        &["--attempt-cap", "5", "--workflow", "Lint"],
+    )
+    .await;
+    assert!(
+        raised.stdout.contains("`CI` is not one of those watched"),
+        "{}",
+        raised.stdout
+    );
+}
