@@ -1,0 +1,64 @@
+//! Runs stopped for review (`--approve none`, before any agent ran), through the real binary:
+//! the default name a prompt gives them is short.
+#![allow(clippy::unwrap_used, reason = "test code: a panic is a failed test")]
+
+mod support;
+
+use std::path::{Path, PathBuf};
+
+use serde_json::{Value, json};
+use support::Sandbox;
+
+/// `fixloop run --headless --approve none` on the sandbox's project, with `prompt` and no name:
+/// stopped at the first checkpoint, before any agent ran.
+fn stopped_for_review(sandbox: &Sandbox, repo: &Path, prompt: &str) -> Value {
+    sandbox.info(
+        repo,
+        &json!({"prompt": prompt, "deterministic": true, "raw-logs": "ci.log"}),
+    );
+    let run = support::run(
+        sandbox,
+        repo,
+        &[
+            "--approve",
+            "none",
+            "--no-pr",
+            "--agent",
+            "command",
+            "--agent-cmd",
+            "true",
+        ],
+    );
+    assert_eq!(run.code(), 3, "{}\n{}", run.stdout(), run.stderr());
+    let mut reports: Vec<PathBuf> = std::fs::read_dir(repo.join("outputs"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "json"))
+        .collect();
+    reports.sort();
+    serde_json::from_str(&std::fs::read_to_string(reports.last().unwrap()).unwrap()).unwrap()
+}
+
+#[test]
+fn a_prompt_gives_a_short_name_of_its_telling_words() {
+    let sandbox = Sandbox::new();
+    let repo = sandbox.python_project();
+    let report = stopped_for_review(
+        &sandbox,
+        &repo,
+        "tests/test_parser.py::test_empty fails in CI since the tokenizer change",
+    );
+    assert_eq!(report["name"], "parser-empty-tokenizer-change");
+    assert!(
+        report["run_id"]
+            .as_str()
+            .unwrap()
+            .ends_with("_parser-empty-tokenizer-change"),
+        "{report}"
+    );
+    assert!(
+        repo.join("reproduce-deterministic-failures/parser-empty-tokenizer-change")
+            .is_dir()
+    );
+}
