@@ -1,13 +1,16 @@
 //! Runs stopped for review (`--approve none`, before any agent ran), through the real binary:
 //! the default name a prompt gives them is short, and `stats` counts them apart from runs that
-//! could not reproduce and says that no cost was recorded (as text and JSON).
+//! could not reproduce and says that no cost was recorded (as text, JSON and in a terminal).
 #![allow(clippy::unwrap_used, reason = "test code: a panic is a failed test")]
 
+#[path = "support/pty.rs"]
+mod pty;
 mod support;
 
 use std::path::{Path, PathBuf};
 use std::process::{Output, Stdio};
 
+use pty::Pty;
 use serde_json::{Value, json};
 use support::Sandbox;
 
@@ -105,4 +108,12 @@ fn stats_keep_runs_stopped_for_review_apart_and_say_when_no_cost_was_recorded() 
         "{v}"
     );
     assert_eq!(v["runs_with_cost"], 0, "{v}");
+
+    // In a terminal the same, drawn: the cost chart's box says why it is empty.
+    let mut pty = Pty::spawn(&sandbox, &["stats"], &repo, &[]);
+    pty.wait_screen("the stats", |s| s.contains("fixloop stats"));
+    let screen = pty.screen();
+    assert!(screen.contains("no cost recorded"), "{screen}");
+    assert!(screen.contains("2  stopped for review"), "{screen}");
+    assert_eq!(pty.exit_code(true), 0);
 }
