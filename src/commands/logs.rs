@@ -110,6 +110,8 @@ fn logs_file(
                 "id": f.id, "runner": f.runner, "message": f.message,
             })).collect::<Vec<_>>(),
             "errors": outcome.errors.iter().map(|(line, text)| json!({"line": line, "text": text})).collect::<Vec<_>>(),
+            // Said outright: an empty list can also read as "not parsed".
+            "failing_tests_found": !outcome.failing_tests.is_empty(),
             "excerpt": outcome.excerpt,
             "excerpt_bytes": outcome.excerpt.len(),
             "full_log": full_log
@@ -122,8 +124,30 @@ fn logs_file(
         let _ = writeln!(std::io::stdout().lock(), "{}", redact(&text));
     } else {
         print_text(&outcome, shown.unwrap_or(&args.source));
+        if outcome.failing_tests.is_empty() {
+            let shown = if args.source == "-" {
+                shown_source
+            } else {
+                shown.unwrap_or(&args.source)
+            };
+            let _ = writeln!(std::io::stderr(), "{}", nothing_failed(&outcome, shown));
+        }
     }
+    // Triage worked whether or not a test failed: the exit code is the same.
     Ok(ExitCode::Success)
+}
+
+/// The note that the log names no failing test, with its first error line when it has one:
+/// the excerpt is then no test's failure, only what the log has.
+fn nothing_failed(outcome: &crate::core::excerpt::Outcome, source: &str) -> String {
+    let note = match outcome.errors.first() {
+        None => format!("no failing test found in {source}, and no error line"),
+        Some((line, text)) => format!(
+            "no failing test found in {source}; its first error line is line {line}: {}",
+            text.trim()
+        ),
+    };
+    for_terminal(&redact(&note)).into_owned()
 }
 
 /// A file `fixloop logs` could not write (exit 74), and what to do about it.

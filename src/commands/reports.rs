@@ -86,13 +86,18 @@ pub async fn stats_command(args: &StatsArgs) -> Result<ExitCode, CommandError> {
         println!("No runs yet in {}.", store.outputs.display());
         return Ok(ExitCode::Success);
     }
+    // A command or manual agent reports no cost: "$0.00" would read as free.
+    let cost = if s.runs_with_cost == 0 {
+        "no cost recorded".to_owned()
+    } else {
+        format!("total cost ${:.2}", s.total_cost_usd)
+    };
     println!(
-        "{} runs, {} verified fixes ({:.0} %); median time to a verified fix {}; total cost ${:.2}",
+        "{} runs, {} verified fixes ({:.0} %); median time to a verified fix {}; {cost}",
         s.runs,
         s.successes,
         s.success_rate.unwrap_or(0.0) * 100.0,
         s.median_success_ms.map_or_else(|| "–".into(), duration),
-        s.total_cost_usd
     );
     println!("\nVerified fixes per day:");
     for (day, runs, ok) in &s.by_day {

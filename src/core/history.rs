@@ -16,6 +16,8 @@ pub struct Row {
     pub deterministic: Option<bool>,
     pub status: String,
     pub exit_code: Option<i64>,
+    /// How the run ended, in its own words (`stopped for review: …`).
+    pub message: String,
     pub duration_ms: u64,
     pub cost_usd: Option<f64>,
     pub pr: Option<String>,
@@ -36,6 +38,8 @@ struct Summary {
     status: String,
     #[serde(default)]
     exit_code: Option<i64>,
+    #[serde(default)]
+    message: Option<String>,
     #[serde(default)]
     duration_ms: u64,
     #[serde(default)]
@@ -83,6 +87,7 @@ impl Row {
             deterministic: s.input.and_then(|i| i.deterministic),
             status: s.status,
             exit_code: s.exit_code,
+            message: s.message.unwrap_or_default(),
             duration_ms: s.duration_ms,
             cost_usd: s.agent.and_then(|a| a.cost_usd),
             pr: s.pr.and_then(|p| p.url),
@@ -119,6 +124,7 @@ impl Row {
                 .and_then(Value::as_bool),
             status: text("status")?,
             exit_code: value.get("exit_code").and_then(Value::as_i64),
+            message: text("message").unwrap_or_default(),
             duration_ms: value
                 .get("duration_ms")
                 .and_then(Value::as_u64)
@@ -249,11 +255,16 @@ pub struct Stats {
     pub total_cost_usd: f64,
     /// Cost of each run in date order (runs without a reported cost count 0).
     pub cost_per_run: Vec<f64>,
+    /// Runs that recorded an agent cost above zero (a command or manual agent reports none).
+    pub runs_with_cost: usize,
     /// How unsuccessful runs ended: (kind, count), most common first.
     pub failure_kinds: Vec<(String, usize)>,
     /// Tests named in the logs of flaky runs: (test, runs), most common first.
     pub flaky_tests: Vec<(String, usize)>,
 }
+
+/// How a run that a policy stopped at a checkpoint ends its message, and its kind in the stats.
+const STOPPED_FOR_REVIEW: &str = "stopped for review";
 
 #[must_use]
 pub fn stats(rows: &[Row]) -> Stats {
@@ -294,6 +305,11 @@ pub fn stats(rows: &[Row]) -> Stats {
             (Some(69), _) => "agent or service unavailable".to_owned(),
             (Some(65), _) => "invalid input".to_owned(),
             (Some(130), _) => "interrupted".to_owned(),
+            // A policy would not approve (`--approve none` at the first checkpoint, before any
+            // agent ran; a check that passed with findings): nothing failed, a person decides.
+            (Some(3), _) if r.message.starts_with(STOPPED_FOR_REVIEW) => {
+                STOPPED_FOR_REVIEW.to_owned()
+            }
             (_, Some("confirm-repro" | "reproduce")) => "could not reproduce".to_owned(),
             (_, Some("verify" | "fix")) => "fix not verified".to_owned(),
             (Some(3), _) => "needs review".to_owned(),
@@ -320,6 +336,7 @@ pub fn stats(rows: &[Row]) -> Stats {
         by_day,
         median_success_ms,
         total_cost_usd: cost_per_run.iter().sum(),
+        runs_with_cost: cost_per_run.iter().filter(|c| **c > 0.0).count(),
         cost_per_run,
         failure_kinds: rank(kinds),
         flaky_tests: rank(flaky),
@@ -388,5 +405,33 @@ mod tests {
         assert_eq!(s.failure_kinds, [("fix not verified".into(), 1)]);
         assert_eq!(s.flaky_tests, [("tests::a".into(), 1)]);
         assert!((s.total_cost_usd - 2.1).abs() < 1e-9);
+        assert_eq!(s.runs_with_cost, 3);
+    }
+
+    #[test]
+    fn runs_a_policy_stopped_are_stopped_for_review_and_no_cost_is_no_cost() {
+        // `--approve none`: stopped at the first checkpoint, the reproduce phase marked failed.
+        let stopped = json!({"run_id": "s", "started_at": "2026-11-01T10:00:00Z",
+            "status": "partial", "exit_code": 3, "agent": {"cost_usd": null},
+            "message": "stopped for review: --approve none stops at every checkpoint",
+            "phases": [{"name": "logs", "status": "passed"}, {"name": "reproduce", "status": "failed"}]});
+        let not_reproduced = json!({"run_id": "n", "started_at": "2026-11-02T10:00:00Z",
+            "status": "failed", "exit_code": 1, "agent": {"cost_usd": 0.0},
+            "message": "the reproduction did not fail in 3 runs",
+            "phases": [{"name": "reproduce", "status": "failed"}]});
+        let rows: Vec<Row> = [stopped, not_reproduced]
+            .iter()
+            .map(|v| Row::from_report(v, "r.md").unwrap())
+            .collect();
+        let s = stats(&rows);
+        assert_eq!(
+            s.failure_kinds,
+            [
+                ("could not reproduce".into(), 1),
+                ("stopped for review".into(), 1)
+            ]
+        );
+        assert_eq!(s.runs_with_cost, 0);
+        assert_eq!(s.cost_per_run, [0.0, 0.0]);
     }
 }

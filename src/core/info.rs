@@ -7,6 +7,7 @@ use serde_json::Value;
 
 use super::input::{InputError, json_type, nearest, parse_json};
 use super::runurl::RunUrl;
+pub use super::slug::slugify;
 
 /// Which agent does the AI steps.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
@@ -482,29 +483,6 @@ pub fn is_branch_name(name: &str) -> bool {
             .any(|c| c.is_ascii_control() || " ~^:?*[\\".contains(c))
 }
 
-/// A short folder- and branch-safe name made of the first words of `text`.
-#[must_use]
-pub fn slugify(text: &str) -> String {
-    let mut slug = String::new();
-    for word in text
-        .split(|c: char| !c.is_ascii_alphanumeric())
-        .filter(|w| !w.is_empty())
-    {
-        if slug.len() + word.len() + 1 > 40 {
-            break;
-        }
-        if !slug.is_empty() {
-            slug.push('-');
-        }
-        slug.push_str(&word.to_ascii_lowercase());
-    }
-    if slug.is_empty() {
-        "failure".into()
-    } else {
-        slug
-    }
-}
-
 /// The JSON Schema of `info.json`, as written to `info.schema.json`.
 #[must_use]
 pub fn schema_json() -> String {
@@ -607,18 +585,27 @@ mod tests {
     }
 
     #[test]
-    fn slugs_are_branch_safe() {
-        assert_eq!(
-            slugify("Fix the TimeoutError in gather()!"),
-            "fix-the-timeouterror-in-gather"
-        );
-        assert_eq!(slugify("!!!"), "failure");
-        assert!(
-            check_name(&slugify(
-                "a very long prompt that goes on and on and on forever"
-            ))
-            .is_ok()
-        );
+    fn every_default_name_is_a_name_and_a_branch() {
+        for text in [
+            "Fix the TimeoutError in gather()!",
+            "x.lock",
+            "..hidden--file..",
+            "-leading dash",
+            "ünïcödé only",
+            "tests/test_parser.py::test_empty fails in CI",
+            "a very long prompt that goes on and on and on forever",
+        ] {
+            let slug = slugify(text);
+            assert!(check_name(&slug).is_ok(), "{text:?} → {slug:?}");
+            assert!(
+                is_branch_name(&format!("fix/{slug}")),
+                "{text:?} → {slug:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn names_are_branch_safe() {
         assert!(is_branch_name("release/1.2"));
         assert!(!is_branch_name("bad name"));
         assert!(!is_branch_name("a..b"));

@@ -26,6 +26,7 @@ pub mod runurl;
 pub mod sanitize;
 pub mod setup;
 pub(crate) mod signature;
+pub mod slug;
 pub mod stats;
 pub mod verdict;
 pub mod view;

@@ -33,6 +33,9 @@ static MASKS: LazyLock<Vec<(Regex, &'static str)>> = LazyLock::new(|| {
     .collect()
 });
 
+/// The signature of a run that printed nothing (or only blank lines).
+pub const NO_OUTPUT: &str = "(no output)";
+
 /// The signature of one failing run's output.
 #[must_use]
 pub fn of(output: &str) -> String {
@@ -52,7 +55,7 @@ pub fn of(output: &str) -> String {
         .find_map(|kind| lines.iter().find(|l| kind(l.trim())))
         .or_else(|| lines.iter().rev().find(|l| !l.trim().is_empty()));
     let Some(line) = telling else {
-        return "(no output)".into();
+        return NO_OUTPUT.into();
     };
     mask(line.trim())
 }

@@ -45,6 +45,8 @@ pub struct RunResult {
     pub failed: bool,
     pub timed_out: bool,
     pub exit_code: Option<i32>,
+    /// The signal that killed the run's command.
+    pub signal: Option<i32>,
     pub duration: Duration,
     pub signature: Option<String>,
     pub matches_ci: bool,
@@ -143,7 +145,10 @@ async fn one(
         let sig = if timed_out {
             format!("(hung: no end within {} s)", spec.timeout.as_secs())
         } else {
-            signature::of(&output)
+            match signature::of(&output) {
+                sig if sig == signature::NO_OUTPUT => silent_signature(ending),
+                sig => sig,
+            }
         };
         let matches = spec
             .ci_signature
@@ -161,11 +166,31 @@ async fn one(
             Ending::Exited(c) => Some(c),
             _ => None,
         },
+        signal: match ending {
+            Ending::Signalled(s) => Some(s),
+            _ => None,
+        },
         duration,
         signature,
         matches_ci,
         log: failed.then_some(kept),
     })
+}
+
+/// A failing run that printed nothing, told apart by how it ended: its exit code, or the signal
+/// that killed it.
+fn silent_signature(ending: Ending) -> String {
+    match ending {
+        Ending::Exited(code) => format!("(no output, exit {code})"),
+        Ending::Signalled(signal) => format!("(no output, killed by {})", signal_name(signal)),
+        Ending::TimedOut | Ending::Cancelled => signature::NO_OUTPUT.to_owned(),
+    }
+}
+
+/// `SIGKILL` for 9; the number when the system has no name for it.
+fn signal_name(signal: i32) -> String {
+    nix::sys::signal::Signal::try_from(signal)
+        .map_or_else(|_| format!("signal {signal}"), |s| s.as_str().to_owned())
 }
 
 fn shell_quote(s: &str) -> String {
@@ -289,7 +314,7 @@ async fn collect(
                         continue;
                     }
                 };
-                if result.exit_code.is_none() && !result.timed_out {
+                if result.exit_code.is_none() && result.signal.is_none() && !result.timed_out {
                     continue; // stopped by the stop signal: not a run
                 }
                 failures += u32::from(result.failed);

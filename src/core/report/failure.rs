@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 use super::sections::Sections;
 use super::text::{runs_line, short};
 use crate::core::defence::{Defence, refused_by};
-use crate::core::event::{Phase, PhaseStatus};
+use crate::core::event::{CheckpointKind, Decision, Phase, PhaseStatus};
 use crate::core::stats::{claim, failure_rate_upper_95, fisher_one_sided};
 use crate::core::view::{PhaseState, RunView, VerificationView};
 
@@ -20,8 +20,17 @@ impl Sections for FailureSections {
         reproduction(view, md);
         root_cause(view, md);
         fix(view, md);
-        for v in &view.verifications {
-            verification(view, v, md);
+        for (i, v) in view.verifications.iter().enumerate() {
+            let earlier = view.verifications[..i]
+                .iter()
+                .filter(|e| e.attempt == v.attempt)
+                .count();
+            let heading = format!(
+                "Verification, attempt {}{}",
+                v.attempt,
+                recheck(view, Phase::Fix, v.attempt, earlier)
+            );
+            verification(view, v, &heading, md);
         }
         let _ = writeln!(md);
         pull_request(view, md);
@@ -45,11 +54,16 @@ fn reproduction(view: &RunView, md: &mut String) {
             }
         );
     }
-    for r in &view.reproductions {
+    for (i, r) in view.reproductions.iter().enumerate() {
+        let earlier = view.reproductions[..i]
+            .iter()
+            .filter(|e| e.attempt == r.attempt)
+            .count();
         let _ = writeln!(
             md,
-            "- Attempt {}: {} — `{}`: {}{}",
+            "- Attempt {}{}: {} — `{}`: {}{}",
             r.attempt,
+            recheck(view, Phase::Reproduce, r.attempt, earlier),
             if r.reproduced {
                 "reproduced"
             } else {
@@ -157,8 +171,30 @@ fn fix(view: &RunView, md: &mut String) {
     }
 }
 
-fn verification(view: &RunView, v: &VerificationView, md: &mut String) {
-    let _ = writeln!(md, "\n### Verification, attempt {}\n", v.attempt);
+/// `, recheck N` for the check of a step's attempt that came after `earlier` checks of the same
+/// attempt, with why when the journal tells: the person edited the result and asked again.
+fn recheck(view: &RunView, phase: Phase, attempt: u32, earlier: usize) -> String {
+    if earlier == 0 {
+        return String::new();
+    }
+    let edits = view
+        .checkpoints
+        .iter()
+        .filter(|cp| {
+            matches!(cp.resolution, Some((Decision::Manual, _)))
+                && matches!(cp.kind, CheckpointKind::AfterStep { phase: p, attempt: a, .. }
+                    if p == phase && a == attempt)
+        })
+        .count();
+    if earlier <= edits {
+        format!(", recheck {earlier} (after the person's edit)")
+    } else {
+        format!(", recheck {earlier}")
+    }
+}
+
+fn verification(view: &RunView, v: &VerificationView, heading: &str, md: &mut String) {
+    let _ = writeln!(md, "\n### {heading}\n");
     if let Some(commit) = &v.commit {
         let _ = writeln!(
             md,

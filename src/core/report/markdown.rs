@@ -6,7 +6,9 @@ use std::fmt::Write as _;
 use super::failure::FAILURE_SECTIONS;
 use super::sections::{NoSections, Sections};
 use super::text::{duration, next_steps, short};
-use crate::core::event::{DecidedBy, Decision, FAILURE_PIPELINE, Phase, PhaseStatus, RunStatus};
+use crate::core::event::{
+    CheckpointKind, DecidedBy, Decision, FAILURE_PIPELINE, Phase, PhaseStatus, RunStatus,
+};
 use crate::core::info::AgentKind;
 use crate::core::view::{Conclusion, PhaseState, RunView};
 
@@ -188,9 +190,17 @@ fn checkpoints(view: &RunView, md: &mut String) {
                     DecidedBy::Person => "the person".to_owned(),
                     DecidedBy::Policy(p) => format!("policy `{p}`"),
                 };
-                let what = match d {
-                    Decision::Abort { reason } => format!("abort ({reason})"),
-                    other => other.kind().as_str().to_owned(),
+                let what = match (d, &cp.kind) {
+                    (Decision::Abort { reason }, _) => format!("abort ({reason})"),
+                    // One decision, two acts: before a step the person does it instead of the
+                    // agent; after one they edit its result, and fixloop checks it again.
+                    (Decision::Manual, CheckpointKind::BeforeStep { phase, .. }) => {
+                        format!("do the {phase} step by hand (no agent)")
+                    }
+                    (Decision::Manual, CheckpointKind::AfterStep { phase, .. }) => {
+                        format!("edit the {} by hand, then recheck", result_of(*phase))
+                    }
+                    (other, _) => other.kind().as_str().to_owned(),
                 };
                 format!("- Checkpoint {}: {what}, by {who}", cp.id)
             })
@@ -198,6 +208,15 @@ fn checkpoints(view: &RunView, md: &mut String) {
         .collect();
     if !decisions.is_empty() {
         let _ = writeln!(md, "### Checkpoints\n\n{}\n", decisions.join("\n"));
+    }
+}
+
+/// What an AI step leaves for a person to edit.
+fn result_of(phase: Phase) -> String {
+    match phase {
+        Phase::Reproduce => "reproduction".into(),
+        Phase::Fix => "fix".into(),
+        other => format!("{other} result"),
     }
 }
 
@@ -224,5 +243,54 @@ fn closing(view: &RunView, end: &Conclusion, md: &mut String) {
         for d in &view.developers {
             let _ = writeln!(md, "- {d}");
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::core::event::Event;
+    use crate::core::exit::ExitCode;
+
+    /// A journal's events, written as the journal has them.
+    fn events(kinds: &[serde_json::Value]) -> Vec<Event> {
+        kinds
+            .iter()
+            .enumerate()
+            .map(|(seq, kind)| {
+                serde_json::from_value(json!({
+                    "v": 1, "seq": seq, "at": "2026-12-01T10:00:00Z", "kind": kind,
+                }))
+                .unwrap()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_step_done_by_hand_and_a_result_edited_by_hand_are_told_apart() {
+        let view = RunView::replay(&events(&[
+            json!({"type": "checkpoint-reached", "id": 1, "options": ["approve", "manual"],
+                   "kind": {"type": "before-step", "phase": "reproduce", "attempt": 1, "prompt": "p"}}),
+            json!({"type": "checkpoint-resolved", "id": 1, "decision": {"type": "manual"}, "by": "person"}),
+            json!({"type": "checkpoint-reached", "id": 2, "options": ["approve", "manual"],
+                   "kind": {"type": "after-step", "phase": "fix", "attempt": 1, "verified": true,
+                            "summary": "s", "findings": [], "suggested_feedback": ""}}),
+            json!({"type": "checkpoint-resolved", "id": 2, "decision": {"type": "manual"}, "by": "person"}),
+        ]));
+        let end = Conclusion {
+            status: RunStatus::Partial,
+            exit_code: ExitCode::Interrupted,
+            message: "interrupted".into(),
+        };
+        let md = render(&view, &end, &NoSections);
+        assert!(
+            md.contains(
+                "- Checkpoint 1: do the reproduce step by hand (no agent), by the person\n\
+                 - Checkpoint 2: edit the fix by hand, then recheck, by the person\n"
+            ),
+            "{md}"
+        );
     }
 }

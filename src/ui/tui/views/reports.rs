@@ -273,6 +273,16 @@ fn render_fixes_by_day(s: &Stats, theme: Theme, area: Rect, buf: &mut Buffer) {
 }
 
 fn render_cost_per_run(s: &Stats, theme: Theme, area: Rect, buf: &mut Buffer) {
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .title(" cost per run (cents) ");
+    if s.runs_with_cost == 0 {
+        // Runs of a command or manual agent report no cost: an empty chart would say nothing.
+        Paragraph::new(Line::styled("no cost recorded", theme.dim()))
+            .block(block)
+            .render(area, buf);
+        return;
+    }
     let cents: Vec<u64> = s
         .cost_per_run
         .iter()
@@ -289,11 +299,7 @@ fn render_cost_per_run(s: &Stats, theme: Theme, area: Rect, buf: &mut Buffer) {
     let width = usize::from(area.width.saturating_sub(2));
     let recent = &cents[cents.len().saturating_sub(width)..];
     Sparkline::default()
-        .block(
-            Block::default()
-                .borders(Borders::ALL)
-                .title(" cost per run (cents) "),
-        )
+        .block(block)
         .data(recent)
         .style(theme.active())
         .render(area, buf);
