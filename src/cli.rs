@@ -341,6 +341,32 @@ pub enum CiCommand {
     /// Read the event that started the job; skip it with a one-line reason, or take the failed
     /// run to a verified fix without pushing, and write the output folder for the publish job.
     Analyze(CiAnalyzeArgs),
+    /// Check the analyze job's verified patch (its hash, its tree, no protected path), push the
+    /// fix branch and open the draft PR — a suggestion for a fork's PR — and keep one comment
+    /// on the failing PR.
+    Publish(CiPublishArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct CiPublishArgs {
+    /// The analyze job's output folder.
+    #[arg(value_name = "DIR")]
+    pub dir: PathBuf,
+    /// The checkout of the repository (default: the current folder).
+    #[arg(long, value_name = "DIR")]
+    pub repo: Option<PathBuf>,
+    /// The remote to push the fix branch to.
+    #[arg(long, value_name = "NAME", default_value = "origin")]
+    pub remote: String,
+    /// Put before the fix branch's name, so that CI on it is known as fixloop's own.
+    #[arg(long, value_name = "PREFIX", default_value = "fixloop/")]
+    pub branch_prefix: String,
+    /// Another path a fix may not touch (a glob; `**` spans folders; repeatable).
+    #[arg(long, value_name = "GLOB")]
+    pub protect: Vec<String>,
+    /// A protected pattern to let through (exactly as listed; repeatable).
+    #[arg(long, value_name = "GLOB")]
+    pub allow: Vec<String>,
 }
 
 #[derive(Debug, Clone, Args)]

@@ -62,6 +62,9 @@ fn command(cli: Cli) -> Result<fixloop::core::exit::ExitCode, CommandError> {
                     Some(Command::Ci(CiCommand::Analyze(args))) => {
                         Box::pin(commands::ci::analyze(&args)).await
                     }
+                    Some(Command::Ci(CiCommand::Publish(args))) => {
+                        commands::ci_publish::publish(&args).await
+                    }
                     Some(Command::Stats(args)) => commands::reports::stats_command(&args).await,
                     _ => commands::run::run(cli.run).await,
                 }

@@ -11,11 +11,10 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 use support::{FIX_ADD, REPRODUCE_ADD, Sandbox, phased};
-use wiremock::matchers::{method, path, query_param};
+use wiremock::matchers::{body_partial_json, method, path, query_param};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 const TOKEN: &str = "ghs_analyzetoken0123456789abcdefghijkl";
-const RUN: &str = "/repos/octo-org/wordstat/actions/runs/30433642";
 
 fn payload(name: &str, head: &str) -> Value {
     let text = std::fs::read_to_string(
@@ -31,17 +30,23 @@ fn payload(name: &str, head: &str) -> Value {
 
 /// The failed run, its one job and its log, as the stand-in serves them.
 async fn mount_run(server: &MockServer, head: &str, log: String) {
-    let run = json!({"id": 30_433_642, "name": "CI", "head_sha": head, "head_branch": "word-count",
+    mount_run_id(server, 30_433_642, head, log).await;
+}
+
+/// The run `id` of octo-org/wordstat, failed on `head`, its one job's log `log`.
+async fn mount_run_id(server: &MockServer, id: u64, head: &str, log: String) {
+    let run = json!({"id": id, "name": "CI", "head_sha": head, "head_branch": "word-count",
         "run_attempt": 1, "conclusion": "failure", "pull_requests": [{"number": 17}],
-        "html_url": "https://github.com/octo-org/wordstat/actions/runs/30433642",
+        "html_url": format!("https://github.com/octo-org/wordstat/actions/runs/{id}"),
         "head_commit": {"message": "Count words across lines"}});
+    let run_path = format!("/repos/octo-org/wordstat/actions/runs/{id}");
     Mock::given(method("GET"))
-        .and(path(RUN))
+        .and(path(run_path.as_str()))
         .respond_with(ResponseTemplate::new(200).set_body_json(run))
         .mount(server)
         .await;
     Mock::given(method("GET"))
-        .and(path(format!("{RUN}/jobs")))
+        .and(path(format!("{run_path}/jobs")))
         .respond_with(
             ResponseTemplate::new(200).set_body_json(json!({"total_count": 1, "jobs": [
             {"id": 77, "name": "test", "conclusion": "failure",
@@ -295,4 +300,296 @@ async fn a_pr_at_its_attempt_cap_is_skipped_and_a_forks_pr_is_found_by_its_head(
         "{}",
         raised.stdout
     );
+}
+
+/// `fixloop ci publish OUT` in `checkout`, the publish job's fresh clone.
+async fn publish(sandbox: &Sandbox, checkout: &Path, server: &MockServer, out: &Path) -> Analyzed {
+    let started = Instant::now();
+    let output = tokio::process::Command::new(env!("CARGO_BIN_EXE_fixloop"))
+        .args(["ci", "publish"])
+        .arg(out)
+        .current_dir(checkout)
+        .envs(sandbox.env())
+        .env("GITHUB_API_URL", server.uri())
+        .env("GITHUB_TOKEN", TOKEN)
+        .env(
+            "GITHUB_STEP_SUMMARY",
+            sandbox.path().join("publish-summary.md"),
+        )
+        .output()
+        .await
+        .unwrap();
+    Analyzed {
+        code: output.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+        out: out.to_path_buf(),
+        took: started.elapsed(),
+    }
+}
+
+/// A verified analyze of the PR's failed run, and a fresh clone for the publish job.
+async fn analyzed(sandbox: &Sandbox, server: &MockServer) -> (PathBuf, PathBuf, Value) {
+    let repo = sandbox.python_project();
+    let head = sandbox.git(&repo, &["rev-parse", "HEAD"]);
+    mount_run(
+        server,
+        &head,
+        std::fs::read_to_string(repo.join("ci.log")).unwrap(),
+    )
+    .await;
+    mount_comments(server, json!([])).await;
+    let a = analyze(
+        sandbox,
+        &repo,
+        server,
+        &payload("workflow_run_pr", &head),
+        &[],
+    )
+    .await;
+    assert_eq!(
+        a.outcome()["outcome"],
+        "verified",
+        "{}\n{}",
+        a.stdout,
+        a.stderr
+    );
+    let origin = sandbox.path().join("origin.git").display().to_string();
+    sandbox.git(
+        sandbox.path(),
+        &["clone", "--quiet", &origin, "publish-checkout"],
+    );
+    (
+        sandbox.path().join("publish-checkout"),
+        a.out.clone(),
+        a.outcome(),
+    )
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn publish_pushes_the_verified_fix_opens_one_draft_pr_and_keeps_one_comment() {
+    let sandbox = Sandbox::new();
+    let server = MockServer::start().await;
+    let (checkout, out, outcome) = analyzed(&sandbox, &server).await;
+    server.reset().await;
+    Mock::given(method("GET"))
+        .and(path("/repos/octo-org/wordstat/pulls"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!([])))
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/repos/octo-org/wordstat/pulls"))
+        .and(body_partial_json(
+            json!({"head": "fixloop/fix/ci-30433642", "base": "main", "draft": true}),
+        ))
+        .respond_with(ResponseTemplate::new(201).set_body_json(
+            json!({"number": 18, "html_url": "https://github.com/octo-org/wordstat/pull/18"}),
+        ))
+        .expect(1)
+        .mount(&server)
+        .await;
+    mount_comments(&server, json!([])).await;
+    Mock::given(method("POST"))
+        .and(path("/repos/octo-org/wordstat/issues/17/comments"))
+        .respond_with(ResponseTemplate::new(201).set_body_json(json!({"id": 555})))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let p = publish(&sandbox, &checkout, &server, &out).await;
+    assert_eq!(p.code, 0, "{}\n{}", p.stdout, p.stderr);
+    server.verify().await;
+    let origin = sandbox.path().join("origin.git");
+    let pushed = sandbox.git(&origin, &["rev-parse", "fixloop/fix/ci-30433642"]);
+    let tree = sandbox.git(&origin, &["rev-parse", &format!("{pushed}^{{tree}}")]);
+    assert_eq!(
+        outcome["fix_tree"],
+        tree.as_str(),
+        "what is pushed is what was verified"
+    );
+    let requests = server.received_requests().await.unwrap();
+    let comment = requests
+        .iter()
+        .find(|r| r.method.as_str() == "POST" && r.url.path().ends_with("/issues/17/comments"))
+        .unwrap();
+    let sticky: Value = serde_json::from_slice(&comment.body).unwrap();
+    let sticky = sticky["body"].as_str().unwrap().to_owned();
+    assert!(
+        sticky.starts_with("<!-- fixloop:sticky attempts=1 -->"),
+        "{sticky}"
+    );
+    assert!(sticky.contains("pull/18"), "{sticky}");
+    let summary = std::fs::read_to_string(sandbox.path().join("publish-summary.md")).unwrap();
+    assert!(
+        summary.contains("CI will not run on the fix branch"),
+        "{summary}"
+    );
+
+    // Published again (a re-run of the job): the same branch, the PR and the comment updated.
+    server.reset().await;
+    Mock::given(method("GET"))
+        .and(path("/repos/octo-org/wordstat/pulls"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!([
+            {"number": 18, "html_url": "https://github.com/octo-org/wordstat/pull/18",
+             "head": {"ref": "fixloop/fix/ci-30433642", "label": "octo-org:fixloop/fix/ci-30433642"}}
+        ])))
+        .mount(&server)
+        .await;
+    Mock::given(method("PATCH"))
+        .and(path("/repos/octo-org/wordstat/pulls/18"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({})))
+        .expect(1)
+        .mount(&server)
+        .await;
+    mount_comments(
+        &server,
+        json!([{"id": 555, "body": sticky, "user": {"login": "github-actions[bot]", "type": "Bot"}}]),
+    )
+    .await;
+    Mock::given(method("PATCH"))
+        .and(path("/repos/octo-org/wordstat/issues/comments/555"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({})))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(500))
+        .expect(0)
+        .mount(&server)
+        .await;
+    let again = publish(&sandbox, &checkout, &server, &out).await;
+    assert_eq!(again.code, 0, "{}\n{}", again.stdout, again.stderr);
+    server.verify().await;
+    assert_eq!(
+        sandbox.git(&origin, &["rev-parse", "fixloop/fix/ci-30433642"]),
+        pushed,
+        "nothing new pushed"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn publish_refuses_a_patch_that_is_not_the_verified_one_or_touches_workflows() {
+    let sandbox = Sandbox::new();
+    let server = MockServer::start().await;
+    let (checkout, out, _) = analyzed(&sandbox, &server).await;
+    server.reset().await;
+    mount_comments(&server, json!([])).await;
+    Mock::given(method("POST"))
+        .and(path("/repos/octo-org/wordstat/issues/17/comments"))
+        .respond_with(ResponseTemplate::new(201).set_body_json(json!({"id": 9})))
+        .mount(&server)
+        .await;
+    let patch = out.join("fix.patch");
+    let verified = std::fs::read_to_string(&patch).unwrap();
+    // Changed after the verification: refused, nothing pushed.
+    std::fs::write(&patch, verified.replace("a + b", "a + b + 0")).unwrap();
+    let tampered = publish(&sandbox, &checkout, &server, &out).await;
+    assert_eq!(
+        tampered.code, 65,
+        "{}\n{}",
+        tampered.stdout, tampered.stderr
+    );
+    assert!(
+        tampered.stderr.contains("not the patch fixloop verified"),
+        "{}",
+        tampered.stderr
+    );
+    // A verified fix that changes a workflow: refused by publish, said on the PR.
+    let workflow = "diff --git a/.github/workflows/ci.yml b/.github/workflows/ci.yml\n\
+                    new file mode 100644\n--- /dev/null\n+++ b/.github/workflows/ci.yml\n\
+                    @@ -0,0 +1 @@\n+on: push\n";
+    let touched = format!("{verified}{workflow}");
+    std::fs::write(&patch, &touched).unwrap();
+    let mut outcome: Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("outcome.json")).unwrap()).unwrap();
+    let sum = std::process::Command::new("sha256sum")
+        .arg(&patch)
+        .output()
+        .unwrap();
+    outcome["patch_sha256"] = json!(
+        String::from_utf8_lossy(&sum.stdout)
+            .split_whitespace()
+            .next()
+            .unwrap()
+    );
+    std::fs::write(out.join("outcome.json"), outcome.to_string()).unwrap();
+    let refused = publish(&sandbox, &checkout, &server, &out).await;
+    assert_eq!(refused.code, 3, "{}\n{}", refused.stdout, refused.stderr);
+    assert!(
+        refused
+            .stderr
+            .contains("protected paths (.github/workflows/ci.yml)"),
+        "{}",
+        refused.stderr
+    );
+    let origin = sandbox.path().join("origin.git");
+    let branches = sandbox.git(&origin, &["branch", "--list"]);
+    assert!(!branches.contains("fixloop/"), "{branches}");
+    let requests = server.received_requests().await.unwrap();
+    assert!(requests.iter().any(|r| r.method.as_str() == "POST"
+        && String::from_utf8_lossy(&r.body).contains("protected paths")));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_forks_pr_gets_the_verified_patch_as_a_suggestion_and_nothing_is_pushed() {
+    let sandbox = Sandbox::new();
+    let repo = sandbox.python_project();
+    let head = sandbox.git(&repo, &["rev-parse", "HEAD"]);
+    let server = MockServer::start().await;
+    mount_run_id(
+        &server,
+        30_433_700,
+        &head,
+        std::fs::read_to_string(repo.join("ci.log")).unwrap(),
+    )
+    .await;
+    mount_comments(&server, json!([])).await;
+    Mock::given(method("GET"))
+        .and(path("/repos/octo-org/wordstat/pulls"))
+        .and(query_param("state", "open"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!([
+            {"number": 17, "head": {"sha": head}}
+        ])))
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/repos/octo-org/wordstat/issues/17/comments"))
+        .respond_with(ResponseTemplate::new(201).set_body_json(json!({"id": 7})))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let a = analyze(
+        &sandbox,
+        &repo,
+        &server,
+        &payload("workflow_run_fork", &head),
+        &[],
+    )
+    .await;
+    let outcome = a.outcome();
+    assert_eq!(outcome["outcome"], "verified", "{}\n{}", a.stdout, a.stderr);
+    assert_eq!(
+        (outcome["fork"].clone(), outcome["pull_requests"].clone()),
+        (json!(true), json!([17]))
+    );
+    let p = publish(&sandbox, &repo, &server, &a.out).await;
+    assert_eq!(p.code, 0, "{}\n{}", p.stdout, p.stderr);
+    server.verify().await;
+    let requests = server.received_requests().await.unwrap();
+    let comment = requests
+        .iter()
+        .find(|r| r.method.as_str() == "POST" && r.url.path().ends_with("/issues/17/comments"))
+        .unwrap();
+    let body: Value = serde_json::from_slice(&comment.body).unwrap();
+    let body = body["body"].as_str().unwrap();
+    assert!(
+        body.contains("```diff\n") && body.contains("+    return a + b"),
+        "{body}"
+    );
+    assert!(
+        !requests
+            .iter()
+            .any(|r| r.url.path().ends_with("/pulls") && r.method.as_str() == "POST")
+    );
+    let branches = sandbox.git(&sandbox.path().join("origin.git"), &["branch", "--list"]);
+    assert!(!branches.contains("fixloop/"), "{branches}");
 }

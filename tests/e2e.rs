@@ -494,6 +494,50 @@ fn the_agent_never_sees_the_github_token() {
 }
 
 #[test]
+fn tests_never_see_the_model_key_the_agent_has() {
+    let sandbox = Sandbox::new();
+    let repo = sandbox.python_project();
+    // The reproduction's own command records what a test run sees; the agent records its own.
+    let reproduce = r#"
+log="$FIXLOOP_FAILURE_DIR/../env.log"
+echo "agent key=${ANTHROPIC_API_KEY:-none}" >> "$log"
+mkdir -p "$FIXLOOP_FAILURE_DIR/tests"
+cat > "$FIXLOOP_FAILURE_DIR/tests/repro_add.py" <<'PY'
+import calc
+result = calc.add(2, 3)
+assert result == 5, f"add(2, 3) returned {result}"
+PY
+printf '{"command": "echo test key=${ANTHROPIC_API_KEY:-none} app=${FIXLOOP_APP_TOKEN:-none} >> %s; PYTHONPATH=. python3 tests/repro_add.py", "files": [{"source": "tests/repro_add.py", "dest": "tests/repro_add.py"}]}' "$log" > "$FIXLOOP_FAILURE_DIR/repro.json"
+"#;
+    let agent = sandbox.agent("agent.sh", &phased(reproduce, FIX_ADD));
+    good_info(&sandbox, &repo, &json!({}));
+    let r = support::run_with_agent_env(
+        &sandbox,
+        &repo,
+        &agent,
+        &["--no-pr"],
+        &[
+            ("ANTHROPIC_API_KEY", "sk-ant-canary0123456789"),
+            (
+                "FIXLOOP_APP_TOKEN",
+                "ghs_canary0123456789abcdefghijklmnopqrs",
+            ),
+        ],
+    );
+    assert_eq!(r.code(), 0, "{}\n{}", r.stdout(), r.stderr());
+    let env =
+        std::fs::read_to_string(repo.join("reproduce-deterministic-failures/env.log")).unwrap();
+    let lines: Vec<&str> = env.lines().collect();
+    assert_eq!(lines[0], "agent key=sk-ant-canary0123456789", "{env}");
+    let tests: Vec<&&str> = lines.iter().filter(|l| l.starts_with("test")).collect();
+    assert!(!tests.is_empty(), "the reproduction ran: {env}");
+    assert!(
+        tests.iter().all(|l| **l == "test key=none app=none"),
+        "no test run sees a model key or the App token: {env}"
+    );
+}
+
+#[test]
 fn json_prints_the_event_stream_as_json_lines() {
     let sandbox = Sandbox::new();
     let repo = sandbox.python_project();

@@ -210,7 +210,22 @@ async fn conclude(
     match (&view.fix, commit) {
         (Some(fix), Some(commit)) if verified && code == ExitCode::Partial && held(view) => {
             let patch = export_patch(repo, &fix.base_commit, &commit, out).await?;
+            let git = Git::new(repo.to_path_buf());
+            let read = |e: crate::engine::ports::VcsError| {
+                CommandError::new(ExitCode::Failed, format!("cannot read the fix commit: {e}"))
+            };
+            let tree = git
+                .run(&["rev-parse", &format!("{commit}^{{tree}}")])
+                .await
+                .map_err(read)?;
+            let message = git
+                .run(&["log", "-1", "--format=%B", &commit])
+                .await
+                .map_err(read)?;
             outcome["outcome"] = json!("verified");
+            outcome["name"] = json!(view.name);
+            outcome["fix_tree"] = json!(tree);
+            outcome["fix_message"] = json!(message);
             outcome["branch"] = json!(fix.branch);
             outcome["base"] = json!(fix.base);
             outcome["base_commit"] = json!(fix.base_commit);
@@ -280,7 +295,7 @@ async fn export_patch(
     Ok(hex(&Sha256::digest(&patch)))
 }
 
-fn hex(bytes: &[u8]) -> String {
+pub(super) fn hex(bytes: &[u8]) -> String {
     bytes.iter().fold(String::new(), |mut s, b| {
         let _ = write!(s, "{b:02x}");
         s
@@ -377,7 +392,7 @@ async fn dispatched_run(
     })
 }
 
-async fn client() -> Result<GitHub, CommandError> {
+pub(super) async fn client() -> Result<GitHub, CommandError> {
     let api = std::env::var("GITHUB_API_URL").unwrap_or_else(|_| api_base("github.com"));
     GitHub::new(&api, Token::discover().await).map_err(CommandError::from)
 }
@@ -428,7 +443,7 @@ fn report_markdown(out: &Path) -> Option<String> {
 }
 
 /// Appended to `$GITHUB_STEP_SUMMARY` when the job has one.
-fn step_summary(text: &str) {
+pub(super) fn step_summary(text: &str) {
     if let Some(path) = std::env::var_os("GITHUB_STEP_SUMMARY") {
         use std::io::Write as _;
         if let Ok(mut file) = std::fs::OpenOptions::new()

@@ -1,6 +1,7 @@
 //! The subcommands: each wires the core, the engine and the adapters for one use.
 
 pub mod ci;
+pub mod ci_publish;
 pub mod clean;
 pub mod completions;
 pub mod demo;

@@ -438,7 +438,9 @@ fn labelled_value(text: &str, caps: &Captures<'_>) -> Option<Range<usize>> {
     let separator = caps.get(4)?.as_str();
     let span = unquoted(value.range(), value.as_str());
     let inner = &text[span.clone()];
-    if inner.is_empty() || is_placeholder(inner) {
+    // A shell's parameter expansion (`${API_KEY:-none}`, `${TOKEN:?unset}`) names a variable.
+    let expansion = text[..open.start()].ends_with("${");
+    if inner.is_empty() || is_placeholder(inner) || expansion {
         return None;
     }
     let name = label.as_str();
@@ -650,6 +652,8 @@ mod tests {
             "Bearer authentication is required",
             "password: ********",
             "Authorization: [redacted]",
+            "echo key=${ANTHROPIC_API_KEY:-none} app=${FIXLOOP_APP_TOKEN:-unset}",
+            ": \"${GITHUB_TOKEN:?set GITHUB_TOKEN}\" \"${API_KEY:=fallback}\"",
         ] {
             assert!(
                 matches!(r.redact(text), Cow::Borrowed(_)),

@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::input::{InputError, json_type, nearest, parse_json};
+use super::redact::Redactor;
 
 /// One file of the reproduction: `source` is relative to the failure folder, `dest` to the
 /// repository root.
@@ -144,6 +145,14 @@ fn parse_command(file: &str, text: &str, map: &Fields) -> Result<String, InputEr
              repository root, e.g. \"python -m pytest tests/repro/test_x.py -x -q\"",
         )
         .at(1, 1)),
+        Some(Value::String(c)) if holds_secret(c) => Err(InputError::new(
+            file,
+            "the command holds what looks like a secret, which fixloop keeps out of its \
+             journal and reports (so it could not run the command as written)",
+            "leave the value out of the command: the tests read it from the environment they \
+             already run in, or from a file among the reproduction's `files`",
+        )
+        .field("command", text)),
         Some(Value::String(c)) if !c.trim().is_empty() => Ok(c.clone()),
         Some(other) => Err(InputError::new(
             file,
@@ -152,6 +161,12 @@ fn parse_command(file: &str, text: &str, map: &Fields) -> Result<String, InputEr
         )
         .field("command", text)),
     }
+}
+
+/// Whether the redaction every journal line goes through would change `command`: the engine
+/// reads its commands back from the journal, so such a command would run changed.
+fn holds_secret(command: &str) -> bool {
+    Redactor::default().redact(command) != command
 }
 
 /// `check`: a command that starts no test runner, and files that go where the reproduction's
@@ -181,6 +196,15 @@ fn parse_check(
     };
     check_known_fields(file, text, check, CHECK_FIELDS)?;
     let command = match check.get("command") {
+        Some(Value::String(c)) if holds_secret(c) => {
+            return Err(refuse(
+                "`command` holds what looks like a secret, which fixloop keeps out of its \
+                 journal"
+                    .into(),
+                "leave the value out of the command: the check reads it from a file among its \
+                 `files`",
+            ));
+        }
         Some(Value::String(c)) if !c.trim().is_empty() => c.clone(),
         _ => {
             return Err(refuse(
@@ -569,5 +593,34 @@ mod tests {
         let re =
             Manifest::parse("repro.json", r#"{"command": "x", "signature": "foo("}"#).unwrap_err();
         assert_eq!(re.field.as_deref(), Some("signature"));
+    }
+
+    /// A command the journal's redaction would change is refused, since the command run later
+    /// is the one read back from the journal; shell expansions that only name a secret pass.
+    #[test]
+    fn a_command_holding_a_secret_is_refused() {
+        let e = Manifest::parse(
+            "repro.json",
+            r#"{"command": "DB_PASSWORD=hunter2 pytest tests/t.py"}"#,
+        )
+        .unwrap_err();
+        assert!(e.message.contains("looks like a secret"), "{e}");
+        assert_eq!(e.field.as_deref(), Some("command"));
+        assert!(
+            !e.to_string().contains("hunter2"),
+            "the error does not repeat it: {e}"
+        );
+        let check = r#"{"command": "pytest t.py", "files": [{"source": "c.py", "dest": "c/c.py"}],
+            "check": {"command": "python3 c/c.py --token ghp_0123456789abcdefghij0123456789",
+                      "files": [{"source": "k.py", "dest": "k/k.py"}]}}"#;
+        let e = Manifest::parse("repro.json", check).unwrap_err();
+        assert!(e.message.contains("looks like a secret"), "{e}");
+        assert!(
+            Manifest::parse(
+                "repro.json",
+                r#"{"command": "TOKEN=${TOKEN:-none} DB_PASSWORD=$DB_PASSWORD pytest t.py"}"#
+            )
+            .is_ok()
+        );
     }
 }

@@ -25,6 +25,21 @@ pub const HIDDEN_FROM_CHILDREN: &[&str] = &[
     "GH_TOKEN",
     "GH_ENTERPRISE_TOKEN",
     "GITHUB_ENTERPRISE_TOKEN",
+    "FIXLOOP_APP_TOKEN",
+];
+
+/// The model providers' keys: the agent needs its own, but the repository's tests and checks
+/// (code the agent may have written) never see one.
+pub const MODEL_KEYS: &[&str] = &[
+    "ANTHROPIC_API_KEY",
+    "ANTHROPIC_AUTH_TOKEN",
+    "CLAUDE_CODE_OAUTH_TOKEN",
+    "OPENAI_API_KEY",
+    "CODEX_API_KEY",
+    "AZURE_OPENAI_API_KEY",
+    "GEMINI_API_KEY",
+    "GOOGLE_API_KEY",
+    "AWS_BEARER_TOKEN_BEDROCK",
 ];
 
 /// What a child's environment gains and loses against fixloop's own.
@@ -213,10 +228,22 @@ impl Bench {
         ]
     }
 
+    /// What an agent's process does not get: GitHub's tokens.
     #[must_use]
     pub fn hidden_env() -> Vec<String> {
         HIDDEN_FROM_CHILDREN
             .iter()
+            .map(|s| (*s).to_owned())
+            .collect()
+    }
+
+    /// What a test run does not get: GitHub's tokens, the model keys and the build folders
+    /// shared with the user's own builds.
+    fn hidden_from_tests() -> Vec<String> {
+        HIDDEN_FROM_CHILDREN
+            .iter()
+            .chain(MODEL_KEYS)
+            .chain(SHARED_BUILD_DIRS)
             .map(|s| (*s).to_owned())
             .collect()
     }
@@ -246,8 +273,7 @@ impl Bench {
             }
             let mut env = self.child_env();
             env.push(("FIXLOOP_TEST_RUN".into(), run.to_string()));
-            let mut remove = Self::hidden_env();
-            remove.extend(SHARED_BUILD_DIRS.iter().map(|s| (*s).to_owned()));
+            let remove = Self::hidden_from_tests();
             let (result, cancelled) = self
                 .run_once(
                     phase,
@@ -431,10 +457,7 @@ impl Bench {
             logs_dir: self.setup.run_dir.join("logs").join(purpose),
             seed: 1,
             env: self.child_env(),
-            env_remove: Self::hidden_env()
-                .into_iter()
-                .chain(SHARED_BUILD_DIRS.iter().map(|s| (*s).to_owned()))
-                .collect(),
+            env_remove: Self::hidden_from_tests(),
             ci_signature: repro.signature.as_deref().and_then(|s| Regex::new(s).ok()),
             nice: recorded.nice,
         };

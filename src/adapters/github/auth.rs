@@ -21,9 +21,10 @@ impl std::fmt::Debug for Token {
 }
 
 impl Token {
-    /// `GITHUB_TOKEN`, then `GH_TOKEN`, then `gh auth token` when `gh` is installed.
+    /// `FIXLOOP_APP_TOKEN` (a GitHub App's token in fixloop's workflow), then `GITHUB_TOKEN`, then
+    /// `GH_TOKEN`, then `gh auth token` when `gh` is installed; empty values count as unset.
     pub async fn discover() -> Option<Self> {
-        for name in ["GITHUB_TOKEN", "GH_TOKEN"] {
+        for name in ["FIXLOOP_APP_TOKEN", "GITHUB_TOKEN", "GH_TOKEN"] {
             if let Ok(value) = std::env::var(name)
                 && !value.trim().is_empty()
             {

@@ -19,7 +19,6 @@ pub use auth::{Token, api_base, remote_repo};
 pub use client::GitHub;
 pub use fetch::fetch_run_logs;
 pub use forge::GitHubForge;
-pub use review::{STICKY_MARKER, attempts_in};
 pub use runs::{HeadCommit, Job, Run, RunPr, Step};
 
 #[cfg(test)]

@@ -4,11 +4,11 @@
 
 use serde::Deserialize;
 
-use super::GitHub;
-use crate::core::error::StepError;
+use serde_json::json;
 
-/// The hidden marker of fixloop's one comment on a PR, followed by its attempt count.
-pub const STICKY_MARKER: &str = "<!-- fixloop:sticky attempts=";
+use super::GitHub;
+use crate::core::ci::publish::{STICKY_MARKER, sticky_attempts};
+use crate::core::error::StepError;
 
 #[derive(Debug, Deserialize)]
 struct OpenPull {
@@ -24,6 +24,8 @@ struct PullHead {
 
 #[derive(Debug, Deserialize)]
 struct Comment {
+    #[serde(default)]
+    id: u64,
     #[serde(default)]
     body: Option<String>,
     #[serde(default)]
@@ -73,23 +75,58 @@ impl GitHub {
         repo: &str,
         number: u64,
     ) -> Result<u32, StepError> {
+        Ok(self
+            .sticky(owner, repo, number)
+            .await?
+            .and_then(|c| sticky_attempts(c.body.as_deref()?))
+            .unwrap_or(0))
+    }
+
+    /// fixloop's comment on PR `number`: the last one a bot wrote with the marker.
+    async fn sticky(
+        &self,
+        owner: &str,
+        repo: &str,
+        number: u64,
+    ) -> Result<Option<Comment>, StepError> {
         let route = format!("/repos/{owner}/{repo}/issues/{number}/comments");
         let comments: Vec<Comment> = self
             .every_page(&route, &[], "reading the PR's comments")
             .await?;
-        Ok(comments
-            .iter()
-            .filter(|c| c.user.as_ref().is_some_and(|u| u.kind == "Bot"))
-            .filter_map(|c| attempts_in(c.body.as_deref()?))
-            .max()
-            .unwrap_or(0))
+        Ok(comments.into_iter().rev().find(|c| {
+            c.user.as_ref().is_some_and(|u| u.kind == "Bot")
+                && c.body.as_deref().is_some_and(|b| b.contains(STICKY_MARKER))
+        }))
     }
-}
 
-/// The attempt count after the sticky marker in a comment's body.
-#[must_use]
-pub fn attempts_in(body: &str) -> Option<u32> {
-    let rest = &body[body.find(STICKY_MARKER)? + STICKY_MARKER.len()..];
-    let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
-    digits.parse().ok()
+    /// fixloop's one comment on PR `number`, made from the one there (`None` at first) and
+    /// updated in place, never posted twice.
+    ///
+    /// # Errors
+    /// GitHub could not be read or written.
+    pub async fn upsert_sticky(
+        &self,
+        owner: &str,
+        repo: &str,
+        number: u64,
+        body: impl FnOnce(Option<&str>) -> String,
+    ) -> Result<(), StepError> {
+        let existing = self.sticky(owner, repo, number).await?;
+        let text = body(existing.as_ref().and_then(|c| c.body.as_deref()));
+        let payload = json!({ "body": text });
+        let route = match &existing {
+            Some(comment) => format!("/repos/{owner}/{repo}/issues/comments/{}", comment.id),
+            None => format!("/repos/{owner}/{repo}/issues/{number}/comments"),
+        };
+        self.send("writing fixloop's comment on the PR", || async {
+            let answer = if existing.is_some() {
+                self.crab._patch(route.as_str(), Some(&payload)).await?
+            } else {
+                self.crab._post(route.as_str(), Some(&payload)).await?
+            };
+            octocrab::map_github_error(answer).await.map(drop)
+        })
+        .await
+        .map_err(|refused| refused.error)
+    }
 }

@@ -183,3 +183,99 @@ fn the_trailer_is_found_only_as_a_trailer_line() {
     assert_eq!(trailer("Fix x\n\nmentions Fixloop-Run in prose"), None);
     assert_eq!(trailer("Fixloop-Run:"), None);
 }
+
+#[test]
+fn a_patch_names_every_path_it_touches_renamed_binary_or_quoted() {
+    use super::publish::patch_paths;
+    let patch = "\
+diff --git a/calc.py b/calc.py
+index 1..2 100644
+--- a/calc.py
++++ b/calc.py
+@@ -1 +1 @@
+-x
++y
+diff --git a/old name.py b/new name.py
+similarity index 90%
+rename from old name.py
+rename to new name.py
+diff --git a/logo.png b/logo.png
+new file mode 100644
+GIT binary patch
+literal 3
+Kcmb=9
+
+diff --git \"a/caf\\303\\251.txt\" \"b/caf\\303\\251.txt\"
+--- \"a/caf\\303\\251.txt\"
++++ \"b/caf\\303\\251.txt\"
+";
+    assert_eq!(
+        patch_paths(patch),
+        [
+            "calc.py",
+            "old name.py",
+            "new name.py",
+            "logo.png",
+            "café.txt"
+        ]
+    );
+}
+
+#[test]
+fn protected_paths_are_matched_by_glob() {
+    use super::publish::{PROTECTED, glob, protected};
+    let guarded: Vec<String> = PROTECTED.iter().map(|p| (*p).to_owned()).collect();
+    let paths: Vec<String> = [
+        "src/calc.py",
+        ".github/workflows/ci.yml",
+        ".github/workflows/deep/x.yml",
+        "docs/CODEOWNERS",
+        "CODEOWNERS",
+        "fixloop.toml",
+        "sub/fixloop.toml",
+        ".github/dependabot.yml",
+    ]
+    .map(str::to_owned)
+    .to_vec();
+    assert_eq!(
+        protected(&paths, &guarded),
+        [
+            ".github/workflows/ci.yml",
+            ".github/workflows/deep/x.yml",
+            "docs/CODEOWNERS",
+            "CODEOWNERS",
+            "fixloop.toml"
+        ]
+    );
+    assert!(glob("src/*.py", "src/a.py"));
+    assert!(!glob("src/*.py", "src/a/b.py"));
+    assert!(glob("src/**/*.py", "src/a/b.py"));
+    assert!(glob("src/**/*.py", "src/a.py"));
+    assert!(glob("?.txt", "a.txt") && !glob("?.txt", "ab.txt"));
+}
+
+#[test]
+fn the_sticky_comment_keeps_every_attempt_and_its_count() {
+    use super::publish::{sticky_attempts, sticky_body};
+    let first = sticky_body(None, 1, "not-verified: it still fails", "No verified fix.");
+    assert_eq!(sticky_attempts(&first), Some(1));
+    let second = sticky_body(Some(&first), 2, "verified fix, #18", "A verified fix: #18.");
+    assert_eq!(sticky_attempts(&second), Some(2));
+    assert!(
+        second.contains("- attempt 1: not-verified: it still fails"),
+        "{second}"
+    );
+    assert!(
+        second.contains("- attempt 2: verified fix, #18"),
+        "{second}"
+    );
+    assert!(!second.contains("No verified fix."), "{second}");
+    // The same attempt published again replaces its line.
+    let again = sticky_body(
+        Some(&second),
+        2,
+        "verified fix, #18",
+        "A verified fix: #18.",
+    );
+    assert_eq!(again.matches("- attempt 2:").count(), 1, "{again}");
+}

@@ -1,0 +1,433 @@
+//! `fixloop ci publish DIR`: the publish job. It holds the write token and no model key, and
+//! runs no repository code: it checks that the patch in the analyze job's output folder is the
+//! one fixloop verified (its hash, and the tree it makes is the verified commit's), that it
+//! touches no protected path and applies to the base, then pushes the fix branch and opens (or
+//! updates) the draft PR — or, for a fork's PR, posts the patch as a suggestion — and keeps one
+//! comment on the failing PR. Run again, it changes nothing that is already so.
+
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+
+use super::CommandError;
+use super::ci::{client, hex, step_summary};
+use crate::adapters::git::Git;
+use crate::adapters::github::GitHub;
+use crate::cli::CiPublishArgs;
+use crate::core::ci::publish::{PROTECTED, patch_paths, protected, sticky_body};
+use crate::core::exit::ExitCode;
+use crate::engine::ports::PrRequest;
+
+/// The longest patch put in a comment as a suggestion (GitHub's limit is 65,536 characters).
+const SUGGESTION_LIMIT: usize = 60_000;
+
+pub async fn publish(args: &CiPublishArgs) -> Result<ExitCode, CommandError> {
+    let outcome = read_outcome(&args.dir)?;
+    let job = Job {
+        github: client().await?,
+        repo: field(&outcome, "repo"),
+        pr: outcome["pull_requests"][0].as_u64(),
+        attempt: u32::try_from(outcome["attempt"].as_u64().unwrap_or(1)).unwrap_or(1),
+    };
+    let kind = field(&outcome, "outcome");
+    if kind != "verified" {
+        job.unverified(&kind, &field(&outcome, "message")).await?;
+        println!("fixloop: nothing to publish ({kind})");
+        return Ok(ExitCode::Success);
+    }
+    let patch_path = args.dir.join("fix.patch");
+    let text = verified_patch(&patch_path, &field(&outcome, "patch_sha256"))?;
+    job.refuse_protected(&text, args).await?;
+    let fork = outcome["fork"].as_bool().unwrap_or(false);
+    if fork || suggestion_only() {
+        return job.suggest(&text, fork).await;
+    }
+    let repo = std::path::absolute(args.repo.clone().unwrap_or_else(|| PathBuf::from(".")))
+        .unwrap_or_default();
+    let branch = format!("{}{}", args.branch_prefix, field(&outcome, "branch"));
+    let commit = commit_patch(&repo, &outcome, &patch_path).await?;
+    push(&repo, &args.remote, &commit, &branch).await?;
+    let request = PrRequest {
+        branch: branch.clone(),
+        base: field(&outcome, "base"),
+        title: format!("Fix {}", field(&outcome, "name")),
+        body: std::fs::read_to_string(args.dir.join("pr-body.md")).unwrap_or_default(),
+        draft: true,
+        labels: Vec::new(),
+        failing_pr: None,
+    };
+    job.open_pr(&request).await?;
+    if app_token().is_none() {
+        step_summary(
+            "Pushed with the workflow's GITHUB_TOKEN: GitHub does not start workflows for \
+             pushes made with it, so CI will not run on the fix branch until someone pushes \
+             to it (a GitHub App token avoids this).\n",
+        );
+    }
+    Ok(ExitCode::Success)
+}
+
+/// A string field of the outcome, empty when absent.
+fn field(outcome: &Value, key: &str) -> String {
+    outcome[key].as_str().unwrap_or_default().to_owned()
+}
+
+/// `FIXLOOP_DELIVERY=suggestion`: the fix is only ever posted as a suggestion, never pushed.
+fn suggestion_only() -> bool {
+    std::env::var("FIXLOOP_DELIVERY").is_ok_and(|d| d.trim() == "suggestion")
+}
+
+/// The App token, when one was given (an empty value, as a workflow passes for a secret that
+/// is not set, is none).
+fn app_token() -> Option<String> {
+    std::env::var("FIXLOOP_APP_TOKEN")
+        .ok()
+        .filter(|t| !t.trim().is_empty())
+}
+
+/// The patch, read and checked against the hash fixloop recorded when it verified the fix.
+fn verified_patch(path: &Path, recorded: &str) -> Result<String, CommandError> {
+    let patch = std::fs::read(path).map_err(|e| {
+        CommandError::new(
+            ExitCode::Input,
+            format!("cannot read {}: {e}", path.display()),
+        )
+    })?;
+    let digest = hex(&Sha256::digest(&patch));
+    if digest != recorded {
+        return Err(CommandError::new(
+            ExitCode::Input,
+            format!(
+                "{}: this is not the patch fixloop verified (its SHA-256 is {digest}, the \
+                 outcome says {recorded}); nothing was pushed",
+                path.display(),
+            ),
+        )
+        .hint("publish the output folder of the analyze job as it was uploaded"));
+    }
+    Ok(String::from_utf8_lossy(&patch).into_owned())
+}
+
+/// The repository published to, the failing PR and the attempt, with the API client.
+struct Job {
+    github: GitHub,
+    repo: String,
+    pr: Option<u64>,
+    attempt: u32,
+}
+
+impl Job {
+    /// Replaces this attempt's line in the failing PR's one fixloop comment (when there is a PR).
+    async fn comment(&self, line: String, now: String) -> Result<(), CommandError> {
+        let Some(pr) = self.pr else { return Ok(()) };
+        let (owner, name) = self.repo.split_once('/').unwrap_or((&self.repo, ""));
+        let attempt = self.attempt;
+        self.github
+            .upsert_sticky(owner, name, pr, move |previous| {
+                sticky_body(previous, attempt, &line, &now)
+            })
+            .await
+            .map_err(CommandError::from)
+    }
+
+    /// No verified fix: says so (or how to answer the review) on the failing PR.
+    async fn unverified(&self, kind: &str, message: &str) -> Result<(), CommandError> {
+        let now = match kind {
+            "review" => "A verified fix waits for a review. Answer with a comment: \
+                         `/fixloop approve`, `/fixloop revise \"what to change\"` or \
+                         `/fixloop abort`."
+                .to_owned(),
+            "not-verified" => format!("No verified fix this time: {message}"),
+            _ => return Ok(()),
+        };
+        self.comment(format!("{kind}: {message}"), now).await
+    }
+
+    /// Refuses a patch that touches a protected path, saying so on the failing PR.
+    async fn refuse_protected(
+        &self,
+        patch: &str,
+        args: &CiPublishArgs,
+    ) -> Result<(), CommandError> {
+        let mut guarded: Vec<String> = PROTECTED.iter().map(|p| (*p).to_owned()).collect();
+        guarded.extend(args.protect.iter().cloned());
+        guarded.retain(|g| !args.allow.contains(g));
+        let paths = patch_paths(patch);
+        let touched = protected(&paths, &guarded);
+        if touched.is_empty() {
+            return Ok(());
+        }
+        let said = format!(
+            "the verified fix changes protected paths ({}); fixloop pushes nothing that \
+             changes them",
+            touched.join(", ")
+        );
+        let now = format!("{said}. Apply the patch from the workflow run's artifact by hand.");
+        self.comment(format!("refused: {said}"), now).await?;
+        Err(CommandError::new(ExitCode::Partial, said).hint(
+            "a person reviews the patch in the output folder; `--allow GLOB` lets a path the \
+             team accepts through",
+        ))
+    }
+
+    /// Posts the patch on the failing PR as a suggestion (a fork's PR, or suggestion delivery).
+    async fn suggest(&self, patch: &str, fork: bool) -> Result<ExitCode, CommandError> {
+        let Some(pr) = self.pr else {
+            return Err(CommandError::new(
+                ExitCode::Input,
+                "the failing PR is not known: there is nowhere to post the suggestion",
+            ));
+        };
+        let why = if fork {
+            "this PR comes from a fork, which fixloop does not push to"
+        } else {
+            "this repository's fixloop delivers fixes as suggestions"
+        };
+        self.comment(
+            "verified fix, posted as a suggestion".into(),
+            suggestion(patch, why),
+        )
+        .await?;
+        println!("fixloop: the verified fix is posted on #{pr} as a suggestion ({why})");
+        Ok(ExitCode::Success)
+    }
+
+    /// Opens (or updates) the draft PR for the pushed branch and points the failing PR at it.
+    async fn open_pr(&self, request: &PrRequest) -> Result<(), CommandError> {
+        let (owner, name) = self.repo.split_once('/').unwrap_or((&self.repo, ""));
+        let (url, number, notes) = self
+            .github
+            .open_or_update_pr(owner, name, request, None)
+            .await
+            .map_err(CommandError::from)?;
+        for note in notes {
+            eprintln!("fixloop: {note}");
+        }
+        let branch = &request.branch;
+        let now = format!("A verified fix is on `{branch}`: draft PR {url} (#{number}).");
+        self.comment(format!("verified fix, #{number}"), now)
+            .await?;
+        println!("fixloop: pushed {branch} and opened {url}");
+        Ok(())
+    }
+}
+
+/// The patch applied to the base in a worktree of its own, committed: the commit, once its
+/// tree is the verified commit's (an applied patch that makes another tree is refused).
+async fn commit_patch(repo: &Path, outcome: &Value, patch: &Path) -> Result<String, CommandError> {
+    let field = |k: &str| outcome[k].as_str().unwrap_or_default().to_owned();
+    let base = field("base_commit");
+    let git = Git::new(repo.to_path_buf());
+    let failed = |what: &str, e: &dyn std::fmt::Display| {
+        CommandError::new(ExitCode::Failed, format!("{what}: {e}"))
+    };
+    if git
+        .run(&["cat-file", "-e", &format!("{base}^{{commit}}")])
+        .await
+        .is_err()
+    {
+        git.run(&["fetch", "--quiet", "origin", &base])
+            .await
+            .map_err(|e| failed("cannot fetch the base commit", &e))?;
+    }
+    let scratch = tempfile_dir()?;
+    let dir = scratch.join("tree");
+    let dir_arg = dir.display().to_string();
+    git.run(&["worktree", "add", "--quiet", "--detach", &dir_arg, &base])
+        .await
+        .map_err(|e| failed("cannot check out the base", &e))?;
+    let applied = async {
+        let patch_arg = patch.display().to_string();
+        Git::run_in(&dir, &["apply", "--index", "--binary", &patch_arg], &[])
+            .await
+            .map_err(|e| {
+                CommandError::new(
+                    ExitCode::Failed,
+                    format!("the verified patch does not apply to {base}: {e}"),
+                )
+            })?;
+        let tree = Git::run_in(&dir, &["write-tree"], &[])
+            .await
+            .map_err(|e| failed("cannot write the tree", &e))?;
+        if tree != field("fix_tree") {
+            return Err(CommandError::new(
+                ExitCode::Input,
+                format!(
+                    "the patch applied to {base} makes tree {tree}, not the verified commit's \
+                     {}; nothing was pushed",
+                    field("fix_tree")
+                ),
+            ));
+        }
+        let identity = git.identity().await;
+        let env: Vec<(&str, &str)> = identity.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        Git::run_in(
+            &dir,
+            &[
+                "commit-tree",
+                &tree,
+                "-p",
+                &base,
+                "-m",
+                &field("fix_message"),
+            ],
+            &env,
+        )
+        .await
+        .map_err(|e| failed("cannot commit the fix", &e))
+    }
+    .await;
+    let _ = git.run(&["worktree", "remove", "--force", &dir_arg]).await;
+    let _ = std::fs::remove_dir_all(&scratch);
+    applied
+}
+
+/// Pushes `commit` to `branch` unless the branch already has its tree (a publish run again).
+async fn push(repo: &Path, remote: &str, commit: &str, branch: &str) -> Result<(), CommandError> {
+    let git = Git::new(repo.to_path_buf());
+    let auth = push_auth();
+    let env: Vec<(&str, &str)> = auth.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let there = Git::run_in(
+        repo,
+        &["ls-remote", remote, &format!("refs/heads/{branch}")],
+        &env,
+    )
+    .await
+    .unwrap_or_default();
+    if let Some(remote_commit) = there.split_whitespace().next() {
+        let _ = Git::run_in(repo, &["fetch", "--quiet", remote, remote_commit], &env).await;
+        let same = git
+            .run(&[
+                "rev-parse",
+                &format!("{remote_commit}^{{tree}}"),
+                &format!("{commit}^{{tree}}"),
+            ])
+            .await
+            .is_ok_and(|trees| {
+                let mut lines = trees.lines();
+                lines.next() == lines.next()
+            });
+        if same {
+            return Ok(());
+        }
+    }
+    Git::run_in(
+        repo,
+        &[
+            "push",
+            "--quiet",
+            "--force",
+            remote,
+            &format!("{commit}:refs/heads/{branch}"),
+        ],
+        &env,
+    )
+    .await
+    .map(drop)
+    .map_err(|e| {
+        CommandError::new(ExitCode::Unavailable, format!("cannot push {branch}: {e}"))
+            .hint("the publish job needs `contents: write` (or an App token that may push)")
+    })
+}
+
+/// Git's authentication for the push, as environment (never on the command line): the token
+/// as an HTTP header for GitHub's host.
+fn push_auth() -> Vec<(String, String)> {
+    let Some(token) = app_token().or_else(|| {
+        std::env::var("GITHUB_TOKEN")
+            .ok()
+            .filter(|t| !t.trim().is_empty())
+    }) else {
+        return Vec::new();
+    };
+    let server = std::env::var("GITHUB_SERVER_URL").unwrap_or_else(|_| "https://github.com".into());
+    let basic = base64(format!("x-access-token:{}", token.trim()).as_bytes());
+    vec![
+        ("GIT_CONFIG_COUNT".into(), "1".into()),
+        (
+            "GIT_CONFIG_KEY_0".into(),
+            format!("http.{server}/.extraheader"),
+        ),
+        (
+            "GIT_CONFIG_VALUE_0".into(),
+            format!("AUTHORIZATION: basic {basic}"),
+        ),
+    ]
+}
+
+fn base64(bytes: &[u8]) -> String {
+    const TABLE: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::new();
+    for chunk in bytes.chunks(3) {
+        let n = chunk
+            .iter()
+            .enumerate()
+            .fold(0u32, |n, (i, b)| n | u32::from(*b) << (16 - 8 * i));
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(char::from(TABLE[(n >> (18 - 6 * i) & 63) as usize]));
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+/// The patch as a suggestion for a fork's PR (which fixloop may not push to).
+fn suggestion(patch: &str, why: &str) -> String {
+    let fence = "`".repeat(patch_fence(patch));
+    let mut shown = patch.to_owned();
+    if shown.len() > SUGGESTION_LIMIT {
+        let mut end = SUGGESTION_LIMIT;
+        while !shown.is_char_boundary(end) {
+            end -= 1;
+        }
+        shown.truncate(end);
+        shown.push_str("\n… (cut; the whole patch is in the workflow run's artifact)\n");
+    }
+    format!(
+        "A verified fix, as a patch ({why}). Apply it with `git apply`:\n\n\
+         {fence}diff\n{shown}\n{fence}"
+    )
+}
+
+/// A fence longer than any run of backticks in the patch.
+fn patch_fence(patch: &str) -> usize {
+    let mut longest = 0;
+    let mut run = 0;
+    for c in patch.chars() {
+        run = if c == '`' { run + 1 } else { 0 };
+        longest = longest.max(run);
+    }
+    (longest + 1).max(3)
+}
+
+fn read_outcome(dir: &Path) -> Result<Value, CommandError> {
+    let path = dir.join("outcome.json");
+    let text = std::fs::read_to_string(&path).map_err(|e| {
+        CommandError::new(
+            ExitCode::Input,
+            format!("cannot read {}: {e}", path.display()),
+        )
+        .hint("give the output folder the analyze job uploaded")
+    })?;
+    serde_json::from_str(&text).map_err(|e| {
+        CommandError::new(
+            ExitCode::Input,
+            format!("{}: not JSON: {e}", path.display()),
+        )
+    })
+}
+
+fn tempfile_dir() -> Result<PathBuf, CommandError> {
+    let dir = std::env::temp_dir().join(format!("fixloop-publish-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).map_err(|e| {
+        CommandError::new(
+            ExitCode::Io,
+            format!("cannot create {}: {e}", dir.display()),
+        )
+    })?;
+    Ok(dir)
+}
