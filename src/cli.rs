@@ -410,6 +410,16 @@ pub struct CiAnalyzeArgs {
     /// The failure is flaky (measured by many runs), not deterministic.
     #[arg(long)]
     pub flaky: bool,
+    /// The most a run may spend on agents, in US dollars (the workflow's `--max-cost`).
+    #[arg(long, env = "FIXLOOP_MAX_COST_USD", value_name = "USD", value_parser = dollars)]
+    pub max_cost_usd: Option<f64>,
+    /// For a `/fixloop` comment: the output folder of the job that stopped for the review
+    /// (default: downloaded from the workflow run fixloop's PR comment names).
+    #[arg(long, value_name = "DIR")]
+    pub previous: Option<PathBuf>,
+    /// The name of the artifact holding the output folder.
+    #[arg(long, value_name = "NAME", default_value = "fixloop-out")]
+    pub artifact: String,
 }
 
 /// Who approves the fix in GitHub Actions.

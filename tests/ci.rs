@@ -4,129 +4,18 @@
 //! attempt cap are skipped at once; a fork's PR is found by its head commit.
 #![allow(clippy::unwrap_used, reason = "test code: a panic is a failed test")]
 
+#[path = "support/ci.rs"]
+mod steps;
 mod support;
 
-use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
+use std::path::PathBuf;
+use std::time::Duration;
 
 use serde_json::{Value, json};
-use support::{FIX_ADD, REPRODUCE_ADD, Sandbox, phased};
+use steps::{TOKEN, analyze, mount_comments, mount_run, mount_run_id, payload, publish};
+use support::Sandbox;
 use wiremock::matchers::{body_partial_json, method, path, query_param};
 use wiremock::{Mock, MockServer, ResponseTemplate};
-
-const TOKEN: &str = "ghs_analyzetoken0123456789abcdefghijkl";
-
-fn payload(name: &str, head: &str) -> Value {
-    let text = std::fs::read_to_string(
-        Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("tests/ci_events/{name}.json")),
-    )
-    .unwrap();
-    let mut payload: Value = serde_json::from_str(&text).unwrap();
-    if let Some(run) = payload.get_mut("workflow_run") {
-        run["head_sha"] = json!(head);
-    }
-    payload
-}
-
-/// The failed run, its one job and its log, as the stand-in serves them.
-async fn mount_run(server: &MockServer, head: &str, log: String) {
-    mount_run_id(server, 30_433_642, head, log).await;
-}
-
-/// The run `id` of octo-org/wordstat, failed on `head`, its one job's log `log`.
-async fn mount_run_id(server: &MockServer, id: u64, head: &str, log: String) {
-    let run = json!({"id": id, "name": "CI", "head_sha": head, "head_branch": "word-count",
-        "run_attempt": 1, "conclusion": "failure", "pull_requests": [{"number": 17}],
-        "html_url": format!("https://github.com/octo-org/wordstat/actions/runs/{id}"),
-        "head_commit": {"message": "Count words across lines"}});
-    let run_path = format!("/repos/octo-org/wordstat/actions/runs/{id}");
-    Mock::given(method("GET"))
-        .and(path(run_path.as_str()))
-        .respond_with(ResponseTemplate::new(200).set_body_json(run))
-        .mount(server)
-        .await;
-    Mock::given(method("GET"))
-        .and(path(format!("{run_path}/jobs")))
-        .respond_with(
-            ResponseTemplate::new(200).set_body_json(json!({"total_count": 1, "jobs": [
-            {"id": 77, "name": "test", "conclusion": "failure",
-             "steps": [{"name": "Run tests", "conclusion": "failure"}]}]})),
-        )
-        .mount(server)
-        .await;
-    Mock::given(method("GET"))
-        .and(path("/repos/octo-org/wordstat/actions/jobs/77/logs"))
-        .respond_with(ResponseTemplate::new(200).set_body_string(log))
-        .mount(server)
-        .await;
-}
-
-async fn mount_comments(server: &MockServer, comments: Value) {
-    Mock::given(method("GET"))
-        .and(path("/repos/octo-org/wordstat/issues/17/comments"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(comments))
-        .mount(server)
-        .await;
-}
-
-struct Analyzed {
-    code: i32,
-    stdout: String,
-    stderr: String,
-    out: PathBuf,
-    took: Duration,
-}
-
-impl Analyzed {
-    fn outcome(&self) -> Value {
-        let text = std::fs::read_to_string(self.out.join("outcome.json"))
-            .unwrap_or_else(|e| panic!("{e}\n{}\n{}", self.stdout, self.stderr));
-        serde_json::from_str(&text).unwrap()
-    }
-}
-
-async fn analyze(
-    sandbox: &Sandbox,
-    repo: &Path,
-    server: &MockServer,
-    event: &Value,
-    extra: &[&str],
-) -> Analyzed {
-    let event_file = sandbox.path().join("event.json");
-    std::fs::write(&event_file, event.to_string()).unwrap();
-    let out = sandbox.path().join("fixloop-out");
-    let agent = sandbox.agent("agent.sh", &phased(REPRODUCE_ADD, FIX_ADD));
-    let started = Instant::now();
-    let output = tokio::process::Command::new(env!("CARGO_BIN_EXE_fixloop"))
-        .args(["ci", "analyze", "--event"])
-        .arg(&event_file)
-        .arg("--out")
-        .arg(&out)
-        .arg("--repo")
-        .arg(repo)
-        .args(["--agent", "command", "--agent-cmd"])
-        .arg(&agent)
-        .args(extra)
-        .current_dir(repo)
-        .envs(sandbox.env())
-        .env("GITHUB_API_URL", server.uri())
-        .env("GITHUB_TOKEN", TOKEN)
-        .env(
-            "GITHUB_STEP_SUMMARY",
-            sandbox.path().join("step-summary.md"),
-        )
-        .env_remove("GITHUB_EVENT_NAME")
-        .output()
-        .await
-        .unwrap();
-    Analyzed {
-        code: output.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-        out,
-        took: started.elapsed(),
-    }
-}
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_prs_failed_run_is_taken_to_a_verified_patch_that_is_not_pushed() {
@@ -300,32 +189,6 @@ async fn a_pr_at_its_attempt_cap_is_skipped_and_a_forks_pr_is_found_by_its_head(
         "{}",
         raised.stdout
     );
-}
-
-/// `fixloop ci publish OUT` in `checkout`, the publish job's fresh clone.
-async fn publish(sandbox: &Sandbox, checkout: &Path, server: &MockServer, out: &Path) -> Analyzed {
-    let started = Instant::now();
-    let output = tokio::process::Command::new(env!("CARGO_BIN_EXE_fixloop"))
-        .args(["ci", "publish"])
-        .arg(out)
-        .current_dir(checkout)
-        .envs(sandbox.env())
-        .env("GITHUB_API_URL", server.uri())
-        .env("GITHUB_TOKEN", TOKEN)
-        .env(
-            "GITHUB_STEP_SUMMARY",
-            sandbox.path().join("publish-summary.md"),
-        )
-        .output()
-        .await
-        .unwrap();
-    Analyzed {
-        code: output.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-        out: out.to_path_buf(),
-        took: started.elapsed(),
-    }
 }
 
 /// A verified analyze of the PR's failed run, and a fresh clone for the publish job.

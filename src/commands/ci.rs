@@ -12,17 +12,14 @@ use sha2::{Digest, Sha256};
 use super::CommandError;
 use crate::adapters::git::Git;
 use crate::adapters::github::{GitHub, Token, api_base};
-use crate::cli::{CiAnalyzeArgs, CiApproval, FrontArgs, RunArgs, TargetArgs};
-use crate::core::ci::{self, CiEvent, FailedRun, Guard, ReviewComment};
+use crate::cli::{BudgetArgs, CiAnalyzeArgs, CiApproval, FrontArgs, RunArgs, TargetArgs};
+use crate::core::ci::{self, CiEvent, FailedRun, Guard};
 use crate::core::exit::ExitCode;
 use crate::core::policy::Approve;
 use crate::core::publish;
 use crate::core::runurl::RunUrl;
 use crate::core::view::RunView;
 use crate::engine::store::read_journal;
-
-/// Who may answer a review with a comment.
-const REVIEWERS: [&str; 3] = ["OWNER", "MEMBER", "COLLABORATOR"];
 
 pub async fn analyze(args: &CiAnalyzeArgs) -> Result<ExitCode, CommandError> {
     let event_path = args
@@ -64,7 +61,9 @@ pub async fn analyze(args: &CiAnalyzeArgs) -> Result<ExitCode, CommandError> {
     let (run, dispatched) = match event {
         CiEvent::Run(run) => (run, false),
         CiEvent::Dispatch { repo, run_id } => (dispatched_run(&github, &repo, run_id).await?, true),
-        CiEvent::Comment(comment) => return answer(args, &comment),
+        CiEvent::Comment(comment) => {
+            return super::ci_answer::answer(args, &comment, &github).await;
+        }
     };
     let repo_name = run.repo.clone();
     // A person who dispatched a run asked for it, PR or not.
@@ -148,30 +147,56 @@ async fn take(
         github_api_url: std::env::var("GITHUB_API_URL").ok(),
         attempts: 3,
         revisions: 3,
+        budgets: BudgetArgs {
+            budget_usd: args.max_cost_usd,
+            ..BudgetArgs::default()
+        },
         ..RunArgs::default()
     };
     let code = Box::pin(super::run::run(run_args)).await?;
-    let Some((run_id, view)) = last_run(&out) else {
-        return Ok(code);
-    };
-    let mut outcome = json!({
-        "run_id": run_id,
+    let outcome = json!({
         "repo": run.repo,
         "ci_run": run.run_id,
+        "workflow": run.workflow,
         "pull_requests": run.pull_requests,
         "fork": run.from_fork(),
         "head_branch": run.head_branch,
         "head_sha": run.head_sha,
         "attempt": attempts + 1,
-        "exit_code": i32::from(code),
-        "message": view.finished.as_ref().map(|e| e.message.clone()),
+        "revision": 0,
     });
+    finish(&out, &repo, outcome, code).await
+}
+
+/// Writes what the job leaves for the next one once the run has stopped: `outcome.json` (on
+/// top of `outcome`, which says where the run came from), `summary.md` and the step summary,
+/// an annotation per failing test, and — for a run that waits for a review — its commits and
+/// the agent's sessions, for the job that answers it.
+pub(super) async fn finish(
+    out: &Path,
+    repo: &Path,
+    mut outcome: Value,
+    code: ExitCode,
+) -> Result<ExitCode, CommandError> {
+    let Some((run_id, view)) = last_run(out) else {
+        return Ok(code);
+    };
+    outcome["run_id"] = json!(run_id);
+    outcome["exit_code"] = json!(i32::from(code));
+    outcome["message"] = json!(view.finished.as_ref().map(|e| e.message.clone()));
     let mut summary = format!(
         "## fixloop: CI run {} of `{}`\n\n",
-        run.run_id, run.workflow
+        outcome["ci_run"],
+        outcome["workflow"].as_str().unwrap_or_default()
     );
-    let result = conclude(&view, code, &repo, &out, &mut outcome, &mut summary).await?;
-    if let Some(report) = report_markdown(&out) {
+    if let Some(note) = outcome["note"].as_str() {
+        let _ = writeln!(summary, "{note}\n");
+    }
+    let result = conclude(&view, code, repo, out, &mut outcome, &mut summary).await?;
+    if outcome["outcome"] == "review" {
+        super::ci_carry::save(repo, out, &view).await?;
+    }
+    if let Some(report) = report_markdown(out) {
         summary.push_str(&report);
     }
     for test in view.logs.iter().flat_map(|l| &l.failing_tests) {
@@ -189,7 +214,7 @@ async fn take(
     println!(
         "fixloop: {} (output in {})",
         outcome["outcome"].as_str().unwrap_or_default(),
-        args.out.display()
+        out.display()
     );
     Ok(result)
 }
@@ -209,29 +234,8 @@ async fn conclude(
     let message = view.finished.as_ref().map_or("", |e| e.message.as_str());
     match (&view.fix, commit) {
         (Some(fix), Some(commit)) if verified && code == ExitCode::Partial && held(view) => {
-            let patch = export_patch(repo, &fix.base_commit, &commit, out).await?;
-            let git = Git::new(repo.to_path_buf());
-            let read = |e: crate::engine::ports::VcsError| {
-                CommandError::new(ExitCode::Failed, format!("cannot read the fix commit: {e}"))
-            };
-            let tree = git
-                .run(&["rev-parse", &format!("{commit}^{{tree}}")])
-                .await
-                .map_err(read)?;
-            let message = git
-                .run(&["log", "-1", "--format=%B", &commit])
-                .await
-                .map_err(read)?;
+            let patch = describe_fix(view, fix, &commit, repo, out, outcome).await?;
             outcome["outcome"] = json!("verified");
-            outcome["name"] = json!(view.name);
-            outcome["fix_tree"] = json!(tree);
-            outcome["fix_message"] = json!(message);
-            outcome["branch"] = json!(fix.branch);
-            outcome["base"] = json!(fix.base);
-            outcome["base_commit"] = json!(fix.base_commit);
-            outcome["fix_commit"] = json!(commit);
-            outcome["patch"] = json!("fix.patch");
-            outcome["patch_sha256"] = json!(patch);
             write(&out.join("pr-body.md"), &publish::pr_body(view))?;
             let _ = writeln!(
                 summary,
@@ -239,8 +243,12 @@ async fn conclude(
             );
             Ok(ExitCode::Success)
         }
-        _ if message.starts_with("stopped for review") => {
+        (fix, commit) if message.starts_with("stopped for review") => {
             outcome["outcome"] = json!("review");
+            outcome["verified"] = json!(verified);
+            if let (Some(fix), Some(commit)) = (fix, commit) {
+                describe_fix(view, fix, &commit, repo, out, outcome).await?;
+            }
             let _ = writeln!(
                 summary,
                 "The fix waits for a person. Answer on the pull request with a comment:\n\n\
@@ -254,6 +262,41 @@ async fn conclude(
             Ok(code)
         }
     }
+}
+
+/// The fix commit as the publish job checks it: its patch exported (the hash returned), its
+/// tree, message, branch and base, in `outcome`.
+async fn describe_fix(
+    view: &RunView,
+    fix: &crate::core::view::FixView,
+    commit: &str,
+    repo: &Path,
+    out: &Path,
+    outcome: &mut Value,
+) -> Result<String, CommandError> {
+    let patch = export_patch(repo, &fix.base_commit, commit, out).await?;
+    let git = Git::new(repo.to_path_buf());
+    let read = |e: crate::engine::ports::VcsError| {
+        CommandError::new(ExitCode::Failed, format!("cannot read the fix commit: {e}"))
+    };
+    let tree = git
+        .run(&["rev-parse", &format!("{commit}^{{tree}}")])
+        .await
+        .map_err(read)?;
+    let message = git
+        .run(&["log", "-1", "--format=%B", commit])
+        .await
+        .map_err(read)?;
+    outcome["name"] = json!(view.name);
+    outcome["fix_tree"] = json!(tree);
+    outcome["fix_message"] = json!(message);
+    outcome["branch"] = json!(fix.branch);
+    outcome["base"] = json!(fix.base);
+    outcome["base_commit"] = json!(fix.base_commit);
+    outcome["fix_commit"] = json!(commit);
+    outcome["patch"] = json!("fix.patch");
+    outcome["patch_sha256"] = json!(patch);
+    Ok(patch)
 }
 
 /// The run ended with its push held for the publish job (not a push a person declined).
@@ -302,47 +345,8 @@ pub(super) fn hex(bytes: &[u8]) -> String {
     })
 }
 
-/// A `/fixloop` comment: who may answer and what; answering it goes on with the run in the
-/// previous job's output folder.
-fn answer(args: &CiAnalyzeArgs, comment: &ReviewComment) -> Result<ExitCode, CommandError> {
-    let run = FailedRun {
-        repo: comment.repo.clone(),
-        ..FailedRun::default()
-    };
-    if !comment.on_pr {
-        return skipped(
-            &args.out,
-            "the comment is on an issue, not a pull request",
-            &run,
-        );
-    }
-    let Some(command) = &comment.command else {
-        return skipped(&args.out, "the comment is not a `/fixloop` command", &run);
-    };
-    if !REVIEWERS.contains(&comment.association.as_str()) {
-        return skipped(
-            &args.out,
-            &format!(
-                "`{}` may not answer fixloop (association `{}`; owners, members and \
-                 collaborators may)",
-                comment.author, comment.association
-            ),
-            &run,
-        );
-    }
-    Err(CommandError::new(
-        ExitCode::Unavailable,
-        format!(
-            "`{command:?}` from {} on #{} is a reviewer's answer, and answering from a comment \
-             is not built yet",
-            comment.author, comment.pr
-        ),
-    )
-    .hint("answer with `fixloop review RUN_ID …` where the run's output folder is"))
-}
-
 /// The event is not fixloop's to act on: one line, an outcome, exit 0.
-fn skipped(out: &Path, reason: &str, run: &FailedRun) -> Result<ExitCode, CommandError> {
+pub(super) fn skipped(out: &Path, reason: &str, run: &FailedRun) -> Result<ExitCode, CommandError> {
     let outcome = json!({
         "outcome": "skipped",
         "reason": reason,
@@ -397,7 +401,7 @@ pub(super) async fn client() -> Result<GitHub, CommandError> {
     GitHub::new(&api, Token::discover().await).map_err(CommandError::from)
 }
 
-fn read_event(path: &Path) -> Result<Value, CommandError> {
+pub(super) fn read_event(path: &Path) -> Result<Value, CommandError> {
     let text = std::fs::read_to_string(path).map_err(|e| {
         CommandError::new(
             ExitCode::Input,
@@ -462,11 +466,11 @@ fn escape_annotation(text: &str) -> String {
         .replace('\n', "%0A")
 }
 
-fn absolute(path: &Path) -> PathBuf {
+pub(super) fn absolute(path: &Path) -> PathBuf {
     std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf())
 }
 
-fn write(path: &Path, text: &str) -> Result<(), CommandError> {
+pub(super) fn write(path: &Path, text: &str) -> Result<(), CommandError> {
     std::fs::write(path, text).map_err(|e| {
         CommandError::new(
             ExitCode::Io,

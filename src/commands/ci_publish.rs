@@ -5,6 +5,7 @@
 //! updates) the draft PR — or, for a fork's PR, posts the patch as a suggestion — and keeps one
 //! comment on the failing PR. Run again, it changes nothing that is already so.
 
+use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use serde_json::Value;
@@ -15,7 +16,7 @@ use super::ci::{client, hex, step_summary};
 use crate::adapters::git::Git;
 use crate::adapters::github::GitHub;
 use crate::cli::CiPublishArgs;
-use crate::core::ci::publish::{PROTECTED, patch_paths, protected, sticky_body};
+use crate::core::ci::publish::{PROTECTED, StickyUpdate, patch_paths, protected, sticky_body};
 use crate::core::exit::ExitCode;
 use crate::engine::ports::PrRequest;
 
@@ -29,10 +30,11 @@ pub async fn publish(args: &CiPublishArgs) -> Result<ExitCode, CommandError> {
         repo: field(&outcome, "repo"),
         pr: outcome["pull_requests"][0].as_u64(),
         attempt: u32::try_from(outcome["attempt"].as_u64().unwrap_or(1)).unwrap_or(1),
+        revision: u32::try_from(outcome["revision"].as_u64().unwrap_or(0)).unwrap_or(0),
     };
     let kind = field(&outcome, "outcome");
     if kind != "verified" {
-        job.unverified(&kind, &field(&outcome, "message")).await?;
+        job.unverified(&outcome, &args.dir).await?;
         println!("fixloop: nothing to publish ({kind})");
         return Ok(ExitCode::Success);
     }
@@ -115,6 +117,8 @@ struct Job {
     repo: String,
     pr: Option<u64>,
     attempt: u32,
+    /// The reviewer's revisions so far in this attempt.
+    revision: u32,
 }
 
 impl Job {
@@ -122,26 +126,64 @@ impl Job {
     async fn comment(&self, line: String, now: String) -> Result<(), CommandError> {
         let Some(pr) = self.pr else { return Ok(()) };
         let (owner, name) = self.repo.split_once('/').unwrap_or((&self.repo, ""));
-        let attempt = self.attempt;
+        let update = StickyUpdate {
+            attempt: self.attempt,
+            revision: self.revision,
+            line: &line,
+            now: &now,
+            // The workflow run this job is part of: its artifact holds the run's output folder.
+            artifact_run: std::env::var("GITHUB_RUN_ID")
+                .ok()
+                .and_then(|id| id.trim().parse().ok()),
+        };
         self.github
             .upsert_sticky(owner, name, pr, move |previous| {
-                sticky_body(previous, attempt, &line, &now)
+                sticky_body(previous, &update)
             })
             .await
             .map_err(CommandError::from)
     }
 
-    /// No verified fix: says so (or how to answer the review) on the failing PR.
-    async fn unverified(&self, kind: &str, message: &str) -> Result<(), CommandError> {
-        let now = match kind {
-            "review" => "A verified fix waits for a review. Answer with a comment: \
-                         `/fixloop approve`, `/fixloop revise \"what to change\"` or \
-                         `/fixloop abort`."
-                .to_owned(),
-            "not-verified" => format!("No verified fix this time: {message}"),
+    /// No verified fix: says so on the failing PR — or, for a fix waiting for a review, shows
+    /// the fix and how to answer.
+    async fn unverified(&self, outcome: &Value, dir: &Path) -> Result<(), CommandError> {
+        let kind = field(outcome, "outcome");
+        let message = field(outcome, "message");
+        let mut now = String::new();
+        if let Some(note) = outcome["note"].as_str() {
+            let _ = write!(now, "{note}\n\n");
+        }
+        match kind.as_str() {
+            "review" => {
+                let verified = if outcome["verified"].as_bool().unwrap_or(false) {
+                    "fixloop verified it"
+                } else {
+                    "fixloop could not verify it"
+                };
+                let _ = write!(
+                    now,
+                    "A fix waits for a review ({verified}). Answer with a comment: \
+                     `/fixloop approve`, `/fixloop revise \"what to change\"` or \
+                     `/fixloop abort`."
+                );
+                if let Ok(patch) = std::fs::read_to_string(dir.join("fix.patch")) {
+                    let _ = write!(
+                        now,
+                        "\n\n<details><summary>The fix</summary>\n\n{}\n\n</details>",
+                        fenced(&patch)
+                    );
+                }
+            }
+            "not-verified" => {
+                let _ = write!(now, "No verified fix this time: {message}");
+            }
             _ => return Ok(()),
-        };
-        self.comment(format!("{kind}: {message}"), now).await
+        }
+        let by = outcome["answered_by"]
+            .as_str()
+            .map(|who| format!(" (after {} by {who})", field(outcome, "answer")))
+            .unwrap_or_default();
+        self.comment(format!("{kind}{by}: {message}"), now).await
     }
 
     /// Refuses a patch that touches a protected path, saying so on the failing PR.
@@ -333,7 +375,7 @@ async fn push(repo: &Path, remote: &str, commit: &str, branch: &str) -> Result<(
 
 /// Git's authentication for the push, as environment (never on the command line): the token
 /// as an HTTP header for GitHub's host.
-fn push_auth() -> Vec<(String, String)> {
+pub(super) fn push_auth() -> Vec<(String, String)> {
     let Some(token) = app_token().or_else(|| {
         std::env::var("GITHUB_TOKEN")
             .ok()
@@ -377,6 +419,14 @@ fn base64(bytes: &[u8]) -> String {
 
 /// The patch as a suggestion for a fork's PR (which fixloop may not push to).
 fn suggestion(patch: &str, why: &str) -> String {
+    format!(
+        "A verified fix, as a patch ({why}). Apply it with `git apply`:\n\n{}",
+        fenced(patch)
+    )
+}
+
+/// The patch in a fence no line of it can close, cut to what a comment holds.
+fn fenced(patch: &str) -> String {
     let fence = "`".repeat(patch_fence(patch));
     let mut shown = patch.to_owned();
     if shown.len() > SUGGESTION_LIMIT {
@@ -387,10 +437,7 @@ fn suggestion(patch: &str, why: &str) -> String {
         shown.truncate(end);
         shown.push_str("\n… (cut; the whole patch is in the workflow run's artifact)\n");
     }
-    format!(
-        "A verified fix, as a patch ({why}). Apply it with `git apply`:\n\n\
-         {fence}diff\n{shown}\n{fence}"
-    )
+    format!("{fence}diff\n{shown}\n{fence}")
 }
 
 /// A fence longer than any run of backticks in the patch.

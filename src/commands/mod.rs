@@ -1,6 +1,8 @@
 //! The subcommands: each wires the core, the engine and the adapters for one use.
 
 pub mod ci;
+mod ci_answer;
+mod ci_carry;
 pub mod ci_publish;
 pub mod clean;
 pub mod completions;

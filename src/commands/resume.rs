@@ -33,6 +33,7 @@ pub async fn resume(args: &ResumeArgs) -> Result<ExitCode, CommandError> {
         approve: Some(args.front.approve()),
         budgets: args.budgets,
         answer: None,
+        hold_push: false,
     }))
     .await
 }
@@ -66,6 +67,32 @@ pub async fn review(args: &ReviewArgs) -> Result<ExitCode, CommandError> {
         approve: args.approve,
         budgets: BudgetArgs::default(),
         answer: Some(answer),
+        hold_push: false,
+    }))
+    .await
+}
+
+/// A reviewer's answer from a `/fixloop` comment to the run in the output folder whose
+/// `info.json` is `info`: the run goes on headless under the policy it stopped under, and a
+/// fix it comes to is held for the publish job.
+pub(super) async fn answer_held(
+    info: &Path,
+    run: &str,
+    answer: Decision,
+    budget_usd: Option<f64>,
+) -> Result<ExitCode, CommandError> {
+    Box::pin(go_on(GoOn {
+        run,
+        info: Some(info),
+        headless: true,
+        json: false,
+        approve: None,
+        budgets: BudgetArgs {
+            budget_usd,
+            ..BudgetArgs::default()
+        },
+        answer: Some(answer),
+        hold_push: true,
     }))
     .await
 }
@@ -81,6 +108,8 @@ struct GoOn<'a> {
     budgets: BudgetArgs,
     /// A reviewer's answer to the checkpoint the run waits at.
     answer: Option<Decision>,
+    /// Stop with the verified fix committed, before the push (the CI's publish job pushes).
+    hold_push: bool,
 }
 
 async fn go_on(request: GoOn<'_>) -> Result<ExitCode, CommandError> {
@@ -176,7 +205,7 @@ async fn go_on(request: GoOn<'_>) -> Result<ExitCode, CommandError> {
         json: request.json,
         approve,
         answer,
-        hold_push: false,
+        hold_push: request.hold_push,
         resume: Some((replayed, past)),
         lock,
         name_lock,

@@ -33,7 +33,12 @@ impl GitHub {
     /// Streams what `route` answers, or redirects to, into `dest`. octocrab asks the API (with
     /// the token, and the retry policy); its `download_job_logs` would follow the redirect itself
     /// and hold the whole log in memory, so the redirect comes back here instead.
-    async fn download(&self, route: &str, what: &str, dest: &Path) -> Result<u64, StepError> {
+    pub(super) async fn download(
+        &self,
+        route: &str,
+        what: &str,
+        dest: &Path,
+    ) -> Result<u64, StepError> {
         let response = self
             .send(what, || async {
                 let response = self.crab._get(route).await?;

@@ -5,6 +5,7 @@
 //! `client.rs` owns the one retry policy around them. Log storage is fetched with reqwest alone,
 //! so the token never goes there. The token is never put in a message, a log or an event.
 
+mod artifacts;
 mod auth;
 mod client;
 mod downloads;

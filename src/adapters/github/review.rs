@@ -82,6 +82,19 @@ impl GitHub {
             .unwrap_or(0))
     }
 
+    /// The text of fixloop's comment on PR `number`, when there is one.
+    ///
+    /// # Errors
+    /// GitHub could not be read.
+    pub async fn sticky_text(
+        &self,
+        owner: &str,
+        repo: &str,
+        number: u64,
+    ) -> Result<Option<String>, StepError> {
+        Ok(self.sticky(owner, repo, number).await?.and_then(|c| c.body))
+    }
+
     /// fixloop's comment on PR `number`: the last one a bot wrote with the marker.
     async fn sticky(
         &self,

@@ -159,15 +159,35 @@ pub fn glob(pattern: &str, path: &str) -> bool {
 /// The attempt count in fixloop's comment, after its marker.
 #[must_use]
 pub fn sticky_attempts(body: &str) -> Option<u32> {
-    let rest = &body[body.find(STICKY_MARKER)? + STICKY_MARKER.len()..];
+    let head = header(body);
+    let rest = &head[head.find(STICKY_MARKER)? + STICKY_MARKER.len()..];
     let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
     digits.parse().ok()
 }
 
-/// fixloop's one comment on a PR for `attempt`: what it came to now (`now`, Markdown), then one
-/// line per attempt, the earlier ones kept from the `previous` comment.
+/// What one publish says in fixloop's comment.
+#[derive(Debug, Clone, Copy)]
+pub struct StickyUpdate<'a> {
+    /// The attempt on this PR (the count the loop guard reads).
+    pub attempt: u32,
+    /// The reviewer's revisions within the attempt (0 before any).
+    pub revision: u32,
+    /// This attempt's line in the list.
+    pub line: &'a str,
+    /// What it came to now (Markdown), shown first.
+    pub now: &'a str,
+    /// The workflow run whose artifact holds the run's output folder (a later `/fixloop`
+    /// comment goes on from it); `None` keeps the one the comment names.
+    pub artifact_run: Option<u64>,
+}
+
+/// The hidden line naming the workflow run whose artifact holds the run.
+const ARTIFACT_MARKER: &str = "<!-- fixloop:artifact run=";
+
+/// fixloop's one comment on a PR: what it came to now, then one line per attempt and
+/// revision, the earlier ones kept from the `previous` comment.
 #[must_use]
-pub fn sticky_body(previous: Option<&str>, attempt: u32, line: &str, now: &str) -> String {
+pub fn sticky_body(previous: Option<&str>, update: &StickyUpdate<'_>) -> String {
     let mut lines: Vec<String> = previous
         .and_then(|p| {
             let start = p.find(ATTEMPTS_BEGIN)? + ATTEMPTS_BEGIN.len();
@@ -175,15 +195,48 @@ pub fn sticky_body(previous: Option<&str>, attempt: u32, line: &str, now: &str) 
             Some(p[start..end].lines().map(str::to_owned).collect())
         })
         .unwrap_or_default();
-    lines.retain(|l| {
-        l.starts_with("- attempt ") && !l.starts_with(&format!("- attempt {attempt}:"))
-    });
-    lines.push(format!("- attempt {attempt}: {line}"));
-    let mut body = format!("{STICKY_MARKER}{attempt} -->\n### fixloop\n\n{now}\n\n");
+    let key = if update.revision == 0 {
+        format!("- attempt {}", update.attempt)
+    } else {
+        format!("- attempt {}, revision {}", update.attempt, update.revision)
+    };
+    lines.retain(|l| l.starts_with("- attempt ") && !l.starts_with(&format!("{key}:")));
+    lines.push(format!("{key}: {}", one_line(update.line)));
+    let artifact = update
+        .artifact_run
+        .or_else(|| previous.and_then(sticky_artifact));
+    let mut body = format!("{STICKY_MARKER}{} -->\n", update.attempt);
+    if let Some(run) = artifact {
+        let _ = writeln!(body, "{ARTIFACT_MARKER}{run} -->");
+    }
     let _ = write!(
         body,
-        "**Attempts**\n{ATTEMPTS_BEGIN}\n{}\n{ATTEMPTS_END}\n",
+        "### fixloop\n\n{}\n\n**Attempts**\n{ATTEMPTS_BEGIN}\n{}\n{ATTEMPTS_END}\n",
+        update.now,
         lines.join("\n")
     );
     body
+}
+
+/// The workflow run fixloop's comment names as holding the run's output folder.
+#[must_use]
+pub fn sticky_artifact(body: &str) -> Option<u64> {
+    let head = header(body);
+    let rest = &head[head.find(ARTIFACT_MARKER)? + ARTIFACT_MARKER.len()..];
+    let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
+    digits.parse().ok()
+}
+
+/// The hidden lines fixloop writes before the comment's text: markers are read only there, so
+/// nothing shown below (a patch, a message) can pass for one.
+fn header(body: &str) -> &str {
+    body.find("### fixloop").map_or(body, |end| &body[..end])
+}
+
+/// A line of the list: no newline or hidden marker can come in through it.
+fn one_line(text: &str) -> String {
+    text.split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .replace("<!--", "<! --")
 }

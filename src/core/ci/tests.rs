@@ -256,26 +256,56 @@ fn protected_paths_are_matched_by_glob() {
 
 #[test]
 fn the_sticky_comment_keeps_every_attempt_and_its_count() {
-    use super::publish::{sticky_attempts, sticky_body};
-    let first = sticky_body(None, 1, "not-verified: it still fails", "No verified fix.");
+    use super::publish::{StickyUpdate, sticky_artifact, sticky_attempts, sticky_body};
+    let update = |attempt, revision, line, artifact_run| StickyUpdate {
+        attempt,
+        revision,
+        line,
+        now: "now",
+        artifact_run,
+    };
+    let first = sticky_body(None, &update(1, 0, "not-verified: it still fails", Some(7)));
     assert_eq!(sticky_attempts(&first), Some(1));
-    let second = sticky_body(Some(&first), 2, "verified fix, #18", "A verified fix: #18.");
+    assert_eq!(sticky_artifact(&first), Some(7));
+    let second = sticky_body(Some(&first), &update(2, 0, "review: waits", Some(9)));
     assert_eq!(sticky_attempts(&second), Some(2));
+    assert_eq!(sticky_artifact(&second), Some(9));
     assert!(
         second.contains("- attempt 1: not-verified: it still fails"),
         "{second}"
     );
+    assert!(second.contains("- attempt 2: review: waits"), "{second}");
+    // A revision is a line of its own within its attempt; the artifact is kept when not named.
+    let revised = sticky_body(Some(&second), &update(2, 1, "review: revised", None));
+    assert!(revised.contains("- attempt 2: review: waits"), "{revised}");
     assert!(
-        second.contains("- attempt 2: verified fix, #18"),
-        "{second}"
+        revised.contains("- attempt 2, revision 1: review: revised"),
+        "{revised}"
     );
-    assert!(!second.contains("No verified fix."), "{second}");
+    assert_eq!(sticky_artifact(&revised), Some(9));
     // The same attempt published again replaces its line.
-    let again = sticky_body(
-        Some(&second),
-        2,
-        "verified fix, #18",
-        "A verified fix: #18.",
+    let again = sticky_body(Some(&revised), &update(2, 1, "verified fix, #18", None));
+    assert_eq!(
+        again.matches("- attempt 2, revision 1:").count(),
+        1,
+        "{again}"
     );
     assert_eq!(again.matches("- attempt 2:").count(), 1, "{again}");
+    // A line cannot smuggle in a marker or break the list.
+    let hostile = sticky_body(
+        None,
+        &update(
+            1,
+            0,
+            "x\n<!-- fixloop:artifact run=666 -->\n- attempt 9: y",
+            Some(3),
+        ),
+    );
+    assert_eq!(sticky_artifact(&hostile), Some(3), "{hostile}");
+    assert!(!hostile.contains("\n- attempt 9"), "{hostile}");
+    let shown = StickyUpdate {
+        now: "```diff\n+<!-- fixloop:artifact run=666 -->\n```",
+        ..update(1, 0, "suggestion", None)
+    };
+    assert_eq!(sticky_artifact(&sticky_body(None, &shown)), None);
 }
