@@ -7,10 +7,11 @@
 use std::fmt::Write as _;
 use std::path::Path;
 
-use serde_json::{Value, json};
+use serde_json::json;
 
 use super::CommandError;
-use super::ci::{absolute, finish, skipped};
+use super::ci_common::{absolute, read_outcome, skipped};
+use super::ci_finish::finish;
 use crate::adapters::github::GitHub;
 use crate::cli::CiAnalyzeArgs;
 use crate::core::ci::publish::sticky_artifact;
@@ -232,22 +233,6 @@ fn same_checkout(out: &Path, run_id: &str, repo: &Path) -> Result<(), CommandErr
             ),
         )),
     }
-}
-
-fn read_outcome(out: &Path) -> Result<Value, CommandError> {
-    let path = out.join("outcome.json");
-    let text = std::fs::read_to_string(&path).map_err(|e| {
-        CommandError::new(
-            ExitCode::Input,
-            format!("cannot read {}: {e}", path.display()),
-        )
-    })?;
-    serde_json::from_str(&text).map_err(|e| {
-        CommandError::new(
-            ExitCode::Input,
-            format!("{}: not JSON: {e}", path.display()),
-        )
-    })
 }
 
 /// Copies the folder `from` into `to`: files and folders, links not followed.

@@ -7,7 +7,7 @@
 use std::path::{Path, PathBuf};
 
 use super::CommandError;
-use super::ci_publish::push_auth;
+use super::ci_common::push_auth;
 use crate::adapters::git::Git;
 use crate::core::exit::ExitCode;
 use crate::core::view::RunView;

@@ -12,7 +12,7 @@ use serde_json::Value;
 use sha2::{Digest, Sha256};
 
 use super::CommandError;
-use super::ci::{client, hex, step_summary};
+use super::ci_common::{app_token, client, hex, push_auth, read_outcome, step_summary};
 use crate::adapters::git::Git;
 use crate::adapters::github::GitHub;
 use crate::cli::CiPublishArgs;
@@ -78,14 +78,6 @@ fn field(outcome: &Value, key: &str) -> String {
 /// `FIXLOOP_DELIVERY=suggestion`: the fix is only ever posted as a suggestion, never pushed.
 fn suggestion_only() -> bool {
     std::env::var("FIXLOOP_DELIVERY").is_ok_and(|d| d.trim() == "suggestion")
-}
-
-/// The App token, when one was given (an empty value, as a workflow passes for a secret that
-/// is not set, is none).
-fn app_token() -> Option<String> {
-    std::env::var("FIXLOOP_APP_TOKEN")
-        .ok()
-        .filter(|t| !t.trim().is_empty())
 }
 
 /// The patch, read and checked against the hash fixloop recorded when it verified the fix.
@@ -373,50 +365,6 @@ async fn push(repo: &Path, remote: &str, commit: &str, branch: &str) -> Result<(
     })
 }
 
-/// Git's authentication for the push, as environment (never on the command line): the token
-/// as an HTTP header for GitHub's host.
-pub(super) fn push_auth() -> Vec<(String, String)> {
-    let Some(token) = app_token().or_else(|| {
-        std::env::var("GITHUB_TOKEN")
-            .ok()
-            .filter(|t| !t.trim().is_empty())
-    }) else {
-        return Vec::new();
-    };
-    let server = std::env::var("GITHUB_SERVER_URL").unwrap_or_else(|_| "https://github.com".into());
-    let basic = base64(format!("x-access-token:{}", token.trim()).as_bytes());
-    vec![
-        ("GIT_CONFIG_COUNT".into(), "1".into()),
-        (
-            "GIT_CONFIG_KEY_0".into(),
-            format!("http.{server}/.extraheader"),
-        ),
-        (
-            "GIT_CONFIG_VALUE_0".into(),
-            format!("AUTHORIZATION: basic {basic}"),
-        ),
-    ]
-}
-
-fn base64(bytes: &[u8]) -> String {
-    const TABLE: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::new();
-    for chunk in bytes.chunks(3) {
-        let n = chunk
-            .iter()
-            .enumerate()
-            .fold(0u32, |n, (i, b)| n | u32::from(*b) << (16 - 8 * i));
-        for i in 0..4 {
-            if i <= chunk.len() {
-                out.push(char::from(TABLE[(n >> (18 - 6 * i) & 63) as usize]));
-            } else {
-                out.push('=');
-            }
-        }
-    }
-    out
-}
-
 /// The patch as a suggestion for a fork's PR (which fixloop may not push to).
 fn suggestion(patch: &str, why: &str) -> String {
     format!(
@@ -449,23 +397,6 @@ fn patch_fence(patch: &str) -> usize {
         longest = longest.max(run);
     }
     (longest + 1).max(3)
-}
-
-fn read_outcome(dir: &Path) -> Result<Value, CommandError> {
-    let path = dir.join("outcome.json");
-    let text = std::fs::read_to_string(&path).map_err(|e| {
-        CommandError::new(
-            ExitCode::Input,
-            format!("cannot read {}: {e}", path.display()),
-        )
-        .hint("give the output folder the analyze job uploaded")
-    })?;
-    serde_json::from_str(&text).map_err(|e| {
-        CommandError::new(
-            ExitCode::Input,
-            format!("{}: not JSON: {e}", path.display()),
-        )
-    })
 }
 
 fn tempfile_dir() -> Result<PathBuf, CommandError> {

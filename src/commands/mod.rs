@@ -3,6 +3,8 @@
 pub mod ci;
 mod ci_answer;
 mod ci_carry;
+mod ci_common;
+mod ci_finish;
 pub mod ci_publish;
 pub mod clean;
 pub mod completions;
