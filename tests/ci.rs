@@ -102,14 +102,26 @@ async fn fixloops_own_runs_and_outsiders_comments_are_skipped_at_once() {
     let repo = sandbox.python_project();
     let head = sandbox.git(&repo, &["rev-parse", "HEAD"]);
     let server = MockServer::start().await;
+    // fixloop's branch alone, and its trailer alone (a person pushed on top of a fix), each
+    // stop it; so does its bot with both.
+    let mut on_branch = payload("workflow_run_pr", &head);
+    on_branch["workflow_run"]["head_branch"] = json!("fixloop/fix/word-count");
+    let mut trailer = payload("workflow_run_pr", &head);
+    trailer["workflow_run"]["head_commit"]["message"] =
+        json!("Tidy up\n\nFixloop-Run: 2026-11-30_09-15-02-118_word-count");
     for (event, why) in [
         (
-            "workflow_run_fixloop_commit",
+            payload("workflow_run_fixloop_commit", &head),
             "fixloop does not fix its own fixes",
         ),
-        ("issue_comment_outsider", "`mallory` may not answer fixloop"),
+        (on_branch, "a fixloop branch (`fixloop/…`)"),
+        (trailer, "Fixloop-Run"),
+        (
+            payload("issue_comment_outsider", &head),
+            "`mallory` may not answer fixloop",
+        ),
     ] {
-        let a = analyze(&sandbox, &repo, &server, &payload(event, &head), &[]).await;
+        let a = analyze(&sandbox, &repo, &server, &event, &[]).await;
         assert_eq!(a.code, 0, "{event}: {}\n{}", a.stdout, a.stderr);
         assert_eq!(a.stdout.lines().count(), 1, "one line: {}", a.stdout);
         assert!(a.stdout.contains(why), "{event}: {}", a.stdout);
