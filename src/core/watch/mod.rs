@@ -1,0 +1,13 @@
+//! The CI watcher (`fixloop watch`): its configuration, what a failed run is (decided before any
+//! AI), and the fixers that answer a failing check without one.
+
+pub mod classify;
+pub mod config;
+pub mod fixers;
+
+#[cfg(test)]
+mod tests;
+
+pub use classify::{Class, FailedStep, classify};
+pub use config::{Approval, Delivery, Dispatch, RepoConfig, WatchConfig};
+pub use fixers::{BUILT_IN, FixerSpec};
