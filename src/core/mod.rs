@@ -30,3 +30,4 @@ pub mod slug;
 pub mod stats;
 pub mod verdict;
 pub mod view;
+pub mod workflow;
