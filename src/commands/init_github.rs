@@ -127,8 +127,8 @@ pub fn init_github(args: &InitGithubArgs) -> Result<ExitCode, CommandError> {
     Ok(ExitCode::Success)
 }
 
-/// The options, with the workflows to watch found when none were named.
-fn options(args: &InitGithubArgs) -> Result<Options, CommandError> {
+/// The options, with the workflows to watch found in `--repo` when none were named.
+pub fn options(args: &InitGithubArgs) -> Result<Options, CommandError> {
     let watch = if args.watch.is_empty() && !args.reusable {
         discover(&args.repo)?
     } else {

@@ -46,6 +46,13 @@ fn permissions(entries: &[(&str, &str, &str)]) -> Map {
     map
 }
 
+/// No cache, read or written: the failing code runs with the base repository's standing, and
+/// nothing it leaves may reach another workflow's cache.
+pub fn no_cache(job: &mut Map) {
+    job.push("cache-mode", "none");
+    job.comment("nothing the code under test leaves may reach another workflow's cache");
+}
+
 /// The analyze job's permissions: read only.
 pub const ANALYZE_PERMISSIONS: [(&str, &str, &str); 5] = [
     (
@@ -178,6 +185,7 @@ pub fn analyze(options: &Options, values: Values) -> Map {
             Values::Inputs => Node::str("${{ inputs.timeout-minutes }}"),
         },
     );
+    no_cache(&mut job);
     job.push("permissions", permissions(&ANALYZE_PERMISSIONS));
     job.push(
         "concurrency",
@@ -280,6 +288,7 @@ pub fn publish(options: &Options, values: Values) -> Map {
     );
     job.push("runs-on", runs_on(options, values));
     job.push("timeout-minutes", PUBLISH_TIMEOUT_MINUTES);
+    no_cache(&mut job);
     job.push("permissions", permissions(&PUBLISH_PERMISSIONS));
     job.push(
         "concurrency",

@@ -108,9 +108,8 @@ fn header(options: &Options) -> Vec<String> {
         .map(str::to_owned),
     );
     if let Shape::Caller { central, .. } = &options.shape {
-        lines.push(format!(
-            "It calls the organisation's workflow {central}, pinned to that commit."
-        ));
+        lines.push("It calls the organisation's workflow, pinned to one commit:".to_owned());
+        lines.push(format!("  {central}"));
     }
     lines
 }
@@ -124,7 +123,12 @@ fn command(options: &Options) -> Vec<String> {
         "--force".to_owned(),
     ];
     let mut flag = |name: &str, value: &str| {
-        words.push(format!("--{name} {}", quote(value)));
+        // A value that starts with `-` would be read as a flag of its own.
+        words.push(if value.starts_with('-') {
+            quote(&format!("--{name}={value}"))
+        } else {
+            format!("--{name} {}", quote(value))
+        });
     };
     match &options.shape {
         Shape::Standalone { .. } => {}

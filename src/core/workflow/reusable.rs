@@ -3,7 +3,7 @@
 //! pinned to the central workflow's commit and naming each secret it passes (never `secrets:
 //! inherit`, which would hand the central workflow every secret the repository has).
 
-use super::jobs::{ANALYZE_PERMISSIONS, PUBLISH_PERMISSIONS};
+use super::jobs::{ANALYZE_PERMISSIONS, PUBLISH_PERMISSIONS, no_cache};
 use super::options::{APP_ID, APP_KEY, Agent, Options};
 use super::triggers;
 use super::values::Central;
@@ -169,7 +169,7 @@ pub fn interface(options: &Options) -> Map {
 /// narrows it again), the central workflow at its commit, and what this repository sets.
 #[must_use]
 pub fn caller_job(options: &Options, central: &Central) -> Map {
-    let mut job = Map::new();
+    let mut job = Map::new().with("name", "fixloop");
     job.push("if", Node::Folded(triggers::guard()));
     let mut permissions = Map::new();
     let mut scopes: Vec<(&str, &str, &str)> = ANALYZE_PERMISSIONS.to_vec();
@@ -193,8 +193,9 @@ pub fn caller_job(options: &Options, central: &Central) -> Map {
         "concurrency",
         triggers::concurrency("fixloop", "inputs.run-id"),
     );
+    no_cache(&mut job);
     job.push("uses", central.uses());
-    job.comment(&format!("{central}: the organisation's fixloop workflow"));
+    job.comment("the organisation's fixloop workflow, pinned");
     let mut with = Map::new()
         .with("agent", options.agent.as_str())
         .with("approval", options.approval.as_str())

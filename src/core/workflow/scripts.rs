@@ -114,9 +114,18 @@ pub fn install_fixloop_from_inputs() -> String {
 /// `fixloop ci analyze` with the options written in.
 #[must_use]
 pub fn analyze(options: &Options) -> String {
-    let mut script = format!(
-        "export PATH=\"{AGENT_DIR}/node_modules/.bin:$PATH\"\n\
-         {FIXLOOP_BIN} ci analyze --out {OUT} --repo . \\\n\
+    let literal = options
+        .watch()
+        .iter()
+        .any(|n| n.as_str().contains(['$', '`']));
+    let mut script = format!("export PATH=\"{AGENT_DIR}/node_modules/.bin:$PATH\"\n");
+    if literal {
+        script.push_str(
+            "# shellcheck disable=SC2016 # a watched name holds $ or `, which is meant as written\n",
+        );
+    }
+    script += &format!(
+        "{FIXLOOP_BIN} ci analyze --out {OUT} --repo . \\\n\
          \x20 --agent {} --approval {} --attempt-cap {}",
         options.agent.as_str(),
         options.approval.as_str(),
