@@ -4,6 +4,8 @@
 //! inject into the workflow, and a repository with nothing to watch, each with a clear message
 //! and nothing written.
 
+#![allow(clippy::unwrap_used, reason = "test code: a panic is a failed test")]
+
 mod support;
 mod workflow_policy;
 

@@ -2,6 +2,7 @@
 //! that runs fixloop on a failed CI run. The workflow itself is made by `core::workflow`; this
 //! reads the repository's other workflows (for the names to watch) and writes the file.
 
+use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use clap::{Args, ValueEnum};
@@ -52,7 +53,7 @@ pub struct InitGithubArgs {
     #[arg(long, value_name = "N", default_value_t = Options::DEFAULT_ATTEMPT_CAP,
           value_parser = clap::value_parser!(u32).range(1..=i64::from(Options::MAX_ATTEMPT_CAP)))]
     pub attempt_cap: u32,
-    /// The most one run may spend on the agent, in US dollars (FIXLOOP_MAX_COST_USD; default:
+    /// The most one run may spend on the agent, in US dollars (`FIXLOOP_MAX_COST_USD`; default:
     /// fixloop's own budget).
     #[arg(long, value_name = "USD", value_parser = Dollars::parse)]
     pub max_cost: Option<Dollars>,
@@ -60,8 +61,8 @@ pub struct InitGithubArgs {
     /// Controller labels; default: ubuntu-latest).
     #[arg(long, value_name = "LABEL", value_parser = RunnerLabel::parse)]
     pub runs_on: Vec<RunnerLabel>,
-    /// Publish with a GitHub App's token (the variable FIXLOOP_APP_ID and the secret
-    /// FIXLOOP_APP_PRIVATE_KEY), so that CI runs on the branches fixloop pushes.
+    /// Publish with a GitHub App's token (the variable `FIXLOOP_APP_ID` and the secret
+    /// `FIXLOOP_APP_PRIVATE_KEY`), so that CI runs on the branches fixloop pushes.
     #[arg(long)]
     pub app: bool,
     /// The git repository the workflow installs fixloop from (an https URL).
@@ -72,7 +73,7 @@ pub struct InitGithubArgs {
     #[arg(long, value_name = "SHA", value_parser = Rev::parse,
           required_unless_present = "caller", requires = "fixloop_source")]
     pub fixloop_rev: Option<Rev>,
-    /// Write the organisation's reusable workflow (workflow_call, every setting an input)
+    /// Write the organisation's reusable workflow (`workflow_call`, every setting an input)
     /// instead of one repository's.
     #[arg(long, conflicts_with_all = ["caller", "watch"])]
     pub reusable: bool,
@@ -222,10 +223,7 @@ fn guide(target: &Path, options: &Options) -> String {
     let mut text = format!("Wrote {}.\n", target.display());
     let watched: Vec<&str> = options.watch().iter().map(WorkflowName::as_str).collect();
     if !watched.is_empty() {
-        text.push_str(&format!(
-            "It takes the failed runs of: {}.\n",
-            watched.join(", ")
-        ));
+        let _ = writeln!(text, "It takes the failed runs of: {}.", watched.join(", "));
     }
     match &options.shape {
         Shape::Reusable => text.push_str(
@@ -233,10 +231,11 @@ fn guide(target: &Path, options: &Options) -> String {
              caller with `fixloop init github --caller --central OWNER/REPO@SHA`.\n",
         ),
         _ => {
-            text.push_str(&format!(
-                "Set the repository secret {} (the model key).\n",
+            let _ = writeln!(
+                text,
+                "Set the repository secret {} (the model key).",
                 options.agent.key()
-            ));
+            );
             if options.app {
                 text.push_str(
                     "Set the variable FIXLOOP_APP_ID and the secret FIXLOOP_APP_PRIVATE_KEY \

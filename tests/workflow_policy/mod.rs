@@ -43,6 +43,11 @@ const WRITE_JOB_ACTIONS: [&str; 3] = [
 const READ_SCOPES: [&str; 5] = ["actions", "checks", "contents", "issues", "pull-requests"];
 const WRITE_SCOPES: [&str; 3] = ["contents", "issues", "pull-requests"];
 
+/// The shell words a publish script may start a command with, besides fixloop and its install.
+const BUILTINS: [&str; 12] = [
+    "cd", "echo", "exit", "case", "esac", "if", "then", "fi", "else", "{", "}", "[[",
+];
+
 #[derive(Default)]
 struct Report(Vec<Finding>);
 
@@ -103,10 +108,10 @@ pub fn check(text: &str) -> Vec<Finding> {
                 "the code under test must not reach a cache: cache-mode: none",
             );
         }
-        if !job["uses"].is_badvalue() {
-            call_job(job, &at, &mut report);
-        } else {
+        if job["uses"].is_badvalue() {
             steps_job(job, &at, reusable, &mut report);
+        } else {
+            call_job(job, &at, &mut report);
         }
     }
     artifact(jobs, &mut report);
@@ -653,9 +658,6 @@ fn write_job_step(step: &Yaml, at: &str, report: &mut Report) {
         );
         return;
     };
-    const BUILTINS: [&str; 12] = [
-        "cd", "echo", "exit", "case", "esac", "if", "then", "fi", "else", "{", "}", "[[",
-    ];
     for words in commands(script) {
         let program = words[0].as_str();
         let args: Vec<&str> = words[1..].iter().map(String::as_str).collect();
@@ -696,32 +698,29 @@ fn ci_rerun(steps: &[Yaml], at: &str, report: &mut Report) {
             .as_str()
             .is_some_and(|r| r.contains("GITHUB_STEP_SUMMARY") && r.contains("CI will not"))
     });
+    let app_token_reaches = |app: &Yaml| {
+        app["id"].as_str() == Some("app-token")
+            && app["with"]["private-key"]
+                .as_str()
+                .is_some_and(|k| k.contains("secrets."))
+            && publish["env"]["FIXLOOP_APP_TOKEN"]
+                .as_str()
+                .map(squeeze)
+                .as_deref()
+                == Some("${{ steps.app-token.outputs.token }}")
+    };
     match app {
-        Some(app) => {
-            if app["id"].as_str() != Some("app-token")
-                || !app["with"]["private-key"]
-                    .as_str()
-                    .is_some_and(|k| k.contains("secrets."))
-                || publish["env"]["FIXLOOP_APP_TOKEN"]
-                    .as_str()
-                    .map(squeeze)
-                    .as_deref()
-                    != Some("${{ steps.app-token.outputs.token }}")
-            {
-                report.add(
-                    "ci-rerun",
-                    at,
-                    "the App's token does not reach fixloop ci publish",
-                );
-            }
-        }
-        None if suggestion_only => {}
-        None if !notice => report.add(
+        Some(app) if !app_token_reaches(app) => report.add(
+            "ci-rerun",
+            at,
+            "the App's token does not reach fixloop ci publish",
+        ),
+        None if !suggestion_only && !notice => report.add(
             "ci-rerun",
             at,
             "pushes with GITHUB_TOKEN without saying CI will not re-run",
         ),
-        None => {}
+        _ => {}
     }
 }
 

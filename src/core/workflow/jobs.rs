@@ -9,6 +9,7 @@ use super::options::{APP_ID, APP_KEY, Agent, Delivery, Options};
 use super::pins::{self, Pin};
 use super::scripts::{self, OUT};
 use super::triggers;
+use super::values::RunnerLabel;
 use super::yaml::{Map, Node};
 
 /// The publish job's limit: it installs fixloop and makes a few API calls.
@@ -117,7 +118,7 @@ fn runs_on(options: &Options, values: Values) -> Node {
         (Values::Inputs, _) => Node::str("${{ fromJSON(inputs.runs-on) }}"),
         (Values::Written, []) => Node::str("ubuntu-latest"),
         (Values::Written, [label]) => Node::str(label.as_str()),
-        (Values::Written, labels) => Node::strs(labels.iter().map(|l| l.as_str())),
+        (Values::Written, labels) => Node::strs(labels.iter().map(RunnerLabel::as_str)),
     }
 }
 

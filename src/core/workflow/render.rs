@@ -131,9 +131,8 @@ fn command(options: &Options) -> Vec<String> {
         });
     };
     match &options.shape {
-        Shape::Standalone { .. } => {}
-        Shape::Reusable => {}
         Shape::Caller { central, .. } => flag("central", &central.to_string()),
+        Shape::Standalone { .. } | Shape::Reusable => {}
     }
     for name in options.watch() {
         flag("watch", name.as_str());

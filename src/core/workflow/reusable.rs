@@ -6,7 +6,7 @@
 use super::jobs::{ANALYZE_PERMISSIONS, PUBLISH_PERMISSIONS, no_cache};
 use super::options::{APP_ID, APP_KEY, Agent, Options};
 use super::triggers;
-use super::values::Central;
+use super::values::{Central, RunnerLabel};
 use super::yaml::{Map, Node};
 
 /// One input of the reusable workflow.
@@ -22,7 +22,7 @@ fn labels_json(options: &Options) -> String {
     let labels: Vec<&str> = if options.runs_on.is_empty() {
         vec!["ubuntu-latest"]
     } else {
-        options.runs_on.iter().map(|l| l.as_str()).collect()
+        options.runs_on.iter().map(RunnerLabel::as_str).collect()
     };
     serde_json::to_string(&labels).unwrap_or_else(|_| "[\"ubuntu-latest\"]".into())
 }
@@ -215,11 +215,11 @@ pub fn caller_job(options: &Options, central: &Central) -> Map {
     if options.app {
         with.push("app-id", format!("${{{{ vars.{APP_ID} }}}}"));
     }
-    let watch: String = options
-        .watch()
-        .iter()
-        .map(|w| format!("{}\n", w.as_str()))
-        .collect();
+    let watch = options.watch().iter().fold(String::new(), |mut all, w| {
+        all.push_str(w.as_str());
+        all.push('\n');
+        all
+    });
     with.push("watch", Node::Block(watch));
     if let Some(install) = &options.install {
         with.push("fixloop-source", install.source.as_str());

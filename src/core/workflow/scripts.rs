@@ -124,7 +124,8 @@ pub fn analyze(options: &Options) -> String {
             "# shellcheck disable=SC2016 # a watched name holds $ or `, which is meant as written\n",
         );
     }
-    script += &format!(
+    let _ = write!(
+        script,
         "{FIXLOOP_BIN} ci analyze --out {OUT} --repo . \\\n\
          \x20 --agent {} --approval {} --attempt-cap {}",
         options.agent.as_str(),

@@ -216,7 +216,7 @@ impl GitUrl {
                 .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-')
             && !name.starts_with(['.', '-'])
             && port.bytes().all(|b| b.is_ascii_digit())
-            && (port.is_empty() == !host.contains(':'));
+            && (port.is_empty() != host.contains(':'));
         if !host_ok {
             return Err(refuse("has no valid host"));
         }
@@ -258,7 +258,7 @@ impl Dollars {
             && digits(whole)
             && digits(cents)
             && cents.len() <= 2
-            && (cents.is_empty() == !amount.contains('.'));
+            && (cents.is_empty() != amount.contains('.'));
         let positive = amount.bytes().any(|b| (b'1'..=b'9').contains(&b));
         if !shaped || !positive {
             return Err(ValueError(format!(
@@ -334,7 +334,9 @@ impl Central {
             && file
                 .bytes()
                 .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
-            && (file.ends_with(".yml") || file.ends_with(".yaml"));
+            && file
+                .rsplit_once('.')
+                .is_some_and(|(_, ext)| ext == "yml" || ext == "yaml");
         if !file_ok {
             return Err(refuse(format!(
                 "names {}, not a workflow file in .github/workflows/",
