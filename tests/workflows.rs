@@ -522,6 +522,10 @@ fn the_policy_catches_each_kind_of_breach_of_scripts_jobs_and_guard() {
         ),
         (
             "concurrency",
+            broken("      queue: max", "      queue: single"),
+        ),
+        (
+            "concurrency",
             broken(
                 "      cancel-in-progress: false\n",
                 "      cancel-in-progress: true\n",

@@ -274,6 +274,13 @@ fn concurrency(node: &Yaml, at: &str, report: &mut Report) {
     if node["cancel-in-progress"] != Yaml::Boolean(false) {
         report.add("concurrency", at, "cancel-in-progress must be false");
     }
+    if node["queue"].as_str() != Some("max") {
+        report.add(
+            "concurrency",
+            at,
+            "queue must be max: with one waiting slot, a newer event drops the one waiting",
+        );
+    }
 }
 
 fn pinned(uses: &str) -> bool {

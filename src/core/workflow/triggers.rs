@@ -100,4 +100,9 @@ pub fn concurrency(prefix: &str, dispatch: &str) -> Map {
             ]),
         )
         .with("cancel-in-progress", false)
+        .with_comment(
+            "queue",
+            "max",
+            "every event waits its turn: a reviewer's answer is never dropped for a newer one",
+        )
 }
