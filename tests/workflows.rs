@@ -375,7 +375,12 @@ fn each_option_lands_where_fixloop_reads_it() {
         Some("${{ github.token }}")
     );
     let publish = env_of(&default, "publish", "ci publish");
-    assert_eq!(publish["FIXLOOP_DELIVERY"].as_str(), Some("pr"));
+    assert!(
+        publish["FIXLOOP_DELIVERY"]
+            .as_str()
+            .is_some_and(|d| d.ends_with("&& 'suggestion' || 'pr' }}")),
+        "{publish:?}"
+    );
     assert!(publish["FIXLOOP_APP_TOKEN"].is_badvalue());
     let codex = env_of(&doc("codex"), "analyze", "ci analyze");
     assert_eq!(
@@ -523,6 +528,13 @@ fn the_policy_catches_each_kind_of_breach_of_scripts_jobs_and_guard() {
         (
             "concurrency",
             broken("      queue: max", "      queue: single"),
+        ),
+        (
+            "fork-push",
+            broken(
+                "          FIXLOOP_DELIVERY: >-\n            ${{ github.event_name == 'workflow_run'\n            && github.event.workflow_run.head_repository.full_name != github.repository\n            && 'suggestion' || 'pr' }}\n",
+                "          FIXLOOP_DELIVERY: pr\n",
+            ),
         ),
         (
             "concurrency",

@@ -699,7 +699,26 @@ fn ci_rerun(steps: &[Yaml], at: &str, report: &mut Report) {
         report.add("ci-rerun", at, "no step runs fixloop ci publish");
         return;
     };
-    let suggestion_only = publish["env"]["FIXLOOP_DELIVERY"].as_str() == Some("suggestion");
+    let delivery = publish["env"]["FIXLOOP_DELIVERY"]
+        .as_str()
+        .map(squeeze)
+        .unwrap_or_default();
+    let suggestion_only = delivery == "suggestion";
+    let fork_told = delivery.starts_with(
+        "${{ github.event_name == 'workflow_run' && \
+         github.event.workflow_run.head_repository.full_name != github.repository && \
+         'suggestion' || ",
+    );
+    if !suggestion_only && !fork_told {
+        report.add(
+            "fork-push",
+            at,
+            format!(
+                "FIXLOOP_DELIVERY `{delivery}` does not make a fork's failed run a suggestion \
+                 from the event (the analyze job's output can be rewritten by the code it ran)"
+            ),
+        );
+    }
     let notice = steps.iter().any(|s| {
         s["run"]
             .as_str()

@@ -333,8 +333,14 @@ pub fn publish(options: &Options, values: Values) -> Map {
         env.push("FIXLOOP_APP_TOKEN", "${{ steps.app-token.outputs.token }}");
     }
     match values {
-        Values::Written => env.push("FIXLOOP_DELIVERY", options.delivery.as_str()),
-        Values::Inputs => env.push("FIXLOOP_DELIVERY", "${{ inputs.delivery }}"),
+        Values::Written if options.delivery == Delivery::Suggestion => {
+            env.push("FIXLOOP_DELIVERY", options.delivery.as_str());
+        }
+        Values::Written => env.push(
+            "FIXLOOP_DELIVERY",
+            fork_suggests(&format!("'{}'", options.delivery.as_str())),
+        ),
+        Values::Inputs => env.push("FIXLOOP_DELIVERY", fork_suggests("inputs.delivery")),
     }
     let script = match values {
         Values::Written => scripts::publish(),
@@ -346,6 +352,17 @@ pub fn publish(options: &Options, values: Values) -> Map {
         Node::Seq(steps.into_iter().map(Node::Map).collect()),
     );
     job
+}
+
+/// The delivery: `otherwise`, but a suggestion for a failed run of a fork's pull request, told
+/// from the event. The analyze job's output says whether the PR is a fork's too, but the code
+/// under test ran in that job and could have rewritten it; the event it cannot change.
+fn fork_suggests(otherwise: &str) -> Node {
+    Node::Folded(vec![
+        "${{ github.event_name == 'workflow_run'".to_owned(),
+        "&& github.event.workflow_run.head_repository.full_name != github.repository".to_owned(),
+        format!("&& 'suggestion' || {otherwise} }}}}"),
+    ])
 }
 
 /// A GitHub App's installation token for the publish step, so that CI runs on what fixloop
