@@ -280,3 +280,25 @@ fn write(path: &Path, text: &str, force: bool) -> Result<(), CommandError> {
         })?;
     file.write_all(text.as_bytes()).map_err(|e| io(e, path))
 }
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory as _;
+
+    use crate::cli::Cli;
+    use crate::core::workflow::pins;
+
+    #[test]
+    fn the_help_names_the_versions_fixloop_pins() {
+        let mut cli = Cli::command();
+        let github = cli
+            .find_subcommand_mut("init")
+            .and_then(|init| init.find_subcommand_mut("github"))
+            .expect("fixloop init github");
+        let help = github.render_help().to_string();
+        for agent in crate::core::workflow::Agent::ALL {
+            let pinned = format!("{} {}", agent.as_str(), pins::agent_version(agent));
+            assert!(help.contains(&pinned), "{pinned} in\n{help}");
+        }
+    }
+}

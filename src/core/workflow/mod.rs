@@ -3,17 +3,17 @@
 //! pinned by commit, every value quoted so that it stays the value it is. Pure: the command
 //! reads the repository's workflows and writes the file.
 
-pub mod jobs;
+pub(crate) mod jobs;
 pub mod options;
-pub mod pins;
+pub(crate) mod pins;
 pub mod render;
-pub mod reusable;
-pub mod scripts;
-pub mod shell;
-pub mod triggers;
+pub(crate) mod reusable;
+pub(crate) mod scripts;
+pub(crate) mod shell;
+pub(crate) mod triggers;
 pub mod values;
 pub mod watch;
-pub mod yaml;
+pub(crate) mod yaml;
 
 #[cfg(test)]
 mod tests;

@@ -45,9 +45,6 @@ pub const APP_TOKEN: Pin = Pin {
     version: "v2.0.6",
 };
 
-/// Every action a generated workflow may use.
-pub const ALL: [Pin; 4] = [CHECKOUT, UPLOAD_ARTIFACT, DOWNLOAD_ARTIFACT, APP_TOKEN];
-
 /// The agent CLI's version installed when none is asked for.
 #[must_use]
 pub fn agent_version(agent: Agent) -> &'static str {

@@ -10,7 +10,7 @@ use super::values::{
 };
 use super::watch::discover;
 use super::yaml::{Map, Node, document, quoted, scalar};
-use super::{Install, Options, Shape, shell};
+use super::{Agent, Install, Options, Shape, pins, shell};
 
 const SHA: &str = "0123456789abcdef0123456789abcdef01234567";
 
@@ -203,6 +203,23 @@ proptest! {
 }
 
 #[test]
+fn every_action_is_pinned_to_a_full_commit() {
+    for pin in [
+        pins::CHECKOUT,
+        pins::UPLOAD_ARTIFACT,
+        pins::DOWNLOAD_ARTIFACT,
+        pins::APP_TOKEN,
+    ] {
+        assert!(Rev::parse(pin.sha).is_ok(), "{pin:?}");
+        assert!(pin.version.starts_with('v'), "{pin:?}");
+        assert_eq!(pin.uses(), format!("{}@{}", pin.action, pin.sha));
+    }
+    for agent in Agent::ALL {
+        assert!(AgentVersion::parse(pins::agent_version(agent)).is_ok());
+    }
+}
+
+#[test]
 fn a_workflow_name_is_one_line_of_visible_text_and_no_expression() {
     for good in [
         "CI",
@@ -218,6 +235,7 @@ fn a_workflow_name_is_one_line_of_visible_text_and_no_expression() {
     assert!(refused("CI\r").contains("a line break"));
     assert!(refused("CI\u{7}").contains("a control character"));
     assert!(refused("CI\u{202e}").contains("invisible"));
+    assert!(refused("CI\u{fffe}").contains("invisible"));
     assert!(refused("${{ github.event.comment.body }}").contains("expression"));
     assert!(refused(" CI").contains("space"));
     assert!(refused("").contains("empty"));

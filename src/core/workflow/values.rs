@@ -5,7 +5,7 @@
 
 use std::fmt;
 
-use super::yaml::invisible;
+use super::yaml::{invisible, printable};
 
 /// Why a value was refused: what is wrong, and what is expected instead.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -45,7 +45,7 @@ fn one_line(text: &str, what: &str) -> Result<(), ValueError> {
             shown(text)
         )));
     }
-    if text.chars().any(invisible) {
+    if text.chars().any(|c| invisible(c) || !printable(c)) {
         return Err(ValueError(format!(
             "the {what} {} holds an invisible character (a bidirectional or zero-width mark), \
              which would make the workflow read differently from how it runs",

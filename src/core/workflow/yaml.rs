@@ -120,12 +120,6 @@ impl Map {
     pub fn is_empty(&self) -> bool {
         self.entries.is_empty()
     }
-
-    /// The node under `key`, when there is one.
-    #[must_use]
-    pub fn get(&self, key: &str) -> Option<&Node> {
-        self.entries.iter().find(|e| e.key == key).map(|e| &e.node)
-    }
 }
 
 impl From<&str> for Node {
@@ -402,7 +396,7 @@ pub fn quoted(text: &str) -> String {
 }
 
 /// A character YAML lets stand in a document as it is.
-fn printable(c: char) -> bool {
+pub(crate) fn printable(c: char) -> bool {
     matches!(u32::from(c),
         0x09 | 0x0A | 0x0D | 0x20..=0x7E | 0x85 | 0xA0..=0xD7FF | 0xE000..=0xFFFD | 0x1_0000..=0x10_FFFF)
         && c != '\u{FEFF}'
