@@ -283,20 +283,16 @@ fn write(path: &Path, text: &str, force: bool) -> Result<(), CommandError> {
 
 #[cfg(test)]
 mod tests {
-    use clap::CommandFactory as _;
+    use clap::Args as _;
 
-    use crate::cli::Cli;
-    use crate::core::workflow::pins;
+    use super::InitGithubArgs;
+    use crate::core::workflow::{Agent, pins};
 
     #[test]
     fn the_help_names_the_versions_fixloop_pins() {
-        let mut cli = Cli::command();
-        let github = cli
-            .find_subcommand_mut("init")
-            .and_then(|init| init.find_subcommand_mut("github"))
-            .expect("fixloop init github");
+        let mut github = InitGithubArgs::augment_args(clap::Command::new("github"));
         let help = github.render_help().to_string();
-        for agent in crate::core::workflow::Agent::ALL {
+        for agent in Agent::ALL {
             let pinned = format!("{} {}", agent.as_str(), pins::agent_version(agent));
             assert!(help.contains(&pinned), "{pinned} in\n{help}");
         }
