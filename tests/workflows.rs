@@ -415,6 +415,12 @@ fn each_option_lands_where_fixloop_reads_it() {
     let review = doc("review");
     let (script, _) = analyze_script(&review);
     assert!(script.contains("--approval review"), "{script}");
+}
+
+#[test]
+fn the_caller_passes_only_what_the_reusable_workflow_declares() {
+    let all = variants();
+    let doc = |name: &str| parse(&generate(&all.iter().find(|(n, _)| *n == name).unwrap().1));
     let caller = doc("caller-app");
     let job = &caller["jobs"]["fixloop"];
     assert_eq!(
