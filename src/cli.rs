@@ -62,7 +62,9 @@ pub enum Command {
     Stress(StressArgs),
     /// Triage a CI log: failing tests, errors and the excerpt an agent gets.
     Logs(LogsArgs),
-    /// Write a starting info.json in this folder, and say what to fill in.
+    /// Write a starting info.json in this folder, and say what to fill in; `init github` writes
+    /// the GitHub Actions workflow that runs fixloop.
+    #[command(args_conflicts_with_subcommands = true)]
     Init(InitArgs),
     /// Print a shell completion script (bash, zsh or fish) to standard output.
     Completions(CompletionsArgs),
@@ -219,12 +221,22 @@ pub struct DemoAgentArgs {
 
 #[derive(Debug, Clone, Args)]
 pub struct InitArgs {
+    #[command(subcommand)]
+    pub what: Option<InitCommand>,
     /// The folder to write info.json in (default: the current folder).
     #[arg(long, value_name = "DIR")]
     pub dir: Option<PathBuf>,
     /// Replace an info.json that is already there.
     #[arg(long)]
     pub force: bool,
+}
+
+/// What else `fixloop init` writes.
+#[derive(Debug, Clone, Subcommand)]
+pub enum InitCommand {
+    /// Write .github/workflows/fixloop.yml: the GitHub Actions workflow that takes failed runs
+    /// to verified fixes (read-only analyze job, publish job that runs no repository code).
+    Github(crate::commands::init_github::InitGithubArgs),
 }
 
 #[derive(Debug, Clone, Args)]

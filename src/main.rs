@@ -5,7 +5,7 @@ use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
 use std::process::ExitCode;
 
 use clap::Parser;
-use fixloop::cli::{CiCommand, Cli, Command};
+use fixloop::cli::{CiCommand, Cli, Command, InitCommand};
 use fixloop::commands::{self, CommandError, output};
 use fixloop::core::sanitize::message_for_terminal;
 use fixloop::engine::secrets::redact;
@@ -41,7 +41,10 @@ fn main() -> ExitCode {
 fn command(cli: Cli) -> Result<fixloop::core::exit::ExitCode, CommandError> {
     match cli.command {
         Some(Command::DemoAgent(args)) => commands::demo::demo_agent(&args),
-        Some(Command::Init(args)) => commands::init::init(&args),
+        Some(Command::Init(args)) => match &args.what {
+            Some(InitCommand::Github(github)) => commands::init_github::init_github(github),
+            None => commands::init::init(&args),
+        },
         Some(Command::Completions(args)) => commands::completions::completions(&args),
         Some(Command::Man) => commands::completions::man(),
         command => match tokio::runtime::Builder::new_multi_thread()

@@ -10,6 +10,7 @@ pub mod clean;
 pub mod completions;
 pub mod demo;
 pub mod init;
+pub mod init_github;
 pub mod logs;
 pub mod output;
 pub mod reports;

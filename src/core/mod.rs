@@ -31,3 +31,4 @@ pub mod stats;
 pub mod verdict;
 pub mod view;
 pub mod watch;
+pub mod workflow;
