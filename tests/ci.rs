@@ -468,3 +468,41 @@ async fn a_forks_pr_gets_the_verified_patch_as_a_suggestion_and_nothing_is_pushe
     let branches = sandbox.git(&sandbox.path().join("origin.git"), &["branch", "--list"]);
     assert!(!branches.contains("fixloop/"), "{branches}");
 }
+
+/// The output folder is written where the pull request's code ran, so it cannot say on its own
+/// whose code it is: an outcome claiming a same-repository PR, published for an event about a
+/// fork's run, is posted as a suggestion and nothing is pushed.
+#[tokio::test(flavor = "multi_thread")]
+async fn publish_reads_a_forks_event_itself_whatever_the_outcome_says() {
+    let sandbox = Sandbox::new();
+    let server = MockServer::start().await;
+    let (checkout, out, outcome) = analyzed(&sandbox, &server).await;
+    assert_eq!(outcome["fork"], false);
+    server.reset().await;
+    mount_comments(&server, json!([])).await;
+    Mock::given(method("POST"))
+        .and(path("/repos/octo-org/wordstat/issues/17/comments"))
+        .respond_with(ResponseTemplate::new(201).set_body_json(json!({"id": 7})))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let event = sandbox.path().join("fork-event.json");
+    std::fs::write(&event, payload("workflow_run_fork", "").to_string()).unwrap();
+    let event = event.display().to_string();
+    let p = steps::publish_with(
+        &sandbox,
+        &checkout,
+        &server,
+        &out,
+        &[
+            ("GITHUB_EVENT_PATH", event.as_str()),
+            ("GITHUB_EVENT_NAME", "workflow_run"),
+        ],
+    )
+    .await;
+    assert_eq!(p.code, 0, "{}\n{}", p.stdout, p.stderr);
+    assert!(p.stdout.contains("as a suggestion"), "{}", p.stdout);
+    server.verify().await;
+    let branches = sandbox.git(&sandbox.path().join("origin.git"), &["branch", "--list"]);
+    assert!(!branches.contains("fixloop/"), "{branches}");
+}

@@ -494,7 +494,7 @@ fn the_agent_never_sees_the_github_token() {
 }
 
 #[test]
-fn tests_never_see_the_model_key_the_agent_has() {
+fn tests_never_see_the_model_key_the_agent_has_nor_the_runners_files() {
     let sandbox = Sandbox::new();
     let repo = sandbox.python_project();
     // The reproduction's own command records what a test run sees; the agent records its own.
@@ -507,7 +507,8 @@ import calc
 result = calc.add(2, 3)
 assert result == 5, f"add(2, 3) returned {result}"
 PY
-printf '{"command": "echo test key=${ANTHROPIC_API_KEY:-none} app=${FIXLOOP_APP_TOKEN:-none} >> %s; PYTHONPATH=. python3 tests/repro_add.py", "files": [{"source": "tests/repro_add.py", "dest": "tests/repro_add.py"}]}' "$log" > "$FIXLOOP_FAILURE_DIR/repro.json"
+echo "agent env=${GITHUB_ENV:-none}" >> "$log"
+printf '{"command": "echo test key=${ANTHROPIC_API_KEY:-none} app=${FIXLOOP_APP_TOKEN:-none} env=${GITHUB_ENV:-none} >> %s; PYTHONPATH=. python3 tests/repro_add.py", "files": [{"source": "tests/repro_add.py", "dest": "tests/repro_add.py"}]}' "$log" > "$FIXLOOP_FAILURE_DIR/repro.json"
 "#;
     let agent = sandbox.agent("agent.sh", &phased(reproduce, FIX_ADD));
     good_info(&sandbox, &repo, &json!({}));
@@ -529,10 +530,16 @@ printf '{"command": "echo test key=${ANTHROPIC_API_KEY:-none} app=${FIXLOOP_APP_
         std::fs::read_to_string(repo.join("reproduce-deterministic-failures/env.log")).unwrap();
     let lines: Vec<&str> = env.lines().collect();
     assert_eq!(lines[0], "agent key=sk-ant-canary0123456789", "{env}");
+    assert_eq!(
+        lines[1], "agent env=none",
+        "the runner's files reach no child: {env}"
+    );
     let tests: Vec<&&str> = lines.iter().filter(|l| l.starts_with("test")).collect();
     assert!(!tests.is_empty(), "the reproduction ran: {env}");
     assert!(
-        tests.iter().all(|l| **l == "test key=none app=none"),
+        tests
+            .iter()
+            .all(|l| **l == "test key=none app=none env=none"),
         "no test run sees a model key or the App token: {env}"
     );
 }

@@ -1,4 +1,4 @@
-//! The watcher's memory, in one SQLite file (WAL, one writer): the webhook deliveries seen, the
+//! The watcher's memory, in one `SQLite` file (WAL, one writer): the webhook deliveries seen, the
 //! failed runs taken and what became of each, the dedupe keys (repository, head commit, job,
 //! failure signature), attempts and the on/off switch per pull request, the day's spending, the
 //! `ETag`s of the last polls, and the notifications sent. Every change is one transaction, so a
@@ -150,16 +150,17 @@ impl WatchStore {
     /// The file cannot be opened or is not one of fixloop's stores.
     pub fn open(path: &Path) -> Result<Self, StateError> {
         if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent).map_err(|e| {
-                StateError(format!("cannot create {}: {e}", parent.display()))
-            })?;
+            std::fs::create_dir_all(parent)
+                .map_err(|e| StateError(format!("cannot create {}: {e}", parent.display())))?;
         }
         let name = path.display().to_string();
         let fail = |e: rusqlite::Error| StateError(format!("{name}: {e}"));
         let conn = Connection::open(path).map_err(fail)?;
         conn.busy_timeout(Duration::from_secs(10)).map_err(fail)?;
-        conn.pragma_update(None, "journal_mode", "WAL").map_err(fail)?;
-        conn.pragma_update(None, "synchronous", "FULL").map_err(fail)?;
+        conn.pragma_update(None, "journal_mode", "WAL")
+            .map_err(fail)?;
+        conn.pragma_update(None, "synchronous", "FULL")
+            .map_err(fail)?;
         let version: usize = conn
             .pragma_query_value(None, "user_version", |row| row.get(0))
             .map_err(fail)?;
@@ -172,7 +173,8 @@ impl WatchStore {
         for (i, migration) in MIGRATIONS.iter().enumerate().skip(version) {
             let tx = conn.unchecked_transaction().map_err(fail)?;
             tx.execute_batch(migration).map_err(fail)?;
-            tx.pragma_update(None, "user_version", i + 1).map_err(fail)?;
+            tx.pragma_update(None, "user_version", i + 1)
+                .map_err(fail)?;
             tx.commit().map_err(fail)?;
         }
         Ok(Self { conn, path: name })
@@ -493,24 +495,38 @@ mod tests {
             assert!(store.first_delivery("d-1", "workflow_run").unwrap());
             assert!(!store.first_delivery("d-1", "workflow_run").unwrap());
             assert_eq!(
-                store.take(&key(1), "abc", Some(17), "k-abc-test-sig").unwrap(),
+                store
+                    .take(&key(1), "abc", Some(17), "k-abc-test-sig")
+                    .unwrap(),
                 Taken::New
             );
             store
-                .set(&key(1), RunStatus::Working, Some("fixers"), Some("ruff"), None)
+                .set(
+                    &key(1),
+                    RunStatus::Working,
+                    Some("fixers"),
+                    Some("ruff"),
+                    None,
+                )
                 .unwrap();
             assert_eq!(
-                store.take(&key(2), "abc", Some(17), "k-abc-test-sig").unwrap(),
+                store
+                    .take(&key(2), "abc", Some(17), "k-abc-test-sig")
+                    .unwrap(),
                 Taken::Duplicate(1)
             );
             assert_eq!(store.count_attempt("octo-org/wordstat", 17).unwrap(), 1);
             store.add_spend("2026-12-02", 125).unwrap();
-            store.set_etag("/repos/a/b/actions/runs", "W/\"x\"").unwrap();
+            store
+                .set_etag("/repos/a/b/actions/runs", "W/\"x\"")
+                .unwrap();
         }
         let store = WatchStore::open(&path).unwrap();
         assert!(!store.first_delivery("d-1", "workflow_run").unwrap());
         assert_eq!(
-            store.take(&key(1), "abc", Some(17), "k-abc-test-sig").unwrap(),
+            store
+                .take(&key(1), "abc", Some(17), "k-abc-test-sig")
+                .unwrap(),
             Taken::Seen(RunStatus::Working)
         );
         let open = store.unfinished().unwrap();
@@ -531,14 +547,23 @@ mod tests {
         assert!(store.unfinished().unwrap().is_empty());
         let all = store.all_runs().unwrap();
         assert_eq!(all.len(), 2);
-        assert_eq!(all.iter().filter(|r| r.status == RunStatus::Dropped).count(), 1);
+        assert_eq!(
+            all.iter()
+                .filter(|r| r.status == RunStatus::Dropped)
+                .count(),
+            1
+        );
     }
 
     #[test]
     fn a_file_that_is_not_a_store_is_an_error_naming_it() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("watch.db");
-        std::fs::write(&path, "not a database, just text that is long enough to matter").unwrap();
+        std::fs::write(
+            &path,
+            "not a database, just text that is long enough to matter",
+        )
+        .unwrap();
         let e = WatchStore::open(&path).unwrap_err();
         assert!(e.0.contains("watch.db"), "{e}");
     }

@@ -12,12 +12,14 @@ use serde_json::Value;
 use sha2::{Digest, Sha256};
 
 use super::CommandError;
-use super::ci_common::{app_token, client, hex, push_auth, read_outcome, step_summary};
+use super::ci_common::{app_token, client, hex, push_auth, read_event, read_outcome, step_summary};
 use crate::adapters::git::Git;
 use crate::adapters::github::GitHub;
 use crate::cli::CiPublishArgs;
 use crate::core::ci::publish::{PROTECTED, StickyUpdate, patch_paths, protected, sticky_body};
+use crate::core::ci::{self, CiEvent};
 use crate::core::exit::ExitCode;
+use crate::core::runurl::RunUrl;
 use crate::engine::ports::PrRequest;
 
 /// The longest patch put in a comment as a suggestion (GitHub's limit is 65,536 characters).
@@ -41,7 +43,10 @@ pub async fn publish(args: &CiPublishArgs) -> Result<ExitCode, CommandError> {
     let patch_path = args.dir.join("fix.patch");
     let text = verified_patch(&patch_path, &field(&outcome, "patch_sha256"))?;
     job.refuse_protected(&text, args).await?;
-    let fork = outcome["fork"].as_bool().unwrap_or(false);
+    // The output folder was written where the pull request's code ran: whether the code is a
+    // fork's is read again from what that code could not change.
+    let fork =
+        outcome["fork"].as_bool().unwrap_or(false) || fork_by_event(&job.github, &job.repo).await?;
     if fork || suggestion_only() {
         return job.suggest(&text, fork).await;
     }
@@ -68,6 +73,45 @@ pub async fn publish(args: &CiPublishArgs) -> Result<ExitCode, CommandError> {
         );
     }
     Ok(ExitCode::Success)
+}
+
+/// Whether the event that started this workflow run is about a fork's code: a `workflow_run`
+/// whose head is in another repository, a comment on a fork's PR, a dispatch naming a fork's
+/// run. An event that cannot be read counts as a fork's (nothing is pushed). `false` outside
+/// GitHub Actions.
+async fn fork_by_event(github: &GitHub, repo: &str) -> Result<bool, CommandError> {
+    let Some(path) = std::env::var_os("GITHUB_EVENT_PATH") else {
+        return Ok(false);
+    };
+    let Ok(payload) = read_event(Path::new(&path)) else {
+        return Ok(true);
+    };
+    let name = std::env::var("GITHUB_EVENT_NAME").ok();
+    let (owner, name_) = repo.split_once('/').unwrap_or((repo, ""));
+    let other = |head: &str| !head.is_empty() && !head.eq_ignore_ascii_case(repo);
+    match ci::parse(name.as_deref(), &payload) {
+        Ok(CiEvent::Run(run)) => Ok(run.from_fork()),
+        Ok(CiEvent::Comment(comment)) => {
+            let head = github
+                .pull_head(owner, name_, comment.pr)
+                .await
+                .map_err(CommandError::from)?;
+            Ok(other(&head.repo))
+        }
+        Ok(CiEvent::Dispatch { run_id, .. }) => {
+            let url = RunUrl {
+                host: "github.com".into(),
+                owner: owner.into(),
+                repo: name_.into(),
+                run_id,
+                job_id: None,
+                attempt: None,
+            };
+            let run = github.run(&url).await.map_err(CommandError::from)?;
+            Ok(run.head_repository.is_some_and(|h| other(&h.full_name)))
+        }
+        Err(_) => Ok(true),
+    }
 }
 
 /// A string field of the outcome, empty when absent.
@@ -261,7 +305,9 @@ async fn commit_patch(repo: &Path, outcome: &Value, patch: &Path) -> Result<Stri
         .await
         .is_err()
     {
-        git.run(&["fetch", "--quiet", "origin", &base])
+        let auth = push_auth();
+        let env: Vec<(&str, &str)> = auth.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        Git::run_in(repo, &["fetch", "--quiet", "origin", &base], &env)
             .await
             .map_err(|e| failed("cannot fetch the base commit", &e))?;
     }

@@ -19,13 +19,26 @@ use crate::core::setup::{Check, Reproduction};
 use crate::core::verdict::TestRun;
 use crate::core::view::RunView;
 
-/// Variables no child of a run sees: fixloop pushes and talks to GitHub itself.
+/// Variables no child of a run sees: fixloop pushes and talks to GitHub itself; and in GitHub
+/// Actions, the runner's files that change the job's later steps (its environment, path,
+/// outputs and summary) and its tokens for artifacts, caches and identity.
 pub const HIDDEN_FROM_CHILDREN: &[&str] = &[
     "GITHUB_TOKEN",
     "GH_TOKEN",
     "GH_ENTERPRISE_TOKEN",
     "GITHUB_ENTERPRISE_TOKEN",
     "FIXLOOP_APP_TOKEN",
+    "GITHUB_ENV",
+    "GITHUB_PATH",
+    "GITHUB_OUTPUT",
+    "GITHUB_STATE",
+    "GITHUB_STEP_SUMMARY",
+    "ACTIONS_RUNTIME_TOKEN",
+    "ACTIONS_RUNTIME_URL",
+    "ACTIONS_RESULTS_URL",
+    "ACTIONS_CACHE_URL",
+    "ACTIONS_ID_TOKEN_REQUEST_TOKEN",
+    "ACTIONS_ID_TOKEN_REQUEST_URL",
 ];
 
 /// The model providers' keys: the agent needs its own, but the repository's tests and checks

@@ -168,6 +168,17 @@ pub async fn publish_as(
     out: &Path,
     run_id: &str,
 ) -> Analyzed {
+    publish_with(sandbox, checkout, server, out, &[("GITHUB_RUN_ID", run_id)]).await
+}
+
+/// `fixloop ci publish OUT` with more of the job's environment (`GITHUB_EVENT_PATH`, …).
+pub async fn publish_with(
+    sandbox: &Sandbox,
+    checkout: &Path,
+    server: &MockServer,
+    out: &Path,
+    env: &[(&str, &str)],
+) -> Analyzed {
     let started = Instant::now();
     let output = tokio::process::Command::new(env!("CARGO_BIN_EXE_fixloop"))
         .args(["ci", "publish"])
@@ -180,7 +191,7 @@ pub async fn publish_as(
             "GITHUB_STEP_SUMMARY",
             sandbox.path().join("publish-summary.md"),
         )
-        .env("GITHUB_RUN_ID", run_id)
+        .envs(env.iter().copied())
         .output()
         .await
         .unwrap();

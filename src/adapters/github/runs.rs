@@ -33,6 +33,15 @@ pub struct Run {
     pub display_title: Option<String>,
     #[serde(default)]
     pub head_commit: Option<HeadCommit>,
+    /// The repository the head commit is in (another one for a fork's PR).
+    #[serde(default)]
+    pub head_repository: Option<RepoRef>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct RepoRef {
+    #[serde(default)]
+    pub full_name: String,
 }
 
 #[derive(Debug, Clone, Deserialize)]

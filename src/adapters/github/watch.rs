@@ -15,7 +15,10 @@ pub enum Poll {
     /// Nothing changed since the `ETag` given.
     Unchanged,
     /// The runs (newest first, as GitHub lists them) and the list's new `ETag`.
-    Runs { etag: Option<String>, runs: Vec<Value> },
+    Runs {
+        etag: Option<String>,
+        runs: Vec<Value>,
+    },
 }
 
 /// A pull request's head as it is now.
@@ -147,10 +150,13 @@ impl GitHub {
         run_id: u64,
     ) -> Result<(), StepError> {
         let route = format!("/repos/{owner}/{repo}/actions/runs/{run_id}/rerun-failed-jobs");
-        self.send(&format!("re-running the failed jobs of run {run_id}"), || async {
-            let response = self.crab._post(route.as_str(), None::<&()>).await?;
-            octocrab::map_github_error(response).await.map(drop)
-        })
+        self.send(
+            &format!("re-running the failed jobs of run {run_id}"),
+            || async {
+                let response = self.crab._post(route.as_str(), None::<&()>).await?;
+                octocrab::map_github_error(response).await.map(drop)
+            },
+        )
         .await
         .map_err(|refused| refused.error)
     }

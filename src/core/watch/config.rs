@@ -324,10 +324,7 @@ impl WatchConfig {
         self.check_fixers(&refuse)
     }
 
-    fn check_fixers(
-        &self,
-        refuse: &Refuse<'_>,
-    ) -> Result<(), InputError> {
+    fn check_fixers(&self, refuse: &Refuse<'_>) -> Result<(), InputError> {
         let mut names: Vec<&str> = BUILT_IN.iter().map(|f| f.name).collect();
         for (i, fixer) in self.fixers.iter().enumerate() {
             let valid = !fixer.name.is_empty()
