@@ -53,9 +53,11 @@ pub enum Command {
     Resume(ResumeArgs),
     /// Answer the checkpoint a run stopped at for review, then go on with the run headless.
     Review(ReviewArgs),
-    /// fixloop inside GitHub Actions: the analyze job's step (and, later, the publish job's).
+    /// fixloop inside GitHub Actions: the analyze and publish jobs' steps.
     #[command(subcommand)]
     Ci(CiCommand),
+    /// Watch repositories' CI and fix what fails: fixers first, the AI pipeline after.
+    Watch(WatchArgs),
     /// Remove the worktrees and branches fixloop created for a run (or all runs).
     Clean(CleanArgs),
     /// Run a command many times in parallel: how often it fails, and how.
@@ -345,6 +347,29 @@ pub struct ReviewArgs {
     /// The workspace's info.json (default: ./info.json); its outputs/ holds the run.
     #[arg(long, value_name = "FILE", global = true)]
     pub info: Option<PathBuf>,
+}
+
+/// `fixloop watch`.
+#[derive(Debug, Clone, Args)]
+pub struct WatchArgs {
+    /// The configuration (repositories, fixers, caps, notifications).
+    #[arg(long, value_name = "FILE", default_value = "fixloop.toml")]
+    pub config: PathBuf,
+    /// One sweep of every repository, then exit (for cron or a scheduled workflow).
+    #[arg(long)]
+    pub once: bool,
+    /// The state database (default: fixloop's XDG state folder, `watch.db`).
+    #[arg(long, value_name = "FILE")]
+    pub state: Option<PathBuf>,
+    /// Print the configuration's JSON Schema and exit.
+    #[arg(long)]
+    pub schema: bool,
+    /// The agent for failures no fixer answers (default: claude).
+    #[arg(long, value_enum)]
+    pub agent: Option<AgentArg>,
+    /// The shell command for --agent command.
+    #[arg(long, value_name = "SHELL COMMAND")]
+    pub agent_cmd: Option<String>,
 }
 
 /// `fixloop ci …`: the steps of the generated GitHub Actions workflow.

@@ -69,6 +69,7 @@ fn command(cli: Cli) -> Result<fixloop::core::exit::ExitCode, CommandError> {
                         commands::ci_publish::publish(&args).await
                     }
                     Some(Command::Stats(args)) => commands::reports::stats_command(&args).await,
+                    Some(Command::Watch(args)) => Box::pin(commands::watch::watch(&args)).await,
                     _ => commands::run::run(cli.run).await,
                 }
             }),

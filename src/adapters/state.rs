@@ -27,6 +27,7 @@ const MIGRATIONS: [&str; 1] = [r"
         class TEXT,
         reason TEXT,
         outcome TEXT,
+        detail TEXT NOT NULL DEFAULT '{}',
         updated_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
         PRIMARY KEY (repo, run_id, run_attempt)
     );
@@ -112,6 +113,8 @@ pub struct RunRecord {
     pub class: Option<String>,
     pub reason: Option<String>,
     pub outcome: Option<String>,
+    /// What the watcher kept about the run when it took it (JSON).
+    pub detail: String,
 }
 
 /// What taking a run came to.
@@ -209,6 +212,7 @@ impl WatchStore {
         head_sha: &str,
         pr: Option<u64>,
         dedupe: &str,
+        detail: &str,
     ) -> Result<Taken, StateError> {
         let fail = |e: rusqlite::Error| self.fail(&e);
         let tx = self.conn.unchecked_transaction().map_err(fail)?;
@@ -248,9 +252,9 @@ impl WatchStore {
             Taken::Duplicate(other)
         } else {
             tx.execute(
-                "INSERT INTO runs (repo, run_id, run_attempt, head_sha, pr, status) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, 'queued')",
-                params![key.repo, key.run_id, key.run_attempt, head_sha, pr],
+                "INSERT INTO runs (repo, run_id, run_attempt, head_sha, pr, status, detail) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, 'queued', ?6)",
+                params![key.repo, key.run_id, key.run_attempt, head_sha, pr, detail],
             )
             .map_err(fail)?;
             tx.execute(
@@ -317,8 +321,8 @@ impl WatchStore {
         let mut statement = self
             .conn
             .prepare(&format!(
-                "SELECT repo, run_id, run_attempt, head_sha, pr, status, class, reason, outcome \
-                 FROM runs {clause}"
+                "SELECT repo, run_id, run_attempt, head_sha, pr, status, class, reason, outcome, \
+                 detail FROM runs {clause}"
             ))
             .map_err(fail)?;
         let rows = statement
@@ -335,6 +339,7 @@ impl WatchStore {
                     class: row.get(6)?,
                     reason: row.get(7)?,
                     outcome: row.get(8)?,
+                    detail: row.get(9)?,
                 })
             })
             .map_err(fail)?;

@@ -20,6 +20,7 @@ pub mod run;
 pub mod setup;
 pub mod stress;
 pub mod validate;
+pub mod watch;
 
 use std::fmt::Write as _;
 

@@ -99,6 +99,13 @@ impl RunIndex {
     }
 }
 
+/// fixloop's folder in the user's XDG state directory, when there is one.
+#[must_use]
+pub fn fixloop_state_dir() -> Option<PathBuf> {
+    state_dir(std::env::var_os("XDG_STATE_HOME"), std::env::var_os("HOME"))
+        .map(|d| d.join("fixloop"))
+}
+
 /// `XDG_STATE_HOME` when it is an absolute path (the XDG rule: a relative one is ignored), else
 /// `HOME/.local/state`.
 fn state_dir(xdg_state_home: Option<OsString>, home: Option<OsString>) -> Option<PathBuf> {

@@ -115,6 +115,10 @@ pub enum Dispatch {
 pub struct RepoConfig {
     /// `owner/name`.
     pub name: String,
+    /// The git URL the watcher clones and pushes to (default
+    /// `https://github.com/OWNER/NAME.git`; the token goes as an HTTP header, never in the URL).
+    #[serde(default)]
+    pub remote: Option<String>,
     /// The workflows watched, by name (default: every one).
     #[serde(default)]
     pub workflows: Vec<String>,
@@ -378,6 +382,14 @@ impl WatchConfig {
             }
         }
         Ok(())
+    }
+
+    /// The git URL of `repo`.
+    #[must_use]
+    pub fn remote_of(repo: &RepoConfig) -> String {
+        repo.remote
+            .clone()
+            .unwrap_or_else(|| format!("https://github.com/{}.git", repo.name))
     }
 
     /// The repository's table, by name (case as GitHub ignores it).

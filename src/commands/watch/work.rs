@@ -1,0 +1,474 @@
+//! Working on one taken run: still worth it (the PR open, its head the failing commit, fixloop
+//! not turned off there, attempts left), what it is (classified before any AI), and what is
+//! done about it. Each step's result is in the store before the next begins; what is done to
+//! GitHub is done so that doing it again changes nothing (one comment per PR, updated; a push
+//! of the same commit), so a watcher killed at any point and started again finishes the work
+//! without doing any of it twice.
+
+use std::fmt::Write as _;
+use std::io::{Read, Seek, SeekFrom};
+use std::path::PathBuf;
+
+use serde_json::{Value, json};
+
+use super::CommandError;
+use super::fixer::{Fixed, run_fixers};
+use super::git::{clone, fetch, git, remove_worktree};
+use super::sweep::state;
+use crate::adapters::github::{GitHub, PullHead};
+use crate::adapters::state::{RunKey, RunRecord, RunStatus, WatchStore};
+use crate::cli::AgentArg;
+use crate::core::ci::FailedRun;
+use crate::core::ci::publish::{StickyUpdate, sticky_body};
+use crate::core::exit::ExitCode;
+use crate::core::publish::RUN_TRAILER;
+use crate::core::runurl::RunUrl;
+use crate::core::watch::{Class, Delivery, FailedStep, RepoConfig, WatchConfig, classify};
+
+/// The most of each failed job's log read for classifying (its end, where errors are).
+const LOG_TAIL: u64 = 512 * 1024;
+
+pub struct Watcher<'a> {
+    pub config: &'a WatchConfig,
+    pub store: &'a WatchStore,
+    pub github: &'a GitHub,
+    /// Clones and logs live here.
+    pub work_dir: PathBuf,
+    pub agent: Option<AgentArg>,
+    pub agent_cmd: Option<String>,
+}
+
+impl std::fmt::Debug for Watcher<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Watcher")
+            .field("work_dir", &self.work_dir)
+            .finish_non_exhaustive()
+    }
+}
+
+/// What the watcher keeps about a run when it takes it.
+pub fn detail_of(run: &FailedRun) -> Value {
+    json!({
+        "workflow": run.workflow,
+        "head_branch": run.head_branch,
+        "head_repo": run.head_repo,
+        "html_url": run.html_url,
+        "trigger": run.trigger,
+    })
+}
+
+/// The work of one pass, in a line.
+#[derive(Debug, Default)]
+pub struct Worked {
+    pub done: u32,
+    pub dropped: u32,
+}
+
+impl std::fmt::Display for Worked {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} run(s) worked on, {} dropped",
+            self.done, self.dropped
+        )
+    }
+}
+
+/// What became of a run.
+enum End {
+    Done(String),
+    Dropped(String),
+}
+
+impl Watcher<'_> {
+    /// Works on every run taken and not finished, oldest first.
+    pub async fn work_all(&self) -> Result<Worked, CommandError> {
+        let mut worked = Worked::default();
+        if self.config.watch.paused {
+            return Ok(worked);
+        }
+        for record in self.store.unfinished().map_err(state)? {
+            let key = record.key.clone();
+            self.store
+                .set(&key, RunStatus::Working, None, None, None)
+                .map_err(state)?;
+            let end = match self.work(&record).await {
+                Ok(end) => end,
+                // Left as it is: the next sweep takes it up again.
+                Err(e) if e.code == ExitCode::Unavailable => {
+                    eprintln!(
+                        "fixloop watch: {} run {}: {}",
+                        key.repo, key.run_id, e.message
+                    );
+                    continue;
+                }
+                Err(e) => End::Done(format!("failed: {}", e.message)),
+            };
+            let (status, said) = match end {
+                End::Done(said) => {
+                    worked.done += 1;
+                    (RunStatus::Done, said)
+                }
+                End::Dropped(said) => {
+                    worked.dropped += 1;
+                    (RunStatus::Dropped, said)
+                }
+            };
+            println!("fixloop watch: {} run {}: {said}", key.repo, key.run_id);
+            self.store
+                .set(&key, status, None, None, Some(&said))
+                .map_err(state)?;
+        }
+        Ok(worked)
+    }
+
+    async fn work(&self, record: &RunRecord) -> Result<End, CommandError> {
+        let key = &record.key;
+        let Some(repo) = self.config.repo(&key.repo) else {
+            return Ok(End::Dropped(
+                "the repository is no longer configured".into(),
+            ));
+        };
+        let detail: Value = serde_json::from_str(&record.detail).unwrap_or_default();
+        let (owner, name) = key.repo.split_once('/').unwrap_or((&key.repo, ""));
+        let pr = match record.pr {
+            Some(pr) => Some(pr),
+            None => self
+                .github
+                .prs_for_head(owner, name, &record.head_sha)
+                .await
+                .map_err(CommandError::from)?
+                .first()
+                .copied(),
+        };
+        let Some(pr) = pr else {
+            return Ok(End::Dropped(
+                "no open pull request has this commit as its head".into(),
+            ));
+        };
+        let (attempts, off) = self.store.pr(&key.repo, pr).map_err(state)?;
+        if off {
+            return Ok(End::Dropped(format!(
+                "fixloop is turned off on #{pr} (`/fixloop on` turns it on)"
+            )));
+        }
+        if attempts >= repo.attempts {
+            return Ok(End::Dropped(format!(
+                "fixloop has tried #{pr} {attempts} times (its cap)"
+            )));
+        }
+        let head = self
+            .github
+            .pull_head(owner, name, pr)
+            .await
+            .map_err(CommandError::from)?;
+        if !head.open {
+            return Ok(End::Dropped(format!("#{pr} is closed")));
+        }
+        if !head.sha.eq_ignore_ascii_case(&record.head_sha) {
+            return Ok(End::Dropped(format!(
+                "stale: #{pr}'s head is now {}, not the failing {}",
+                short(&head.sha),
+                short(&record.head_sha)
+            )));
+        }
+        let (steps, log) = self.failure(owner, name, key).await?;
+        let fixers = self.config.fixers_for(repo);
+        let mut class = classify(&steps, &log, &fixers);
+        if let Class::Transient { reason } = &class
+            && key.run_attempt > 1
+        {
+            class = Class::NotFixable {
+                reason: format!("it failed again after a re-run: {reason}"),
+            };
+        }
+        self.store
+            .set(
+                key,
+                RunStatus::Working,
+                Some(class.kind()),
+                Some(class.reason()),
+                None,
+            )
+            .map_err(state)?;
+        let job = Job {
+            watcher: self,
+            repo,
+            key,
+            pr,
+            head: &head,
+            attempt: attempts + 1,
+            workflow: detail["workflow"].as_str().unwrap_or_default().to_owned(),
+        };
+        job.act(&class, &steps, &fixers).await
+    }
+
+    /// The failed jobs' failed steps, and the end of each failed job's log.
+    async fn failure(
+        &self,
+        owner: &str,
+        name: &str,
+        key: &RunKey,
+    ) -> Result<(Vec<FailedStep>, String), CommandError> {
+        let url = RunUrl {
+            host: "github.com".into(),
+            owner: owner.into(),
+            repo: name.into(),
+            run_id: key.run_id,
+            job_id: None,
+            attempt: Some(key.run_attempt),
+        };
+        let jobs = self.github.jobs(&url).await.map_err(CommandError::from)?;
+        let logs = self.work_dir.join("logs");
+        std::fs::create_dir_all(&logs).map_err(|e| {
+            CommandError::new(
+                ExitCode::Io,
+                format!("cannot create {}: {e}", logs.display()),
+            )
+        })?;
+        let mut steps = Vec::new();
+        let mut text = String::new();
+        for job in jobs
+            .iter()
+            .filter(|j| j.conclusion.as_deref() == Some("failure"))
+        {
+            steps.extend(
+                job.steps
+                    .iter()
+                    .filter(|s| s.conclusion.as_deref() == Some("failure"))
+                    .map(|s| FailedStep {
+                        job: job.name.clone(),
+                        step: s.name.clone(),
+                        command: None,
+                    }),
+            );
+            let path = logs.join(format!("{}-{}.log", key.run_id, job.id));
+            if self.github.job_log(&url, job.id, &path).await.is_ok() {
+                text.push_str(&tail(&path));
+                text.push('\n');
+            }
+            let _ = std::fs::remove_file(&path);
+        }
+        Ok((steps, text))
+    }
+}
+
+/// The last [`LOG_TAIL`] bytes of a file, as text.
+fn tail(path: &std::path::Path) -> String {
+    let Ok(mut file) = std::fs::File::open(path) else {
+        return String::new();
+    };
+    let len = file.metadata().map_or(0, |m| m.len());
+    let _ = file.seek(SeekFrom::Start(len.saturating_sub(LOG_TAIL)));
+    let mut bytes = Vec::new();
+    let _ = file.read_to_end(&mut bytes);
+    String::from_utf8_lossy(&bytes).into_owned()
+}
+
+fn short(sha: &str) -> &str {
+    sha.get(..12).unwrap_or(sha)
+}
+
+/// One run being acted on.
+struct Job<'a> {
+    watcher: &'a Watcher<'a>,
+    repo: &'a RepoConfig,
+    key: &'a RunKey,
+    pr: u64,
+    head: &'a PullHead,
+    attempt: u32,
+    workflow: String,
+}
+
+impl Job<'_> {
+    async fn act(
+        &self,
+        class: &Class,
+        steps: &[FailedStep],
+        fixers: &[crate::core::watch::FixerSpec],
+    ) -> Result<End, CommandError> {
+        let (owner, name) = self
+            .key
+            .repo
+            .split_once('/')
+            .unwrap_or((&self.key.repo, ""));
+        match class {
+            Class::Transient { reason } => {
+                self.watcher
+                    .github
+                    .rerun_failed_jobs(owner, name, self.key.run_id)
+                    .await
+                    .map_err(CommandError::from)?;
+                Ok(End::Done(format!("re-ran the failed jobs once ({reason})")))
+            }
+            Class::NotFixable { reason } => {
+                self.comment(
+                    format!("not fixable: {reason}"),
+                    format!(
+                        "The `{}` run failed in a way no change to the code fixes: {reason}. \
+                         fixloop did nothing else.",
+                        self.workflow
+                    ),
+                )
+                .await?;
+                Ok(End::Done(format!("said why it is not fixable ({reason})")))
+            }
+            Class::Fixers { names, .. } => {
+                let chosen: Vec<&crate::core::watch::FixerSpec> =
+                    fixers.iter().filter(|f| names.contains(&f.name)).collect();
+                self.fixers(&chosen, steps).await
+            }
+            Class::Pipeline { reason } => Ok(End::Done(format!(
+                "needs the AI pipeline ({reason}); not run here yet"
+            ))),
+        }
+    }
+
+    async fn fixers(
+        &self,
+        fixers: &[&crate::core::watch::FixerSpec],
+        steps: &[FailedStep],
+    ) -> Result<End, CommandError> {
+        let own_repo =
+            self.head.repo.is_empty() || self.head.repo.eq_ignore_ascii_case(&self.key.repo);
+        let remote = WatchConfig::remote_of(self.repo);
+        let dir = self
+            .watcher
+            .work_dir
+            .join("repos")
+            .join(self.key.repo.to_ascii_lowercase());
+        let clone = clone(&dir, &remote).await?;
+        let commit = if own_repo {
+            fetch(&clone, &self.head.branch).await?
+        } else {
+            git(
+                &clone,
+                &[
+                    "fetch",
+                    "--quiet",
+                    "origin",
+                    &format!(
+                        "+refs/pull/{}/head:refs/fixloop-watch/pull/{}",
+                        self.pr, self.pr
+                    ),
+                ],
+            )
+            .await?;
+            git(
+                &clone,
+                &["rev-parse", &format!("refs/fixloop-watch/pull/{}", self.pr)],
+            )
+            .await?
+        };
+        if !commit.eq_ignore_ascii_case(&self.head.sha) {
+            return Ok(End::Dropped(format!(
+                "stale: the branch moved to {} while fixloop looked",
+                short(&commit)
+            )));
+        }
+        let step_names: Vec<String> = steps.iter().map(|s| format!("`{}`", s.step)).collect();
+        let fixer_names: Vec<&str> = fixers.iter().map(|f| f.name.as_str()).collect();
+        let message = format!(
+            "Fix {} with {}\n\nThe `{}` run {} failed; fixloop ran {} and the check again, with \
+             no AI.\n\n{RUN_TRAILER}: watch-{}",
+            step_names.join(", ").replace('`', ""),
+            fixer_names.join(", "),
+            self.workflow,
+            self.key.run_id,
+            fixer_names.join(", "),
+            self.key.run_id
+        );
+        let name = format!("run-{}-{}", self.key.run_id, self.key.run_attempt);
+        let fixed = run_fixers(&clone, &name, &commit, fixers, &message).await?;
+        let Fixed::Commit { sha, files } = fixed else {
+            let Fixed::Not(why) = fixed else {
+                unreachable!()
+            };
+            return Ok(End::Done(format!(
+                "the fixers did not fix it ({why}); it needs the AI pipeline"
+            )));
+        };
+        let tree = clone.join(".git/fixloop-watch").join(&name);
+        let delivered = self
+            .deliver(&clone, &sha, &files, &fixer_names, own_repo)
+            .await;
+        remove_worktree(&clone, &tree).await;
+        self.watcher
+            .store
+            .count_attempt(&self.key.repo, self.pr)
+            .map_err(state)?;
+        delivered
+    }
+
+    async fn deliver(
+        &self,
+        clone: &std::path::Path,
+        sha: &str,
+        files: &[String],
+        fixers: &[&str],
+        own_repo: bool,
+    ) -> Result<End, CommandError> {
+        let mut said = format!(
+            "Fixed with {} (no AI): {} file(s) changed",
+            fixers.join(", "),
+            files.len()
+        );
+        let delivery = if own_repo {
+            self.repo.delivery
+        } else {
+            Delivery::Suggestion
+        };
+        match delivery {
+            Delivery::PushToPr | Delivery::Issue => {
+                // A push that is not a fast-forward is refused: the branch moved, and the next
+                // failure (if any) is taken afresh.
+                git(
+                    clone,
+                    &[
+                        "push",
+                        "--quiet",
+                        "origin",
+                        &format!("{sha}:refs/heads/{}", self.head.branch),
+                    ],
+                )
+                .await?;
+                let _ = write!(said, "; pushed {} to `{}`", short(sha), self.head.branch);
+            }
+            Delivery::FixPr | Delivery::Suggestion => {
+                let patch = git(clone, &["format-patch", "--stdout", "-1", sha]).await?;
+                let _ = write!(said, ". Apply it with `git am`:\n\n```diff\n{patch}\n```");
+            }
+        }
+        self.comment(
+            format!("fixed with {} (no AI)", fixers.join(", ")),
+            said.clone(),
+        )
+        .await?;
+        Ok(End::Done(
+            said.lines().next().unwrap_or_default().to_owned(),
+        ))
+    }
+
+    /// fixloop's one comment on the PR, this attempt's line replaced.
+    async fn comment(&self, line: String, now: String) -> Result<(), CommandError> {
+        let (owner, name) = self
+            .key
+            .repo
+            .split_once('/')
+            .unwrap_or((&self.key.repo, ""));
+        let update = StickyUpdate {
+            attempt: self.attempt,
+            revision: 0,
+            line: &line,
+            now: &now,
+            artifact_run: None,
+        };
+        self.watcher
+            .github
+            .upsert_sticky(owner, name, self.pr, |previous| {
+                sticky_body(previous, &update)
+            })
+            .await
+            .map_err(CommandError::from)
+    }
+}
