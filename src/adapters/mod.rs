@@ -4,3 +4,4 @@ pub mod agent;
 pub mod forge;
 pub mod git;
 pub mod github;
+pub mod notify;

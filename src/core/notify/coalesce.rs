@@ -60,7 +60,10 @@ fn gather(mut queue: Vec<Notification>, rule: Coalescing, now: Option<DateTime<U
     for n in queue {
         let bursts = by_repository.entry(n.repository.clone()).or_default();
         let joins = bursts.last().is_some_and(|burst| {
-            burst.len() < max && burst.first().is_some_and(|first| n.at < first.at + rule.window)
+            burst.len() < max
+                && burst
+                    .first()
+                    .is_some_and(|first| n.at < first.at + rule.window)
         });
         if joins {
             if let Some(burst) = bursts.last_mut() {
@@ -201,7 +204,10 @@ mod tests {
         let out = coalesce(queue.clone(), rule(0, 20), at(0));
         assert_eq!(out.ready.len(), 2);
         assert!(out.ready.iter().all(|m| !m.is_digest()));
-        let all = flush(vec![n("acme/app", "a", 0), n("acme/app", "b", 1)], rule(60, 20));
+        let all = flush(
+            vec![n("acme/app", "a", 0), n("acme/app", "b", 1)],
+            rule(60, 20),
+        );
         assert_eq!(all.len(), 1);
         assert_eq!(titles(&all[0]), ["a", "b"]);
         assert!(flush(Vec::new(), rule(60, 20)).is_empty());

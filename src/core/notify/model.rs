@@ -3,6 +3,8 @@
 //! drop a repeated delivery. A [`Message`] is what a sink sends: one notification, or a burst
 //! of them for one repository that coalescing gathered.
 
+use std::fmt::Write as _;
+
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -107,8 +109,11 @@ fn derived_id<'a>(parts: impl IntoIterator<Item = &'a str>) -> String {
         hash.update(part.as_bytes());
     }
     let digest = hash.finalize();
-    let hex: String = digest[..12].iter().map(|b| format!("{b:02x}")).collect();
-    format!("msg_{hex}")
+    let mut id = String::from("msg_");
+    for b in &digest[..12] {
+        let _ = write!(id, "{b:02x}");
+    }
+    id
 }
 
 impl Notification {

@@ -106,7 +106,9 @@ impl DeliveryPolicy {
         let who = receiver.name();
         let (error, asked) = match *answer {
             Answer::Status { code, .. } if (200..300).contains(&code) => return Next::Delivered,
-            Answer::Status { code: 410, body, .. } if receiver == Receiver::Webhook => {
+            Answer::Status {
+                code: 410, body, ..
+            } if receiver == Receiver::Webhook => {
                 return stop(
                     DeliveryOutcome::Disabled,
                     format!(
@@ -121,7 +123,11 @@ impl DeliveryPolicy {
                 retry_after,
                 body,
             } if code == 408 || code == 429 || (500..600).contains(&code) => {
-                let what = if code == 429 { "rate limited" } else { "answered" };
+                let what = if code == 429 {
+                    "rate limited"
+                } else {
+                    "answered"
+                };
                 (format!("{who} {what} {code}{}", said(body)), retry_after)
             }
             Answer::Status { code, body, .. } if (300..400).contains(&code) => {
@@ -140,10 +146,7 @@ impl DeliveryPolicy {
                     format!("{who} refused the message: {code}{}", said(body)),
                 );
             }
-            Answer::Unreachable(text) => (
-                format!("cannot reach {who}: {}", clean(text)),
-                None,
-            ),
+            Answer::Unreachable(text) => (format!("cannot reach {who}: {}", clean(text)), None),
         };
         if let Some(asked) = asked.filter(|asked| *asked > self.max_retry_after) {
             return Next::Stop {
@@ -157,12 +160,8 @@ impl DeliveryPolicy {
             };
         }
         if attempt >= self.attempts.max(1) {
-            let tries = if attempt == 1 {
-                "1 attempt".to_owned()
-            } else {
-                format!("{attempt} attempts")
-            };
-            return stop(DeliveryOutcome::Failed, format!("{error} (after {tries})"));
+            // The record counts the attempts; the error says what the last one met.
+            return stop(DeliveryOutcome::Failed, error);
         }
         Next::Retry(asked.unwrap_or_else(|| self.backoff_after(attempt)))
     }
@@ -235,7 +234,10 @@ mod tests {
     #[test]
     fn success_is_any_2xx() {
         for code in [200, 202, 204, 299] {
-            assert_eq!(policy().next(Receiver::Slack, 1, &status(code, None, "ok")), Next::Delivered);
+            assert_eq!(
+                policy().next(Receiver::Slack, 1, &status(code, None, "ok")),
+                Next::Delivered
+            );
         }
     }
 
@@ -255,8 +257,11 @@ mod tests {
             p.next(Receiver::Slack, 2, &status(429, None, "")),
             Next::Retry(Duration::from_millis(200))
         );
-        let Next::Stop { outcome, error, retry_after } =
-            p.next(Receiver::Slack, 1, &status(429, Some(3600), "rate_limited"))
+        let Next::Stop {
+            outcome,
+            error,
+            retry_after,
+        } = p.next(Receiver::Slack, 1, &status(429, Some(3600), "rate_limited"))
         else {
             panic!("a wait over the cap went on");
         };
@@ -273,26 +278,35 @@ mod tests {
     fn server_errors_back_off_exponentially_until_the_attempts_run_out() {
         let p = policy();
         let answer = status(500, None, "oops");
-        assert_eq!(p.next(Receiver::Slack, 1, &answer), Next::Retry(Duration::from_millis(100)));
-        assert_eq!(p.next(Receiver::Slack, 2, &answer), Next::Retry(Duration::from_millis(200)));
+        assert_eq!(
+            p.next(Receiver::Slack, 1, &answer),
+            Next::Retry(Duration::from_millis(100))
+        );
+        assert_eq!(
+            p.next(Receiver::Slack, 2, &answer),
+            Next::Retry(Duration::from_millis(200))
+        );
         assert_eq!(
             stopped(p.next(Receiver::Slack, 3, &answer)),
-            (DeliveryOutcome::Failed, "Slack answered 500 (oops) (after 3 attempts)".into())
+            (DeliveryOutcome::Failed, "Slack answered 500 (oops)".into())
         );
         assert_eq!(p.backoff_after(3), Duration::from_millis(250));
         assert_eq!(p.backoff_after(u32::MAX), Duration::from_millis(250));
         let unreachable = Answer::Unreachable("error sending request for url (https://x.test/a)");
-        assert_eq!(p.next(Receiver::Webhook, 1, &unreachable), Next::Retry(Duration::from_millis(100)));
+        assert_eq!(
+            p.next(Receiver::Webhook, 1, &unreachable),
+            Next::Retry(Duration::from_millis(100))
+        );
         let (outcome, error) = stopped(p.next(Receiver::Webhook, 3, &unreachable));
         assert_eq!(outcome, DeliveryOutcome::Failed);
         assert_eq!(
             error,
-            "cannot reach the webhook: error sending request for url (<url>) (after 3 attempts)"
+            "cannot reach the webhook: error sending request for url (<url>)"
         );
         let once = DeliveryPolicy { attempts: 0, ..p };
         assert_eq!(
             stopped(once.next(Receiver::Slack, 1, &status(502, None, ""))).1,
-            "Slack answered 502 (after 1 attempt)"
+            "Slack answered 502"
         );
     }
 
@@ -301,7 +315,10 @@ mod tests {
         let p = policy();
         assert_eq!(
             stopped(p.next(Receiver::Slack, 1, &status(400, None, "invalid_payload"))),
-            (DeliveryOutcome::Permanent, "Slack refused the message: 400 (invalid_payload)".into())
+            (
+                DeliveryOutcome::Permanent,
+                "Slack refused the message: 400 (invalid_payload)".into()
+            )
         );
         assert_eq!(
             stopped(p.next(Receiver::Slack, 1, &status(404, None, "no_service\n"))).1,
@@ -309,7 +326,12 @@ mod tests {
         );
         // Slack's 410 (an archived channel) is a refusal; a webhook's disables it.
         assert_eq!(
-            stopped(p.next(Receiver::Slack, 1, &status(410, None, "channel_is_archived"))).0,
+            stopped(p.next(
+                Receiver::Slack,
+                1,
+                &status(410, None, "channel_is_archived")
+            ))
+            .0,
             DeliveryOutcome::Permanent
         );
         assert_eq!(
@@ -324,21 +346,32 @@ mod tests {
             p.next(Receiver::Webhook, 1, &status(408, None, "")),
             Next::Retry(Duration::from_millis(100))
         );
-        let long = format!("see https://hooks.slack.com/services/T/B/secret {}", "x".repeat(500));
+        let long = format!(
+            "see https://hooks.slack.com/services/T/B/secret {}",
+            "x".repeat(500)
+        );
         let (_, error) = stopped(p.next(Receiver::Slack, 1, &status(400, None, &long)));
-        assert!(!error.contains("hooks.slack.com") && error.chars().count() < 260, "{error}");
+        assert!(
+            !error.contains("hooks.slack.com") && error.chars().count() < 260,
+            "{error}"
+        );
     }
 
     #[test]
     fn retry_after_is_seconds_or_a_date() {
-        let now = DateTime::parse_from_rfc3339("2026-11-21T10:00:00Z").unwrap().to_utc();
+        let now = DateTime::parse_from_rfc3339("2026-11-21T10:00:00Z")
+            .unwrap()
+            .to_utc();
         assert_eq!(retry_after("1", now), Some(Duration::from_secs(1)));
         assert_eq!(retry_after(" 120 ", now), Some(Duration::from_secs(120)));
         assert_eq!(
             retry_after("Sat, 21 Nov 2026 10:00:30 GMT", now),
             Some(Duration::from_secs(30))
         );
-        assert_eq!(retry_after("Sat, 21 Nov 2026 09:00:00 GMT", now), Some(Duration::ZERO));
+        assert_eq!(
+            retry_after("Sat, 21 Nov 2026 09:00:00 GMT", now),
+            Some(Duration::ZERO)
+        );
         assert_eq!(retry_after("soon", now), None);
         assert_eq!(retry_after("-1", now), None);
         assert_eq!(retry_after("", now), None);

@@ -61,10 +61,11 @@ pub enum SecretError {
 impl SigningSecret {
     /// A secret written as `whsec_<base64 key>`.
     pub fn parse(text: &str) -> Result<Self, SecretError> {
-        let encoded = text.trim().strip_prefix(PREFIX).ok_or(SecretError::Prefix)?;
-        let key = STANDARD
-            .decode(encoded)
-            .map_err(|_| SecretError::Base64)?;
+        let encoded = text
+            .trim()
+            .strip_prefix(PREFIX)
+            .ok_or(SecretError::Prefix)?;
+        let key = STANDARD.decode(encoded).map_err(|_| SecretError::Base64)?;
         Self::from_key(key)
     }
 
@@ -83,7 +84,8 @@ impl SigningSecret {
     }
 
     fn mac(&self, id: &str, timestamp: i64, body: &[u8]) -> HmacSha256 {
-        let mut mac = HmacSha256::new_from_slice(&self.key).expect("HMAC takes a key of any length");
+        let mut mac =
+            HmacSha256::new_from_slice(&self.key).expect("HMAC takes a key of any length");
         mac.update(id.as_bytes());
         mac.update(b".");
         mac.update(timestamp.to_string().as_bytes());
@@ -271,9 +273,15 @@ mod tests {
     #[test]
     fn a_signed_delivery_verifies_and_any_listed_signature_may_match() {
         let ts = TIMESTAMP.to_string();
-        assert_eq!(verify(&secret(), &received(&ts, SIGNATURE), BODY, now(), TOLERANCE), Ok(()));
+        assert_eq!(
+            verify(&secret(), &received(&ts, SIGNATURE), BODY, now(), TOLERANCE),
+            Ok(())
+        );
         let rotated = format!("v1a,abc v1,Zm9v {SIGNATURE}");
-        assert_eq!(verify(&secret(), &received(&ts, &rotated), BODY, now(), TOLERANCE), Ok(()));
+        assert_eq!(
+            verify(&secret(), &received(&ts, &rotated), BODY, now(), TOLERANCE),
+            Ok(())
+        );
     }
 
     #[test]
@@ -281,7 +289,13 @@ mod tests {
         let ts = TIMESTAMP.to_string();
         let tampered = br#"{"test": 2432232315}"#;
         assert_eq!(
-            verify(&secret(), &received(&ts, SIGNATURE), tampered, now(), TOLERANCE),
+            verify(
+                &secret(),
+                &received(&ts, SIGNATURE),
+                tampered,
+                now(),
+                TOLERANCE
+            ),
             Err(VerifyError::Mismatch)
         );
         let other_id = ReceivedHeaders {
@@ -294,10 +308,22 @@ mod tests {
         );
         let other_key = SigningSecret::from_key(vec![7; 32]).unwrap();
         assert_eq!(
-            verify(&other_key, &received(&ts, SIGNATURE), BODY, now(), TOLERANCE),
+            verify(
+                &other_key,
+                &received(&ts, SIGNATURE),
+                BODY,
+                now(),
+                TOLERANCE
+            ),
             Err(VerifyError::Mismatch)
         );
-        for bad in ["", "v1,", "v1,!!!", "v2,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=", &SIGNATURE.replace("v1,", "v1a,")] {
+        for bad in [
+            "",
+            "v1,",
+            "v1,!!!",
+            "v2,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=",
+            &SIGNATURE.replace("v1,", "v1a,"),
+        ] {
             assert_eq!(
                 verify(&secret(), &received(&ts, bad), BODY, now(), TOLERANCE),
                 Err(VerifyError::Mismatch),
@@ -312,7 +338,13 @@ mod tests {
         let check = |ts: i64| {
             let text = ts.to_string();
             let signature = sign(ts);
-            verify(&secret(), &received(&text, &signature), BODY, now(), TOLERANCE)
+            verify(
+                &secret(),
+                &received(&text, &signature),
+                BODY,
+                now(),
+                TOLERANCE,
+            )
         };
         assert_eq!(check(TIMESTAMP - 300), Ok(()));
         assert_eq!(check(TIMESTAMP + 300), Ok(()));
@@ -353,14 +385,24 @@ mod tests {
 
     #[test]
     fn a_bad_secret_is_refused_without_showing_it() {
-        assert_eq!(SigningSecret::parse("MfKQ9r8G").err(), Some(SecretError::Prefix));
-        assert_eq!(SigningSecret::parse("whsec_%%%").err(), Some(SecretError::Base64));
+        assert_eq!(
+            SigningSecret::parse("MfKQ9r8G").err(),
+            Some(SecretError::Prefix)
+        );
+        assert_eq!(
+            SigningSecret::parse("whsec_%%%").err(),
+            Some(SecretError::Base64)
+        );
         assert_eq!(
             SigningSecret::parse("whsec_c2hvcnQ=").err(),
             Some(SecretError::Length(5))
         );
         assert_eq!(format!("{:?}", secret()), "SigningSecret([redacted])");
-        for error in [SecretError::Prefix, SecretError::Base64, SecretError::Length(5)] {
+        for error in [
+            SecretError::Prefix,
+            SecretError::Base64,
+            SecretError::Length(5),
+        ] {
             assert!(!error.to_string().contains("MfKQ"));
         }
     }

@@ -41,14 +41,14 @@ fn single(message: &Message, n: &Notification) -> Value {
     if let Some(link) = n.link.as_deref().and_then(link_target) {
         // The link is escaped already; the rest is escaped here.
         text = escape_capped(&text, TEXT_MAX.saturating_sub(slack_len(&link) + 3));
-        text.push_str(&format!(" <{link}>"));
+        let _ = write!(text, " <{link}>");
     } else {
         text = escape_capped(&text, TEXT_MAX);
     }
     let header = format!("{}: {}", n.kind.label(), message.repository());
     let mut section = json!({
         "type": "section",
-        "text": mrkdwn(linked_title(n, SECTION_MAX, "*", "*")),
+        "text": mrkdwn(&linked_title(n, SECTION_MAX, "*", "*")),
     });
     if !n.fields.is_empty() {
         section["fields"] = Value::Array(fields(&n.fields));
@@ -80,15 +80,15 @@ fn digest(message: &Message, all: &[Notification]) -> Value {
         .collect::<Vec<_>>()
         .join(", ");
     let text = escape_capped(
-        &format!(
-            "{} updates in {}: {tally}",
-            all.len(),
-            message.repository()
-        ),
+        &format!("{} updates in {}: {tally}", all.len(), message.repository()),
         TEXT_MAX,
     );
     let header = format!("{} updates: {}", all.len(), message.repository());
-    let first = all.iter().map(|n| n.at).min().unwrap_or_else(|| message.at());
+    let first = all
+        .iter()
+        .map(|n| n.at)
+        .min()
+        .unwrap_or_else(|| message.at());
     let context = format!(
         "fixloop · {} · {} to {} · {}",
         tally.replace(", ", " · "),
@@ -100,7 +100,7 @@ fn digest(message: &Message, all: &[Notification]) -> Value {
         "text": text,
         "blocks": [
             header_block(&header),
-            { "type": "section", "text": mrkdwn(listing(all)) },
+            { "type": "section", "text": mrkdwn(&listing(all)) },
             context_block(&context),
         ],
     })
@@ -179,16 +179,19 @@ fn fields(all: &[Field]) -> Vec<Value> {
             } else {
                 escape_capped(&f.value, FIELD_MAX - slack_len(&name) - 3)
             };
-            mrkdwn(format!("*{name}*\n{value}"))
+            mrkdwn(&format!("*{name}*\n{value}"))
         })
         .collect();
     if shown < all.len() {
-        out.push(mrkdwn(format!("*More*\n{} fields left out", all.len() - shown)));
+        out.push(mrkdwn(&format!(
+            "*More*\n{} fields left out",
+            all.len() - shown
+        )));
     }
     out
 }
 
-fn mrkdwn(text: String) -> Value {
+fn mrkdwn(text: &str) -> Value {
     json!({ "type": "mrkdwn", "text": text })
 }
 
@@ -204,7 +207,7 @@ fn header_block(text: &str) -> Value {
 fn context_block(text: &str) -> Value {
     json!({
         "type": "context",
-        "elements": [mrkdwn(escape_capped(text, SECTION_MAX))],
+        "elements": [mrkdwn(&escape_capped(text, SECTION_MAX))],
     })
 }
 
@@ -306,7 +309,10 @@ mod tests {
         .with_field("<@U123>", "a > b");
         let payload = slack_payload(&Message::single(n));
         let all = texts(&payload).join("\n");
-        assert!(!all.contains("<!channel>") && !all.contains("<@U123>"), "{all}");
+        assert!(
+            !all.contains("<!channel>") && !all.contains("<@U123>"),
+            "{all}"
+        );
         assert!(!all.contains("<https://evil"), "{all}");
         assert!(all.contains("&lt;!channel&gt; see &lt;https://evil.test|here&gt; &amp; more"));
         assert!(all.contains("*&lt;@U123&gt;*\na &gt; b"), "{all}");
@@ -316,7 +322,10 @@ mod tests {
     fn every_text_stays_within_slacks_limits() {
         let long = "é<&>🦀".repeat(2000);
         let mut n = Notification::new(NotificationKind::Failed, long.clone(), long.clone(), at(0))
-            .with_link(format!("https://github.com/acme/app/actions/runs/1?q={}", "&".repeat(300)));
+            .with_link(format!(
+                "https://github.com/acme/app/actions/runs/1?q={}",
+                "&".repeat(300)
+            ));
         for i in 0..25 {
             n = n.with_field(format!("{i}{long}"), long.clone());
         }
@@ -350,7 +359,12 @@ mod tests {
     fn a_digest_lists_its_notifications() {
         let message = Message::digest(vec![
             fixed(),
-            Notification::new(NotificationKind::Failed, "acme/app", "lint & format", at(60)),
+            Notification::new(
+                NotificationKind::Failed,
+                "acme/app",
+                "lint & format",
+                at(60),
+            ),
             Notification::new(NotificationKind::Fixed, "acme/app", "flaky <db>", at(120))
                 .with_link("https://github.com/acme/app/pull/9"),
         ])
@@ -364,8 +378,13 @@ mod tests {
              • *Failed* lint &amp; format\n\
              • *Fixed* <https://github.com/acme/app/pull/9|flaky &lt;db&gt;>"
         );
-        let context = payload["blocks"][2]["elements"][0]["text"].as_str().unwrap();
-        assert!(context.starts_with("fixloop · 2 fixed · 1 failed · 2027-01-15 08:00 to 08:02 UTC · msg_"));
+        let context = payload["blocks"][2]["elements"][0]["text"]
+            .as_str()
+            .unwrap();
+        assert!(
+            context
+                .starts_with("fixloop · 2 fixed · 1 failed · 2027-01-15 08:00 to 08:02 UTC · msg_")
+        );
     }
 
     #[test]
@@ -380,6 +399,9 @@ mod tests {
         assert!(slack_len(listing) <= SECTION_MAX);
         let shown = listing.lines().filter(|l| l.starts_with('•')).count();
         assert!(shown > 5);
-        assert!(listing.ends_with(&format!("… and {} more", 200 - shown)), "{listing}");
+        assert!(
+            listing.ends_with(&format!("… and {} more", 200 - shown)),
+            "{listing}"
+        );
     }
 }

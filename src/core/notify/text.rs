@@ -3,6 +3,7 @@
 //! way Slack counts them, link targets made safe for `<url|label>`; and URLs taken out of error
 //! text, since a webhook's URL is its secret.
 
+use std::fmt::Write as _;
 use std::sync::LazyLock;
 
 use regex::Regex;
@@ -115,23 +116,23 @@ pub fn link_target(url: &str) -> Option<String> {
     }
     let mut out = String::with_capacity(url.len());
     for c in url.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' | '>' | '|' | '"' => out.push_str(&format!("%{:02X}", u32::from(c))),
-            c if c.is_whitespace() || c.is_control() => {
-                let mut buf = [0; 4];
-                for b in c.encode_utf8(&mut buf).bytes() {
-                    out.push_str(&format!("%{b:02X}"));
-                }
+        if c == '&' {
+            out.push_str("&amp;");
+        } else if matches!(c, '<' | '>' | '|' | '"') || c.is_whitespace() || c.is_control() {
+            let mut buf = [0; 4];
+            for b in c.encode_utf8(&mut buf).bytes() {
+                let _ = write!(out, "%{b:02X}");
             }
-            c => out.push(c),
+        } else {
+            out.push(c);
         }
     }
     (slack_len(&out) <= LINK_MAX).then_some(out)
 }
 
 static URL: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r#"[A-Za-z][A-Za-z0-9+.\-]*://[^\s"'<>()\[\]{}`]*"#).expect("a fixed pattern compiles")
+    Regex::new(r#"[A-Za-z][A-Za-z0-9+.\-]*://[^\s"'<>()\[\]{}`]*"#)
+        .expect("a fixed pattern compiles")
 });
 
 /// `text` with every URL in it replaced by `<url>`: error text from an HTTP client names the
@@ -199,7 +200,10 @@ mod tests {
         );
         assert_eq!(link_target("javascript://alert(1)"), None);
         assert_eq!(link_target("not a link"), None);
-        assert_eq!(link_target(&format!("https://x.test/{}", "a".repeat(3000))), None);
+        assert_eq!(
+            link_target(&format!("https://x.test/{}", "a".repeat(3000))),
+            None
+        );
     }
 
     #[test]

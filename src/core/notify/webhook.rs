@@ -69,9 +69,14 @@ mod tests {
 
     #[test]
     fn a_notification_is_a_typed_event() {
-        let n = Notification::new(NotificationKind::NeedsReview, "acme/app", "fix <ready>", at(0))
-            .with_link("https://github.com/acme/app/pull/7")
-            .with_field("attempts", "2");
+        let n = Notification::new(
+            NotificationKind::NeedsReview,
+            "acme/app",
+            "fix <ready>",
+            at(0),
+        )
+        .with_link("https://github.com/acme/app/pull/7")
+        .with_field("attempts", "2");
         let message = Message::single(n.clone());
         let body = String::from_utf8(webhook_body(&message)).unwrap();
         assert_eq!(
