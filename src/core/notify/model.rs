@@ -169,8 +169,9 @@ impl Notification {
 
 /// What a sink sends: one notification, or several about one repository (a digest).
 ///
-/// Never empty; every notification in it is about its repository.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// Never empty; every notification in it is about its repository. (A caller that keeps a
+/// queue across runs keeps the notifications, which serialize; messages are made from them.)
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Message {
     id: String,
     repository: String,
