@@ -4,4 +4,5 @@ pub mod agent;
 pub mod forge;
 pub mod git;
 pub mod github;
+pub mod notify;
 pub mod state;

@@ -44,6 +44,7 @@ const HINTS: &[(&str, u8)] = &[
     ("ASIA", SHAPES),
     ("xox", SHAPES),
     ("hooks.slack.com", SHAPES),
+    ("whsec_", SHAPES),
     ("eyJ", SHAPES),
     ("PRIVATE KEY", SHAPES),
     ("uthorization", HEADER),
@@ -75,6 +76,8 @@ const TOKEN_SHAPES: &[&str] = &[
     r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b",
     r"\bxox[abposr]-[A-Za-z0-9\-]{10,}",
     r"https://hooks\.slack\.com/(?:services|workflows|triggers)/[A-Za-z0-9/_\-]+",
+    // A Standard Webhooks signing secret: `whsec_` and the key in base64.
+    r"\bwhsec_[A-Za-z0-9+/]{16,}={0,2}",
     r"\beyJ[A-Za-z0-9_\-]{5,}\.[A-Za-z0-9_\-]{5,}\.[A-Za-z0-9_\-]{5,}",
     r"-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?(?:-----END [A-Z ]*PRIVATE KEY-----|$)",
 ];
@@ -518,6 +521,8 @@ mod tests {
             "AKIAIOSFODNN7EXAMPLE",
             "xoxb-123456789012-abcdefghijkl",
             "https://hooks.slack.com/services/T000/B000/XXXXXXXXXXXX",
+            "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+            "whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD+A==",
             "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0In0.abcdefghijkl",
             "hunter2hunter2",
         ] {
