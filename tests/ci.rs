@@ -20,7 +20,7 @@ use wiremock::{Mock, MockServer, ResponseTemplate};
 #[tokio::test(flavor = "multi_thread")]
 async fn a_prs_failed_run_is_taken_to_a_verified_patch_that_is_not_pushed() {
     let sandbox = Sandbox::new();
-    let repo = sandbox.python_project();
+    let repo = steps::pr_project(&sandbox);
     let head = sandbox.git(&repo, &["rev-parse", "HEAD"]);
     let server = MockServer::start().await;
     mount_run(
@@ -99,7 +99,7 @@ async fn a_prs_failed_run_is_taken_to_a_verified_patch_that_is_not_pushed() {
 #[tokio::test(flavor = "multi_thread")]
 async fn fixloops_own_runs_and_outsiders_comments_are_skipped_at_once() {
     let sandbox = Sandbox::new();
-    let repo = sandbox.python_project();
+    let repo = steps::pr_project(&sandbox);
     let head = sandbox.git(&repo, &["rev-parse", "HEAD"]);
     let server = MockServer::start().await;
     // fixloop's branch alone, and its trailer alone (a person pushed on top of a fix), each
@@ -138,7 +138,7 @@ async fn fixloops_own_runs_and_outsiders_comments_are_skipped_at_once() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_pr_at_its_attempt_cap_is_skipped_and_a_forks_pr_is_found_by_its_head() {
     let sandbox = Sandbox::new();
-    let repo = sandbox.python_project();
+    let repo = steps::pr_project(&sandbox);
     let head = sandbox.git(&repo, &["rev-parse", "HEAD"]);
     let server = MockServer::start().await;
     // A person quoting the marker does not count; fixloop's bot comment does.
@@ -205,7 +205,7 @@ async fn a_pr_at_its_attempt_cap_is_skipped_and_a_forks_pr_is_found_by_its_head(
 
 /// A verified analyze of the PR's failed run, and a fresh clone for the publish job.
 async fn analyzed(sandbox: &Sandbox, server: &MockServer) -> (PathBuf, PathBuf, Value) {
-    let repo = sandbox.python_project();
+    let repo = steps::pr_project(sandbox);
     let head = sandbox.git(&repo, &["rev-parse", "HEAD"]);
     mount_run(
         server,
@@ -255,7 +255,7 @@ async fn publish_pushes_the_verified_fix_opens_one_draft_pr_and_keeps_one_commen
     Mock::given(method("POST"))
         .and(path("/repos/octo-org/wordstat/pulls"))
         .and(body_partial_json(
-            json!({"head": "fixloop/fix/ci-30433642", "base": "main", "draft": true}),
+            json!({"head": "fixloop/fix/ci-30433642", "base": "word-count", "draft": true}),
         ))
         .respond_with(ResponseTemplate::new(201).set_body_json(
             json!({"number": 18, "html_url": "https://github.com/octo-org/wordstat/pull/18"}),
@@ -407,7 +407,7 @@ async fn publish_refuses_a_patch_that_is_not_the_verified_one_or_touches_workflo
 #[tokio::test(flavor = "multi_thread")]
 async fn a_forks_pr_gets_the_verified_patch_as_a_suggestion_and_nothing_is_pushed() {
     let sandbox = Sandbox::new();
-    let repo = sandbox.python_project();
+    let repo = steps::pr_project(&sandbox);
     let head = sandbox.git(&repo, &["rev-parse", "HEAD"]);
     let server = MockServer::start().await;
     mount_run_id(
@@ -505,4 +505,40 @@ async fn publish_reads_a_forks_event_itself_whatever_the_outcome_says() {
     server.verify().await;
     let branches = sandbox.git(&sandbox.path().join("origin.git"), &["branch", "--list"]);
     assert!(!branches.contains("fixloop/"), "{branches}");
+}
+
+/// The bug is the pull request's own (its base is already right): the fix is made on the PR's
+/// branch, verified there, and its patch applies to the PR's head.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_prs_own_bug_is_fixed_on_the_prs_branch() {
+    let sandbox = Sandbox::new();
+    let repo = sandbox.python_project();
+    let failing = sandbox.git(&repo, &["rev-parse", "HEAD"]);
+    // The PR's branch holds the bug; main moved on without it.
+    sandbox.git(
+        &repo,
+        &["push", "--quiet", "origin", "HEAD:refs/heads/word-count"],
+    );
+    sandbox.git(&repo, &["revert", "--no-edit", "HEAD"]);
+    sandbox.git(&repo, &["push", "--quiet", "origin", "main"]);
+    let server = MockServer::start().await;
+    mount_run(
+        &server,
+        &failing,
+        std::fs::read_to_string(repo.join("ci.log")).unwrap(),
+    )
+    .await;
+    mount_comments(&server, json!([])).await;
+    let a = analyze(
+        &sandbox,
+        &repo,
+        &server,
+        &payload("workflow_run_pr", &failing),
+        &[],
+    )
+    .await;
+    let outcome = a.outcome();
+    assert_eq!(outcome["outcome"], "verified", "{}\n{}", a.stdout, a.stderr);
+    assert_eq!(outcome["base"], "word-count");
+    assert_eq!(outcome["base_commit"], failing.as_str());
 }

@@ -150,7 +150,7 @@ fn ok(a: &Analyzed) -> Value {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_review_hours_later_revises_then_approves_from_fresh_jobs() {
     let sandbox = Sandbox::new();
-    let repo = sandbox.python_project();
+    let repo = steps::pr_project(&sandbox);
     let head = sandbox.git(&repo, &["rev-parse", "HEAD"]);
     let agent = phased(REPRODUCE_ADD, FIX_WITH_FEEDBACK);
     let server = MockServer::start().await;
@@ -307,7 +307,7 @@ async fn approve_and_publish(
 #[tokio::test(flavor = "multi_thread")]
 async fn an_answer_takes_no_artifact_from_a_run_fixloop_did_not_make() {
     let sandbox = Sandbox::new();
-    let repo = sandbox.python_project();
+    let repo = steps::pr_project(&sandbox);
     let server = MockServer::start().await;
     let planted = sandbox.path().join("planted");
     std::fs::create_dir_all(&planted).unwrap();

@@ -501,7 +501,7 @@ mod tests {
             assert!(!store.first_delivery("d-1", "workflow_run").unwrap());
             assert_eq!(
                 store
-                    .take(&key(1), "abc", Some(17), "k-abc-test-sig")
+                    .take(&key(1), "abc", Some(17), "k-abc-test-sig", "{}")
                     .unwrap(),
                 Taken::New
             );
@@ -516,7 +516,7 @@ mod tests {
                 .unwrap();
             assert_eq!(
                 store
-                    .take(&key(2), "abc", Some(17), "k-abc-test-sig")
+                    .take(&key(2), "abc", Some(17), "k-abc-test-sig", "{}")
                     .unwrap(),
                 Taken::Duplicate(1)
             );
@@ -530,7 +530,7 @@ mod tests {
         assert!(!store.first_delivery("d-1", "workflow_run").unwrap());
         assert_eq!(
             store
-                .take(&key(1), "abc", Some(17), "k-abc-test-sig")
+                .take(&key(1), "abc", Some(17), "k-abc-test-sig", "{}")
                 .unwrap(),
             Taken::Seen(RunStatus::Working)
         );

@@ -10,6 +10,7 @@ use serde_json::json;
 use super::CommandError;
 use super::ci_common::{absolute, client, read_event, skipped, write};
 use super::ci_finish::finish;
+use crate::adapters::git::Git;
 use crate::adapters::github::GitHub;
 use crate::cli::{BudgetArgs, CiAnalyzeArgs, CiApproval, FrontArgs, RunArgs, TargetArgs};
 use crate::core::ci::{self, CiEvent, FailedRun, Guard};
@@ -103,7 +104,7 @@ pub async fn analyze(args: &CiAnalyzeArgs) -> Result<ExitCode, CommandError> {
 }
 
 /// Runs the pipeline on the failed run and writes the output folder.
-async fn take(
+pub(super) async fn take(
     args: &CiAnalyzeArgs,
     run: &FailedRun,
     attempts: u32,
@@ -122,13 +123,14 @@ async fn take(
         "name": format!("ci-{}", run.run_id),
     });
     write(&info, &(fields.to_string() + "\n"))?;
+    let base = fix_base(&repo, run).await?;
     let run_args = RunArgs {
         target: TargetArgs {
             info: Some(info),
             repo: Some(repo.clone()),
             agent: args.agent,
             agent_cmd: args.agent_cmd.clone(),
-            base: None,
+            base,
         },
         front: FrontArgs {
             headless: true,
@@ -162,6 +164,43 @@ async fn take(
         "revision": 0,
     });
     finish(&out, &repo, outcome, code).await
+}
+
+/// The branch the fix goes on: the failing code's own — a pull request's head branch (a fork's
+/// head fetched into a local branch, since it is not on the remote), or the pushed branch —
+/// so the fix is made, verified and delivered on top of what failed. `None`: the default.
+async fn fix_base(repo: &std::path::Path, run: &FailedRun) -> Result<Option<String>, CommandError> {
+    if run.head_branch.is_empty() {
+        return Ok(None);
+    }
+    if !run.from_fork() {
+        return Ok(Some(run.head_branch.clone()));
+    }
+    let Some(pr) = run.pull_requests.first() else {
+        return Ok(None);
+    };
+    let local = format!("fixloop-pr-{pr}");
+    let auth = super::ci_common::push_auth();
+    let env: Vec<(&str, &str)> = auth.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let refspec = format!("+refs/pull/{pr}/head:refs/heads/{local}");
+    match Git::run_in(
+        repo,
+        &["fetch", "--quiet", "--no-tags", "origin", &refspec],
+        &env,
+    )
+    .await
+    {
+        Ok(_) => Ok(Some(local)),
+        // The head commit may still be had by its hash (the reproduction fetches it); the fix
+        // then goes on the default branch, and its patch is posted as a suggestion.
+        Err(e) => {
+            eprintln!(
+                "fixloop: cannot fetch the fork's head of #{pr} ({}); the fix goes on the default branch",
+                e.stderr
+            );
+            Ok(None)
+        }
+    }
 }
 
 /// The run a dispatch names, read from GitHub.

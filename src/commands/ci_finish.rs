@@ -32,6 +32,7 @@ pub(super) async fn finish(
     outcome["run_id"] = json!(run_id);
     outcome["exit_code"] = json!(i32::from(code));
     outcome["message"] = json!(view.finished.as_ref().map(|e| e.message.clone()));
+    outcome["cost_usd"] = json!(view.cost_usd());
     let mut summary = format!(
         "## fixloop: CI run {} of `{}`\n\n",
         outcome["ci_run"],

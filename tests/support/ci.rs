@@ -16,6 +16,23 @@ use wiremock::{Mock, MockServer, ResponseTemplate};
 
 use crate::support::{FIX_ADD, REPRODUCE_ADD, Sandbox, phased};
 
+/// The python project with its failing commit also on the PR's branch, `word-count`, as the
+/// recorded payloads name it (and a fork's PR head at `refs/pull/17/head`).
+pub fn pr_project(sandbox: &Sandbox) -> PathBuf {
+    let repo = sandbox.python_project();
+    sandbox.git(
+        &repo,
+        &[
+            "push",
+            "--quiet",
+            "origin",
+            "main:word-count",
+            "main:refs/pull/17/head",
+        ],
+    );
+    repo
+}
+
 pub const TOKEN: &str = "ghs_analyzetoken0123456789abcdefghijkl";
 
 pub fn payload(name: &str, head: &str) -> Value {

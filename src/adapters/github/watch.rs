@@ -139,6 +139,40 @@ impl GitHub {
         })
     }
 
+    /// Starts the repository's fixloop workflow (`fixloop.yml`, as `fixloop init github`
+    /// writes it) on run `run_id`, on the repository's default branch.
+    ///
+    /// # Errors
+    /// GitHub refused (no such workflow, or the token may not).
+    pub async fn dispatch_fixloop(
+        &self,
+        owner: &str,
+        repo: &str,
+        run_id: u64,
+    ) -> Result<(), StepError> {
+        #[derive(Deserialize)]
+        struct Repository {
+            default_branch: String,
+        }
+        let info: Repository = self
+            .send("reading the repository", || {
+                self.crab.get(format!("/repos/{owner}/{repo}"), None::<&()>)
+            })
+            .await
+            .map_err(|refused| refused.error)?;
+        let route = format!("/repos/{owner}/{repo}/actions/workflows/fixloop.yml/dispatches");
+        let body = serde_json::json!({
+            "ref": info.default_branch,
+            "inputs": {"run-id": run_id.to_string()},
+        });
+        self.send("starting the fixloop workflow", || async {
+            let response = self.crab._post(route.as_str(), Some(&body)).await?;
+            octocrab::map_github_error(response).await.map(drop)
+        })
+        .await
+        .map_err(|refused| refused.error)
+    }
+
     /// Re-runs the failed jobs of run `run_id`.
     ///
     /// # Errors

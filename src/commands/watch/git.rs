@@ -39,11 +39,7 @@ pub async fn clone(dir: &Path, remote: &str) -> Result<PathBuf, CommandError> {
         )
     })?;
     let target = dir.display().to_string();
-    git(
-        parent,
-        &["clone", "--quiet", "--no-checkout", remote, &target],
-    )
-    .await?;
+    git(parent, &["clone", "--quiet", remote, &target]).await?;
     Ok(dir.to_path_buf())
 }
 

@@ -5,6 +5,7 @@
 
 mod fixer;
 mod git;
+mod pipeline;
 mod sweep;
 mod work;
 

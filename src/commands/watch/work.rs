@@ -23,7 +23,9 @@ use crate::core::ci::publish::{StickyUpdate, sticky_body};
 use crate::core::exit::ExitCode;
 use crate::core::publish::RUN_TRAILER;
 use crate::core::runurl::RunUrl;
-use crate::core::watch::{Class, Delivery, FailedStep, RepoConfig, WatchConfig, classify};
+use crate::core::watch::{
+    Class, Delivery, FailedStep, RepoConfig, WatchConfig, classify, failed_step_command,
+};
 
 /// The most of each failed job's log read for classifying (its end, where errors are).
 const LOG_TAIL: u64 = 512 * 1024;
@@ -75,7 +77,7 @@ impl std::fmt::Display for Worked {
 }
 
 /// What became of a run.
-enum End {
+pub(super) enum End {
     Done(String),
     Dropped(String),
 }
@@ -199,6 +201,7 @@ impl Watcher<'_> {
             head: &head,
             attempt: attempts + 1,
             workflow: detail["workflow"].as_str().unwrap_or_default().to_owned(),
+            detail,
         };
         job.act(&class, &steps, &fixers).await
     }
@@ -244,7 +247,14 @@ impl Watcher<'_> {
             );
             let path = logs.join(format!("{}-{}.log", key.run_id, job.id));
             if self.github.job_log(&url, job.id, &path).await.is_ok() {
-                text.push_str(&tail(&path));
+                let log = tail(&path);
+                // The job's failed step ran the command its log shows last before the error.
+                if let Some(command) = failed_step_command(&log)
+                    && let Some(step) = steps.iter_mut().rev().find(|s| s.job == job.name)
+                {
+                    step.command = Some(command);
+                }
+                text.push_str(&log);
                 text.push('\n');
             }
             let _ = std::fs::remove_file(&path);
@@ -265,19 +275,20 @@ fn tail(path: &std::path::Path) -> String {
     String::from_utf8_lossy(&bytes).into_owned()
 }
 
-fn short(sha: &str) -> &str {
+pub(super) fn short(sha: &str) -> &str {
     sha.get(..12).unwrap_or(sha)
 }
 
 /// One run being acted on.
-struct Job<'a> {
-    watcher: &'a Watcher<'a>,
-    repo: &'a RepoConfig,
-    key: &'a RunKey,
-    pr: u64,
-    head: &'a PullHead,
-    attempt: u32,
-    workflow: String,
+pub(super) struct Job<'a> {
+    pub(super) watcher: &'a Watcher<'a>,
+    pub(super) repo: &'a RepoConfig,
+    pub(super) key: &'a RunKey,
+    pub(super) pr: u64,
+    pub(super) head: &'a PullHead,
+    pub(super) attempt: u32,
+    pub(super) workflow: String,
+    pub(super) detail: Value,
 }
 
 impl Job<'_> {
@@ -318,9 +329,7 @@ impl Job<'_> {
                     fixers.iter().filter(|f| names.contains(&f.name)).collect();
                 self.fixers(&chosen, steps).await
             }
-            Class::Pipeline { reason } => Ok(End::Done(format!(
-                "needs the AI pipeline ({reason}); not run here yet"
-            ))),
+            Class::Pipeline { reason } => self.pipeline(reason).await,
         }
     }
 
@@ -378,8 +387,25 @@ impl Job<'_> {
             fixer_names.join(", "),
             self.key.run_id
         );
+        // Each failing step's own command when it is the check the fixer answers, else the
+        // fixer's own check.
+        let mut checks: Vec<String> = Vec::new();
+        for step in steps {
+            let Some(fixer) = fixers
+                .iter()
+                .find(|f| f.matches(&step.step, step.command.as_deref()))
+            else {
+                continue;
+            };
+            let own = step.command.clone().filter(|c| fixer.matches("", Some(c)));
+            if let Some(check) = own.or_else(|| fixer.check.clone())
+                && !checks.contains(&check)
+            {
+                checks.push(check);
+            }
+        }
         let name = format!("run-{}-{}", self.key.run_id, self.key.run_attempt);
-        let fixed = run_fixers(&clone, &name, &commit, fixers, &message).await?;
+        let fixed = run_fixers(&clone, &name, &commit, fixers, &checks, &message).await?;
         let Fixed::Commit { sha, files } = fixed else {
             let Fixed::Not(why) = fixed else {
                 unreachable!()
@@ -447,6 +473,10 @@ impl Job<'_> {
         Ok(End::Done(
             said.lines().next().unwrap_or_default().to_owned(),
         ))
+    }
+
+    pub(super) fn detail_str(&self, key: &str) -> String {
+        self.detail[key].as_str().unwrap_or_default().to_owned()
     }
 
     /// fixloop's one comment on the PR, this attempt's line replaced.

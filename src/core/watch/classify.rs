@@ -170,6 +170,35 @@ pub fn classify(steps: &[FailedStep], log: &str, fixers: &[FixerSpec]) -> Class 
     Class::Fixers { names, reason }
 }
 
+/// The script of the step that failed, as GitHub's log of the job shows it: the last
+/// `##[group]Run …` block before the first `Process completed with exit code` error (the
+/// script's lines, up to the `shell:` line GitHub prints after them).
+#[must_use]
+pub fn failed_step_command(log: &str) -> Option<String> {
+    let mut last: Option<Vec<&str>> = None;
+    let mut open: Option<Vec<&str>> = None;
+    for line in log.lines() {
+        let line = without_stamp(line.trim_end());
+        if let Some(first) = line.strip_prefix("##[group]Run ") {
+            open = Some(Vec::new());
+            last = Some(vec![first.trim()]);
+        } else if line.starts_with("##[error]Process completed with exit code") {
+            break;
+        } else if let Some(script) = open.as_mut() {
+            if line.trim_start().starts_with("shell: ") || line.starts_with("##[") {
+                if !script.is_empty() {
+                    last = open.take();
+                }
+                open = None;
+            } else {
+                script.push(line);
+            }
+        }
+    }
+    let script = last?.join("\n");
+    (!script.trim().is_empty()).then_some(script)
+}
+
 /// A line GitHub marks as an error (`##[error]`), or one a tool starts with `error:`.
 fn is_error_line(line: &str) -> bool {
     let line = without_stamp(line.trim());

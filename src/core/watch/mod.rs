@@ -8,6 +8,6 @@ pub mod fixers;
 #[cfg(test)]
 mod tests;
 
-pub use classify::{Class, FailedStep, classify};
+pub use classify::{Class, FailedStep, classify, failed_step_command};
 pub use config::{Approval, Delivery, Dispatch, RepoConfig, WatchConfig};
 pub use fixers::{BUILT_IN, FixerSpec};

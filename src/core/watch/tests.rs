@@ -254,3 +254,28 @@ fn the_machine_failing_is_transient_and_a_missing_secret_is_not_fixable() {
         assert!(class.reason().contains(says), "{log}: {class:?}");
     }
 }
+
+#[test]
+fn the_failed_steps_script_is_read_from_the_log() {
+    let log = "2026-12-01T10:00:00.0000000Z ##[group]Run actions/checkout@v4\n\
+               2026-12-01T10:00:00.1000000Z with:\n\
+               2026-12-01T10:00:01.0000000Z ##[endgroup]\n\
+               2026-12-01T10:00:02.0000000Z ##[group]Run cd crates\n\
+               2026-12-01T10:00:02.0000000Z cd crates\n\
+               2026-12-01T10:00:02.0000000Z cargo fmt --all -- --check\n\
+               2026-12-01T10:00:02.0000000Z shell: /usr/bin/bash -e {0}\n\
+               2026-12-01T10:00:02.0000000Z ##[endgroup]\n\
+               2026-12-01T10:00:03.0000000Z Diff in src/lib.rs\n\
+               2026-12-01T10:00:03.0000000Z ##[error]Process completed with exit code 1.\n\
+               2026-12-01T10:00:04.0000000Z ##[group]Run echo later\n";
+    assert_eq!(
+        failed_step_command(log).as_deref(),
+        Some("cd crates\ncargo fmt --all -- --check")
+    );
+    // A log cut before the script's lines: the group line's first line.
+    assert_eq!(
+        failed_step_command("##[group]Run ruff check .\n").as_deref(),
+        Some("ruff check .")
+    );
+    assert_eq!(failed_step_command("no steps here"), None);
+}

@@ -1,0 +1,159 @@
+//! The AI path of the watcher: a failure no fixer answers goes to the core pipeline — on this
+//! machine (the analyze and publish steps of `fixloop ci`, on the watcher's clone), or in the
+//! repository's own fixloop workflow — within what is left of the day's budget. Its proven fix
+//! waits for a person on the PR.
+
+use serde_json::Value;
+
+use super::CommandError;
+use super::git::clone;
+use super::sweep::state;
+use super::work::{End, Job};
+use crate::cli::{CiAnalyzeArgs, CiApproval, CiPublishArgs};
+use crate::core::ci::FailedRun;
+use crate::core::exit::ExitCode;
+use crate::core::watch::{Dispatch, WatchConfig};
+
+impl Job<'_> {
+    /// A failure no fixer answers: the core pipeline takes it to a proven fix, which waits for a
+    /// person (`/fixloop apply`, `/fixloop revise "…"`) before it is delivered — here, or in the
+    /// repository's fixloop workflow (`dispatch = "actions"`).
+    pub(super) async fn pipeline(&self, reason: &str) -> Result<End, CommandError> {
+        let (owner, name) = self
+            .key
+            .repo
+            .split_once('/')
+            .unwrap_or((&self.key.repo, ""));
+        self.watcher
+            .store
+            .count_attempt(&self.key.repo, self.pr)
+            .map_err(state)?;
+        if self.watcher.config.watch.dispatch == Dispatch::Actions {
+            self.watcher
+                .github
+                .dispatch_fixloop(owner, name, self.key.run_id)
+                .await
+                .map_err(CommandError::from)?;
+            return Ok(End::Done(format!(
+                "sent to the repository's fixloop workflow ({reason})"
+            )));
+        }
+        let today = chrono::Utc::now().format("%Y-%m-%d").to_string();
+        let Some(left) = self.budget_left(&today)? else {
+            return Ok(End::Dropped(format!(
+                "today's AI budget (${:.2}) is spent",
+                self.watcher.config.watch.daily_budget_usd
+            )));
+        };
+        let remote = WatchConfig::remote_of(self.repo);
+        let dir = self
+            .watcher
+            .work_dir
+            .join("repos")
+            .join(self.key.repo.to_ascii_lowercase());
+        let clone = clone(&dir, &remote).await?;
+        let out = self
+            .watcher
+            .work_dir
+            .join("runs")
+            .join(format!("{}-{}", self.key.run_id, self.key.run_attempt));
+        let _ = std::fs::remove_dir_all(&out);
+        std::fs::create_dir_all(&out).map_err(|e| {
+            CommandError::new(
+                ExitCode::Io,
+                format!("cannot create {}: {e}", out.display()),
+            )
+        })?;
+        let run = self.failed_run();
+        let args = CiAnalyzeArgs {
+            event: None,
+            event_name: None,
+            out: out.clone(),
+            repo: Some(clone.clone()),
+            agent: self.watcher.agent,
+            agent_cmd: self.watcher.agent_cmd.clone(),
+            approval: CiApproval::Review,
+            workflows: Vec::new(),
+            include_pushes: true,
+            attempt_cap: self.repo.attempts,
+            bots: Vec::new(),
+            flaky: false,
+            #[expect(clippy::cast_precision_loss, reason = "cents to dollars")]
+            max_cost_usd: Some((left as f64 / 100.0).max(0.01)),
+            previous: None,
+            artifact: "fixloop-out".into(),
+        };
+        Box::pin(crate::commands::ci::take(&args, &run, self.attempt - 1)).await?;
+        let publish = CiPublishArgs {
+            dir: out.clone(),
+            repo: Some(clone),
+            remote: "origin".into(),
+            branch_prefix: "fixloop/".into(),
+            protect: Vec::new(),
+            allow: Vec::new(),
+        };
+        crate::commands::ci_publish::publish(&publish).await?;
+        let outcome: Value = std::fs::read_to_string(out.join("outcome.json"))
+            .ok()
+            .and_then(|t| serde_json::from_str(&t).ok())
+            .unwrap_or_default();
+        self.record_spend(&today, &outcome)?;
+        let kind = outcome["outcome"].as_str().unwrap_or("unknown");
+        Ok(End::Done(match kind {
+            "review" => format!(
+                "a proven fix waits for /fixloop apply on #{} ({reason})",
+                self.pr
+            ),
+            other => format!("the pipeline came to `{other}` ({reason})"),
+        }))
+    }
+
+    /// The run as `fixloop ci analyze` takes it, from what the watcher knows.
+    fn failed_run(&self) -> FailedRun {
+        FailedRun {
+            repo: self.key.repo.clone(),
+            run_id: self.key.run_id,
+            run_attempt: u64::from(self.key.run_attempt),
+            html_url: self.detail_str("html_url"),
+            workflow: self.workflow.clone(),
+            conclusion: "failure".into(),
+            trigger: self.detail_str("trigger"),
+            head_branch: self.head.branch.clone(),
+            head_sha: self.head.sha.clone(),
+            head_repo: self.head.repo.clone(),
+            head_message: String::new(),
+            actors: Vec::new(),
+            pull_requests: vec![self.pr],
+        }
+    }
+
+    /// What is left of today's AI budget, in cents (`None`: nothing).
+    fn budget_left(&self, today: &str) -> Result<Option<u64>, CommandError> {
+        let spent = self.watcher.store.spent(today).map_err(state)?;
+        let budget = (self.watcher.config.watch.daily_budget_usd * 100.0).round();
+        #[expect(
+            clippy::cast_possible_truncation,
+            clippy::cast_sign_loss,
+            reason = "a budget in cents, checked non-negative and finite when read"
+        )]
+        let left = (budget as u64).saturating_sub(spent);
+        Ok((left > 0).then_some(left))
+    }
+
+    /// Adds what the run spent (its outcome says) to today's spending.
+    fn record_spend(&self, today: &str, outcome: &Value) -> Result<(), CommandError> {
+        if let Some(usd) = outcome["cost_usd"]
+            .as_f64()
+            .filter(|c| c.is_finite() && *c > 0.0)
+        {
+            #[expect(
+                clippy::cast_possible_truncation,
+                clippy::cast_sign_loss,
+                reason = "a positive, finite cost in cents"
+            )]
+            let cents = (usd * 100.0).ceil() as u64;
+            self.watcher.store.add_spend(today, cents).map_err(state)?;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,445 @@
+//! `fixloop watch --once` against a GitHub stand-in on 127.0.0.1 and real git repositories: an
+//! idle sweep costs a 304; a rustfmt failure is fixed and pushed with no agent; a runner's
+//! failure is re-run once and nothing else; a bot's run and fixloop's own are left alone; a
+//! run whose PR moved on is dropped; the same run seen twice is worked on once.
+#![allow(clippy::unwrap_used, reason = "test code: a panic is a failed test")]
+
+mod support;
+
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+use serde_json::{Value, json};
+use support::{FIX_ADD, REPRODUCE_ADD, Sandbox, phased};
+use wiremock::matchers::{header, method, path};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+const TOKEN: &str = "ghs_watchtoken0123456789abcdefghijklmn";
+const REPO: &str = "octo-org/tidy";
+
+/// A Rust crate whose `fmt` branch is badly formatted, with a bare origin.
+fn rust_project(sandbox: &Sandbox) -> (PathBuf, String) {
+    let repo = sandbox.path().join("tidy");
+    std::fs::create_dir_all(repo.join("src")).unwrap();
+    sandbox.git(sandbox.path(), &["init", "--quiet", "--bare", "origin.git"]);
+    sandbox.git(&repo, &["init", "--quiet", "-b", "main"]);
+    std::fs::write(
+        repo.join("Cargo.toml"),
+        "[package]\nname = \"tidy\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
+    )
+    .unwrap();
+    std::fs::write(
+        repo.join("src/lib.rs"),
+        "pub fn add(a: i32, b: i32) -> i32 {\n    a + b\n}\n",
+    )
+    .unwrap();
+    let commit = |msg: &str| {
+        sandbox.git(&repo, &["add", "-A"]);
+        sandbox.git(
+            &repo,
+            &[
+                "-c",
+                "user.name=Ada",
+                "-c",
+                "user.email=ada@example.com",
+                "commit",
+                "--quiet",
+                "-m",
+                msg,
+            ],
+        );
+    };
+    commit("Add tidy");
+    let origin = sandbox.path().join("origin.git").display().to_string();
+    sandbox.git(&repo, &["remote", "add", "origin", &origin]);
+    sandbox.git(&repo, &["push", "--quiet", "origin", "main"]);
+    sandbox.git(&repo, &["checkout", "--quiet", "-b", "fmt"]);
+    std::fs::write(
+        repo.join("src/lib.rs"),
+        "pub fn add(a: i32, b: i32) -> i32 {\n    a + b\n}\npub fn sub(a:i32,b:i32)->i32{a-b}\n",
+    )
+    .unwrap();
+    commit("Add sub");
+    sandbox.git(&repo, &["push", "--quiet", "origin", "fmt"]);
+    let head = sandbox.git(&repo, &["rev-parse", "HEAD"]);
+    (repo, head)
+}
+
+/// A failed run of the `CI` workflow on PR #5's head, as GitHub lists it.
+fn run(id: u64, head: &str, actor: &str, message: &str) -> Value {
+    json!({
+        "id": id, "name": "CI", "head_sha": head, "head_branch": "fmt",
+        "event": "pull_request", "status": "completed", "conclusion": "failure",
+        "run_attempt": 1, "pull_requests": [{"number": 5}],
+        "html_url": format!("https://github.com/{REPO}/actions/runs/{id}"),
+        "repository": {"full_name": REPO}, "head_repository": {"full_name": REPO},
+        "actor": {"login": actor}, "triggering_actor": {"login": actor},
+        "head_commit": {"message": message},
+    })
+}
+
+/// The stand-in: the failed-runs list (304 once fixloop has its `ETag`), PR #5 at `pr_head`, the
+/// run's jobs and logs, and fixloop's comment.
+async fn stand_in(runs: &[Value], pr_head: &str, step: &str, log: &str) -> MockServer {
+    let server = MockServer::start().await;
+    let list = format!("/repos/{REPO}/actions/runs");
+    Mock::given(method("GET"))
+        .and(path(list.as_str()))
+        .and(header("if-none-match", "\"list-1\""))
+        .respond_with(ResponseTemplate::new(304))
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(list.as_str()))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .insert_header("etag", "\"list-1\"")
+                .set_body_json(json!({"total_count": runs.len(), "workflow_runs": runs})),
+        )
+        .with_priority(2)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(format!("/repos/{REPO}/pulls/5")))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "number": 5, "state": "open", "maintainer_can_modify": false,
+            "head": {"sha": pr_head, "ref": "fmt", "repo": {"full_name": REPO}}})))
+        .mount(&server)
+        .await;
+    for r in runs {
+        let id = r["id"].as_u64().unwrap();
+        Mock::given(method("GET"))
+            .and(path(format!("/repos/{REPO}/actions/runs/{id}")))
+            .respond_with(ResponseTemplate::new(200).set_body_json(r))
+            .mount(&server)
+            .await;
+        Mock::given(method("GET"))
+            .and(wiremock::matchers::path_regex(format!(
+                "^/repos/{REPO}/actions/runs/{id}(/attempts/1)?/jobs$"
+            )))
+            .respond_with(
+                ResponseTemplate::new(200).set_body_json(json!({"total_count": 1,
+                "jobs": [{"id": id + 1, "name": "lint", "conclusion": "failure",
+                          "steps": [{"name": "Set up job", "conclusion": "success"},
+                                    {"name": step, "conclusion": "failure"}]}]})),
+            )
+            .mount(&server)
+            .await;
+        Mock::given(method("GET"))
+            .and(path(format!("/repos/{REPO}/actions/jobs/{}/logs", id + 1)))
+            .respond_with(ResponseTemplate::new(200).set_body_string(log))
+            .mount(&server)
+            .await;
+    }
+    Mock::given(method("GET"))
+        .and(path(format!("/repos/{REPO}/issues/5/comments")))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!([])))
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path(format!("/repos/{REPO}/issues/5/comments")))
+        .respond_with(ResponseTemplate::new(201).set_body_json(json!({"id": 1})))
+        .mount(&server)
+        .await;
+    server
+}
+
+/// The agent, should anything call it: it leaves a mark.
+fn marking_agent(sandbox: &Sandbox) -> PathBuf {
+    sandbox.agent(
+        "agent.sh",
+        &format!(
+            "echo called >> {}\n",
+            sandbox.path().join("agent-called").display()
+        ),
+    )
+}
+
+fn watch_once(sandbox: &Sandbox, server: &MockServer) -> Output {
+    watch_once_with(sandbox, server, &marking_agent(sandbox))
+}
+
+fn watch_once_with(sandbox: &Sandbox, server: &MockServer, agent: &Path) -> Output {
+    let config = sandbox.path().join("fixloop.toml");
+    if !config.exists() {
+        let origin = sandbox.path().join("origin.git");
+        std::fs::write(
+            &config,
+            format!(
+                "[[repo]]\nname = \"{REPO}\"\nremote = \"{}\"\n",
+                origin.display()
+            ),
+        )
+        .unwrap();
+    }
+    let real_home = std::env::var("HOME").unwrap_or_default();
+    let rustup = std::env::var("RUSTUP_HOME").unwrap_or_else(|_| format!("{real_home}/.rustup"));
+    let cargo = std::env::var("CARGO_HOME").unwrap_or_else(|_| format!("{real_home}/.cargo"));
+    std::process::Command::new(env!("CARGO_BIN_EXE_fixloop"))
+        .args(["watch", "--once", "--config"])
+        .arg(&config)
+        .arg("--state")
+        .arg(sandbox.path().join("state/watch.db"))
+        .args(["--agent", "command", "--agent-cmd"])
+        .arg(agent)
+        .current_dir(sandbox.path())
+        .envs(sandbox.env())
+        .env("RUSTUP_HOME", rustup)
+        .env("CARGO_HOME", cargo)
+        .env("GITHUB_API_URL", server.uri())
+        .env("GITHUB_TOKEN", TOKEN)
+        .output()
+        .unwrap()
+}
+
+fn ok(out: &Output) -> String {
+    let text = format!(
+        "{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    text
+}
+
+async fn requests(server: &MockServer, verb: &str, ending: &str) -> Vec<Value> {
+    server
+        .received_requests()
+        .await
+        .unwrap()
+        .iter()
+        .filter(|r| r.method.as_str() == verb && r.url.path().ends_with(ending))
+        .map(|r| serde_json::from_slice(&r.body).unwrap_or(Value::Null))
+        .collect()
+}
+
+fn cargo_fmt_available() -> bool {
+    std::process::Command::new("cargo")
+        .args(["fmt", "--version"])
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_rustfmt_failure_is_fixed_and_pushed_with_no_agent_and_an_idle_sweep_costs_a_304() {
+    if !cargo_fmt_available() {
+        eprintln!("skipped: cargo fmt is not installed here");
+        return;
+    }
+    let sandbox = Sandbox::new();
+    let (_repo, head) = rust_project(&sandbox);
+    let log = "2026-12-01T10:00:00.0000000Z ##[group]Run cargo fmt --all -- --check\n\
+               Diff in /home/runner/work/tidy/tidy/src/lib.rs at line 2:\n\
+               -pub fn sub(a:i32,b:i32)->i32{a-b}\n\
+               ##[error]Process completed with exit code 1.\n";
+    let server = stand_in(
+        &[run(901, &head, "ada", "Add sub")],
+        &head,
+        "Check formatting",
+        log,
+    )
+    .await;
+    let text = ok(&watch_once(&sandbox, &server));
+    assert!(text.contains("1 run(s) taken"), "{text}");
+    assert!(
+        !sandbox.path().join("agent-called").exists(),
+        "no agent: {text}"
+    );
+    // The fix is on the PR's branch: one commit on top of the failing one, formatted, with
+    // fixloop's trailer (so the run it starts is never taken again).
+    let origin = sandbox.path().join("origin.git");
+    let pushed = sandbox.git(&origin, &["rev-parse", "fmt"]);
+    assert_ne!(pushed, head);
+    assert_eq!(sandbox.git(&origin, &["rev-parse", "fmt~1"]), head);
+    let message = sandbox.git(&origin, &["log", "-1", "--format=%B", "fmt"]);
+    assert!(message.contains("Fixloop-Run: watch-901"), "{message}");
+    let lib = sandbox.git(&origin, &["show", "fmt:src/lib.rs"]);
+    assert!(lib.contains("pub fn sub(a: i32, b: i32) -> i32 {"), "{lib}");
+    let comments = requests(&server, "POST", "/issues/5/comments").await;
+    assert_eq!(comments.len(), 1);
+    let body = comments[0]["body"].as_str().unwrap();
+    assert!(body.contains("cargo-fmt (no AI)"), "{body}");
+    assert!(
+        body.starts_with("<!-- fixloop:sticky attempts=1 -->"),
+        "{body}"
+    );
+
+    // The next sweep: GitHub says the list is unchanged, and nothing is done.
+    server.reset().await;
+    let again = stand_in(&[], &head, "x", "").await;
+    let text = ok(&watch_once(&sandbox, &again));
+    assert!(text.contains("1 repository unchanged"), "{text}");
+    let sent = again.received_requests().await.unwrap();
+    assert_eq!(sent.len(), 1, "one conditional request: {sent:?}");
+    assert_eq!(
+        sent[0]
+            .headers
+            .get("if-none-match")
+            .unwrap()
+            .to_str()
+            .unwrap(),
+        "\"list-1\""
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_runners_failure_is_rerun_once_and_nothing_else() {
+    let sandbox = Sandbox::new();
+    let (_repo, head) = rust_project(&sandbox);
+    let log = "2026-12-01T10:00:00.0000000Z ##[error]The runner has received a shutdown signal. \
+               This can happen when the runner service is stopped.\n";
+    let server = stand_in(
+        &[run(902, &head, "ada", "Add sub")],
+        &head,
+        "Run tests",
+        log,
+    )
+    .await;
+    Mock::given(method("POST"))
+        .and(path(format!(
+            "/repos/{REPO}/actions/runs/902/rerun-failed-jobs"
+        )))
+        .respond_with(ResponseTemplate::new(201))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let text = ok(&watch_once(&sandbox, &server));
+    assert!(text.contains("re-ran the failed jobs once"), "{text}");
+    // Run again (a restart): the run is done, nothing is re-run twice.
+    let text = ok(&watch_once(&sandbox, &server));
+    assert!(text.contains("0 run(s) taken"), "{text}");
+    server.verify().await;
+    assert!(
+        requests(&server, "POST", "/issues/5/comments")
+            .await
+            .is_empty()
+    );
+    assert!(!sandbox.path().join("agent-called").exists());
+    assert_eq!(
+        sandbox.git(&sandbox.path().join("origin.git"), &["rev-parse", "fmt"]),
+        head
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn bots_fixloops_own_stale_and_duplicate_runs_are_left_alone() {
+    let sandbox = Sandbox::new();
+    let (_repo, head) = rust_project(&sandbox);
+    let moved = "0123456789abcdef0123456789abcdef01234567";
+    let runs = [
+        run(903, &head, "dependabot[bot]", "Bump serde"),
+        run(904, &head, "ada", "Fix it\n\nFixloop-Run: watch-900"),
+        // PR #5's head is `moved` now: this run's commit is stale.
+        run(
+            905,
+            "fedcba9876543210fedcba9876543210fedcba98",
+            "ada",
+            "Old",
+        ),
+        // The same failure listed twice (as a second page can repeat it).
+        run(906, moved, "ada", "Add sub"),
+        run(906, moved, "ada", "Add sub"),
+    ];
+    let server = stand_in(
+        &runs,
+        moved,
+        "Run tests",
+        "##[error]The runner has received a shutdown signal.",
+    )
+    .await;
+    Mock::given(method("POST"))
+        .and(path(format!(
+            "/repos/{REPO}/actions/runs/906/rerun-failed-jobs"
+        )))
+        .respond_with(ResponseTemplate::new(201))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let text = ok(&watch_once(&sandbox, &server));
+    assert!(text.contains("2 run(s) taken, 3 left alone"), "{text}");
+    assert!(text.contains("run 905: stale"), "{text}");
+    server.verify().await;
+    for id in [903, 904, 905] {
+        let jobs = format!("/actions/runs/{id}/attempts/1/jobs");
+        assert!(
+            server
+                .received_requests()
+                .await
+                .unwrap()
+                .iter()
+                .all(|r| !r.url.path().ends_with(&jobs)),
+            "run {id}'s jobs were never read"
+        );
+    }
+    assert!(
+        requests(&server, "POST", "/issues/5/comments")
+            .await
+            .is_empty()
+    );
+}
+
+/// A failing test no fixer answers: the agent path to a proven fix, which waits on the PR for
+/// a person (nothing is pushed before `/fixloop apply`).
+#[tokio::test(flavor = "multi_thread")]
+async fn a_test_failure_takes_the_agent_path_to_a_proven_fix_that_waits_for_a_person() {
+    let sandbox = Sandbox::new();
+    let repo = sandbox.python_project();
+    sandbox.git(&repo, &["push", "--quiet", "origin", "main:fmt"]);
+    let head = sandbox.git(&repo, &["rev-parse", "HEAD"]);
+    let log = std::fs::read_to_string(repo.join("ci.log")).unwrap();
+    let server = stand_in(
+        &[run(907, &head, "ada", "Speed up add")],
+        &head,
+        "Run tests",
+        &log,
+    )
+    .await;
+    let agent = sandbox.agent("fixing-agent.sh", &phased(REPRODUCE_ADD, FIX_ADD));
+    let out = watch_once_with(&sandbox, &server, &agent);
+    let text = ok(&out);
+    assert!(
+        text.contains("a proven fix waits for /fixloop apply on #5"),
+        "{text}"
+    );
+    let comments = requests(&server, "POST", "/issues/5/comments").await;
+    assert_eq!(comments.len(), 1, "{text}");
+    let body = comments[0]["body"].as_str().unwrap();
+    assert!(
+        body.contains("waits for a review (fixloop verified it)"),
+        "{body}"
+    );
+    assert!(body.contains("+    return a + b"), "{body}");
+    let branches = sandbox.git(&sandbox.path().join("origin.git"), &["branch", "--list"]);
+    assert!(
+        !branches.contains("fixloop/"),
+        "nothing pushed yet: {branches}"
+    );
+    assert_eq!(
+        sandbox.git(&sandbox.path().join("origin.git"), &["rev-parse", "fmt"]),
+        head
+    );
+}
+
+#[test]
+fn a_bad_configuration_names_its_line_and_nothing_is_done() {
+    let sandbox = Sandbox::new();
+    std::fs::write(
+        sandbox.path().join("fixloop.toml"),
+        "[[repo]]\nname = \"octo-org/tidy\"\ndelivery = \"carrier-pigeon\"\n",
+    )
+    .unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_fixloop"))
+        .args(["watch", "--once", "--state"])
+        .arg(sandbox.path().join("state/watch.db"))
+        .current_dir(sandbox.path())
+        .envs(sandbox.env())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(65), "{stderr}");
+    assert!(stderr.contains("fixloop.toml:3:"), "{stderr}");
+    assert!(stderr.contains("carrier-pigeon"), "{stderr}");
+    assert!(!sandbox.path().join("state/watch.db").exists());
+    assert!(!Path::new(&sandbox.path().join("watch")).exists());
+}
