@@ -78,3 +78,8 @@ fn read_config(path: &std::path::Path) -> Result<WatchConfig, CommandError> {
         CommandError::new(ExitCode::Input, e.to_string()).hint(hint)
     })
 }
+
+/// A state database error as the command's: an I/O failure naming the file.
+fn state(e: crate::adapters::state::StateError) -> CommandError {
+    CommandError::new(ExitCode::Io, e.0)
+}

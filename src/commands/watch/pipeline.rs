@@ -5,10 +5,9 @@
 
 use serde_json::Value;
 
-use super::CommandError;
 use super::git::clone;
-use super::sweep::state;
 use super::work::{End, Job};
+use super::{CommandError, state};
 use crate::cli::{CiAnalyzeArgs, CiApproval, CiPublishArgs};
 use crate::core::ci::FailedRun;
 use crate::core::exit::ExitCode;

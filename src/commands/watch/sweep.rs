@@ -4,12 +4,11 @@
 
 use serde_json::json;
 
-use super::CommandError;
 use super::work::Watcher;
+use super::{CommandError, state};
 use crate::adapters::github::Poll;
 use crate::adapters::state::{RunKey, Taken};
 use crate::core::ci::{self, CiEvent, FailedRun, Guard};
-use crate::core::exit::ExitCode;
 use crate::core::watch::RepoConfig;
 
 /// What a sweep did, in a line.
@@ -131,8 +130,4 @@ fn leave_alone(repo: &RepoConfig, run: &FailedRun) -> Option<String> {
             a.ends_with("[bot]") && !repo.allowed_bots.iter().any(|b| b.eq_ignore_ascii_case(a))
         })
         .map(|bot| format!("the run was started by the bot `{bot}`, not one allowed"))
-}
-
-pub fn state(e: crate::adapters::state::StateError) -> CommandError {
-    CommandError::new(ExitCode::Io, e.0)
 }

@@ -11,10 +11,9 @@ use std::path::PathBuf;
 
 use serde_json::{Value, json};
 
-use super::CommandError;
 use super::fixer::{Fixed, run_fixers};
 use super::git::{clone, fetch, git, remove_worktree};
-use super::sweep::state;
+use super::{CommandError, state};
 use crate::adapters::github::{GitHub, PullHead};
 use crate::adapters::state::{RunKey, RunRecord, RunStatus, WatchStore};
 use crate::cli::AgentArg;
