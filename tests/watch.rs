@@ -399,7 +399,7 @@ async fn a_test_failure_takes_the_agent_path_to_a_proven_fix_that_waits_for_a_pe
     let out = watch_once_with(&sandbox, &server, &agent);
     let text = ok(&out);
     assert!(
-        text.contains("a proven fix waits for /fixloop apply on #5"),
+        text.contains("waits: a proven fix waits for /fixloop apply on #5"),
         "{text}"
     );
     let comments = requests(&server, "POST", "/issues/5/comments").await;
@@ -419,6 +419,56 @@ async fn a_test_failure_takes_the_agent_path_to_a_proven_fix_that_waits_for_a_pe
         sandbox.git(&sandbox.path().join("origin.git"), &["rev-parse", "fmt"]),
         head
     );
+    apply_from_a_comment(&sandbox, &agent, body).await;
+}
+
+/// `/fixloop apply` from a member, after the fix was put up, delivers it once; an outsider's
+/// answer and one made before the fix are not taken.
+async fn apply_from_a_comment(sandbox: &Sandbox, agent: &Path, sticky: &str) {
+    let again = stand_in(&[], "", "x", "").await;
+    let comments = json!([
+        {"id": 11, "body": "/fixloop apply", "author_association": "MEMBER",
+         "created_at": "2000-01-01T00:00:00Z", "user": {"login": "early", "type": "User"}},
+        {"id": 12, "body": sticky, "author_association": "NONE",
+         "created_at": "2000-01-01T00:00:00Z", "user": {"login": "github-actions[bot]", "type": "Bot"}},
+        {"id": 13, "body": "/fixloop abort", "author_association": "CONTRIBUTOR",
+         "created_at": "2099-01-01T00:00:00Z", "user": {"login": "mallory", "type": "User"}},
+        {"id": 14, "body": "Looks right.\n/fixloop apply", "author_association": "MEMBER",
+         "created_at": "2099-01-01T00:00:00Z", "user": {"login": "ada", "type": "User"}}
+    ]);
+    Mock::given(method("GET"))
+        .and(path(format!("/repos/{REPO}/issues/5/comments")))
+        .respond_with(ResponseTemplate::new(200).set_body_json(comments))
+        .with_priority(1)
+        .mount(&again)
+        .await;
+    Mock::given(method("PATCH"))
+        .and(path(format!("/repos/{REPO}/issues/comments/12")))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({})))
+        .mount(&again)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(format!("/repos/{REPO}/pulls")))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!([])))
+        .mount(&again)
+        .await;
+    Mock::given(method("POST"))
+        .and(path(format!("/repos/{REPO}/pulls")))
+        .respond_with(ResponseTemplate::new(201).set_body_json(
+            json!({"number": 6, "html_url": format!("https://github.com/{REPO}/pull/6")}),
+        ))
+        .expect(1)
+        .mount(&again)
+        .await;
+    let text = ok(&watch_once_with(sandbox, &again, agent));
+    assert!(text.contains("applied by ada"), "{text}");
+    // Read again: nothing is taken twice.
+    let text = ok(&watch_once_with(sandbox, &again, agent));
+    assert!(text.contains("0 answer(s) read"), "{text}");
+    again.verify().await;
+    let origin = sandbox.path().join("origin.git");
+    let fix = sandbox.git(&origin, &["show", "fixloop/fix/ci-907:calc.py"]);
+    assert!(fix.contains("return a + b"), "{fix}");
 }
 
 #[test]

@@ -115,6 +115,8 @@ pub struct RunRecord {
     pub outcome: Option<String>,
     /// What the watcher kept about the run when it took it (JSON).
     pub detail: String,
+    /// When it last changed (RFC 3339, UTC).
+    pub updated_at: String,
 }
 
 /// What taking a run came to.
@@ -308,6 +310,14 @@ impl WatchStore {
         self.runs("WHERE status IN ('queued', 'working') ORDER BY updated_at, run_id")
     }
 
+    /// The runs whose proven fix waits for a person's answer on the PR.
+    ///
+    /// # Errors
+    /// The store cannot be read.
+    pub fn waiting(&self) -> Result<Vec<RunRecord>, StateError> {
+        self.runs("WHERE status = 'done' AND class = 'pipeline' AND outcome LIKE 'waits:%' ORDER BY updated_at")
+    }
+
     /// Every run the store holds, oldest first.
     ///
     /// # Errors
@@ -322,7 +332,7 @@ impl WatchStore {
             .conn
             .prepare(&format!(
                 "SELECT repo, run_id, run_attempt, head_sha, pr, status, class, reason, outcome, \
-                 detail FROM runs {clause}"
+                 detail, updated_at FROM runs {clause}"
             ))
             .map_err(fail)?;
         let rows = statement
@@ -340,6 +350,7 @@ impl WatchStore {
                     reason: row.get(7)?,
                     outcome: row.get(8)?,
                     detail: row.get(9)?,
+                    updated_at: row.get(10)?,
                 })
             })
             .map_err(fail)?;

@@ -35,7 +35,7 @@ const CARRIED: [&str; 8] = [
     "attempt",
 ];
 
-pub(super) async fn answer(
+pub(crate) async fn answer(
     args: &CiAnalyzeArgs,
     comment: &ReviewComment,
     github: &GitHub,
@@ -44,27 +44,10 @@ pub(super) async fn answer(
         repo: comment.repo.clone(),
         ..FailedRun::default()
     };
-    if !comment.on_pr {
-        return skipped(
-            &args.out,
-            "the comment is on an issue, not a pull request",
-            &here,
-        );
-    }
-    let Some(command) = &comment.command else {
-        return skipped(&args.out, "the comment is not a `/fixloop` command", &here);
+    let command = match answerable(comment) {
+        Ok(command) => command,
+        Err(reason) => return skipped(&args.out, &reason, &here),
     };
-    if !REVIEWERS.contains(&comment.association.as_str()) {
-        return skipped(
-            &args.out,
-            &format!(
-                "`{}` may not answer fixloop (association `{}`; owners, members and \
-                 collaborators may)",
-                comment.author, comment.association
-            ),
-            &here,
-        );
-    }
     let out = absolute(&args.out);
     let repo = absolute(&args.repo.clone().unwrap_or_else(|| ".".into()));
     if let Some(reason) = fetch_previous(args, comment, github, &out).await? {
@@ -139,10 +122,33 @@ pub(super) async fn answer(
     finish(&out, &repo, outcome, code).await
 }
 
+/// The comment's command, when it is an answer fixloop takes; else why not.
+fn answerable(comment: &ReviewComment) -> Result<&ReviewCommand, String> {
+    if !comment.on_pr {
+        return Err("the comment is on an issue, not a pull request".into());
+    }
+    let Some(command) = &comment.command else {
+        return Err("the comment is not a `/fixloop` command".into());
+    };
+    if matches!(command, ReviewCommand::Off | ReviewCommand::On) {
+        return Err(
+            "`/fixloop off` and `/fixloop on` are for the watcher (`fixloop watch`)".into(),
+        );
+    }
+    if !REVIEWERS.contains(&comment.association.as_str()) {
+        return Err(format!(
+            "`{}` may not answer fixloop (association `{}`; owners, members and collaborators \
+             may)",
+            comment.author, comment.association
+        ));
+    }
+    Ok(command)
+}
+
 /// The reviewer's answer as the checkpoint takes it.
 fn decision_of(command: &ReviewCommand, comment: &ReviewComment) -> Decision {
     match command {
-        ReviewCommand::Approve => Decision::Approve,
+        ReviewCommand::Approve | ReviewCommand::Off | ReviewCommand::On => Decision::Approve,
         ReviewCommand::Revise(feedback) => Decision::Revise {
             feedback: feedback.clone(),
         },

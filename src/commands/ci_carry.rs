@@ -101,12 +101,22 @@ pub(super) async fn restore(
         .run(&["bundle", "list-heads", &path])
         .await
         .map_err(|e| failed("cannot read the carried commits", &e))?;
-    let refspecs: Vec<String> = heads
-        .lines()
-        .filter_map(|l| l.split_once(' ').map(|(_, r)| r.to_owned()))
-        .filter(|r| r.starts_with("refs/heads/fix") || r == SCRATCH_REF)
-        .map(|r| format!("+{r}:{r}"))
-        .collect();
+    let mut refspecs: Vec<String> = Vec::new();
+    for (sha, name) in heads.lines().filter_map(|l| l.split_once(' ')) {
+        if !(name.starts_with("refs/heads/fix") || name == SCRATCH_REF) {
+            continue;
+        }
+        // Already here (the same machine, its worktree perhaps still on the branch).
+        let here = git.run(&["rev-parse", "--verify", "--quiet", name]).await;
+        if here.as_deref().is_ok_and(|h| h == sha) {
+            continue;
+        }
+        refspecs.push(format!("+{name}:{name}"));
+    }
+    if refspecs.is_empty() {
+        restore_sessions(&out.join("carry/sessions"), &session_roots());
+        return Ok(());
+    }
     let mut args = vec!["fetch", "--quiet", "--no-tags", path.as_str()];
     args.extend(refspecs.iter().map(String::as_str));
     git.run(&args)

@@ -21,6 +21,7 @@ pub use auth::{Token, api_base, remote_repo};
 pub use client::GitHub;
 pub use fetch::fetch_run_logs;
 pub use forge::GitHubForge;
+pub use review::PrComment;
 pub use runs::{HeadCommit, Job, RepoRef, Run, RunPr, Step};
 pub use watch::{Poll, PullHead};
 

@@ -30,10 +30,28 @@ struct Comment {
     body: Option<String>,
     #[serde(default)]
     user: Option<Author>,
+    #[serde(default)]
+    author_association: String,
+    #[serde(default)]
+    created_at: String,
+}
+
+/// A comment on a pull request, as the watcher reads answers from it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PrComment {
+    pub id: u64,
+    pub body: String,
+    pub author: String,
+    /// `OWNER`, `MEMBER`, `COLLABORATOR`, `CONTRIBUTOR`, …
+    pub association: String,
+    /// RFC 3339.
+    pub created_at: String,
 }
 
 #[derive(Debug, Deserialize)]
 struct Author {
+    #[serde(default)]
+    login: String,
     #[serde(rename = "type", default)]
     kind: String,
 }
@@ -80,6 +98,32 @@ impl GitHub {
             .await?
             .and_then(|c| sticky_attempts(c.body.as_deref()?))
             .unwrap_or(0))
+    }
+
+    /// Every comment on PR `number`, oldest first.
+    ///
+    /// # Errors
+    /// GitHub could not be read.
+    pub async fn pr_comments(
+        &self,
+        owner: &str,
+        repo: &str,
+        number: u64,
+    ) -> Result<Vec<PrComment>, StepError> {
+        let route = format!("/repos/{owner}/{repo}/issues/{number}/comments");
+        let comments: Vec<Comment> = self
+            .every_page(&route, &[], "reading the PR's comments")
+            .await?;
+        Ok(comments
+            .into_iter()
+            .map(|c| PrComment {
+                id: c.id,
+                body: c.body.unwrap_or_default(),
+                author: c.user.map(|u| u.login).unwrap_or_default(),
+                association: c.author_association,
+                created_at: c.created_at,
+            })
+            .collect())
     }
 
     /// The text of fixloop's comment on PR `number`, when there is one.

@@ -3,6 +3,7 @@
 //! state database (each once, duplicates and fixloop's own runs left alone), then works on
 //! every run taken and not finished — including one a killed watcher was working on.
 
+mod answers;
 mod fixer;
 mod git;
 mod pipeline;
@@ -53,8 +54,9 @@ pub async fn watch(args: &WatchArgs) -> Result<ExitCode, CommandError> {
     };
     loop {
         let swept = sweep::sweep(&watcher).await?;
+        let answered = answers::answers(&watcher).await?;
         let worked = watcher.work_all().await?;
-        println!("fixloop watch: {swept}; {worked}");
+        println!("fixloop watch: {swept}; {answered} answer(s) read; {worked}");
         if args.once {
             return Ok(ExitCode::Success);
         }

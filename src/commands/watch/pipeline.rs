@@ -45,17 +45,8 @@ impl Job<'_> {
             )));
         };
         let remote = WatchConfig::remote_of(self.repo);
-        let dir = self
-            .watcher
-            .work_dir
-            .join("repos")
-            .join(self.key.repo.to_ascii_lowercase());
-        let clone = clone(&dir, &remote).await?;
-        let out = self
-            .watcher
-            .work_dir
-            .join("runs")
-            .join(format!("{}-{}", self.key.run_id, self.key.run_attempt));
+        let clone = clone(&self.watcher.clone_dir(&self.key.repo), &remote).await?;
+        let out = self.watcher.run_out(self.key);
         let _ = std::fs::remove_dir_all(&out);
         std::fs::create_dir_all(&out).map_err(|e| {
             CommandError::new(
@@ -100,7 +91,7 @@ impl Job<'_> {
         let kind = outcome["outcome"].as_str().unwrap_or("unknown");
         Ok(End::Done(match kind {
             "review" => format!(
-                "a proven fix waits for /fixloop apply on #{} ({reason})",
+                "waits: a proven fix waits for /fixloop apply on #{} ({reason})",
                 self.pr
             ),
             other => format!("the pipeline came to `{other}` ({reason})"),

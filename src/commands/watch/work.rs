@@ -25,6 +25,7 @@ use crate::core::runurl::RunUrl;
 use crate::core::watch::{
     Class, Delivery, FailedStep, RepoConfig, WatchConfig, classify, failed_step_command,
 };
+use crate::engine::ports::PrRequest;
 
 /// The most of each failed job's log read for classifying (its end, where errors are).
 const LOG_TAIL: u64 = 512 * 1024;
@@ -82,6 +83,19 @@ pub(super) enum End {
 }
 
 impl Watcher<'_> {
+    /// The watcher's clone of `repo`.
+    pub fn clone_dir(&self, repo: &str) -> PathBuf {
+        self.work_dir.join("repos").join(repo.to_ascii_lowercase())
+    }
+
+    /// The output folder of the AI path for a run.
+    pub fn run_out(&self, key: &RunKey) -> PathBuf {
+        self.work_dir
+            .join("runs")
+            .join(key.repo.to_ascii_lowercase())
+            .join(format!("{}-{}", key.run_id, key.run_attempt))
+    }
+
     /// Works on every run taken and not finished, oldest first.
     pub async fn work_all(&self) -> Result<Worked, CommandError> {
         let mut worked = Worked::default();
@@ -340,12 +354,7 @@ impl Job<'_> {
         let own_repo =
             self.head.repo.is_empty() || self.head.repo.eq_ignore_ascii_case(&self.key.repo);
         let remote = WatchConfig::remote_of(self.repo);
-        let dir = self
-            .watcher
-            .work_dir
-            .join("repos")
-            .join(self.key.repo.to_ascii_lowercase());
-        let clone = clone(&dir, &remote).await?;
+        let clone = clone(&self.watcher.clone_dir(&self.key.repo), &remote).await?;
         let commit = if own_repo {
             fetch(&clone, &self.head.branch).await?
         } else {
@@ -447,19 +456,15 @@ impl Job<'_> {
             Delivery::PushToPr | Delivery::Issue => {
                 // A push that is not a fast-forward is refused: the branch moved, and the next
                 // failure (if any) is taken afresh.
-                git(
-                    clone,
-                    &[
-                        "push",
-                        "--quiet",
-                        "origin",
-                        &format!("{sha}:refs/heads/{}", self.head.branch),
-                    ],
-                )
-                .await?;
+                let target = format!("{sha}:refs/heads/{}", self.head.branch);
+                git(clone, &["push", "--quiet", "origin", &target]).await?;
                 let _ = write!(said, "; pushed {} to `{}`", short(sha), self.head.branch);
             }
-            Delivery::FixPr | Delivery::Suggestion => {
+            Delivery::FixPr => {
+                let (branch, url, number) = self.fix_pr(clone, sha, fixers).await?;
+                let _ = write!(said, "; on `{branch}`: {url} (#{number})");
+            }
+            Delivery::Suggestion => {
                 let patch = git(clone, &["format-patch", "--stdout", "-1", sha]).await?;
                 let _ = write!(said, ". Apply it with `git am`:\n\n```diff\n{patch}\n```");
             }
@@ -472,6 +477,45 @@ impl Job<'_> {
         Ok(End::Done(
             said.lines().next().unwrap_or_default().to_owned(),
         ))
+    }
+
+    /// The fixers' commit on a branch of its own, with a draft PR into the failing PR's branch.
+    async fn fix_pr(
+        &self,
+        clone: &std::path::Path,
+        sha: &str,
+        fixers: &[&str],
+    ) -> Result<(String, String, u64), CommandError> {
+        let branch = format!("fixloop/fixers/{}-{}", self.head.branch, self.key.run_id);
+        let target = format!("+{sha}:refs/heads/{branch}");
+        git(clone, &["push", "--quiet", "origin", &target]).await?;
+        let (owner, name) = self
+            .key
+            .repo
+            .split_once('/')
+            .unwrap_or((&self.key.repo, ""));
+        let request = PrRequest {
+            branch: branch.clone(),
+            base: self.head.branch.clone(),
+            title: format!("Fix {} on {}", fixers.join(", "), self.head.branch),
+            body: format!(
+                "fixloop ran {} (no AI) for the failed `{}` run on #{}, then the check again: \
+                 it passes.",
+                fixers.join(", "),
+                self.workflow,
+                self.pr
+            ),
+            draft: true,
+            labels: Vec::new(),
+            failing_pr: None,
+        };
+        let (url, number, _) = self
+            .watcher
+            .github
+            .open_or_update_pr(owner, name, &request, None)
+            .await
+            .map_err(CommandError::from)?;
+        Ok((branch, url, number))
     }
 
     pub(super) fn detail_str(&self, key: &str) -> String {

@@ -64,9 +64,14 @@ pub struct ReviewComment {
 /// What a `/fixloop` comment asks.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ReviewCommand {
+    /// `/fixloop approve` (or `/fixloop apply`).
     Approve,
     Revise(String),
     Abort(Option<String>),
+    /// `/fixloop off`: the watcher leaves this pull request alone from now on.
+    Off,
+    /// `/fixloop on`: … and takes it again.
+    On,
 }
 
 /// An event fixloop cannot read: the message says which field.
@@ -196,7 +201,9 @@ pub fn command(body: &str) -> Option<ReviewCommand> {
     let (verb, arg) = rest.split_once(char::is_whitespace).unwrap_or((rest, ""));
     let arg = unquote(arg.trim());
     match verb {
-        "approve" => Some(ReviewCommand::Approve),
+        "approve" | "apply" => Some(ReviewCommand::Approve),
+        "off" => Some(ReviewCommand::Off),
+        "on" => Some(ReviewCommand::On),
         // The feedback may go on over the lines after the command.
         "revise" => {
             let after: Vec<&str> = body

@@ -130,9 +130,12 @@ fn a_comment_carries_its_command_and_who_wrote_it() {
 
 #[test]
 fn commands_are_read_from_the_first_fixloop_line() {
-    use ReviewCommand::{Abort, Approve, Revise};
+    use ReviewCommand::{Abort, Approve, Off, On, Revise};
     let cases = [
         ("/fixloop approve", Some(Approve)),
+        ("/fixloop apply", Some(Approve)),
+        ("/fixloop off", Some(Off)),
+        ("/fixloop on", Some(On)),
         ("Looks right.\n/fixloop approve\nthanks", Some(Approve)),
         (
             "/fixloop revise “use split_whitespace”",

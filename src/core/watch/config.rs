@@ -157,7 +157,7 @@ pub enum Delivery {
     FixPr,
     /// The patch as a comment on the pull request.
     Suggestion,
-    /// An issue (for failures on a branch without a pull request).
+    /// An issue (for failures on a branch without a pull request). Not built yet: refused.
     Issue,
 }
 
@@ -317,6 +317,13 @@ impl WatchConfig {
                 ));
             }
             seen.push(lower);
+            if repo.delivery == Delivery::Issue {
+                return Err(refuse(
+                    ("[[repo]]", i, "delivery"),
+                    "`issue` delivery is not built yet".into(),
+                    "use push-to-pr, fix-pr or suggestion",
+                ));
+            }
             if repo.attempts == 0 || repo.attempts > 10 {
                 return Err(refuse(
                     ("[[repo]]", i, "attempts"),

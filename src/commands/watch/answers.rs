@@ -1,0 +1,151 @@
+//! The people's answers on pull requests: `/fixloop apply` (or `approve`), `/fixloop revise
+//! "…"` and `/fixloop abort` for a proven fix waiting there, and `/fixloop off` / `/fixloop on`
+//! for the pull request itself — from owners, members and collaborators only, each comment
+//! taken once, and only comments made after the fix was put up.
+
+use chrono::{DateTime, Utc};
+
+use super::work::Watcher;
+use super::{CommandError, state};
+use crate::adapters::github::PrComment;
+use crate::adapters::state::RunStatus;
+use crate::cli::{CiAnalyzeArgs, CiApproval, CiPublishArgs};
+use crate::core::ci::event::command;
+use crate::core::ci::{ReviewCommand, ReviewComment};
+
+/// Who may answer.
+const REVIEWERS: [&str; 3] = ["OWNER", "MEMBER", "COLLABORATOR"];
+
+/// Reads the answers on every pull request with a fix waiting, and acts on them; how many.
+pub async fn answers(watcher: &Watcher<'_>) -> Result<u32, CommandError> {
+    let mut answered = 0;
+    for record in watcher.store.waiting().map_err(state)? {
+        let Some(pr) = record.pr else { continue };
+        let key = &record.key;
+        let (owner, name) = key.repo.split_once('/').unwrap_or((&key.repo, ""));
+        let comments = match watcher.github.pr_comments(owner, name, pr).await {
+            Ok(comments) => comments,
+            Err(e) => {
+                eprintln!("fixloop watch: {} #{pr}: {}", key.repo, e.message);
+                continue;
+            }
+        };
+        let since = parse_time(&record.updated_at);
+        for comment in comments {
+            let Some(command) = command(&comment.body) else {
+                continue;
+            };
+            if !REVIEWERS.contains(&comment.association.as_str())
+                || parse_time(&comment.created_at) < since
+                || !watcher
+                    .store
+                    .first_delivery(&format!("comment:{}", comment.id), "issue_comment")
+                    .map_err(state)?
+            {
+                continue;
+            }
+            answered += 1;
+            match command {
+                ReviewCommand::Off | ReviewCommand::On => {
+                    let off = command == ReviewCommand::Off;
+                    watcher
+                        .store
+                        .set_pr_off(&key.repo, pr, off)
+                        .map_err(state)?;
+                    println!(
+                        "fixloop watch: {} #{pr}: turned {} by {}",
+                        key.repo,
+                        if off { "off" } else { "on" },
+                        comment.author
+                    );
+                }
+                _ => {
+                    let said =
+                        answer(watcher, &record.key.repo, pr, key, &comment, command).await?;
+                    println!("fixloop watch: {} run {}: {said}", key.repo, key.run_id);
+                    watcher
+                        .store
+                        .set(key, RunStatus::Done, None, None, Some(&said))
+                        .map_err(state)?;
+                    // The run answered is no longer waiting (a revision waits again, with the
+                    // answer's time as its own).
+                    break;
+                }
+            }
+        }
+    }
+    Ok(answered)
+}
+
+/// Goes on with the waiting run as the comment says, then delivers what it came to.
+async fn answer(
+    watcher: &Watcher<'_>,
+    repo: &str,
+    pr: u64,
+    key: &crate::adapters::state::RunKey,
+    comment: &PrComment,
+    command: ReviewCommand,
+) -> Result<String, CommandError> {
+    let out = watcher.run_out(key);
+    let clone = watcher.clone_dir(repo);
+    let args = CiAnalyzeArgs {
+        event: None,
+        event_name: None,
+        out: out.clone(),
+        repo: Some(clone.clone()),
+        agent: watcher.agent,
+        agent_cmd: watcher.agent_cmd.clone(),
+        approval: CiApproval::Review,
+        workflows: Vec::new(),
+        include_pushes: true,
+        attempt_cap: u32::MAX,
+        bots: Vec::new(),
+        flaky: false,
+        max_cost_usd: None,
+        previous: Some(out.clone()),
+        artifact: "fixloop-out".into(),
+    };
+    let review = ReviewComment {
+        repo: repo.to_owned(),
+        pr,
+        comment_id: comment.id,
+        author: comment.author.clone(),
+        association: comment.association.clone(),
+        command: Some(command),
+        on_pr: true,
+    };
+    Box::pin(crate::commands::ci_answer::answer(
+        &args,
+        &review,
+        watcher.github,
+    ))
+    .await?;
+    let publish = CiPublishArgs {
+        dir: out.clone(),
+        repo: Some(clone),
+        remote: "origin".into(),
+        branch_prefix: "fixloop/".into(),
+        protect: Vec::new(),
+        allow: Vec::new(),
+    };
+    crate::commands::ci_publish::publish(&publish).await?;
+    let outcome: serde_json::Value = std::fs::read_to_string(out.join("outcome.json"))
+        .ok()
+        .and_then(|t| serde_json::from_str(&t).ok())
+        .unwrap_or_default();
+    Ok(match outcome["outcome"].as_str().unwrap_or_default() {
+        "review" => format!(
+            "waits: revised as {} asked; the fix waits for /fixloop apply again",
+            comment.author
+        ),
+        "verified" => format!(
+            "applied by {}: the fix is pushed for review",
+            comment.author
+        ),
+        other => format!("{} answered; the run came to `{other}`", comment.author),
+    })
+}
+
+fn parse_time(text: &str) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(text).map_or(DateTime::<Utc>::MIN_UTC, |t| t.with_timezone(&Utc))
+}
