@@ -173,6 +173,30 @@ impl GitHub {
         .map_err(|refused| refused.error)
     }
 
+    /// The message of commit `sha`.
+    ///
+    /// # Errors
+    /// GitHub could not be read.
+    pub async fn commit_message(
+        &self,
+        owner: &str,
+        repo: &str,
+        sha: &str,
+    ) -> Result<String, StepError> {
+        let commit: Value = self
+            .send(&format!("reading commit {sha}"), || {
+                self.crab
+                    .get(format!("/repos/{owner}/{repo}/commits/{sha}"), None::<&()>)
+            })
+            .await
+            .map_err(|refused| refused.error)?;
+        Ok(commit
+            .pointer("/commit/message")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned())
+    }
+
     /// Re-runs the failed jobs of run `run_id`.
     ///
     /// # Errors

@@ -181,6 +181,33 @@ impl Watcher<'_> {
             return Ok(End::Dropped(format!("#{pr} is closed")));
         }
         if !head.sha.eq_ignore_ascii_case(&record.head_sha) {
+            // The head fixloop itself pushed for this run (a watcher killed after its push and
+            // before its comment): the comment is what is left to do.
+            let message = self
+                .github
+                .commit_message(owner, name, &head.sha)
+                .await
+                .unwrap_or_default();
+            if crate::core::ci::trailer(&message) == Some(format!("watch-{}", key.run_id).as_str())
+            {
+                let said = format!(
+                    "Fixed with no AI: pushed {} to `{}` (before a restart)",
+                    short(&head.sha),
+                    head.branch
+                );
+                let update = StickyUpdate {
+                    attempt: attempts.max(1),
+                    revision: 0,
+                    line: "fixed (no AI)",
+                    now: &said,
+                    artifact_run: None,
+                };
+                self.github
+                    .upsert_sticky(owner, name, pr, |previous| sticky_body(previous, &update))
+                    .await
+                    .map_err(CommandError::from)?;
+                return Ok(End::Done(said));
+            }
             return Ok(End::Dropped(format!(
                 "stale: #{pr}'s head is now {}, not the failing {}",
                 short(&head.sha),
