@@ -181,32 +181,8 @@ impl Watcher<'_> {
             return Ok(End::Dropped(format!("#{pr} is closed")));
         }
         if !head.sha.eq_ignore_ascii_case(&record.head_sha) {
-            // The head fixloop itself pushed for this run (a watcher killed after its push and
-            // before its comment): the comment is what is left to do.
-            let message = self
-                .github
-                .commit_message(owner, name, &head.sha)
-                .await
-                .unwrap_or_default();
-            if crate::core::ci::trailer(&message) == Some(format!("watch-{}", key.run_id).as_str())
-            {
-                let said = format!(
-                    "Fixed with no AI: pushed {} to `{}` (before a restart)",
-                    short(&head.sha),
-                    head.branch
-                );
-                let update = StickyUpdate {
-                    attempt: attempts.max(1),
-                    revision: 0,
-                    line: "fixed (no AI)",
-                    now: &said,
-                    artifact_run: None,
-                };
-                self.github
-                    .upsert_sticky(owner, name, pr, |previous| sticky_body(previous, &update))
-                    .await
-                    .map_err(CommandError::from)?;
-                return Ok(End::Done(said));
+            if let Some(end) = self.pushed_before(key, pr, attempts, &head).await? {
+                return Ok(end);
             }
             return Ok(End::Dropped(format!(
                 "stale: #{pr}'s head is now {}, not the failing {}",
@@ -244,6 +220,43 @@ impl Watcher<'_> {
             detail,
         };
         job.act(&class, &steps, &fixers).await
+    }
+
+    /// The head fixloop itself pushed for this run (a watcher killed after its push and before
+    /// its comment): the comment is what is left to do.
+    async fn pushed_before(
+        &self,
+        key: &RunKey,
+        pr: u64,
+        attempts: u32,
+        head: &PullHead,
+    ) -> Result<Option<End>, CommandError> {
+        let (owner, name) = key.repo.split_once('/').unwrap_or((&key.repo, ""));
+        let message = self
+            .github
+            .commit_message(owner, name, &head.sha)
+            .await
+            .unwrap_or_default();
+        if crate::core::ci::trailer(&message) != Some(format!("watch-{}", key.run_id).as_str()) {
+            return Ok(None);
+        }
+        let said = format!(
+            "Fixed with no AI: pushed {} to `{}` (before a restart)",
+            short(&head.sha),
+            head.branch
+        );
+        let update = StickyUpdate {
+            attempt: attempts.max(1),
+            revision: 0,
+            line: "fixed (no AI)",
+            now: &said,
+            artifact_run: None,
+        };
+        self.github
+            .upsert_sticky(owner, name, pr, |previous| sticky_body(previous, &update))
+            .await
+            .map_err(CommandError::from)?;
+        Ok(Some(End::Done(said)))
     }
 
     /// The failed jobs' failed steps, and the end of each failed job's log.
