@@ -62,7 +62,7 @@ async fn killed_while_a_fixer_runs_the_restart_pushes_once_and_comments_once() {
             started.elapsed() < Duration::from_secs(60),
             "the fixer never started"
         );
-        std::thread::sleep(Duration::from_millis(50));
+        tokio::time::sleep(Duration::from_millis(50)).await;
     }
     watcher.kill().unwrap(); // SIGKILL, mid-fixer
     watcher.wait().unwrap();
