@@ -364,6 +364,11 @@ pub struct WatchArgs {
     /// Print the configuration's JSON Schema and exit.
     #[arg(long)]
     pub schema: bool,
+    /// Also take GitHub's webhooks (`workflow_run`, `check_suite`) on this address, such as
+    /// 127.0.0.1:8787 (default: `listen` in `[watch]`); the secret is in the variable
+    /// `webhook-secret-env` names.
+    #[arg(long, value_name = "ADDR")]
+    pub listen: Option<String>,
     /// The agent for failures no fixer answers (default: claude).
     #[arg(long, value_enum)]
     pub agent: Option<AgentArg>,

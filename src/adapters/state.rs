@@ -8,7 +8,7 @@
 use std::path::Path;
 use std::time::Duration;
 
-use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params};
 
 /// The schema, in the order it grew; `user_version` says how much of it a file has.
 const MIGRATIONS: [&str; 1] = [r"
@@ -176,7 +176,9 @@ impl WatchStore {
             )));
         }
         for (i, migration) in MIGRATIONS.iter().enumerate().skip(version) {
-            let tx = conn.unchecked_transaction().map_err(fail)?;
+            // Immediate: another watcher process opening the same file waits its turn.
+            let tx =
+                Transaction::new_unchecked(&conn, TransactionBehavior::Immediate).map_err(fail)?;
             tx.execute_batch(migration).map_err(fail)?;
             tx.pragma_update(None, "user_version", i + 1)
                 .map_err(fail)?;
@@ -217,7 +219,10 @@ impl WatchStore {
         detail: &str,
     ) -> Result<Taken, StateError> {
         let fail = |e: rusqlite::Error| self.fail(&e);
-        let tx = self.conn.unchecked_transaction().map_err(fail)?;
+        // Immediate: it writes after it reads, and a deferred transaction's upgrade to a write
+        // can fail at once when another connection (the webhook listener's) writes.
+        let tx =
+            Transaction::new_unchecked(&self.conn, TransactionBehavior::Immediate).map_err(fail)?;
         let seen: Option<String> = tx
             .query_row(
                 "SELECT status FROM runs WHERE repo = ?1 AND run_id = ?2 AND run_attempt = ?3",

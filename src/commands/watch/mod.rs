@@ -6,12 +6,16 @@
 mod answers;
 mod fixer;
 mod git;
+mod listen;
 mod pipeline;
 mod sweep;
 mod work;
 
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
+
+use tokio::sync::Notify;
 
 use super::CommandError;
 use super::ci_common::client;
@@ -41,6 +45,17 @@ pub async fn watch(args: &WatchArgs) -> Result<ExitCode, CommandError> {
             })?,
     };
     let store = WatchStore::open(&state).map_err(|e| CommandError::new(ExitCode::Io, e.0))?;
+    let wake = Arc::new(Notify::new());
+    if let Some(addr) = args.listen.as_ref().or(config.watch.listen.as_ref()) {
+        if args.once {
+            return Err(CommandError::new(
+                ExitCode::Usage,
+                "--listen and --once do not go together: webhooks need a watcher that stays",
+            ));
+        }
+        let bound = listen::listen(addr, &config, &state, Arc::clone(&wake)).await?;
+        println!("fixloop watch: listening for GitHub's webhooks on {bound}");
+    }
     let github = client().await?;
     let watcher = work::Watcher {
         config: &config,
@@ -62,6 +77,7 @@ pub async fn watch(args: &WatchArgs) -> Result<ExitCode, CommandError> {
         }
         tokio::select! {
             () = tokio::time::sleep(Duration::from_secs(config.watch.poll_seconds)) => {}
+            () = wake.notified() => {}
             _ = tokio::signal::ctrl_c() => return Ok(ExitCode::Success),
         }
     }

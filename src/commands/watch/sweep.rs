@@ -7,7 +7,7 @@ use serde_json::json;
 use super::work::Watcher;
 use super::{CommandError, state};
 use crate::adapters::github::Poll;
-use crate::adapters::state::{RunKey, Taken};
+use crate::adapters::state::{RunKey, Taken, WatchStore};
 use crate::core::ci::{self, CiEvent, FailedRun, Guard};
 use crate::core::watch::RepoConfig;
 
@@ -58,7 +58,7 @@ pub async fn sweep(watcher: &Watcher<'_>) -> Result<Swept, CommandError> {
             let Ok(CiEvent::Run(run)) = ci::parse(Some("workflow_run"), &payload) else {
                 continue;
             };
-            if take(watcher, repo, &run)? {
+            if take(watcher.store, repo, &run)? {
                 swept.taken += 1;
             } else {
                 swept.skipped += 1;
@@ -73,11 +73,7 @@ pub async fn sweep(watcher: &Watcher<'_>) -> Result<Swept, CommandError> {
 
 /// Takes a failed run into the store unless fixloop should leave it alone; whether it was
 /// taken now.
-pub fn take(
-    watcher: &Watcher<'_>,
-    repo: &RepoConfig,
-    run: &FailedRun,
-) -> Result<bool, CommandError> {
+pub fn take(store: &WatchStore, repo: &RepoConfig, run: &FailedRun) -> Result<bool, CommandError> {
     if run.conclusion != "failure" {
         return Ok(false);
     }
@@ -99,8 +95,7 @@ pub fn take(
         run.workflow,
         run.run_attempt
     );
-    let taken = watcher
-        .store
+    let taken = store
         .take(
             &key,
             &run.head_sha,
