@@ -25,10 +25,11 @@ fn sign(body: &[u8]) -> String {
     let mut mac = Hmac::<Sha256>::new_from_slice(SECRET.as_bytes()).unwrap();
     mac.update(body);
     let bytes = mac.finalize().into_bytes();
-    format!(
-        "sha256={}",
-        bytes.iter().map(|b| format!("{b:02x}")).collect::<String>()
-    )
+    bytes.iter().fold("sha256=".to_owned(), |mut s, b| {
+        use std::fmt::Write as _;
+        let _ = write!(s, "{b:02x}");
+        s
+    })
 }
 
 async fn post(addr: &str, delivery: &str, body: &Value, signature: Option<&str>) -> (u16, String) {
@@ -58,6 +59,26 @@ async fn reruns(server: &MockServer, id: u64) -> usize {
         .count()
 }
 
+/// What the stand-in says of run 922 (the one only a delivery brings) when the watcher asks.
+async fn mount_delivered_run(server: &MockServer) {
+    Mock::given(method("GET"))
+        .and(wiremock::matchers::path_regex(format!(
+            "^/repos/{REPO}/actions/runs/922(/attempts/1)?/jobs$"
+        )))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(json!({"total_count": 1,
+            "jobs": [{"id": 923, "name": "test", "conclusion": "failure",
+                      "steps": [{"name": "Run tests", "conclusion": "failure"}]}]})),
+        )
+        .mount(server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(format!("/repos/{REPO}/actions/jobs/923/logs")))
+        .respond_with(ResponseTemplate::new(200).set_body_string(LOG))
+        .mount(server)
+        .await;
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn deliveries_are_verified_taken_once_and_a_missed_one_is_found_by_the_sweep() {
     let sandbox = Sandbox::new();
@@ -77,23 +98,7 @@ async fn deliveries_are_verified_taken_once_and_a_missed_one_is_found_by_the_swe
             .mount(&server)
             .await;
     }
-    // What the stand-in says of run 922 when the watcher asks.
-    Mock::given(method("GET"))
-        .and(wiremock::matchers::path_regex(format!(
-            "^/repos/{REPO}/actions/runs/922(/attempts/1)?/jobs$"
-        )))
-        .respond_with(
-            ResponseTemplate::new(200).set_body_json(json!({"total_count": 1,
-            "jobs": [{"id": 923, "name": "test", "conclusion": "failure",
-                      "steps": [{"name": "Run tests", "conclusion": "failure"}]}]})),
-        )
-        .mount(&server)
-        .await;
-    Mock::given(method("GET"))
-        .and(path(format!("/repos/{REPO}/actions/jobs/923/logs")))
-        .respond_with(ResponseTemplate::new(200).set_body_string(LOG))
-        .mount(&server)
-        .await;
+    mount_delivered_run(&server).await;
 
     std::fs::write(
         sandbox.path().join("fixloop.toml"),
