@@ -269,6 +269,73 @@ async fn apply_from_a_comment(sandbox: &Sandbox, agent: &Path, sticky: &str) {
     assert!(fix.contains("return a + b"), "{fix}");
 }
 
+/// Not fixable: one comment says why, nothing else is done, and the notification sinks are told
+/// (Slack, and a webhook signed the Standard Webhooks way); no output shows their addresses.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_missing_secret_is_said_once_and_the_sinks_are_told() {
+    let sandbox = Sandbox::new();
+    let (_repo, head) = rust_project(&sandbox);
+    let log = "2026-12-01T10:00:00.0000000Z ##[error]Input required and not supplied: token\n";
+    let server = stand_in(&[run(908, &head, "ada", "Add sub")], &head, "Deploy", log).await;
+    for hook in ["/slack/T000/B000/secretpath", "/hooks/fixloop"] {
+        Mock::given(method("POST"))
+            .and(path(hook))
+            .respond_with(ResponseTemplate::new(200).set_body_string("ok"))
+            .expect(1)
+            .mount(&server)
+            .await;
+    }
+    std::fs::write(
+        sandbox.path().join("fixloop.toml"),
+        format!(
+            "[[repo]]\nname = \"{REPO}\"\nremote = \"{}\"\n\n[notify.slack]\n\
+             url-env = \"TEST_SLACK_URL\"\n\n[notify.webhook]\nurl-env = \"TEST_HOOK_URL\"\n\
+             secret-env = \"TEST_HOOK_SECRET\"\n",
+            sandbox.path().join("origin.git").display()
+        ),
+    )
+    .unwrap();
+    let slack = format!("{}/slack/T000/B000/secretpath", server.uri());
+    let agent = world::marking_agent(&sandbox);
+    let out = world::watch_command(&sandbox, &server, &agent, &["--once"])
+        .env("TEST_SLACK_URL", &slack)
+        .env("TEST_HOOK_URL", format!("{}/hooks/fixloop", server.uri()))
+        .env(
+            "TEST_HOOK_SECRET",
+            "whsec_MDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDA=",
+        )
+        .output()
+        .unwrap();
+    let text = ok(&out);
+    assert!(text.contains("not fixable"), "{text}");
+    assert!(!text.contains("secretpath"), "no address shown: {text}");
+    server.verify().await;
+    let comments = requests(&server, "POST", "/issues/5/comments").await;
+    assert_eq!(comments.len(), 1);
+    assert!(
+        comments[0]["body"]
+            .as_str()
+            .unwrap()
+            .contains("a required input"),
+        "{comments:?}"
+    );
+    let told = requests(&server, "POST", "/secretpath").await;
+    assert!(told[0]["blocks"].is_array(), "{told:?}");
+    assert!(
+        told[0]["text"].as_str().unwrap().contains("not fixable"),
+        "{told:?}"
+    );
+    let signed = server
+        .received_requests()
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|r| r.url.path() == "/hooks/fixloop")
+        .unwrap();
+    assert!(signed.headers.get("webhook-signature").is_some());
+    assert!(!sandbox.path().join("agent-called").exists());
+}
+
 #[test]
 fn a_bad_configuration_names_its_line_and_nothing_is_done() {
     let sandbox = Sandbox::new();

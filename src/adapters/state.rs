@@ -307,6 +307,22 @@ impl WatchStore {
             .map_err(|e| self.fail(&e))
     }
 
+    /// What run `key` was classified as, once it was.
+    ///
+    /// # Errors
+    /// The store cannot be read.
+    pub fn class_of(&self, key: &RunKey) -> Result<Option<String>, StateError> {
+        self.conn
+            .query_row(
+                "SELECT class FROM runs WHERE repo = ?1 AND run_id = ?2 AND run_attempt = ?3",
+                params![key.repo, key.run_id, key.run_attempt],
+                |row| row.get(0),
+            )
+            .optional()
+            .map(Option::flatten)
+            .map_err(|e| self.fail(&e))
+    }
+
     /// The runs taken and not finished (queued, or cut off while being worked on), oldest first.
     ///
     /// # Errors

@@ -63,6 +63,11 @@ pub async fn answers(watcher: &Watcher<'_>) -> Result<u32, CommandError> {
                     let said =
                         answer(watcher, &record.key.repo, pr, key, &comment, command).await?;
                     println!("fixloop watch: {} run {}: {said}", key.repo, key.run_id);
+                    if let Some(kind) = super::notices::kind_of(Some("pipeline"), &said) {
+                        watcher
+                            .notices
+                            .note(kind, &key.repo, said.clone(), Some(pr));
+                    }
                     watcher
                         .store
                         .set(key, RunStatus::Done, None, None, Some(&said))

@@ -7,6 +7,7 @@ mod answers;
 mod fixer;
 mod git;
 mod listen;
+mod notices;
 mod pipeline;
 mod sweep;
 mod work;
@@ -57,6 +58,7 @@ pub async fn watch(args: &WatchArgs) -> Result<ExitCode, CommandError> {
         println!("fixloop watch: listening for GitHub's webhooks on {bound}");
     }
     let github = client().await?;
+    let notices = notices::Notices::from_config(&config)?;
     let watcher = work::Watcher {
         config: &config,
         store: &store,
@@ -66,11 +68,13 @@ pub async fn watch(args: &WatchArgs) -> Result<ExitCode, CommandError> {
             .map_or_else(|| PathBuf::from("."), |p| p.join("watch")),
         agent: args.agent,
         agent_cmd: args.agent_cmd.clone(),
+        notices: &notices,
     };
     loop {
         let swept = sweep::sweep(&watcher).await?;
         let answered = answers::answers(&watcher).await?;
         let worked = watcher.work_all().await?;
+        notices.send(&store).await?;
         println!("fixloop watch: {swept}; {answered} answer(s) read; {worked}");
         if args.once {
             return Ok(ExitCode::Success);

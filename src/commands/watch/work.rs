@@ -38,6 +38,7 @@ pub struct Watcher<'a> {
     pub work_dir: PathBuf,
     pub agent: Option<AgentArg>,
     pub agent_cmd: Option<String>,
+    pub notices: &'a super::notices::Notices,
 }
 
 impl std::fmt::Debug for Watcher<'_> {
@@ -133,6 +134,13 @@ impl Watcher<'_> {
             self.store
                 .set(&key, status, None, None, Some(&said))
                 .map_err(state)?;
+            let class = self.store.class_of(&key).map_err(state)?;
+            if status == RunStatus::Done
+                && let Some(kind) = super::notices::kind_of(class.as_deref(), &said)
+            {
+                let title = said.lines().next().unwrap_or_default().to_owned();
+                self.notices.note(kind, &key.repo, title, record.pr);
+            }
         }
         Ok(worked)
     }

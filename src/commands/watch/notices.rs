@@ -1,0 +1,134 @@
+//! What the watcher tells people: the sinks `[notify]` configures (their addresses and secrets
+//! read from the variables it names), a notification for each run that came to something a
+//! person should know (fixed, waiting for review, not fixable, failed), one message per
+//! repository for each pass, and every delivery journaled in the state database.
+
+use std::sync::Mutex;
+
+use chrono::Utc;
+
+use super::{CommandError, state};
+use crate::adapters::notify::{Sink, SlackSink, WebhookSink, send_to_all};
+use crate::adapters::state::WatchStore;
+use crate::core::exit::ExitCode;
+use crate::core::notify::{Coalescing, DeliveryPolicy, Notification, NotificationKind, flush};
+use crate::core::watch::WatchConfig;
+
+/// The sinks, and what waits to be said at the end of the pass.
+#[derive(Debug, Default)]
+pub struct Notices {
+    sinks: tokio::sync::Mutex<Vec<Sink>>,
+    pending: Mutex<Vec<Notification>>,
+}
+
+impl Notices {
+    /// The sinks `config` names.
+    ///
+    /// # Errors
+    /// A variable it names is not set, or holds no usable address or secret.
+    pub fn from_config(config: &WatchConfig) -> Result<Self, CommandError> {
+        let read = |var: &str, what: &str| {
+            std::env::var(var)
+                .ok()
+                .filter(|v| !v.trim().is_empty())
+                .ok_or_else(|| {
+                    CommandError::new(
+                        ExitCode::Usage,
+                        format!("{var} is not set: it holds the {what}"),
+                    )
+                    .hint(format!("set {var}, or remove the sink from [notify]"))
+                })
+        };
+        let bad = |e: crate::adapters::notify::NotifyError| {
+            CommandError::new(ExitCode::Usage, format!("[notify]: {e}"))
+        };
+        let mut sinks = Vec::new();
+        if let Some(slack) = &config.notify.slack {
+            let url = read(&slack.url_env, "Slack incoming webhook's URL")?;
+            sinks.push(Sink::Slack(
+                SlackSink::new("slack", url.trim(), DeliveryPolicy::default()).map_err(bad)?,
+            ));
+        }
+        if let Some(webhook) = &config.notify.webhook {
+            let url = read(&webhook.url_env, "webhook's URL")?;
+            let secret = read(&webhook.secret_env, "webhook's signing secret (whsec_…)")?;
+            sinks.push(Sink::Webhook(
+                WebhookSink::new(
+                    "webhook",
+                    url.trim(),
+                    secret.trim(),
+                    DeliveryPolicy::default(),
+                )
+                .map_err(bad)?,
+            ));
+        }
+        Ok(Self {
+            sinks: tokio::sync::Mutex::new(sinks),
+            pending: Mutex::new(Vec::new()),
+        })
+    }
+
+    /// Keeps a notification for the end of the pass.
+    pub fn note(&self, kind: NotificationKind, repo: &str, title: String, pr: Option<u64>) {
+        let mut notification = Notification::new(kind, repo, title, Utc::now());
+        if let Some(pr) = pr {
+            notification = notification
+                .with_link(format!("https://github.com/{repo}/pull/{pr}"))
+                .with_field("pull request", format!("#{pr}"));
+        }
+        if let Ok(mut pending) = self.pending.lock() {
+            pending.push(notification);
+        }
+    }
+
+    /// Sends what the pass noted, one message per repository, and journals each delivery.
+    ///
+    /// # Errors
+    /// The state database cannot be written.
+    pub async fn send(&self, store: &WatchStore) -> Result<(), CommandError> {
+        let queue = self
+            .pending
+            .lock()
+            .map(|mut p| std::mem::take(&mut *p))
+            .unwrap_or_default();
+        let mut sinks = self.sinks.lock().await;
+        if queue.is_empty() || sinks.is_empty() {
+            return Ok(());
+        }
+        for message in flush(queue, Coalescing::default()) {
+            for delivery in send_to_all(&mut sinks, &message).await {
+                if !delivery.is_delivered() {
+                    eprintln!("fixloop watch: notification: {delivery}");
+                }
+                store
+                    .record_notification(
+                        &delivery.endpoint,
+                        &delivery.message_id,
+                        delivery.outcome.as_str(),
+                        delivery.attempts,
+                        &delivery.to_string(),
+                    )
+                    .map_err(state)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// What a run that ended as `said`, classified `class`, is worth telling.
+#[must_use]
+pub fn kind_of(class: Option<&str>, said: &str) -> Option<NotificationKind> {
+    if said.starts_with("failed:") {
+        return Some(NotificationKind::Failed);
+    }
+    match class {
+        Some("not-fixable") => Some(NotificationKind::Blocked),
+        Some("fixers") if said.starts_with("Fixed") => Some(NotificationKind::Fixed),
+        Some("pipeline") if said.starts_with("waits:") => Some(NotificationKind::NeedsReview),
+        Some("pipeline") if said.starts_with("applied") => Some(NotificationKind::Fixed),
+        Some("pipeline") if said.contains("came to `not-verified`") => {
+            Some(NotificationKind::Failed)
+        }
+        _ => None,
+    }
+}
