@@ -336,6 +336,52 @@ async fn a_missing_secret_is_said_once_and_the_sinks_are_told() {
     assert!(!sandbox.path().join("agent-called").exists());
 }
 
+/// `dispatch = "actions"`: the watcher only classifies and starts the repository's fixloop
+/// workflow on the run; no agent runs here.
+#[tokio::test(flavor = "multi_thread")]
+async fn with_actions_dispatch_the_ai_work_goes_to_the_repositorys_workflow() {
+    let sandbox = Sandbox::new();
+    let (_repo, head) = rust_project(&sandbox);
+    let server = stand_in(
+        &[run(909, &head, "ada", "Add sub")],
+        &head,
+        "Run tests",
+        "test tests::sub ... FAILED\n",
+    )
+    .await;
+    Mock::given(method("GET"))
+        .and(path(format!("/repos/{REPO}")))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"default_branch": "main"})))
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path(format!(
+            "/repos/{REPO}/actions/workflows/fixloop.yml/dispatches"
+        )))
+        .and(wiremock::matchers::body_json(
+            json!({"ref": "main", "inputs": {"run-id": "909"}}),
+        ))
+        .respond_with(ResponseTemplate::new(204))
+        .expect(1)
+        .mount(&server)
+        .await;
+    std::fs::write(
+        sandbox.path().join("fixloop.toml"),
+        format!(
+            "[watch]\ndispatch = \"actions\"\n\n[[repo]]\nname = \"{REPO}\"\nremote = \"{}\"\n",
+            sandbox.path().join("origin.git").display()
+        ),
+    )
+    .unwrap();
+    let text = ok(&watch_once(&sandbox, &server));
+    assert!(
+        text.contains("sent to the repository's fixloop workflow"),
+        "{text}"
+    );
+    server.verify().await;
+    assert!(!sandbox.path().join("agent-called").exists());
+}
+
 #[test]
 fn a_bad_configuration_names_its_line_and_nothing_is_done() {
     let sandbox = Sandbox::new();
