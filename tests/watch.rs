@@ -382,6 +382,44 @@ async fn with_actions_dispatch_the_ai_work_goes_to_the_repositorys_workflow() {
     assert!(!sandbox.path().join("agent-called").exists());
 }
 
+/// A fixer that does not make its check pass hands the run to the AI path.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_fixer_that_does_not_fix_it_hands_the_run_to_the_agent() {
+    let sandbox = Sandbox::new();
+    let repo = sandbox.python_project();
+    sandbox.git(&repo, &["push", "--quiet", "origin", "main:fmt"]);
+    let head = sandbox.git(&repo, &["rev-parse", "HEAD"]);
+    let log = std::fs::read_to_string(repo.join("ci.log")).unwrap();
+    let server = stand_in(
+        &[run(910, &head, "ada", "Speed up add")],
+        &head,
+        "Lint and test",
+        &log,
+    )
+    .await;
+    std::fs::write(
+        sandbox.path().join("fixloop.toml"),
+        format!(
+            "[[repo]]\nname = \"{REPO}\"\nremote = \"{}\"\nfixers = [\"tidy\"]\n\n\
+             [[fixer]]\nname = \"tidy\"\nstep = \"Lint\"\nrun = \"touch tidied\"\n\
+             check = \"PYTHONPATH=. python3 tests/test_calc.py\"\n",
+            sandbox.path().join("origin.git").display()
+        ),
+    )
+    .unwrap();
+    let agent = sandbox.agent("fixing-agent.sh", &phased(REPRODUCE_ADD, FIX_ADD));
+    let text = ok(&watch_once_with(&sandbox, &server, &agent));
+    assert!(
+        text.contains("waits: a proven fix waits for /fixloop apply on #5"),
+        "{text}"
+    );
+    assert!(text.contains("the fixers did not fix it"), "{text}");
+    assert_eq!(
+        sandbox.git(&sandbox.path().join("origin.git"), &["rev-parse", "fmt"]),
+        head
+    );
+}
+
 #[test]
 fn a_bad_configuration_names_its_line_and_nothing_is_done() {
     let sandbox = Sandbox::new();

@@ -23,7 +23,7 @@ use crate::core::exit::ExitCode;
 use crate::core::publish::RUN_TRAILER;
 use crate::core::runurl::RunUrl;
 use crate::core::watch::{
-    Class, Delivery, FailedStep, RepoConfig, WatchConfig, classify, failed_step_command,
+    Approval, Class, Delivery, FailedStep, RepoConfig, WatchConfig, classify, failed_step_command,
 };
 use crate::engine::ports::PrRequest;
 
@@ -462,13 +462,23 @@ impl Job<'_> {
         }
         let name = format!("run-{}-{}", self.key.run_id, self.key.run_attempt);
         let fixed = run_fixers(&clone, &name, &commit, fixers, &checks, &message).await?;
-        let Fixed::Commit { sha, files } = fixed else {
-            let Fixed::Not(why) = fixed else {
-                unreachable!()
-            };
-            return Ok(End::Done(format!(
-                "the fixers did not fix it ({why}); it needs the AI pipeline"
-            )));
+        let (sha, files) = match fixed {
+            Fixed::Commit { sha, files } => (sha, files),
+            // Still red, or nothing changed: the AI path takes it (classified so from here).
+            Fixed::Not(why) => {
+                let reason = format!("the fixers did not fix it: {why}");
+                self.watcher
+                    .store
+                    .set(
+                        self.key,
+                        RunStatus::Working,
+                        Some("pipeline"),
+                        Some(&reason),
+                        None,
+                    )
+                    .map_err(state)?;
+                return self.pipeline(&reason).await;
+            }
         };
         let tree = clone.join(".git/fixloop-watch").join(&name);
         let delivered = self
@@ -495,10 +505,11 @@ impl Job<'_> {
             fixers.join(", "),
             files.len()
         );
-        let delivery = if own_repo {
-            self.repo.delivery
-        } else {
-            Delivery::Suggestion
+        let delivery = match (own_repo, self.repo.approval, self.repo.delivery) {
+            (false, ..) => Delivery::Suggestion,
+            // A person approves every fix: a draft PR is the fixers' fix waiting for one.
+            (true, Approval::Review, Delivery::PushToPr) => Delivery::FixPr,
+            (true, _, delivery) => delivery,
         };
         match delivery {
             Delivery::PushToPr | Delivery::Issue => {
