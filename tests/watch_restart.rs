@@ -37,9 +37,9 @@ async fn killed_while_a_fixer_runs_the_restart_pushes_once_and_comments_once() {
         format!(
             "[[repo]]\nname = \"{REPO}\"\nremote = \"{}\"\nfixers = [\"slow-fmt\"]\n\n\
              [[fixer]]\nname = \"slow-fmt\"\nstep = \"formatting\"\n\
-             run = \"touch '{}'; sleep 3; cargo fmt --all\"\ncheck = \"cargo fmt --all -- --check\"\n",
+             run = \"if [ -e '{mark}' ]; then cargo fmt --all; else touch '{mark}'; sleep 60; fi\"\ncheck = \"cargo fmt --all -- --check\"\n",
             origin.display(),
-            mark.display()
+            mark = mark.display()
         ),
     )
     .unwrap();

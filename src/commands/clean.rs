@@ -94,7 +94,7 @@ pub async fn clean(args: &CleanArgs) -> Result<ExitCode, CommandError> {
         for w in &left.worktrees {
             remove_worktree(&git, w, &left.kept).await;
         }
-        let _ = git.run(&["worktree", "prune"]).await;
+        let _ = git.worktree_op(&["worktree", "prune"]).await;
         for (branch, commit) in &left.branches {
             // `update-ref -d` with the expected old value: a branch moved in the meantime stays.
             match git
@@ -199,10 +199,11 @@ async fn remove_worktree(git: &Git, w: &Path, kept: &[(PathBuf, String)]) {
         _ => false,
     };
     let result = if unchanged {
-        git.run(&["worktree", "remove", "--force", &path]).await
+        git.worktree_op(&["worktree", "remove", "--force", &path])
+            .await
     } else {
         // Not forced: git refuses a worktree with uncommitted changes.
-        git.run(&["worktree", "remove", &path]).await
+        git.worktree_op(&["worktree", "remove", &path]).await
     };
     match result {
         Ok(_) => println!("removed worktree {path}"),

@@ -88,6 +88,38 @@ impl Git {
     }
 }
 
+impl Git {
+    /// Runs `git ARGS` that adds, removes or prunes worktrees holding the repository's worktree
+    /// lock: git's `worktree add` is not safe beside another process's `worktree prune` (which
+    /// takes the half-made worktree for a stale one and deletes its admin folder), and two
+    /// fixloop runs on one repository do both.
+    pub async fn worktree_op(&self, args: &[&str]) -> Result<String> {
+        let lock = match self.common_dir().await {
+            Ok(dir) => {
+                let path = dir.join("fixloop").join("worktrees.lock");
+                tokio::task::spawn_blocking(move || {
+                    let _ = std::fs::create_dir_all(path.parent()?);
+                    let file = std::fs::OpenOptions::new()
+                        .create(true)
+                        .truncate(false)
+                        .write(true)
+                        .open(&path)
+                        .ok()?;
+                    file.lock().ok()?;
+                    Some(file)
+                })
+                .await
+                .ok()
+                .flatten()
+            }
+            Err(_) => None,
+        };
+        let out = self.run(args).await;
+        drop(lock);
+        out
+    }
+}
+
 impl Vcs for Git {
     fn worktrees_dir(&self) -> BoxFuture<'_, Result<PathBuf>> {
         Box::pin(async { Ok(self.common_dir().await?.join("fixloop").join("worktrees")) })
@@ -166,14 +198,14 @@ impl Vcs for Git {
                 Checkout::Branch(branch) => args.extend([path.as_str(), branch]),
                 Checkout::NewBranch { name, start } => args.extend(["-b", name, &path, start]),
             }
-            self.run(&args).await?;
+            self.worktree_op(&args).await?;
             Ok(())
         })
     }
 
     fn remove_worktree<'a>(&'a self, path: &'a Path) -> BoxFuture<'a, Result<()>> {
         Box::pin(async move {
-            self.run(&["worktree", "remove", "--force", &lossy(path)])
+            self.worktree_op(&["worktree", "remove", "--force", &lossy(path)])
                 .await?;
             Ok(())
         })
@@ -181,7 +213,7 @@ impl Vcs for Git {
 
     fn prune_worktrees(&self) -> BoxFuture<'_, ()> {
         Box::pin(async {
-            let _ = self.run(&["worktree", "prune"]).await;
+            let _ = self.worktree_op(&["worktree", "prune"]).await;
         })
     }
 

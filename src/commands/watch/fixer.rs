@@ -108,6 +108,13 @@ async fn shell(cwd: &Path, command: &str) -> (bool, String) {
     for name in HIDDEN_FROM_CHILDREN.iter().chain(MODEL_KEYS) {
         child.env_remove(name);
     }
+    // What a killed watcher leaves running is found by this mark and stopped on restart.
+    if let Some(marker) = cwd.parent() {
+        let marker = marker
+            .canonicalize()
+            .unwrap_or_else(|_| marker.to_path_buf());
+        child.env("FIXLOOP_RUN_DIR", marker);
+    }
     match tokio::time::timeout(COMMAND_LIMIT, child.output()).await {
         Ok(Ok(output)) => {
             let mut text = String::from_utf8_lossy(&output.stdout).into_owned();

@@ -97,6 +97,27 @@ impl Watcher<'_> {
             .join(format!("{}-{}", key.run_id, key.run_attempt))
     }
 
+    /// Stops what a killed watcher left running for a run it was working on: its fixers (marked
+    /// with the repository's worktree folder) and the AI path's agents and tests (marked with
+    /// their run's folder).
+    fn stop_leftovers(&self, key: &RunKey) {
+        let mut marks = vec![self.clone_dir(&key.repo).join(".git/fixloop-watch")];
+        if let Ok(runs) = std::fs::read_dir(self.run_out(key).join("outputs/runs")) {
+            marks.extend(runs.flatten().map(|e| e.path()));
+        }
+        for mark in marks {
+            let stopped = crate::engine::process::stop_leftovers(&mark);
+            if !stopped.is_empty() {
+                eprintln!(
+                    "fixloop watch: {} run {}: stopped {} process(es) a killed watcher left",
+                    key.repo,
+                    key.run_id,
+                    stopped.len()
+                );
+            }
+        }
+    }
+
     /// Works on every run taken and not finished, oldest first.
     pub async fn work_all(&self) -> Result<Worked, CommandError> {
         let mut worked = Worked::default();
@@ -105,6 +126,9 @@ impl Watcher<'_> {
         }
         for record in self.store.unfinished().map_err(state)? {
             let key = record.key.clone();
+            if record.status == RunStatus::Working {
+                self.stop_leftovers(&key);
+            }
             self.store
                 .set(&key, RunStatus::Working, None, None, None)
                 .map_err(state)?;
