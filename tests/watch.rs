@@ -420,6 +420,80 @@ async fn a_fixer_that_does_not_fix_it_hands_the_run_to_the_agent() {
     );
 }
 
+/// A fork's PR whose owner lets maintainers edit it: the fixers' commit is pushed to the fork's
+/// branch (never to the base repository); a fork that does not allow it gets a suggestion.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_fork_that_allows_maintainers_edits_gets_the_push_and_one_that_does_not_a_suggestion() {
+    if !cargo_fmt_available() {
+        eprintln!("skipped: cargo fmt is not installed here");
+        return;
+    }
+    for allows in [true, false] {
+        let sandbox = Sandbox::new();
+        let (repo, head) = rust_project(&sandbox);
+        let forks = sandbox.path().join("forks/contrib");
+        std::fs::create_dir_all(&forks).unwrap();
+        sandbox.git(&forks, &["init", "--quiet", "--bare", "tidy.git"]);
+        let fork = forks.join("tidy.git");
+        sandbox.git(
+            &repo,
+            &["push", "--quiet", &fork.display().to_string(), "fmt"],
+        );
+        // GitHub keeps a fork PR's head in the base repository too.
+        sandbox.git(
+            &repo,
+            &["push", "--quiet", "origin", "fmt:refs/pull/5/head"],
+        );
+        sandbox.git(&sandbox.path().join("origin.git"), &["branch", "-D", "fmt"]);
+        let log = "##[group]Run cargo fmt --all -- --check\n##[error]Process completed with exit code 1.\n";
+        let mut failed = run(913, &head, "ada", "Add sub");
+        failed["head_repository"] = json!({"full_name": "contrib/tidy"});
+        failed["pull_requests"] = json!([]);
+        let server = stand_in(&[failed], &head, "Check formatting", log).await;
+        Mock::given(method("GET"))
+            .and(path(format!("/repos/{REPO}/pulls")))
+            .respond_with(
+                ResponseTemplate::new(200)
+                    .set_body_json(json!([{"number": 5, "head": {"sha": head}}])),
+            )
+            .mount(&server)
+            .await;
+        Mock::given(method("GET"))
+            .and(path(format!("/repos/{REPO}/pulls/5")))
+            .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+                "number": 5, "state": "open", "maintainer_can_modify": allows,
+                "head": {"sha": head, "ref": "fmt", "repo": {"full_name": "contrib/tidy"}}})))
+            .with_priority(1)
+            .mount(&server)
+            .await;
+        std::fs::write(
+            sandbox.path().join("fixloop.toml"),
+            format!(
+                "[[repo]]\nname = \"{REPO}\"\nremote = \"{}\"\nfork-remote = \"{}/{{repo}}.git\"\n",
+                sandbox.path().join("origin.git").display(),
+                sandbox.path().join("forks").display()
+            ),
+        )
+        .unwrap();
+        let text = ok(&watch_once(&sandbox, &server));
+        let fork_head = sandbox.git(&fork, &["rev-parse", "fmt"]);
+        let comment = requests(&server, "POST", "/issues/5/comments").await;
+        let body = comment[0]["body"].as_str().unwrap();
+        if allows {
+            assert_eq!(sandbox.git(&fork, &["rev-parse", "fmt~1"]), head, "{text}");
+            assert!(
+                body.contains("of contrib/tidy (maintainers may edit it)"),
+                "{body}"
+            );
+        } else {
+            assert_eq!(fork_head, head, "nothing pushed: {text}");
+            assert!(body.contains("git am"), "{body}");
+        }
+        let base = sandbox.git(&sandbox.path().join("origin.git"), &["branch", "--list"]);
+        assert!(!base.contains("fmt"), "never the base repository: {base}");
+    }
+}
+
 #[test]
 fn a_bad_configuration_names_its_line_and_nothing_is_done() {
     let sandbox = Sandbox::new();

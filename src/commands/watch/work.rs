@@ -529,7 +529,12 @@ impl Job<'_> {
             fixers.join(", "),
             files.len()
         );
+        // A fork's branch is pushed to only when its owner lets maintainers edit it; else the
+        // fix is a suggestion. A draft PR cannot go into a fork's branch either.
+        let fork_remote = WatchConfig::fork_remote_of(self.repo, &self.head.repo);
+        let fork_push = !own_repo && self.head.maintainer_can_modify && fork_remote.is_some();
         let delivery = match (own_repo, self.repo.approval, self.repo.delivery) {
+            (false, Approval::Auto, Delivery::PushToPr) if fork_push => Delivery::PushToPr,
             (false, ..) => Delivery::Suggestion,
             // A person approves every fix: a draft PR is the fixers' fix waiting for one.
             (true, Approval::Review, Delivery::PushToPr) => Delivery::FixPr,
@@ -540,8 +545,15 @@ impl Job<'_> {
                 // A push that is not a fast-forward is refused: the branch moved, and the next
                 // failure (if any) is taken afresh.
                 let target = format!("{sha}:refs/heads/{}", self.head.branch);
-                git(clone, &["push", "--quiet", "origin", &target]).await?;
+                let remote = match (own_repo, fork_remote) {
+                    (false, Some(fork)) => fork,
+                    _ => "origin".to_owned(),
+                };
+                git(clone, &["push", "--quiet", &remote, &target]).await?;
                 let _ = write!(said, "; pushed {} to `{}`", short(sha), self.head.branch);
+                if !own_repo {
+                    let _ = write!(said, " of {} (maintainers may edit it)", self.head.repo);
+                }
             }
             Delivery::FixPr => {
                 let (branch, url, number) = self.fix_pr(clone, sha, fixers).await?;

@@ -119,6 +119,11 @@ pub struct RepoConfig {
     /// `https://github.com/OWNER/NAME.git`; the token goes as an HTTP header, never in the URL).
     #[serde(default)]
     pub remote: Option<String>,
+    /// The git URL of a fork, `{repo}` standing for its `owner/name` (default
+    /// `https://github.com/{repo}.git`): where a fixers' fix is pushed when the fork lets
+    /// maintainers edit its branch.
+    #[serde(default)]
+    pub fork_remote: Option<String>,
     /// The workflows watched, by name (default: every one).
     #[serde(default)]
     pub workflows: Vec<String>,
@@ -397,6 +402,19 @@ impl WatchConfig {
         repo.remote
             .clone()
             .unwrap_or_else(|| format!("https://github.com/{}.git", repo.name))
+    }
+
+    /// The git URL of the fork `fork` (`owner/name`) of `repo`;
+    #[must_use]
+    /// `None` when `fork` is not a repository's name (nothing else goes into a git URL).
+    #[must_use]
+    pub fn fork_remote_of(repo: &RepoConfig, fork: &str) -> Option<String> {
+        is_repo_name(fork).then(|| {
+            repo.fork_remote
+                .as_deref()
+                .unwrap_or("https://github.com/{repo}.git")
+                .replace("{repo}", fork)
+        })
     }
 
     /// The repository's table, by name (case as GitHub ignores it).
