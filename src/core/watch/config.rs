@@ -405,7 +405,6 @@ impl WatchConfig {
     }
 
     /// The git URL of the fork `fork` (`owner/name`) of `repo`;
-    #[must_use]
     /// `None` when `fork` is not a repository's name (nothing else goes into a git URL).
     #[must_use]
     pub fn fork_remote_of(repo: &RepoConfig, fork: &str) -> Option<String> {
