@@ -145,3 +145,69 @@ async fn killed_after_its_push_the_restart_only_comments() {
     // Its own commit at the head is not taken for a stale run.
     assert!(!text.contains("stale"), "{text}");
 }
+
+/// A webhook that answered 410 Gone stays disabled across restarts, until it is given another
+/// address.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_gone_webhook_stays_disabled_after_a_restart_until_its_address_changes() {
+    let sandbox = Sandbox::new();
+    let (_repo, head) = rust_project(&sandbox);
+    std::fs::write(
+        sandbox.path().join("fixloop.toml"),
+        format!(
+            "[[repo]]\nname = \"{REPO}\"\nremote = \"{}\"\n\n[notify.webhook]\n\
+             url-env = \"TEST_HOOK_URL\"\nsecret-env = \"TEST_HOOK_SECRET\"\n",
+            sandbox.path().join("origin.git").display()
+        ),
+    )
+    .unwrap();
+    let agent = marking_agent(&sandbox);
+    let log = "##[error]Input required and not supplied: token\n";
+    let mut told = Vec::new();
+    for (id, hook) in [
+        (931, "/hooks/old"),
+        (932, "/hooks/old"),
+        (933, "/hooks/new"),
+    ] {
+        let mut failed = run(id, &head, "ada", "Add sub");
+        // Another workflow each time: the same workflow on the same commit is one failure.
+        failed["name"] = json!(format!("Deploy {id}"));
+        let server = stand_in(&[failed], &head, "Deploy", log).await;
+        // The stand-in's list keeps one ETag; a list with a new run must not be taken as the
+        // unchanged one.
+        let db = sandbox.path().join("state/watch.db");
+        if db.exists() {
+            let forget = std::process::Command::new("python3")
+                .args(["-c", "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.execute('DELETE FROM etags'); c.commit()"])
+                .arg(&db)
+                .status()
+                .unwrap();
+            assert!(forget.success());
+        }
+        Mock::given(method("POST"))
+            .and(path(hook))
+            .respond_with(ResponseTemplate::new(if hook == "/hooks/old" {
+                410
+            } else {
+                200
+            }))
+            .mount(&server)
+            .await;
+        let out = watch_command(&sandbox, &server, &agent, &["--once"])
+            .env("TEST_HOOK_URL", format!("{}{hook}", server.uri()))
+            .env(
+                "TEST_HOOK_SECRET",
+                "whsec_MDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDA=",
+            )
+            .output()
+            .unwrap();
+        let text = ok(&out);
+        assert!(text.contains("not fixable"), "{text}");
+        told.push(requests(&server, "POST", hook).await.len());
+    }
+    assert_eq!(
+        told,
+        [1, 0, 1],
+        "told, disabled after 410, told at the new address"
+    );
+}

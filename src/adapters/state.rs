@@ -11,7 +11,8 @@ use std::time::Duration;
 use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params};
 
 /// The schema, in the order it grew; `user_version` says how much of it a file has.
-const MIGRATIONS: [&str; 1] = [r"
+const MIGRATIONS: [&str; 2] = [
+    r"
     CREATE TABLE deliveries (
         id TEXT PRIMARY KEY,
         event TEXT NOT NULL,
@@ -60,7 +61,14 @@ const MIGRATIONS: [&str; 1] = [r"
         detail TEXT NOT NULL,
         at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
     );
-"];
+",
+    r"
+    CREATE TABLE disabled_sinks (
+        name TEXT PRIMARY KEY,
+        address_sha256 TEXT NOT NULL
+    );
+",
+];
 
 /// A failed run, as the watcher knows it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -481,6 +489,38 @@ impl WatchStore {
                 "INSERT INTO etags (url, etag) VALUES (?1, ?2) \
                  ON CONFLICT (url) DO UPDATE SET etag = ?2",
                 params![url, etag],
+            )
+            .map(drop)
+            .map_err(|e| self.fail(&e))
+    }
+
+    /// Whether the sink `name` at the address with this hash was disabled (it answered 410
+    /// Gone); a sink given another address is a new one.
+    ///
+    /// # Errors
+    /// The store cannot be read.
+    pub fn sink_disabled(&self, name: &str, address_sha256: &str) -> Result<bool, StateError> {
+        self.conn
+            .query_row(
+                "SELECT 1 FROM disabled_sinks WHERE name = ?1 AND address_sha256 = ?2",
+                params![name, address_sha256],
+                |_| Ok(()),
+            )
+            .optional()
+            .map(|found| found.is_some())
+            .map_err(|e| self.fail(&e))
+    }
+
+    /// Keeps sink `name` at that address disabled across restarts.
+    ///
+    /// # Errors
+    /// The store cannot be written.
+    pub fn disable_sink(&self, name: &str, address_sha256: &str) -> Result<(), StateError> {
+        self.conn
+            .execute(
+                "INSERT INTO disabled_sinks (name, address_sha256) VALUES (?1, ?2) \
+                 ON CONFLICT (name) DO UPDATE SET address_sha256 = ?2",
+                params![name, address_sha256],
             )
             .map(drop)
             .map_err(|e| self.fail(&e))

@@ -58,7 +58,7 @@ pub async fn watch(args: &WatchArgs) -> Result<ExitCode, CommandError> {
         println!("fixloop watch: listening for GitHub's webhooks on {bound}");
     }
     let github = client().await?;
-    let notices = notices::Notices::from_config(&config)?;
+    let notices = notices::Notices::from_config(&config, &store)?;
     let watcher = work::Watcher {
         config: &config,
         store: &store,

@@ -18,6 +18,8 @@ use crate::core::watch::WatchConfig;
 #[derive(Debug, Default)]
 pub struct Notices {
     sinks: tokio::sync::Mutex<Vec<Sink>>,
+    /// Each sink's address, hashed (a disabled sink stays so until its address changes).
+    addresses: Vec<String>,
     pending: Mutex<Vec<Notification>>,
 }
 
@@ -26,7 +28,7 @@ impl Notices {
     ///
     /// # Errors
     /// A variable it names is not set, or holds no usable address or secret.
-    pub fn from_config(config: &WatchConfig) -> Result<Self, CommandError> {
+    pub fn from_config(config: &WatchConfig, store: &WatchStore) -> Result<Self, CommandError> {
         let read = |var: &str, what: &str| {
             std::env::var(var)
                 .ok()
@@ -43,8 +45,10 @@ impl Notices {
             CommandError::new(ExitCode::Usage, format!("[notify]: {e}"))
         };
         let mut sinks = Vec::new();
+        let mut addresses = Vec::new();
         if let Some(slack) = &config.notify.slack {
             let url = read(&slack.url_env, "Slack incoming webhook's URL")?;
+            addresses.push(hash(url.trim()));
             sinks.push(Sink::Slack(
                 SlackSink::new("slack", url.trim(), DeliveryPolicy::default()).map_err(bad)?,
             ));
@@ -52,18 +56,27 @@ impl Notices {
         if let Some(webhook) = &config.notify.webhook {
             let url = read(&webhook.url_env, "webhook's URL")?;
             let secret = read(&webhook.secret_env, "webhook's signing secret (whsec_…)")?;
-            sinks.push(Sink::Webhook(
-                WebhookSink::new(
-                    "webhook",
-                    url.trim(),
-                    secret.trim(),
-                    DeliveryPolicy::default(),
-                )
-                .map_err(bad)?,
-            ));
+            let mut sink = WebhookSink::new(
+                "webhook",
+                url.trim(),
+                secret.trim(),
+                DeliveryPolicy::default(),
+            )
+            .map_err(bad)?;
+            let address = hash(url.trim());
+            if store.sink_disabled("webhook", &address).map_err(state)? {
+                eprintln!(
+                    "fixloop watch: the webhook answered 410 Gone before: it stays disabled \
+                     until its address changes"
+                );
+                sink.set_disabled(true);
+            }
+            addresses.push(address);
+            sinks.push(Sink::Webhook(sink));
         }
         Ok(Self {
             sinks: tokio::sync::Mutex::new(sinks),
+            addresses,
             pending: Mutex::new(Vec::new()),
         })
     }
@@ -96,7 +109,14 @@ impl Notices {
             return Ok(());
         }
         for message in flush(queue, Coalescing::default()) {
-            for delivery in send_to_all(&mut sinks, &message).await {
+            let deliveries = send_to_all(&mut sinks, &message).await;
+            // A webhook that answered 410 Gone stays disabled across restarts.
+            for (sink, address) in sinks.iter().zip(&self.addresses) {
+                if sink.is_disabled() {
+                    store.disable_sink(sink.name(), address).map_err(state)?;
+                }
+            }
+            for delivery in deliveries {
                 if !delivery.is_delivered() {
                     eprintln!("fixloop watch: notification: {delivery}");
                 }
@@ -131,4 +151,16 @@ pub fn kind_of(class: Option<&str>, said: &str) -> Option<NotificationKind> {
         }
         _ => None,
     }
+}
+
+/// An address as the state keeps it: its SHA-256, never the address.
+fn hash(address: &str) -> String {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(address.as_bytes())
+        .iter()
+        .fold(String::new(), |mut s, b| {
+            use std::fmt::Write as _;
+            let _ = write!(s, "{b:02x}");
+            s
+        })
 }
