@@ -173,6 +173,83 @@ impl GitHub {
         .map_err(|refused| refused.error)
     }
 
+    /// The commit at the head of `branch`.
+    ///
+    /// # Errors
+    /// GitHub could not be read.
+    pub async fn branch_head(
+        &self,
+        owner: &str,
+        repo: &str,
+        branch: &str,
+    ) -> Result<String, StepError> {
+        let found: Value = self
+            .send(&format!("reading branch {branch}"), || {
+                self.crab.get(
+                    format!("/repos/{owner}/{repo}/branches/{branch}"),
+                    None::<&()>,
+                )
+            })
+            .await
+            .map_err(|refused| refused.error)?;
+        Ok(found
+            .pointer("/commit/sha")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned())
+    }
+
+    /// fixloop's one open issue marked `marker`, made from the one there (`None` at first) and
+    /// updated in place; its number.
+    ///
+    /// # Errors
+    /// GitHub could not be read or written.
+    pub async fn upsert_issue(
+        &self,
+        owner: &str,
+        repo: &str,
+        marker: &str,
+        title: &str,
+        body: impl FnOnce(Option<&str>) -> String,
+    ) -> Result<u64, StepError> {
+        let route = format!("/repos/{owner}/{repo}/issues");
+        let open: Vec<Value> = self
+            .every_page(&route, &[("state", "open")], "reading the open issues")
+            .await?;
+        let existing = open.iter().find(|i| {
+            i.get("pull_request").is_none()
+                && i["body"].as_str().is_some_and(|b| b.contains(marker))
+        });
+        let text = body(existing.and_then(|i| i["body"].as_str()));
+        let (route, payload) = match existing.and_then(|i| i["number"].as_u64()) {
+            Some(number) => (
+                format!("{route}/{number}"),
+                serde_json::json!({"body": text}),
+            ),
+            None => (route, serde_json::json!({"title": title, "body": text})),
+        };
+        let patch = existing.is_some();
+        let written: Value = self
+            .send("writing fixloop's issue", || async {
+                let answer = if patch {
+                    self.crab._patch(route.as_str(), Some(&payload)).await?
+                } else {
+                    self.crab._post(route.as_str(), Some(&payload)).await?
+                };
+                let answer = octocrab::map_github_error(answer).await?;
+                let bytes = answer
+                    .into_body()
+                    .collect()
+                    .await
+                    .map(http_body_util::Collected::to_bytes)
+                    .unwrap_or_default();
+                Ok(serde_json::from_slice(&bytes).unwrap_or(Value::Null))
+            })
+            .await
+            .map_err(|refused| refused.error)?;
+        Ok(written["number"].as_u64().unwrap_or_default())
+    }
+
     /// The message of commit `sha`.
     ///
     /// # Errors

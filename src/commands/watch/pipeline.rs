@@ -62,7 +62,13 @@ impl Job<'_> {
             repo: Some(clone.clone()),
             agent: self.watcher.agent,
             agent_cmd: self.watcher.agent_cmd.clone(),
-            approval: CiApproval::Review,
+            // A branch without a pull request: the verified fix goes up as a draft PR, which
+            // is itself what a person approves.
+            approval: if self.pr == 0 {
+                CiApproval::Auto
+            } else {
+                CiApproval::Review
+            },
             workflows: Vec::new(),
             include_pushes: true,
             attempt_cap: self.repo.attempts,
@@ -94,6 +100,7 @@ impl Job<'_> {
                 "waits: a proven fix waits for /fixloop apply on #{} ({reason})",
                 self.pr
             ),
+            "verified" => format!("a verified fix is up as a draft PR ({reason})"),
             other => format!("the pipeline came to `{other}` ({reason})"),
         }))
     }
@@ -113,7 +120,11 @@ impl Job<'_> {
             head_repo: self.head.repo.clone(),
             head_message: String::new(),
             actors: Vec::new(),
-            pull_requests: vec![self.pr],
+            pull_requests: if self.pr == 0 {
+                Vec::new()
+            } else {
+                vec![self.pr]
+            },
         }
     }
 

@@ -178,50 +178,10 @@ impl Watcher<'_> {
         };
         let detail: Value = serde_json::from_str(&record.detail).unwrap_or_default();
         let (owner, name) = key.repo.split_once('/').unwrap_or((&key.repo, ""));
-        let pr = match record.pr {
-            Some(pr) => Some(pr),
-            None => self
-                .github
-                .prs_for_head(owner, name, &record.head_sha)
-                .await
-                .map_err(CommandError::from)?
-                .first()
-                .copied(),
+        let (pr, head, attempts) = match self.target(record, repo, &detail).await? {
+            Ok(found) => found,
+            Err(end) => return Ok(end),
         };
-        let Some(pr) = pr else {
-            return Ok(End::Dropped(
-                "no open pull request has this commit as its head".into(),
-            ));
-        };
-        let (attempts, off) = self.store.pr(&key.repo, pr).map_err(state)?;
-        if off {
-            return Ok(End::Dropped(format!(
-                "fixloop is turned off on #{pr} (`/fixloop on` turns it on)"
-            )));
-        }
-        if attempts >= repo.attempts {
-            return Ok(End::Dropped(format!(
-                "fixloop has tried #{pr} {attempts} times (its cap)"
-            )));
-        }
-        let head = self
-            .github
-            .pull_head(owner, name, pr)
-            .await
-            .map_err(CommandError::from)?;
-        if !head.open {
-            return Ok(End::Dropped(format!("#{pr} is closed")));
-        }
-        if !head.sha.eq_ignore_ascii_case(&record.head_sha) {
-            if let Some(end) = self.pushed_before(key, pr, attempts, &head).await? {
-                return Ok(end);
-            }
-            return Ok(End::Dropped(format!(
-                "stale: #{pr}'s head is now {}, not the failing {}",
-                short(&head.sha),
-                short(&record.head_sha)
-            )));
-        }
         let (steps, log) = self.failure(owner, name, key).await?;
         let fixers = self.config.fixers_for(repo);
         let mut class = classify(&steps, &log, &fixers);
@@ -252,6 +212,93 @@ impl Watcher<'_> {
             detail,
         };
         job.act(&class, &steps, &fixers).await
+    }
+
+    /// What the run's fix goes to: its open pull request (`pr` > 0) at the failing commit, or
+    /// for a watched branch without one, the branch itself (`pr` 0); with the attempts made
+    /// there. `Err`: the run is left, and why.
+    async fn target(
+        &self,
+        record: &RunRecord,
+        repo: &RepoConfig,
+        detail: &Value,
+    ) -> Result<Result<(u64, PullHead, u32), End>, CommandError> {
+        let key = &record.key;
+        let (owner, name) = key.repo.split_once('/').unwrap_or((&key.repo, ""));
+        let pr = match record.pr {
+            Some(pr) => Some(pr),
+            None => self
+                .github
+                .prs_for_head(owner, name, &record.head_sha)
+                .await
+                .map_err(CommandError::from)?
+                .first()
+                .copied(),
+        };
+        let branch = detail["head_branch"].as_str().unwrap_or_default();
+        let (pr, head) = match pr {
+            Some(pr) => {
+                let head = self
+                    .github
+                    .pull_head(owner, name, pr)
+                    .await
+                    .map_err(CommandError::from)?;
+                (pr, head)
+            }
+            None if repo.branches.iter().any(|b| b == branch) => {
+                let sha = self
+                    .github
+                    .branch_head(owner, name, branch)
+                    .await
+                    .map_err(CommandError::from)?;
+                let head = PullHead {
+                    sha,
+                    branch: branch.to_owned(),
+                    repo: key.repo.clone(),
+                    maintainer_can_modify: false,
+                    open: true,
+                };
+                (0, head)
+            }
+            None => {
+                return Ok(Err(End::Dropped(
+                    "no open pull request has this commit as its head".into(),
+                )));
+            }
+        };
+        let place = if pr == 0 {
+            format!("`{branch}`")
+        } else {
+            format!("#{pr}")
+        };
+        let (attempts, off) = self.store.pr(&key.repo, pr).map_err(state)?;
+        if off {
+            return Ok(Err(End::Dropped(format!(
+                "fixloop is turned off on {place} (`/fixloop on` turns it on)"
+            ))));
+        }
+        if attempts >= repo.attempts {
+            return Ok(Err(End::Dropped(format!(
+                "fixloop has tried {place} {attempts} times (its cap)"
+            ))));
+        }
+        if !head.open {
+            return Ok(Err(End::Dropped(format!("{place} is closed"))));
+        }
+        if !head.sha.eq_ignore_ascii_case(&record.head_sha) {
+            // (fixloop never pushes to a branch without a pull request.)
+            if pr > 0
+                && let Some(end) = self.pushed_before(key, pr, attempts, &head).await?
+            {
+                return Ok(Err(end));
+            }
+            return Ok(Err(End::Dropped(format!(
+                "stale: {place}'s head is now {}, not the failing {}",
+                short(&head.sha),
+                short(&record.head_sha)
+            ))));
+        }
+        Ok(Ok((pr, head, attempts)))
     }
 
     /// The head fixloop itself pushed for this run (a watcher killed after its push and before
@@ -534,6 +581,10 @@ impl Job<'_> {
         let fork_remote = WatchConfig::fork_remote_of(self.repo, &self.head.repo);
         let fork_push = !own_repo && self.head.maintainer_can_modify && fork_remote.is_some();
         let delivery = match (own_repo, self.repo.approval, self.repo.delivery) {
+            // A branch without a pull request: the patch in its issue, or a draft PR into it
+            // (never a push to the branch itself).
+            _ if self.pr == 0 && self.repo.delivery == Delivery::Issue => Delivery::Suggestion,
+            _ if self.pr == 0 => Delivery::FixPr,
             (false, Approval::Auto, Delivery::PushToPr) if fork_push => Delivery::PushToPr,
             (false, ..) => Delivery::Suggestion,
             // A person approves every fix: a draft PR is the fixers' fix waiting for one.
@@ -541,7 +592,7 @@ impl Job<'_> {
             (true, _, delivery) => delivery,
         };
         match delivery {
-            Delivery::PushToPr | Delivery::Issue => {
+            Delivery::PushToPr => {
                 // A push that is not a fast-forward is refused: the branch moved, and the next
                 // failure (if any) is taken afresh.
                 let target = format!("{sha}:refs/heads/{}", self.head.branch);
@@ -559,7 +610,7 @@ impl Job<'_> {
                 let (branch, url, number) = self.fix_pr(clone, sha, fixers).await?;
                 let _ = write!(said, "; on `{branch}`: {url} (#{number})");
             }
-            Delivery::Suggestion => {
+            Delivery::Suggestion | Delivery::Issue => {
                 let patch = git(clone, &["format-patch", "--stdout", "-1", sha]).await?;
                 let _ = write!(said, ". Apply it with `git am`:\n\n```diff\n{patch}\n```");
             }
@@ -594,11 +645,15 @@ impl Job<'_> {
             base: self.head.branch.clone(),
             title: format!("Fix {} on {}", fixers.join(", "), self.head.branch),
             body: format!(
-                "fixloop ran {} (no AI) for the failed `{}` run on #{}, then the check again: \
+                "fixloop ran {} (no AI) for the failed `{}` run on {}, then the check again: \
                  it passes.",
                 fixers.join(", "),
                 self.workflow,
-                self.pr
+                if self.pr == 0 {
+                    format!("`{}`", self.head.branch)
+                } else {
+                    format!("#{}", self.pr)
+                }
             ),
             draft: true,
             labels: Vec::new(),
@@ -631,6 +686,19 @@ impl Job<'_> {
             now: &now,
             artifact_run: None,
         };
+        if self.pr == 0 {
+            // No pull request: one issue per branch, updated as the sticky comment is.
+            let marker = format!("<!-- fixloop:branch {} -->", self.head.branch);
+            let title = format!("fixloop: CI fails on `{}`", self.head.branch);
+            self.watcher
+                .github
+                .upsert_issue(owner, name, &marker, &title, |previous| {
+                    format!("{marker}\n{}", sticky_body(previous, &update))
+                })
+                .await
+                .map_err(CommandError::from)?;
+            return Ok(());
+        }
         self.watcher
             .github
             .upsert_sticky(owner, name, self.pr, |previous| {

@@ -162,7 +162,9 @@ pub enum Delivery {
     FixPr,
     /// The patch as a comment on the pull request.
     Suggestion,
-    /// An issue (for failures on a branch without a pull request). Not built yet: refused.
+    /// For a watched branch's failure without a pull request: the fix as a patch in fixloop's
+    /// issue for the branch (otherwise such a failure gets a draft PR into the branch, and
+    /// what is not fixable is said in that issue). On a pull request: as `suggestion`.
     Issue,
 }
 
@@ -322,13 +324,6 @@ impl WatchConfig {
                 ));
             }
             seen.push(lower);
-            if repo.delivery == Delivery::Issue {
-                return Err(refuse(
-                    ("[[repo]]", i, "delivery"),
-                    "`issue` delivery is not built yet".into(),
-                    "use push-to-pr, fix-pr or suggestion",
-                ));
-            }
             if repo.attempts == 0 || repo.attempts > 10 {
                 return Err(refuse(
                     ("[[repo]]", i, "attempts"),
