@@ -11,7 +11,7 @@ use std::time::Duration;
 use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params};
 
 /// The schema, in the order it grew; `user_version` says how much of it a file has.
-const MIGRATIONS: [&str; 2] = [
+const MIGRATIONS: [&str; 3] = [
     r"
     CREATE TABLE deliveries (
         id TEXT PRIMARY KEY,
@@ -66,6 +66,12 @@ const MIGRATIONS: [&str; 2] = [
     CREATE TABLE disabled_sinks (
         name TEXT PRIMARY KEY,
         address_sha256 TEXT NOT NULL
+    );
+",
+    r"
+    CREATE TABLE pending_notifications (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        body TEXT NOT NULL
     );
 ",
 ];
@@ -526,6 +532,51 @@ impl WatchStore {
             .map_err(|e| self.fail(&e))
     }
 
+    /// Keeps a notification (JSON) to be sent at the end of the pass, so a watcher killed
+    /// before it sends it sends it after its restart.
+    ///
+    /// # Errors
+    /// The store cannot be written.
+    pub fn queue_notification(&self, body: &str) -> Result<(), StateError> {
+        self.conn
+            .execute(
+                "INSERT INTO pending_notifications (body) VALUES (?1)",
+                params![body],
+            )
+            .map(drop)
+            .map_err(|e| self.fail(&e))
+    }
+
+    /// The notifications waiting to be sent, oldest first, with their place in the queue.
+    ///
+    /// # Errors
+    /// The store cannot be read.
+    pub fn pending_notifications(&self) -> Result<Vec<(i64, String)>, StateError> {
+        let fail = |e: rusqlite::Error| self.fail(&e);
+        let mut statement = self
+            .conn
+            .prepare("SELECT seq, body FROM pending_notifications ORDER BY seq")
+            .map_err(fail)?;
+        let rows = statement
+            .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))
+            .map_err(fail)?;
+        rows.collect::<Result<_, _>>().map_err(fail)
+    }
+
+    /// Drops the queued notifications up to `seq` (they were sent).
+    ///
+    /// # Errors
+    /// The store cannot be written.
+    pub fn drop_notifications(&self, seq: i64) -> Result<(), StateError> {
+        self.conn
+            .execute(
+                "DELETE FROM pending_notifications WHERE seq <= ?1",
+                params![seq],
+            )
+            .map(drop)
+            .map_err(|e| self.fail(&e))
+    }
+
     /// Journals a notification's delivery (the sink's name, never its URL).
     ///
     /// # Errors
@@ -630,6 +681,26 @@ mod tests {
                 .count(),
             1
         );
+    }
+
+    /// Notifications queued and not sent survive a restart; sent ones are dropped.
+    #[test]
+    fn queued_notifications_survive_a_restart_until_sent() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("watch.db");
+        {
+            let store = WatchStore::open(&path).unwrap();
+            store.queue_notification("{\"a\":1}").unwrap();
+            store.queue_notification("{\"b\":2}").unwrap();
+            assert!(store.disable_sink("webhook", "abc").is_ok());
+        }
+        let store = WatchStore::open(&path).unwrap();
+        let queued = store.pending_notifications().unwrap();
+        assert_eq!(queued.len(), 2);
+        store.drop_notifications(queued[0].0).unwrap();
+        assert_eq!(store.pending_notifications().unwrap().len(), 1);
+        assert!(store.sink_disabled("webhook", "abc").unwrap());
+        assert!(!store.sink_disabled("webhook", "another address").unwrap());
     }
 
     #[test]

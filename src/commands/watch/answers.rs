@@ -64,9 +64,13 @@ pub async fn answers(watcher: &Watcher<'_>) -> Result<u32, CommandError> {
                         answer(watcher, &record.key.repo, pr, key, &comment, command).await?;
                     println!("fixloop watch: {} run {}: {said}", key.repo, key.run_id);
                     if let Some(kind) = super::notices::kind_of(Some("pipeline"), &said) {
-                        watcher
-                            .notices
-                            .note(kind, &key.repo, said.clone(), Some(pr));
+                        super::notices::Notices::note(
+                            watcher.store,
+                            kind,
+                            &key.repo,
+                            said.clone(),
+                            Some(pr),
+                        )?;
                     }
                     watcher
                         .store

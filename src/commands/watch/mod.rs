@@ -68,7 +68,6 @@ pub async fn watch(args: &WatchArgs) -> Result<ExitCode, CommandError> {
             .map_or_else(|| PathBuf::from("."), |p| p.join("watch")),
         agent: args.agent,
         agent_cmd: args.agent_cmd.clone(),
-        notices: &notices,
     };
     loop {
         let swept = sweep::sweep(&watcher).await?;

@@ -3,8 +3,6 @@
 //! person should know (fixed, waiting for review, not fixable, failed), one message per
 //! repository for each pass, and every delivery journaled in the state database.
 
-use std::sync::Mutex;
-
 use chrono::Utc;
 
 use super::{CommandError, state};
@@ -14,13 +12,12 @@ use crate::core::exit::ExitCode;
 use crate::core::notify::{Coalescing, DeliveryPolicy, Notification, NotificationKind, flush};
 use crate::core::watch::WatchConfig;
 
-/// The sinks, and what waits to be said at the end of the pass.
+/// The sinks; what waits to be said at the end of the pass is in the state database.
 #[derive(Debug, Default)]
 pub struct Notices {
     sinks: tokio::sync::Mutex<Vec<Sink>>,
     /// Each sink's address, hashed (a disabled sink stays so until its address changes).
     addresses: Vec<String>,
-    pending: Mutex<Vec<Notification>>,
 }
 
 impl Notices {
@@ -77,21 +74,29 @@ impl Notices {
         Ok(Self {
             sinks: tokio::sync::Mutex::new(sinks),
             addresses,
-            pending: Mutex::new(Vec::new()),
         })
     }
 
-    /// Keeps a notification for the end of the pass.
-    pub fn note(&self, kind: NotificationKind, repo: &str, title: String, pr: Option<u64>) {
+    /// Keeps a notification for the end of the pass, in the state database (a watcher killed
+    /// before it sends it sends it after its restart, with the same id).
+    ///
+    /// # Errors
+    /// The state database cannot be written.
+    pub fn note(
+        store: &WatchStore,
+        kind: NotificationKind,
+        repo: &str,
+        title: String,
+        pr: Option<u64>,
+    ) -> Result<(), CommandError> {
         let mut notification = Notification::new(kind, repo, title, Utc::now());
         if let Some(pr) = pr {
             notification = notification
                 .with_link(format!("https://github.com/{repo}/pull/{pr}"))
                 .with_field("pull request", format!("#{pr}"));
         }
-        if let Ok(mut pending) = self.pending.lock() {
-            pending.push(notification);
-        }
+        let body = serde_json::to_string(&notification).unwrap_or_default();
+        store.queue_notification(&body).map_err(state)
     }
 
     /// Sends what the pass noted, one message per repository, and journals each delivery.
@@ -99,14 +104,17 @@ impl Notices {
     /// # Errors
     /// The state database cannot be written.
     pub async fn send(&self, store: &WatchStore) -> Result<(), CommandError> {
-        let queue = self
-            .pending
-            .lock()
-            .map(|mut p| std::mem::take(&mut *p))
-            .unwrap_or_default();
-        let mut sinks = self.sinks.lock().await;
-        if queue.is_empty() || sinks.is_empty() {
+        let queued = store.pending_notifications().map_err(state)?;
+        let Some(last) = queued.last().map(|(seq, _)| *seq) else {
             return Ok(());
+        };
+        let queue: Vec<Notification> = queued
+            .iter()
+            .filter_map(|(_, body)| serde_json::from_str(body).ok())
+            .collect();
+        let mut sinks = self.sinks.lock().await;
+        if sinks.is_empty() {
+            return store.drop_notifications(last).map_err(state);
         }
         for message in flush(queue, Coalescing::default()) {
             let deliveries = send_to_all(&mut sinks, &message).await;
@@ -131,7 +139,7 @@ impl Notices {
                     .map_err(state)?;
             }
         }
-        Ok(())
+        store.drop_notifications(last).map_err(state)
     }
 }
 

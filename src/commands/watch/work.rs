@@ -38,7 +38,6 @@ pub struct Watcher<'a> {
     pub work_dir: PathBuf,
     pub agent: Option<AgentArg>,
     pub agent_cmd: Option<String>,
-    pub notices: &'a super::notices::Notices,
 }
 
 impl std::fmt::Debug for Watcher<'_> {
@@ -163,7 +162,7 @@ impl Watcher<'_> {
                 && let Some(kind) = super::notices::kind_of(class.as_deref(), &said)
             {
                 let title = said.lines().next().unwrap_or_default().to_owned();
-                self.notices.note(kind, &key.repo, title, record.pr);
+                super::notices::Notices::note(self.store, kind, &key.repo, title, record.pr)?;
             }
         }
         Ok(worked)
