@@ -414,9 +414,30 @@ async fn a_fixer_that_does_not_fix_it_hands_the_run_to_the_agent() {
         "{text}"
     );
     assert!(text.contains("the fixers did not fix it"), "{text}");
+    let origin = sandbox.path().join("origin.git");
+    assert_eq!(sandbox.git(&origin, &["rev-parse", "fmt"]), head);
+    // What the fixer changed is kept, and the AI's fix is made on top of it.
+    let kept = sandbox.git(
+        &origin,
+        &["ls-tree", "--name-only", "fixloop/fixers/fmt-910"],
+    );
+    assert!(kept.lines().any(|f| f == "tidied"), "{kept}");
     assert_eq!(
-        sandbox.git(&sandbox.path().join("origin.git"), &["rev-parse", "fmt"]),
+        sandbox.git(&origin, &["rev-parse", "fixloop/fixers/fmt-910~1"]),
         head
+    );
+    let outcome: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(
+            sandbox
+                .path()
+                .join("state/watch/runs/octo-org/tidy/910-1/outcome.json"),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(
+        outcome["base"], "fmt",
+        "its PR goes into the failing branch"
     );
 }
 

@@ -18,8 +18,9 @@ const COMMAND_LIMIT: Duration = Duration::from_secs(600);
 pub enum Fixed {
     /// A commit on top of the failing one whose checks pass.
     Commit { sha: String, files: Vec<String> },
-    /// Why the fixers did not fix it (the checks' last words).
-    Not(String),
+    /// Why the fixers did not fix it (the checks' last words); the commit of what they changed
+    /// all the same, when they changed something (the AI path starts from it).
+    Not(String, Option<String>),
 }
 
 /// Runs `fixers` in a worktree at `commit`, then `checks` (the failing steps' own commands, or
@@ -52,22 +53,34 @@ async fn fix_in(
     }
     let changed = git(tree, &["status", "--porcelain", "--untracked-files=all"]).await?;
     if changed.trim().is_empty() {
-        return Ok(Fixed::Not(format!("{} changed nothing", names(fixers))));
+        return Ok(Fixed::Not(
+            format!("{} changed nothing", names(fixers)),
+            None,
+        ));
     }
     if checks.is_empty() {
+        let kept = commit(tree, message).await?.0;
         return Ok(Fixed::Not(
             "there is no check to run again, so the fix cannot be shown to work".into(),
+            Some(kept),
         ));
     }
     for check in checks {
         let (ok, tail) = shell(tree, check).await;
         if !ok {
-            return Ok(Fixed::Not(format!(
-                "after {}, `{check}` still fails: {tail}",
-                names(fixers)
-            )));
+            let kept = commit(tree, message).await?.0;
+            return Ok(Fixed::Not(
+                format!("after {}, `{check}` still fails: {tail}", names(fixers)),
+                Some(kept),
+            ));
         }
     }
+    let (sha, files) = commit(tree, message).await?;
+    Ok(Fixed::Commit { sha, files })
+}
+
+/// Commits everything in the worktree; the commit and the files it changed.
+async fn commit(tree: &Path, message: &str) -> Result<(String, Vec<String>), CommandError> {
     git(tree, &["add", "--all"]).await?;
     let files: Vec<String> = git(tree, &["diff", "--cached", "--name-only"])
         .await?
@@ -84,7 +97,7 @@ async fn fix_in(
     args.extend(["commit", "--quiet", "--no-verify", "-m", message]);
     git(tree, &args).await?;
     let sha = git(tree, &["rev-parse", "HEAD"]).await?;
-    Ok(Fixed::Commit { sha, files })
+    Ok((sha, files))
 }
 
 fn names(fixers: &[&FixerSpec]) -> String {

@@ -18,6 +18,16 @@ impl Job<'_> {
     /// person (`/fixloop apply`, `/fixloop revise "…"`) before it is delivered — here, or in the
     /// repository's fixloop workflow (`dispatch = "actions"`).
     pub(super) async fn pipeline(&self, reason: &str) -> Result<End, CommandError> {
+        self.pipeline_from(reason, None).await
+    }
+
+    /// The AI path on top of `base` (fixloop's branch holding what the fixers changed), whose
+    /// fix then goes into the pull request's own branch; `None`: on the failing commit.
+    pub(super) async fn pipeline_from(
+        &self,
+        reason: &str,
+        base: Option<String>,
+    ) -> Result<End, CommandError> {
         let (owner, name) = self
             .key
             .repo
@@ -54,7 +64,10 @@ impl Job<'_> {
                 format!("cannot create {}: {e}", out.display()),
             )
         })?;
-        let run = self.failed_run();
+        let mut run = self.failed_run();
+        if let Some(base) = &base {
+            run.head_branch.clone_from(base);
+        }
         let args = CiAnalyzeArgs {
             event: None,
             event_name: None,
@@ -80,6 +93,10 @@ impl Job<'_> {
             artifact: "fixloop-out".into(),
         };
         Box::pin(crate::commands::ci::take(&args, &run, self.attempt - 1)).await?;
+        if base.is_some() {
+            // The fix was made on the fixers' branch; its PR goes into the failing branch.
+            rebase_outcome(&out, &self.head.branch)?;
+        }
         let publish = CiPublishArgs {
             dir: out.clone(),
             repo: Some(clone),
@@ -157,4 +174,29 @@ impl Job<'_> {
         }
         Ok(())
     }
+}
+
+/// Points the outcome's PR at `branch` (what the publish job opens the draft PR into).
+fn rebase_outcome(out: &std::path::Path, branch: &str) -> Result<(), CommandError> {
+    let path = out.join("outcome.json");
+    let Ok(text) = std::fs::read_to_string(&path) else {
+        return Ok(());
+    };
+    let Ok(mut outcome) = serde_json::from_str::<Value>(&text) else {
+        return Ok(());
+    };
+    if outcome.get("base").is_some() {
+        outcome["base"] = Value::String(branch.to_owned());
+        outcome["head_branch"] = Value::String(branch.to_owned());
+    }
+    std::fs::write(
+        &path,
+        serde_json::to_string_pretty(&outcome).unwrap_or_default() + "\n",
+    )
+    .map_err(|e| {
+        CommandError::new(
+            ExitCode::Io,
+            format!("cannot write {}: {e}", path.display()),
+        )
+    })
 }

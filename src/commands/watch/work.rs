@@ -534,20 +534,10 @@ impl Job<'_> {
         let fixed = run_fixers(&clone, &name, &commit, fixers, &checks, &message).await?;
         let (sha, files) = match fixed {
             Fixed::Commit { sha, files } => (sha, files),
-            // Still red, or nothing changed: the AI path takes it (classified so from here).
-            Fixed::Not(why) => {
-                let reason = format!("the fixers did not fix it: {why}");
-                self.watcher
-                    .store
-                    .set(
-                        self.key,
-                        RunStatus::Working,
-                        Some("pipeline"),
-                        Some(&reason),
-                        None,
-                    )
-                    .map_err(state)?;
-                return self.pipeline(&reason).await;
+            // Still red, or nothing changed: the AI path takes it (classified so from here),
+            // starting from what the fixers changed, on a branch of fixloop's.
+            Fixed::Not(why, kept) => {
+                return self.hand_over(&clone, &why, kept, own_repo).await;
             }
         };
         let tree = clone.join(".git/fixloop-watch").join(&name);
@@ -622,6 +612,38 @@ impl Job<'_> {
         Ok(End::Done(
             said.lines().next().unwrap_or_default().to_owned(),
         ))
+    }
+
+    /// The fixers did not fix it: the AI path takes the run (classified so from here),
+    /// starting from what they changed, kept on a branch of fixloop's.
+    async fn hand_over(
+        &self,
+        clone: &std::path::Path,
+        why: &str,
+        kept: Option<String>,
+        own_repo: bool,
+    ) -> Result<End, CommandError> {
+        let reason = format!("the fixers did not fix it: {why}");
+        self.watcher
+            .store
+            .set(
+                self.key,
+                RunStatus::Working,
+                Some("pipeline"),
+                Some(&reason),
+                None,
+            )
+            .map_err(state)?;
+        let base = match kept {
+            Some(sha) if own_repo => {
+                let branch = format!("fixloop/fixers/{}-{}", self.head.branch, self.key.run_id);
+                let target = format!("+{sha}:refs/heads/{branch}");
+                git(clone, &["push", "--quiet", "origin", &target]).await?;
+                Some(branch)
+            }
+            _ => None,
+        };
+        self.pipeline_from(&reason, base).await
     }
 
     /// The fixers' commit on a branch of its own, with a draft PR into the failing PR's branch.
