@@ -12,7 +12,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use serde_json::{Value, json};
-use steps::{TOKEN, analyze, mount_comments, mount_run, mount_run_id, payload, publish};
+use steps::{TOKEN, analyze, analyze_pr_failure, mount_comments, mount_run_id, payload, publish};
 use support::Sandbox;
 use wiremock::matchers::{body_partial_json, method, path, query_param};
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -23,21 +23,7 @@ async fn a_prs_failed_run_is_taken_to_a_verified_patch_that_is_not_pushed() {
     let repo = steps::pr_project(&sandbox);
     let head = sandbox.git(&repo, &["rev-parse", "HEAD"]);
     let server = MockServer::start().await;
-    mount_run(
-        &server,
-        &head,
-        std::fs::read_to_string(repo.join("ci.log")).unwrap(),
-    )
-    .await;
-    mount_comments(&server, json!([])).await;
-    let a = analyze(
-        &sandbox,
-        &repo,
-        &server,
-        &payload("workflow_run_pr", &head),
-        &[],
-    )
-    .await;
+    let a = analyze_pr_failure(&sandbox, &repo, &server, &head).await;
     assert_eq!(a.code, 0, "{}\n{}", a.stdout, a.stderr);
     let outcome = a.outcome();
     assert_eq!(outcome["outcome"], "verified", "{outcome}");
@@ -207,21 +193,7 @@ async fn a_pr_at_its_attempt_cap_is_skipped_and_a_forks_pr_is_found_by_its_head(
 async fn analyzed(sandbox: &Sandbox, server: &MockServer) -> (PathBuf, PathBuf, Value) {
     let repo = steps::pr_project(sandbox);
     let head = sandbox.git(&repo, &["rev-parse", "HEAD"]);
-    mount_run(
-        server,
-        &head,
-        std::fs::read_to_string(repo.join("ci.log")).unwrap(),
-    )
-    .await;
-    mount_comments(server, json!([])).await;
-    let a = analyze(
-        sandbox,
-        &repo,
-        server,
-        &payload("workflow_run_pr", &head),
-        &[],
-    )
-    .await;
+    let a = analyze_pr_failure(sandbox, &repo, server, &head).await;
     assert_eq!(
         a.outcome()["outcome"],
         "verified",
@@ -522,21 +494,7 @@ async fn a_prs_own_bug_is_fixed_on_the_prs_branch() {
     sandbox.git(&repo, &["revert", "--no-edit", "HEAD"]);
     sandbox.git(&repo, &["push", "--quiet", "origin", "main"]);
     let server = MockServer::start().await;
-    mount_run(
-        &server,
-        &failing,
-        std::fs::read_to_string(repo.join("ci.log")).unwrap(),
-    )
-    .await;
-    mount_comments(&server, json!([])).await;
-    let a = analyze(
-        &sandbox,
-        &repo,
-        &server,
-        &payload("workflow_run_pr", &failing),
-        &[],
-    )
-    .await;
+    let a = analyze_pr_failure(&sandbox, &repo, &server, &failing).await;
     let outcome = a.outcome();
     assert_eq!(outcome["outcome"], "verified", "{}\n{}", a.stdout, a.stderr);
     assert_eq!(outcome["base"], "word-count");

@@ -83,12 +83,7 @@ async fn what_is_not_fixable_on_a_branch_is_said_in_one_issue() {
     // Another failure of another workflow: the same issue, updated.
     let issue = json!([{"number": 40, "body": body, "title": "fixloop: CI fails on `fmt`"}]);
     let again = branch_stand_in(942, &head, "Deploy", log, issue).await;
-    let forget = std::process::Command::new("python3")
-        .args(["-c", "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.execute('DELETE FROM etags'); c.commit()"])
-        .arg(sandbox.path().join("state/watch.db"))
-        .status()
-        .unwrap();
-    assert!(forget.success());
+    world::forget_etags(&sandbox);
     let text = ok(&watch_once(&sandbox, &again));
     assert!(text.contains("run 942"), "{text}");
     assert!(

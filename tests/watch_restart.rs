@@ -185,17 +185,7 @@ async fn a_gone_webhook_stays_disabled_after_a_restart_until_its_address_changes
         // Another workflow each time: the same workflow on the same commit is one failure.
         failed["name"] = json!(format!("Deploy {id}"));
         let server = stand_in(&[failed], &head, "Deploy", log).await;
-        // The stand-in's list keeps one ETag; a list with a new run must not be taken as the
-        // unchanged one.
-        let db = sandbox.path().join("state/watch.db");
-        if db.exists() {
-            let forget = std::process::Command::new("python3")
-                .args(["-c", "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.execute('DELETE FROM etags'); c.commit()"])
-                .arg(&db)
-                .status()
-                .unwrap();
-            assert!(forget.success());
-        }
+        world::forget_etags(&sandbox);
         let before = requests(&hooks, "POST", hook).await.len();
         let out = watch_command(&sandbox, &server, &agent, &["--once"])
             .env("TEST_HOOK_URL", format!("{}{hook}", hooks.uri()))

@@ -15,13 +15,10 @@ use super::ci_finish::finish;
 use crate::adapters::github::GitHub;
 use crate::cli::CiAnalyzeArgs;
 use crate::core::ci::publish::sticky_artifact;
-use crate::core::ci::{FailedRun, ReviewCommand, ReviewComment};
+use crate::core::ci::{FailedRun, REVIEWERS, ReviewCommand, ReviewComment};
 use crate::core::event::{Decision, EventKind};
 use crate::core::exit::ExitCode;
 use crate::engine::store::read_journal;
-
-/// Who may answer a review with a comment.
-const REVIEWERS: [&str; 3] = ["OWNER", "MEMBER", "COLLABORATOR"];
 
 /// What the previous job's outcome says about where the run came from, carried forward.
 const CARRIED: [&str; 8] = [
@@ -44,7 +41,7 @@ pub(crate) async fn answer(
         repo: comment.repo.clone(),
         ..FailedRun::default()
     };
-    let command = match answerable(comment) {
+    let command = match comment_command(comment) {
         Ok(command) => command,
         Err(reason) => return skipped(&args.out, &reason, &here),
     };
@@ -123,7 +120,7 @@ pub(crate) async fn answer(
 }
 
 /// The comment's command, when it is an answer fixloop takes; else why not.
-fn answerable(comment: &ReviewComment) -> Result<&ReviewCommand, String> {
+fn comment_command(comment: &ReviewComment) -> Result<&ReviewCommand, String> {
     if !comment.on_pr {
         return Err("the comment is on an issue, not a pull request".into());
     }

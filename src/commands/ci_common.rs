@@ -2,6 +2,8 @@
 //! the token as git's push and fetch take it.
 
 use std::fmt::Write as _;
+
+use base64::Engine as _;
 use std::path::{Path, PathBuf};
 
 use serde_json::{Value, json};
@@ -122,7 +124,8 @@ pub(super) fn push_auth() -> Vec<(String, String)> {
         return Vec::new();
     };
     let server = std::env::var("GITHUB_SERVER_URL").unwrap_or_else(|_| "https://github.com".into());
-    let basic = base64(format!("x-access-token:{}", token.trim()).as_bytes());
+    let basic = base64::engine::general_purpose::STANDARD
+        .encode(format!("x-access-token:{}", token.trim()).as_bytes());
     vec![
         ("GIT_CONFIG_COUNT".into(), "1".into()),
         (
@@ -134,23 +137,4 @@ pub(super) fn push_auth() -> Vec<(String, String)> {
             format!("AUTHORIZATION: basic {basic}"),
         ),
     ]
-}
-
-pub(super) fn base64(bytes: &[u8]) -> String {
-    const TABLE: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::new();
-    for chunk in bytes.chunks(3) {
-        let n = chunk
-            .iter()
-            .enumerate()
-            .fold(0u32, |n, (i, b)| n | u32::from(*b) << (16 - 8 * i));
-        for i in 0..4 {
-            if i <= chunk.len() {
-                out.push(char::from(TABLE[(n >> (18 - 6 * i) & 63) as usize]));
-            } else {
-                out.push('=');
-            }
-        }
-    }
-    out
 }

@@ -122,6 +122,31 @@ pub async fn analyze(
     .await
 }
 
+/// The PR's failed run of `repo` at `head` served (its log the project's `ci.log`, no fixloop
+/// comment yet), then `fixloop ci analyze` on the recorded `workflow_run_pr` payload.
+pub async fn analyze_pr_failure(
+    sandbox: &Sandbox,
+    repo: &Path,
+    server: &MockServer,
+    head: &str,
+) -> Analyzed {
+    mount_run(
+        server,
+        head,
+        std::fs::read_to_string(repo.join("ci.log")).unwrap(),
+    )
+    .await;
+    mount_comments(server, json!([])).await;
+    analyze(
+        sandbox,
+        repo,
+        server,
+        &payload("workflow_run_pr", head),
+        &[],
+    )
+    .await
+}
+
 /// `fixloop ci analyze` on `event` with the agent script `agent`, as the analyze job runs it.
 pub async fn analyze_with(
     sandbox: &Sandbox,

@@ -236,3 +236,21 @@ pub fn cargo_fmt_available() -> bool {
         .output()
         .is_ok_and(|o| o.status.success())
 }
+
+/// Forgets the `ETag`s the watcher kept: the stand-in's list has one `ETag` whatever runs it
+/// lists, and a list with a new run must not pass for the unchanged one.
+pub fn forget_etags(sandbox: &Sandbox) {
+    let db = sandbox.path().join("state/watch.db");
+    if !db.exists() {
+        return;
+    }
+    let forget = std::process::Command::new("python3")
+        .args([
+            "-c",
+            "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.execute('DELETE FROM etags'); c.commit()",
+        ])
+        .arg(&db)
+        .status()
+        .unwrap();
+    assert!(forget.success());
+}

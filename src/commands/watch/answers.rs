@@ -9,12 +9,9 @@ use super::work::Watcher;
 use super::{CommandError, state};
 use crate::adapters::github::PrComment;
 use crate::adapters::state::RunStatus;
-use crate::cli::{CiAnalyzeArgs, CiApproval, CiPublishArgs};
+use crate::cli::CiApproval;
 use crate::core::ci::event::command;
-use crate::core::ci::{ReviewCommand, ReviewComment};
-
-/// Who may answer.
-const REVIEWERS: [&str; 3] = ["OWNER", "MEMBER", "COLLABORATOR"];
+use crate::core::ci::{REVIEWERS, ReviewCommand, ReviewComment};
 
 /// Reads the answers on every pull request with a fix waiting, and acts on them; how many.
 pub async fn answers(watcher: &Watcher<'_>) -> Result<u32, CommandError> {
@@ -96,24 +93,8 @@ async fn answer(
     command: ReviewCommand,
 ) -> Result<String, CommandError> {
     let out = watcher.run_out(key);
-    let clone = watcher.clone_dir(repo);
-    let args = CiAnalyzeArgs {
-        event: None,
-        event_name: None,
-        out: out.clone(),
-        repo: Some(clone.clone()),
-        agent: watcher.agent,
-        agent_cmd: watcher.agent_cmd.clone(),
-        approval: CiApproval::Review,
-        workflows: Vec::new(),
-        include_pushes: true,
-        attempt_cap: u32::MAX,
-        bots: Vec::new(),
-        flaky: false,
-        max_cost_usd: None,
-        previous: Some(out.clone()),
-        artifact: "fixloop-out".into(),
-    };
+    let mut args = watcher.analyze_args(repo, &out, CiApproval::Review);
+    args.previous = Some(out.clone());
     let review = ReviewComment {
         repo: repo.to_owned(),
         pr,
@@ -129,19 +110,7 @@ async fn answer(
         watcher.github,
     ))
     .await?;
-    let publish = CiPublishArgs {
-        dir: out.clone(),
-        repo: Some(clone),
-        remote: "origin".into(),
-        branch_prefix: "fixloop/".into(),
-        protect: Vec::new(),
-        allow: Vec::new(),
-    };
-    crate::commands::ci_publish::publish(&publish).await?;
-    let outcome: serde_json::Value = std::fs::read_to_string(out.join("outcome.json"))
-        .ok()
-        .and_then(|t| serde_json::from_str(&t).ok())
-        .unwrap_or_default();
+    let outcome = watcher.publish(repo, &out).await?;
     Ok(match outcome["outcome"].as_str().unwrap_or_default() {
         "review" => format!(
             "waits: revised as {} asked; the fix waits for /fixloop apply again",

@@ -164,11 +164,5 @@ pub fn kind_of(class: Option<&str>, said: &str) -> Option<NotificationKind> {
 /// An address as the state keeps it: its SHA-256, never the address.
 fn hash(address: &str) -> String {
     use sha2::{Digest, Sha256};
-    Sha256::digest(address.as_bytes())
-        .iter()
-        .fold(String::new(), |mut s, b| {
-            use std::fmt::Write as _;
-            let _ = write!(s, "{b:02x}");
-            s
-        })
+    crate::commands::ci_common::hex(&Sha256::digest(address.as_bytes()))
 }

@@ -8,7 +8,8 @@ use serde_json::Value;
 use super::git::clone;
 use super::work::{End, Job};
 use super::{CommandError, state};
-use crate::cli::{CiAnalyzeArgs, CiApproval, CiPublishArgs};
+use crate::cli::CiApproval;
+use crate::commands::ci_common::read_outcome;
 use crate::core::ci::FailedRun;
 use crate::core::exit::ExitCode;
 use crate::core::watch::{Dispatch, WatchConfig};
@@ -55,7 +56,7 @@ impl Job<'_> {
             )));
         };
         let remote = WatchConfig::remote_of(self.repo);
-        let clone = clone(&self.watcher.clone_dir(&self.key.repo), &remote).await?;
+        clone(&self.watcher.clone_dir(&self.key.repo), &remote).await?;
         let out = self.watcher.run_out(self.key);
         let _ = std::fs::remove_dir_all(&out);
         std::fs::create_dir_all(&out).map_err(|e| {
@@ -68,48 +69,24 @@ impl Job<'_> {
         if let Some(base) = &base {
             run.head_branch.clone_from(base);
         }
-        let args = CiAnalyzeArgs {
-            event: None,
-            event_name: None,
-            out: out.clone(),
-            repo: Some(clone.clone()),
-            agent: self.watcher.agent,
-            agent_cmd: self.watcher.agent_cmd.clone(),
-            // A branch without a pull request: the verified fix goes up as a draft PR, which
-            // is itself what a person approves.
-            approval: if self.pr == 0 {
-                CiApproval::Auto
-            } else {
-                CiApproval::Review
-            },
-            workflows: Vec::new(),
-            include_pushes: true,
-            attempt_cap: self.repo.attempts,
-            bots: Vec::new(),
-            flaky: false,
-            #[expect(clippy::cast_precision_loss, reason = "cents to dollars")]
-            max_cost_usd: Some((left as f64 / 100.0).max(0.01)),
-            previous: None,
-            artifact: "fixloop-out".into(),
+        // A branch without a pull request: the verified fix goes up as a draft PR, which is
+        // itself what a person approves.
+        let approval = if self.pr == 0 {
+            CiApproval::Auto
+        } else {
+            CiApproval::Review
         };
+        let mut args = self.watcher.analyze_args(&self.key.repo, &out, approval);
+        args.attempt_cap = self.repo.attempts;
+        #[expect(clippy::cast_precision_loss, reason = "cents to dollars")]
+        let budget = (left as f64 / 100.0).max(0.01);
+        args.max_cost_usd = Some(budget);
         Box::pin(crate::commands::ci::take(&args, &run, self.attempt - 1)).await?;
         if base.is_some() {
             // The fix was made on the fixers' branch; its PR goes into the failing branch.
             rebase_outcome(&out, &self.head.branch)?;
         }
-        let publish = CiPublishArgs {
-            dir: out.clone(),
-            repo: Some(clone),
-            remote: "origin".into(),
-            branch_prefix: "fixloop/".into(),
-            protect: Vec::new(),
-            allow: Vec::new(),
-        };
-        crate::commands::ci_publish::publish(&publish).await?;
-        let outcome: Value = std::fs::read_to_string(out.join("outcome.json"))
-            .ok()
-            .and_then(|t| serde_json::from_str(&t).ok())
-            .unwrap_or_default();
+        let outcome = self.watcher.publish(&self.key.repo, &out).await?;
         self.record_spend(&today, &outcome)?;
         let kind = outcome["outcome"].as_str().unwrap_or("unknown");
         Ok(End::Done(match kind {
@@ -179,10 +156,7 @@ impl Job<'_> {
 /// Points the outcome's PR at `branch` (what the publish job opens the draft PR into).
 fn rebase_outcome(out: &std::path::Path, branch: &str) -> Result<(), CommandError> {
     let path = out.join("outcome.json");
-    let Ok(text) = std::fs::read_to_string(&path) else {
-        return Ok(());
-    };
-    let Ok(mut outcome) = serde_json::from_str::<Value>(&text) else {
+    let Ok(mut outcome) = read_outcome(out) else {
         return Ok(());
     };
     if outcome.get("base").is_some() {

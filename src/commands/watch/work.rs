@@ -7,7 +7,7 @@
 
 use std::fmt::Write as _;
 use std::io::{Read, Seek, SeekFrom};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use serde_json::{Value, json};
 
@@ -16,7 +16,8 @@ use super::git::{clone, fetch, git, remove_worktree};
 use super::{CommandError, state};
 use crate::adapters::github::{GitHub, PullHead};
 use crate::adapters::state::{RunKey, RunRecord, RunStatus, WatchStore};
-use crate::cli::AgentArg;
+use crate::cli::{AgentArg, CiAnalyzeArgs, CiApproval, CiPublishArgs};
+use crate::commands::ci_common::read_outcome;
 use crate::core::ci::FailedRun;
 use crate::core::ci::publish::{StickyUpdate, sticky_body};
 use crate::core::exit::ExitCode;
@@ -115,6 +116,43 @@ impl Watcher<'_> {
                 );
             }
         }
+    }
+
+    /// `fixloop ci analyze`'s arguments for the AI path on the watcher's clone of `repo`, its
+    /// output folder `out`.
+    pub fn analyze_args(&self, repo: &str, out: &Path, approval: CiApproval) -> CiAnalyzeArgs {
+        CiAnalyzeArgs {
+            event: None,
+            event_name: None,
+            out: out.to_path_buf(),
+            repo: Some(self.clone_dir(repo)),
+            agent: self.agent,
+            agent_cmd: self.agent_cmd.clone(),
+            approval,
+            workflows: Vec::new(),
+            include_pushes: true,
+            attempt_cap: u32::MAX,
+            bots: Vec::new(),
+            flaky: false,
+            max_cost_usd: None,
+            previous: None,
+            artifact: "fixloop-out".into(),
+        }
+    }
+
+    /// Delivers what the AI path in `out` came to, as the publish job does (from the watcher's
+    /// clone of `repo`); the outcome it acted on.
+    pub async fn publish(&self, repo: &str, out: &Path) -> Result<Value, CommandError> {
+        let publish = CiPublishArgs {
+            dir: out.to_path_buf(),
+            repo: Some(self.clone_dir(repo)),
+            remote: "origin".into(),
+            branch_prefix: "fixloop/".into(),
+            protect: Vec::new(),
+            allow: Vec::new(),
+        };
+        crate::commands::ci_publish::publish(&publish).await?;
+        Ok(read_outcome(out).unwrap_or_default())
     }
 
     /// Works on every run taken and not finished, oldest first.

@@ -61,6 +61,11 @@ pub struct ReviewComment {
     pub on_pr: bool,
 }
 
+/// The authors whose `/fixloop` comments are answers: a repository's owners, members and
+/// collaborators (GitHub's `author_association`). The workflow's guard, `fixloop ci analyze`
+/// and the watcher all take this one list.
+pub const REVIEWERS: [&str; 3] = ["OWNER", "MEMBER", "COLLABORATOR"];
+
 /// What a `/fixloop` comment asks.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ReviewCommand {

@@ -7,5 +7,5 @@ pub mod publish;
 #[cfg(test)]
 mod tests;
 
-pub use event::{CiEvent, EventError, FailedRun, ReviewCommand, ReviewComment, parse};
+pub use event::{CiEvent, EventError, FailedRun, REVIEWERS, ReviewCommand, ReviewComment, parse};
 pub use guard::{Guard, trailer};

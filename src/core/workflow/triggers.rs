@@ -6,8 +6,7 @@
 use super::values::WorkflowName;
 use super::yaml::{Map, Node};
 
-/// Who may answer a review with a `/fixloop` comment (GitHub's `author_association`).
-pub const REVIEWERS: [&str; 3] = ["OWNER", "MEMBER", "COLLABORATOR"];
+pub use crate::core::ci::REVIEWERS;
 
 /// The answers a reviewer's comment may start with.
 pub const ANSWERS: [&str; 3] = ["/fixloop approve", "/fixloop revise", "/fixloop abort"];

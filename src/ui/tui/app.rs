@@ -1,26 +1,21 @@
 //! The live run's UI state. `update(msg)` is the only place it changes; rendering (in `views`)
 //! reads it. No terminal, no IO: tests drive it with messages.
 
-use std::collections::VecDeque;
-
 use chrono::{DateTime, Utc};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
+mod log;
 mod replay;
 mod search;
+pub use log::{LOG_WINDOW, LogPane};
 pub use replay::Replay;
 
 use super::textbox::TextBox;
 use crate::core::command::Command;
-use crate::core::event::{
-    CheckpointKind, Decision, DecisionKind, Event, EventKind, OutputLine, Phase,
-};
+use crate::core::event::{CheckpointKind, Decision, DecisionKind, Event, EventKind, Phase};
 use crate::core::exit::ExitCode;
 use crate::core::info::AgentKind;
 use crate::core::view::{CheckpointView, RunView};
-
-/// Lines of output kept in memory for the log pane (the full output is in the log files).
-pub const LOG_WINDOW: usize = 5_000;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Mode {
@@ -81,42 +76,6 @@ pub enum Effect {
         paths: Vec<String>,
     },
     Quit,
-}
-
-/// The bounded log pane.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct LogPane {
-    pub lines: VecDeque<(Phase, OutputLine)>,
-    /// Lines from the bottom when not following.
-    pub offset: usize,
-    pub follow: bool,
-    /// Lines dropped from the window's top so far.
-    pub dropped: u64,
-    /// Long lines wrap onto the next rows (`w`) instead of being cut at the pane's edge.
-    pub wrap: bool,
-}
-
-impl LogPane {
-    fn push(&mut self, phase: Phase, line: OutputLine) {
-        if self.lines.len() == LOG_WINDOW {
-            self.lines.pop_front();
-            self.dropped += 1;
-        }
-        self.lines.push_back((phase, line));
-        if !self.follow {
-            self.offset = (self.offset + 1).min(self.lines.len());
-        }
-    }
-
-    /// Positive `delta` scrolls up (towards older lines).
-    fn scroll(&mut self, delta: i64) {
-        let max = self.lines.len().saturating_sub(1);
-        let offset = i64::try_from(self.offset)
-            .unwrap_or(0)
-            .saturating_add(delta);
-        self.offset = usize::try_from(offset.max(0)).unwrap_or(0).min(max);
-        self.follow = self.offset == 0;
-    }
 }
 
 /// The key that approves at each kind of checkpoint: `a` (or Enter) starts a step, only `a`
