@@ -5,11 +5,13 @@
 
 use chrono::{DateTime, Utc};
 
+use super::pipeline::{dollars, today};
 use super::work::Watcher;
 use super::{CommandError, state};
 use crate::adapters::github::PrComment;
 use crate::adapters::state::RunStatus;
 use crate::cli::CiApproval;
+use crate::commands::ci_common::read_outcome;
 use crate::core::ci::event::command;
 use crate::core::ci::{REVIEWERS, ReviewCommand, ReviewComment};
 
@@ -93,8 +95,29 @@ async fn answer(
     command: ReviewCommand,
 ) -> Result<String, CommandError> {
     let out = watcher.run_out(key);
-    let mut args = watcher.analyze_args(repo, &out, CiApproval::Review);
+    let clone = watcher.clone_of_run(key);
+    let mut args = watcher.analyze_args(&clone, &out, CiApproval::Review);
     args.previous = Some(out.clone());
+    // A revision runs the agent again: within what is left of today's budget, its cost
+    // counted once (the run's cost so far is in its outcome).
+    let today = today();
+    let before = read_outcome(&out)
+        .ok()
+        .and_then(|o| o["cost_usd"].as_f64())
+        .unwrap_or(0.0);
+    let share = if matches!(command, ReviewCommand::Revise(_)) {
+        let Some(share) = watcher.budget_share(&today).await? else {
+            return Ok(format!(
+                "waits: today's AI budget is spent, so the revision {} asked for was not made \
+                 (ask again tomorrow)",
+                comment.author
+            ));
+        };
+        args.max_cost_usd = Some(before + dollars(share.cents));
+        Some(share)
+    } else {
+        None
+    };
     let review = ReviewComment {
         repo: repo.to_owned(),
         pr,
@@ -110,7 +133,10 @@ async fn answer(
         watcher.github,
     ))
     .await?;
-    let outcome = watcher.publish(repo, &out).await?;
+    let outcome = watcher.publish(&clone, &out).await?;
+    let after = outcome["cost_usd"].as_f64().unwrap_or(before);
+    watcher.record_spend(&today, after - before)?;
+    drop(share);
     Ok(match outcome["outcome"].as_str().unwrap_or_default() {
         "review" => format!(
             "waits: revised as {} asked; the fix waits for /fixloop apply again",

@@ -1,11 +1,14 @@
 //! `fixloop watch`: the CI watcher. Each sweep polls every configured repository for failed
 //! runs (a conditional request: an idle poll costs no rate limit), takes the new ones into the
 //! state database (each once, duplicates and fixloop's own runs left alone), then works on
-//! every run taken and not finished — including one a killed watcher was working on.
+//! every run taken and not finished — including one a killed watcher was working on — in as
+//! many lanes per repository as its `concurrency`.
 
 mod answers;
+mod budget;
 mod fixer;
 mod git;
+mod lanes;
 mod listen;
 mod notices;
 mod pipeline;
@@ -68,6 +71,7 @@ pub async fn watch(args: &WatchArgs) -> Result<ExitCode, CommandError> {
             .map_or_else(|| PathBuf::from("."), |p| p.join("watch")),
         agent: args.agent,
         agent_cmd: args.agent_cmd.clone(),
+        budget: budget::Budget::default(),
     };
     loop {
         let swept = sweep::sweep(&watcher).await?;

@@ -5,8 +5,9 @@
 
 use serde_json::Value;
 
+use super::budget::{Asked, Share};
 use super::git::clone;
-use super::work::{End, Job};
+use super::work::{End, Job, Watcher};
 use super::{CommandError, state};
 use crate::cli::CiApproval;
 use crate::commands::ci_common::read_outcome;
@@ -48,15 +49,15 @@ impl Job<'_> {
                 "sent to the repository's fixloop workflow ({reason})"
             )));
         }
-        let today = chrono::Utc::now().format("%Y-%m-%d").to_string();
-        let Some(left) = self.budget_left(&today)? else {
+        let today = today();
+        let Some(share) = self.watcher.budget_share(&today).await? else {
             return Ok(End::Dropped(format!(
                 "today's AI budget (${:.2}) is spent",
                 self.watcher.config.watch.daily_budget_usd
             )));
         };
         let remote = WatchConfig::remote_of(self.repo);
-        clone(&self.watcher.clone_dir(&self.key.repo), &remote).await?;
+        clone(self.clone, &remote).await?;
         let out = self.watcher.run_out(self.key);
         let _ = std::fs::remove_dir_all(&out);
         std::fs::create_dir_all(&out).map_err(|e| {
@@ -76,18 +77,18 @@ impl Job<'_> {
         } else {
             CiApproval::Review
         };
-        let mut args = self.watcher.analyze_args(&self.key.repo, &out, approval);
+        let mut args = self.watcher.analyze_args(self.clone, &out, approval);
         args.attempt_cap = self.repo.attempts;
-        #[expect(clippy::cast_precision_loss, reason = "cents to dollars")]
-        let budget = (left as f64 / 100.0).max(0.01);
-        args.max_cost_usd = Some(budget);
+        args.max_cost_usd = Some(dollars(share.cents));
         Box::pin(crate::commands::ci::take(&args, &run, self.attempt - 1)).await?;
         if base.is_some() {
             // The fix was made on the fixers' branch; its PR goes into the failing branch.
             rebase_outcome(&out, &self.head.branch)?;
         }
-        let outcome = self.watcher.publish(&self.key.repo, &out).await?;
-        self.record_spend(&today, &outcome)?;
+        let outcome = self.watcher.publish(self.clone, &out).await?;
+        self.watcher
+            .record_spend(&today, outcome["cost_usd"].as_f64().unwrap_or(0.0))?;
+        drop(share);
         let kind = outcome["outcome"].as_str().unwrap_or("unknown");
         Ok(End::Done(match kind {
             "review" => format!(
@@ -121,36 +122,57 @@ impl Job<'_> {
             },
         }
     }
+}
 
-    /// What is left of today's AI budget, in cents (`None`: nothing).
-    fn budget_left(&self, today: &str) -> Result<Option<u64>, CommandError> {
-        let spent = self.watcher.store.spent(today).map_err(state)?;
-        let budget = (self.watcher.config.watch.daily_budget_usd * 100.0).round();
-        #[expect(
-            clippy::cast_possible_truncation,
-            clippy::cast_sign_loss,
-            reason = "a budget in cents, checked non-negative and finite when read"
-        )]
-        let left = (budget as u64).saturating_sub(spent);
-        Ok((left > 0).then_some(left))
+impl Watcher<'_> {
+    /// A share of what is left of today's AI budget for one run (`None`: it is spent); waits
+    /// while runs under way hold all that is left.
+    pub(super) async fn budget_share(
+        &self,
+        today: &str,
+    ) -> Result<Option<Share<'_>>, CommandError> {
+        loop {
+            let spent = self.store.spent(today).map_err(state)?;
+            let budget = (self.config.watch.daily_budget_usd * 100.0).round();
+            #[expect(
+                clippy::cast_possible_truncation,
+                clippy::cast_sign_loss,
+                reason = "a budget in cents, checked non-negative and finite when read"
+            )]
+            let left = (budget as u64).saturating_sub(spent);
+            match self.budget.ask(left) {
+                Asked::Held(share) => return Ok(Some(share)),
+                Asked::Spent => return Ok(None),
+                Asked::Wait => self.budget.released().await,
+            }
+        }
     }
 
-    /// Adds what the run spent (its outcome says) to today's spending.
-    fn record_spend(&self, today: &str, outcome: &Value) -> Result<(), CommandError> {
-        if let Some(usd) = outcome["cost_usd"]
-            .as_f64()
-            .filter(|c| c.is_finite() && *c > 0.0)
-        {
+    /// Adds `usd` (what a run spent) to today's spending.
+    pub(super) fn record_spend(&self, today: &str, usd: f64) -> Result<(), CommandError> {
+        if usd.is_finite() && usd > 0.0 {
             #[expect(
                 clippy::cast_possible_truncation,
                 clippy::cast_sign_loss,
                 reason = "a positive, finite cost in cents"
             )]
             let cents = (usd * 100.0).ceil() as u64;
-            self.watcher.store.add_spend(today, cents).map_err(state)?;
+            self.store.add_spend(today, cents).map_err(state)?;
         }
         Ok(())
     }
+}
+
+/// Today's date (UTC), the day budgets are counted by.
+pub(super) fn today() -> String {
+    chrono::Utc::now().format("%Y-%m-%d").to_string()
+}
+
+/// Cents as the dollars a run may spend (at least a cent).
+pub(super) fn dollars(cents: u64) -> f64 {
+    #[expect(clippy::cast_precision_loss, reason = "cents to dollars")]
+    let usd = cents as f64 / 100.0;
+    usd.max(0.01)
 }
 
 /// Points the outcome's PR at `branch` (what the publish job opens the draft PR into).

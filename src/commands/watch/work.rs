@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::{Value, json};
 
+use super::budget::Budget;
 use super::fixer::{Fixed, run_fixers};
 use super::git::{clone, fetch, git, remove_worktree};
 use super::{CommandError, state};
@@ -20,6 +21,7 @@ use crate::cli::{AgentArg, CiAnalyzeArgs, CiApproval, CiPublishArgs};
 use crate::commands::ci_common::read_outcome;
 use crate::core::ci::FailedRun;
 use crate::core::ci::publish::{StickyUpdate, sticky_body};
+use crate::core::event::EventKind;
 use crate::core::exit::ExitCode;
 use crate::core::publish::RUN_TRAILER;
 use crate::core::runurl::RunUrl;
@@ -27,6 +29,7 @@ use crate::core::watch::{
     Approval, Class, Delivery, FailedStep, RepoConfig, WatchConfig, classify, failed_step_command,
 };
 use crate::engine::ports::PrRequest;
+use crate::engine::store::read_journal;
 
 /// The most of each failed job's log read for classifying (its end, where errors are).
 const LOG_TAIL: u64 = 512 * 1024;
@@ -39,6 +42,8 @@ pub struct Watcher<'a> {
     pub work_dir: PathBuf,
     pub agent: Option<AgentArg>,
     pub agent_cmd: Option<String>,
+    /// The day's AI budget among the runs worked on at once.
+    pub budget: Budget,
 }
 
 impl std::fmt::Debug for Watcher<'_> {
@@ -84,9 +89,54 @@ pub(super) enum End {
 }
 
 impl Watcher<'_> {
-    /// The watcher's clone of `repo`.
-    pub fn clone_dir(&self, repo: &str) -> PathBuf {
-        self.work_dir.join("repos").join(repo.to_ascii_lowercase())
+    /// The clone of `repo` lane `lane` works in (lane 0's is the watcher's first clone).
+    pub fn clone_dir(&self, repo: &str, lane: u32) -> PathBuf {
+        let first = self.work_dir.join("repos").join(repo.to_ascii_lowercase());
+        if lane == 0 {
+            return first;
+        }
+        let mut name = first.file_name().unwrap_or_default().to_owned();
+        name.push(format!("@{lane}"));
+        first.with_file_name(name)
+    }
+
+    /// Every lane's clone of `repo` there is.
+    fn clone_dirs(&self, repo: &str) -> Vec<PathBuf> {
+        let first = self.clone_dir(repo, 0);
+        let name = first
+            .file_name()
+            .unwrap_or_default()
+            .to_string_lossy()
+            .into_owned();
+        let lane = format!("{name}@");
+        let mut dirs = vec![first.clone()];
+        if let Some(Ok(entries)) = first.parent().map(std::fs::read_dir) {
+            dirs.extend(
+                entries
+                    .flatten()
+                    .filter(|e| e.file_name().to_string_lossy().starts_with(&lane))
+                    .map(|e| e.path()),
+            );
+        }
+        dirs
+    }
+
+    /// The clone a run of the AI path was made in (its journal says; the run is answered and
+    /// delivered from there), else lane 0's.
+    pub fn clone_of_run(&self, key: &RunKey) -> PathBuf {
+        let runs = self.run_out(key).join("outputs/runs");
+        let made_in = std::fs::read_dir(runs)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .find_map(|run| {
+                let events = read_journal(&run.path().join("events.jsonl")).ok()?;
+                events.into_iter().find_map(|e| match e.kind {
+                    EventKind::RunStarted { repo, .. } => Some(PathBuf::from(repo)),
+                    _ => None,
+                })
+            });
+        made_in.unwrap_or_else(|| self.clone_dir(&key.repo, 0))
     }
 
     /// The output folder of the AI path for a run.
@@ -100,8 +150,12 @@ impl Watcher<'_> {
     /// Stops what a killed watcher left running for a run it was working on: its fixers (marked
     /// with the repository's worktree folder) and the AI path's agents and tests (marked with
     /// their run's folder).
-    fn stop_leftovers(&self, key: &RunKey) {
-        let mut marks = vec![self.clone_dir(&key.repo).join(".git/fixloop-watch")];
+    pub(super) fn stop_leftovers(&self, key: &RunKey) {
+        let mut marks: Vec<PathBuf> = self
+            .clone_dirs(&key.repo)
+            .into_iter()
+            .map(|c| c.join(".git/fixloop-watch"))
+            .collect();
         if let Ok(runs) = std::fs::read_dir(self.run_out(key).join("outputs/runs")) {
             marks.extend(runs.flatten().map(|e| e.path()));
         }
@@ -118,14 +172,14 @@ impl Watcher<'_> {
         }
     }
 
-    /// `fixloop ci analyze`'s arguments for the AI path on the watcher's clone of `repo`, its
+    /// `fixloop ci analyze`'s arguments for the AI path on the watcher's clone `clone`, its
     /// output folder `out`.
-    pub fn analyze_args(&self, repo: &str, out: &Path, approval: CiApproval) -> CiAnalyzeArgs {
+    pub fn analyze_args(&self, clone: &Path, out: &Path, approval: CiApproval) -> CiAnalyzeArgs {
         CiAnalyzeArgs {
             event: None,
             event_name: None,
             out: out.to_path_buf(),
-            repo: Some(self.clone_dir(repo)),
+            repo: Some(clone.to_path_buf()),
             agent: self.agent,
             agent_cmd: self.agent_cmd.clone(),
             approval,
@@ -141,11 +195,11 @@ impl Watcher<'_> {
     }
 
     /// Delivers what the AI path in `out` came to, as the publish job does (from the watcher's
-    /// clone of `repo`); the outcome it acted on.
-    pub async fn publish(&self, repo: &str, out: &Path) -> Result<Value, CommandError> {
+    /// clone `clone`); the outcome it acted on.
+    pub async fn publish(&self, clone: &Path, out: &Path) -> Result<Value, CommandError> {
         let publish = CiPublishArgs {
             dir: out.to_path_buf(),
-            repo: Some(self.clone_dir(repo)),
+            repo: Some(clone.to_path_buf()),
             remote: "origin".into(),
             branch_prefix: "fixloop/".into(),
             protect: Vec::new(),
@@ -155,58 +209,8 @@ impl Watcher<'_> {
         Ok(read_outcome(out).unwrap_or_default())
     }
 
-    /// Works on every run taken and not finished, oldest first.
-    pub async fn work_all(&self) -> Result<Worked, CommandError> {
-        let mut worked = Worked::default();
-        if self.config.watch.paused {
-            return Ok(worked);
-        }
-        for record in self.store.unfinished().map_err(state)? {
-            let key = record.key.clone();
-            if record.status == RunStatus::Working {
-                self.stop_leftovers(&key);
-            }
-            self.store
-                .set(&key, RunStatus::Working, None, None, None)
-                .map_err(state)?;
-            let end = match self.work(&record).await {
-                Ok(end) => end,
-                // Left as it is: the next sweep takes it up again.
-                Err(e) if e.code == ExitCode::Unavailable => {
-                    eprintln!(
-                        "fixloop watch: {} run {}: {}",
-                        key.repo, key.run_id, e.message
-                    );
-                    continue;
-                }
-                Err(e) => End::Done(format!("failed: {}", e.message)),
-            };
-            let (status, said) = match end {
-                End::Done(said) => {
-                    worked.done += 1;
-                    (RunStatus::Done, said)
-                }
-                End::Dropped(said) => {
-                    worked.dropped += 1;
-                    (RunStatus::Dropped, said)
-                }
-            };
-            println!("fixloop watch: {} run {}: {said}", key.repo, key.run_id);
-            self.store
-                .set(&key, status, None, None, Some(&said))
-                .map_err(state)?;
-            let class = self.store.class_of(&key).map_err(state)?;
-            if status == RunStatus::Done
-                && let Some(kind) = super::notices::kind_of(class.as_deref(), &said)
-            {
-                let title = said.lines().next().unwrap_or_default().to_owned();
-                super::notices::Notices::note(self.store, kind, &key.repo, title, record.pr)?;
-            }
-        }
-        Ok(worked)
-    }
-
-    async fn work(&self, record: &RunRecord) -> Result<End, CommandError> {
+    /// Works on one run in `clone` (a lane's clone of the repository).
+    pub(super) async fn work(&self, record: &RunRecord, clone: &Path) -> Result<End, CommandError> {
         let key = &record.key;
         let Some(repo) = self.config.repo(&key.repo) else {
             return Ok(End::Dropped(
@@ -241,6 +245,7 @@ impl Watcher<'_> {
         let job = Job {
             watcher: self,
             repo,
+            clone,
             key,
             pr,
             head: &head,
@@ -452,6 +457,8 @@ pub(super) fn short(sha: &str) -> &str {
 pub(super) struct Job<'a> {
     pub(super) watcher: &'a Watcher<'a>,
     pub(super) repo: &'a RepoConfig,
+    /// The lane's clone the run is worked on in.
+    pub(super) clone: &'a Path,
     pub(super) key: &'a RunKey,
     pub(super) pr: u64,
     pub(super) head: &'a PullHead,
@@ -510,7 +517,7 @@ impl Job<'_> {
         let own_repo =
             self.head.repo.is_empty() || self.head.repo.eq_ignore_ascii_case(&self.key.repo);
         let remote = WatchConfig::remote_of(self.repo);
-        let clone = clone(&self.watcher.clone_dir(&self.key.repo), &remote).await?;
+        let clone = clone(self.clone, &remote).await?;
         let commit = if own_repo {
             fetch(&clone, &self.head.branch).await?
         } else {

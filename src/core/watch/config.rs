@@ -52,7 +52,8 @@ pub struct WatchSection {
     /// The most all AI fixes may spend in a day, in US dollars (default 20).
     #[serde(default = "default_daily_budget")]
     pub daily_budget_usd: f64,
-    /// Fixes worked on at once in one repository (default 1).
+    /// Fixes worked on at once in one repository (default 1; a `[[repo]]` may say otherwise).
+    /// Each has a clone of its own; runs of one pull request or branch wait for each other.
     #[serde(default = "default_concurrency")]
     pub concurrency: u32,
     /// `true` stops all work: the watcher only records what it sees.
@@ -85,6 +86,9 @@ fn default_webhook_secret_env() -> String {
 fn default_daily_budget() -> f64 {
     20.0
 }
+
+/// The most runs of one repository worked on at once (each holds a clone and runs tests).
+pub const MAX_CONCURRENCY: u32 = 16;
 
 fn default_concurrency() -> u32 {
     1
@@ -145,6 +149,10 @@ pub struct RepoConfig {
     /// The fixers that may run here, by name (default: every built-in one and yours).
     #[serde(default)]
     pub fixers: Option<Vec<String>>,
+    /// Fixes worked on at once here (default: `[watch]`'s `concurrency`). Runs of one pull
+    /// request (or one branch) are still worked on one after another.
+    #[serde(default)]
+    pub concurrency: Option<u32>,
     /// `false` leaves the repository alone without removing its table.
     #[serde(default = "default_true")]
     pub enabled: bool,
@@ -279,11 +287,14 @@ impl WatchConfig {
                 "write e.g. daily-budget-usd = 20",
             ));
         }
-        if watch.concurrency == 0 {
+        if watch.concurrency == 0 || watch.concurrency > MAX_CONCURRENCY {
             return Err(refuse(
                 ("[watch]", 0, "concurrency"),
-                "must be at least 1".into(),
-                "write concurrency = 1 (pause the watcher with paused = true)",
+                format!("{} is out of range", watch.concurrency),
+                &format!(
+                    "write a number from 1 to {MAX_CONCURRENCY} (pause the watcher with paused = \
+                     true)"
+                ),
             ));
         }
         for name in [&watch.webhook_secret_env]
@@ -324,6 +335,16 @@ impl WatchConfig {
                 ));
             }
             seen.push(lower);
+            if repo
+                .concurrency
+                .is_some_and(|c| c == 0 || c > MAX_CONCURRENCY)
+            {
+                return Err(refuse(
+                    ("[[repo]]", i, "concurrency"),
+                    format!("{} is out of range", repo.concurrency.unwrap_or_default()),
+                    &format!("write a number from 1 to {MAX_CONCURRENCY}"),
+                ));
+            }
             if repo.attempts == 0 || repo.attempts > 10 {
                 return Err(refuse(
                     ("[[repo]]", i, "attempts"),
@@ -409,6 +430,12 @@ impl WatchConfig {
                 .unwrap_or("https://github.com/{repo}.git")
                 .replace("{repo}", fork)
         })
+    }
+
+    /// How many runs of `repo` are worked on at once.
+    #[must_use]
+    pub fn concurrency_of(&self, repo: &RepoConfig) -> u32 {
+        repo.concurrency.unwrap_or(self.watch.concurrency)
     }
 
     /// The repository's table, by name (case as GitHub ignores it).

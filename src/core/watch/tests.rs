@@ -117,7 +117,13 @@ fn mistakes_name_their_line_and_key() {
             "[watch]\nconcurrency = 0\n",
             2,
             Some("concurrency"),
-            "at least 1",
+            "0 is out of range",
+        ),
+        (
+            "[[repo]]\nname = \"a/b\"\nconcurrency = 40\n",
+            3,
+            Some("concurrency"),
+            "40 is out of range",
         ),
         ("[watch\n", 1, None, ""),
     ] {
