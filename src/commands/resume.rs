@@ -197,6 +197,7 @@ async fn go_on(request: GoOn<'_>) -> Result<ExitCode, CommandError> {
     let emitter = Emitter::resume(journal, &past, replayed.from_seq);
     warn_stopped(&emitter, &stopped);
     Launch {
+        pipeline: FailurePipeline,
         setup,
         emitter,
         agent,

@@ -28,6 +28,7 @@ use crate::engine::bench::Bench;
 use crate::engine::driver::Driver;
 use crate::engine::emitter::Emitter;
 use crate::engine::failure::FailurePipeline;
+use crate::engine::pipeline::Pipeline;
 use crate::engine::ports::{Agent, Decider, Forge};
 use crate::engine::setup::Setup;
 use crate::engine::store::{Journal, NameLock, RunLock, Store, read_journal};
@@ -150,6 +151,7 @@ pub async fn start(
     .await?;
     let emitter = Emitter::new(Some(journal));
     Launch {
+        pipeline: FailurePipeline,
         setup,
         emitter,
         agent,
@@ -199,10 +201,11 @@ pub fn agent_for(kind: AgentKind, agent_cmd: Option<String>) -> Box<dyn Agent> {
 }
 
 /// A resumed run's rebuilt pipeline and the journal it was rebuilt from.
-pub type Resumed = (Replayed<FailureMachine>, Vec<Event>);
+pub type Resumed<M = FailureMachine> = (Replayed<M>, Vec<Event>);
 
-/// A run ready to go (or to go on), and where it shows.
-pub struct Launch {
+/// A run of pipeline `P` ready to go (or to go on), and where it shows.
+pub struct Launch<P: Pipeline = FailurePipeline> {
+    pub pipeline: P,
     pub setup: Setup,
     pub emitter: Emitter,
     pub agent: Box<dyn Agent>,
@@ -215,14 +218,14 @@ pub struct Launch {
     /// Decline the push: the run ends with its verified fix committed (`fixloop ci analyze`).
     pub hold_push: bool,
     /// `fixloop resume`: the rebuilt pipeline and the journal it was rebuilt from.
-    pub resume: Option<Resumed>,
+    pub resume: Option<Resumed<P::Machine>>,
     /// Held until the run ends.
     pub lock: RunLock,
     /// Held until the run ends: no other run of this failure name in this repository.
     pub name_lock: NameLock,
 }
 
-impl std::fmt::Debug for Launch {
+impl<P: Pipeline> std::fmt::Debug for Launch<P> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Launch")
             .field("run_id", &self.setup.run_id)
@@ -230,7 +233,7 @@ impl std::fmt::Debug for Launch {
     }
 }
 
-impl Launch {
+impl<P: Pipeline> Launch<P> {
     /// Runs (or resumes) the run where it shows; the run's lock is let go when it ends.
     pub async fn go(self) -> Result<ExitCode, CommandError> {
         let resume = self.setup.resume_command();
@@ -245,15 +248,15 @@ impl Launch {
         Ok(code)
     }
 
-    /// The failure pipeline's driver on this run's bench, what it resumes from, and the run's
-    /// locks (held by the caller until the run ends).
+    /// The pipeline's driver on this run's bench, what it resumes from, and the run's locks
+    /// (held by the caller until the run ends).
     fn driver(
         self,
         decider: Box<dyn Decider>,
         cancel: watch::Receiver<bool>,
     ) -> (
-        Driver<FailurePipeline>,
-        Option<Resumed>,
+        Driver<P>,
+        Option<Resumed<P::Machine>>,
         (RunLock, NameLock),
     ) {
         let vcs = Box::new(Git::new(self.setup.repo.clone()));
@@ -267,7 +270,7 @@ impl Launch {
             cancel,
         };
         (
-            Driver::new(FailurePipeline, bench),
+            Driver::new(self.pipeline, bench),
             self.resume,
             (self.lock, self.name_lock),
         )
