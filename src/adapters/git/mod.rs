@@ -14,6 +14,7 @@ mod fingerprint;
 mod history;
 mod merge;
 mod read;
+pub mod sync;
 mod vcs;
 
 pub use read::Git;

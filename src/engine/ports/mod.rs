@@ -4,6 +4,7 @@
 mod agent;
 mod decider;
 mod forge;
+pub mod merge;
 mod vcs;
 
 use std::future::Future;
