@@ -29,6 +29,7 @@ pub mod setup;
 pub(crate) mod signature;
 pub mod slug;
 pub mod stats;
+pub mod sync;
 pub mod verdict;
 pub mod view;
 pub mod watch;
