@@ -58,6 +58,9 @@ pub enum Command {
     Ci(CiCommand),
     /// Watch repositories' CI and fix what fails: fixers first, the AI pipeline after.
     Watch(WatchArgs),
+    /// Keep a fork in step with upstream: merge its newest release on a branch by a ladder of
+    /// strategies, check it, and open one labelled PR (or one issue when it cannot).
+    Sync(SyncArgs),
     /// Remove the worktrees and branches fixloop created for a run (or all runs).
     Clean(CleanArgs),
     /// Run a command many times in parallel: how often it fails, and how.
@@ -375,6 +378,35 @@ pub struct WatchArgs {
     /// The shell command for --agent command.
     #[arg(long, value_name = "SHELL COMMAND")]
     pub agent_cmd: Option<String>,
+}
+
+/// `fixloop sync`.
+#[derive(Debug, Clone, Args)]
+pub struct SyncArgs {
+    /// The configuration holding the `[sync]` section (and `[notify.*]`).
+    #[arg(long, value_name = "FILE", default_value = "fixloop.toml")]
+    pub config: PathBuf,
+    /// The fork's checkout (default: the current folder); it is never changed: the merge is
+    /// made in a worktree of fixloop's.
+    #[arg(long, value_name = "DIR")]
+    pub repo: Option<PathBuf>,
+    /// The fork's remote the sync branch is pushed to.
+    #[arg(long, value_name = "NAME", default_value = "origin")]
+    pub remote: String,
+    /// The agent for conflicts no rule resolves (default: claude).
+    #[arg(long, value_enum)]
+    pub agent: Option<AgentArg>,
+    /// The shell command for --agent command.
+    #[arg(long, value_name = "SHELL COMMAND")]
+    pub agent_cmd: Option<String>,
+    #[command(flatten)]
+    pub front: FrontArgs,
+    /// Merge and check, but push nothing and open nothing: the branch stays here.
+    #[arg(long)]
+    pub no_pr: bool,
+    /// The GitHub API base (default: <https://api.github.com>).
+    #[arg(long, env = "GITHUB_API_URL", value_name = "URL")]
+    pub github_api_url: Option<String>,
 }
 
 /// `fixloop ci …`: the steps of the generated GitHub Actions workflow.

@@ -70,6 +70,7 @@ fn command(cli: Cli) -> Result<fixloop::core::exit::ExitCode, CommandError> {
                     }
                     Some(Command::Stats(args)) => commands::reports::stats_command(&args).await,
                     Some(Command::Watch(args)) => Box::pin(commands::watch::watch(&args)).await,
+                    Some(Command::Sync(args)) => Box::pin(commands::sync::sync(&args)).await,
                     _ => commands::run::run(cli.run).await,
                 }
             }),

@@ -379,6 +379,7 @@ fn setup(sandbox: &Sandbox, repo: &Path) -> Setup {
                 runs: None,
                 check: None,
             }),
+            pipeline_config: None,
         },
     }
 }

@@ -123,6 +123,11 @@ pub(super) fn push_auth() -> Vec<(String, String)> {
     }) else {
         return Vec::new();
     };
+    push_auth_with(&token)
+}
+
+/// git's environment for pushing to GitHub with `token` (as an HTTP header, never in a URL).
+pub(super) fn push_auth_with(token: &str) -> Vec<(String, String)> {
     let server = std::env::var("GITHUB_SERVER_URL").unwrap_or_else(|_| "https://github.com".into());
     let basic = base64::engine::general_purpose::STANDARD
         .encode(format!("x-access-token:{}", token.trim()).as_bytes());

@@ -19,6 +19,7 @@ pub mod review;
 pub mod run;
 pub mod setup;
 pub mod stress;
+pub mod sync;
 pub mod validate;
 pub mod watch;
 

@@ -13,7 +13,7 @@ use crate::cli::{BudgetArgs, ResumeArgs, ReviewAnswer, ReviewArgs};
 use crate::core::event::{Decision, Event, EventKind, FAILURE_PIPELINE};
 use crate::core::exit::ExitCode;
 use crate::core::info::AgentKind;
-use crate::core::pipeline::replay;
+use crate::core::pipeline::{SYNC_PIPELINE, replay};
 use crate::core::policy::Approve;
 use crate::core::setup::usd_to_cents;
 use crate::core::view::RunView;
@@ -145,9 +145,63 @@ async fn go_on(request: GoOn<'_>) -> Result<ExitCode, CommandError> {
     if let Some(usd) = request.budgets.step_budget_usd {
         setup.recorded.step_budget_cents = Some(usd_to_cents(usd));
     }
+    let pipeline_name = past.iter().find_map(|e| match &e.kind {
+        EventKind::RunStarted { pipeline, .. } => Some(pipeline.clone()),
+        _ => None,
+    });
+    let resumed = Resumed {
+        request,
+        store,
+        run_id,
+        past,
+        journal_path,
+        lock,
+        stopped,
+        approve,
+    };
+    if pipeline_name.as_deref() == Some(SYNC_PIPELINE) {
+        let pipeline = super::sync::pipeline_for(&setup).await?;
+        return Box::pin(launch(pipeline, setup, resumed)).await;
+    }
+    Box::pin(launch(FailurePipeline, setup, resumed)).await
+}
+
+/// A run's journal, read and locked, ready to go on.
+struct Resumed<'a> {
+    request: GoOn<'a>,
+    store: crate::engine::store::Store,
+    run_id: String,
+    past: Vec<Event>,
+    journal_path: std::path::PathBuf,
+    lock: RunLock,
+    stopped: Vec<u32>,
+    approve: Approve,
+}
+
+/// Rebuilds the run's pipeline from its journal and goes on with it.
+async fn launch<P: Pipeline>(
+    pipeline: P,
+    setup: Setup,
+    resumed: Resumed<'_>,
+) -> Result<ExitCode, CommandError> {
+    let Resumed {
+        request,
+        store,
+        run_id,
+        past,
+        journal_path,
+        lock,
+        stopped,
+        approve,
+    } = resumed;
+    let headless = request.headless;
+    let run_dir = journal_path
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_default();
     let mut name_lock = name_lock(&setup.repo, &setup.name).await?;
     name_lock.held_by(&setup.run_id);
-    let replayed = replay(FailurePipeline.machine(&setup), &past).map_err(|e| {
+    let replayed = replay(pipeline.machine(&setup), &past).map_err(|e| {
         CommandError::new(ExitCode::Failed, format!("run {run_id}: {e}")).hint(format!(
             "`fixloop reports show {}` shows how it ended; `fixloop run` starts the failure again",
             store.run_arg(&run_id)
@@ -197,7 +251,7 @@ async fn go_on(request: GoOn<'_>) -> Result<ExitCode, CommandError> {
     let emitter = Emitter::resume(journal, &past, replayed.from_seq);
     warn_stopped(&emitter, &stopped);
     Launch {
-        pipeline: FailurePipeline,
+        pipeline,
         setup,
         emitter,
         agent,
@@ -237,6 +291,7 @@ fn setup_of(
     };
     if let EventKind::RunStarted { pipeline, .. } = &started.kind
         && pipeline != FAILURE_PIPELINE
+        && pipeline != SYNC_PIPELINE
     {
         return Err(CommandError::new(
             ExitCode::Input,

@@ -139,6 +139,7 @@ pub async fn start(
                     .map_or(DEFAULT_STEP_BUDGET_CENTS, usd_to_cents),
             ),
             existing: prepared.existing.clone(),
+            pipeline_config: None,
         },
     };
     let agent = agent_for(prepared.agent, prepared.agent_cmd.clone());
@@ -150,7 +151,7 @@ pub async fn start(
     )
     .await?;
     let emitter = Emitter::new(Some(journal));
-    Launch {
+    let launch = Launch {
         pipeline: FailurePipeline,
         setup,
         emitter,
@@ -164,9 +165,8 @@ pub async fn start(
         resume: None,
         lock,
         name_lock,
-    }
-    .go()
-    .await
+    };
+    Box::pin(launch.go()).await
 }
 
 /// The lock of a failure name in the repository `repo`: a second run of it is refused at once.
@@ -202,6 +202,13 @@ pub fn agent_for(kind: AgentKind, agent_cmd: Option<String>) -> Box<dyn Agent> {
 
 /// A resumed run's rebuilt pipeline and the journal it was rebuilt from.
 pub type Resumed<M = FailureMachine> = (Replayed<M>, Vec<Event>);
+
+/// A pipeline's driver, what it resumes from, and the run's locks.
+type Driving<P> = (
+    Driver<P>,
+    Option<Resumed<<P as Pipeline>::Machine>>,
+    (RunLock, NameLock),
+);
 
 /// A run of pipeline `P` ready to go (or to go on), and where it shows.
 pub struct Launch<P: Pipeline = FailurePipeline> {
@@ -250,15 +257,7 @@ impl<P: Pipeline> Launch<P> {
 
     /// The pipeline's driver on this run's bench, what it resumes from, and the run's locks
     /// (held by the caller until the run ends).
-    fn driver(
-        self,
-        decider: Box<dyn Decider>,
-        cancel: watch::Receiver<bool>,
-    ) -> (
-        Driver<P>,
-        Option<Resumed<P::Machine>>,
-        (RunLock, NameLock),
-    ) {
+    fn driver(self, decider: Box<dyn Decider>, cancel: watch::Receiver<bool>) -> Driving<P> {
         let vcs = Box::new(Git::new(self.setup.repo.clone()));
         let bench = Bench {
             setup: self.setup,

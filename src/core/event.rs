@@ -25,6 +25,14 @@ pub enum Phase {
     /// Tests written after the fix by a session that never saw it (part of the verification;
     /// agents see it as `FIXLOOP_PHASE=check`).
     Check,
+    /// The sync pipeline: upstream's newest release (or branch head) the fork has not merged.
+    Upstream,
+    /// The sync pipeline: the merge, and the conflicts rerere and the fork's path rules resolve.
+    Merge,
+    /// The sync pipeline: the conflicts left, resolved by the agent one file at a time.
+    Resolve,
+    /// The sync pipeline: the fork's lint and test commands on the merge.
+    Validate,
 }
 
 impl Phase {
@@ -51,19 +59,40 @@ impl Phase {
             Self::Pr => "pr",
             Self::Report => "report",
             Self::Check => "check",
+            Self::Upstream => "upstream",
+            Self::Merge => "merge",
+            Self::Resolve => "resolve",
+            Self::Validate => "validate",
         }
     }
 
     /// Whether an agent does this phase (and so it has checkpoints before and after).
     #[must_use]
     pub(crate) fn is_ai(self) -> bool {
-        matches!(self, Self::Reproduce | Self::Fix)
+        matches!(self, Self::Reproduce | Self::Fix | Self::Resolve)
     }
 }
 
 impl std::fmt::Display for Phase {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+
+impl EventKind {
+    /// Whether this is one of the sync pipeline's facts.
+    #[must_use]
+    pub fn is_sync(&self) -> bool {
+        matches!(
+            self,
+            Self::SyncDetected { .. }
+                | Self::SyncMerged { .. }
+                | Self::SyncFileResolved { .. }
+                | Self::SyncGuarded { .. }
+                | Self::SyncChecked { .. }
+                | Self::SyncPublished { .. }
+                | Self::SyncBlocked { .. }
+        )
     }
 }
 
@@ -682,6 +711,63 @@ pub enum EventKind {
     ReportWritten {
         markdown: String,
         json: String,
+    },
+    /// Sync: what upstream has that the fork has not merged (`what` absent: nothing).
+    SyncDetected {
+        /// What is followed: a tag pattern or a branch.
+        follows: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        what: Option<String>,
+        upstream_commit: String,
+        /// The tag (or commit) the last sync merged.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        previous: Option<String>,
+        base: String,
+        base_commit: String,
+        #[serde(default, skip_serializing_if = "String::is_empty")]
+        release_notes: String,
+    },
+    /// Sync: the merge started on its branch; each conflicted file as rerere and the path rules
+    /// left it (`unresolved` for the agent, or for a person).
+    SyncMerged {
+        branch: String,
+        worktree: String,
+        files: Vec<crate::core::sync::verdict::FileOutcome>,
+        /// Conflicted paths no one but a person may resolve (the conventions' `protected`).
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        protected: Vec<String>,
+        merge_base: String,
+        ahead: u32,
+        behind: u32,
+    },
+    /// Sync: one conflicted file as the agent left it (or why it declined).
+    SyncFileResolved {
+        file: crate::core::sync::verdict::FileOutcome,
+    },
+    /// Sync: the guards on the resolved merge (conflict markers, structured files, weakened
+    /// tests); the merge commit when they found nothing.
+    SyncGuarded {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        commit: Option<String>,
+        problems: Vec<String>,
+    },
+    /// Sync: the lint and test commands on the merge.
+    SyncChecked {
+        checks: Vec<crate::core::sync::verdict::CheckOutcome>,
+    },
+    /// Sync: the branch pushed and its PR opened or updated, labelled; older sync PRs closed.
+    SyncPublished {
+        number: u64,
+        url: String,
+        labels: Vec<String>,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        superseded: Vec<u64>,
+    },
+    /// Sync: past the ceiling; nothing pushed, one issue says why.
+    SyncBlocked {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        issue: Option<(u64, String)>,
+        reasons: Vec<String>,
     },
     RunFinished {
         status: RunStatus,

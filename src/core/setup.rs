@@ -140,6 +140,10 @@ pub struct RunSetup {
     pub measure_failures: Option<u32>,
     /// The reproduction `existing-test-path` gives, resolved when the run started.
     pub existing: Option<Reproduction>,
+    /// A pipeline's own configuration (the sync's `[sync]` section), as the run started with
+    /// it: a resumed run goes on with the same.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pipeline_config: Option<serde_json::Value>,
 }
 
 /// What a run may spend on agents when nothing says otherwise: 25 US dollars, 10 a step.

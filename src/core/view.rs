@@ -4,10 +4,13 @@
 use std::collections::VecDeque;
 
 mod batch;
+mod latest;
 mod phase;
+mod sync;
 pub use batch::{Batch, batch_label};
 use phase::ms_between;
 pub use phase::{PhaseState, PhaseView};
+pub use sync::SyncView;
 
 use chrono::{DateTime, Utc};
 
@@ -195,6 +198,8 @@ pub struct RunView {
     pub removed_worktrees: Vec<String>,
     pub kept_worktrees: Vec<String>,
     pub finished: Option<Conclusion>,
+    /// A sync run's own facts.
+    pub sync: Option<SyncView>,
     /// Each `fixloop resume` of the run: when, and the step it went on with.
     pub resumes: Vec<(String, String)>,
     pub tail: VecDeque<(Phase, OutputLine)>,
@@ -619,6 +624,7 @@ impl RunView {
     /// reproduction and its commit, the scratch worktree.
     fn apply_facts(&mut self, kind: &EventKind) {
         match kind {
+            kind if kind.is_sync() => self.sync.get_or_insert_with(SyncView::default).apply(kind),
             EventKind::RunFetched(run) => self.ci_run = Some(run.clone()),
             EventKind::AgentIdentified { version } => self.agent_version = Some(version.clone()),
             EventKind::LogsPrepared {
@@ -781,18 +787,6 @@ impl RunView {
             EventKind::DevelopersFound { developers } => self.developers.clone_from(developers),
             _ => {}
         }
-    }
-
-    /// The latest reproduction check, if any.
-    #[must_use]
-    pub fn reproduction(&self) -> Option<&ReproductionView> {
-        self.reproductions.last()
-    }
-
-    /// The latest verification, if any.
-    #[must_use]
-    pub fn verification(&self) -> Option<&VerificationView> {
-        self.verifications.last()
     }
 }
 

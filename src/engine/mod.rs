@@ -14,3 +14,4 @@ pub mod setup;
 pub mod steps;
 pub mod store;
 pub mod stress;
+pub mod sync;

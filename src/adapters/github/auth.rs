@@ -21,6 +21,20 @@ impl std::fmt::Debug for Token {
 }
 
 impl Token {
+    /// The token in the variable `name` when it is set (and not empty), else as `discover`
+    /// finds one.
+    pub async fn discover_preferring(name: &str) -> Option<Self> {
+        if let Ok(value) = std::env::var(name)
+            && !value.trim().is_empty()
+        {
+            return Some(Self {
+                value: value.trim().to_owned(),
+                source: name.to_owned(),
+            });
+        }
+        Self::discover().await
+    }
+
     /// `FIXLOOP_APP_TOKEN` (a GitHub App's token in fixloop's workflow), then `GITHUB_TOKEN`, then
     /// `GH_TOKEN`, then `gh auth token` when `gh` is installed; empty values count as unset.
     pub async fn discover() -> Option<Self> {

@@ -15,6 +15,7 @@ mod pages;
 mod pulls;
 mod review;
 mod runs;
+mod sync;
 mod watch;
 
 pub use auth::{Token, api_base, remote_repo};
@@ -23,6 +24,7 @@ pub use fetch::fetch_run_logs;
 pub use forge::GitHubForge;
 pub use review::PrComment;
 pub use runs::{HeadCommit, Job, RepoRef, Run, RunPr, Step};
+pub use sync::GitHubSyncForge;
 pub use watch::{Poll, PullHead};
 
 #[cfg(test)]

@@ -6,8 +6,10 @@ mod contract;
 mod failure;
 mod input;
 mod replay;
+mod sync;
 
 pub use contract::{Machine, Request, Role};
 pub use failure::{Effect, FailureMachine};
 pub use input::{Input, Step};
 pub use replay::{Finished, Replayed, input_of, live, record_of, replay};
+pub use sync::{SYNC_PHASES, SYNC_PIPELINE, SyncEffect, SyncMachine, SyncRules};

@@ -18,6 +18,7 @@ use crate::core::view::{Conclusion, PhaseState, RunView};
 pub fn sections_for(pipeline: &str) -> &'static dyn Sections {
     match pipeline {
         FAILURE_PIPELINE => &FAILURE_SECTIONS,
+        crate::core::pipeline::SYNC_PIPELINE => &super::sync::SYNC_SECTIONS,
         _ => &NoSections,
     }
 }

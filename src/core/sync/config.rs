@@ -3,14 +3,14 @@
 //! takes but a sync cannot use, naming the key at fault.
 
 use schemars::JsonSchema;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use super::refname::branch_name_fault;
 use super::tags::TagPattern;
 use crate::core::input::InputError;
 
 /// `[sync]`.
-#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "kebab-case", deny_unknown_fields)]
 pub struct SyncSection {
     /// The fork on GitHub, `owner/name`, such as "octo-org/fork".
@@ -60,7 +60,7 @@ pub struct SyncSection {
 }
 
 /// Whether conflicts go to a structural merge driver before the agent.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum MergeDriver {
     /// mergiraf when it is on the PATH.

@@ -27,6 +27,9 @@ pub struct WatchConfig {
     /// Where the watcher says what it did.
     #[serde(default)]
     pub notify: NotifyConfig,
+    /// The fork `fixloop sync` keeps in step with its upstream.
+    #[serde(default)]
+    pub sync: Option<crate::core::sync::config::SyncSection>,
 }
 
 /// `[watch]`.
@@ -272,6 +275,9 @@ impl WatchConfig {
             error.at = locate(text, table, nth, key);
             error
         };
+        if let Some(sync) = &self.sync {
+            sync.check().map_err(|e| e.in_file(file, text))?;
+        }
         let watch = &self.watch;
         if watch.poll_seconds < 10 {
             return Err(refuse(

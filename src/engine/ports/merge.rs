@@ -177,4 +177,14 @@ pub trait Merger: Send + Sync {
     ) -> BoxFuture<'a, Result<String>>;
     /// Abandons the merge under way, if any, putting the worktree back at its HEAD.
     fn abort_merge<'a>(&'a self, worktree: &'a Path) -> BoxFuture<'a, Result<()>>;
+    /// Puts `commit` on `remote`'s branch `branch`: made when it is not there, replaced when
+    /// what is there is fixloop's own (its tip's message has the line `own`), and refused when
+    /// anyone else's commit is on it (a person's work on the branch is never pushed over).
+    fn push_branch<'a>(
+        &'a self,
+        remote: &'a str,
+        branch: &'a str,
+        commit: &'a str,
+        own: &'a str,
+    ) -> BoxFuture<'a, Result<()>>;
 }

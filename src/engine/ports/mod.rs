@@ -5,6 +5,7 @@ mod agent;
 mod decider;
 mod forge;
 pub mod merge;
+mod sync_forge;
 mod vcs;
 
 use std::future::Future;
@@ -13,6 +14,7 @@ use std::pin::Pin;
 pub use agent::{Agent, AgentOutcome, AgentRequest, LineSink};
 pub use decider::Decider;
 pub use forge::{FetchedRun, Forge, PrOutcome, PrRequest};
+pub use sync_forge::{SyncForge, SyncPr, SyncPrOutcome};
 pub use vcs::{
     Change, Checkout, CommitInfo, ConflictKind, ConflictedPath, MergeAnalysis, Vcs, VcsError,
     WorktreeIdentity,

@@ -7,15 +7,23 @@
 //! never its main working tree: a merge starts with `reset --hard` and `clean -ffdx`.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::Duration;
 
 use super::Git;
 use super::read::read_at;
-use crate::engine::ports::merge::{Conflict, ConflictKind, MergeStart, Merger, Side, SideTexts};
+use crate::engine::ports::merge::{Conflict, MergeStart, Merger, Side, SideTexts};
 use crate::engine::ports::{BoxFuture, VcsError};
+
+mod parse;
+mod push;
+mod upstream;
+
+use parse::{
+    bounded, escape_ere, has_markers, kind_of, literal, operand, parse_tags, parse_unmerged,
+    refused, tag_annotation,
+};
 
 type Result<T> = std::result::Result<T, VcsError>;
 
@@ -57,165 +65,8 @@ pub struct GitMerger {
     git: Git,
     /// The structural merge driver's program (`mergiraf`, found on PATH).
     driver: PathBuf,
-}
-
-fn refused(args: &str, stderr: String) -> VcsError {
-    VcsError {
-        args: args.to_owned(),
-        code: None,
-        stderr,
-    }
-}
-
-/// A revision or URL from the caller, refused when git would read it as an option.
-fn operand<'s>(what: &str, value: &'s str) -> Result<&'s str> {
-    if value.starts_with('-') || value.is_empty() {
-        Err(refused(what, format!("not a usable {what}: {value:?}")))
-    } else {
-        Ok(value)
-    }
-}
-
-/// A path as a pathspec that means exactly that path (no glob, no magic).
-fn literal(path: &str) -> String {
-    format!(":(literal){path}")
-}
-
-/// `text` escaped to match itself in an extended regular expression.
-fn escape_ere(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        if "\\.^$|?*+()[]{}".contains(c) {
-            out.push('\\');
-        }
-        out.push(c);
-    }
-    out
-}
-
-/// Whether `text` holds a conflict-marker line (see `MARKER_PATTERNS`).
-fn has_markers(text: &str) -> bool {
-    text.lines().any(|line| {
-        ["<<<<<<< ", "||||||| ", ">>>>>>> "]
-            .iter()
-            .any(|marker| line.starts_with(marker))
-    })
-}
-
-/// How a path is conflicted, from the index stages it has (bit 1 the base, 2 ours, 3 theirs).
-fn kind_of(stages: u8) -> ConflictKind {
-    let has = |stage: u8| stages & (1 << stage) != 0;
-    match (has(1), has(2), has(3)) {
-        (true, true, true) => ConflictKind::Content,
-        (true, false, true) => ConflictKind::DeletedByUs,
-        (true, true, false) => ConflictKind::DeletedByThem,
-        (false, true, true) => ConflictKind::AddedByBoth,
-        _ => ConflictKind::Other,
-    }
-}
-
-/// `ls-files -u -z` read into each unmerged path's stages (a bit per stage), by path.
-fn parse_unmerged(listing: &str) -> BTreeMap<String, u8> {
-    let mut stages = BTreeMap::new();
-    for record in listing.split('\0').filter(|r| !r.is_empty()) {
-        let Some((meta, path)) = record.split_once('\t') else {
-            continue;
-        };
-        let Some(stage) = meta
-            .split(' ')
-            .nth(2)
-            .and_then(|s| s.parse::<u8>().ok())
-            .filter(|s| (1..=3).contains(s))
-        else {
-            continue;
-        };
-        *stages.entry(path.to_owned()).or_insert(0) |= 1 << stage;
-    }
-    stages
-}
-
-/// `ls-remote` output read into each tag's commit: an annotated tag's peeled line (`^{}`) wins
-/// over the tag object's own.
-fn parse_tags(listing: &str) -> Vec<(String, String)> {
-    let mut tags: BTreeMap<String, (Option<String>, Option<String>)> = BTreeMap::new();
-    for line in listing.lines() {
-        let Some((sha, name)) = line.split_once('\t') else {
-            continue;
-        };
-        let Some(name) = name.strip_prefix("refs/tags/") else {
-            continue;
-        };
-        match name.strip_suffix("^{}") {
-            Some(tag) => tags.entry(tag.to_owned()).or_default().1 = Some(sha.to_owned()),
-            None => tags.entry(name.to_owned()).or_default().0 = Some(sha.to_owned()),
-        }
-    }
-    tags.into_iter()
-        .filter_map(|(tag, (direct, peeled))| Some((tag, peeled.or(direct)?)))
-        .collect()
-}
-
-/// A tag object's message: what follows its headers, less a signature appended to it.
-fn tag_annotation(object: &str) -> String {
-    let message = object.split_once("\n\n").map_or("", |(_, m)| m);
-    let mut end = message.len();
-    for signature in [
-        "-----BEGIN PGP SIGNATURE-----",
-        "-----BEGIN SSH SIGNATURE-----",
-        "-----BEGIN SIGNED MESSAGE-----",
-    ] {
-        if let Some(at) = message.find(signature)
-            && (at == 0 || message[..at].ends_with('\n'))
-        {
-            end = end.min(at);
-        }
-    }
-    message[..end].trim_end().to_owned()
-}
-
-/// `text` cut to `CONTEXT_LINES` lines and `CONTEXT_BYTES` bytes, ending with a line that says
-/// so when anything was left out.
-fn bounded(text: &str) -> String {
-    let total = text.lines().count();
-    let budget = CONTEXT_BYTES - CUT_NOTE_ROOM;
-    let mut out = String::new();
-    let mut shown = 0;
-    let mut partial = false;
-    for line in text.lines() {
-        if shown == CONTEXT_LINES {
-            break;
-        }
-        if out.len() + line.len() + 1 > budget {
-            // The head of a line too long for what is left, so that one huge line says something.
-            let mut room = budget.saturating_sub(out.len() + 1);
-            while !line.is_char_boundary(room) {
-                room -= 1;
-            }
-            if room > 0 {
-                out.push_str(&line[..room]);
-                out.push('\n');
-                partial = true;
-            }
-            break;
-        }
-        out.push_str(line);
-        out.push('\n');
-        shown += 1;
-    }
-    if shown < total {
-        let cut = if partial {
-            " (the last one cut short)"
-        } else {
-            ""
-        };
-        // Writing to a `String` cannot fail.
-        let _ = writeln!(
-            out,
-            "[cut: {shown} of {total} lines shown{cut}; at most {CONTEXT_LINES} lines, {} KiB]",
-            CONTEXT_BYTES / 1024
-        );
-    }
-    out
+    /// What a push runs with (the token as an HTTP header), never in a URL.
+    push_env: Vec<(String, String)>,
 }
 
 impl GitMerger {
@@ -225,7 +76,15 @@ impl GitMerger {
         Self {
             git: Git::new(repo_root),
             driver: PathBuf::from("mergiraf"),
+            push_env: Vec::new(),
         }
+    }
+
+    /// Pushes with this environment (such as git's `http.extraheader` for a token).
+    #[must_use]
+    pub fn with_push_env(mut self, env: Vec<(String, String)>) -> Self {
+        self.push_env = env;
+        self
     }
 
     /// Runs this program as the structural merge driver instead of `mergiraf` from PATH.
@@ -700,114 +559,6 @@ impl GitMerger {
         }
         Ok(())
     }
-
-    async fn tags(&self, url: &str) -> Result<Vec<(String, String)>> {
-        let url = operand("URL", url)?;
-        Ok(parse_tags(
-            &self.git.run(&["ls-remote", "--tags", url]).await?,
-        ))
-    }
-
-    async fn branch_head(&self, url: &str, branch: &str) -> Result<String> {
-        let url = operand("URL", url)?;
-        let name = format!("refs/heads/{branch}");
-        let listing = self.git.run(&["ls-remote", "--heads", url, &name]).await?;
-        listing
-            .lines()
-            .filter_map(|line| line.split_once('\t'))
-            .find(|(_, r)| *r == name)
-            .map(|(sha, _)| sha.to_owned())
-            .ok_or_else(|| {
-                refused(
-                    &format!("ls-remote --heads {url} {name}"),
-                    format!("{url} has no branch {branch}"),
-                )
-            })
-    }
-
-    async fn fetch(&self, url: &str, refname: &str) -> Result<String> {
-        let url = operand("URL", url)?;
-        let Some(short) = refname.strip_prefix("refs/") else {
-            return Err(refused(
-                "fetch",
-                format!("not a full ref name (refs/tags/..., refs/heads/...): {refname}"),
-            ));
-        };
-        let local = format!("{UPSTREAM_REFS}{short}");
-        self.git
-            .run(&[
-                "fetch",
-                "--quiet",
-                "--no-tags",
-                "--no-write-fetch-head",
-                "--no-recurse-submodules",
-                url,
-                &format!("+{refname}:{local}"),
-            ])
-            .await?;
-        self.git
-            .run(&["rev-parse", "--verify", &format!("{local}^{{commit}}")])
-            .await
-    }
-
-    async fn annotation(&self, tag: &str) -> Result<String> {
-        let local = format!("{UPSTREAM_REFS}tags/{tag}");
-        let kind = self.git.run(&["cat-file", "-t", &local]).await?;
-        if kind != "tag" {
-            return Ok(String::new());
-        }
-        Ok(tag_annotation(
-            &self.git.run(&["cat-file", "tag", &local]).await?,
-        ))
-    }
-
-    async fn synced(&self, base: &str, key: &str) -> Result<Option<(String, String)>> {
-        let base = operand("revision", base)?;
-        let key = operand("trailer key", key)?;
-        let listing = self
-            .git
-            .run(&[
-                "log",
-                "-1",
-                "--no-show-signature",
-                "--format=%H%x00%B",
-                "-E",
-                &format!("--grep=^{}:", escape_ere(key)),
-                base,
-                "--",
-            ])
-            .await?;
-        let Some((commit, message)) = listing.split_once('\0') else {
-            return Ok(None);
-        };
-        let prefix = format!("{key}:");
-        Ok(message
-            .lines()
-            .any(|line| line.starts_with(&prefix))
-            .then(|| (commit.to_owned(), message.trim_end().to_owned())))
-    }
-
-    async fn base_of(&self, a: &str, b: &str) -> Result<String> {
-        let (a, b) = (operand("commit", a)?, operand("commit", b)?);
-        self.git.run(&["merge-base", a, b]).await
-    }
-
-    async fn ahead_behind(&self, base: &str, upstream: &str) -> Result<(u32, u32)> {
-        let (base, upstream) = (operand("commit", base)?, operand("commit", upstream)?);
-        let range = format!("{base}...{upstream}");
-        let counts = self
-            .git
-            .run(&["rev-list", "--left-right", "--count", &range, "--"])
-            .await?;
-        let mut numbers = counts.split_whitespace().map(str::parse::<u32>);
-        match (numbers.next(), numbers.next()) {
-            (Some(Ok(ahead)), Some(Ok(behind))) => Ok((ahead, behind)),
-            _ => Err(refused(
-                &format!("rev-list --left-right --count {range}"),
-                format!("unexpected answer: {counts:?}"),
-            )),
-        }
-    }
 }
 
 impl Merger for GitMerger {
@@ -943,91 +694,17 @@ impl Merger for GitMerger {
     fn abort_merge<'a>(&'a self, worktree: &'a Path) -> BoxFuture<'a, Result<()>> {
         Box::pin(self.abort(worktree))
     }
+
+    fn push_branch<'a>(
+        &'a self,
+        remote: &'a str,
+        branch: &'a str,
+        commit: &'a str,
+        own: &'a str,
+    ) -> BoxFuture<'a, Result<()>> {
+        Box::pin(self.push(remote, branch, commit, own))
+    }
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn an_annotated_tag_is_its_peeled_commit_and_a_lightweight_one_its_own() {
-        let listing = "aaa\trefs/tags/v1\nccc\trefs/tags/v1^{}\nbbb\trefs/tags/light\n\
-                       ddd\trefs/heads/main\n";
-        assert_eq!(
-            parse_tags(listing),
-            vec![
-                ("light".to_owned(), "bbb".to_owned()),
-                ("v1".to_owned(), "ccc".to_owned())
-            ]
-        );
-    }
-
-    #[test]
-    fn stages_name_the_conflict() {
-        let listing = [
-            "100644 a 1\tc.txt",
-            "100644 b 2\tc.txt",
-            "100644 c 3\tc.txt",
-            "100644 a 1\tus.txt",
-            "100644 c 3\tus.txt",
-            "100644 a 1\tthem.txt",
-            "100644 b 2\tthem.txt",
-            "100644 b 2\tboth.txt",
-            "100644 c 3\tboth.txt",
-            "100644 c 3\tonly.txt",
-            "",
-        ]
-        .join("\0");
-        let kinds: Vec<(String, ConflictKind)> = parse_unmerged(&listing)
-            .into_iter()
-            .map(|(path, stages)| (path, kind_of(stages)))
-            .collect();
-        assert_eq!(
-            kinds,
-            vec![
-                ("both.txt".to_owned(), ConflictKind::AddedByBoth),
-                ("c.txt".to_owned(), ConflictKind::Content),
-                ("only.txt".to_owned(), ConflictKind::Other),
-                ("them.txt".to_owned(), ConflictKind::DeletedByThem),
-                ("us.txt".to_owned(), ConflictKind::DeletedByUs),
-            ]
-        );
-    }
-
-    #[test]
-    fn a_signature_is_not_part_of_the_annotation() {
-        let object = "object 1\ntype commit\ntag v1\ntagger T <t@e> 1 +0000\n\nRelease\n\nBody\n\
-                      -----BEGIN PGP SIGNATURE-----\nxyz\n-----END PGP SIGNATURE-----\n";
-        assert_eq!(tag_annotation(object), "Release\n\nBody");
-        assert_eq!(tag_annotation("object 1\ntype commit\n"), "");
-    }
-
-    #[test]
-    fn long_text_is_cut_and_says_so() {
-        let mut text = String::new();
-        for i in 0..500 {
-            let _ = writeln!(text, "line {i}");
-        }
-        let cut = bounded(&text);
-        assert_eq!(cut.lines().count(), CONTEXT_LINES + 1);
-        assert!(cut.ends_with("[cut: 200 of 500 lines shown; at most 200 lines, 16 KiB]\n"));
-        let wide = "x".repeat(40_000);
-        let cut = bounded(&wide);
-        assert!(cut.len() <= CONTEXT_BYTES);
-        assert!(cut.contains("(the last one cut short)"));
-        assert_eq!(bounded("a\nb\n"), "a\nb\n");
-    }
-
-    #[test]
-    fn a_trailer_key_matches_only_itself() {
-        assert_eq!(escape_ere("Upstream-Tag"), "Upstream-Tag");
-        assert_eq!(escape_ere("a.b*"), r"a\.b\*");
-    }
-
-    #[test]
-    fn markers_are_line_starts_not_a_setext_heading() {
-        assert!(has_markers("x\n<<<<<<< HEAD\n"));
-        assert!(!has_markers("Title\n=======\n"));
-        assert!(!has_markers("say <<<<<<< not at the start\n"));
-    }
-}
+mod tests;

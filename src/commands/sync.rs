@@ -1,0 +1,236 @@
+//! `fixloop sync`: keeps a fork in step with upstream's releases. Reads `[sync]` from
+//! `fixloop.toml`, and runs the sync pipeline on the fork's repository (in a worktree of
+//! fixloop's: the checkout itself is never changed), headless or in the TUI.
+
+use std::path::{Path, PathBuf};
+
+use chrono::Utc;
+
+use super::CommandError;
+use super::run::{Launch, agent_for, init_file_log, name_lock, policy_name};
+use crate::adapters::forge::NoForge;
+use crate::adapters::git::Git;
+use crate::adapters::git::sync::GitMerger;
+use crate::adapters::github::{GitHub, GitHubSyncForge, Token};
+use crate::cli::SyncArgs;
+use crate::core::exit::ExitCode;
+use crate::core::info::{AgentKind, Info};
+use crate::core::setup::{DEFAULT_RUN_BUDGET_CENTS, DEFAULT_STEP_BUDGET_CENTS, RunSetup, Settings};
+use crate::core::sync::config::SyncSection;
+use crate::core::watch::WatchConfig;
+use crate::engine::emitter::Emitter;
+use crate::engine::setup::Setup;
+use crate::engine::store::{Journal, RunLock, Store};
+use crate::engine::sync::SyncPipeline;
+
+/// The name sync runs go by (their folders, the lock that keeps two from running at once).
+const NAME: &str = "sync";
+/// The variable holding a token that may push workflow files (an App token, or a personal
+/// token with the `workflow` scope); the usual token when it is not set.
+const SYNC_TOKEN: &str = "FIXLOOP_SYNC_TOKEN";
+
+pub async fn sync(args: &SyncArgs) -> Result<ExitCode, CommandError> {
+    let config = read_section(&args.config)?;
+    let repo = top_level(args.repo.as_deref().unwrap_or(Path::new("."))).await?;
+    let headless = args.front.is_headless();
+    let agent = args.agent.map_or(AgentKind::Claude, AgentKind::from);
+    if headless && agent == AgentKind::Manual {
+        return Err(CommandError::new(
+            ExitCode::Usage,
+            "the manual agent needs a person at a terminal: run without --headless",
+        ));
+    }
+    let git = Git::new(repo.clone());
+    let remote = git
+        .run(&["remote", "get-url", &args.remote])
+        .await
+        .ok()
+        .map(|_| args.remote.clone());
+    let mut name_lock = name_lock(&repo, NAME).await?;
+    // The runs live in the repository's git folder: the checkout is never written to.
+    let workspace = git
+        .common_dir()
+        .await
+        .map_err(|e| CommandError::new(ExitCode::Failed, e.to_string()))?
+        .join("fixloop/sync");
+    let store = Store::new(&workspace);
+    let (run_id, run_dir) = store.create_run(NAME, Utc::now()).map_err(|e| {
+        CommandError::new(
+            ExitCode::Io,
+            format!("cannot create {}: {e}", store.outputs.display()),
+        )
+    })?;
+    let lock = RunLock::take(&run_dir)?;
+    name_lock.held_by(&run_id);
+    let _log_guard = init_file_log(&run_dir);
+    let journal = Journal::create(&run_dir).map_err(|e| {
+        CommandError::new(
+            ExitCode::Io,
+            format!("cannot create the journal in {}: {e}", run_dir.display()),
+        )
+    })?;
+    let approve = args.front.approve();
+    // What the run is about, for the report's input table (a sync has no info.json).
+    let info: Info = serde_json::from_value(serde_json::json!({
+        "prompt": format!("Keep {} in step with {}", config.repo, config.upstream),
+        "deterministic": true,
+        "name": NAME,
+    }))
+    .map_err(|e| CommandError::new(ExitCode::Failed, e.to_string()))?;
+    let recorded = recorded(&config, args, remote.clone());
+    let setup = Setup {
+        run_id,
+        run_dir: run_dir.clone(),
+        workspace,
+        repo: repo.clone(),
+        failure_dir: run_dir,
+        info,
+        name: NAME.into(),
+        base: config.base.clone(),
+        agent,
+        headless,
+        policy: policy_name(headless, approve),
+        recorded,
+    };
+    let pipeline = SyncPipeline {
+        forge: Box::new(forge(&config, args.github_api_url.clone()).await?),
+        merger: Box::new(GitMerger::new(repo.clone()).with_push_env(push_env())),
+        config,
+        remote,
+        hold_push: false,
+    };
+    let launch = Launch {
+        pipeline,
+        agent: agent_for(agent, args.agent_cmd.clone()),
+        forge: Box::new(NoForge {
+            reason: "a sync opens its PR itself".into(),
+        }),
+        setup,
+        emitter: Emitter::new(Some(journal)),
+        headless,
+        json: args.front.json,
+        approve,
+        answer: None,
+        hold_push: false,
+        resume: None,
+        lock,
+        name_lock,
+    };
+    Box::pin(launch.go()).await
+}
+
+/// What the journal keeps of a sync's choices, so that a resume goes on with the same.
+fn recorded(config: &SyncSection, args: &SyncArgs, remote: Option<String>) -> RunSetup {
+    RunSetup {
+        settings: Settings {
+            has_logs: false,
+            open_pr: !args.no_pr,
+            post_fix_tests: false,
+            ..Settings::default()
+        },
+        remote,
+        agent_cmd: args.agent_cmd.clone(),
+        github_api_url: args.github_api_url.clone(),
+        ai_budget_secs: 30 * 60,
+        test_budget_secs: 30 * 60,
+        nice: false,
+        cpu_load: false,
+        measure_failures: None,
+        budget_cents: Some(DEFAULT_RUN_BUDGET_CENTS),
+        step_budget_cents: Some(DEFAULT_STEP_BUDGET_CENTS),
+        existing: None,
+        pipeline_config: serde_json::to_value(config).ok(),
+    }
+}
+
+/// A sync run's pipeline as its journal recorded it (`fixloop resume`).
+pub(super) async fn pipeline_for(setup: &Setup) -> Result<SyncPipeline, CommandError> {
+    let config: SyncSection = setup
+        .recorded
+        .pipeline_config
+        .clone()
+        .and_then(|v| serde_json::from_value(v).ok())
+        .ok_or_else(|| {
+            CommandError::new(
+                ExitCode::Input,
+                format!("run {}: its journal has no [sync] section", setup.run_id),
+            )
+            .hint("start the sync again with `fixloop sync`")
+        })?;
+    Ok(SyncPipeline {
+        forge: Box::new(forge(&config, setup.recorded.github_api_url.clone()).await?),
+        merger: Box::new(GitMerger::new(setup.repo.clone()).with_push_env(push_env())),
+        config,
+        remote: setup.recorded.remote.clone(),
+        hold_push: false,
+    })
+}
+
+/// The fork on GitHub: the token from `FIXLOOP_SYNC_TOKEN` when it is set (an App token or a
+/// token with the `workflow` scope), else the usual one.
+async fn forge(config: &SyncSection, api: Option<String>) -> Result<GitHubSyncForge, CommandError> {
+    let token = Token::discover_preferring(SYNC_TOKEN).await;
+    // The job's own token in Actions may never push workflow files.
+    let actions_token = std::env::var_os("GITHUB_ACTIONS").is_some()
+        && token.as_ref().is_some_and(|t| t.source == "GITHUB_TOKEN");
+    let api = api.unwrap_or_else(|| "https://api.github.com".into());
+    let client = GitHub::new(&api, token).map_err(CommandError::from)?;
+    let (owner, repo) = config.repo.split_once('/').unwrap_or((&config.repo, ""));
+    Ok(GitHubSyncForge {
+        client,
+        owner: owner.to_owned(),
+        repo: repo.to_owned(),
+        actions_token,
+    })
+}
+
+/// git's environment for the push: the sync's own token when it is set, else the usual one.
+fn push_env() -> Vec<(String, String)> {
+    match std::env::var(SYNC_TOKEN)
+        .ok()
+        .filter(|t| !t.trim().is_empty())
+    {
+        Some(token) => super::ci_common::push_auth_with(&token),
+        None => super::ci_common::push_auth(),
+    }
+}
+
+/// The `[sync]` section of the configuration, checked.
+fn read_section(path: &Path) -> Result<SyncSection, CommandError> {
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        CommandError::new(
+            ExitCode::Input,
+            format!("cannot read {}: {e}", path.display()),
+        )
+        .hint("write a [sync] section there, or give the file with --config FILE")
+    })?;
+    let config = WatchConfig::parse(&path.display().to_string(), &text).map_err(|e| {
+        let hint = e.hint.clone();
+        CommandError::new(ExitCode::Input, e.to_string()).hint(hint)
+    })?;
+    config.sync.ok_or_else(|| {
+        CommandError::new(
+            ExitCode::Input,
+            format!("{}: there is no [sync] section", path.display()),
+        )
+        .hint("add one: [sync] with repo = \"owner/fork\" and upstream = \"<git URL>\"")
+    })
+}
+
+/// The top folder of the git repository holding `dir`.
+async fn top_level(dir: &Path) -> Result<PathBuf, CommandError> {
+    let dir = dir
+        .canonicalize()
+        .map_err(|e| CommandError::new(ExitCode::Input, format!("{}: {e}", dir.display())))?;
+    Git::new(dir.clone())
+        .run(&["rev-parse", "--show-toplevel"])
+        .await
+        .map(|top| PathBuf::from(top.trim()))
+        .map_err(|e| {
+            CommandError::new(
+                ExitCode::Input,
+                format!("{} is not in a git repository: {}", dir.display(), e.stderr),
+            )
+            .hint("run fixloop sync in the fork's checkout, or give it with --repo DIR")
+        })
+}

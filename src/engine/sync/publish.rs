@@ -1,0 +1,185 @@
+//! The sync's end on GitHub: the branch pushed (never over a person's commits) and its one PR
+//! opened or updated with its verdict's labels, older sync PRs closed as superseded; or, past
+//! the ceiling, one issue saying why and nothing pushed. Upstream changes to workflow files go
+//! up only with a token that may push them: else a loud failure that says what token to use.
+
+use super::merge::conventions;
+use super::{SyncPipeline, view};
+use crate::core::error::StepError;
+use crate::core::event::EventKind;
+use crate::core::sync::body::{Blocked, SyncSummary, issue_body, issue_title, pr_body, pr_title};
+use crate::core::sync::trailer::COMMIT_TRAILER;
+use crate::core::sync::verdict::{Resolution, verdict};
+use crate::engine::bench::Bench;
+use crate::engine::ports::SyncPr;
+
+/// Labels every sync PR carries, and the verdict's.
+pub const SYNC_LABEL: &str = "automated-sync";
+pub const READY: &str = "ready";
+pub const NEEDS_REVIEW: &str = "needs-review";
+/// The marker of the one conflict issue.
+pub const ISSUE_MARKER: &str = "<!-- fixloop:sync-conflict -->";
+
+pub async fn publish(sync: &SyncPipeline, bench: &Bench) -> Result<EventKind, StepError> {
+    let facts = view(bench);
+    let commit = facts
+        .commit
+        .clone()
+        .ok_or_else(|| StepError::error("there is no merge commit to push"))?;
+    let rules = conventions(sync, bench, &facts.base_commit).await?;
+    let ai_edited: Vec<String> = facts
+        .files
+        .iter()
+        .filter(|f| f.resolution == Resolution::Agent)
+        .map(|f| f.path.clone())
+        .collect();
+    let judged = verdict(&facts.files, &facts.checks, &ai_edited, &rules);
+    let Some(remote) = &sync.remote else {
+        return Err(
+            StepError::input("the fork has no remote to push the sync branch to").hint(
+                "add the fork's GitHub remote (`git remote add origin …`), or run with --no-pr",
+            ),
+        );
+    };
+    workflows_allowed(sync, bench, &facts.base_commit, &commit).await?;
+    let own = format!("{COMMIT_TRAILER}:");
+    sync.merger
+        .push_branch(remote, &facts.branch, &commit, &own)
+        .await
+        .map_err(|e| {
+            StepError::unavailable(format!("cannot push {}: {}", facts.branch, e.stderr))
+        })?;
+    let (labels, drop) = if judged.ready {
+        (
+            vec![SYNC_LABEL.to_owned(), READY.to_owned()],
+            vec![NEEDS_REVIEW.to_owned()],
+        )
+    } else {
+        (
+            vec![SYNC_LABEL.to_owned(), NEEDS_REVIEW.to_owned()],
+            vec![READY.to_owned()],
+        )
+    };
+    let summary = SyncSummary {
+        fork: sync.config.repo.clone(),
+        upstream: sync.config.upstream.clone(),
+        what: facts.what.clone().unwrap_or_default(),
+        previous: facts.previous.clone(),
+        base: facts.base.clone(),
+        branch: facts.branch.clone(),
+        release_notes: facts.release_notes.clone(),
+        files: facts.files.clone(),
+        checks: facts.checks.clone(),
+        fixes: Vec::new(),
+        phases: bench.view(phase_costs),
+        verdict: judged.clone(),
+        run_id: bench.setup.run_id.clone(),
+    };
+    let pr = SyncPr {
+        branch: facts.branch.clone(),
+        base: facts.base.clone(),
+        title: pr_title(&summary),
+        body: pr_body(&summary),
+        draft: !judged.ready,
+        labels: labels.clone(),
+        drop_labels: drop,
+        supersedes: "fixloop/sync/".into(),
+    };
+    let made = sync.forge.sync_pr(&pr).await?;
+    Ok(EventKind::SyncPublished {
+        number: made.number,
+        url: made.url,
+        labels,
+        superseded: made.superseded,
+    })
+}
+
+/// Each phase's time and cost so far, for the PR body.
+fn phase_costs(view: &crate::core::view::RunView) -> Vec<(String, f64, f64)> {
+    view.phases
+        .iter()
+        .filter(|p| p.starts > 0)
+        .map(|p| {
+            #[expect(clippy::cast_precision_loss, reason = "milliseconds of a run")]
+            let seconds = p.duration_ms as f64 / 1000.0;
+            (p.phase.as_str().to_owned(), seconds, p.cost_usd)
+        })
+        .collect()
+}
+
+/// Refuses, before anything is pushed, to push upstream's changes to workflow files with a
+/// token known not to be allowed to.
+async fn workflows_allowed(
+    sync: &SyncPipeline,
+    bench: &Bench,
+    base_commit: &str,
+    commit: &str,
+) -> Result<(), StepError> {
+    let changed = bench.vcs.changed_files(base_commit, commit).await?;
+    let workflows: Vec<&String> = changed
+        .iter()
+        .filter(|p| p.starts_with(".github/workflows/"))
+        .collect();
+    if workflows.is_empty() {
+        return Ok(());
+    }
+    if sync.forge.may_push_workflows().await? == Some(false) {
+        let files: Vec<&str> = workflows.iter().map(|s| s.as_str()).collect();
+        return Err(StepError::unavailable(format!(
+            "upstream's release changes workflow files ({}), and this token may not push them: \
+             nothing was pushed",
+            files.join(", ")
+        ))
+        .hint(
+            "give fixloop a token that may: a GitHub App token with the `workflows` permission, \
+             or a personal access token with the `workflow` scope, in FIXLOOP_SYNC_TOKEN",
+        ));
+    }
+    Ok(())
+}
+
+/// Past the ceiling: nothing pushed, and fixloop's one conflict issue opened or updated.
+pub async fn block(
+    sync: &SyncPipeline,
+    bench: &Bench,
+    reasons: Vec<String>,
+) -> Result<EventKind, StepError> {
+    let facts = view(bench);
+    let mut files: Vec<(String, String)> = facts
+        .files
+        .iter()
+        .filter(|f| f.resolution == Resolution::Unresolved)
+        .map(|f| (f.path.clone(), f.rationale.clone()))
+        .collect();
+    if files.is_empty() {
+        files = reasons.iter().map(|r| (String::new(), r.clone())).collect();
+    }
+    let mut not_run: Vec<String> = sync.config.lint.clone();
+    not_run.extend(sync.config.test.iter().cloned());
+    let blocked = Blocked {
+        fork: sync.config.repo.clone(),
+        upstream: sync.config.upstream.clone(),
+        what: facts.what.clone().unwrap_or_default(),
+        base: facts.base.clone(),
+        base_commit: facts.base_commit.clone(),
+        upstream_commit: facts.upstream_commit.clone(),
+        merge_base: facts.merge_base.clone(),
+        ahead: facts.ahead,
+        behind: facts.behind,
+        files,
+        not_run,
+        run_id: bench.setup.run_id.clone(),
+    };
+    let (number, url) = sync
+        .forge
+        .sync_issue(
+            ISSUE_MARKER,
+            &issue_title(&blocked.what),
+            &issue_body(&blocked),
+        )
+        .await?;
+    Ok(EventKind::SyncBlocked {
+        issue: Some((number, url)),
+        reasons,
+    })
+}
