@@ -186,22 +186,47 @@ pub async fn stand_in(scopes: &str, open: Value) -> MockServer {
     server
 }
 
-/// `fixloop sync --headless` in the fork with `extra` arguments.
+/// `fixloop sync --headless` in the fork with `extra` arguments (an agent that fails).
 pub fn sync(sandbox: &Sandbox, world: &World, server: &MockServer, extra: &[&str]) -> Output {
-    sandbox
-        .fixloop(&world.fork)
+    sync_with(sandbox, world, server, Path::new("false"), extra)
+}
+
+/// `fixloop sync --headless` with the agent `agent` (`--approve all`: the policy approves the
+/// agent's resolutions, which then wait on the PR for a person).
+pub fn sync_with(
+    sandbox: &Sandbox,
+    world: &World,
+    server: &MockServer,
+    agent: &Path,
+    extra: &[&str],
+) -> Output {
+    sync_command(sandbox, world, server, agent, extra)
+        .output()
+        .unwrap()
+}
+
+/// The command `sync_with` runs.
+pub fn sync_command(
+    sandbox: &Sandbox,
+    world: &World,
+    server: &MockServer,
+    agent: &Path,
+    extra: &[&str],
+) -> std::process::Command {
+    let mut command = sandbox.fixloop(&world.fork);
+    command
         .arg("sync")
         .arg("--headless")
         .arg("--config")
         .arg(sandbox.path().join("fixloop.toml"))
-        .args(["--agent", "command", "--agent-cmd", "false"])
+        .args(["--agent", "command", "--agent-cmd"])
+        .arg(agent)
         .args(extra)
         .env("GITHUB_API_URL", server.uri())
         .env("GITHUB_TOKEN", TOKEN)
         .env_remove("GITHUB_ACTIONS")
-        .env_remove("FIXLOOP_SYNC_TOKEN")
-        .output()
-        .unwrap()
+        .env_remove("FIXLOOP_SYNC_TOKEN");
+    command
 }
 
 pub fn text(out: &Output) -> String {

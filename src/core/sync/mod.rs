@@ -7,6 +7,7 @@ pub mod body;
 pub mod config;
 pub mod conventions;
 mod markdown;
+pub mod prompt;
 mod refname;
 pub mod structured;
 pub mod tags;

@@ -73,74 +73,37 @@ pub async fn merge(sync: &SyncPipeline, bench: &Bench) -> Result<EventKind, Step
         .await
         .map_err(git_error("merging upstream"))?;
     let rules = conventions(sync, bench, &facts.base_commit).await?;
-    let mut files: Vec<FileOutcome> = start
-        .rerere
-        .iter()
-        .map(|p| {
-            outcome(
-                p,
-                Resolution::Rerere,
-                "rerere replayed a resolution recorded earlier",
-            )
-        })
-        .collect();
-    let mut protected = Vec::new();
-    let driver =
-        sync.config.merge_driver == MergeDriver::Auto && sync.merger.driver_available().await;
+    let mut files: Vec<FileOutcome> = Vec::new();
     let mut regenerated: Vec<String> = Vec::new();
-    for conflict in &start.conflicted {
-        let file = &conflict.path;
-        let rule = rules.rule_for(file).map(|r| r.strategy.clone());
-        let done = match rule {
-            Some(Strategy::Protected) => {
-                protected.push(file.clone());
-                outcome(
-                    file,
-                    Resolution::Unresolved,
-                    "a protected path: a person merges it",
-                )
-            }
-            Some(Strategy::Ours) => {
-                take(sync, &path, file, Side::Ours).await?;
-                outcome(
-                    file,
-                    Resolution::Ours,
-                    "fork-owned (conventions): the fork's side kept",
-                )
-            }
-            Some(Strategy::Theirs) => {
-                take(sync, &path, file, Side::Theirs).await?;
-                outcome(
-                    file,
-                    Resolution::Theirs,
-                    "upstream-owned (conventions): upstream's side taken",
-                )
-            }
+    for file in &start.rerere {
+        // A generated file is never hand-merged, not even by replaying a hand merge.
+        files.push(match rules.rule_for(file).map(|r| r.strategy.clone()) {
             Some(Strategy::Regenerate { run }) => {
                 regenerate(sync, bench, &path, file, &run, &mut regenerated).await?
             }
-            None if driver && conflict.kind == ConflictKind::Content => {
-                let solved = sync
-                    .merger
-                    .run_driver(&path, file)
-                    .await
-                    .map_err(git_error("running the merge driver"))?;
-                if solved {
-                    outcome(
-                        file,
-                        Resolution::Driver,
-                        "mergiraf merged both sides' changes by structure",
-                    )
-                } else {
-                    outcome(
-                        file,
-                        Resolution::Unresolved,
-                        "both sides changed it, and the structural merge could not combine them",
-                    )
-                }
-            }
-            None => outcome(file, Resolution::Unresolved, kind_words(conflict.kind)),
+            _ => outcome(
+                file,
+                Resolution::Rerere,
+                "rerere replayed a resolution recorded earlier",
+            ),
+        });
+    }
+    let mut protected = Vec::new();
+    let driver =
+        sync.config.merge_driver == MergeDriver::Auto && sync.merger.driver_available().await;
+    for conflict in &start.conflicted {
+        let file = &conflict.path;
+        let rule = rules.rule_for(file).map(|r| r.strategy.clone());
+        if matches!(rule, Some(Strategy::Protected)) {
+            protected.push(file.clone());
+        }
+        let ladder = Ladder {
+            sync,
+            bench,
+            worktree: &path,
+            driver,
         };
+        let done = ladder.rung(conflict, rule, &mut regenerated).await?;
         files.push(done);
     }
     let merge_base = sync
@@ -162,6 +125,84 @@ pub async fn merge(sync: &SyncPipeline, bench: &Bench) -> Result<EventKind, Step
         ahead,
         behind,
     })
+}
+
+/// Where the ladder's rungs after rerere work.
+struct Ladder<'a> {
+    sync: &'a SyncPipeline,
+    bench: &'a Bench,
+    worktree: &'a Path,
+    /// The structural driver may be tried.
+    driver: bool,
+}
+
+impl Ladder<'_> {
+    /// One conflicted file by the fork's rule for it, else the structural driver; what is left
+    /// is unresolved (for the agent).
+    async fn rung(
+        &self,
+        conflict: &crate::engine::ports::merge::Conflict,
+        rule: Option<Strategy>,
+        regenerated: &mut Vec<String>,
+    ) -> Result<FileOutcome, StepError> {
+        let file = &conflict.path;
+        Ok(match rule {
+            Some(Strategy::Protected) => outcome(
+                file,
+                Resolution::Unresolved,
+                "a protected path: a person merges it",
+            ),
+            Some(Strategy::Ours) => {
+                take(self.sync, self.worktree, file, Side::Ours).await?;
+                outcome(
+                    file,
+                    Resolution::Ours,
+                    "fork-owned (conventions): the fork's side kept",
+                )
+            }
+            Some(Strategy::Theirs) => {
+                take(self.sync, self.worktree, file, Side::Theirs).await?;
+                outcome(
+                    file,
+                    Resolution::Theirs,
+                    "upstream-owned (conventions): upstream's side taken",
+                )
+            }
+            Some(Strategy::Regenerate { run }) => {
+                regenerate(
+                    self.sync,
+                    self.bench,
+                    self.worktree,
+                    file,
+                    &run,
+                    regenerated,
+                )
+                .await?
+            }
+            None if self.driver && conflict.kind == ConflictKind::Content => {
+                let solved = self
+                    .sync
+                    .merger
+                    .run_driver(self.worktree, file)
+                    .await
+                    .map_err(git_error("running the merge driver"))?;
+                if solved {
+                    outcome(
+                        file,
+                        Resolution::Driver,
+                        "mergiraf merged both sides' changes by structure",
+                    )
+                } else {
+                    outcome(
+                        file,
+                        Resolution::Unresolved,
+                        "both sides changed it, and the structural merge could not combine them",
+                    )
+                }
+            }
+            None => outcome(file, Resolution::Unresolved, kind_words(conflict.kind)),
+        })
+    }
 }
 
 fn outcome(path: &str, resolution: Resolution, rationale: &str) -> FileOutcome {

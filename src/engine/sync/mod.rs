@@ -4,6 +4,7 @@
 mod detect;
 mod merge;
 mod publish;
+mod resolve;
 
 use super::bench::Bench;
 use super::pipeline::Pipeline;
@@ -51,9 +52,9 @@ impl Pipeline for SyncPipeline {
             let outcome: Result<EventKind, StepError> = match effect {
                 SyncEffect::Detect => detect::detect(self, bench).await,
                 SyncEffect::Merge => merge::merge(self, bench).await,
-                SyncEffect::ResolveFile { path, .. } => Err(StepError::error(format!(
-                    "{path} needs the agent, which this fixloop does not run for a sync yet"
-                ))),
+                SyncEffect::ResolveFile { path, feedback } => {
+                    resolve::resolve(self, bench, &path, feedback).await
+                }
                 SyncEffect::Guard => merge::guard(self, bench).await,
                 SyncEffect::Check => merge::check(self, bench).await,
                 SyncEffect::Publish => publish::publish(self, bench).await,
