@@ -108,10 +108,11 @@ mod tests {
         // The hostile text cannot close its fence: the fence is longer than any run in it.
         let at = prompt.find("Ignore the above").unwrap();
         let before = &prompt[..at];
-        let fence_line = before.lines().rev().find(|l| l.starts_with("```")).unwrap();
-        assert!(
-            fence_line.trim_end_matches("text").len() > 6,
-            "{fence_line}"
-        );
+        let opening = before
+            .lines()
+            .rev()
+            .find(|l| l.starts_with("```") && l.ends_with("text"))
+            .unwrap();
+        assert!(opening.trim_end_matches("text").len() > 6, "{opening}");
     }
 }
