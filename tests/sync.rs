@@ -50,7 +50,11 @@ async fn path_rules_resolve_the_conflicts_and_one_ready_pr_goes_up_superseding_t
             ("vendor/lib.txt", "lib 2\n"),
         ],
     );
-    configure(&sandbox, &w, "test = [\"grep -q four core.txt\"]\n");
+    configure(
+        &sandbox,
+        &w,
+        &format!("test = [\"grep -q four core.txt\"]\n{}", world::SLACK),
+    );
     let older = json!([{"number": 8, "html_url": format!("https://github.com/{FORK}/pull/8"),
         "head": {"ref": "fixloop/sync/v1.0.1", "label": "octo-org:fixloop/sync/v1.0.1",
                  "repo": {"full_name": FORK}}}]);
@@ -89,6 +93,15 @@ async fn path_rules_resolve_the_conflicts_and_one_ready_pr_goes_up_superseding_t
     assert_eq!(closed, [json!({"state": "closed"})]);
     // The user's checkout is as it was.
     assert_eq!(sandbox.git(&w.fork, &["status", "--porcelain"]), "");
+    // Slack is told the PR is ready, and nothing of its address shows.
+    let told = requests(&server, "POST", "/secret").await;
+    assert_eq!(told.len(), 1, "{said}");
+    assert!(
+        told[0]["text"].as_str().unwrap().contains("ready"),
+        "{}",
+        told[0]
+    );
+    assert!(!said.contains("/slack/T0"), "{said}");
 
     // Merged (with a merge commit): the same release is nothing to do.
     sandbox.git(&w.fork, &["fetch", "--quiet", "origin"]);
@@ -118,7 +131,7 @@ async fn a_protected_path_in_conflict_blocks_with_one_issue_and_nothing_pushed()
     world::commit(&sandbox, &w.fork, "Our license");
     sandbox.git(&w.fork, &["push", "--quiet", "origin", "main"]);
     release(&sandbox, &w, "v1.1.0", &[("LICENSE", "Apache-2.0\n")]);
-    configure(&sandbox, &w, "");
+    configure(&sandbox, &w, world::SLACK);
     let server = stand_in("repo", json!([])).await;
     let out = sync(&sandbox, &w, &server, &[]);
     let said = text(&out);
@@ -137,6 +150,13 @@ async fn a_protected_path_in_conflict_blocks_with_one_issue_and_nothing_pushed()
     );
     let branches = sandbox.git(&w.fork_origin, &["branch", "--list"]);
     assert!(!branches.contains("fixloop/"), "{branches}");
+    let told = requests(&server, "POST", "/secret").await;
+    assert_eq!(told.len(), 1, "{said}");
+    assert!(
+        told[0]["text"].as_str().unwrap().contains("blocked"),
+        "{}",
+        told[0]
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]

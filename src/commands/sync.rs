@@ -8,19 +8,23 @@ use chrono::Utc;
 
 use super::CommandError;
 use super::run::{Launch, agent_for, init_file_log, name_lock, policy_name};
+use super::watch::notices::Notices;
 use crate::adapters::forge::NoForge;
 use crate::adapters::git::Git;
 use crate::adapters::git::sync::GitMerger;
 use crate::adapters::github::{GitHub, GitHubSyncForge, Token};
 use crate::cli::SyncArgs;
+use crate::core::event::RunStatus;
 use crate::core::exit::ExitCode;
 use crate::core::info::{AgentKind, Info};
+use crate::core::notify::{Notification, NotificationKind};
 use crate::core::setup::{DEFAULT_RUN_BUDGET_CENTS, DEFAULT_STEP_BUDGET_CENTS, RunSetup, Settings};
 use crate::core::sync::config::SyncSection;
+use crate::core::view::RunView;
 use crate::core::watch::WatchConfig;
 use crate::engine::emitter::Emitter;
 use crate::engine::setup::Setup;
-use crate::engine::store::{Journal, RunLock, Store};
+use crate::engine::store::{Journal, RunLock, Store, read_journal};
 use crate::engine::sync::SyncPipeline;
 
 /// The name sync runs go by (their folders, the lock that keeps two from running at once).
@@ -30,7 +34,11 @@ const NAME: &str = "sync";
 const SYNC_TOKEN: &str = "FIXLOOP_SYNC_TOKEN";
 
 pub async fn sync(args: &SyncArgs) -> Result<ExitCode, CommandError> {
-    let config = read_section(&args.config)?;
+    let whole = read_config(&args.config)?;
+    let config = section(&whole, &args.config)?;
+    // The sinks are read before anything is done: a variable not set is said at once.
+    let notices = Notices::from_config(&whole, None)?;
+    let repo_name = config.repo.clone();
     let repo = top_level(args.repo.as_deref().unwrap_or(Path::new("."))).await?;
     let headless = args.front.is_headless();
     let agent = args.agent.map_or(AgentKind::Claude, AgentKind::from);
@@ -116,7 +124,67 @@ pub async fn sync(args: &SyncArgs) -> Result<ExitCode, CommandError> {
         lock,
         name_lock,
     };
-    Box::pin(launch.go()).await
+    let journal = launch.setup.run_dir.join("events.jsonl");
+    let code = Box::pin(launch.go()).await?;
+    tell(&notices, &repo_name, &journal).await;
+    Ok(code)
+}
+
+/// Tells the notification sinks how the sync ended: a PR created (ready, or needing review), a
+/// sync blocked, or one that failed; nothing when there was nothing new.
+async fn tell(notices: &Notices, repo: &str, journal: &Path) {
+    let Ok(events) = read_journal(journal) else {
+        return;
+    };
+    let view = RunView::replay(&events);
+    let Some(end) = &view.finished else {
+        return;
+    };
+    let sync = view.sync.clone().unwrap_or_default();
+    let what = sync.what.clone().unwrap_or_default();
+    let (kind, title, link) = if let Some(pr) = &sync.published {
+        let ready = pr.labels.iter().any(|l| l == "ready");
+        let kind = if ready {
+            NotificationKind::Created
+        } else {
+            NotificationKind::NeedsReview
+        };
+        let state = if ready {
+            "ready to merge"
+        } else {
+            "needs review"
+        };
+        (
+            kind,
+            format!("Upstream {what}: sync PR #{} {state}", pr.number),
+            Some(pr.url.clone()),
+        )
+    } else if let Some(blocked) = &sync.blocked {
+        let title = format!(
+            "Upstream {what}: the sync is blocked ({})",
+            blocked.reasons.join("; ")
+        );
+        (
+            NotificationKind::Blocked,
+            title,
+            blocked.issue.as_ref().map(|(_, url)| url.clone()),
+        )
+    } else if end.status == RunStatus::Failed {
+        (
+            NotificationKind::Failed,
+            format!("The upstream sync failed: {}", end.message),
+            None,
+        )
+    } else {
+        return;
+    };
+    let mut notification = Notification::new(kind, repo, title, Utc::now());
+    if let Some(link) = link {
+        notification = notification.with_link(link);
+    }
+    for failed in notices.send_now(notification).await {
+        eprintln!("fixloop sync: notification: {failed}");
+    }
 }
 
 /// What the journal keeps of a sync's choices, so that a resume goes on with the same.
@@ -195,8 +263,8 @@ fn push_env() -> Vec<(String, String)> {
     }
 }
 
-/// The `[sync]` section of the configuration, checked.
-fn read_section(path: &Path) -> Result<SyncSection, CommandError> {
+/// The configuration, checked.
+fn read_config(path: &Path) -> Result<WatchConfig, CommandError> {
     let text = std::fs::read_to_string(path).map_err(|e| {
         CommandError::new(
             ExitCode::Input,
@@ -204,11 +272,15 @@ fn read_section(path: &Path) -> Result<SyncSection, CommandError> {
         )
         .hint("write a [sync] section there, or give the file with --config FILE")
     })?;
-    let config = WatchConfig::parse(&path.display().to_string(), &text).map_err(|e| {
+    WatchConfig::parse(&path.display().to_string(), &text).map_err(|e| {
         let hint = e.hint.clone();
         CommandError::new(ExitCode::Input, e.to_string()).hint(hint)
-    })?;
-    config.sync.ok_or_else(|| {
+    })
+}
+
+/// Its `[sync]` section.
+fn section(config: &WatchConfig, path: &Path) -> Result<SyncSection, CommandError> {
+    config.sync.clone().ok_or_else(|| {
         CommandError::new(
             ExitCode::Input,
             format!("{}: there is no [sync] section", path.display()),

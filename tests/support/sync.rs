@@ -16,6 +16,8 @@ use wiremock::{Mock, MockServer, ResponseTemplate};
 use crate::support::Sandbox;
 
 pub const FORK: &str = "octo-org/fork";
+/// A `[notify.slack]` table whose address is the stand-in's.
+pub const SLACK: &str = "\n[notify.slack]\nurl-env = \"SYNC_SLACK_URL\"\n";
 pub const TOKEN: &str = "ghp_synctoken0123456789abcdefghijklmnop";
 
 /// The places of the world.
@@ -173,6 +175,11 @@ pub async fn stand_in(scopes: &str, open: Value) -> MockServer {
         )
         .mount(&server)
         .await;
+    Mock::given(method("POST"))
+        .and(path_regex("^/slack/"))
+        .respond_with(ResponseTemplate::new(200).set_body_string("ok"))
+        .mount(&server)
+        .await;
     Mock::given(method("GET"))
         .and(path(format!("/repos/{FORK}/issues")))
         .respond_with(ResponseTemplate::new(200).set_body_json(json!([])))
@@ -224,6 +231,10 @@ pub fn sync_command(
         .args(extra)
         .env("GITHUB_API_URL", server.uri())
         .env("GITHUB_TOKEN", TOKEN)
+        .env(
+            "SYNC_SLACK_URL",
+            format!("{}/slack/T0/B0/secret", server.uri()),
+        )
         .env_remove("GITHUB_ACTIONS")
         .env_remove("FIXLOOP_SYNC_TOKEN");
     command

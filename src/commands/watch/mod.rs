@@ -10,7 +10,7 @@ mod fixer;
 mod git;
 mod lanes;
 mod listen;
-mod notices;
+pub(crate) mod notices;
 mod pipeline;
 mod sweep;
 mod work;
@@ -61,7 +61,7 @@ pub async fn watch(args: &WatchArgs) -> Result<ExitCode, CommandError> {
         println!("fixloop watch: listening for GitHub's webhooks on {bound}");
     }
     let github = client().await?;
-    let notices = notices::Notices::from_config(&config, &store)?;
+    let notices = notices::Notices::from_config(&config, Some(&store))?;
     let watcher = work::Watcher {
         config: &config,
         store: &store,

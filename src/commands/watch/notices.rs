@@ -25,7 +25,10 @@ impl Notices {
     ///
     /// # Errors
     /// A variable it names is not set, or holds no usable address or secret.
-    pub fn from_config(config: &WatchConfig, store: &WatchStore) -> Result<Self, CommandError> {
+    pub fn from_config(
+        config: &WatchConfig,
+        store: Option<&WatchStore>,
+    ) -> Result<Self, CommandError> {
         let read = |var: &str, what: &str| {
             std::env::var(var)
                 .ok()
@@ -61,7 +64,9 @@ impl Notices {
             )
             .map_err(bad)?;
             let address = hash(url.trim());
-            if store.sink_disabled("webhook", &address).map_err(state)? {
+            if let Some(store) = store
+                && store.sink_disabled("webhook", &address).map_err(state)?
+            {
                 eprintln!(
                     "fixloop watch: the webhook answered 410 Gone before: it stays disabled \
                      until its address changes"
@@ -140,6 +145,23 @@ impl Notices {
             }
         }
         store.drop_notifications(last).map_err(state)
+    }
+}
+
+impl Notices {
+    /// Sends one notification now, to every sink (a command with no state database: `sync`);
+    /// each delivery that did not arrive, said.
+    pub async fn send_now(&self, notification: Notification) -> Vec<String> {
+        let mut sinks = self.sinks.lock().await;
+        let mut failed = Vec::new();
+        for message in flush(vec![notification], Coalescing::default()) {
+            for delivery in send_to_all(&mut sinks, &message).await {
+                if !delivery.is_delivered() {
+                    failed.push(delivery.to_string());
+                }
+            }
+        }
+        failed
     }
 }
 
