@@ -419,3 +419,62 @@ async fn killed_mid_merge_then_resumed_ends_the_same() {
     );
     assert_eq!(sandbox.git(&w.fork, &["status", "--porcelain"]), "");
 }
+
+/// A test the merge broke (upstream renamed a key the fork's own check reads) is handed to a
+/// fixloop run on the sync branch: reproduced there, fixed by the agent, verified, and its
+/// commit lands on the sync branch; the checks pass again and the PR says how.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_test_the_merge_broke_is_fixed_by_a_fixloop_run_on_the_sync_branch() {
+    let sandbox = Sandbox::new();
+    let rules = format!("{RULES}[[rule]]\npaths = [\"settings.txt\"]\nstrategy = \"theirs\"\n");
+    let w = world(&sandbox, &rules);
+    std::fs::write(
+        w.fork.join("check.sh"),
+        "grep -q '^greeting=' settings.txt\n",
+    )
+    .unwrap();
+    std::fs::write(w.fork.join("settings.txt"), "greeting=hello\n").unwrap();
+    world::commit(&sandbox, &w.fork, "Our check of the settings");
+    sandbox.git(&w.fork, &["push", "--quiet", "origin", "main"]);
+    // Upstream's release brings a settings file of its own that names the key differently;
+    // the fork's takes upstream's side (a rule), and the fork's check no longer passes.
+    release(
+        &sandbox,
+        &w,
+        "v1.2.0",
+        &[("settings.txt", "salutation=hello\n")],
+    );
+    configure(&sandbox, &w, "test = [\"sh check.sh\"]\n");
+    let agent = sandbox.agent(
+        "fixer.sh",
+        "if [ \"$FIXLOOP_PHASE\" = fix ]; then\n\
+         echo 'greeting=hello' >> \"$FIXLOOP_WORKDIR/settings.txt\"\n\
+         echo 'The fork still reads greeting.' > \"$FIXLOOP_FAILURE_DIR/ROOT_CAUSE.md\"\nfi\n",
+    );
+    let server = stand_in("repo", json!([])).await;
+    let out = world::sync_with(&sandbox, &w, &server, &agent, &[]);
+    let said = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{said}");
+    let branch = "fixloop/sync/v1.2.0";
+    let settings = sandbox.git(&w.fork_origin, &["show", &format!("{branch}:settings.txt")]);
+    assert!(settings.contains("greeting=hello"), "{settings}");
+    let log = sandbox.git(&w.fork_origin, &["log", "--format=%P %s", "-2", branch]);
+    let mut lines = log.lines();
+    let fix = lines.next().unwrap();
+    assert_eq!(
+        fix.split(' ').next().map(str::len),
+        Some(40),
+        "one parent: {log}"
+    );
+    let merge = lines.next().unwrap();
+    assert!(
+        merge.contains("Sync upstream v1.2.0"),
+        "the fix is on the merge: {log}"
+    );
+    let prs = requests(&server, "POST", &format!("/repos/{FORK}/pulls")).await;
+    let body = prs[0]["body"].as_str().unwrap();
+    assert!(
+        body.contains("sh check.sh") && body.contains("fixed and verified"),
+        "{body}"
+    );
+}

@@ -90,6 +90,7 @@ impl EventKind {
                 | Self::SyncFileResolved { .. }
                 | Self::SyncGuarded { .. }
                 | Self::SyncChecked { .. }
+                | Self::SyncTestFixed { .. }
                 | Self::SyncPublished { .. }
                 | Self::SyncBlocked { .. }
         )
@@ -750,6 +751,17 @@ pub enum EventKind {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         commit: Option<String>,
         problems: Vec<String>,
+    },
+    /// Sync: a failing test command handed to a fixloop run of its own on the sync branch; the
+    /// commit it added there when it came to a verified fix.
+    SyncTestFixed {
+        command: String,
+        run_id: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        commit: Option<String>,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        files: Vec<String>,
+        said: String,
     },
     /// Sync: the lint and test commands on the merge.
     SyncChecked {

@@ -374,6 +374,28 @@ impl Bench {
             })
     }
 
+    /// Runs `command` (fixloop itself, for a step done by a run of its own) once in `cwd`,
+    /// contained as every child is: with the agent's environment (the model keys, none of the
+    /// tokens fixloop holds), its output streamed as `phase`'s and logged as `purpose`.
+    pub async fn run_nested(
+        &self,
+        phase: Phase,
+        purpose: &str,
+        command: &str,
+        cwd: &Path,
+        timeout: Duration,
+    ) -> Result<TestRun, StepError> {
+        let environment = Environment {
+            set: self.child_env(),
+            remove: Self::hidden_env(),
+            marked: true,
+        };
+        let (result, _) = self
+            .run_once(phase, purpose, (1, 1), command, cwd, timeout, environment)
+            .await?;
+        Ok(result)
+    }
+
     /// One run of `command`, streamed into the run's events and logged; whether it was
     /// cancelled. A log that cannot be written is an I/O failure of the step.
     #[expect(

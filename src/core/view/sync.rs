@@ -27,8 +27,20 @@ pub struct SyncView {
     pub commit: Option<String>,
     pub problems: Vec<String>,
     pub checks: Vec<CheckOutcome>,
+    /// Each failing test handed to a fixloop run: the command, the run, its commit, what it said.
+    pub fixes: Vec<TestFix>,
     pub published: Option<Published>,
     pub blocked: Option<BlockedView>,
+}
+
+/// A failing test handed to a fixloop run of its own.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TestFix {
+    pub command: String,
+    pub run_id: String,
+    pub commit: Option<String>,
+    pub files: Vec<String>,
+    pub said: String,
 }
 
 /// The sync PR: its number, address, labels, and the older sync PRs closed.
@@ -96,6 +108,24 @@ impl SyncView {
                 self.problems.clone_from(problems);
             }
             EventKind::SyncChecked { checks } => self.checks.clone_from(checks),
+            EventKind::SyncTestFixed {
+                command,
+                run_id,
+                commit,
+                files,
+                said,
+            } => {
+                if commit.is_some() {
+                    self.commit.clone_from(commit);
+                }
+                self.fixes.push(TestFix {
+                    command: command.clone(),
+                    run_id: run_id.clone(),
+                    commit: commit.clone(),
+                    files: files.clone(),
+                    said: said.clone(),
+                });
+            }
             EventKind::SyncPublished {
                 number,
                 url,

@@ -2,6 +2,7 @@
 //! repository (through the merge port) and its GitHub repository (through the sync forge).
 
 mod detect;
+mod fix;
 mod merge;
 mod publish;
 mod resolve;
@@ -44,6 +45,7 @@ impl Pipeline for SyncPipeline {
         SyncMachine::new(SyncRules {
             max_conflicts: self.config.max_conflicts,
             publish: setup.settings().open_pr && !self.hold_push,
+            fixable: self.config.test.clone(),
         })
     }
 
@@ -57,6 +59,7 @@ impl Pipeline for SyncPipeline {
                 }
                 SyncEffect::Guard => merge::guard(self, bench).await,
                 SyncEffect::Check => merge::check(self, bench).await,
+                SyncEffect::FixTest { command } => fix::fix(self, bench, &command).await,
                 SyncEffect::Publish => publish::publish(self, bench).await,
                 SyncEffect::Block { reasons } => publish::block(self, bench, reasons).await,
                 SyncEffect::Cleanup { keep_worktree } => {

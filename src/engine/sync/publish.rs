@@ -32,6 +32,7 @@ pub async fn publish(sync: &SyncPipeline, bench: &Bench) -> Result<EventKind, St
         .iter()
         .filter(|f| f.resolution == Resolution::Agent)
         .map(|f| f.path.clone())
+        .chain(facts.fixes.iter().flat_map(|f| f.files.iter().cloned()))
         .collect();
     let judged = verdict(&facts.files, &facts.checks, &ai_edited, &rules);
     let Some(remote) = &sync.remote else {
@@ -70,7 +71,20 @@ pub async fn publish(sync: &SyncPipeline, bench: &Bench) -> Result<EventKind, St
         release_notes: facts.release_notes.clone(),
         files: facts.files.clone(),
         checks: facts.checks.clone(),
-        fixes: Vec::new(),
+        fixes: facts
+            .fixes
+            .iter()
+            .map(|f| match &f.commit {
+                Some(commit) => format!(
+                    "`{}`: {} (fixloop run {}, commit {})",
+                    f.command,
+                    f.said,
+                    f.run_id,
+                    commit.get(..12).unwrap_or(commit)
+                ),
+                None => format!("`{}`: {} (fixloop run {})", f.command, f.said, f.run_id),
+            })
+            .collect(),
         phases: bench.view(phase_costs),
         verdict: judged.clone(),
         run_id: bench.setup.run_id.clone(),

@@ -19,6 +19,10 @@ pub enum SyncEffect {
     Guard,
     /// The fork's lint and test commands.
     Check,
+    /// A failing test command handed to a fixloop run of its own on the sync branch.
+    FixTest {
+        command: String,
+    },
     /// Push the branch and open (or update) the labelled PR.
     Publish,
     /// Nothing is pushed: one issue says why.
@@ -49,6 +53,7 @@ impl Request for SyncEffect {
             Self::ResolveFile { .. } => "resolve-file",
             Self::Guard => "guard-merge",
             Self::Check => "run-checks",
+            Self::FixTest { .. } => "fix-test",
             Self::Publish => "publish",
             Self::Block { .. } => "open-conflict-issue",
             Self::AwaitDecision { .. } => "await-decision",

@@ -19,11 +19,12 @@ use crate::core::sync::verdict::Resolution;
 pub const SYNC_PIPELINE: &str = "sync";
 
 /// Its phases, in order.
-pub const SYNC_PHASES: [Phase; 6] = [
+pub const SYNC_PHASES: [Phase; 7] = [
     Phase::Upstream,
     Phase::Merge,
     Phase::Resolve,
     Phase::Validate,
+    Phase::Fix,
     Phase::Pr,
     Phase::Report,
 ];
@@ -35,6 +36,8 @@ pub struct SyncRules {
     pub max_conflicts: u32,
     /// Push and open the PR (or the issue); `false`: the branch stays local.
     pub publish: bool,
+    /// The test commands whose failure after the merge a fixloop run is asked to fix (once).
+    pub fixable: Vec<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -53,6 +56,9 @@ pub struct SyncMachine {
     finished: bool,
     /// The sync branch (once the merge named it).
     branch: String,
+    /// Failing tests still to hand to a fixloop run; whether that round was had.
+    fixing: VecDeque<String>,
+    fixed_round: bool,
 }
 
 impl SyncMachine {
@@ -69,6 +75,8 @@ impl SyncMachine {
             blocked: false,
             finished: false,
             branch: String::new(),
+            fixing: VecDeque::new(),
+            fixed_round: false,
         }
     }
 
@@ -231,6 +239,7 @@ impl SyncMachine {
                 }
             }
             EventKind::SyncChecked { checks } => self.checked(&checks, step),
+            EventKind::SyncTestFixed { .. } => self.fix_next(step),
             EventKind::SyncPublished {
                 number,
                 url,
@@ -274,6 +283,18 @@ impl SyncMachine {
             PhaseStatus::Failed
         };
         self.end_phase(status, &message, step);
+        let broken: VecDeque<String> = checks
+            .iter()
+            .filter(|c| !c.passed && self.rules.fixable.contains(&c.command))
+            .map(|c| c.command.clone())
+            .collect();
+        if !self.fixed_round && !broken.is_empty() {
+            self.fixed_round = true;
+            self.fixing = broken;
+            self.begin(Phase::Fix, step);
+            self.fix_next(step);
+            return;
+        }
         if self.rules.publish {
             self.begin(Phase::Pr, step);
             self.checkpoint(
@@ -299,6 +320,21 @@ impl SyncMachine {
                 step,
             );
         }
+    }
+
+    /// The next failing test to a fixloop run; when none is left, the checks again.
+    fn fix_next(&mut self, step: &mut Step<SyncEffect>) {
+        if let Some(command) = self.fixing.pop_front() {
+            step.effects.push(SyncEffect::FixTest { command });
+            return;
+        }
+        self.end_phase(
+            PhaseStatus::Passed,
+            "the failing tests were handed to fixloop runs",
+            step,
+        );
+        self.begin(Phase::Validate, step);
+        step.effects.push(SyncEffect::Check);
     }
 
     /// The worktree is gone: the report; the report is written: the end.

@@ -19,6 +19,8 @@ struct Script {
     agent: Vec<bool>,
     problems: Vec<String>,
     checks_pass: bool,
+    /// The fixloop run a failing test is handed to fixes it.
+    fix_works: bool,
 }
 
 fn file(path: &str, resolution: Resolution) -> FileOutcome {
@@ -33,10 +35,15 @@ fn rules(publish: bool) -> SyncRules {
     SyncRules {
         max_conflicts: 2,
         publish,
+        fixable: Vec::new(),
     }
 }
 
 /// Runs the machine to its end; every event and effect, and the exit code.
+#[expect(
+    clippy::too_many_lines,
+    reason = "the script of every step's fact reads best as one table"
+)]
 fn drive(
     rules: SyncRules,
     script: &Script,
@@ -98,9 +105,20 @@ fn drive(
                 SyncEffect::Check => EventKind::SyncChecked {
                     checks: vec![CheckOutcome {
                         command: "make test".into(),
-                        passed: script.checks_pass,
+                        passed: script.checks_pass
+                            || (script.fix_works
+                                && effects
+                                    .iter()
+                                    .any(|e| matches!(e, SyncEffect::FixTest { .. }))),
                         seconds: 1.0,
                     }],
+                },
+                SyncEffect::FixTest { command } => EventKind::SyncTestFixed {
+                    command,
+                    run_id: "r1".into(),
+                    commit: script.fix_works.then(|| "f".repeat(40)),
+                    files: vec!["src/lib.rs".into()],
+                    said: "fixed and verified".into(),
                 },
                 SyncEffect::Publish => EventKind::SyncPublished {
                     number: 7,
@@ -382,4 +400,34 @@ fn a_failed_step_and_an_abort_end_the_run_with_their_codes() {
     assert_eq!(code, ExitCode::Partial);
     assert_eq!(asked(&effects, "publish"), 0);
     assert!(finished(&events).1.contains("not tonight"));
+}
+
+#[test]
+fn a_failing_test_is_handed_to_a_fixloop_run_once_then_checked_again() {
+    for works in [true, false] {
+        let script = Script {
+            what: Some("v1.1.0".into()),
+            fix_works: works,
+            ..Script::default()
+        };
+        let mut with_tests = rules(true);
+        with_tests.fixable = vec!["make test".into()];
+        let (events, effects, code) = drive(with_tests, &script, approve);
+        assert_eq!(code, ExitCode::Success, "a PR goes up either way");
+        assert_eq!(asked(&effects, "fix-test"), 1, "once, fixed or not");
+        assert_eq!(
+            asked(&effects, "run-checks"),
+            2,
+            "the checks again after it"
+        );
+        let last = events
+            .iter()
+            .rev()
+            .find_map(|e| match e {
+                EventKind::SyncChecked { checks } => Some(checks[0].passed),
+                _ => None,
+            })
+            .unwrap();
+        assert_eq!(last, works);
+    }
 }
