@@ -478,3 +478,38 @@ async fn a_test_the_merge_broke_is_fixed_by_a_fixloop_run_on_the_sync_branch() {
         "{body}"
     );
 }
+
+/// A release that merges with no conflict at all: checked, and one `ready` PR that says so.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_clean_merge_goes_up_as_a_ready_pr() {
+    let sandbox = Sandbox::new();
+    let w = world(&sandbox, RULES);
+    release(
+        &sandbox,
+        &w,
+        "v1.0.1",
+        &[("core.txt", "one\ntwo\nthree\nfour\n")],
+    );
+    configure(
+        &sandbox,
+        &w,
+        "lint = [\"test -s core.txt\"]\ntest = [\"grep -q four core.txt\"]\n",
+    );
+    let server = stand_in("repo", json!([])).await;
+    let out = sync(&sandbox, &w, &server, &[]);
+    let said = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{said}");
+    let prs = requests(&server, "POST", &format!("/repos/{FORK}/pulls")).await;
+    assert_eq!(prs.len(), 1, "{said}");
+    assert_eq!(prs[0]["draft"], false);
+    assert_eq!(prs[0]["title"], "Sync upstream v1.0.1");
+    let labels = requests(&server, "POST", "/issues/21/labels").await[0].to_string();
+    assert!(labels.contains("\"ready\""), "{labels}");
+    let report = std::fs::read_dir(w.fork.join(".git/fixloop/sync/outputs"))
+        .unwrap()
+        .flatten()
+        .find(|e| e.file_name().to_string_lossy().ends_with(".md"))
+        .map(|e| std::fs::read_to_string(e.path()).unwrap())
+        .unwrap_or_default();
+    assert!(report.contains("Merged with no conflict"), "{report}");
+}
