@@ -513,3 +513,42 @@ async fn a_clean_merge_goes_up_as_a_ready_pr() {
         .unwrap_or_default();
     assert!(report.contains("Merged with no conflict"), "{report}");
 }
+
+/// An agent that resolves a conflicted test file by dropping a side's test has weakened it:
+/// the file stays unresolved, nothing is pushed, and the issue says why.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_agent_resolution_that_drops_a_test_is_refused() {
+    let sandbox = Sandbox::new();
+    let w = world(&sandbox, RULES);
+    let base = "def test_a():\n    assert f(1) == 1\n";
+    std::fs::create_dir_all(w.fork.join("tests")).unwrap();
+    std::fs::write(
+        w.fork.join("tests/test_f.py"),
+        format!("{base}\ndef test_b():\n    assert f(2) == 2\n"),
+    )
+    .unwrap();
+    world::commit(&sandbox, &w.fork, "Our test");
+    sandbox.git(&w.fork, &["push", "--quiet", "origin", "main"]);
+    let theirs = format!("{base}\ndef test_c():\n    assert f(3) == 3\n");
+    release(
+        &sandbox,
+        &w,
+        "v1.1.0",
+        &[("tests/test_f.py", theirs.as_str())],
+    );
+    configure(&sandbox, &w, "");
+    let agent = sandbox.agent(
+        "resolver.sh",
+        &format!("printf '{}' > tests/test_f.py\n", base.replace('\n', "\\n")),
+    );
+    let server = stand_in("repo", json!([])).await;
+    let out = world::sync_with(&sandbox, &w, &server, &agent, &[]);
+    let said = text(&out);
+    assert_eq!(out.status.code(), Some(3), "{said}");
+    let issues = requests(&server, "POST", &format!("/repos/{FORK}/issues")).await;
+    assert_eq!(issues.len(), 1, "{said}");
+    let body = issues[0]["body"].as_str().unwrap();
+    assert!(body.contains("weakens the tests"), "{body}");
+    let branches = sandbox.git(&w.fork_origin, &["branch", "--list"]);
+    assert!(!branches.contains("fixloop/"), "{branches}");
+}

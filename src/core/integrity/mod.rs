@@ -13,9 +13,11 @@ mod code;
 mod diff;
 mod hooks;
 mod imports;
+mod merged;
 mod review;
 mod shadowing;
 mod weakened;
 
 pub use diff::Change;
+pub use merged::weakened_against_both;
 pub use review::review;

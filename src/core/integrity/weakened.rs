@@ -9,7 +9,7 @@ use regex::Regex;
 use super::diff::{Change, NUMBER, STRING, count, line_changes, quote, re};
 
 /// Markers that keep a test from running, or keep the others from running (`.only`).
-static SKIP: LazyLock<Regex> = LazyLock::new(|| {
+pub(crate) static SKIP: LazyLock<Regex> = LazyLock::new(|| {
     re(concat!(
         r"@pytest\.mark\.(?:skip|skipif|xfail)\b|\bpytest\.(?:skip|xfail|importorskip)\(",
         r"|@unittest\.(?:skip|skipIf|skipUnless|expectedFailure)\b|\.skipTest\(|\bSkipTest\b",

@@ -11,6 +11,7 @@ use super::merge::conventions;
 use super::{SyncPipeline, view};
 use crate::core::error::StepError;
 use crate::core::event::{EventKind, LineKind, OutputLine, Phase};
+use crate::core::integrity::weakened_against_both;
 use crate::core::sync::prompt::{ResolveContext, resolve_prompt};
 use crate::core::sync::structured::conflict_markers;
 use crate::core::sync::verdict::{FileOutcome, Resolution};
@@ -68,11 +69,22 @@ pub async fn resolve(
         .await
         .map_err(|e| StepError::error(format!("reading {path}'s history: {}", e.stderr)))?;
     let merged = std::fs::read_to_string(worktree.join(path)).unwrap_or_default();
-    let before = sync
+    // Both sides as the merge staged them, before the agent can touch anything.
+    let (_, ours, theirs) = sync
+        .merger
+        .side_texts(&worktree, path)
+        .await
+        .map_err(|e| StepError::error(format!("reading {path}'s sides: {}", e.stderr)))?;
+    let changed = sync
         .merger
         .changed_paths(&worktree, &facts.base_commit)
         .await
         .map_err(|e| StepError::error(e.stderr))?;
+    let before = Before {
+        changed,
+        ours,
+        theirs,
+    };
     let prompt = resolve_prompt(&ResolveContext {
         path,
         what: facts.what.as_deref().unwrap_or_default(),
@@ -123,7 +135,7 @@ async fn judge(
     worktree: &Path,
     path: &str,
     base_commit: &str,
-    before: &[String],
+    before: &Before,
     decline_file: &Path,
 ) -> Result<Option<EventKind>, StepError> {
     if let Some(why) = read(decline_file) {
@@ -146,7 +158,7 @@ async fn judge(
         .map_err(|e| StepError::error(e.stderr))?;
     let others: Vec<&String> = after
         .iter()
-        .filter(|p| p.as_str() != path && !before.contains(p))
+        .filter(|p| p.as_str() != path && !before.changed.contains(p))
         .collect();
     if !others.is_empty() {
         let list: Vec<&str> = others.iter().map(|s| s.as_str()).collect();
@@ -155,7 +167,25 @@ async fn judge(
             &format!("the agent changed other files too ({})", list.join(", ")),
         )));
     }
+    let weakened =
+        weakened_against_both(path, before.ours.as_deref(), before.theirs.as_deref(), &now);
+    if !weakened.is_empty() {
+        return Ok(Some(unresolved(
+            path,
+            &format!(
+                "the agent's resolution weakens the tests: {}",
+                weakened.join("; ")
+            ),
+        )));
+    }
     Ok(None)
+}
+
+/// The worktree before the agent: what the merge changed, and the file's two sides.
+struct Before {
+    changed: Vec<String>,
+    ours: Option<String>,
+    theirs: Option<String>,
 }
 
 fn unresolved(path: &str, why: &str) -> EventKind {
