@@ -2,7 +2,8 @@
 //! `.github/workflows/fixloop.yml` watching the repository's other workflows, refuses to replace
 //! it without `--force` (leaving it as it was), and refuses a bad commit SHA, a name that would
 //! inject into the workflow, and a repository with nothing to watch, each with a clear message
-//! and nothing written.
+//! and nothing written. With `--sync` it writes `fixloop-sync.yml` beside it, by the same
+//! rules, and refuses the options that only fixloop.yml takes.
 
 #![allow(clippy::unwrap_used, reason = "test code: a panic is a failed test")]
 
@@ -305,7 +306,164 @@ fn plain_init_still_writes_info_json() {
         "--reusable",
         "--caller",
         "--central",
+        "--sync",
+        "--sync-cron",
+        "--sync-config",
     ] {
         assert!(help.contains(flag), "{flag} in\n{help}");
+    }
+}
+
+fn sync_workflow(repo: &Path) -> PathBuf {
+    repo.join(".github/workflows/fixloop-sync.yml")
+}
+
+fn sync_args(extra: &[&str]) -> Vec<String> {
+    let mut args = vec!["--sync".to_owned()];
+    args.extend(extra.iter().map(|a| (*a).to_owned()));
+    args.extend(installed().into_iter().map(str::to_owned));
+    args
+}
+
+fn init_sync(sandbox: &Sandbox, repo: &Path, extra: &[&str]) -> Output {
+    let args = sync_args(extra);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    init(sandbox, repo, &args)
+}
+
+#[test]
+fn sync_writes_its_own_workflow_beside_fixloops() {
+    let sandbox = Sandbox::new();
+    let repo = repository(&sandbox);
+    assert!(init(&sandbox, &repo, &installed()).status.success());
+    let fixloop = std::fs::read_to_string(workflow(&repo)).unwrap();
+    let out = init_sync(&sandbox, &repo, &[]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let said = text(&out.stdout);
+    for needle in [
+        "fixloop-sync.yml",
+        "every day at 03:17 UTC",
+        "There is no fixloop.toml",
+        "ANTHROPIC_API_KEY",
+        "FIXLOOP_SYNC_TOKEN",
+    ] {
+        assert!(said.contains(needle), "{needle} in {said}");
+    }
+    assert_eq!(
+        std::fs::read_to_string(workflow(&repo)).unwrap(),
+        fixloop,
+        "fixloop.yml is as it was"
+    );
+    let written = std::fs::read_to_string(sync_workflow(&repo)).unwrap();
+    let findings = workflow_policy::check(&written);
+    assert!(findings.is_empty(), "{findings:#?}");
+    let doc = YamlLoader::load_from_str(&written).unwrap().remove(0);
+    assert_eq!(
+        doc["on"]["schedule"][0]["cron"].as_str(),
+        Some("17 3 * * *")
+    );
+    // fixloop.yml written again still watches the same: never the sync workflow.
+    let mut again = installed();
+    again.push("--force");
+    assert!(init(&sandbox, &repo, &again).status.success());
+    assert_eq!(std::fs::read_to_string(workflow(&repo)).unwrap(), fixloop);
+}
+
+#[test]
+fn sync_needs_nothing_to_watch_and_replaces_its_file_only_with_force() {
+    let sandbox = Sandbox::new();
+    let repo = sandbox.path().join("fork");
+    std::fs::create_dir_all(&repo).unwrap();
+    sandbox.git(&repo, &["init", "--quiet"]);
+    std::fs::write(repo.join("fixloop.toml"), "[sync]\n").unwrap();
+    let out = init_sync(&sandbox, &repo, &["--sync-cron", "0 4 * * 1"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let said = text(&out.stdout);
+    assert!(!said.contains("There is no"), "{said}");
+    assert!(said.contains("`0 4 * * 1`"), "{said}");
+    assert!(
+        !workflow(&repo).exists(),
+        "only the sync workflow is written"
+    );
+    std::fs::write(sync_workflow(&repo), "# the team's own\n").unwrap();
+    let out = init_sync(&sandbox, &repo, &[]);
+    assert_eq!(out.status.code(), Some(65));
+    let said = text(&out.stderr);
+    assert!(said.contains("fixloop-sync.yml"), "{said}");
+    assert!(said.contains("already exists"), "{said}");
+    assert!(said.contains("--force"), "{said}");
+    assert_eq!(
+        std::fs::read_to_string(sync_workflow(&repo)).unwrap(),
+        "# the team's own\n"
+    );
+    let out = init_sync(&sandbox, &repo, &["--force"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        std::fs::read_to_string(sync_workflow(&repo))
+            .unwrap()
+            .contains("sync publish")
+    );
+}
+
+#[test]
+fn sync_refuses_the_options_only_fixloop_yml_takes() {
+    let sandbox = Sandbox::new();
+    let repo = repository(&sandbox);
+    let central = format!("acme/ci@{SHA}");
+    for (extra, flag) in [
+        (vec!["--watch", "CI"], "--watch"),
+        (vec!["--delivery", "suggestion"], "--delivery"),
+        (vec!["--approval", "review"], "--approval"),
+        (vec!["--attempt-cap", "2"], "--attempt-cap"),
+        (vec!["--max-cost", "5"], "--max-cost"),
+        (vec!["--reusable"], "--reusable"),
+        (vec!["--caller", "--central", central.as_str()], "--c"),
+    ] {
+        let out = init_sync(&sandbox, &repo, &extra);
+        assert_eq!(out.status.code(), Some(2), "{extra:?}");
+        let said = text(&out.stderr);
+        assert!(said.contains("--sync"), "{said}");
+        assert!(said.contains(flag), "{said}");
+        assert!(
+            !sync_workflow(&repo).exists(),
+            "nothing is written for {extra:?}"
+        );
+    }
+    for alone in [["--sync-cron", "0 4 * * *"], ["--sync-config", "x.toml"]] {
+        let mut args = alone.to_vec();
+        args.extend(installed());
+        let out = init(&sandbox, &repo, &args);
+        assert_eq!(out.status.code(), Some(2), "{alone:?}");
+        assert!(
+            text(&out.stderr).contains("--sync"),
+            "{}",
+            text(&out.stderr)
+        );
+        assert!(!workflow(&repo).exists());
+    }
+}
+
+#[test]
+fn sync_rejects_a_bad_schedule_or_configuration_path() {
+    let sandbox = Sandbox::new();
+    let repo = repository(&sandbox);
+    for (flag, value, why) in [
+        ("--sync-cron", "* 3 * * *", "at most once an hour"),
+        ("--sync-cron", "17 3 * *", "not 5"),
+        ("--sync-cron", "0 3 * * MON", "numbers"),
+        ("--sync-cron", "0 3 * * *\non: push", "cannot"),
+        ("--sync-config", "/etc/fixloop.toml", "not relative"),
+        ("--sync-config", "../fixloop.toml", "climbs out"),
+        ("--sync-config", "${{ github.event.x }}", "expression"),
+    ] {
+        let out = init_sync(&sandbox, &repo, &[flag, value]);
+        assert_eq!(out.status.code(), Some(2), "{value:?}");
+        let said = text(&out.stderr);
+        assert!(said.contains(flag), "{said}");
+        assert!(said.contains(why), "{why} in {said}");
+        assert!(
+            !sync_workflow(&repo).exists(),
+            "nothing is written for {value:?}"
+        );
     }
 }

@@ -21,21 +21,58 @@ use yaml_rust2::{Yaml, YamlLoader};
 const SHA: &str = "0123456789abcdef0123456789abcdef01234567";
 const CENTRAL_SHA: &str = "89abcdef0123456789abcdef0123456789abcdef";
 
-/// The options of each reviewed workflow, as `fixloop init github` takes them.
-fn variants() -> Vec<(&'static str, Vec<String>)> {
+/// `extra`, then where fixloop is installed from.
+fn with(extra: &[&str]) -> Vec<String> {
     let source = [
         "--fixloop-source",
         "https://github.com/acme/fixloop",
         "--fixloop-rev",
         SHA,
     ];
-    let with = |extra: &[&str]| -> Vec<String> {
-        extra
-            .iter()
-            .chain(source.iter())
-            .map(|s| (*s).to_owned())
-            .collect()
-    };
+    extra
+        .iter()
+        .chain(source.iter())
+        .map(|s| (*s).to_owned())
+        .collect()
+}
+
+/// The options of each reviewed workflow, as `fixloop init github` takes them.
+fn variants() -> Vec<(&'static str, Vec<String>)> {
+    let mut all = fixloop_variants();
+    all.extend(sync_variants());
+    all
+}
+
+/// The options of each reviewed sync workflow (`--sync`).
+fn sync_variants() -> Vec<(&'static str, Vec<String>)> {
+    vec![
+        ("sync", with(&["--sync"])),
+        (
+            "sync-app",
+            with(&[
+                "--sync",
+                "--app",
+                "--agent",
+                "codex",
+                "--agent-version",
+                "0.170.0",
+                "--sync-cron",
+                "0 4 * * 1",
+                "--sync-config",
+                "config/fixloop sync.toml",
+                "--runs-on",
+                "self-hosted",
+                "--runs-on",
+                "linux",
+                "--timeout-minutes",
+                "180",
+            ]),
+        ),
+    ]
+}
+
+/// The options of each reviewed fixloop.yml.
+fn fixloop_variants() -> Vec<(&'static str, Vec<String>)> {
     let central = format!("acme/ci-workflows@{CENTRAL_SHA}");
     vec![
         ("default", with(&["--watch", "CI"])),
@@ -640,4 +677,400 @@ fn the_policy_reads_commands_as_bash_splits_them() {
         ["if", "then", "echo", "make", "true", "fi", "cargo"]
     );
     assert_eq!(commands[6].len(), 8, "{commands:?}");
+}
+
+fn variant(name: &str) -> Vec<String> {
+    variants().into_iter().find(|(n, _)| *n == name).unwrap().1
+}
+
+/// The step of `job` whose script holds `needle`.
+fn step_with<'a>(doc: &'a Yaml, job: &str, needle: &str) -> &'a Yaml {
+    doc["jobs"][job]["steps"]
+        .as_vec()
+        .unwrap()
+        .iter()
+        .find(|s| s["run"].as_str().is_some_and(|r| r.contains(needle)))
+        .unwrap_or_else(|| panic!("no step of {job} runs {needle}"))
+}
+
+#[test]
+fn the_sync_scripts_hand_fixloop_the_folder_and_the_config_as_given() {
+    let config = "conf/$(touch pwned) it's `id` ${HOME}.toml";
+    let mut args = variant("sync");
+    args.extend(["--sync-config".to_owned(), config.to_owned()]);
+    let text = generate(&args);
+    assert!(check(&text).is_empty(), "{:#?}", check(&text));
+    let doc = parse(&text);
+    let sync = fixloop_args(
+        step_with(&doc, "sync", " sync --headless")["run"]
+            .as_str()
+            .unwrap(),
+        &[],
+    );
+    assert_eq!(sync[..4], ["sync", "--headless", "--hold-push", "--out"]);
+    assert!(sync[4].ends_with("/fixloop-sync"), "{sync:?}");
+    assert_eq!(
+        sync[5..],
+        [
+            format!("--config={config}").as_str(),
+            "--repo",
+            ".",
+            "--agent",
+            "claude"
+        ]
+    );
+    let publish = fixloop_args(
+        step_with(&doc, "publish", " sync publish")["run"]
+            .as_str()
+            .unwrap(),
+        &[],
+    );
+    assert_eq!(publish[..2], ["sync", "publish"]);
+    assert!(publish[2].ends_with("/fixloop-sync"), "{publish:?}");
+    assert_eq!(publish.len(), 3);
+}
+
+#[test]
+fn each_sync_option_lands_where_it_is_read() {
+    let plain = parse(&generate(&variant("sync")));
+    assert_eq!(
+        plain["on"]["schedule"][0]["cron"].as_str(),
+        Some("17 3 * * *")
+    );
+    assert!(
+        plain["on"]["workflow_dispatch"]
+            .as_hash()
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(plain["concurrency"]["group"].as_str(), Some("fixloop-sync"));
+    let sync = &step_with(&plain, "sync", " sync --headless")["env"];
+    assert_eq!(
+        sync["ANTHROPIC_API_KEY"].as_str(),
+        Some("${{ secrets.ANTHROPIC_API_KEY }}")
+    );
+    assert_eq!(sync["GITHUB_TOKEN"].as_str(), Some("${{ github.token }}"));
+    assert_eq!(sync.as_hash().unwrap().len(), 2, "{sync:?}");
+    assert_eq!(
+        step_with(&plain, "publish", " sync publish")["env"]["GITHUB_TOKEN"].as_str(),
+        Some("${{ secrets.FIXLOOP_SYNC_TOKEN || github.token }}")
+    );
+    assert_eq!(
+        plain["jobs"]["sync"]["permissions"]
+            .as_hash()
+            .unwrap()
+            .len(),
+        1
+    );
+
+    let app = parse(&generate(&variant("sync-app")));
+    assert_eq!(app["on"]["schedule"][0]["cron"].as_str(), Some("0 4 * * 1"));
+    let sync_job = &app["jobs"]["sync"];
+    assert_eq!(sync_job["timeout-minutes"].as_i64(), Some(180));
+    assert_eq!(
+        sync_job["runs-on"],
+        Yaml::Array(
+            ["self-hosted", "linux"]
+                .map(|l| Yaml::String(l.into()))
+                .to_vec()
+        )
+    );
+    let sync = &step_with(&app, "sync", " sync --headless");
+    assert_eq!(
+        sync["env"]["OPENAI_API_KEY"].as_str(),
+        Some("${{ secrets.OPENAI_API_KEY }}")
+    );
+    assert!(sync["env"]["ANTHROPIC_API_KEY"].is_badvalue());
+    assert!(
+        sync["run"]
+            .as_str()
+            .unwrap()
+            .contains("'--config=config/fixloop sync.toml' --repo . --agent codex")
+    );
+    step_with(&app, "sync", "@openai/codex@0.170.0");
+    let token = &app["jobs"]["publish"]["steps"][0];
+    assert_eq!(token["id"].as_str(), Some("app-token"));
+    assert_eq!(
+        token["with"]["permission-workflows"].as_str(),
+        Some("write")
+    );
+    assert_eq!(
+        step_with(&app, "publish", " sync publish")["env"]["GITHUB_TOKEN"].as_str(),
+        Some("${{ steps.app-token.outputs.token }}")
+    );
+    assert!(
+        !app["jobs"]["publish"]["steps"]
+            .as_vec()
+            .unwrap()
+            .iter()
+            .any(|s| s["run"]
+                .as_str()
+                .is_some_and(|r| r.contains("GITHUB_STEP_SUMMARY"))),
+        "with the App's token, CI runs on the sync: nothing to say"
+    );
+}
+
+/// The sync variant `name` with `from` replaced by `to` (which must be there).
+fn broken_sync(name: &str, from: &str, to: &str) -> Vec<Finding> {
+    let text = generate(&variant(name));
+    assert!(text.contains(from), "{name}: {from}");
+    check(&text.replacen(from, to, 1))
+}
+
+#[test]
+fn the_policy_catches_each_kind_of_breach_of_the_sync_workflows_triggers() {
+    let sync = |from: &str, to: &str| broken_sync("sync", from, to);
+    let cases: Vec<(&str, Vec<Finding>)> = vec![
+        (
+            "triggers",
+            sync(
+                "  workflow_dispatch: {}\n",
+                "  workflow_dispatch: {}\n  push: {}\n",
+            ),
+        ),
+        (
+            "pull-request-target",
+            sync(
+                "  workflow_dispatch: {}\n",
+                "  workflow_dispatch: {}\n  pull_request_target: {}\n",
+            ),
+        ),
+        (
+            "triggers",
+            sync("    - cron: 17 3 * * *", "    - cron: \"*/5 * * * *\""),
+        ),
+        (
+            "triggers",
+            sync(
+                "  workflow_dispatch: {}\n",
+                "  workflow_dispatch:\n    inputs:\n      tag:\n        type: string\n",
+            ),
+        ),
+        (
+            "triggers",
+            broken(
+                "  issue_comment:",
+                "  schedule:\n    - cron: 0 * * * *\n  issue_comment:",
+            ),
+        ),
+        (
+            "top-permissions",
+            sync("permissions: {}", "permissions: write-all"),
+        ),
+        (
+            "concurrency",
+            sync(
+                "  group: fixloop-sync\n",
+                "  group: fixloop-sync-${{ github.ref }}\n",
+            ),
+        ),
+        (
+            "concurrency",
+            sync("  cancel-in-progress: false", "  cancel-in-progress: true"),
+        ),
+    ];
+    assert_reported(cases);
+}
+
+#[test]
+fn the_policy_catches_each_kind_of_breach_of_the_sync_workflows_permissions_and_keys() {
+    let sync = |from: &str, to: &str| broken_sync("sync", from, to);
+    let key = "ANTHROPIC_API_KEY: ${{ secrets.ANTHROPIC_API_KEY }}";
+    let cases: Vec<(&str, Vec<Finding>)> = vec![
+        (
+            "job-permissions",
+            sync("      contents: read # the", "      contents: write # the"),
+        ),
+        (
+            "job-permissions",
+            sync(
+                "      contents: read # the",
+                "      actions: read\n      contents: read # the",
+            ),
+        ),
+        (
+            "job-permissions",
+            sync(
+                "      pull-requests: write # open",
+                "      pull-requests: write # open\n      packages: write",
+            ),
+        ),
+        ("timeout", sync("    timeout-minutes: 20\n", "")),
+        (
+            "cache-mode",
+            sync("    cache-mode: none", "    cache-mode: write"),
+        ),
+        (
+            "model-key",
+            sync(
+                "    timeout-minutes: 60\n",
+                &format!("    timeout-minutes: 60\n    env:\n      {key}\n"),
+            ),
+        ),
+        (
+            "model-key",
+            sync(
+                "          retention-days: 7\n",
+                &format!("          retention-days: 7\n        env:\n          {key}\n"),
+            ),
+        ),
+        (
+            "model-key",
+            sync(
+                "          GITHUB_TOKEN: ${{ secrets.FIXLOOP_SYNC_TOKEN || github.token }}\n",
+                &format!(
+                    "          GITHUB_TOKEN: ${{{{ secrets.FIXLOOP_SYNC_TOKEN || github.token }}}}\n          {key}\n"
+                ),
+            ),
+        ),
+        ("hold-push", sync("--headless --hold-push", "--headless")),
+        (
+            "hold-push",
+            sync("sync --headless --hold-push", "sync --hold-push"),
+        ),
+    ];
+    assert_reported(cases);
+}
+
+#[test]
+fn the_policy_catches_each_kind_of_breach_of_the_sync_workflows_steps() {
+    let sync = |from: &str, to: &str| broken_sync("sync", from, to);
+    let publish = "          \"$RUNNER_TEMP/fixloop/bin/fixloop\" sync publish";
+    let cases: Vec<(&str, Vec<Finding>)> = vec![
+        (
+            "publish-runs-code",
+            sync(publish, &format!("          make test\n{publish}")),
+        ),
+        (
+            "publish-runs-code",
+            sync(
+                "actions/download-artifact@d3f86a106a0bac45b974a628896c90dbdf5c8093",
+                &format!("acme/run-tests@{SHA}"),
+            ),
+        ),
+        (
+            "publish-runs-code",
+            sync(
+                "          persist-credentials: false\n      - name: Download",
+                "          persist-credentials: false\n          ref: refs/pull/1/head\n      - name: Download",
+            ),
+        ),
+        (
+            "persist-credentials",
+            sync("persist-credentials: false", "persist-credentials: true"),
+        ),
+        (
+            "unpinned-uses",
+            sync(
+                "actions/checkout@11bd71901bbe5b1630ceea73d27597364c9af683",
+                "actions/checkout@v4",
+            ),
+        ),
+        ("uses-comment", sync(" # v4.6.2", "")),
+        (
+            "expression-in-run",
+            sync(
+                "          export PATH=",
+                "          echo \"${{ github.event.head_commit.message }}\"\n          export PATH=",
+            ),
+        ),
+        (
+            "unpinned-install",
+            sync("cargo install --locked", "cargo install"),
+        ),
+        (
+            "unpinned-install",
+            sync(
+                "@anthropic-ai/claude-code@2.1.332",
+                "@anthropic-ai/claude-code@latest",
+            ),
+        ),
+    ];
+    assert_reported(cases);
+}
+
+#[test]
+fn the_policy_catches_each_kind_of_breach_of_the_sync_workflows_artifact_and_tokens() {
+    let sync = |from: &str, to: &str| broken_sync("sync", from, to);
+    let app = |from: &str, to: &str| broken_sync("sync-app", from, to);
+    let cases: Vec<(&str, Vec<Finding>)> = vec![
+        (
+            "artifact",
+            sync("      && needs.sync.outputs.artifact-id != ''\n", ""),
+        ),
+        ("artifact", sync("          retention-days: 7\n", "")),
+        (
+            "artifact",
+            sync(
+                "        if: always()\n        uses: actions/upload-artifact",
+                "        uses: actions/upload-artifact",
+            ),
+        ),
+        (
+            "artifact",
+            sync(
+                "          path: ${{ runner.temp }}/fixloop-sync\n          if-no",
+                "          path: fixloop-sync\n          if-no",
+            ),
+        ),
+        (
+            "artifact",
+            sync(
+                "      artifact-id: ${{ steps.upload.outputs.artifact-id }}",
+                "      artifact-id: ${{ steps.other.outputs.artifact-id }}",
+            ),
+        ),
+        (
+            "artifact",
+            sync("--out \"$RUNNER_TEMP/fixloop-sync\"", "--out out"),
+        ),
+        (
+            "artifact",
+            sync(
+                "sync publish \"$RUNNER_TEMP/fixloop-sync\"",
+                "sync publish out",
+            ),
+        ),
+        (
+            "sync-token",
+            sync(
+                "          GITHUB_TOKEN: ${{ github.token }}",
+                "          GITHUB_TOKEN: ${{ secrets.FIXLOOP_SYNC_TOKEN || github.token }}",
+            ),
+        ),
+        (
+            "sync-token",
+            sync(
+                "GITHUB_TOKEN: ${{ secrets.FIXLOOP_SYNC_TOKEN || github.token }}",
+                "GITHUB_TOKEN: ${{ github.token }}",
+            ),
+        ),
+        (
+            "sync-token",
+            sync(
+                "publish` fails loudly on such a release",
+                "publish` fails on such a release",
+            ),
+        ),
+        ("ci-rerun", sync("} >> \"$GITHUB_STEP_SUMMARY\"", "}")),
+        (
+            "sync-token",
+            app("          permission-workflows: write\n", ""),
+        ),
+        (
+            "sync-token",
+            app(
+                "GITHUB_TOKEN: ${{ steps.app-token.outputs.token }}",
+                "GITHUB_TOKEN: ${{ github.token }}",
+            ),
+        ),
+        (
+            "sync-token",
+            app(
+                "          GITHUB_TOKEN: ${{ github.token }}\n",
+                "          GITHUB_TOKEN: ${{ github.token }}\n          APP_KEY: ${{ secrets.FIXLOOP_APP_PRIVATE_KEY }}\n",
+            ),
+        ),
+    ];
+    assert_reported(cases);
 }

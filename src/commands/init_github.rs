@@ -1,6 +1,8 @@
 //! `fixloop init github`: writes `.github/workflows/fixloop.yml`, the GitHub Actions workflow
-//! that runs fixloop on a failed CI run. The workflow itself is made by `core::workflow`; this
-//! reads the repository's other workflows (for the names to watch) and writes the file.
+//! that runs fixloop on a failed CI run, or with `--sync` `.github/workflows/fixloop-sync.yml`,
+//! the one that keeps a fork in step with upstream's releases. The workflows themselves are made
+//! by `core::workflow`; this reads the repository's other workflows (for the names to watch)
+//! and writes the file.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -11,8 +13,8 @@ use super::CommandError;
 use super::output::print_bytes;
 use crate::core::exit::ExitCode;
 use crate::core::workflow::{
-    self, Agent, AgentVersion, Approval, Central, Delivery, Dollars, GitUrl, Install, Options, Rev,
-    RunnerLabel, Shape, WorkflowName,
+    self, Agent, AgentVersion, Approval, Central, ConfigPath, Cron, Delivery, Dollars, GitUrl,
+    Install, Options, Rev, RunnerLabel, Shape, WorkflowName,
 };
 
 #[derive(Debug, Clone, Args)]
@@ -21,10 +23,10 @@ use crate::core::workflow::{
     reason = "independent command-line switches"
 )]
 pub struct InitGithubArgs {
-    /// The repository to write .github/workflows/fixloop.yml in.
+    /// The repository to write .github/workflows/fixloop.yml (or fixloop-sync.yml) in.
     #[arg(long, value_name = "DIR", default_value = ".")]
     pub repo: PathBuf,
-    /// Replace a fixloop.yml that is already there.
+    /// Replace the file that is already there (fixloop.yml, or fixloop-sync.yml with --sync).
     #[arg(long)]
     pub force: bool,
     /// A workflow whose failed runs fixloop takes, by its name (repeatable; default: every other
@@ -45,7 +47,8 @@ pub struct InitGithubArgs {
     /// comment (a fork's PR always gets a suggestion).
     #[arg(long, value_enum, default_value = "pr")]
     pub delivery: DeliveryChoice,
-    /// The analyze job's time limit in minutes (the publish job has a short one of its own).
+    /// The analyze (or sync) job's time limit in minutes (the publish job has a short one of its
+    /// own).
     #[arg(long, value_name = "N", default_value_t = Options::DEFAULT_TIMEOUT_MINUTES,
           value_parser = clap::value_parser!(u32).range(1..=i64::from(Options::MAX_TIMEOUT_MINUTES)))]
     pub timeout_minutes: u32,
@@ -84,6 +87,20 @@ pub struct InitGithubArgs {
     /// .github/workflows/fixloop.yml) or OWNER/REPO/.github/workflows/FILE.yml@SHA.
     #[arg(long, value_name = "OWNER/REPO@SHA", value_parser = Central::parse, requires = "caller")]
     pub central: Option<Central>,
+    /// Write .github/workflows/fixloop-sync.yml instead, beside fixloop.yml: `fixloop sync` on
+    /// a schedule, keeping a fork in step with upstream's releases (the [sync] section of
+    /// fixloop.toml). The options of fixloop.yml alone are refused with it.
+    #[arg(long, conflicts_with_all = [
+        "watch", "approval", "delivery", "attempt_cap", "max_cost", "reusable", "caller", "central",
+    ])]
+    pub sync: bool,
+    /// When the sync runs: five cron fields in UTC, minute hour day month weekday, the minute
+    /// one number (default "17 3 * * *", 03:17 every night).
+    #[arg(long, value_name = "CRON", value_parser = Cron::parse, requires = "sync")]
+    pub sync_cron: Option<Cron>,
+    /// The configuration the sync job reads, a path in the repository (default fixloop.toml).
+    #[arg(long, value_name = "PATH", value_parser = ConfigPath::parse, requires = "sync")]
+    pub sync_config: Option<ConfigPath>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -112,7 +129,12 @@ pub fn init_github(args: &InitGithubArgs) -> Result<ExitCode, CommandError> {
         )
         .hint("pass --repo with the repository's folder"));
     }
-    let target = args.repo.join(workflow::FILE);
+    let file = if args.sync {
+        workflow::sync::FILE
+    } else {
+        workflow::FILE
+    };
+    let target = args.repo.join(file);
     if target.exists() && !args.force {
         return Err(CommandError::new(
             ExitCode::Input,
@@ -124,24 +146,28 @@ pub fn init_github(args: &InitGithubArgs) -> Result<ExitCode, CommandError> {
     let text = workflow::render(&options)
         .map_err(|e| CommandError::new(ExitCode::Usage, e.to_string()))?;
     write(&target, &text, args.force)?;
-    print_bytes(guide(&target, &options).as_bytes())?;
+    print_bytes(guide(&args.repo, &target, &options).as_bytes())?;
     Ok(ExitCode::Success)
 }
 
 /// The options, with the workflows to watch found in `--repo` when none were named.
 pub fn options(args: &InitGithubArgs) -> Result<Options, CommandError> {
-    let watch = if args.watch.is_empty() && !args.reusable {
+    let watch = if args.watch.is_empty() && !args.reusable && !args.sync {
         discover(&args.repo)?
     } else {
         args.watch.clone()
     };
-    let shape = match (&args.central, args.reusable) {
-        (Some(central), _) => Shape::Caller {
+    let shape = match (&args.central, args.reusable, args.sync) {
+        (_, _, true) => Shape::Sync {
+            schedule: args.sync_cron.clone().unwrap_or_default(),
+            config: args.sync_config.clone().unwrap_or_default(),
+        },
+        (Some(central), _, false) => Shape::Caller {
             watch,
             central: central.clone(),
         },
-        (None, true) => Shape::Reusable,
-        (None, false) => Shape::Standalone { watch },
+        (None, true, false) => Shape::Reusable,
+        (None, false, false) => Shape::Standalone { watch },
     };
     let install = match (&args.fixloop_source, &args.fixloop_rev) {
         (Some(source), Some(rev)) => Some(Install {
@@ -219,8 +245,11 @@ fn discover(repo: &Path) -> Result<Vec<WorkflowName>, CommandError> {
 }
 
 /// What the terminal shows after writing: what the workflow watches and what to set up.
-fn guide(target: &Path, options: &Options) -> String {
+fn guide(repo: &Path, target: &Path, options: &Options) -> String {
     let mut text = format!("Wrote {}.\n", target.display());
+    if let Shape::Sync { schedule, config } = &options.shape {
+        return sync_guide(text, repo, schedule, config, options);
+    }
     let watched: Vec<&str> = options.watch().iter().map(WorkflowName::as_str).collect();
     if !watched.is_empty() {
         let _ = writeln!(text, "It takes the failed runs of: {}.", watched.join(", "));
@@ -243,6 +272,52 @@ fn guide(target: &Path, options: &Options) -> String {
                 );
             }
         }
+    }
+    text.push_str("Then commit it; the README's \"Run it in GitHub Actions\" says the rest.\n");
+    text
+}
+
+/// The sync workflow's: when it runs, what it reads, and the secrets it wants.
+fn sync_guide(
+    mut text: String,
+    repo: &Path,
+    schedule: &Cron,
+    config: &ConfigPath,
+    options: &Options,
+) -> String {
+    let _ = writeln!(
+        text,
+        "It runs `fixloop sync` with the [sync] section of {} {} (and when started by hand).",
+        config.as_str(),
+        schedule.describe()
+    );
+    if !repo.join(config.as_str()).is_file() {
+        let _ = writeln!(
+            text,
+            "There is no {} in {} yet: the sync job reads it from the repository, so commit it \
+             with a [sync] section.",
+            config.as_str(),
+            repo.display()
+        );
+    }
+    let _ = writeln!(
+        text,
+        "Set the repository secret {} (the model key).",
+        options.agent.key()
+    );
+    if options.app {
+        text.push_str(
+            "Set the variable FIXLOOP_APP_ID and the secret FIXLOOP_APP_PRIVATE_KEY (a GitHub App \
+             with write access to contents, issues, pull requests and workflows).\n",
+        );
+    } else {
+        let _ = writeln!(
+            text,
+            "Set the secret {} to a token with the workflow scope (a PAT, say), or a release \
+             that changes .github/workflows cannot be pushed, and CI does not run on the sync \
+             pull request.",
+            workflow::sync::TOKEN
+        );
     }
     text.push_str("Then commit it; the README's \"Run it in GitHub Actions\" says the rest.\n");
     text

@@ -4,7 +4,9 @@
 //! runs no repository code, concurrency per repository and branch, timeouts, actions pinned by
 //! commit (the release in a comment), checkouts without credentials, no `${{ … }}` in a script,
 //! pinned installs, no `secrets: inherit`, the artifact passed by name, and a way for CI to run
-//! on what fixloop pushes, and no cache that the code under test could poison. `check` returns every finding, each naming its rule.
+//! on what fixloop pushes, and no cache that the code under test could poison. The sync workflow
+//! (`fixloop-sync.yml`, told by its schedule) is held to the same rules as they apply to it
+//! (`sync`). `check` returns every finding, each naming its rule.
 #![allow(
     dead_code,
     clippy::unwrap_used,
@@ -15,6 +17,8 @@ use std::collections::BTreeSet;
 
 use regex::Regex;
 use yaml_rust2::{Yaml, YamlLoader};
+
+mod sync;
 
 /// One thing the workflow does that the policy does not allow.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -78,6 +82,10 @@ pub fn check(text: &str) -> Vec<Finding> {
     };
     uses_comments(text, &mut report);
     top_permissions(&doc, &mut report);
+    if !doc["on"]["schedule"].is_badvalue() {
+        sync::check(&doc, text, &mut report);
+        return report.0;
+    }
     let reusable = triggers(&doc["on"], &mut report);
     let Some(jobs) = doc["jobs"].as_hash() else {
         report.add("parse", "jobs", "no jobs");
@@ -100,14 +108,7 @@ pub fn check(text: &str) -> Vec<Finding> {
                 &mut report,
             );
         }
-        if job["cache-mode"].as_str() != Some("none") && doc["cache-mode"].as_str() != Some("none")
-        {
-            report.add(
-                "cache-mode",
-                format!("{at}.cache-mode"),
-                "the code under test must not reach a cache: cache-mode: none",
-            );
-        }
+        cache_mode(&doc, job, &at, &mut report);
         if job["uses"].is_badvalue() {
             steps_job(job, &at, reusable, &mut report);
         } else {
@@ -336,8 +337,9 @@ fn call_job(job: &Yaml, at: &str, report: &mut Report) {
     }
 }
 
-/// The permissions of a job with steps: `Some(true)` when it may write.
-fn job_permissions(job: &Yaml, at: &str, report: &mut Report) -> bool {
+/// The permissions of a job with steps, exactly `read_scopes` all read or `WRITE_SCOPES` all
+/// write: `true` when it may write.
+fn job_permissions(job: &Yaml, at: &str, read_scopes: &[&str], report: &mut Report) -> bool {
     let Some(scopes) = job["permissions"].as_hash() else {
         report.add(
             "job-permissions",
@@ -354,7 +356,7 @@ fn job_permissions(job: &Yaml, at: &str, report: &mut Report) -> bool {
     let (allowed, level): (&[&str], &str) = if writes {
         (&WRITE_SCOPES, "write")
     } else {
-        (&READ_SCOPES, "read")
+        (read_scopes, "read")
     };
     let got: BTreeSet<&str> = levels.iter().map(|(s, _)| *s).collect();
     let want: BTreeSet<&str> = allowed.iter().copied().collect();
@@ -388,7 +390,19 @@ fn mentions_key(node: &Yaml) -> Option<String> {
         .find(|s| MODEL_KEYS.iter().any(|k| s.contains(k)))
 }
 
-fn steps_job(job: &Yaml, at: &str, reusable: bool, report: &mut Report) {
+/// No cache for the job, read or written.
+fn cache_mode(doc: &Yaml, job: &Yaml, at: &str, report: &mut Report) {
+    if job["cache-mode"].as_str() != Some("none") && doc["cache-mode"].as_str() != Some("none") {
+        report.add(
+            "cache-mode",
+            format!("{at}.cache-mode"),
+            "the code under test must not reach a cache: cache-mode: none",
+        );
+    }
+}
+
+/// A time limit for the job (the reusable workflow's from its input).
+fn timeout(job: &Yaml, at: &str, reusable: bool, report: &mut Report) {
     let timeout_ok = match &job["timeout-minutes"] {
         Yaml::Integer(n) => (1..=4320).contains(n),
         Yaml::String(s) => squeeze(s) == "${{ inputs.timeout-minutes }}" && reusable,
@@ -401,7 +415,11 @@ fn steps_job(job: &Yaml, at: &str, reusable: bool, report: &mut Report) {
             "every job needs a time limit",
         );
     }
-    let writes = job_permissions(job, at, report);
+}
+
+fn steps_job(job: &Yaml, at: &str, reusable: bool, report: &mut Report) {
+    timeout(job, at, reusable, report);
+    let writes = job_permissions(job, at, &READ_SCOPES, report);
     if !job["env"].is_badvalue() && mentions_key(&job["env"]).is_some() {
         report.add(
             "model-key",
@@ -421,7 +439,7 @@ fn steps_job(job: &Yaml, at: &str, reusable: bool, report: &mut Report) {
             if let Some(key) = mentions_key(step) {
                 report.add("model-key", &at, format!("`{key}` in a job that may write"));
             }
-            write_job_step(step, &at, report);
+            write_job_step(step, &at, ["ci", "publish"], report);
         } else if mentions_key(step).is_some() && !script.contains("ci analyze") {
             report.add(
                 "model-key",
@@ -635,8 +653,9 @@ fn installs(script: &str, at: &str, report: &mut Report) {
 }
 
 /// A step in a job that may write: only the allowed actions, and scripts that run only fixloop
-/// itself (`ci publish`), its pinned install and shell builtins — never the repository's code.
-fn write_job_step(step: &Yaml, at: &str, report: &mut Report) {
+/// itself (`publish`: `ci publish`, or `sync publish`), its pinned install and shell builtins —
+/// never the repository's code.
+fn write_job_step(step: &Yaml, at: &str, publish: [&str; 2], report: &mut Report) {
     if let Some(uses) = step["uses"].as_str() {
         let action = uses.split('@').next().unwrap_or_default();
         if !WRITE_JOB_ACTIONS.contains(&action) {
@@ -672,8 +691,7 @@ fn write_job_step(step: &Yaml, at: &str, report: &mut Report) {
             || (program == "cargo"
                 && args.first() == Some(&"install")
                 && args.last() == Some(&"fixloop"))
-            || (program == "$RUNNER_TEMP/fixloop/bin/fixloop"
-                && args.starts_with(&["ci", "publish"]));
+            || (program == "$RUNNER_TEMP/fixloop/bin/fixloop" && args.starts_with(&publish));
         if !allowed {
             report.add(
                 "publish-runs-code",

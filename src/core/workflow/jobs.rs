@@ -38,7 +38,7 @@ impl Values {
 }
 
 /// `key: value # why`, the comments the permissions carry.
-fn permissions(entries: &[(&str, &str, &str)]) -> Map {
+pub(super) fn permissions(entries: &[(&str, &str, &str)]) -> Map {
     let mut map = Map::new();
     for (scope, level, why) in entries {
         map.push(scope, *level);
@@ -80,7 +80,7 @@ pub const PUBLISH_PERMISSIONS: [(&str, &str, &str); 3] = [
 
 /// A step that uses a pinned action, the release in a comment: its name, then `extra` (`id`,
 /// `if`), then the action and its inputs.
-fn uses(name: &str, extra: Map, pin: Pin, with: Map) -> Map {
+pub(super) fn uses(name: &str, extra: Map, pin: Pin, with: Map) -> Map {
     let mut step = Map::new().with("name", name);
     step.extend(extra);
     step.push("uses", pin.uses());
@@ -92,7 +92,7 @@ fn uses(name: &str, extra: Map, pin: Pin, with: Map) -> Map {
 }
 
 /// A step that runs a script: its name, then `extra` (`id`, `if`, `env`), then the script.
-fn run(name: &str, extra: Map, script: String) -> Map {
+pub(super) fn run(name: &str, extra: Map, script: String) -> Map {
     let mut step = Map::new().with("name", name);
     step.extend(extra);
     step.push("run", Node::Block(script));
@@ -102,7 +102,7 @@ fn run(name: &str, extra: Map, script: String) -> Map {
 /// The checkout both jobs make: full history (fixloop fetches the commits it works on, and a
 /// reviewer's answer picks a run up where it was), and no token left in `.git/config` for the
 /// code under test to find.
-fn checkout() -> Map {
+pub(super) fn checkout() -> Map {
     uses(
         "Check out the repository",
         Map::new(),
@@ -113,7 +113,7 @@ fn checkout() -> Map {
     )
 }
 
-fn runs_on(options: &Options, values: Values) -> Node {
+pub(super) fn runs_on(options: &Options, values: Values) -> Node {
     match (values, options.runs_on.as_slice()) {
         (Values::Inputs, _) => Node::str("${{ fromJSON(inputs.runs-on) }}"),
         (Values::Written, []) => Node::str("ubuntu-latest"),
@@ -122,7 +122,7 @@ fn runs_on(options: &Options, values: Values) -> Node {
     }
 }
 
-fn install_fixloop(options: &Options, values: Values) -> Map {
+pub(super) fn install_fixloop(options: &Options, values: Values) -> Map {
     match (values, &options.install) {
         (Values::Written, Some(install)) => run(
             "Install fixloop",
@@ -144,7 +144,7 @@ fn install_fixloop(options: &Options, values: Values) -> Map {
 
 /// The agent CLI at an exact version (npm has no lockfile to hold it to here, so zizmor's
 /// warning about that is answered in the comment).
-fn install_agent(options: &Options, values: Values) -> Map {
+pub(super) fn install_agent(options: &Options, values: Values) -> Map {
     let (extra, script) = match values {
         Values::Written => (
             Map::new(),
@@ -297,11 +297,17 @@ pub fn publish(options: &Options, values: Values) -> Map {
     );
     let mut steps = Vec::new();
     match values {
-        Values::Written if options.app => {
-            steps.push(app_token(None, &format!("${{{{ vars.{APP_ID} }}}}")));
-        }
+        Values::Written if options.app => steps.push(app_token(
+            None,
+            &format!("${{{{ vars.{APP_ID} }}}}"),
+            &PUBLISH_PERMISSIONS,
+        )),
         Values::Written => {}
-        Values::Inputs => steps.push(app_token(Some("inputs.app"), "${{ inputs.app-id }}")),
+        Values::Inputs => steps.push(app_token(
+            Some("inputs.app"),
+            "${{ inputs.app-id }}",
+            &PUBLISH_PERMISSIONS,
+        )),
     }
     steps.push(checkout());
     steps.push(uses(
@@ -366,21 +372,21 @@ fn fork_suggests(otherwise: &str) -> Node {
 }
 
 /// A GitHub App's installation token for the publish step, so that CI runs on what fixloop
-/// pushes, narrowed to what publishing takes.
-fn app_token(condition: Option<&str>, app_id: &str) -> Map {
+/// pushes, narrowed to what publishing takes: write on each of `scopes`.
+pub(super) fn app_token(
+    condition: Option<&str>,
+    app_id: &str,
+    scopes: &[(&str, &str, &str)],
+) -> Map {
     let mut extra = Map::new().with("id", "app-token");
     if let Some(condition) = condition {
         extra.push("if", condition);
     }
-    uses(
-        "Create a GitHub App token",
-        extra,
-        pins::APP_TOKEN,
-        Map::new()
-            .with("app-id", app_id)
-            .with("private-key", format!("${{{{ secrets.{APP_KEY} }}}}"))
-            .with("permission-contents", "write")
-            .with("permission-issues", "write")
-            .with("permission-pull-requests", "write"),
-    )
+    let mut with = Map::new()
+        .with("app-id", app_id)
+        .with("private-key", format!("${{{{ secrets.{APP_KEY} }}}}"));
+    for (scope, _, _) in scopes {
+        with.push(&format!("permission-{scope}"), "write");
+    }
+    uses("Create a GitHub App token", extra, pins::APP_TOKEN, with)
 }

@@ -1,9 +1,10 @@
 //! What `fixloop init github` is asked for: which agent, who approves, how a fix is delivered,
-//! where the jobs run and what they may spend, how fixloop is installed, and which of the three
+//! where the jobs run and what they may spend, how fixloop is installed, and which of the four
 //! shapes of workflow to write. Every value in it was checked as it was read (`values`).
 
 use super::values::{
-    AgentVersion, Central, Dollars, GitUrl, Rev, RunnerLabel, ValueError, WorkflowName,
+    AgentVersion, Central, ConfigPath, Cron, Dollars, GitUrl, Rev, RunnerLabel, ValueError,
+    WorkflowName,
 };
 
 /// The secret holding the GitHub App's private key.
@@ -108,6 +109,9 @@ pub enum Shape {
         watch: Vec<WorkflowName>,
         central: Central,
     },
+    /// The fork's sync with upstream (`fixloop-sync.yml`, beside `fixloop.yml`): `fixloop sync`
+    /// on a schedule, reading `config` from the checkout.
+    Sync { schedule: Cron, config: ConfigPath },
 }
 
 /// Everything the generated workflow depends on.
@@ -164,14 +168,17 @@ impl Options {
     pub fn watch(&self) -> &[WorkflowName] {
         match &self.shape {
             Shape::Standalone { watch } | Shape::Caller { watch, .. } => watch,
-            Shape::Reusable => &[],
+            Shape::Reusable | Shape::Sync { .. } => &[],
         }
     }
 
     /// What no single value shows: a shape with triggers watches something, the numbers are in
-    /// range, and the workflows that install fixloop know where from.
+    /// range, the workflows that install fixloop know where from, and the sync workflow is
+    /// asked for nothing it would leave out.
     pub fn check(&self) -> Result<(), ValueError> {
-        if !matches!(self.shape, Shape::Reusable) && self.watch().is_empty() {
+        if matches!(self.shape, Shape::Standalone { .. } | Shape::Caller { .. })
+            && self.watch().is_empty()
+        {
             return Err(ValueError(
                 "no workflow to watch: name the workflows whose failures fixloop should take \
                  with --watch NAME"
@@ -199,6 +206,30 @@ impl Options {
                     .into(),
             ));
         }
+        if matches!(self.shape, Shape::Sync { .. }) {
+            self.check_sync()?;
+        }
         Ok(())
+    }
+
+    /// The options of fixloop.yml that `fixloop sync` has no use for: a sync is approved on its
+    /// pull request, is always a pull request, and takes its limits from `[sync]`.
+    fn check_sync(&self) -> Result<(), ValueError> {
+        let unused = [
+            (self.approval != Approval::Auto, "--approval"),
+            (self.delivery != Delivery::Pr, "--delivery"),
+            (
+                self.attempt_cap != Self::DEFAULT_ATTEMPT_CAP,
+                "--attempt-cap",
+            ),
+            (self.max_cost.is_some(), "--max-cost"),
+        ];
+        match unused.iter().find(|(set, _)| *set) {
+            Some((_, flag)) => Err(ValueError(format!(
+                "{flag} does not apply to the sync workflow: the sync pull request is reviewed as \
+                 any other, and the [sync] section of fixloop.toml sets its limits"
+            ))),
+            None => Ok(()),
+        }
     }
 }

@@ -5,8 +5,9 @@ use super::jobs::{self, Values};
 use super::options::{APP_ID, APP_KEY, Agent, Approval, Delivery, Options, Shape};
 use super::reusable;
 use super::shell::quote;
+use super::sync;
 use super::triggers;
-use super::values::ValueError;
+use super::values::{ConfigPath, Cron, ValueError};
 use super::yaml::{self, Map};
 
 /// Where the workflow is written, relative to the repository.
@@ -19,7 +20,11 @@ pub const MARK: &str = "Written by `fixloop init github`. To change it, run the 
 /// The workflow file for `options`.
 pub fn render(options: &Options) -> Result<String, ValueError> {
     options.check()?;
-    let mut doc = Map::new().with("name", "fixloop");
+    let name = match options.shape {
+        Shape::Sync { .. } => sync::NAME,
+        _ => "fixloop",
+    };
+    let mut doc = Map::new().with("name", name);
     match &options.shape {
         Shape::Standalone { watch } => {
             doc.push("on", triggers::events(watch));
@@ -55,6 +60,20 @@ pub fn render(options: &Options) -> Result<String, ValueError> {
             );
             doc.gap();
         }
+        Shape::Sync { schedule, config } => {
+            doc.push("on", sync::events(schedule));
+            doc.gap();
+            top_permissions(&mut doc);
+            shell_defaults(&mut doc);
+            doc.push("concurrency", sync::concurrency());
+            doc.gap();
+            let mut jobs_map = Map::new();
+            jobs_map.push("sync", sync::sync(options, config));
+            jobs_map.push("publish", sync::publish(options));
+            jobs_map.gap();
+            doc.push("jobs", jobs_map);
+            doc.gap();
+        }
     }
     Ok(yaml::document(&header(options), &doc))
 }
@@ -75,10 +94,13 @@ fn shell_defaults(doc: &mut Map) {
 
 /// The header: what the file is, what it needs, and the command that writes it again.
 fn header(options: &Options) -> Vec<String> {
-    let mut lines = vec![
-        "fixloop: a failed CI run taken to a verified fix on a draft pull request.".to_owned(),
-        MARK.to_owned(),
-    ];
+    let what = match options.shape {
+        Shape::Sync { .. } => {
+            "fixloop sync: upstream's newest release merged into this fork, as a pull request."
+        }
+        _ => "fixloop: a failed CI run taken to a verified fix on a draft pull request.",
+    };
+    let mut lines = vec![what.to_owned(), MARK.to_owned()];
     lines.extend(
         wrap(&command(options), 92)
             .into_iter()
@@ -89,24 +111,50 @@ fn header(options: &Options) -> Vec<String> {
         Shape::Reusable => "Callers pass the model key of their agent (ANTHROPIC_API_KEY for \
                             claude, OPENAI_API_KEY for codex)"
             .to_owned(),
+        Shape::Sync { ref config, .. } => format!(
+            "Needs the secret {} (the model key) and the [sync] section of {}",
+            options.agent.key(),
+            config.as_str()
+        ),
         _ => format!("Needs the secret {} (the model key)", options.agent.key()),
     };
     let app = match (&options.shape, options.app) {
         (Shape::Reusable, _) => format!(
             "; with app, the secret {APP_KEY} and the app-id input (the variable {APP_ID})."
         ),
+        (Shape::Sync { .. }, true) => format!(
+            "; the variable {APP_ID} and the secret {APP_KEY} (the GitHub App, which may also \
+             write workflows)."
+        ),
         (_, true) => format!("; the variable {APP_ID} and the secret {APP_KEY} (the GitHub App)."),
         (_, false) => ".".to_owned(),
     };
     lines.extend(wrap_words(&format!("{key}{app}"), 96));
-    lines.extend(
-        [
+    let jobs = match options.shape {
+        Shape::Sync { .. } => {
+            if !options.app {
+                lines.extend(wrap_words(
+                    &format!(
+                        "The secret {} (a token with the workflow scope) lets a release that \
+                         changes .github/workflows be pushed, and CI run on the sync pull request.",
+                        sync::TOKEN
+                    ),
+                    96,
+                ));
+            }
+            [
+                "The sync job merges and runs the fork's lint and tests with read-only permissions",
+                "and the model key; the publish job holds the write permissions, no model key, and",
+                "runs none of the repository's code.",
+            ]
+        }
+        _ => [
             "The analyze job runs the failed code with read-only permissions and the model key;",
             "the publish job holds the write permissions, no model key, and runs none of the",
             "repository's code.",
-        ]
-        .map(str::to_owned),
-    );
+        ],
+    };
+    lines.extend(jobs.map(str::to_owned));
     if let Shape::Caller { central, .. } = &options.shape {
         lines.push("It calls the organisation's workflow, pinned to one commit:".to_owned());
         lines.push(format!("  {central}"));
@@ -132,6 +180,14 @@ fn command(options: &Options) -> Vec<String> {
     };
     match &options.shape {
         Shape::Caller { central, .. } => flag("central", &central.to_string()),
+        Shape::Sync { schedule, config } => {
+            if schedule.as_str() != Cron::DEFAULT {
+                flag("sync-cron", schedule.as_str());
+            }
+            if config.as_str() != ConfigPath::DEFAULT {
+                flag("sync-config", config.as_str());
+            }
+        }
         Shape::Standalone { .. } | Shape::Reusable => {}
     }
     for name in options.watch() {
@@ -168,6 +224,7 @@ fn command(options: &Options) -> Vec<String> {
     match &options.shape {
         Shape::Reusable => words.push("--reusable".to_owned()),
         Shape::Caller { .. } => words.insert(4, "--caller".to_owned()),
+        Shape::Sync { .. } => words.insert(4, "--sync".to_owned()),
         Shape::Standalone { .. } => {}
     }
     if options.app {

@@ -8,6 +8,7 @@ use std::fmt::Write as _;
 use super::options::{Agent, Install, Options};
 use super::pins;
 use super::shell::{flag, quote};
+use super::values::ConfigPath;
 
 /// Where the agent CLI and fixloop are installed: the job's own temporary folder, outside the
 /// checkout, so nothing the repository holds (a `.cargo/config.toml`, an `.npmrc`) is read.
@@ -16,6 +17,10 @@ pub const FIXLOOP_BIN: &str = "\"$RUNNER_TEMP/fixloop/bin/fixloop\"";
 
 /// The folder `fixloop ci analyze` writes and the artifact holding it.
 pub const OUT: &str = "fixloop-out";
+
+/// The folder `fixloop sync --out` writes and `fixloop sync publish` reads: in the job's
+/// temporary folder, outside the checkout that the sync's worktree is made from.
+pub const SYNC_OUT: &str = "$RUNNER_TEMP/fixloop-sync";
 
 /// npm's flags: no audit or funding calls, and no package's install scripts.
 const NPM: &str = "npm install --no-audit --no-fund --ignore-scripts";
@@ -199,4 +204,38 @@ pub fn publish_from_inputs() -> String {
          {}",
         publish()
     )
+}
+
+/// `fixloop sync`, preparing the sync branch and what to say without pushing anything (the job
+/// that runs it may only read).
+#[must_use]
+pub fn sync(agent: Agent, config: &ConfigPath) -> String {
+    format!(
+        "export PATH=\"{AGENT_DIR}/node_modules/.bin:$PATH\"\n\
+         {FIXLOOP_BIN} sync --headless --hold-push \\\n\
+         \x20 --out \"{SYNC_OUT}\" {} --repo . --agent {}\n",
+        flag("config", config.as_str()),
+        agent.as_str(),
+    )
+}
+
+/// The lines the sync's publish job adds to the run's summary when it has no token of its own
+/// (`FIXLOOP_SYNC_TOKEN_SET` says whether the secret is set).
+#[must_use]
+pub fn no_sync_token_notice() -> String {
+    "if [[ \"$FIXLOOP_SYNC_TOKEN_SET\" != true ]]; then\n\
+     \x20 {\n\
+     \x20   echo \"fixloop pushes the sync branch with the workflow's GITHUB_TOKEN, and GitHub starts\"\n\
+     \x20   echo \"no workflow for such a push: CI will not run on the sync pull request until someone\"\n\
+     \x20   echo \"pushes to it, and a release that changes .github/workflows cannot be pushed at all.\"\n\
+     \x20   echo \"The secret FIXLOOP_SYNC_TOKEN (a token with the workflow scope) avoids both.\"\n\
+     \x20 } >> \"$GITHUB_STEP_SUMMARY\"\n\
+     fi\n"
+        .to_owned()
+}
+
+/// `fixloop sync publish` on the downloaded output folder.
+#[must_use]
+pub fn sync_publish() -> String {
+    format!("{FIXLOOP_BIN} sync publish \"{SYNC_OUT}\"\n")
 }

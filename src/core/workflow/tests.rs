@@ -1,16 +1,18 @@
 //! The values' checks, the YAML writer's quoting (read back by a real parser), the names found
-//! in a repository's workflows, and what the options as a whole must hold.
+//! in a repository's workflows, and what the options as a whole must hold (the sync shape's
+//! among them).
 
 use proptest::prelude::*;
 use yaml_rust2::{Yaml, YamlLoader};
 
 use super::render::{MARK, render};
 use super::values::{
-    AgentVersion, Central, Dollars, GitUrl, Rev, RunnerLabel, ValueError, WorkflowName,
+    AgentVersion, Central, ConfigPath, Cron, Dollars, GitUrl, Rev, RunnerLabel, ValueError,
+    WorkflowName,
 };
 use super::watch::discover;
 use super::yaml::{Map, Node, document, quoted, scalar};
-use super::{Agent, Install, Options, Shape, pins, shell};
+use super::{Agent, Approval, Delivery, Install, Options, Shape, pins, shell, sync};
 
 const SHA: &str = "0123456789abcdef0123456789abcdef01234567";
 
@@ -534,4 +536,149 @@ fn the_header_writes_the_command_again() {
         "{header}"
     );
     assert!(text.lines().all(|l| l.chars().count() <= 120), "{text}");
+}
+
+#[test]
+fn a_schedule_is_five_cron_fields_at_most_hourly() {
+    assert_eq!(Cron::parse(Cron::DEFAULT).unwrap(), Cron::default());
+    for (good, normal) in [
+        ("17 3 * * *", "17 3 * * *"),
+        ("0  4 * *   1", "0 4 * * 1"),
+        ("5 */6 * * 1-5", "5 */6 * * 1-5"),
+        ("30 2 1,15 * *", "30 2 1,15 * *"),
+        ("0 0 * 1-12/3 0", "0 0 * 1-12/3 0"),
+        ("59 23 31 12 6", "59 23 31 12 6"),
+    ] {
+        assert_eq!(Cron::parse(good).unwrap().as_str(), normal, "{good}");
+    }
+    let refused = |text: &str| Cron::parse(text).unwrap_err().0;
+    assert!(refused("17 3 * *").contains("has 4 fields"));
+    assert!(refused("17 3 * * * *").contains("has 6 fields"));
+    assert!(refused("* 3 * * *").contains("at most once an hour"));
+    assert!(refused("*/5 * * * *").contains("at most once an hour"));
+    assert!(refused("0,30 3 * * *").contains("at most once an hour"));
+    assert!(refused("60 3 * * *").contains("minute"));
+    assert!(refused("07 3 * * *").contains("minute"));
+    assert!(refused("0 24 * * *").contains("hour"));
+    assert!(refused("0 3 0 * *").contains("day of the month"));
+    assert!(refused("0 3 * 13 *").contains("month"));
+    assert!(refused("0 3 * * 7").contains("day of the week"));
+    assert!(refused("0 5-3 * * *").contains("hour"));
+    assert!(
+        refused("0 3/2 * * *").contains("hour"),
+        "`a/n` is not taken"
+    );
+    assert!(refused("0 */0 * * *").contains("hour"));
+    assert!(refused("0 3 * JAN *").contains("'J'"));
+    assert!(refused("@daily").contains("has 1 fields"));
+    assert!(refused("0 3 * * *\non: push").contains("'\\n'"));
+    assert!(refused("0 3 ${{x}} * *").contains("'$'"));
+}
+
+#[test]
+fn a_schedule_is_told_in_words() {
+    assert_eq!(Cron::default().describe(), "every day at 03:17 UTC");
+    assert_eq!(
+        Cron::parse("5 23 * * *").unwrap().describe(),
+        "every day at 23:05 UTC"
+    );
+    assert_eq!(
+        Cron::parse("0 4 * * 1").unwrap().describe(),
+        "on the schedule `0 4 * * 1` (UTC)"
+    );
+}
+
+#[test]
+fn a_config_path_is_relative_and_inside_the_repository() {
+    assert_eq!(
+        ConfigPath::parse(ConfigPath::DEFAULT).unwrap(),
+        ConfigPath::default()
+    );
+    for good in [
+        "fixloop.toml",
+        "config/fixloop sync.toml",
+        "-odd.toml",
+        ".fixloop/it's.toml",
+    ] {
+        assert_eq!(ConfigPath::parse(good).unwrap().as_str(), good);
+    }
+    let refused = |text: &str| ConfigPath::parse(text).unwrap_err().0;
+    assert!(refused("/etc/fixloop.toml").contains("not relative"));
+    assert!(refused("~/fixloop.toml").contains("not relative"));
+    assert!(refused("C:/fixloop.toml").contains("not relative"));
+    assert!(refused("../fixloop.toml").contains("climbs out"));
+    assert!(refused("a/../../fixloop.toml").contains("climbs out"));
+    assert!(refused("config/").contains("folder"));
+    assert!(refused("fix\nloop.toml").contains("line break"));
+    assert!(refused("${{ github.event.x }}.toml").contains("expression"));
+    assert!(refused("fix\u{202e}loop.toml").contains("invisible"));
+    assert!(refused("").contains("empty"));
+    assert!(refused(&"x".repeat(256)).contains("longer"));
+}
+
+fn sync_options() -> Options {
+    let mut options = Options::new(install(), Vec::new());
+    options.shape = Shape::Sync {
+        schedule: Cron::default(),
+        config: ConfigPath::default(),
+    };
+    options
+}
+
+#[test]
+fn the_sync_workflow_takes_none_of_fixloop_ymls_own_options() {
+    assert!(render(&sync_options()).is_ok(), "it watches nothing");
+    let refused = |change: fn(&mut Options)| {
+        let mut options = sync_options();
+        change(&mut options);
+        render(&options).unwrap_err().0
+    };
+    assert!(refused(|o| o.approval = Approval::Review).contains("--approval"));
+    assert!(refused(|o| o.delivery = Delivery::Suggestion).contains("--delivery"));
+    assert!(refused(|o| o.attempt_cap = 5).contains("--attempt-cap"));
+    assert!(refused(|o| o.max_cost = Some(Dollars::parse("5").unwrap())).contains("--max-cost"));
+    assert!(refused(|o| o.install = None).contains("--fixloop-rev"));
+    assert!(refused(|o| o.timeout_minutes = 0).contains("timeout"));
+}
+
+#[test]
+fn the_sync_header_writes_the_command_again_and_marks_it_as_fixloops() {
+    let mut options = sync_options();
+    options.shape = Shape::Sync {
+        schedule: Cron::parse("0 4 * * 1").unwrap(),
+        config: ConfigPath::parse("ci/fixloop.toml").unwrap(),
+    };
+    let text = render(&options).unwrap();
+    let header: String = text
+        .lines()
+        .take_while(|l| l.starts_with('#'))
+        .map(|l| {
+            l.trim_start_matches('#')
+                .trim()
+                .trim_end_matches('\\')
+                .trim()
+        })
+        .collect::<Vec<_>>()
+        .join(" ");
+    assert!(
+        header.contains(&format!(
+            "fixloop init github --force --sync --sync-cron '0 4 * * 1' --sync-config \
+             ci/fixloop.toml --fixloop-source https://github.com/acme/fixloop --fixloop-rev {SHA}"
+        )),
+        "{header}"
+    );
+    assert!(header.contains(MARK), "{header}");
+    assert!(header.contains("FIXLOOP_SYNC_TOKEN"), "{header}");
+    let found = discover(&files(&[
+        (sync::FILE, "name: anything\non: push\n"),
+        (".github/workflows/nightly.yml", &text),
+        (".github/workflows/ci.yml", "name: CI\non: push\n"),
+    ]))
+    .unwrap();
+    let found: Vec<&str> = found.iter().map(WorkflowName::as_str).collect();
+    assert_eq!(
+        found,
+        ["CI"],
+        "the sync workflow is fixloop's own, by name or by its mark"
+    );
 }

@@ -372,3 +372,167 @@ impl fmt::Display for Central {
         }
     }
 }
+
+/// When the sync workflow runs: five cron fields as GitHub reads them (minute, hour, day of the
+/// month, month, day of the week; in UTC), numbers only. The minute is one number, so that a
+/// sync (which installs fixloop and runs the fork's tests) starts at most once an hour.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Cron(String);
+
+impl Default for Cron {
+    fn default() -> Self {
+        Self(Self::DEFAULT.to_owned())
+    }
+}
+
+impl Cron {
+    /// Nightly at 03:17 UTC: off the full hour, when GitHub's scheduler is busiest.
+    pub const DEFAULT: &str = "17 3 * * *";
+
+    /// The fields' names and ranges.
+    const FIELDS: [(&str, u32, u32); 5] = [
+        ("minute", 0, 59),
+        ("hour", 0, 23),
+        ("day of the month", 1, 31),
+        ("month", 1, 12),
+        ("day of the week", 0, 6),
+    ];
+
+    pub fn parse(text: &str) -> Result<Self, ValueError> {
+        let refuse = |why: String| {
+            ValueError(format!(
+                "the schedule {} {why}; give five cron fields in UTC, minute hour day month \
+                 weekday, such as \"{}\" (03:17 every night)",
+                shown(text),
+                Self::DEFAULT
+            ))
+        };
+        if let Some(c) = text.chars().find(|c| c.is_control()) {
+            return Err(refuse(format!("holds {c:?}, which it cannot")));
+        }
+        let fields: Vec<&str> = text.split(' ').filter(|f| !f.is_empty()).collect();
+        if fields.len() != 5 {
+            return Err(refuse(format!("has {} fields, not 5", fields.len())));
+        }
+        for (field, (name, low, high)) in fields.iter().zip(Self::FIELDS) {
+            if let Some(c) = field
+                .chars()
+                .find(|c| !(c.is_ascii_digit() || "*,-/".contains(*c)))
+            {
+                return Err(refuse(format!(
+                    "holds {c:?} in its {name}; the fields are numbers, `*`, `,`, `-` and `/`"
+                )));
+            }
+            if name == "minute" && number(field, low, high).is_none() {
+                return Err(refuse(format!(
+                    "has {} as its minute: it must be one number from 0 to 59, so that the \
+                     sync runs at most once an hour",
+                    shown(field)
+                )));
+            }
+            if !field.split(',').all(|item| cron_item(item, low, high)) {
+                return Err(refuse(format!(
+                    "has {} as its {name}, which is not a list of numbers from {low} to \
+                     {high}, ranges (a-b), steps (*/n, a-b/n) or `*`",
+                    shown(field)
+                )));
+            }
+        }
+        Ok(Self(fields.join(" ")))
+    }
+
+    #[must_use]
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// For people: "every day at 03:17 UTC" when it is one time a day, else the fields.
+    #[must_use]
+    pub fn describe(&self) -> String {
+        let fields: Vec<&str> = self.0.split(' ').collect();
+        match (
+            fields.as_slice(),
+            fields.get(1).and_then(|h| number(h, 0, 23)),
+        ) {
+            ([minute, _, "*", "*", "*"], Some(hour)) => {
+                format!("every day at {hour:02}:{minute:0>2} UTC")
+            }
+            _ => format!("on the schedule `{}` (UTC)", self.0),
+        }
+    }
+}
+
+/// `text` as a number from `low` to `high`, written without leading zeros.
+fn number(text: &str, low: u32, high: u32) -> Option<u32> {
+    let plain = !text.is_empty()
+        && text.len() <= 2
+        && text.bytes().all(|b| b.is_ascii_digit())
+        && (text.len() == 1 || !text.starts_with('0'));
+    text.parse()
+        .ok()
+        .filter(|n| plain && (low..=high).contains(n))
+}
+
+/// One item of a cron field's list: `*`, `*/n`, `a`, `a-b` or `a-b/n`.
+fn cron_item(item: &str, low: u32, high: u32) -> bool {
+    let (range, step) = match item.split_once('/') {
+        Some((range, step)) => (range, Some(step)),
+        None => (item, None),
+    };
+    let step_ok = step.is_none_or(|s| number(s, 1, high).is_some());
+    let range_ok = match range.split_once('-') {
+        _ if range == "*" => true,
+        Some((a, b)) => matches!(
+            (number(a, low, high), number(b, low, high)),
+            (Some(a), Some(b)) if a <= b
+        ),
+        // `a/n` is not taken: crons differ on what it means.
+        None => number(range, low, high).is_some() && step.is_none(),
+    };
+    step_ok && range_ok
+}
+
+/// The configuration the sync job reads (`fixloop sync --config`): a path in the repository,
+/// relative to its root, as the job's checkout holds it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigPath(String);
+
+impl Default for ConfigPath {
+    fn default() -> Self {
+        Self(Self::DEFAULT.to_owned())
+    }
+}
+
+impl ConfigPath {
+    pub const DEFAULT: &str = "fixloop.toml";
+    pub const MAX: usize = 255;
+
+    pub fn parse(text: &str) -> Result<Self, ValueError> {
+        one_line(text, "configuration path")?;
+        let refuse = |why: &str| {
+            ValueError(format!(
+                "the configuration path {} {why}; give a path in the repository, relative to \
+                 its root, such as fixloop.toml",
+                shown(text)
+            ))
+        };
+        if text.starts_with(['/', '\\', '~']) || text.as_bytes().get(1) == Some(&b':') {
+            return Err(refuse("is not relative to the repository"));
+        }
+        if text.split(['/', '\\']).any(|part| part == "..") {
+            return Err(refuse("climbs out of the repository with `..`"));
+        }
+        if text.ends_with(['/', '\\']) {
+            return Err(refuse("names a folder"));
+        }
+        if text.chars().count() > Self::MAX {
+            return Err(refuse(&format!("is longer than {} characters", Self::MAX)));
+        }
+        Ok(Self(text.to_owned()))
+    }
+
+    #[must_use]
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}

@@ -6,6 +6,7 @@
 //! is an error that says to name the workflow with `--watch` instead.
 
 use super::render::{FILE, MARK};
+use super::sync;
 use super::values::{ValueError, WorkflowName};
 
 /// Why the workflows to watch could not be found.
@@ -20,12 +21,15 @@ pub struct WatchError {
 /// The names to watch, from the workflow files (`path` relative to the repository, `text`),
 /// in the order given, each once.
 pub fn discover(files: &[(String, String)]) -> Result<Vec<WorkflowName>, WatchError> {
-    let own = FILE.rsplit_once('/').map_or(FILE, |(_, name)| name);
-    let own_yaml = own.replace(".yml", ".yaml");
+    let own: Vec<String> = [FILE, sync::FILE]
+        .iter()
+        .map(|f| f.rsplit_once('/').map_or(*f, |(_, name)| name))
+        .flat_map(|name| [name.to_owned(), name.replace(".yml", ".yaml")])
+        .collect();
     let mut names: Vec<WorkflowName> = Vec::new();
     for (path, text) in files {
         let file = path.rsplit('/').next().unwrap_or(path);
-        if file == own || file == own_yaml || fixloops(text) || only_called(text) {
+        if own.iter().any(|o| o == file) || fixloops(text) || only_called(text) {
             continue;
         }
         let name = match top_level_name(text) {
@@ -61,6 +65,7 @@ fn fixloops(text: &str) -> bool {
     text.contains(MARK)
         || text.contains("fixloop ci analyze")
         || text.contains("fixloop ci publish")
+        || text.contains("fixloop sync publish")
 }
 
 /// The top-level `name:`, unquoted; `None` when there is none.
