@@ -68,22 +68,13 @@ pub async fn start(
     headless: bool,
 ) -> Result<ExitCode, CommandError> {
     let mut name_lock = name_lock(&prepared.repo, &prepared.name).await?;
-    let store = Store::new(&prepared.workspace);
-    let (run_id, run_dir) = store.create_run(&prepared.name, Utc::now()).map_err(|e| {
-        CommandError::new(
-            ExitCode::Io,
-            format!("cannot create {}: {e}", store.outputs.display()),
-        )
-    })?;
-    let lock = RunLock::take(&run_dir)?;
-    name_lock.held_by(&run_id);
-    let _log_guard = init_file_log(&run_dir);
-    let journal = Journal::create(&run_dir).map_err(|e| {
-        CommandError::new(
-            ExitCode::Io,
-            format!("cannot create the journal in {}: {e}", run_dir.display()),
-        )
-    })?;
+    let NewRun {
+        run_id,
+        run_dir,
+        lock,
+        journal,
+        log_guard: _log_guard,
+    } = new_run(&prepared.workspace, &prepared.name, &mut name_lock)?;
     let approve = args.front.approve();
     let info = &prepared.info;
     // Flaky failures need more runs; issue-grade statistics decide this in a later version.
@@ -167,6 +158,47 @@ pub async fn start(
         name_lock,
     };
     Box::pin(launch.go()).await
+}
+
+/// A new run of `name` in `workspace`: its folder, the lock on it, its journal and its file log
+/// (held until the run ends), with `name_lock` told which run holds it.
+pub(crate) struct NewRun {
+    pub run_id: String,
+    pub run_dir: std::path::PathBuf,
+    pub lock: RunLock,
+    pub journal: Journal,
+    pub log_guard: Option<tracing_appender::non_blocking::WorkerGuard>,
+}
+
+/// Makes a new run of `name` in `workspace` (see [`NewRun`]).
+pub(crate) fn new_run(
+    workspace: &Path,
+    name: &str,
+    name_lock: &mut NameLock,
+) -> Result<NewRun, CommandError> {
+    let store = Store::new(workspace);
+    let (run_id, run_dir) = store.create_run(name, Utc::now()).map_err(|e| {
+        CommandError::new(
+            ExitCode::Io,
+            format!("cannot create {}: {e}", store.outputs.display()),
+        )
+    })?;
+    let lock = RunLock::take(&run_dir)?;
+    name_lock.held_by(&run_id);
+    let log_guard = init_file_log(&run_dir);
+    let journal = Journal::create(&run_dir).map_err(|e| {
+        CommandError::new(
+            ExitCode::Io,
+            format!("cannot create the journal in {}: {e}", run_dir.display()),
+        )
+    })?;
+    Ok(NewRun {
+        run_id,
+        run_dir,
+        lock,
+        journal,
+        log_guard,
+    })
 }
 
 /// The lock of a failure name in the repository `repo`: a second run of it is refused at once.

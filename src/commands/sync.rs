@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use chrono::Utc;
 
 use super::CommandError;
-use super::run::{Launch, agent_for, init_file_log, name_lock, policy_name};
+use super::run::{Launch, NewRun, agent_for, name_lock, new_run, policy_name};
 use super::watch::notices::Notices;
 use crate::adapters::forge::NoForge;
 use crate::adapters::git::Git;
@@ -24,7 +24,7 @@ use crate::core::view::RunView;
 use crate::core::watch::WatchConfig;
 use crate::engine::emitter::Emitter;
 use crate::engine::setup::Setup;
-use crate::engine::store::{Journal, RunLock, Store, read_journal};
+use crate::engine::store::read_journal;
 use crate::engine::sync::SyncPipeline;
 
 /// The name sync runs go by (their folders, the lock that keeps two from running at once).
@@ -61,22 +61,13 @@ pub async fn sync(args: &SyncArgs) -> Result<ExitCode, CommandError> {
         .await
         .map_err(|e| CommandError::new(ExitCode::Failed, e.to_string()))?
         .join("fixloop/sync");
-    let store = Store::new(&workspace);
-    let (run_id, run_dir) = store.create_run(NAME, Utc::now()).map_err(|e| {
-        CommandError::new(
-            ExitCode::Io,
-            format!("cannot create {}: {e}", store.outputs.display()),
-        )
-    })?;
-    let lock = RunLock::take(&run_dir)?;
-    name_lock.held_by(&run_id);
-    let _log_guard = init_file_log(&run_dir);
-    let journal = Journal::create(&run_dir).map_err(|e| {
-        CommandError::new(
-            ExitCode::Io,
-            format!("cannot create the journal in {}: {e}", run_dir.display()),
-        )
-    })?;
+    let NewRun {
+        run_id,
+        run_dir,
+        lock,
+        journal,
+        log_guard: _log_guard,
+    } = new_run(&workspace, NAME, &mut name_lock)?;
     let approve = args.front.approve();
     // What the run is about, for the report's input table (a sync has no info.json).
     let info: Info = serde_json::from_value(serde_json::json!({

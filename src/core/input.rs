@@ -145,6 +145,60 @@ pub fn json_type(value: &serde_json::Value) -> &'static str {
     }
 }
 
+/// 1-based line and column of a span's start (a TOML parser's error span).
+#[must_use]
+pub fn line_column(text: &str, span: std::ops::Range<usize>) -> (usize, usize) {
+    let start = span.start.min(text.len());
+    let before = &text[..start];
+    let line = before.matches('\n').count() + 1;
+    let column = before
+        .rfind('\n')
+        .map_or(before.chars().count(), |i| before[i + 1..].chars().count())
+        + 1;
+    (line, column)
+}
+
+/// Where `key =` is in the `nth` TOML table headed `table` (`[watch]`, `[[repo]]`, …); the
+/// table's header when the key is not written there (a default).
+#[must_use]
+pub fn locate_toml_key(text: &str, table: &str, nth: usize, key: &str) -> Option<(usize, usize)> {
+    let lines: Vec<&str> = text.lines().collect();
+    let start = lines
+        .iter()
+        .enumerate()
+        .filter(|(_, l)| l.trim() == table)
+        .nth(nth)
+        .map(|(i, _)| i)?;
+    let assigns = |line: &str| {
+        line.trim_start()
+            .strip_prefix(key)
+            .is_some_and(|rest| rest.trim_start().starts_with('='))
+    };
+    lines[start + 1..]
+        .iter()
+        .take_while(|l| !l.trim_start().starts_with('['))
+        .position(|l| assigns(l))
+        .map(|i| {
+            let line = lines[start + 1 + i];
+            (start + 2 + i, line.len() - line.trim_start().len() + 1)
+        })
+        .or(Some((start + 1, 1)))
+}
+
+/// Whether `name` is a GitHub repository's `owner/name`.
+#[must_use]
+pub fn is_repo_name(name: &str) -> bool {
+    let part = |p: &str| {
+        !p.is_empty()
+            && p != "."
+            && p != ".."
+            && p.chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+    };
+    name.split_once('/')
+        .is_some_and(|(owner, repo)| part(owner) && part(repo))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

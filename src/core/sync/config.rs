@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use super::refname::branch_name_fault;
 use super::tags::TagPattern;
-use crate::core::input::InputError;
+use crate::core::input::{InputError, is_repo_name, locate_toml_key};
 
 /// `[sync]`.
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
@@ -225,41 +225,9 @@ impl SyncConfigError {
     pub fn in_file(&self, file: &str, text: &str) -> InputError {
         let mut error = InputError::new(file, self.message.clone(), self.hint.clone());
         error.field = Some(self.key.to_owned());
-        error.at = locate(text, self.key);
+        error.at = locate_toml_key(text, "[sync]", 0, self.key);
         error
     }
-}
-
-/// 1-based line and column of `key =` in `[sync]`, else of the `[sync]` header.
-fn locate(text: &str, key: &str) -> Option<(usize, usize)> {
-    let lines: Vec<&str> = text.lines().collect();
-    let header = lines.iter().position(|l| l.trim() == "[sync]")?;
-    let assigns = |line: &str| {
-        line.trim_start()
-            .strip_prefix(key)
-            .is_some_and(|rest| rest.trim_start().starts_with('='))
-    };
-    let found = lines[header + 1..]
-        .iter()
-        .take_while(|l| !l.trim_start().starts_with('['))
-        .position(|l| assigns(l))
-        .map(|i| {
-            let line = lines[header + 1 + i];
-            (header + 2 + i, line.len() - line.trim_start().len() + 1)
-        });
-    found.or(Some((header + 1, 1)))
-}
-
-fn is_repo_name(name: &str) -> bool {
-    let part = |p: &str| {
-        !p.is_empty()
-            && p != "."
-            && p != ".."
-            && p.chars()
-                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
-    };
-    name.split_once('/')
-        .is_some_and(|(owner, repo)| part(owner) && part(repo))
 }
 
 #[cfg(test)]

@@ -2,12 +2,10 @@
 //! and rules saying how a conflicted path is resolved. Read strictly, with errors naming the
 //! file, the line and the key.
 
-use std::ops::Range;
-
 use serde::Deserialize;
 
 use crate::core::ci::publish::glob;
-use crate::core::input::{InputError, nearest};
+use crate::core::input::{InputError, line_column, locate_toml_key, nearest};
 
 /// The whole file.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -111,7 +109,7 @@ impl Conventions {
             let refuse = |key: &str, message: String, hint: &str| {
                 let mut error = InputError::new(file, message, hint);
                 error.field = Some(key.to_owned());
-                error.at = locate(text, i, key);
+                error.at = locate_toml_key(text, "[[rule]]", i, key);
                 error
             };
             if rule.paths.is_empty() {
@@ -208,44 +206,6 @@ fn syntax_error(file: &str, text: &str, error: &toml::de::Error) -> InputError {
     out.at = error.span().map(|span| line_column(text, span));
     out.field = unknown.or_else(|| unknown_strategy.map(|_| "strategy".to_owned()));
     out
-}
-
-/// 1-based line and column of a span's start.
-fn line_column(text: &str, span: Range<usize>) -> (usize, usize) {
-    let start = span.start.min(text.len());
-    let before = &text[..start];
-    let line = before.matches('\n').count() + 1;
-    let column = before
-        .rfind('\n')
-        .map_or(before.chars().count(), |i| before[i + 1..].chars().count())
-        + 1;
-    (line, column)
-}
-
-/// Where `key =` is in the `nth` `[[rule]]` table; the table's header when the key is not
-/// written there.
-fn locate(text: &str, nth: usize, key: &str) -> Option<(usize, usize)> {
-    let lines: Vec<&str> = text.lines().collect();
-    let header = lines
-        .iter()
-        .enumerate()
-        .filter(|(_, l)| l.trim() == "[[rule]]")
-        .nth(nth)
-        .map(|(i, _)| i)?;
-    let assigns = |line: &str| {
-        line.trim_start()
-            .strip_prefix(key)
-            .is_some_and(|rest| rest.trim_start().starts_with('='))
-    };
-    lines[header + 1..]
-        .iter()
-        .take_while(|l| !l.trim_start().starts_with('['))
-        .position(|l| assigns(l))
-        .map(|i| {
-            let line = lines[header + 1 + i];
-            (header + 2 + i, line.len() - line.trim_start().len() + 1)
-        })
-        .or(Some((header + 1, 1)))
 }
 
 #[cfg(test)]

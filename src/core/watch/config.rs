@@ -3,13 +3,11 @@
 //! and what to write instead. Secrets are never in the file: it names the environment variables
 //! that hold them.
 
-use std::ops::Range;
-
 use schemars::JsonSchema;
 use serde::Deserialize;
 
 use super::fixers::{BUILT_IN, FixerSpec};
-use crate::core::input::{InputError, nearest};
+use crate::core::input::{InputError, is_repo_name, line_column, locate_toml_key, nearest};
 
 /// The whole file.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
@@ -272,7 +270,7 @@ impl WatchConfig {
             let (table, nth, key) = place;
             let mut error = InputError::new(file, message, hint);
             error.field = Some(key.to_owned());
-            error.at = locate(text, table, nth, key);
+            error.at = locate_toml_key(text, table, nth, key);
             error
         };
         if let Some(sync) = &self.sync {
@@ -486,44 +484,6 @@ fn syntax_error(file: &str, text: &str, error: &toml::de::Error) -> InputError {
     out
 }
 
-/// 1-based line and column of a span's start.
-fn line_column(text: &str, span: Range<usize>) -> (usize, usize) {
-    let start = span.start.min(text.len());
-    let before = &text[..start];
-    let line = before.matches('\n').count() + 1;
-    let column = before
-        .rfind('\n')
-        .map_or(before.chars().count(), |i| before[i + 1..].chars().count())
-        + 1;
-    (line, column)
-}
-
-/// Where `key =` is in the `nth` table headed `table` (`[watch]`, `[[repo]]`, …); the table's
-/// header when the key is not written there (a default).
-fn locate(text: &str, table: &str, nth: usize, key: &str) -> Option<(usize, usize)> {
-    let lines: Vec<&str> = text.lines().collect();
-    let start = lines
-        .iter()
-        .enumerate()
-        .filter(|(_, l)| l.trim() == table)
-        .nth(nth)
-        .map(|(i, _)| i)?;
-    let assigns = |line: &str| {
-        line.trim_start()
-            .strip_prefix(key)
-            .is_some_and(|rest| rest.trim_start().starts_with('='))
-    };
-    lines[start + 1..]
-        .iter()
-        .take_while(|l| !l.trim_start().starts_with('['))
-        .position(|l| assigns(l))
-        .map(|i| {
-            let line = lines[start + 1 + i];
-            (start + 2 + i, line.len() - line.trim_start().len() + 1)
-        })
-        .or(Some((start + 1, 1)))
-}
-
 /// The table and key an environment variable's name was given under.
 fn env_place<'a>(text: &str, name: &str) -> (&'a str, usize, &'a str) {
     for (table, key) in [
@@ -532,7 +492,7 @@ fn env_place<'a>(text: &str, name: &str) -> (&'a str, usize, &'a str) {
         ("[notify.webhook]", "url-env"),
         ("[notify.webhook]", "secret-env"),
     ] {
-        let written = locate(text, table, 0, key)
+        let written = locate_toml_key(text, table, 0, key)
             .and_then(|(line, _)| text.lines().nth(line - 1))
             .is_some_and(|l| l.contains(name));
         if written {
@@ -548,16 +508,4 @@ fn is_env_name(name: &str) -> bool {
         && name
             .chars()
             .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
-}
-
-fn is_repo_name(name: &str) -> bool {
-    let part = |p: &str| {
-        !p.is_empty()
-            && p != "."
-            && p != ".."
-            && p.chars()
-                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
-    };
-    name.split_once('/')
-        .is_some_and(|(owner, repo)| part(owner) && part(repo))
 }
