@@ -52,7 +52,6 @@ pub struct SyncMachine {
     /// The checkpoint open, and what it was about.
     open: Option<(u32, Phase, bool)>,
     outcome: Option<(RunStatus, ExitCode, String)>,
-    blocked: bool,
     finished: bool,
     /// The sync branch (once the merge named it).
     branch: String,
@@ -72,7 +71,6 @@ impl SyncMachine {
             next_checkpoint: 1,
             open: None,
             outcome: None,
-            blocked: false,
             finished: false,
             branch: String::new(),
             fixing: VecDeque::new(),
@@ -142,7 +140,6 @@ impl SyncMachine {
     }
 
     fn block(&mut self, reasons: Vec<String>, step: &mut Step<SyncEffect>) {
-        self.blocked = true;
         if !self.rules.publish {
             let message = format!("blocked: {}", reasons.join("; "));
             self.conclude(RunStatus::Partial, ExitCode::Partial, message, step);
