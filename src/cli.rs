@@ -59,7 +59,9 @@ pub enum Command {
     /// Watch repositories' CI and fix what fails: fixers first, the AI pipeline after.
     Watch(WatchArgs),
     /// Keep a fork in step with upstream: merge its newest release on a branch by a ladder of
-    /// strategies, check it, and open one labelled PR (or one issue when it cannot).
+    /// strategies, check it, and open one labelled PR (or one issue when it cannot); `sync
+    /// publish` publishes what `sync --hold-push` prepared.
+    #[command(args_conflicts_with_subcommands = true)]
     Sync(SyncArgs),
     /// Remove the worktrees and branches fixloop created for a run (or all runs).
     Clean(CleanArgs),
@@ -383,6 +385,8 @@ pub struct WatchArgs {
 /// `fixloop sync`.
 #[derive(Debug, Clone, Args)]
 pub struct SyncArgs {
+    #[command(subcommand)]
+    pub what: Option<SyncCommand>,
     /// The configuration holding the `[sync]` section (and `[notify.*]`).
     #[arg(long, value_name = "FILE", default_value = "fixloop.toml")]
     pub config: PathBuf,
@@ -402,8 +406,43 @@ pub struct SyncArgs {
     #[command(flatten)]
     pub front: FrontArgs,
     /// Merge and check, but push nothing and open nothing: the branch stays here.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "hold_push")]
     pub no_pr: bool,
+    /// Merge and check, and write the branch and its PR (or the blocked sync's issue) to the
+    /// folder --out for `fixloop sync publish` to push and open: for a job with no write token.
+    #[arg(long, requires = "out")]
+    pub hold_push: bool,
+    /// The folder --hold-push writes to; nothing is written when there is nothing new.
+    #[arg(long, value_name = "DIR", requires = "hold_push")]
+    pub out: Option<PathBuf>,
+    /// The GitHub API base (default: <https://api.github.com>).
+    #[arg(long, env = "GITHUB_API_URL", value_name = "URL")]
+    pub github_api_url: Option<String>,
+}
+
+/// What else `fixloop sync` does.
+#[derive(Debug, Clone, Subcommand)]
+pub enum SyncCommand {
+    /// Push the branch and open the PR (or the issue) that `fixloop sync --hold-push --out DIR`
+    /// prepared, after checking the branch is the merge it says it is. Runs no repository code.
+    Publish(SyncPublishArgs),
+}
+
+/// `fixloop sync publish DIR`.
+#[derive(Debug, Clone, Args)]
+pub struct SyncPublishArgs {
+    /// The folder `fixloop sync --hold-push --out DIR` wrote.
+    #[arg(value_name = "DIR")]
+    pub dir: PathBuf,
+    /// The configuration holding the `[sync]` section: read here, never from the folder.
+    #[arg(long, value_name = "FILE", default_value = "fixloop.toml")]
+    pub config: PathBuf,
+    /// The fork's checkout the branch is pushed from (default: the current folder).
+    #[arg(long, value_name = "DIR")]
+    pub repo: Option<PathBuf>,
+    /// The fork's remote the sync branch is pushed to.
+    #[arg(long, value_name = "NAME", default_value = "origin")]
+    pub remote: String,
     /// The GitHub API base (default: <https://api.github.com>).
     #[arg(long, env = "GITHUB_API_URL", value_name = "URL")]
     pub github_api_url: Option<String>,

@@ -5,6 +5,7 @@
 use std::path::{Path, PathBuf};
 
 use chrono::Utc;
+use serde::{Deserialize, Serialize};
 
 use super::CommandError;
 use super::run::{Launch, NewRun, agent_for, name_lock, new_run, policy_name};
@@ -13,7 +14,7 @@ use crate::adapters::forge::NoForge;
 use crate::adapters::git::Git;
 use crate::adapters::git::sync::GitMerger;
 use crate::adapters::github::{GitHub, GitHubSyncForge, Token};
-use crate::cli::SyncArgs;
+use crate::cli::{SyncArgs, SyncCommand};
 use crate::core::event::RunStatus;
 use crate::core::exit::ExitCode;
 use crate::core::info::{AgentKind, Info};
@@ -25,7 +26,7 @@ use crate::core::watch::WatchConfig;
 use crate::engine::emitter::Emitter;
 use crate::engine::setup::Setup;
 use crate::engine::store::read_journal;
-use crate::engine::sync::SyncPipeline;
+use crate::engine::sync::{READY, SyncPipeline};
 
 /// The name sync runs go by (their folders, the lock that keeps two from running at once).
 const NAME: &str = "sync";
@@ -34,10 +35,18 @@ const NAME: &str = "sync";
 const SYNC_TOKEN: &str = "FIXLOOP_SYNC_TOKEN";
 
 pub async fn sync(args: &SyncArgs) -> Result<ExitCode, CommandError> {
+    if let Some(SyncCommand::Publish(publish)) = &args.what {
+        return super::sync_publish::publish(publish).await;
+    }
     let whole = read_config(&args.config)?;
     let config = section(&whole, &args.config)?;
-    // The sinks are read before anything is done: a variable not set is said at once.
-    let notices = Notices::from_config(&whole, None)?;
+    let hold = args.out.as_deref().map(super::ci_common::absolute);
+    // The sinks are read before anything is done: a variable not set is said at once. A held
+    // sync tells nothing: its publish job does, once there is something to tell.
+    let notices = match hold {
+        Some(_) => None,
+        None => Some(Notices::from_config(&whole, None)?),
+    };
     let repo_name = config.repo.clone();
     let repo = top_level(args.repo.as_deref().unwrap_or(Path::new("."))).await?;
     let headless = args.front.is_headless();
@@ -76,7 +85,7 @@ pub async fn sync(args: &SyncArgs) -> Result<ExitCode, CommandError> {
         "name": NAME,
     }))
     .map_err(|e| CommandError::new(ExitCode::Failed, e.to_string()))?;
-    let recorded = recorded(&config, args, remote.clone());
+    let recorded = recorded(&config, args, remote.clone(), hold.clone());
     let setup = Setup {
         run_id,
         run_dir: run_dir.clone(),
@@ -96,7 +105,7 @@ pub async fn sync(args: &SyncArgs) -> Result<ExitCode, CommandError> {
         merger: Box::new(GitMerger::new(repo.clone()).with_push_env(push_env())),
         config,
         remote,
-        hold_push: false,
+        hold,
     };
     let launch = Launch {
         pipeline,
@@ -117,7 +126,9 @@ pub async fn sync(args: &SyncArgs) -> Result<ExitCode, CommandError> {
     };
     let journal = launch.setup.run_dir.join("events.jsonl");
     let code = Box::pin(launch.go()).await?;
-    tell(&notices, &repo_name, &journal).await;
+    if let Some(notices) = &notices {
+        tell(notices, &repo_name, &journal).await;
+    }
     Ok(code)
 }
 
@@ -134,30 +145,12 @@ async fn tell(notices: &Notices, repo: &str, journal: &Path) {
     let sync = view.sync.clone().unwrap_or_default();
     let what = sync.what.clone().unwrap_or_default();
     let (kind, title, link) = if let Some(pr) = &sync.published {
-        let ready = pr.labels.iter().any(|l| l == "ready");
-        let kind = if ready {
-            NotificationKind::Created
-        } else {
-            NotificationKind::NeedsReview
-        };
-        let state = if ready {
-            "ready to merge"
-        } else {
-            "needs review"
-        };
-        (
-            kind,
-            format!("Upstream {what}: sync PR #{} {state}", pr.number),
-            Some(pr.url.clone()),
-        )
+        let (kind, title) = pr_notice(&what, pr.number, &pr.labels);
+        (kind, title, Some(pr.url.clone()))
     } else if let Some(blocked) = &sync.blocked {
-        let title = format!(
-            "Upstream {what}: the sync is blocked ({})",
-            blocked.reasons.join("; ")
-        );
         (
             NotificationKind::Blocked,
-            title,
+            blocked_notice(&what, &blocked.reasons),
             blocked.issue.as_ref().map(|(_, url)| url.clone()),
         )
     } else if end.status == RunStatus::Failed {
@@ -169,6 +162,40 @@ async fn tell(notices: &Notices, repo: &str, journal: &Path) {
     } else {
         return;
     };
+    send(notices, repo, kind, title, link).await;
+}
+
+/// The notice of a sync PR: created ready to merge, or needing review.
+pub(super) fn pr_notice(what: &str, number: u64, labels: &[String]) -> (NotificationKind, String) {
+    if labels.iter().any(|l| l == READY) {
+        (
+            NotificationKind::Created,
+            format!("Upstream {what}: sync PR #{number} ready to merge"),
+        )
+    } else {
+        (
+            NotificationKind::NeedsReview,
+            format!("Upstream {what}: sync PR #{number} needs review"),
+        )
+    }
+}
+
+/// The notice of a blocked sync.
+pub(super) fn blocked_notice(what: &str, reasons: &[String]) -> String {
+    format!(
+        "Upstream {what}: the sync is blocked ({})",
+        reasons.join("; ")
+    )
+}
+
+/// One notification to every sink; a sink that fails is said on stderr, the sync goes on.
+pub(super) async fn send(
+    notices: &Notices,
+    repo: &str,
+    kind: NotificationKind,
+    title: String,
+    link: Option<String>,
+) {
     let mut notification = Notification::new(kind, repo, title, Utc::now());
     if let Some(link) = link {
         notification = notification.with_link(link);
@@ -178,8 +205,22 @@ async fn tell(notices: &Notices, repo: &str, journal: &Path) {
     }
 }
 
+/// The sync's own part of what the journal keeps: its `[sync]` section, and where a held sync
+/// writes its branch and PR.
+#[derive(Debug, Serialize, Deserialize)]
+struct SyncRecord {
+    sync: SyncSection,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    hold: Option<PathBuf>,
+}
+
 /// What the journal keeps of a sync's choices, so that a resume goes on with the same.
-fn recorded(config: &SyncSection, args: &SyncArgs, remote: Option<String>) -> RunSetup {
+fn recorded(
+    config: &SyncSection,
+    args: &SyncArgs,
+    remote: Option<String>,
+    hold: Option<PathBuf>,
+) -> RunSetup {
     RunSetup {
         settings: Settings {
             has_logs: false,
@@ -198,17 +239,26 @@ fn recorded(config: &SyncSection, args: &SyncArgs, remote: Option<String>) -> Ru
         budget_cents: Some(DEFAULT_RUN_BUDGET_CENTS),
         step_budget_cents: Some(DEFAULT_STEP_BUDGET_CENTS),
         existing: None,
-        pipeline_config: serde_json::to_value(config).ok(),
+        pipeline_config: serde_json::to_value(SyncRecord {
+            sync: config.clone(),
+            hold,
+        })
+        .ok(),
     }
 }
 
 /// A sync run's pipeline as its journal recorded it (`fixloop resume`).
 pub(super) async fn pipeline_for(setup: &Setup) -> Result<SyncPipeline, CommandError> {
-    let config: SyncSection = setup
+    let record: SyncRecord = setup
         .recorded
         .pipeline_config
         .clone()
-        .and_then(|v| serde_json::from_value(v).ok())
+        .and_then(|v| {
+            serde_json::from_value(v.clone()).ok().or_else(|| {
+                // Journals from before held syncs kept the section alone.
+                serde_json::from_value(v).ok().map(|sync| SyncRecord { sync, hold: None })
+            })
+        })
         .ok_or_else(|| {
             CommandError::new(
                 ExitCode::Input,
@@ -217,17 +267,17 @@ pub(super) async fn pipeline_for(setup: &Setup) -> Result<SyncPipeline, CommandE
             .hint("start the sync again with `fixloop sync`")
         })?;
     Ok(SyncPipeline {
-        forge: Box::new(forge(&config, setup.recorded.github_api_url.clone()).await?),
+        forge: Box::new(forge(&record.sync, setup.recorded.github_api_url.clone()).await?),
         merger: Box::new(GitMerger::new(setup.repo.clone()).with_push_env(push_env())),
-        config,
+        config: record.sync,
         remote: setup.recorded.remote.clone(),
-        hold_push: false,
+        hold: record.hold,
     })
 }
 
 /// The fork on GitHub: the token from `FIXLOOP_SYNC_TOKEN` when it is set (an App token or a
 /// token with the `workflow` scope), else the usual one.
-async fn forge(config: &SyncSection, api: Option<String>) -> Result<GitHubSyncForge, CommandError> {
+pub(super) async fn forge(config: &SyncSection, api: Option<String>) -> Result<GitHubSyncForge, CommandError> {
     let token = Token::discover_preferring(SYNC_TOKEN).await;
     // The job's own token in Actions may never push workflow files.
     let actions_token = std::env::var_os("GITHUB_ACTIONS").is_some()
@@ -244,7 +294,7 @@ async fn forge(config: &SyncSection, api: Option<String>) -> Result<GitHubSyncFo
 }
 
 /// git's environment for the push: the sync's own token when it is set, else the usual one.
-fn push_env() -> Vec<(String, String)> {
+pub(super) fn push_env() -> Vec<(String, String)> {
     match std::env::var(SYNC_TOKEN)
         .ok()
         .filter(|t| !t.trim().is_empty())
@@ -255,7 +305,7 @@ fn push_env() -> Vec<(String, String)> {
 }
 
 /// The configuration, checked.
-fn read_config(path: &Path) -> Result<WatchConfig, CommandError> {
+pub(super) fn read_config(path: &Path) -> Result<WatchConfig, CommandError> {
     let text = std::fs::read_to_string(path).map_err(|e| {
         CommandError::new(
             ExitCode::Input,
@@ -270,7 +320,7 @@ fn read_config(path: &Path) -> Result<WatchConfig, CommandError> {
 }
 
 /// Its `[sync]` section.
-fn section(config: &WatchConfig, path: &Path) -> Result<SyncSection, CommandError> {
+pub(super) fn section(config: &WatchConfig, path: &Path) -> Result<SyncSection, CommandError> {
     config.sync.clone().ok_or_else(|| {
         CommandError::new(
             ExitCode::Input,
@@ -281,7 +331,7 @@ fn section(config: &WatchConfig, path: &Path) -> Result<SyncSection, CommandErro
 }
 
 /// The top folder of the git repository holding `dir`.
-async fn top_level(dir: &Path) -> Result<PathBuf, CommandError> {
+pub(super) async fn top_level(dir: &Path) -> Result<PathBuf, CommandError> {
     let dir = dir
         .canonicalize()
         .map_err(|e| CommandError::new(ExitCode::Input, format!("{}: {e}", dir.display())))?;

@@ -93,6 +93,7 @@ impl EventKind {
                 | Self::SyncTestFixed { .. }
                 | Self::SyncPublished { .. }
                 | Self::SyncBlocked { .. }
+                | Self::SyncHeld { .. }
         )
     }
 }
@@ -779,6 +780,14 @@ pub enum EventKind {
     SyncBlocked {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         issue: Option<(u64, String)>,
+        reasons: Vec<String>,
+    },
+    /// Sync with `--hold-push`: nothing pushed and nothing opened here; the branch and its PR
+    /// (or, `blocked`, the issue saying why) written to `out` for `fixloop sync publish`.
+    SyncHeld {
+        out: String,
+        blocked: bool,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
         reasons: Vec<String>,
     },
     RunFinished {

@@ -105,6 +105,17 @@ impl Sections for SyncSections {
             }
             md.push('\n');
         }
+        if let Some(out) = &sync.held {
+            let what = if sync.blocked.is_some() {
+                "The issue saying why"
+            } else {
+                "The sync branch (a git bundle) and its PR"
+            };
+            let _ = writeln!(
+                md,
+                "{what} were written to `{out}`, for `fixloop sync publish`.\n"
+            );
+        }
     }
 }
 

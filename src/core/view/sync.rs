@@ -31,6 +31,8 @@ pub struct SyncView {
     pub fixes: Vec<TestFix>,
     pub published: Option<Published>,
     pub blocked: Option<BlockedView>,
+    /// `--hold-push`: the folder the branch and its PR (or the issue) were written to.
+    pub held: Option<String>,
 }
 
 /// A failing test handed to a fixloop run of its own.
@@ -144,6 +146,19 @@ impl SyncView {
                     issue: issue.clone(),
                     reasons: reasons.clone(),
                 });
+            }
+            EventKind::SyncHeld {
+                out,
+                blocked,
+                reasons,
+            } => {
+                self.held = Some(out.clone());
+                if *blocked {
+                    self.blocked = Some(BlockedView {
+                        issue: None,
+                        reasons: reasons.clone(),
+                    });
+                }
             }
             _ => {}
         }

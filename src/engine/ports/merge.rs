@@ -187,4 +187,12 @@ pub trait Merger: Send + Sync {
         commit: &'a str,
         own: &'a str,
     ) -> BoxFuture<'a, Result<()>>;
+    /// Writes `commit`, with the history `exclude` lacks, to the git bundle `path` (the branch
+    /// of a sync held for a publish job).
+    fn bundle<'a>(
+        &'a self,
+        path: &'a Path,
+        commit: &'a str,
+        exclude: &'a str,
+    ) -> BoxFuture<'a, Result<()>>;
 }

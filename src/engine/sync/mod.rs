@@ -3,9 +3,12 @@
 
 mod detect;
 mod fix;
+mod hold;
 mod merge;
 mod publish;
 mod resolve;
+
+pub use publish::{ISSUE_MARKER, NEEDS_REVIEW, READY, SYNC_LABEL};
 
 use super::bench::Bench;
 use super::pipeline::Pipeline;
@@ -26,8 +29,9 @@ pub struct SyncPipeline {
     pub forge: Box<dyn SyncForge>,
     /// The fork's remote the branch is pushed to (`None`: a local repository only).
     pub remote: Option<String>,
-    /// Prepare everything, push nothing (the Actions job without a write token).
-    pub hold_push: bool,
+    /// Prepare everything and push nothing: the branch and its PR (or the issue) written to
+    /// this folder for `fixloop sync publish` (the Actions job without a write token).
+    pub hold: Option<std::path::PathBuf>,
 }
 
 impl std::fmt::Debug for SyncPipeline {
@@ -44,7 +48,7 @@ impl Pipeline for SyncPipeline {
     fn machine(&self, setup: &Setup) -> SyncMachine {
         SyncMachine::new(SyncRules {
             max_conflicts: self.config.max_conflicts,
-            publish: setup.settings().open_pr && !self.hold_push,
+            publish: setup.settings().open_pr || self.hold.is_some(),
             fixable: self.config.test.clone(),
         })
     }

@@ -4,9 +4,10 @@
 //! up only with a token that may push them: else a loud failure that says what token to use.
 
 use super::merge::conventions;
-use super::{SyncPipeline, view};
+use super::{SyncPipeline, hold, view};
 use crate::core::error::StepError;
 use crate::core::event::EventKind;
+use crate::core::sync::plan::workflow_scope_refusal;
 use crate::core::sync::body::{Blocked, SyncSummary, issue_body, issue_title, pr_body, pr_title};
 use crate::core::sync::trailer::COMMIT_TRAILER;
 use crate::core::sync::verdict::{Resolution, verdict};
@@ -18,7 +19,7 @@ pub const SYNC_LABEL: &str = "automated-sync";
 pub const READY: &str = "ready";
 pub const NEEDS_REVIEW: &str = "needs-review";
 /// The marker of the one conflict issue.
-pub const ISSUE_MARKER: &str = "<!-- fixloop:sync-conflict -->";
+pub use crate::core::sync::body::ISSUE_MARKER;
 
 pub async fn publish(sync: &SyncPipeline, bench: &Bench) -> Result<EventKind, StepError> {
     let facts = view(bench);
@@ -35,21 +36,6 @@ pub async fn publish(sync: &SyncPipeline, bench: &Bench) -> Result<EventKind, St
         .chain(facts.fixes.iter().flat_map(|f| f.files.iter().cloned()))
         .collect();
     let judged = verdict(&facts.files, &facts.checks, &ai_edited, &rules);
-    let Some(remote) = &sync.remote else {
-        return Err(
-            StepError::input("the fork has no remote to push the sync branch to").hint(
-                "add the fork's GitHub remote (`git remote add origin …`), or run with --no-pr",
-            ),
-        );
-    };
-    workflows_allowed(sync, bench, &facts.base_commit, &commit).await?;
-    let own = format!("{COMMIT_TRAILER}:");
-    sync.merger
-        .push_branch(remote, &facts.branch, &commit, &own)
-        .await
-        .map_err(|e| {
-            StepError::unavailable(format!("cannot push {}: {}", facts.branch, e.stderr))
-        })?;
     let (labels, drop) = if judged.ready {
         (
             vec![SYNC_LABEL.to_owned(), READY.to_owned()],
@@ -99,6 +85,30 @@ pub async fn publish(sync: &SyncPipeline, bench: &Bench) -> Result<EventKind, St
         drop_labels: drop,
         supersedes: "fixloop/sync/".into(),
     };
+    if let Some(out) = &sync.hold {
+        let declared = facts
+            .files
+            .iter()
+            .map(|f| f.path.clone())
+            .chain(facts.fixes.iter().flat_map(|f| f.files.iter().cloned()))
+            .collect();
+        return hold::pr(sync, bench, out, &pr, &commit, declared).await;
+    }
+    let Some(remote) = &sync.remote else {
+        return Err(
+            StepError::input("the fork has no remote to push the sync branch to").hint(
+                "add the fork's GitHub remote (`git remote add origin …`), or run with --no-pr",
+            ),
+        );
+    };
+    workflows_allowed(sync, bench, &facts.base_commit, &commit).await?;
+    let own = format!("{COMMIT_TRAILER}:");
+    sync.merger
+        .push_branch(remote, &facts.branch, &commit, &own)
+        .await
+        .map_err(|e| {
+            StepError::unavailable(format!("cannot push {}: {}", facts.branch, e.stderr))
+        })?;
     let made = sync.forge.sync_pr(&pr).await?;
     Ok(EventKind::SyncPublished {
         number: made.number,
@@ -130,24 +140,16 @@ async fn workflows_allowed(
     commit: &str,
 ) -> Result<(), StepError> {
     let changed = bench.vcs.changed_files(base_commit, commit).await?;
-    let workflows: Vec<&String> = changed
-        .iter()
+    let workflows: Vec<String> = changed
+        .into_iter()
         .filter(|p| p.starts_with(".github/workflows/"))
         .collect();
     if workflows.is_empty() {
         return Ok(());
     }
     if sync.forge.may_push_workflows().await? == Some(false) {
-        let files: Vec<&str> = workflows.iter().map(|s| s.as_str()).collect();
-        return Err(StepError::unavailable(format!(
-            "upstream's release changes workflow files ({}), and this token may not push them: \
-             nothing was pushed",
-            files.join(", ")
-        ))
-        .hint(
-            "give fixloop a token that may: a GitHub App token with the `workflows` permission, \
-             or a personal access token with the `workflow` scope, in FIXLOOP_SYNC_TOKEN",
-        ));
+        let (message, hint) = workflow_scope_refusal(&workflows);
+        return Err(StepError::unavailable(message).hint(hint));
     }
     Ok(())
 }
@@ -184,14 +186,11 @@ pub async fn block(
         not_run,
         run_id: bench.setup.run_id.clone(),
     };
-    let (number, url) = sync
-        .forge
-        .sync_issue(
-            ISSUE_MARKER,
-            &issue_title(&blocked.what),
-            &issue_body(&blocked),
-        )
-        .await?;
+    let (title, body) = (issue_title(&blocked.what), issue_body(&blocked));
+    if let Some(out) = &sync.hold {
+        return hold::issue(sync, bench, out, title, body, reasons);
+    }
+    let (number, url) = sync.forge.sync_issue(ISSUE_MARKER, &title, &body).await?;
     Ok(EventKind::SyncBlocked {
         issue: Some((number, url)),
         reasons,

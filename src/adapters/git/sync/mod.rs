@@ -16,6 +16,7 @@ use super::read::read_at;
 use crate::engine::ports::merge::{Conflict, MergeStart, Merger, Side, SideTexts};
 use crate::engine::ports::{BoxFuture, VcsError};
 
+mod held;
 mod parse;
 mod push;
 mod upstream;
@@ -703,6 +704,15 @@ impl Merger for GitMerger {
         own: &'a str,
     ) -> BoxFuture<'a, Result<()>> {
         Box::pin(self.push(remote, branch, commit, own))
+    }
+
+    fn bundle<'a>(
+        &'a self,
+        path: &'a Path,
+        commit: &'a str,
+        exclude: &'a str,
+    ) -> BoxFuture<'a, Result<()>> {
+        Box::pin(self.write_bundle(path, commit, exclude))
     }
 }
 

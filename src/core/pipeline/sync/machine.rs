@@ -255,6 +255,20 @@ impl SyncMachine {
                 };
                 self.conclude(RunStatus::Partial, ExitCode::Partial, message, step);
             }
+            EventKind::SyncHeld { out, blocked, .. } => {
+                if blocked {
+                    let message = format!(
+                        "blocked, nothing pushed: the issue saying why is in {out}, for \
+                         `fixloop sync publish`"
+                    );
+                    self.conclude(RunStatus::Partial, ExitCode::Partial, message, step);
+                } else {
+                    let message = format!(
+                        "the sync branch and its PR are in {out}, for `fixloop sync publish`"
+                    );
+                    self.conclude(RunStatus::Success, ExitCode::Success, message, step);
+                }
+            }
             EventKind::WorktreesRemoved { .. } | EventKind::ReportWritten { .. } => {
                 self.closing(&fact, step);
             }
