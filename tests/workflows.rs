@@ -727,7 +727,8 @@ fn the_sync_scripts_hand_fixloop_the_folder_and_the_config_as_given() {
     );
     assert_eq!(publish[..2], ["sync", "publish"]);
     assert!(publish[2].ends_with("/fixloop-sync"), "{publish:?}");
-    assert_eq!(publish.len(), 3);
+    // The [sync] section publish checks the folder against: the checkout's own, as given.
+    assert_eq!(publish[3..], [format!("--config={config}").as_str()]);
 }
 
 #[test]
@@ -751,10 +752,12 @@ fn each_sync_option_lands_where_it_is_read() {
     );
     assert_eq!(sync["GITHUB_TOKEN"].as_str(), Some("${{ github.token }}"));
     assert_eq!(sync.as_hash().unwrap().len(), 2, "{sync:?}");
+    let publish = &step_with(&plain, "publish", " sync publish")["env"];
     assert_eq!(
-        step_with(&plain, "publish", " sync publish")["env"]["GITHUB_TOKEN"].as_str(),
-        Some("${{ secrets.FIXLOOP_SYNC_TOKEN || github.token }}")
+        publish["FIXLOOP_SYNC_TOKEN"].as_str(),
+        Some("${{ secrets.FIXLOOP_SYNC_TOKEN }}")
     );
+    assert_eq!(publish["GITHUB_TOKEN"].as_str(), Some("${{ github.token }}"));
     assert_eq!(
         plain["jobs"]["sync"]["permissions"]
             .as_hash()
@@ -795,7 +798,7 @@ fn each_sync_option_lands_where_it_is_read() {
         Some("write")
     );
     assert_eq!(
-        step_with(&app, "publish", " sync publish")["env"]["GITHUB_TOKEN"].as_str(),
+        step_with(&app, "publish", " sync publish")["env"]["FIXLOOP_SYNC_TOKEN"].as_str(),
         Some("${{ steps.app-token.outputs.token }}")
     );
     assert!(
@@ -917,9 +920,9 @@ fn the_policy_catches_each_kind_of_breach_of_the_sync_workflows_permissions_and_
         (
             "model-key",
             sync(
-                "          GITHUB_TOKEN: ${{ secrets.FIXLOOP_SYNC_TOKEN || github.token }}\n",
+                "          FIXLOOP_SYNC_TOKEN: ${{ secrets.FIXLOOP_SYNC_TOKEN }}\n",
                 &format!(
-                    "          GITHUB_TOKEN: ${{{{ secrets.FIXLOOP_SYNC_TOKEN || github.token }}}}\n          {key}\n"
+                    "          FIXLOOP_SYNC_TOKEN: ${{{{ secrets.FIXLOOP_SYNC_TOKEN }}}}\n          {key}\n"
                 ),
             ),
         ),
@@ -1035,14 +1038,14 @@ fn the_policy_catches_each_kind_of_breach_of_the_sync_workflows_artifact_and_tok
             "sync-token",
             sync(
                 "          GITHUB_TOKEN: ${{ github.token }}",
-                "          GITHUB_TOKEN: ${{ secrets.FIXLOOP_SYNC_TOKEN || github.token }}",
+                "          GITHUB_TOKEN: ${{ secrets.FIXLOOP_SYNC_TOKEN }}",
             ),
         ),
         (
             "sync-token",
             sync(
-                "GITHUB_TOKEN: ${{ secrets.FIXLOOP_SYNC_TOKEN || github.token }}",
-                "GITHUB_TOKEN: ${{ github.token }}",
+                "FIXLOOP_SYNC_TOKEN: ${{ secrets.FIXLOOP_SYNC_TOKEN }}",
+                "FIXLOOP_SYNC_TOKEN: ${{ github.token }}",
             ),
         ),
         (
@@ -1060,8 +1063,8 @@ fn the_policy_catches_each_kind_of_breach_of_the_sync_workflows_artifact_and_tok
         (
             "sync-token",
             app(
-                "GITHUB_TOKEN: ${{ steps.app-token.outputs.token }}",
-                "GITHUB_TOKEN: ${{ github.token }}",
+                "FIXLOOP_SYNC_TOKEN: ${{ steps.app-token.outputs.token }}",
+                "FIXLOOP_SYNC_TOKEN: ${{ github.token }}",
             ),
         ),
         (

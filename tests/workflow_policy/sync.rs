@@ -4,7 +4,7 @@
 //! `fixloop sync --hold-push` and gets no token that may write; a publish job that may write,
 //! holds no model key, runs nothing but fixloop's `sync publish` and its pinned install, runs
 //! only when the sync job left an artifact, and pushes with `FIXLOOP_SYNC_TOKEN` (or an App's
-//! token) falling back to the workflow's, saying what that costs. The rules every workflow
+//! token) in FIXLOOP_SYNC_TOKEN, falling back to the workflow's, saying what that costs. The rules every workflow
 //! keeps (pins, checkouts, scripts, installs, caches, timeouts) are the parent module's.
 
 use std::collections::BTreeSet;
@@ -25,7 +25,9 @@ const OUT_SCRIPT: &str = "$RUNNER_TEMP/fixloop-sync";
 const FIXLOOP: &str = "$RUNNER_TEMP/fixloop/bin/fixloop";
 /// The tokens that may write: neither reaches the job that runs the fork's code.
 const WRITE_TOKENS: [&str; 2] = ["FIXLOOP_SYNC_TOKEN", "FIXLOOP_APP_PRIVATE_KEY"];
-const PUBLISH_TOKEN: &str = "${{ secrets.FIXLOOP_SYNC_TOKEN || github.token }}";
+/// The publish step's token of its own (fixloop prefers it when it is set), and its fallback.
+const PUBLISH_TOKEN: &str = "${{ secrets.FIXLOOP_SYNC_TOKEN }}";
+const FALLBACK_TOKEN: &str = "${{ github.token }}";
 const APP_TOKEN: &str = "${{ steps.app-token.outputs.token }}";
 
 pub(super) fn check(doc: &Yaml, text: &str, report: &mut Report) {
@@ -291,7 +293,7 @@ fn publish_job(job: &Yaml, steps: &[Yaml], at: &str, report: &mut Report) {
             format!("fixloop sync publish {OUT_SCRIPT}, the downloaded folder"),
         );
     }
-    let token = publish["env"]["GITHUB_TOKEN"]
+    let token = publish["env"]["FIXLOOP_SYNC_TOKEN"]
         .as_str()
         .map(squeeze)
         .unwrap_or_default();
@@ -315,7 +317,15 @@ fn publish_job(job: &Yaml, steps: &[Yaml], at: &str, report: &mut Report) {
                 report.add(
                     "sync-token",
                     at,
-                    format!("GITHUB_TOKEN `{token}`, not `{PUBLISH_TOKEN}`"),
+                    format!("FIXLOOP_SYNC_TOKEN `{token}`, not `{PUBLISH_TOKEN}`"),
+                );
+            }
+            let fallback = publish["env"]["GITHUB_TOKEN"].as_str().map(squeeze);
+            if fallback.as_deref() != Some(FALLBACK_TOKEN) {
+                report.add(
+                    "sync-token",
+                    at,
+                    format!("GITHUB_TOKEN is not `{FALLBACK_TOKEN}`, the fallback"),
                 );
             }
             let notice = steps.iter().any(|s| {

@@ -69,7 +69,7 @@ pub fn render(options: &Options) -> Result<String, ValueError> {
             doc.gap();
             let mut jobs_map = Map::new();
             jobs_map.push("sync", sync::sync(options, config));
-            jobs_map.push("publish", sync::publish(options));
+            jobs_map.push("publish", sync::publish(options, config));
             jobs_map.gap();
             doc.push("jobs", jobs_map);
             doc.gap();

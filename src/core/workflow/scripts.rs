@@ -234,8 +234,12 @@ pub fn no_sync_token_notice() -> String {
         .to_owned()
 }
 
-/// `fixloop sync publish` on the downloaded output folder.
+/// `fixloop sync publish` on the downloaded output folder, with the `[sync]` section of the
+/// fork's own checkout (never one from the folder).
 #[must_use]
-pub fn sync_publish() -> String {
-    format!("{FIXLOOP_BIN} sync publish \"{SYNC_OUT}\"\n")
+pub fn sync_publish(config: &ConfigPath) -> String {
+    format!(
+        "{FIXLOOP_BIN} sync publish \"{SYNC_OUT}\" \\\n\x20 {}\n",
+        flag("config", config.as_str())
+    )
 }

@@ -155,7 +155,7 @@ pub fn sync(options: &Options, config: &ConfigPath) -> Map {
 /// The publish job: whenever the sync job left an output folder, a blocked sync's too (its
 /// issue is opened here).
 #[must_use]
-pub fn publish(options: &Options) -> Map {
+pub fn publish(options: &Options, config: &ConfigPath) -> Map {
     let mut job = Map::new().with("name", "Publish the sync");
     job.push("needs", "sync");
     job.push(
@@ -187,7 +187,7 @@ pub fn publish(options: &Options) -> Map {
     steps.push(jobs::install_fixloop(options, Values::Written));
     let mut env = Map::new();
     if options.app {
-        env.push("GITHUB_TOKEN", "${{ steps.app-token.outputs.token }}");
+        env.push(TOKEN, "${{ steps.app-token.outputs.token }}");
         env.above(&[
             "The App's token may push upstream's changes to .github/workflows (its Workflows",
             "permission), which the workflow's GITHUB_TOKEN never may.",
@@ -204,21 +204,20 @@ pub fn publish(options: &Options) -> Map {
             ),
             scripts::no_sync_token_notice(),
         ));
-        env.push(
-            "GITHUB_TOKEN",
-            format!("${{{{ secrets.{TOKEN} || github.token }}}}"),
-        );
+        env.push(TOKEN, format!("${{{{ secrets.{TOKEN} }}}}"));
         env.above(&[
             "Pushing upstream's changes to .github/workflows takes a token with the `workflow`",
             "scope, which the workflow's GITHUB_TOKEN never has: a GitHub App's token or a PAT",
-            "with that scope, in the secret FIXLOOP_SYNC_TOKEN. Without one, `fixloop sync",
-            "publish` fails loudly on such a release (exit 69) and pushes nothing of it.",
+            "with that scope, in the secret FIXLOOP_SYNC_TOKEN (used instead of GITHUB_TOKEN when",
+            "it is set). Without one, `fixloop sync publish` fails loudly on such a release (exit",
+            "69) and pushes nothing of it.",
         ]);
+        env.push("GITHUB_TOKEN", "${{ github.token }}");
     }
     steps.push(jobs::run(
         "Publish the sync",
         Map::new().with("env", env),
-        scripts::sync_publish(),
+        scripts::sync_publish(config),
     ));
     job.push(
         "steps",
