@@ -121,12 +121,18 @@ async fn held_then_published_puts_up_the_checked_branch_and_one_ready_pr() {
     let body = prs[0]["body"].as_str().unwrap();
     assert!(body.contains("Checked by the publish job"), "{body}");
     assert!(body.contains("`README.md`: the fork's version"), "{body}");
-    assert!(body.contains("`vendor/lib.txt`: upstream's version"), "{body}");
+    assert!(
+        body.contains("`vendor/lib.txt`: upstream's version"),
+        "{body}"
+    );
     let labels = requests(&server, "POST", "/issues/21/labels").await[0].to_string();
     assert!(labels.contains("\"ready\""), "{labels}");
     let told = requests(&server, "POST", "/secret").await;
     assert_eq!(told.len(), 1, "the publish job tells: {said}");
-    assert!(!said.contains(TOKEN) && !said.contains("/slack/T0"), "{said}");
+    assert!(
+        !said.contains(TOKEN) && !said.contains("/slack/T0"),
+        "{said}"
+    );
     // The publish job's checkout is as it was.
     assert_eq!(sandbox.git(&publisher, &["status", "--porcelain"]), "");
 }
@@ -142,7 +148,10 @@ async fn nothing_new_writes_nothing_to_publish() {
     let held = sync(&sandbox, &w, &server, &["--hold-push", "--out", &out_arg]);
     assert_eq!(held.status.code(), Some(0), "{}", text(&held));
     let written = std::fs::read_dir(&out_dir).map_or(0, Iterator::count);
-    assert_eq!(written, 0, "the workflow's publish job runs only on a folder");
+    assert_eq!(
+        written, 0,
+        "the workflow's publish job runs only on a folder"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -194,35 +203,15 @@ async fn a_tampered_folder_is_refused_and_nothing_is_pushed() {
     let bundle = out_dir.join("sync.bundle").display().to_string();
     sandbox.git(
         &attacker,
-        &["fetch", "--quiet", &bundle, "refs/fixloop/sync-held:refs/heads/held"],
+        &[
+            "fetch",
+            "--quiet",
+            &bundle,
+            "refs/fixloop/sync-held:refs/heads/held",
+        ],
     );
-    sandbox.git(&attacker, &["checkout", "--quiet", "held"]);
-
-    // A commit slipped onto the branch, the plan's commit changed to it (declared or not).
     let slipped = |name: &str, file: &str, text: &str, declare: bool| {
-        let dir = sandbox.path().join(name);
-        copy_dir(&out_dir, &dir);
-        sandbox.git(&attacker, &["checkout", "--quiet", "--detach", "held"]);
-        let path = attacker.join(file);
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(path, text).unwrap();
-        world::commit(&sandbox, &attacker, "Tidy up");
-        sandbox.git(&attacker, &["update-ref", "refs/fixloop/sync-held", "HEAD"]);
-        let target = dir.join("sync.bundle").display().to_string();
-        sandbox.git(
-            &attacker,
-            &["bundle", "create", "--quiet", &target, "refs/fixloop/sync-held", "^origin/main"],
-        );
-        let mut plan = plan(&dir);
-        plan["held"]["commit"] = json!(sandbox.git(&attacker, &["rev-parse", "HEAD"]));
-        if declare {
-            plan["held"]["declared"]
-                .as_array_mut()
-                .unwrap()
-                .push(json!(file));
-        }
-        std::fs::write(dir.join("plan.json"), plan.to_string()).unwrap();
-        dir
+        slip(&sandbox, &attacker, &out_dir, name, (file, text), declare)
     };
     let mut cases = vec![
         (
@@ -232,7 +221,12 @@ async fn a_tampered_folder_is_refused_and_nothing_is_pushed() {
         ),
         (
             "a workflow rewritten",
-            slipped("t2", ".github/workflows/ci.yml", "on: pull_request_target\n", true),
+            slipped(
+                "t2",
+                ".github/workflows/ci.yml",
+                "on: pull_request_target\n",
+                true,
+            ),
             "neither",
         ),
     ];
@@ -247,7 +241,11 @@ async fn a_tampered_folder_is_refused_and_nothing_is_pushed() {
     let mut plan4 = plan(&wrong_tag);
     plan4["upstream_commit"] = plan4["base_commit"].clone();
     std::fs::write(wrong_tag.join("plan.json"), plan4.to_string()).unwrap();
-    cases.push(("an upstream commit the tag does not name", wrong_tag, "names"));
+    cases.push((
+        "an upstream commit the tag does not name",
+        wrong_tag,
+        "names",
+    ));
 
     let publisher = checkout(&sandbox, &w, "publisher");
     for (what, dir, says) in cases {
@@ -256,7 +254,10 @@ async fn a_tampered_folder_is_refused_and_nothing_is_pushed() {
         assert_eq!(out.status.code(), Some(65), "{what}: {said}");
         assert!(said.contains(says), "{what}: {said}");
         assert!(said.contains("nothing was published"), "{what}: {said}");
-        assert!(!pushed_branches(&sandbox, &w).contains("fixloop/"), "{what}");
+        assert!(
+            !pushed_branches(&sandbox, &w).contains("fixloop/"),
+            "{what}"
+        );
     }
     assert!(
         requests(&server, "POST", &format!("/repos/{FORK}/pulls"))
@@ -269,7 +270,7 @@ async fn a_tampered_folder_is_refused_and_nothing_is_pushed() {
 }
 
 /// Upstream's release changes a workflow file: the job's own token may not push it (exit 69,
-/// nothing pushed, what to do said); a token that may, in FIXLOOP_SYNC_TOKEN, publishes it.
+/// nothing pushed, what to do said); a token that may, in `FIXLOOP_SYNC_TOKEN`, publishes it.
 #[tokio::test(flavor = "multi_thread")]
 async fn workflow_changes_publish_only_with_a_token_that_may_push_them() {
     let sandbox = Sandbox::new();
@@ -290,7 +291,10 @@ async fn workflow_changes_publish_only_with_a_token_that_may_push_them() {
     let refused = publish(&sandbox, &publisher, &server, &out_dir, &[]);
     let said = text(&refused);
     assert_eq!(refused.status.code(), Some(69), "{said}");
-    assert!(said.contains("FIXLOOP_SYNC_TOKEN") && said.contains("ci.yml"), "{said}");
+    assert!(
+        said.contains("FIXLOOP_SYNC_TOKEN") && said.contains("ci.yml"),
+        "{said}"
+    );
     assert!(!pushed_branches(&sandbox, &w).contains("fixloop/"));
 
     let allowed = stand_in("repo, workflow", json!([])).await;
@@ -306,6 +310,49 @@ async fn workflow_changes_publish_only_with_a_token_that_may_push_them() {
     assert_eq!(out.status.code(), Some(0), "{said}");
     assert!(pushed_branches(&sandbox, &w).contains(BRANCH));
     assert!(!said.contains(token), "{said}");
+}
+
+/// A copy of the folder `out` as the sync job's code could write it: a commit changing `file`
+/// slipped onto the held branch, the bundle made again, the plan's commit changed to it (and
+/// the file declared, or not).
+fn slip(
+    sandbox: &Sandbox,
+    attacker: &Path,
+    out: &Path,
+    name: &str,
+    (file, text): (&str, &str),
+    declare: bool,
+) -> PathBuf {
+    let dir = sandbox.path().join(name);
+    copy_dir(out, &dir);
+    sandbox.git(attacker, &["checkout", "--quiet", "--detach", "held"]);
+    let path = attacker.join(file);
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, text).unwrap();
+    world::commit(sandbox, attacker, "Tidy up");
+    sandbox.git(attacker, &["update-ref", "refs/fixloop/sync-held", "HEAD"]);
+    let target = dir.join("sync.bundle").display().to_string();
+    sandbox.git(
+        attacker,
+        &[
+            "bundle",
+            "create",
+            "--quiet",
+            &target,
+            "refs/fixloop/sync-held",
+            "^origin/main",
+        ],
+    );
+    let mut plan = plan(&dir);
+    plan["held"]["commit"] = json!(sandbox.git(attacker, &["rev-parse", "HEAD"]));
+    if declare {
+        plan["held"]["declared"]
+            .as_array_mut()
+            .unwrap()
+            .push(json!(file));
+    }
+    std::fs::write(dir.join("plan.json"), plan.to_string()).unwrap();
+    dir
 }
 
 fn copy_dir(from: &Path, to: &Path) {

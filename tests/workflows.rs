@@ -757,7 +757,10 @@ fn each_sync_option_lands_where_it_is_read() {
         publish["FIXLOOP_SYNC_TOKEN"].as_str(),
         Some("${{ secrets.FIXLOOP_SYNC_TOKEN }}")
     );
-    assert_eq!(publish["GITHUB_TOKEN"].as_str(), Some("${{ github.token }}"));
+    assert_eq!(
+        publish["GITHUB_TOKEN"].as_str(),
+        Some("${{ github.token }}")
+    );
     assert_eq!(
         plain["jobs"]["sync"]["permissions"]
             .as_hash()

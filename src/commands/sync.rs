@@ -256,7 +256,9 @@ pub(super) async fn pipeline_for(setup: &Setup) -> Result<SyncPipeline, CommandE
         .and_then(|v| {
             serde_json::from_value(v.clone()).ok().or_else(|| {
                 // Journals from before held syncs kept the section alone.
-                serde_json::from_value(v).ok().map(|sync| SyncRecord { sync, hold: None })
+                serde_json::from_value(v)
+                    .ok()
+                    .map(|sync| SyncRecord { sync, hold: None })
             })
         })
         .ok_or_else(|| {
@@ -277,7 +279,10 @@ pub(super) async fn pipeline_for(setup: &Setup) -> Result<SyncPipeline, CommandE
 
 /// The fork on GitHub: the token from `FIXLOOP_SYNC_TOKEN` when it is set (an App token or a
 /// token with the `workflow` scope), else the usual one.
-pub(super) async fn forge(config: &SyncSection, api: Option<String>) -> Result<GitHubSyncForge, CommandError> {
+pub(super) async fn forge(
+    config: &SyncSection,
+    api: Option<String>,
+) -> Result<GitHubSyncForge, CommandError> {
     let token = Token::discover_preferring(SYNC_TOKEN).await;
     // The job's own token in Actions may never push workflow files.
     let actions_token = std::env::var_os("GITHUB_ACTIONS").is_some()

@@ -47,7 +47,11 @@ pub async fn publish(args: &SyncPublishArgs) -> Result<ExitCode, CommandError> {
         .ok();
     let forge = forge(&config, args.github_api_url.clone()).await?;
     let (kind, title, link) = match &plan.held {
-        Held::Issue { title, body, reasons } => {
+        Held::Issue {
+            title,
+            body,
+            reasons,
+        } => {
             let (number, url) = forge
                 .sync_issue(ISSUE_MARKER, &redact(title), &redact(body))
                 .await?;
@@ -124,7 +128,12 @@ async fn publish_pr(
     let tip = merger
         .read_bundle(&args.dir.join(BUNDLE_FILE))
         .await
-        .map_err(|e| refused(&args.dir, &format!("its bundle cannot be read: {}", e.stderr)))?;
+        .map_err(|e| {
+            refused(
+                &args.dir,
+                &format!("its bundle cannot be read: {}", e.stderr),
+            )
+        })?;
     if &tip != commit {
         return Err(refused(
             &args.dir,
@@ -181,33 +190,7 @@ async fn check_branch(
             format!("cannot read {what}: {}", e.stderr),
         )
     };
-    // Upstream names the commit now: the tag, or the followed branch's history.
-    match config.follows() {
-        Follow::Branch(name) => {
-            let head = merger
-                .fetch_named(&config.upstream, &format!("refs/heads/{name}"), "upstream")
-                .await
-                .map_err(|e| unreachable("upstream", e))?;
-            if !merger.descends(&plan.upstream_commit, &head).await {
-                return Err(no(format!(
-                    "upstream's `{name}` does not hold {}",
-                    plan.upstream_commit
-                )));
-            }
-        }
-        Follow::Tags(_) => {
-            let tagged = merger
-                .fetch_named(&config.upstream, &format!("refs/tags/{}", plan.what), "upstream")
-                .await
-                .map_err(|e| unreachable("upstream's tag", e))?;
-            if tagged != plan.upstream_commit {
-                return Err(no(format!(
-                    "upstream's tag {} names {tagged}, not {}",
-                    plan.what, plan.upstream_commit
-                )));
-            }
-        }
-    }
+    upstream_names(args, config, plan, merger).await?;
     let base = merger
         .fetch_named(&args.remote, &format!("refs/heads/{}", config.base), "base")
         .await
@@ -263,13 +246,25 @@ async fn check_branch(
         .into_iter()
         .filter(|p| p.starts_with(WORKFLOWS))
         .collect();
-    let fixes = line.len() - 1;
+    let said = checked_text(config, plan, &merge, line.len() - 1, &sides);
+    Ok(Checked { workflows, said })
+}
+
+/// The section publish adds to the PR's body: what it checked, and whose version each path
+/// that differs from git's own merge is.
+fn checked_text(
+    config: &SyncSection,
+    plan: &Plan,
+    merge: &str,
+    fixes: usize,
+    sides: &[(String, &str)],
+) -> String {
     let mut said = String::from("\n### Checked by the publish job\n\n");
     let _ = writeln!(
         said,
         "The branch is one merge ({}) of the fork's `{}` at {} and upstream's {} at {}, as \
          upstream names it now{}.",
-        short(&merge),
+        short(merge),
         config.base,
         short(&plan.base_commit),
         plan.what,
@@ -286,16 +281,66 @@ async fn check_branch(
         said.push_str(
             "\nWhere it differs from git's own merge of the two (each path declared by the sync):\n\n",
         );
-        for (path, side) in &sides {
+        for (path, side) in sides {
             let _ = writeln!(said, "- `{path}`: {side} version");
         }
     }
-    Ok(Checked { workflows, said })
+    said
+}
+
+/// Upstream names the plan's commit now: its tag, or the followed branch's history holds it.
+async fn upstream_names(
+    args: &SyncPublishArgs,
+    config: &SyncSection,
+    plan: &Plan,
+    merger: &GitMerger,
+) -> Result<(), CommandError> {
+    let no = |why: String| refused(&args.dir, &why);
+    let unreachable = |what: &str, e: crate::engine::ports::VcsError| {
+        CommandError::new(
+            ExitCode::Unavailable,
+            format!("cannot read {what}: {}", e.stderr),
+        )
+    };
+    match config.follows() {
+        Follow::Branch(name) => {
+            let head = merger
+                .fetch_named(&config.upstream, &format!("refs/heads/{name}"), "upstream")
+                .await
+                .map_err(|e| unreachable("upstream", e))?;
+            if !merger.descends(&plan.upstream_commit, &head).await {
+                return Err(no(format!(
+                    "upstream's `{name}` does not hold {}",
+                    plan.upstream_commit
+                )));
+            }
+        }
+        Follow::Tags(_) => {
+            let tagged = merger
+                .fetch_named(
+                    &config.upstream,
+                    &format!("refs/tags/{}", plan.what),
+                    "upstream",
+                )
+                .await
+                .map_err(|e| unreachable("upstream's tag", e))?;
+            if tagged != plan.upstream_commit {
+                return Err(no(format!(
+                    "upstream's tag {} names {tagged}, not {}",
+                    plan.what, plan.upstream_commit
+                )));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Refuses, before anything is pushed, to push changes to workflow files with a token known
 /// not to be allowed to.
-async fn workflows_allowed(forge: &dyn SyncForge, workflows: &[String]) -> Result<(), CommandError> {
+async fn workflows_allowed(
+    forge: &dyn SyncForge,
+    workflows: &[String],
+) -> Result<(), CommandError> {
     if workflows.is_empty() || forge.may_push_workflows().await? != Some(false) {
         return Ok(());
     }

@@ -3,9 +3,10 @@
 //! read-only sync job (contents only) whose fixloop step alone holds the model key, runs
 //! `fixloop sync --hold-push` and gets no token that may write; a publish job that may write,
 //! holds no model key, runs nothing but fixloop's `sync publish` and its pinned install, runs
-//! only when the sync job left an artifact, and pushes with `FIXLOOP_SYNC_TOKEN` (or an App's
-//! token) in FIXLOOP_SYNC_TOKEN, falling back to the workflow's, saying what that costs. The rules every workflow
-//! keeps (pins, checkouts, scripts, installs, caches, timeouts) are the parent module's.
+//! only when the sync job left an artifact, and pushes with the token in `FIXLOOP_SYNC_TOKEN` (a
+//! PAT, or an App's token) falling back to the workflow's, saying what that costs. The rules
+//! every workflow keeps (pins, checkouts, scripts, installs, caches, timeouts) are the parent
+//! module's.
 
 use std::collections::BTreeSet;
 

@@ -6,6 +6,8 @@
 //! fixes, and every path where it differs from git's own merge of the two must be one the plan
 //! declares (a conflicted file, a fix) — never a workflow file blended by anyone.
 
+use std::fmt::Write as _;
+
 use serde::{Deserialize, Serialize};
 
 use super::config::SyncSection;
@@ -73,13 +75,8 @@ pub enum Held {
 impl Plan {
     /// Reads `text`, the file `file`.
     pub fn parse(file: &str, text: &str) -> Result<Self, String> {
-        let plan: Self = serde_json::from_str(text).map_err(|e| {
-            format!(
-                "{file}: line {}, column {}: {e}",
-                e.line(),
-                e.column()
-            )
-        })?;
+        let plan: Self = serde_json::from_str(text)
+            .map_err(|e| format!("{file}: line {}, column {}: {e}", e.line(), e.column()))?;
         if plan.version != PLAN_VERSION {
             return Err(format!(
                 "{file}: version {} is not one this fixloop reads ({PLAN_VERSION})",
@@ -163,7 +160,9 @@ impl Held {
             return Some(format!("`{label}` is not a label a sync PR carries"));
         }
         if let Some(path) = declared.iter().find(|p| !is_plain_path(p)) {
-            return Some(format!("its declared path `{path}` is not a path in a tree"));
+            return Some(format!(
+                "its declared path `{path}` is not a path in a tree"
+            ));
         }
         None
     }
@@ -297,7 +296,7 @@ fn shown(paths: &[&str]) -> String {
         .collect::<Vec<_>>()
         .join(", ");
     if paths.len() > SHOWN {
-        text.push_str(&format!(" and {} more", paths.len() - SHOWN));
+        let _ = write!(text, " and {} more", paths.len() - SHOWN);
     }
     text
 }
@@ -360,17 +359,32 @@ mod tests {
     fn a_plan_for_another_fork_branch_or_label_is_refused() {
         let mut other = plan();
         other.fork = "mallory/fork".into();
-        assert!(other.disagreement(&config()).expect("fork").contains("fork"));
+        assert!(
+            other
+                .disagreement(&config())
+                .expect("fork")
+                .contains("fork")
+        );
         let mut branch = plan();
         if let Held::Pr { branch, .. } = &mut branch.held {
             *branch = "main".into();
         }
-        assert!(branch.disagreement(&config()).expect("branch").contains("not a sync branch"));
+        assert!(
+            branch
+                .disagreement(&config())
+                .expect("branch")
+                .contains("not a sync branch")
+        );
         let mut label = plan();
         if let Held::Pr { labels, .. } = &mut label.held {
             labels.push("security-approved".into());
         }
-        assert!(label.disagreement(&config()).expect("label").contains("security-approved"));
+        assert!(
+            label
+                .disagreement(&config())
+                .expect("label")
+                .contains("security-approved")
+        );
         let mut path = plan();
         if let Held::Pr { declared, .. } = &mut path.held {
             declared.push("../outside".into());
@@ -393,7 +407,10 @@ mod tests {
     #[test]
     fn the_line_must_be_one_merge_of_the_two_with_fixes_above() {
         assert_eq!(merge_of(&line(&[&[M, A, B]]), A, B), Ok(M.to_owned()));
-        assert_eq!(merge_of(&line(&[&[F, M], &[M, A, B]]), A, B), Ok(M.to_owned()));
+        assert_eq!(
+            merge_of(&line(&[&[F, M], &[M, A, B]]), A, B),
+            Ok(M.to_owned())
+        );
         // A merge of something else, a second merge above, a plain commit instead.
         assert!(merge_of(&line(&[&[M, A, F]]), A, B).is_err());
         assert!(merge_of(&line(&[&[F, M, A], &[M, A, B]]), A, B).is_err());

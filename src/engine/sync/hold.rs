@@ -53,14 +53,14 @@ pub fn issue(
     sync: &SyncPipeline,
     bench: &Bench,
     out: &Path,
-    title: String,
-    body: String,
+    title: &str,
+    body: &str,
     reasons: Vec<String>,
 ) -> Result<EventKind, StepError> {
     prepare(out)?;
     let held = Held::Issue {
-        title: redact(&title).into_owned(),
-        body: redact(&body).into_owned(),
+        title: redact(title).into_owned(),
+        body: redact(body).into_owned(),
         reasons: reasons.iter().map(|r| redact(r).into_owned()).collect(),
     };
     write_plan(sync, bench, out, held)?;
@@ -88,12 +88,7 @@ fn prepare(out: &Path) -> Result<(), StepError> {
     Ok(())
 }
 
-fn write_plan(
-    sync: &SyncPipeline,
-    bench: &Bench,
-    out: &Path,
-    held: Held,
-) -> Result<(), StepError> {
+fn write_plan(sync: &SyncPipeline, bench: &Bench, out: &Path, held: Held) -> Result<(), StepError> {
     let facts = view(bench);
     let plan = Plan {
         version: PLAN_VERSION,

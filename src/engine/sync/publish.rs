@@ -7,8 +7,8 @@ use super::merge::conventions;
 use super::{SyncPipeline, hold, view};
 use crate::core::error::StepError;
 use crate::core::event::EventKind;
-use crate::core::sync::plan::workflow_scope_refusal;
 use crate::core::sync::body::{Blocked, SyncSummary, issue_body, issue_title, pr_body, pr_title};
+use crate::core::sync::plan::workflow_scope_refusal;
 use crate::core::sync::trailer::COMMIT_TRAILER;
 use crate::core::sync::verdict::{Resolution, verdict};
 use crate::engine::bench::Bench;
@@ -188,7 +188,7 @@ pub async fn block(
     };
     let (title, body) = (issue_title(&blocked.what), issue_body(&blocked));
     if let Some(out) = &sync.hold {
-        return hold::issue(sync, bench, out, title, body, reasons);
+        return hold::issue(sync, bench, out, &title, &body, reasons);
     }
     let (number, url) = sync.forge.sync_issue(ISSUE_MARKER, &title, &body).await?;
     Ok(EventKind::SyncBlocked {

@@ -16,7 +16,12 @@ const PUBLISH_REFS: &str = "refs/fixloop/publish/";
 
 impl GitMerger {
     /// Writes `commit` and its history that `exclude` does not have to the bundle `path`.
-    pub(super) async fn write_bundle(&self, path: &Path, commit: &str, exclude: &str) -> Result<()> {
+    pub(super) async fn write_bundle(
+        &self,
+        path: &Path,
+        commit: &str,
+        exclude: &str,
+    ) -> Result<()> {
         let commit = operand("commit", commit)?;
         let exclude = operand("commit", exclude)?;
         self.git.run(&["update-ref", BUNDLE_REF, commit]).await?;
@@ -101,7 +106,14 @@ impl GitMerger {
         let base = operand("commit", base)?;
         let listed = self
             .git
-            .run(&["rev-list", "--first-parent", "--parents", tip, "--not", base])
+            .run(&[
+                "rev-list",
+                "--first-parent",
+                "--parents",
+                tip,
+                "--not",
+                base,
+            ])
             .await?;
         Ok(listed
             .lines()
@@ -181,7 +193,12 @@ impl GitMerger {
     /// The blob at `path` in `commit`, or `None` when there is none.
     pub async fn blob_at(&self, commit: &str, path: &str) -> Option<String> {
         self.git
-            .run(&["rev-parse", "--verify", "--quiet", &format!("{commit}:{path}")])
+            .run(&[
+                "rev-parse",
+                "--verify",
+                "--quiet",
+                &format!("{commit}:{path}"),
+            ])
             .await
             .ok()
     }
