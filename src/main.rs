@@ -5,7 +5,7 @@ use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
 use std::process::ExitCode;
 
 use clap::Parser;
-use fixloop::cli::{CiCommand, Cli, Command, InitCommand};
+use fixloop::cli::{CiCommand, Cli, Command, InitCommand, SyncCommand};
 use fixloop::commands::{self, CommandError, output};
 use fixloop::core::sanitize::message_for_terminal;
 use fixloop::engine::secrets::redact;
@@ -70,7 +70,12 @@ fn command(cli: Cli) -> Result<fixloop::core::exit::ExitCode, CommandError> {
                     }
                     Some(Command::Stats(args)) => commands::reports::stats_command(&args).await,
                     Some(Command::Watch(args)) => Box::pin(commands::watch::watch(&args)).await,
-                    Some(Command::Sync(args)) => Box::pin(commands::sync::sync(&args)).await,
+                    Some(Command::Sync(args)) => match &args.what {
+                        Some(SyncCommand::Publish(publish)) => {
+                            Box::pin(commands::sync_publish::publish(publish)).await
+                        }
+                        None => Box::pin(commands::sync::sync(&args)).await,
+                    },
                     _ => commands::run::run(cli.run).await,
                 }
             }),

@@ -20,7 +20,7 @@ pub mod run;
 pub mod setup;
 pub mod stress;
 pub mod sync;
-mod sync_publish;
+pub mod sync_publish;
 pub mod validate;
 pub mod watch;
 

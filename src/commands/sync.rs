@@ -14,7 +14,7 @@ use crate::adapters::forge::NoForge;
 use crate::adapters::git::Git;
 use crate::adapters::git::sync::GitMerger;
 use crate::adapters::github::{GitHub, GitHubSyncForge, Token};
-use crate::cli::{SyncArgs, SyncCommand};
+use crate::cli::SyncArgs;
 use crate::core::event::RunStatus;
 use crate::core::exit::ExitCode;
 use crate::core::info::{AgentKind, Info};
@@ -35,9 +35,6 @@ const NAME: &str = "sync";
 const SYNC_TOKEN: &str = "FIXLOOP_SYNC_TOKEN";
 
 pub async fn sync(args: &SyncArgs) -> Result<ExitCode, CommandError> {
-    if let Some(SyncCommand::Publish(publish)) = &args.what {
-        return super::sync_publish::publish(publish).await;
-    }
     let whole = read_config(&args.config)?;
     let config = section(&whole, &args.config)?;
     let hold = args.out.as_deref().map(super::ci_common::absolute);
