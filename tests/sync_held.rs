@@ -193,7 +193,7 @@ async fn a_tampered_folder_is_refused_and_nothing_is_pushed() {
     world::commit(&sandbox, &w.fork, "Our CI");
     sandbox.git(&w.fork, &["push", "--quiet", "origin", "main"]);
     rule_release(&sandbox, &w);
-    configure(&sandbox, &w, "");
+    configure(&sandbox, &w, world::SLACK);
     let server = stand_in("repo, workflow", json!([])).await;
     let out_dir = sandbox.path().join("out");
     let out_arg = out_dir.display().to_string();
@@ -263,6 +263,13 @@ async fn a_tampered_folder_is_refused_and_nothing_is_pushed() {
         requests(&server, "POST", &format!("/repos/{FORK}/pulls"))
             .await
             .is_empty()
+    );
+    let told = requests(&server, "POST", "/secret").await;
+    assert_eq!(told.len(), 4, "each refusal is told as a failure");
+    assert!(
+        told[0]["text"].as_str().unwrap().contains("failed"),
+        "{}",
+        told[0]
     );
     // The untouched folder publishes.
     let out = publish(&sandbox, &publisher, &server, &out_dir, &[]);

@@ -37,16 +37,38 @@ const WORKFLOWS: &str = ".github/workflows/";
 pub async fn publish(args: &SyncPublishArgs) -> Result<ExitCode, CommandError> {
     let whole = read_config(&args.config)?;
     let config = section(&whole, &args.config)?;
-    let plan = read_plan(&args.dir)?;
-    if let Some(why) = plan.disagreement(&config) {
-        return Err(refused(&args.dir, &why));
-    }
     // A sink whose variable this job lacks is said, and the sync is published all the same.
     let notices = Notices::from_config(&whole, None)
         .map_err(|e| eprintln!("fixloop sync publish: notifications are off: {}", e.message))
         .ok();
-    let forge = forge(&config, args.github_api_url.clone()).await?;
-    let (kind, title, link) = match &plan.held {
+    let published = published(args, &config).await;
+    let (kind, title, link) = match published {
+        Ok(told) => told,
+        Err(e) => {
+            if let Some(notices) = &notices {
+                let title = format!("The upstream sync's publish failed: {}", e.message);
+                send(notices, &config.repo, NotificationKind::Failed, title, None).await;
+            }
+            return Err(e);
+        }
+    };
+    if let Some(notices) = &notices {
+        send(notices, &config.repo, kind, title, Some(link)).await;
+    }
+    Ok(ExitCode::Success)
+}
+
+/// The issue opened, or the branch checked, pushed and its PR opened: what to tell.
+async fn published(
+    args: &SyncPublishArgs,
+    config: &SyncSection,
+) -> Result<(NotificationKind, String, String), CommandError> {
+    let plan = &read_plan(&args.dir)?;
+    if let Some(why) = plan.disagreement(config) {
+        return Err(refused(&args.dir, &why));
+    }
+    let forge = forge(config, args.github_api_url.clone()).await?;
+    Ok(match &plan.held {
         Held::Issue {
             title,
             body,
@@ -65,16 +87,12 @@ pub async fn publish(args: &SyncPublishArgs) -> Result<ExitCode, CommandError> {
         Held::Pr { .. } => {
             let repo = top_level(args.repo.as_deref().unwrap_or(Path::new("."))).await?;
             let merger = GitMerger::new(repo).with_push_env(push_env());
-            let (number, url, labels) = publish_pr(args, &config, &plan, &merger, &forge).await?;
+            let (number, url, labels) = publish_pr(args, config, plan, &merger, &forge).await?;
             let (kind, title) = pr_notice(&plan.what, number, &labels);
             println!("fixloop sync publish: {title}: {url}");
             (kind, title, url)
         }
-    };
-    if let Some(notices) = &notices {
-        send(notices, &config.repo, kind, title, Some(link)).await;
-    }
-    Ok(ExitCode::Success)
+    })
 }
 
 /// The plan in `dir`.
