@@ -477,6 +477,16 @@ async fn a_test_the_merge_broke_is_fixed_by_a_fixloop_run_on_the_sync_branch() {
         body.contains("sh check.sh") && body.contains("fixed and verified"),
         "{body}"
     );
+    // The next night, the release still not merged: the branch, whose tip is fixloop's fix,
+    // is fixloop's own to replace.
+    std::fs::write(w.fork.join("NOTES.md"), "A note of the fork's.\n").unwrap();
+    world::commit(&sandbox, &w.fork, "A note");
+    sandbox.git(&w.fork, &["push", "--quiet", "origin", "main"]);
+    let again = world::sync_with(&sandbox, &w, &server, &agent, &[]);
+    let said = text(&again);
+    assert_eq!(again.status.code(), Some(0), "{said}");
+    let notes = sandbox.git(&w.fork_origin, &["show", &format!("{branch}:NOTES.md")]);
+    assert!(notes.contains("A note"), "the branch was replaced: {notes}");
 }
 
 /// A release that merges with no conflict at all: checked, and one `ready` PR that says so.

@@ -25,7 +25,7 @@ use crate::core::sync::plan::{
     BRANCH_PREFIX, BUNDLE_FILE, Compared, Held, PLAN_FILE, Plan, merge_of, refusal,
     workflow_scope_refusal,
 };
-use crate::core::sync::trailer::COMMIT_TRAILER;
+use crate::core::sync::trailer::OWN_LINES;
 use crate::engine::ports::merge::Merger as _;
 use crate::engine::ports::{SyncForge, SyncPr};
 use crate::engine::secrets::redact;
@@ -161,7 +161,7 @@ async fn publish_pr(
     let checked = check_branch(args, config, plan, merger, commit, declared).await?;
     workflows_allowed(forge, &checked.workflows).await?;
     merger
-        .push_branch(&args.remote, branch, commit, &format!("{COMMIT_TRAILER}:"))
+        .push_branch(&args.remote, branch, commit, &OWN_LINES)
         .await
         .map_err(|e| {
             CommandError::new(

@@ -9,6 +9,10 @@ pub const TAG_TRAILER: &str = "Upstream-Tag";
 /// The trailer naming the upstream commit a merge brought in.
 pub const COMMIT_TRAILER: &str = "Upstream-Commit";
 
+/// The lines that make a sync branch's tip fixloop's own (and so one a sync may push over): the
+/// sync merge's trailer, and the trailer of a fixloop run's verified fix on it.
+pub const OWN_LINES: [&str; 2] = ["Upstream-Commit:", "Fixloop-Run:"];
+
 /// The upstream tag a commit message's trailer block names; `None` when it names none.
 #[must_use]
 pub fn upstream_tag(message: &str) -> Option<String> {
@@ -176,5 +180,14 @@ mod tests {
         assert_eq!(upstream_tag(empty), None);
         assert_eq!(upstream_tag(""), None);
         assert_eq!(upstream_tag("Fix\n\nFixloop-Run: 1\n"), None);
+    }
+
+    #[test]
+    fn own_lines_are_the_trailers_fixloop_writes() {
+        assert_eq!(OWN_LINES[0], format!("{COMMIT_TRAILER}:"));
+        assert_eq!(
+            OWN_LINES[1],
+            format!("{}:", crate::core::publish::RUN_TRAILER)
+        );
     }
 }

@@ -178,14 +178,15 @@ pub trait Merger: Send + Sync {
     /// Abandons the merge under way, if any, putting the worktree back at its HEAD.
     fn abort_merge<'a>(&'a self, worktree: &'a Path) -> BoxFuture<'a, Result<()>>;
     /// Puts `commit` on `remote`'s branch `branch`: made when it is not there, replaced when
-    /// what is there is fixloop's own (its tip's message has the line `own`), and refused when
+    /// what is there is fixloop's own (its tip's message has a line starting with one of `own`:
+    /// the sync merge's trailer, or the trailer of a fixloop run's fix on it), and refused when
     /// anyone else's commit is on it (a person's work on the branch is never pushed over).
     fn push_branch<'a>(
         &'a self,
         remote: &'a str,
         branch: &'a str,
         commit: &'a str,
-        own: &'a str,
+        own: &'a [&'a str],
     ) -> BoxFuture<'a, Result<()>>;
     /// Writes `commit`, with the history `exclude` lacks, to the git bundle `path` (the branch
     /// of a sync held for a publish job).

@@ -9,7 +9,7 @@ use crate::core::error::StepError;
 use crate::core::event::EventKind;
 use crate::core::sync::body::{Blocked, SyncSummary, issue_body, issue_title, pr_body, pr_title};
 use crate::core::sync::plan::workflow_scope_refusal;
-use crate::core::sync::trailer::COMMIT_TRAILER;
+use crate::core::sync::trailer::OWN_LINES;
 use crate::core::sync::verdict::{Resolution, verdict};
 use crate::engine::bench::Bench;
 use crate::engine::ports::SyncPr;
@@ -102,9 +102,8 @@ pub async fn publish(sync: &SyncPipeline, bench: &Bench) -> Result<EventKind, St
         );
     };
     workflows_allowed(sync, bench, &facts.base_commit, &commit).await?;
-    let own = format!("{COMMIT_TRAILER}:");
     sync.merger
-        .push_branch(remote, &facts.branch, &commit, &own)
+        .push_branch(remote, &facts.branch, &commit, &OWN_LINES)
         .await
         .map_err(|e| {
             StepError::unavailable(format!("cannot push {}: {}", facts.branch, e.stderr))

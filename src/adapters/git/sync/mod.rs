@@ -701,7 +701,7 @@ impl Merger for GitMerger {
         remote: &'a str,
         branch: &'a str,
         commit: &'a str,
-        own: &'a str,
+        own: &'a [&'a str],
     ) -> BoxFuture<'a, Result<()>> {
         Box::pin(self.push(remote, branch, commit, own))
     }

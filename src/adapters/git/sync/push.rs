@@ -10,7 +10,7 @@ impl GitMerger {
         remote: &str,
         branch: &str,
         commit: &str,
-        own: &str,
+        own: &[&str],
     ) -> Result<()> {
         let remote = operand("remote", remote)?;
         let commit = operand("commit", commit)?;
@@ -47,7 +47,10 @@ impl GitMerger {
                     .git
                     .run(&["log", "-1", "--format=%B", &fetched])
                     .await?;
-                if !message.lines().any(|l| l.starts_with(own)) {
+                if !message
+                    .lines()
+                    .any(|l| own.iter().any(|o| l.starts_with(o)))
+                {
                     return Err(refused(
                         "push",
                         format!(
