@@ -21,12 +21,13 @@ use crate::core::info::{AgentKind, Info};
 use crate::core::notify::{Notification, NotificationKind};
 use crate::core::setup::{DEFAULT_RUN_BUDGET_CENTS, DEFAULT_STEP_BUDGET_CENTS, RunSetup, Settings};
 use crate::core::sync::config::SyncSection;
+use crate::core::sync::notice::{blocked_notice, pr_notice};
 use crate::core::view::RunView;
 use crate::core::watch::WatchConfig;
 use crate::engine::emitter::Emitter;
 use crate::engine::setup::Setup;
 use crate::engine::store::read_journal;
-use crate::engine::sync::{READY, SyncPipeline};
+use crate::engine::sync::SyncPipeline;
 
 /// The name sync runs go by (their folders, the lock that keeps two from running at once).
 const NAME: &str = "sync";
@@ -160,29 +161,6 @@ async fn tell(notices: &Notices, repo: &str, journal: &Path) {
         return;
     };
     send(notices, repo, kind, title, link).await;
-}
-
-/// The notice of a sync PR: created ready to merge, or needing review.
-pub(super) fn pr_notice(what: &str, number: u64, labels: &[String]) -> (NotificationKind, String) {
-    if labels.iter().any(|l| l == READY) {
-        (
-            NotificationKind::Created,
-            format!("Upstream {what}: sync PR #{number} ready to merge"),
-        )
-    } else {
-        (
-            NotificationKind::NeedsReview,
-            format!("Upstream {what}: sync PR #{number} needs review"),
-        )
-    }
-}
-
-/// The notice of a blocked sync.
-pub(super) fn blocked_notice(what: &str, reasons: &[String]) -> String {
-    format!(
-        "Upstream {what}: the sync is blocked ({})",
-        reasons.join("; ")
-    )
 }
 
 /// One notification to every sink; a sink that fails is said on stderr, the sync goes on.

@@ -12,15 +12,14 @@ use std::fmt::Write as _;
 use std::path::Path;
 
 use super::CommandError;
-use super::sync::{
-    blocked_notice, forge, pr_notice, push_env, read_config, section, send, top_level,
-};
+use super::sync::{forge, push_env, read_config, section, send, top_level};
 use super::watch::notices::Notices;
 use crate::adapters::git::sync::GitMerger;
 use crate::cli::SyncPublishArgs;
 use crate::core::exit::ExitCode;
 use crate::core::notify::NotificationKind;
 use crate::core::sync::config::{Follow, SyncSection};
+use crate::core::sync::notice::{blocked_notice, pr_notice};
 use crate::core::sync::plan::{
     BRANCH_PREFIX, BUNDLE_FILE, Compared, Held, PLAN_FILE, Plan, merge_of, refusal,
     workflow_scope_refusal,

@@ -7,6 +7,7 @@ pub mod body;
 pub mod config;
 pub mod conventions;
 mod markdown;
+pub mod notice;
 pub mod plan;
 pub mod prompt;
 mod refname;

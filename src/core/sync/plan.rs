@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use super::config::SyncSection;
 use super::refname::branch_name_fault;
+use super::verdict::{NEEDS_REVIEW, READY, SYNC_LABEL};
 
 /// The plan's file in the folder.
 pub const PLAN_FILE: &str = "plan.json";
@@ -24,7 +25,7 @@ pub const PLAN_VERSION: u32 = 1;
 /// What every sync branch's name starts with.
 pub const BRANCH_PREFIX: &str = "fixloop/sync/";
 /// The labels a sync PR may carry.
-pub const LABELS: [&str; 3] = ["automated-sync", "ready", "needs-review"];
+pub const LABELS: [&str; 3] = [SYNC_LABEL, READY, NEEDS_REVIEW];
 /// GitHub's limit on a PR's or an issue's body.
 const BODY_LIMIT: usize = 65_536;
 const TITLE_LIMIT: usize = 256;

@@ -6,6 +6,12 @@ use serde::{Deserialize, Serialize};
 
 use super::conventions::Conventions;
 
+/// The label every sync PR carries.
+pub const SYNC_LABEL: &str = "automated-sync";
+/// The verdict's labels: ready to merge, or needing a person's review.
+pub const READY: &str = "ready";
+pub const NEEDS_REVIEW: &str = "needs-review";
+
 /// How a conflicted file was resolved, in the order the sync tries them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]

@@ -14,12 +14,9 @@ use crate::core::sync::verdict::{Resolution, verdict};
 use crate::engine::bench::Bench;
 use crate::engine::ports::SyncPr;
 
-/// Labels every sync PR carries, and the verdict's.
-pub const SYNC_LABEL: &str = "automated-sync";
-pub const READY: &str = "ready";
-pub const NEEDS_REVIEW: &str = "needs-review";
 /// The marker of the one conflict issue.
 pub use crate::core::sync::body::ISSUE_MARKER;
+pub use crate::core::sync::verdict::{NEEDS_REVIEW, READY, SYNC_LABEL};
 
 pub async fn publish(sync: &SyncPipeline, bench: &Bench) -> Result<EventKind, StepError> {
     let facts = view(bench);
