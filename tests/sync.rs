@@ -2,7 +2,8 @@
 //! GitHub stand-in: nothing new; a merge whose conflicts the fork's path rules resolve, checked
 //! and put up as one `ready` PR (older sync PRs closed); the same release again → nothing; a
 //! conflict on a protected path → nothing pushed and one issue; a release that changes workflow
-//! files with a token that may not push them → a loud failure and nothing pushed.
+//! files with a token that may not push them → a loud failure and nothing pushed; a followed
+//! branch instead of tags.
 #![allow(clippy::unwrap_used, reason = "test code: a panic is a failed test")]
 
 mod support;
@@ -561,4 +562,56 @@ async fn an_agent_resolution_that_drops_a_test_is_refused() {
     assert!(body.contains("weakens the tests"), "{body}");
     let branches = sandbox.git(&w.fork_origin, &["branch", "--list"]);
     assert!(!branches.contains("fixloop/"), "{branches}");
+}
+
+/// Following upstream's branch instead of its tags: its head merged and put up; once merged,
+/// the same head is nothing to do (and nothing is fetched); a branch upstream does not have is
+/// said plainly.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_followed_branch_is_merged_then_up_to_date() {
+    let sandbox = Sandbox::new();
+    let w = world(&sandbox, RULES);
+    std::fs::write(w.upstream_work.join("core.txt"), "one\ntwo\nthree\nfour\n").unwrap();
+    world::commit(&sandbox, &w.upstream_work, "Four, untagged");
+    sandbox.git(&w.upstream_work, &["push", "--quiet", "origin", "main"]);
+    let head = sandbox.git(&w.upstream_work, &["rev-parse", "HEAD"]);
+    configure(&sandbox, &w, "branch = \"main\"\n");
+    let server = stand_in("repo", json!([])).await;
+    let out = sync(&sandbox, &w, &server, &[]);
+    let said = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{said}");
+    let prs = requests(&server, "POST", &format!("/repos/{FORK}/pulls")).await;
+    assert_eq!(prs.len(), 1, "{said}");
+    let branch = prs[0]["head"].as_str().unwrap().to_owned();
+    assert!(branch.starts_with("fixloop/sync/"), "{branch}");
+    let parents = sandbox.git(&w.fork_origin, &["log", "-1", "--format=%P", &branch]);
+    assert!(
+        parents.ends_with(&head),
+        "merged upstream's head: {parents}"
+    );
+
+    sandbox.git(&w.fork, &["fetch", "--quiet", "origin"]);
+    let merge_ref = format!("origin/{branch}");
+    sandbox.git(
+        &w.fork,
+        &[
+            "merge",
+            "--quiet",
+            "--no-ff",
+            "-m",
+            "Merge the sync",
+            &merge_ref,
+        ],
+    );
+    sandbox.git(&w.fork, &["push", "--quiet", "origin", "main"]);
+    let again = sync(&sandbox, &w, &server, &[]);
+    let said = text(&again);
+    assert_eq!(again.status.code(), Some(0), "{said}");
+    assert!(said.contains("up to date"), "{said}");
+
+    configure(&sandbox, &w, "branch = \"release\"\n");
+    let missing = sync(&sandbox, &w, &server, &[]);
+    let said = text(&missing);
+    assert_eq!(missing.status.code(), Some(69), "{said}");
+    assert!(said.contains("release"), "{said}");
 }

@@ -59,11 +59,25 @@ pub async fn detect(sync: &SyncPipeline, bench: &Bench) -> Result<EventKind, Ste
     let (Some(what), Some(refname)) = (what, refname.clone()) else {
         return Ok(nothing(String::new(), previous));
     };
-    let commit = sync
-        .merger
-        .fetch_upstream(&config.upstream, &refname)
-        .await
-        .map_err(unreachable)?;
+    // A followed branch's head is read first: when the fork already holds it, nothing is
+    // fetched (as a tag already synced is never fetched again).
+    let head = match config.follows() {
+        Follow::Branch(branch) => Some(
+            sync.merger
+                .upstream_branch(&config.upstream, &branch)
+                .await
+                .map_err(unreachable)?,
+        ),
+        Follow::Tags(_) => None,
+    };
+    let commit = match head {
+        Some(head) if bench.vcs.is_ancestor(&head, &base_commit).await => head,
+        _ => sync
+            .merger
+            .fetch_upstream(&config.upstream, &refname)
+            .await
+            .map_err(unreachable)?,
+    };
     // Merged already (by an earlier sync, or by hand without the trailer): nothing to do.
     if bench.vcs.is_ancestor(&commit, &base_commit).await {
         let said = previous.or_else(|| {
