@@ -123,6 +123,8 @@ pub(super) async fn take(
         "name": format!("ci-{}", run.run_id),
     });
     write(&info, &(fields.to_string() + "\n"))?;
+    // The run starts from the repository's memory, carried on its own ref between runs.
+    super::ci_memory::seed(&repo, &out, "origin").await;
     let base = fix_base(&repo, run).await?;
     let run_args = RunArgs {
         target: TargetArgs {

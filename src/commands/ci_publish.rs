@@ -34,6 +34,15 @@ pub async fn publish(args: &CiPublishArgs) -> Result<ExitCode, CommandError> {
         attempt: u32::try_from(outcome["attempt"].as_u64().unwrap_or(1)).unwrap_or(1),
         revision: u32::try_from(outcome["revision"].as_u64().unwrap_or(0)).unwrap_or(0),
     };
+    let repo = std::path::absolute(args.repo.clone().unwrap_or_else(|| PathBuf::from(".")))
+        .unwrap_or_default();
+    // Whether the failing code was a fork's, from what that code could not change.
+    let fork_event = fork_by_event(&job.github, &job.repo).await;
+    let fork = outcome["fork"].as_bool().unwrap_or(false);
+    // What the run learned joins the repository's memory, unless a fork's code wrote it.
+    if !fork && !fork_event.as_ref().map_or(true, |f| *f) {
+        super::ci_memory::keep(&repo, &args.dir, &args.remote).await;
+    }
     let kind = field(&outcome, "outcome");
     if kind != "verified" {
         job.unverified(&outcome, &args.dir).await?;
@@ -45,13 +54,10 @@ pub async fn publish(args: &CiPublishArgs) -> Result<ExitCode, CommandError> {
     job.refuse_protected(&text, args).await?;
     // The output folder was written where the pull request's code ran: whether the code is a
     // fork's is read again from what that code could not change.
-    let fork =
-        outcome["fork"].as_bool().unwrap_or(false) || fork_by_event(&job.github, &job.repo).await?;
+    let fork = fork || fork_event?;
     if fork || suggestion_only() {
         return job.suggest(&text, fork).await;
     }
-    let repo = std::path::absolute(args.repo.clone().unwrap_or_else(|| PathBuf::from(".")))
-        .unwrap_or_default();
     let branch = format!("{}{}", args.branch_prefix, field(&outcome, "branch"));
     let commit = commit_patch(&repo, &outcome, &patch_path).await?;
     push(&repo, &args.remote, &commit, &branch).await?;

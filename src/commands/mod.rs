@@ -5,6 +5,7 @@ mod ci_answer;
 mod ci_carry;
 mod ci_common;
 mod ci_finish;
+mod ci_memory;
 pub mod ci_publish;
 pub mod clean;
 pub mod completions;

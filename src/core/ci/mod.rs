@@ -2,6 +2,7 @@
 
 pub mod event;
 pub mod guard;
+pub mod memory;
 pub mod publish;
 
 #[cfg(test)]
