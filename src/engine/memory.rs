@@ -1,0 +1,146 @@
+//! The memory's one store: `<workspace>/outputs/memory.jsonl`, beside the reports. One JSON line
+//! per record (`core::memory::Record`), appended in one write on a file opened for appending, so
+//! that fixloop processes writing at once do not mix their lines; a line that cannot be read (cut
+//! short by a crash or a full disk, or not fixloop's) is skipped, and a record written after a
+//! cut on the same line is still found. Each line is redacted before it is written.
+//!
+//! The memory only helps: a run whose record cannot be written still succeeds (with a warning),
+//! and a memory that cannot be read remembers nothing.
+
+use std::fs::{self, OpenOptions};
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+
+use crate::core::memory::Record;
+
+/// What every record's line starts with (a JSON string escapes its quotes, so this never occurs
+/// inside a field).
+const RECORD_START: &str = "{\"record\":";
+
+/// The memory file of one workspace.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Memory {
+    path: PathBuf,
+}
+
+impl Memory {
+    /// The memory beside the reports of `workspace`.
+    #[must_use]
+    pub fn of_workspace(workspace: &Path) -> Self {
+        Self::at(workspace.join("outputs").join("memory.jsonl"))
+    }
+
+    #[must_use]
+    pub fn at(path: PathBuf) -> Self {
+        Self { path }
+    }
+
+    #[must_use]
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Appends `record`, redacted, as one line in one write.
+    pub fn append(&self, record: &Record) -> std::io::Result<()> {
+        let json = serde_json::to_string(record).map_err(std::io::Error::other)?;
+        let mut line = super::secrets::redact(&json).into_owned().into_bytes();
+        line.push(b'\n');
+        if let Some(dir) = self.path.parent() {
+            fs::create_dir_all(dir)?;
+        }
+        let mut file = OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&self.path)?;
+        file.write_all(&line)
+    }
+
+    /// Every record, in the order written; unreadable lines skipped, a missing file empty.
+    #[must_use]
+    pub fn records(&self) -> Vec<Record> {
+        fs::read(&self.path)
+            .map(|bytes| parse(&bytes))
+            .unwrap_or_default()
+    }
+}
+
+/// The records in a memory file's bytes.
+#[must_use]
+pub fn parse(bytes: &[u8]) -> Vec<Record> {
+    bytes
+        .split(|b| *b == b'\n')
+        .filter(|line| !line.is_empty())
+        .filter_map(parse_line)
+        .collect()
+}
+
+fn parse_line(line: &[u8]) -> Option<Record> {
+    serde_json::from_slice::<Record>(line).ok().or_else(|| {
+        let text = std::str::from_utf8(line).ok()?;
+        let start = text.rfind(RECORD_START)?;
+        serde_json::from_str::<Record>(&text[start..]).ok()
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::memory::{FlakyMeasure, Sighting};
+
+    fn seen(at: &str) -> Record {
+        Record::Seen(Sighting {
+            repo: "r".into(),
+            at: at.into(),
+            source: "logs".into(),
+            tests: vec!["t::a".into()],
+            signature: String::new(),
+        })
+    }
+
+    #[test]
+    fn records_come_back_in_order_and_cut_or_foreign_lines_are_skipped() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let memory = Memory::of_workspace(dir.path());
+        assert!(memory.records().is_empty());
+        memory.append(&seen("1")).expect("append");
+        // A crash cut the next record short; the one after it landed on the same line.
+        let cut = serde_json::to_string(&seen("2")).expect("json");
+        let mut file = OpenOptions::new()
+            .append(true)
+            .open(memory.path())
+            .expect("open");
+        file.write_all(&cut.as_bytes()[..cut.len() / 2])
+            .expect("write");
+        memory.append(&seen("3")).expect("append");
+        file.write_all(b"not json\n{\"record\":\"unknown\"}\n")
+            .expect("write");
+        memory
+            .append(&Record::Flaky(FlakyMeasure {
+                repo: "r".into(),
+                at: "4".into(),
+                test: "t::a".into(),
+                runs: 10,
+                failures: 2,
+            }))
+            .expect("append");
+        let records = memory.records();
+        assert_eq!(records.len(), 3, "{records:?}");
+        assert_eq!(records[0], seen("1"));
+        assert_eq!(records[1], seen("3"));
+        assert!(matches!(records[2], Record::Flaky(_)));
+    }
+
+    #[test]
+    fn a_secret_never_reaches_the_file() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let memory = Memory::of_workspace(dir.path());
+        let mut record = seen("1");
+        if let Record::Seen(s) = &mut record {
+            s.signature = "auth failed for ghp_0123456789abcdefghijklmnopqrstuvwxyzAB".into();
+        }
+        memory.append(&record).expect("append");
+        let text = fs::read_to_string(memory.path()).expect("read");
+        assert!(!text.contains("ghp_0123456789"), "{text}");
+        assert_eq!(memory.records().len(), 1);
+    }
+}
