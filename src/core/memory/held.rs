@@ -4,7 +4,7 @@
 
 use serde::Serialize;
 
-use super::record::{Outcome, Record, RunRecord};
+use super::record::{Outcome, Record, RunRecord, latest_runs};
 use crate::core::signature::NO_OUTPUT;
 
 /// Fixes and how many held, for one failure kind (`det`, `flaky`).
@@ -58,8 +58,7 @@ pub(crate) fn failed_again(
 #[must_use]
 pub fn held(records: &[Record]) -> Held {
     let mut out = Held::default();
-    for record in records {
-        let Record::Run(fix) = record else { continue };
+    for fix in latest_runs(records) {
         if !matches!(fix.outcome, Outcome::Fixed { .. }) {
             continue;
         }

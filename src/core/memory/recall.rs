@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::held::failed_again;
-use super::record::{Outcome, Record, RunRecord};
+use super::record::{Outcome, Record, RunRecord, latest_runs};
 use crate::core::signature::NO_OUTPUT;
 
 /// How many past runs a recall names at most (the latest first).
@@ -19,6 +19,13 @@ pub struct Recall {
     /// One line per matching past run: `like run <id> on <date>: …`.
     #[serde(default)]
     pub seen_before: Vec<String>,
+}
+
+impl Recall {
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.signature.is_empty() && self.seen_before.is_empty()
+    }
 }
 
 /// Whether a past run's failure is the new one: a failing test in common, or the same telling
@@ -38,16 +45,11 @@ pub fn recall(
     tests: &[String],
     signature: &str,
 ) -> Vec<String> {
-    let mut found: Vec<&RunRecord> = records
-        .iter()
-        .filter_map(|r| match r {
-            Record::Run(past) if past.repo == repo && past.run != run => Some(past),
-            _ => None,
-        })
-        .filter(|past| matches(past, tests, signature))
+    let mut found: Vec<&RunRecord> = latest_runs(records)
+        .into_iter()
+        .filter(|past| past.repo == repo && past.run != run && matches(past, tests, signature))
         .collect();
     found.sort_by(|a, b| b.at.cmp(&a.at));
-    found.dedup_by(|a, b| a.run == b.run);
     found
         .into_iter()
         .take(SHOWN)

@@ -23,6 +23,26 @@ impl Record {
     }
 }
 
+/// The run records, the last one written for each run (a resumed run ends again), in the
+/// order they were first written.
+#[must_use]
+pub(crate) fn latest_runs(records: &[Record]) -> Vec<&RunRecord> {
+    let mut at: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+    let mut runs: Vec<&RunRecord> = Vec::new();
+    for record in records {
+        if let Record::Run(run) = record {
+            match at.get(run.run.as_str()) {
+                Some(&i) => runs[i] = run,
+                None => {
+                    at.insert(&run.run, runs.len());
+                    runs.push(run);
+                }
+            }
+        }
+    }
+    runs
+}
+
 /// A finished run of the failure pipeline.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RunRecord {

@@ -57,7 +57,7 @@ pub fn json(view: &RunView, end: &Conclusion) -> Value {
             "pushed": view.pushed.is_some(),
         })
     });
-    json!({
+    without_unknowns(json!({
         "schema_version": SCHEMA_VERSION,
         "run_id": view.run_id,
         "name": view.name,
@@ -92,9 +92,10 @@ pub fn json(view: &RunView, end: &Conclusion) -> Value {
         }), &["budget_usd", "version"]),
         "relevant_developers": view.developers,
         "failing_tests": view.logs.as_ref().map(|l| l.failing_tests.clone()).unwrap_or_default(),
+        "seen_before": view.logs.as_ref().map(|l| l.memory.seen_before.clone()).unwrap_or_default(),
         "next_steps": next_steps(view, end),
         "warnings": view.warnings,
-    })
+    }), &["seen_before"])
 }
 
 fn verification(v: &VerificationView) -> Value {
