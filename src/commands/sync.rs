@@ -199,6 +199,7 @@ fn recorded(config: &SyncSection, args: &SyncArgs, remote: Option<String>) -> Ru
         step_budget_cents: Some(DEFAULT_STEP_BUDGET_CENTS),
         existing: None,
         pipeline_config: serde_json::to_value(config).ok(),
+        memory_repo: None,
     }
 }
 

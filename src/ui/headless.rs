@@ -196,7 +196,12 @@ fn input_lines(kind: &EventKind) -> Option<Vec<String>> {
         } => std::iter::once(format!(
             "  logs from {source}: {bytes} bytes; excerpt {excerpt_bytes} bytes at {excerpt}"
         ))
-        .chain(memory.seen_before.iter().map(|l| format!("  seen before: {l}")))
+        .chain(
+            memory
+                .seen_before
+                .iter()
+                .map(|l| format!("  seen before: {l}")),
+        )
         .collect(),
         EventKind::RunFetched(run) => vec![format!(
             "  CI run {} #{} attempt {} at {}: failed {}",

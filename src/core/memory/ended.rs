@@ -33,9 +33,7 @@ pub fn records_of_run(view: &RunView, end: &Conclusion, repo: &str) -> Vec<Recor
         why: end.message.clone(),
     });
     let mut records = Vec::new();
-    if !deterministic
-        && let Some(repro) = view.reproductions.iter().rev().find(|r| r.reproduced)
-    {
+    if !deterministic && let Some(repro) = view.reproductions.iter().rev().find(|r| r.reproduced) {
         for test in &logs.failing_tests {
             records.push(Record::Flaky(FlakyMeasure {
                 repo: repo.to_owned(),

@@ -117,6 +117,11 @@ pub fn repo_key(remote: Option<&str>, folder: &str) -> String {
         return folder.to_owned();
     };
     let rest = url.split_once("://").map_or(url, |(_, r)| r);
+    if rest.starts_with('/') {
+        // A remote on this machine (a path, `file://`): its path, as written.
+        let path = rest.trim_end_matches('/');
+        return path.strip_suffix(".git").unwrap_or(path).to_owned();
+    }
     // `git@host:owner/name` and `user@host/path` lose the user; the scp form's `:` becomes `/`.
     let rest = rest.rsplit_once('@').map_or(rest, |(_, r)| r);
     let rest = match rest.split_once(':') {
@@ -147,6 +152,14 @@ mod tests {
             assert_eq!(repo_key(Some(url), "/r"), "github.com/acme/widget", "{url}");
         }
         assert_eq!(repo_key(None, "/home/me/widget"), "/home/me/widget");
+        assert_eq!(
+            repo_key(Some("/srv/Git/widget.git"), "/w"),
+            "/srv/Git/widget"
+        );
+        assert_eq!(
+            repo_key(Some("file:///srv/Git/widget.git"), "/w"),
+            "/srv/Git/widget"
+        );
         assert_eq!(repo_key(Some(" "), "/w"), "/w");
     }
 

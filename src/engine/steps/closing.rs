@@ -6,9 +6,9 @@ use std::path::{Path, PathBuf};
 use crate::core::error::StepError;
 use crate::core::event::{EventKind, RunStatus};
 use crate::core::exit::ExitCode;
+use crate::core::memory::records_of_run;
 use crate::core::report::{self, Sections};
 use crate::core::view::{Conclusion, RunView};
-use crate::core::memory::{records_of_run, repo_key};
 use crate::engine::bench::Bench;
 use crate::engine::memory::Memory;
 use crate::engine::store::read_journal;
@@ -106,7 +106,7 @@ pub async fn find_developers(bench: &Bench) -> EventKind {
 /// memory only helps).
 fn remember(bench: &Bench, view: &RunView, end: &Conclusion) {
     let setup = &bench.setup;
-    let repo = repo_key(setup.remote(), &setup.repo.display().to_string());
+    let repo = setup.memory_repo();
     let memory = Memory::of_workspace(&setup.workspace);
     for record in records_of_run(view, end, &repo) {
         if let Err(e) = memory.append(&record) {

@@ -3,9 +3,9 @@
 
 use crate::core::error::StepError;
 use crate::core::event::EventKind;
+use crate::core::memory;
 use crate::core::runurl::RunUrl;
 use crate::engine::bench::Bench;
-use crate::core::memory::{self, repo_key};
 use crate::engine::logs;
 use crate::engine::memory::Memory;
 
@@ -39,14 +39,9 @@ fn recall(bench: &Bench, mut fact: EventKind) -> EventKind {
         let text = std::fs::read_to_string(&*excerpt).unwrap_or_default();
         let signature = crate::core::signature::of(&text);
         let records = Memory::of_workspace(&setup.workspace).records();
-        let repo = repo_key(setup.remote(), &setup.repo.display().to_string());
-        memory.seen_before = memory::recall(
-            &records,
-            &repo,
-            &setup.run_id,
-            failing_tests,
-            &signature,
-        );
+        let repo = setup.memory_repo();
+        memory.seen_before =
+            memory::recall(&records, &repo, &setup.run_id, failing_tests, &signature);
         memory.signature = signature;
     }
     fact
