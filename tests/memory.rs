@@ -2,10 +2,13 @@
 //! before is named at the first checkpoint, in the agent's prompt (fenced) and in the report;
 //! stress measurements build the registry `fixloop flaky` and `fixloop stats` list; a delivered
 //! fix whose failure is seen again did not hold. Every step is a new fixloop process reading
-//! what earlier ones wrote, a record cut short by a crash included.
+//! what earlier ones wrote, a record cut short by a crash included. The watcher re-runs a failure
+//! of a known flaky test before any AI, and records it as seen.
 #![allow(clippy::unwrap_used, reason = "test code: a panic is a failed test")]
 
 mod support;
+#[path = "support/watch.rs"]
+mod world;
 
 use std::io::Write as _;
 use std::path::Path;
@@ -219,4 +222,133 @@ fn stress_measurements_build_the_registry_that_flaky_and_stats_list() {
     assert_eq!(stats["memory"]["known_flaky"], list, "{stats}");
     let text = text_of(&sandbox, &repo, &["stats"]);
     assert!(text.contains("Known flaky tests"), "{text}");
+}
+
+#[test]
+fn a_test_measured_flaky_before_is_reproduced_from_its_known_rate() {
+    let sandbox = Sandbox::new();
+    let repo = sandbox.python_project();
+    // The test fails one run in four (by the stress run's index).
+    support::write(
+        &repo.join("flaky.sh"),
+        "test $((FIXLOOP_STRESS_RUN % 4)) -ne 1\n",
+    );
+    support::write(
+        &repo.join("ci-flaky.log"),
+        "============================= test session starts ==============================\n\
+         collected 3 items\n\n\
+         tests/test_flaky.py ..F                                                  [100%]\n\n\
+         =================================== FAILURES ===================================\n\
+         ________________________________ test_sometimes ________________________________\n\n\
+         \x20   def test_sometimes():\n\
+         >       assert count() == 2\n\
+         E       assert 1 == 2\n\n\
+         tests/test_flaky.py:7: AssertionError\n\
+         =========================== short test summary info ============================\n\
+         FAILED tests/test_flaky.py::test_sometimes - assert 1 == 2\n\
+         ========================= 1 failed, 2 passed in 0.12s ==========================\n",
+    );
+    let out = sandbox
+        .fixloop(&repo)
+        .args(["stress", "--runs", "40", "--jobs", "2", "--json", "--"])
+        .args(["sh", "flaky.sh", "tests/test_flaky.py::test_sometimes"])
+        .env("TMPDIR", sandbox.path())
+        .output()
+        .unwrap();
+    let measured: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(measured["failures"], 10, "{measured}");
+
+    // Now CI names that test failing; the agent's reproduction never fails. Without a known
+    // rate fixloop would plan 1000 runs; from 10 failures in 40 it plans a few dozen.
+    sandbox.info(
+        &repo,
+        &json!({
+            "prompt": "test_sometimes fails now and then in CI.",
+            "deterministic": false,
+            "raw-logs": "ci-flaky.log",
+            "name": "sometimes",
+        }),
+    );
+    let agent = sandbox.agent(
+        "agent.sh",
+        r#"
+mkdir -p "$FIXLOOP_FAILURE_DIR/tests"
+echo 'exit 0' > "$FIXLOOP_FAILURE_DIR/tests/repro_sometimes.sh"
+cat > "$FIXLOOP_FAILURE_DIR/repro.json" <<'JSON'
+{"command": "sh tests/repro_sometimes.sh",
+ "files": [{"source": "tests/repro_sometimes.sh", "dest": "tests/repro_sometimes.sh"}]}
+JSON
+"#,
+    );
+    let r = run_with_agent(&sandbox, &repo, &agent, &["--attempts", "1"]);
+    assert_ne!(r.code(), 0, "{}", r.stdout());
+    let known = "known flaky: `sh flaky.sh tests/test_flaky.py::test_sometimes` failed 10 of 40 \
+                 runs (25 %";
+    assert!(r.stdout().contains(known), "{}", r.stdout());
+    let report = r.report();
+    assert!(
+        report["seen_before"][0]
+            .as_str()
+            .unwrap()
+            .starts_with(known),
+        "{report}"
+    );
+    let runs = report["reproduction"]["runs"].as_u64().unwrap();
+    assert!((10..100).contains(&runs), "{}", report["reproduction"]);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_watcher_reruns_a_known_flaky_tests_failure_before_any_ai_and_records_it() {
+    use wiremock::matchers::{method, path};
+    use wiremock::{Mock, ResponseTemplate};
+
+    let sandbox = Sandbox::new();
+    let (_repo, head) = world::rust_project(&sandbox);
+    // What an earlier stress measurement left in the watcher's memory (beside its state).
+    let memory = sandbox.path().join("state/watch/outputs/memory.jsonl");
+    support::write(
+        &memory,
+        &format!(
+            "{}\n",
+            json!({"record": "flaky", "repo": format!("github.com/{}", world::REPO),
+                   "at": "2026-11-01T00:00:00Z", "test": "tests::sums_in_parallel",
+                   "runs": 50, "failures": 10})
+        ),
+    );
+    let log = "2026-12-01T10:00:00.0000000Z ##[group]Run cargo test\n\
+               running 2 tests\n\
+               test tests::adds ... ok\n\
+               test tests::sums_in_parallel ... FAILED\n\n\
+               failures:\n\n\
+               ---- tests::sums_in_parallel stdout ----\n\
+               thread 'tests::sums_in_parallel' panicked at src/lib.rs:9:5:\n\
+               assertion `left == right` failed\n\n\
+               failures:\n    tests::sums_in_parallel\n\n\
+               test result: FAILED. 1 passed; 1 failed; 0 ignored; 0 measured\n\
+               ##[error]Process completed with exit code 101.\n";
+    let server = world::stand_in(
+        &[world::run(931, &head, "ada", "Sum in parallel")],
+        &head,
+        "Run tests",
+        log,
+    )
+    .await;
+    Mock::given(method("POST"))
+        .and(path(format!(
+            "/repos/{}/actions/runs/931/rerun-failed-jobs",
+            world::REPO
+        )))
+        .respond_with(ResponseTemplate::new(201))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let text = world::ok(&world::watch_once(&sandbox, &server));
+    assert!(text.contains("re-ran the failed jobs once"), "{text}");
+    server.verify().await;
+    assert!(!sandbox.path().join("agent-called").exists(), "no AI: {text}");
+    let written = std::fs::read_to_string(&memory).unwrap();
+    let seen: Value = serde_json::from_str(written.lines().last().unwrap()).unwrap();
+    assert_eq!(seen["record"], "seen", "{written}");
+    assert_eq!(seen["source"], "watch");
+    assert_eq!(seen["tests"], json!(["tests::sums_in_parallel"]));
 }

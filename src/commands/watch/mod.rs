@@ -10,6 +10,7 @@ mod fixer;
 mod git;
 mod lanes;
 mod listen;
+mod memory;
 pub(crate) mod notices;
 mod pipeline;
 mod sweep;

@@ -63,21 +63,21 @@ pub fn held(records: &[Record]) -> Held {
             continue;
         }
         let again = failed_again(records, fix, None);
-        let row = match out.by_kind.iter_mut().find(|r| r.kind == fix.kind()) {
-            Some(row) => row,
+        let index = match out.by_kind.iter().position(|r| r.kind == fix.kind()) {
+            Some(index) => index,
             None => {
                 out.by_kind.push(HeldRow {
                     kind: fix.kind().to_owned(),
                     fixes: 0,
                     held: 0,
                 });
-                out.by_kind.last_mut().expect("just pushed")
+                out.by_kind.len() - 1
             }
         };
-        row.fixes += 1;
+        out.by_kind[index].fixes += 1;
         match again {
             Some(at) => out.broken.push((fix.run.clone(), at)),
-            None => row.held += 1,
+            None => out.by_kind[index].held += 1,
         }
     }
     out.by_kind.sort_by(|a, b| a.kind.cmp(&b.kind));

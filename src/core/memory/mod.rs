@@ -12,4 +12,4 @@ pub use ended::records_of_run;
 pub use held::{Held, HeldRow, held};
 pub use recall::{Recall, recall};
 pub use record::{FlakyMeasure, Outcome, Record, RunRecord, Sighting, repo_key};
-pub use registry::{FlakyEntry, known_rate, registry};
+pub use registry::{FlakyEntry, known_rate, known_words, registry, starting_runs};

@@ -5,7 +5,7 @@
 use serde::Serialize;
 
 use super::record::{FlakyMeasure, Outcome, Record};
-use crate::core::stats::wilson_95;
+use crate::core::stats::{percent, wilson_95};
 
 /// One test of the registry.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -99,6 +99,42 @@ pub fn known_rate(records: &[Record], repo: &str, tests: &[String]) -> Option<Fl
         .find(|e| e.failures > 0 && e.fixed_by.is_none() && tests.iter().any(|t| names(&e.test, t)))
 }
 
+/// How many runs to plan for measuring a known flaky test again until `failures` failures: twice
+/// the runs that many failures take at the low end of its known interval, at least `failures`,
+/// at most `cap`.
+#[must_use]
+pub fn starting_runs(entry: &FlakyEntry, failures: u32, cap: u32) -> u32 {
+    let low = entry.interval_95.0;
+    if low <= 0.0 {
+        return cap;
+    }
+    let runs = (2.0 * f64::from(failures) / low).ceil();
+    if runs >= f64::from(cap) {
+        cap
+    } else {
+        // Below `cap`, so it fits.
+        format!("{runs:.0}")
+            .parse::<u32>()
+            .unwrap_or(cap)
+            .max(failures)
+    }
+}
+
+/// The line a known flaky test adds to what a run recalls.
+#[must_use]
+pub fn known_words(entry: &FlakyEntry) -> String {
+    format!(
+        "known flaky: `{}` failed {} of {} runs ({}, 95 % CI {}–{}) by {}",
+        entry.test,
+        entry.failures,
+        entry.runs,
+        percent(entry.rate),
+        percent(entry.interval_95.0).trim_end_matches(" %"),
+        percent(entry.interval_95.1),
+        entry.last_at.chars().take(10).collect::<String>()
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -131,7 +167,16 @@ mod tests {
         assert!(list[0].interval_95.0 < 0.25 && list[0].interval_95.1 > 0.25);
         assert_eq!(list[0].last_at, "2026-01-02");
         let known = known_rate(&records, "r", &["tests/t.py::test_a".into()]);
-        assert_eq!(known.map(|e| e.failures), Some(50));
+        let known = known.expect("known");
+        assert_eq!(known.failures, 50);
+        // 50 of 200: the interval's low end is about 19.5 %, so 3 failures take ~15 runs.
+        assert_eq!(starting_runs(&known, 3, 1000), 31);
+        assert_eq!(starting_runs(&known, 3, 20), 20);
+        assert_eq!(
+            known_words(&known),
+            "known flaky: `pytest tests/t.py::test_a` failed 50 of 200 runs (25 %, 95 % CI \
+             19–31 %) by 2026-01-02"
+        );
 
         records.push(Record::Run(RunRecord {
             run: "fix".into(),

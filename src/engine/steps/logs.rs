@@ -42,6 +42,9 @@ fn recall(bench: &Bench, mut fact: EventKind) -> EventKind {
         let repo = setup.memory_repo();
         memory.seen_before =
             memory::recall(&records, &repo, &setup.run_id, failing_tests, &signature);
+        if let Some(known) = memory::known_rate(&records, &repo, failing_tests) {
+            memory.seen_before.push(memory::known_words(&known));
+        }
         memory.signature = signature;
     }
     fact
