@@ -345,7 +345,10 @@ async fn the_watcher_reruns_a_known_flaky_tests_failure_before_any_ai_and_record
     let text = world::ok(&world::watch_once(&sandbox, &server));
     assert!(text.contains("re-ran the failed jobs once"), "{text}");
     server.verify().await;
-    assert!(!sandbox.path().join("agent-called").exists(), "no AI: {text}");
+    assert!(
+        !sandbox.path().join("agent-called").exists(),
+        "no AI: {text}"
+    );
     let written = std::fs::read_to_string(&memory).unwrap();
     let seen: Value = serde_json::from_str(written.lines().last().unwrap()).unwrap();
     assert_eq!(seen["record"], "seen", "{written}");

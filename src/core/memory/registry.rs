@@ -175,7 +175,7 @@ mod tests {
         assert_eq!(
             known_words(&known),
             "known flaky: `pytest tests/t.py::test_a` failed 50 of 200 runs (25 %, 95 % CI \
-             19–31 %) by 2026-01-02"
+             20–31 %) by 2026-01-02"
         );
 
         records.push(Record::Run(RunRecord {
