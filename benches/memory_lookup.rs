@@ -58,7 +58,7 @@ fn past_run(n: usize) -> RunRecord {
         deterministic: n % 4 != 0,
         outcome: if n % 3 == 0 {
             Outcome::Fixed {
-                commit: format!("{n:040x}"),
+                commit: format!("{:040x}", (n as u128 + 1) * 0x9e37_79b9_7f4a_7c15),
                 branch: format!("fix/failure-{n}"),
                 pr: Some(n as u64),
             }

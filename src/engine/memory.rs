@@ -10,12 +10,22 @@
 use std::fs::{self, OpenOptions};
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 
 use crate::core::memory::Record;
 
 /// What every record's line starts with (a JSON string escapes its quotes, so this never occurs
 /// inside a field).
 const RECORD_START: &str = "{\"record\":";
+
+/// The one memory file of every workspace in this process, when one was named (`share`).
+static SHARED: OnceLock<PathBuf> = OnceLock::new();
+
+/// Makes every workspace of this process use the memory at `path`: the watcher's runs each have
+/// a folder of their own, and share its memory. The first call wins.
+pub fn share(path: PathBuf) {
+    let _ = SHARED.set(path);
+}
 
 /// The memory file of one workspace.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -24,10 +34,13 @@ pub struct Memory {
 }
 
 impl Memory {
-    /// The memory beside the reports of `workspace`.
+    /// The memory beside the reports of `workspace` (or the one this process shares).
     #[must_use]
     pub fn of_workspace(workspace: &Path) -> Self {
-        Self::at(workspace.join("outputs").join("memory.jsonl"))
+        match SHARED.get() {
+            Some(path) => Self::at(path.clone()),
+            None => Self::at(workspace.join("outputs").join("memory.jsonl")),
+        }
     }
 
     #[must_use]
