@@ -55,8 +55,8 @@ fn past_run(n: usize) -> RunRecord {
             "AssertionError: expected N items, got N in handler_{}",
             n % 500
         ),
-        deterministic: n % 4 != 0,
-        outcome: if n % 3 == 0 {
+        deterministic: !n.is_multiple_of(4),
+        outcome: if n.is_multiple_of(3) {
             Outcome::Fixed {
                 commit: format!("{:040x}", (n as u128 + 1) * 0x9e37_79b9_7f4a_7c15),
                 branch: format!("fix/failure-{n}"),
@@ -70,22 +70,22 @@ fn past_run(n: usize) -> RunRecord {
     }
 }
 
-fn main() {
-    let runs: usize = std::env::var("FIXLOOP_BENCH_RUNS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(10_000);
+/// A memory of `runs` past runs (with a sighting and a stress measurement every tenth) in a
+/// temporary workspace, and each run's report beside it: the workspace, the memory, how many
+/// records it holds.
+fn generate(runs: usize) -> (tempfile::TempDir, Memory, usize) {
     let dir = tempfile::tempdir().unwrap();
     let outputs = dir.path().join("outputs");
     std::fs::create_dir_all(&outputs).unwrap();
     let memory = Memory::of_workspace(dir.path());
     let mut lines = Vec::new();
+    let mut records = runs;
     for n in 0..runs {
         let run = past_run(n);
         // Each run's report, as `fixloop run` leaves it, for grep to read.
         let report = serde_json::json!({
             "schema_version": 1, "run_id": run.run, "name": format!("failure-{n}"),
-            "status": if n % 3 == 0 { "success" } else { "failed" },
+            "status": if n.is_multiple_of(3) { "success" } else { "failed" },
             "started_at": run.at, "failing_tests": run.tests,
             "message": "the run ended", "phases": [{"name": "logs", "status": "passed"}],
         });
@@ -97,7 +97,7 @@ fn main() {
         let mut record = serde_json::to_vec(&Record::Run(run)).unwrap();
         record.push(b'\n');
         lines.extend(record);
-        if n % 10 == 0 {
+        if n.is_multiple_of(10) {
             for extra in [
                 Record::Seen(Sighting {
                     repo: "github.com/acme/widget".into(),
@@ -124,6 +124,7 @@ fn main() {
             ] {
                 lines.extend(serde_json::to_vec(&extra).unwrap());
                 lines.push(b'\n');
+                records += 1;
             }
         }
     }
@@ -131,6 +132,16 @@ fn main() {
         .unwrap()
         .write_all(&lines)
         .unwrap();
+    (dir, memory, records)
+}
+
+fn main() {
+    let runs: usize = std::env::var("FIXLOOP_BENCH_RUNS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(10_000);
+    let (dir, memory, records) = generate(runs);
+    let outputs = dir.path().join("outputs");
     let size = std::fs::metadata(memory.path()).unwrap().len();
     let test = "tests/test_module_7.py::test_case_377".to_owned();
     let signature = "AssertionError: expected N items, got N in handler_377";
@@ -139,9 +150,9 @@ fn main() {
     let lookup: Vec<Duration> = (0..LOOKUPS)
         .map(|_| {
             let started = Instant::now();
-            let records = memory.records();
+            let all = memory.records();
             found = recall(
-                &records,
+                &all,
                 "github.com/acme/widget",
                 "now",
                 std::slice::from_ref(&test),
@@ -169,11 +180,11 @@ fn main() {
 
     println!(
         "seen before over {runs} past runs ({} records, {:.1} MB memory file), median of {LOOKUPS}:",
-        lines.iter().filter(|b| **b == b'\n').count(),
+        records,
         size as f64 / 1e6
     );
     println!(
-        "  fixloop: read, parse, match and word   {:>10}   ({} matches, the latest 3 named)",
+        "  fixloop: read, parse, match and word   {:>10}   ({} lines: the latest matches, worded)",
         ms(median(lookup)),
         found.len()
     );
