@@ -13,6 +13,7 @@ use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 use crate::core::memory::Record;
+use crate::core::signature::NO_OUTPUT;
 
 /// What every record's line starts with (a JSON string escapes its quotes, so this never occurs
 /// inside a field).
@@ -75,6 +76,64 @@ impl Memory {
             .map(|bytes| parse(&bytes))
             .unwrap_or_default()
     }
+}
+
+impl Memory {
+    /// The records a run's recall needs for a failure with `tests` and `signature`: those that
+    /// mention one of them, then those that mention a test or signature of what that found (a
+    /// later failure of a fix's other test). Only those lines are parsed, found by a byte search:
+    /// the file holds every run of the repository, the recall needs a handful.
+    #[must_use]
+    pub fn records_about(&self, tests: &[String], signature: &str) -> Vec<Record> {
+        let Ok(bytes) = fs::read(&self.path) else {
+            return Vec::new();
+        };
+        let mut needles: Vec<String> = tests.to_vec();
+        if !signature.is_empty() && signature != NO_OUTPUT {
+            needles.push(signature.to_owned());
+        }
+        let mut lines = lines_with(&bytes, &needles);
+        let mut more: Vec<String> = Vec::new();
+        for line in &lines {
+            if let Some(Record::Run(run)) = parse_line(&bytes[line.clone()]) {
+                let signature = (!run.signature.is_empty() && run.signature != NO_OUTPUT)
+                    .then_some(run.signature);
+                for needle in run.tests.into_iter().chain(signature) {
+                    if !needles.contains(&needle) && !more.contains(&needle) {
+                        more.push(needle);
+                    }
+                }
+            }
+        }
+        lines.extend(lines_with(&bytes, &more));
+        lines.sort_by_key(|l| l.start);
+        lines.dedup();
+        lines
+            .into_iter()
+            .filter_map(|line| parse_line(&bytes[line]))
+            .collect()
+    }
+}
+
+/// The lines of `bytes` (as ranges, without their newline) holding any of `needles` as it is
+/// written inside a JSON string.
+fn lines_with(bytes: &[u8], needles: &[String]) -> Vec<std::ops::Range<usize>> {
+    let mut lines = Vec::new();
+    for needle in needles {
+        let escaped = serde_json::to_string(needle).unwrap_or_default();
+        let inner = escaped.trim_matches('"');
+        if inner.is_empty() {
+            continue;
+        }
+        for hit in memchr::memmem::find_iter(bytes, inner.as_bytes()) {
+            let start = memchr::memrchr(b'\n', &bytes[..hit]).map_or(0, |i| i + 1);
+            let end = memchr::memchr(b'\n', &bytes[hit..]).map_or(bytes.len(), |i| hit + i);
+            lines.push(start..end);
+        }
+    }
+    lines.sort_by_key(|l| l.start);
+    lines.dedup();
+    lines
 }
 
 /// The records in a memory file's bytes.
@@ -141,6 +200,62 @@ mod tests {
         assert_eq!(records[0], seen("1"));
         assert_eq!(records[1], seen("3"));
         assert!(matches!(records[2], Record::Flaky(_)));
+    }
+
+    #[test]
+    fn the_records_about_a_failure_are_those_a_full_read_would_match() {
+        use crate::core::memory::{Outcome, RunRecord, recall};
+        let dir = tempfile::tempdir().expect("temp dir");
+        let memory = Memory::of_workspace(dir.path());
+        let run = |id: &str, at: &str, tests: &[&str]| {
+            Record::Run(RunRecord {
+                run: id.into(),
+                repo: "r".into(),
+                at: at.into(),
+                tests: tests.iter().map(|t| (*t).to_owned()).collect(),
+                signature: format!("sig \"{id}\""),
+                deterministic: true,
+                outcome: Outcome::Fixed {
+                    commit: "c".into(),
+                    branch: "b".into(),
+                    pr: None,
+                },
+            })
+        };
+        for record in [
+            run("fix", "2026-01-01", &["t::a", "t::b"]),
+            run("other", "2026-01-02", &["t::c"]),
+            run("sig", "2026-01-04", &[]),
+        ] {
+            memory.append(&record).expect("append");
+        }
+        // A later failure of the fix's other test only: it did not hold.
+        let mut later = seen("2026-01-05");
+        if let Record::Seen(s) = &mut later {
+            s.tests = vec!["t::b".into()];
+        }
+        memory.append(&later).expect("append");
+        let about = memory.records_about(&["t::a".into()], "sig \"sig\"");
+        assert!(
+            about
+                .iter()
+                .all(|r| !matches!(r, Record::Run(run) if run.run == "other"))
+        );
+        let all = memory.records();
+        for (tests, signature) in [(vec!["t::a".to_owned()], "sig \"sig\""), (vec![], "none")] {
+            assert_eq!(
+                recall(
+                    &memory.records_about(&tests, signature),
+                    "r",
+                    "now",
+                    &tests,
+                    signature
+                ),
+                recall(&all, "r", "now", &tests, signature)
+            );
+        }
+        let words = recall(&about, "r", "now", &["t::a".into()], "");
+        assert!(words[0].contains("failed again on 2026-01-05"), "{words:?}");
     }
 
     #[test]

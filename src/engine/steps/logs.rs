@@ -38,7 +38,8 @@ fn recall(bench: &Bench, mut fact: EventKind) -> EventKind {
         let setup = &bench.setup;
         let text = std::fs::read_to_string(&*excerpt).unwrap_or_default();
         let signature = crate::core::signature::of(&text);
-        let records = Memory::of_workspace(&setup.workspace).records();
+        let records =
+            Memory::of_workspace(&setup.workspace).records_about(failing_tests, &signature);
         let repo = setup.memory_repo();
         memory.seen_before =
             memory::recall(&records, &repo, &setup.run_id, failing_tests, &signature);
