@@ -48,6 +48,9 @@ pub enum Command {
     Reports(ReportsArgs),
     /// Success rate, time and cost of past runs, how they failed, flaky tests.
     Stats(StatsArgs),
+    /// Known flaky tests: every stress measurement's rate, interval and runs, and whether a
+    /// fix came after (`--info FILE` names the workspace, `--json` prints JSON).
+    Flaky(StatsArgs),
     /// Go on with a run that was interrupted, killed, failed on something outside, or stopped
     /// for review: from the last step it completed.
     Resume(ResumeArgs),

@@ -47,6 +47,7 @@ fn command(cli: Cli) -> Result<fixloop::core::exit::ExitCode, CommandError> {
         },
         Some(Command::Completions(args)) => commands::completions::completions(&args),
         Some(Command::Man) => commands::completions::man(),
+        Some(Command::Flaky(args)) => commands::memory::flaky_command(&args),
         command => match tokio::runtime::Builder::new_multi_thread()
             .enable_all()
             .build()

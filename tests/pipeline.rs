@@ -380,6 +380,7 @@ fn setup(sandbox: &Sandbox, repo: &Path) -> Setup {
                 check: None,
             }),
             pipeline_config: None,
+            memory_repo: None,
         },
     }
 }

@@ -10,6 +10,7 @@ use super::CommandError;
 use crate::adapters::github::{GitHub, Token, api_base, fetch_run_logs};
 use crate::cli::LogsArgs;
 use crate::core::exit::ExitCode;
+use crate::core::memory::{Record, Sighting};
 use crate::core::runurl::RunUrl;
 use crate::core::sanitize::for_terminal;
 use crate::engine::logs::{TriageError, triage_stream};
@@ -41,14 +42,43 @@ async fn from_url(args: &LogsArgs) -> Result<ExitCode, CommandError> {
         out: None,
         ..args.clone()
     };
-    logs_file(&file_args, Some(&args.source), Some(&dir))
+    let failure = logs_file(&file_args, Some(&args.source), Some(&dir))?;
+    let repo = format!("{}/{}/{}", url.host, url.owner, url.repo).to_lowercase();
+    remember(&repo, failure);
+    Ok(ExitCode::Success)
 }
 
 pub async fn logs(args: &LogsArgs) -> Result<ExitCode, CommandError> {
     if args.source.starts_with("http://") || args.source.starts_with("https://") {
         return from_url(args).await;
     }
-    logs_file(args, None, None)
+    let failure = logs_file(args, None, None)?;
+    let cwd = std::env::current_dir().unwrap_or_else(|_| ".".into());
+    remember(&super::memory::repo_of(&cwd, None).await, failure);
+    // Triage worked whether or not a test failed: the exit code is the same.
+    Ok(ExitCode::Success)
+}
+
+/// What a triaged log showed failing: its failing tests and signature.
+struct Failure {
+    tests: Vec<String>,
+    signature: String,
+}
+
+/// A failure the log shows is a sighting in the memory of the current folder's workspace: a
+/// later failure of a test fixloop fixed is how a fix is found not to have held.
+fn remember(repo: &str, failure: Failure) {
+    if failure.tests.is_empty() && failure.signature == crate::core::signature::NO_OUTPUT {
+        return;
+    }
+    let record = Record::Seen(Sighting {
+        repo: repo.to_owned(),
+        at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        source: "logs".into(),
+        tests: failure.tests,
+        signature: failure.signature,
+    });
+    super::memory::remember(Path::new("."), &record);
 }
 
 /// Triage of a file or standard input; `shown` names the source in the output, and the excerpt
@@ -57,7 +87,7 @@ fn logs_file(
     args: &LogsArgs,
     shown: Option<&str>,
     excerpt_dir: Option<&Path>,
-) -> Result<ExitCode, CommandError> {
+) -> Result<Failure, CommandError> {
     // The copy of the log (`--out`), and where it goes.
     let full_log = args.out.as_ref().map(|out| out.join("full.log"));
     let mut copy = match (&args.out, &full_log) {
@@ -133,8 +163,10 @@ fn logs_file(
             let _ = writeln!(std::io::stderr(), "{}", nothing_failed(&outcome, shown));
         }
     }
-    // Triage worked whether or not a test failed: the exit code is the same.
-    Ok(ExitCode::Success)
+    Ok(Failure {
+        tests: outcome.failing_tests.iter().map(|f| f.id.clone()).collect(),
+        signature: crate::core::signature::of(&redact(&outcome.excerpt)),
+    })
 }
 
 /// The note that the log names no failing test, with its first error line when it has one:

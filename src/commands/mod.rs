@@ -13,6 +13,7 @@ pub mod demo;
 pub mod init;
 pub mod init_github;
 pub mod logs;
+pub mod memory;
 pub mod output;
 pub mod reports;
 pub mod resume;

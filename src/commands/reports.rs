@@ -78,12 +78,19 @@ pub async fn stats_command(args: &StatsArgs) -> Result<ExitCode, CommandError> {
         return browse(&store, rows, true).await;
     }
     let s = stats(&rows);
+    let workspace = super::workspace_of(args.info.as_deref());
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&s).unwrap_or_default());
+        let mut value = serde_json::to_value(&s).unwrap_or_default();
+        value["memory"] = super::memory::stats_json(&workspace);
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&value).unwrap_or_default()
+        );
         return Ok(ExitCode::Success);
     }
     if s.runs == 0 {
         println!("No runs yet in {}.", store.outputs.display());
+        super::memory::print_stats(&workspace);
         return Ok(ExitCode::Success);
     }
     // A command or manual agent reports no cost: "$0.00" would read as free.
@@ -116,6 +123,7 @@ pub async fn stats_command(args: &StatsArgs) -> Result<ExitCode, CommandError> {
             println!("  {n:>4}  {test}");
         }
     }
+    super::memory::print_stats(&workspace);
     Ok(ExitCode::Success)
 }
 

@@ -131,6 +131,9 @@ pub async fn start(
             ),
             existing: prepared.existing.clone(),
             pipeline_config: None,
+            memory_repo: Some(
+                super::memory::repo_of(&prepared.repo, prepared.remote.as_deref()).await,
+            ),
         },
     };
     let agent = agent_for(prepared.agent, prepared.agent_cmd.clone());

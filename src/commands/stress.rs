@@ -11,6 +11,7 @@ use tokio::sync::watch;
 use super::CommandError;
 use crate::cli::StressArgs;
 use crate::core::exit::ExitCode;
+use crate::core::memory::{FlakyMeasure, Record};
 use crate::core::sanitize::for_terminal;
 use crate::core::stats::{percent, wilson_95};
 use crate::engine::stress::{self, StressSpec, progress_line};
@@ -60,6 +61,18 @@ pub async fn stress(args: &StressArgs) -> Result<ExitCode, CommandError> {
     } else {
         f64::from(outcome.failures) / f64::from(outcome.runs)
     };
+    // Every measurement goes to the registry of known flaky tests, under the command measured
+    // (whose words name the test), in the memory of the current folder's workspace.
+    if outcome.runs > 0 {
+        let record = Record::Flaky(FlakyMeasure {
+            repo: super::memory::repo_of(&spec.cwd, None).await,
+            at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            test: spec.command.clone(),
+            runs: outcome.runs,
+            failures: outcome.failures,
+        });
+        super::memory::remember(&spec.cwd, &record);
+    }
     if args.json {
         print_json(&spec, &outcome, rate, interval, logs_dir);
     } else {

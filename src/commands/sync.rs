@@ -219,6 +219,7 @@ fn recorded(
             hold,
         })
         .ok(),
+        memory_repo: None,
     }
 }
 

@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use super::exit::ExitCode;
 use super::info::{AgentKind, Info};
+use super::memory::Recall;
 use super::setup::{Reproduction, RunSetup};
 
 /// The journal format version; bump it when an event changes shape.
@@ -514,6 +515,9 @@ pub enum EventKind {
         lines: u64,
         excerpt_bytes: u64,
         failing_tests: Vec<String>,
+        /// What fixloop's memory recalled of this failure (absent before it had one).
+        #[serde(default, skip_serializing_if = "Recall::is_empty")]
+        memory: Recall,
     },
     PromptComposed {
         phase: Phase,

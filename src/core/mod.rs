@@ -15,6 +15,7 @@ pub(crate) mod history;
 pub mod info;
 pub mod input;
 pub mod integrity;
+pub mod memory;
 pub mod notify;
 pub mod pipeline;
 pub mod policy;

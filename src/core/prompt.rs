@@ -21,6 +21,8 @@ pub struct Context {
     pub full_log_path: Option<String>,
     pub excerpt: Option<String>,
     pub failing_tests: Vec<String>,
+    /// fixloop's memory of earlier runs of this failure (`like run … on …: …`).
+    pub seen_before: Vec<String>,
     pub feedback: Option<String>,
     /// For the fix step: how the reproduction runs and which files it placed.
     pub reproduction: Option<String>,
@@ -111,6 +113,16 @@ pub fn compose(template: &str, ctx: &Context) -> String {
             "The failing CI run",
             "whoever opened the pull request or pushed the commit",
             run,
+        );
+    }
+    if !ctx.seen_before.is_empty() {
+        // Context, not instructions: the lines quote earlier runs, whose words came in part
+        // from CI logs.
+        untrusted(
+            &mut out,
+            "Seen before: earlier runs of this failure",
+            "fixloop from its memory of earlier runs (partly quoting their CI logs)",
+            &ctx.seen_before.join("\n"),
         );
     }
     let mut log = String::new();

@@ -144,6 +144,10 @@ pub struct RunSetup {
     /// it: a resumed run goes on with the same.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pipeline_config: Option<serde_json::Value>,
+    /// The repository as fixloop's memory names it (`core::memory::repo_key`): absent in runs
+    /// started before the memory, which then go by the repository's folder.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub memory_repo: Option<String>,
 }
 
 /// What a run may spend on agents when nothing says otherwise: 25 US dollars, 10 a step.

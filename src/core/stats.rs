@@ -8,7 +8,7 @@ const Z95_ONE_SIDED: f64 = 1.644_853_626_951_472_2;
 
 /// The Wilson score interval of a failure rate, two-sided 95 %. `None` without runs.
 #[must_use]
-pub(crate) fn wilson_95(failures: u32, runs: u32) -> Option<(f64, f64)> {
+pub fn wilson_95(failures: u32, runs: u32) -> Option<(f64, f64)> {
     wilson(failures, runs, Z95)
 }
 

@@ -57,6 +57,7 @@ pub struct LogsView {
     pub lines: u64,
     pub excerpt_bytes: u64,
     pub failing_tests: Vec<String>,
+    pub memory: crate::core::memory::Recall,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -635,8 +636,10 @@ impl RunView {
                 lines,
                 excerpt_bytes,
                 failing_tests,
+                memory,
             } => {
                 self.logs = Some(LogsView {
+                    memory: memory.clone(),
                     source: source.clone(),
                     full_log: full_log.clone(),
                     excerpt: excerpt.clone(),

@@ -81,6 +81,7 @@ pub fn prepare_file(full_log: &Path, source: &str) -> Result<EventKind, StepErro
         lines: outcome.lines,
         excerpt_bytes: outcome.excerpt.len() as u64,
         failing_tests: outcome.failing_tests.into_iter().map(|f| f.id).collect(),
+        memory: crate::core::memory::Recall::default(),
     })
 }
 

@@ -5,6 +5,7 @@ pub mod driver;
 pub mod emitter;
 pub(crate) mod failure;
 pub mod logs;
+pub mod memory;
 pub mod pipeline;
 pub mod ports;
 pub mod process;

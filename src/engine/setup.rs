@@ -45,6 +45,15 @@ impl Setup {
         &self.recorded.settings
     }
 
+    /// The repository as fixloop's memory names it.
+    #[must_use]
+    pub fn memory_repo(&self) -> String {
+        self.recorded
+            .memory_repo
+            .clone()
+            .unwrap_or_else(|| self.repo.display().to_string())
+    }
+
     #[must_use]
     pub fn remote(&self) -> Option<&str> {
         self.recorded.remote.as_deref()

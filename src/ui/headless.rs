@@ -191,10 +191,18 @@ fn input_lines(kind: &EventKind) -> Option<Vec<String>> {
             bytes,
             excerpt,
             excerpt_bytes,
+            memory,
             ..
-        } => vec![format!(
+        } => std::iter::once(format!(
             "  logs from {source}: {bytes} bytes; excerpt {excerpt_bytes} bytes at {excerpt}"
-        )],
+        ))
+        .chain(
+            memory
+                .seen_before
+                .iter()
+                .map(|l| format!("  seen before: {l}")),
+        )
+        .collect(),
         EventKind::RunFetched(run) => vec![format!(
             "  CI run {} #{} attempt {} at {}: failed {}",
             run.workflow,

@@ -10,6 +10,7 @@ mod fixer;
 mod git;
 mod lanes;
 mod listen;
+mod memory;
 pub(crate) mod notices;
 mod pipeline;
 mod sweep;
@@ -73,6 +74,8 @@ pub async fn watch(args: &WatchArgs) -> Result<ExitCode, CommandError> {
         agent_cmd: args.agent_cmd.clone(),
         budget: budget::Budget::default(),
     };
+    // The AI path's runs each have a folder of their own: they share the watcher's memory.
+    crate::engine::memory::share(watcher.work_dir.join("outputs").join("memory.jsonl"));
     loop {
         let swept = sweep::sweep(&watcher).await?;
         let answered = answers::answers(&watcher).await?;

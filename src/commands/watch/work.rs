@@ -225,7 +225,9 @@ impl Watcher<'_> {
         };
         let (steps, log) = self.failure(owner, name, key).await?;
         let fixers = self.config.fixers_for(repo);
-        let mut class = classify(&steps, &log, &fixers);
+        let class = classify(&steps, &log, &fixers);
+        let mut class =
+            super::memory::recall(&self.work_dir, &key.repo, &log, class, key.run_attempt);
         if let Class::Transient { reason } = &class
             && key.run_attempt > 1
         {

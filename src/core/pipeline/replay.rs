@@ -277,6 +277,7 @@ mod tests {
                 lines: 1,
                 excerpt_bytes: 1,
                 failing_tests: vec![],
+                memory: crate::core::memory::Recall::default(),
             }),
             Input::Done(EventKind::ScratchCreated {
                 path: "/s".into(),

@@ -178,6 +178,9 @@ fn input_configuration(view: &RunView, md: &mut String) {
                 logs.failing_tests.join(", ")
             );
         }
+        for seen in &logs.memory.seen_before {
+            let _ = writeln!(md, "Seen before: {seen}\n");
+        }
     }
 }
 

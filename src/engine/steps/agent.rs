@@ -77,6 +77,10 @@ pub fn compose(bench: &Bench, phase: Phase, attempt: u32, feedback: Option<&str>
         excerpt_path: logs.as_ref().map(|l| l.excerpt.clone()),
         full_log_path: logs.as_ref().map(|l| l.full_log.clone()),
         excerpt,
+        seen_before: logs
+            .as_ref()
+            .map(|l| l.memory.seen_before.clone())
+            .unwrap_or_default(),
         failing_tests: logs.map(|l| l.failing_tests).unwrap_or_default(),
         feedback: feedback.map(str::to_owned),
         reproduction: (phase == Phase::Fix)

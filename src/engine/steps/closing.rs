@@ -6,9 +6,11 @@ use std::path::{Path, PathBuf};
 use crate::core::error::StepError;
 use crate::core::event::{EventKind, RunStatus};
 use crate::core::exit::ExitCode;
+use crate::core::memory::records_of_run;
 use crate::core::report::{self, Sections};
 use crate::core::view::{Conclusion, RunView};
 use crate::engine::bench::Bench;
+use crate::engine::memory::Memory;
 use crate::engine::store::read_journal;
 
 /// How many developers the report names.
@@ -100,6 +102,23 @@ pub async fn find_developers(bench: &Bench) -> EventKind {
     }
 }
 
+/// Adds the run to the memory beside the reports; one that cannot be written is a warning (the
+/// memory only helps).
+fn remember(bench: &Bench, view: &RunView, end: &Conclusion) {
+    let setup = &bench.setup;
+    let repo = setup.memory_repo();
+    let memory = Memory::of_workspace(&setup.workspace);
+    for record in records_of_run(view, end, &repo) {
+        if let Err(e) = memory.append(&record) {
+            bench.warn(format!(
+                "could not add the run to fixloop's memory at {}: {e}",
+                memory.path().display()
+            ));
+            return;
+        }
+    }
+}
+
 /// Writes the report (markdown and JSON) into `outputs/`.
 pub fn write_report(
     bench: &Bench,
@@ -136,6 +155,7 @@ pub fn write_report(
         .and_then(|()| std::fs::write(&md_path, report::render(&view, &end, sections)))
         .and_then(|()| std::fs::write(&json_path, json + "\n"))
         .map_err(|e| StepError::io(format!("cannot write the report: {e}")))?;
+    remember(bench, &view, &end);
     Ok(EventKind::ReportWritten {
         markdown: md_path.display().to_string(),
         json: json_path.display().to_string(),

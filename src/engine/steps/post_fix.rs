@@ -200,6 +200,8 @@ fn request(
             .as_ref()
             .and_then(|l| std::fs::read_to_string(&l.excerpt).ok()),
         failing_tests: logs.map(|l| l.failing_tests).unwrap_or_default(),
+        // Earlier runs name their fixes: the tests written after the fix are written blind.
+        seen_before: Vec::new(),
         feedback: None,
         reproduction: Some(repro.describe()),
         time_budget_secs: setup.ai_budget().as_secs(),

@@ -7,11 +7,13 @@ use std::path::Path;
 
 use crate::core::error::StepError;
 use crate::core::event::{EventKind, Phase, TestRuns};
+use crate::core::memory;
 use crate::core::publish;
 use crate::core::setup::Reproduction;
 use crate::core::stats;
 use crate::core::verdict::{self, Judged};
 use crate::engine::bench::{Bench, changed_copies, copy_reproduction, measured, place};
+use crate::engine::memory::Memory;
 use crate::engine::ports::Checkout;
 use crate::engine::secrets;
 use crate::engine::setup::read_reproduction;
@@ -273,10 +275,15 @@ async fn judge(
         verdict::deterministic(&repro.command, repro.signature.as_deref(), &results)
     } else {
         // Measured until enough failures make the rate precise (or the runs or budget end).
+        let failures = bench
+            .setup
+            .recorded
+            .measure_failures
+            .unwrap_or(stats::FAILURES_TO_MEASURE);
         let runs = repro
             .runs
             .or(bench.setup.info.iterations)
-            .unwrap_or(FLAKY_RUNS);
+            .unwrap_or_else(|| known_runs(bench, failures));
         let outcome = bench
             .stress(
                 Phase::ConfirmRepro,
@@ -284,13 +291,7 @@ async fn judge(
                 repro,
                 scratch,
                 runs,
-                Some(
-                    bench
-                        .setup
-                        .recorded
-                        .measure_failures
-                        .unwrap_or(stats::FAILURES_TO_MEASURE),
-                ),
+                Some(failures),
             )
             .await?;
         let others: Vec<(String, u32)> = outcome
@@ -305,6 +306,18 @@ async fn judge(
             outcome.stopped_early,
         )
     })
+}
+
+/// The runs to plan for a flaky reproduction: from the known rate when the memory measured one
+/// of the failing tests before (and no fix came after), else the most fixloop runs.
+fn known_runs(bench: &Bench, failures: u32) -> u32 {
+    let setup = &bench.setup;
+    let tests = bench.view(|v| v.logs.as_ref().map(|l| l.failing_tests.clone()));
+    let records = Memory::of_workspace(&setup.workspace).records();
+    memory::known_rate(&records, &setup.memory_repo(), &tests.unwrap_or_default())
+        .map_or(FLAKY_RUNS, |known| {
+            memory::starting_runs(&known, failures, FLAKY_RUNS)
+        })
 }
 
 /// The reproduction's files as text for the checkpoint (each cut at 8 KiB).

@@ -125,6 +125,7 @@ fn scripted(effect: Effect, script: &Script, checks: &mut usize, verifies: &mut 
             lines: 1,
             excerpt_bytes: 10,
             failing_tests: vec!["tests::a".into()],
+            memory: crate::core::memory::Recall::default(),
         }),
         Effect::PrepareScratch => Input::Done(EventKind::ScratchCreated {
             path: "/scratch".into(),
@@ -603,6 +604,7 @@ fn a_decision_that_is_not_offered_is_refused() {
         lines: 0,
         excerpt_bytes: 0,
         failing_tests: vec![],
+        memory: crate::core::memory::Recall::default(),
     }));
     p.handle(Input::Done(EventKind::ScratchCreated {
         path: "/s".into(),

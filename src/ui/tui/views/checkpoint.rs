@@ -159,6 +159,12 @@ fn before_step(
                 ));
             }
         }
+        if !logs.memory.seen_before.is_empty() {
+            lines.push(Line::styled("Seen before:", theme.title()));
+            for seen in &logs.memory.seen_before {
+                lines.push(Line::raw(format!("  • {seen}")));
+            }
+        }
         if let Some(error) = logs
             .excerpt
             .lines()
