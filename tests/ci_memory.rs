@@ -1,7 +1,8 @@
 //! fixloop's memory carried between GitHub Actions runs on the repository's own ref
 //! `refs/fixloop/memory` (a local bare remote stands in for GitHub's): the publish job adds what
 //! the analyze job's run learned (only lines that are JSON objects, secrets redacted), the next
-//! analyze starts from it, another publish adds to it rather than replacing it, and a fork's
+//! analyze starts from it (and recalls the earlier run: "seen before"), another publish adds to
+//! it rather than replacing it, and a fork's
 //! run adds nothing.
 #![allow(clippy::unwrap_used, reason = "test code: a panic is a failed test")]
 
@@ -84,6 +85,10 @@ async fn the_memory_goes_from_publish_to_the_next_analyze_and_grows() {
     );
     let memory = kept(&sandbox, &origin);
     assert!(memory.contains("\"id\":\"first\""), "{memory}");
+    assert!(
+        memory.contains("{\"record\":\"run\""),
+        "the run's own record: {memory}"
+    );
     assert!(!memory.contains("not json"), "{memory}");
     assert!(!memory.contains(secret), "{memory}");
     assert!(memory.contains("\"id\":\"said\""), "{memory}");
@@ -101,6 +106,12 @@ async fn the_memory_goes_from_publish_to_the_next_analyze_and_grows() {
     assert!(
         seeded.contains("\"id\":\"first\""),
         "{seeded}\n{}",
+        second.stdout
+    );
+    // ... and recalls the first run, which it never saw but through the ref.
+    assert!(
+        second.stdout.contains("seen before: like run"),
+        "{}",
         second.stdout
     );
     // Its publish adds to the memory; what was kept stays.
