@@ -2,8 +2,7 @@
 //! `refs/fixloop/memory` (a local bare remote stands in for GitHub's): the publish job adds what
 //! the analyze job's run learned (only lines that are JSON objects, secrets redacted), the next
 //! analyze starts from it (and recalls the earlier run: "seen before"), another publish adds to
-//! it rather than replacing it, and a fork's
-//! run adds nothing.
+//! it rather than replacing it, and a fork's run adds nothing.
 #![allow(clippy::unwrap_used, reason = "test code: a panic is a failed test")]
 
 #[path = "support/ci.rs"]
