@@ -750,15 +750,13 @@ pub enum EventKind {
     SyncFileResolved {
         file: crate::core::sync::verdict::FileOutcome,
     },
-    /// Sync: the guards on the resolved merge (conflict markers, structured files, weakened
-    /// tests); the merge commit when they found nothing.
+    /// Sync: the guards' findings on the resolved merge; its commit when they found nothing.
     SyncGuarded {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         commit: Option<String>,
         problems: Vec<String>,
     },
-    /// Sync: a failing test command handed to a fixloop run of its own on the sync branch; the
-    /// commit it added there when it came to a verified fix.
+    /// Sync: a failing test handed to a fixloop run on the sync branch; its verified fix's commit.
     SyncTestFixed {
         command: String,
         run_id: String,
@@ -786,8 +784,7 @@ pub enum EventKind {
         issue: Option<(u64, String)>,
         reasons: Vec<String>,
     },
-    /// Sync with `--hold-push`: nothing pushed and nothing opened here; the branch and its PR
-    /// (or, `blocked`, the issue saying why) written to `out` for `fixloop sync publish`.
+    /// Sync `--hold-push`: the branch and PR (`blocked`: the issue) in `out`, nothing pushed.
     SyncHeld {
         out: String,
         blocked: bool,
