@@ -950,8 +950,11 @@ fn the_table_names_every_script_once() {
 }
 
 /// Layer 1, without fixloop: every fix fools the runner in the agent's worktree, and exactly the
-/// defences in its row catch it on the commit (none for an honest fix).
+/// defences in its row catch it on the commit (none for an honest fix). A check of the corpus
+/// itself, not of fixloop (layer 2 is), and the slowest test there is: run it after changing
+/// the corpus, with `cargo test --test gamed -- --ignored`.
 #[test]
+#[ignore = "slow (a check of the corpus itself): cargo test --test gamed -- --ignored"]
 fn the_corpus_is_real() {
     let started = Instant::now();
     let tools = Tools::new();
