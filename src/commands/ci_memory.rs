@@ -10,7 +10,7 @@ use std::path::Path;
 
 use super::ci_common::push_auth;
 use crate::adapters::git::Git;
-use crate::core::ci::memory::{MEMORY_FILE, MEMORY_LIMIT, MEMORY_REF, merged};
+use crate::core::ci::memory::{LINE_LIMIT, MEMORY_FILE, MEMORY_LIMIT, MEMORY_REF, merged};
 
 /// Where the memory is, in a workspace (beside the reports).
 fn memory_path(workspace: &Path) -> std::path::PathBuf {
@@ -47,9 +47,16 @@ pub(super) async fn seed(repo: &Path, out: &Path, remote: &str) {
 
 /// The publish job: the memory the run in `dir` left, added to `remote`'s ref.
 pub(super) async fn keep(repo: &Path, dir: &Path, remote: &str) {
-    let Ok(learned) = std::fs::read_to_string(memory_path(dir)) else {
+    // The file came from where the failing code ran: read no more of it than the memory keeps.
+    let Ok(file) = std::fs::File::open(memory_path(dir)) else {
         return;
     };
+    let mut bytes = Vec::new();
+    let limit = u64::try_from(MEMORY_LIMIT + LINE_LIMIT).unwrap_or(u64::MAX);
+    if std::io::Read::read_to_end(&mut std::io::Read::take(file, limit), &mut bytes).is_err() {
+        return;
+    }
+    let learned = String::from_utf8_lossy(&bytes);
     for _ in 0..ATTEMPTS {
         let (parent, kept) = fetch(repo, remote).await.unwrap_or_default();
         let text = merged(
@@ -111,9 +118,10 @@ async fn fetch(repo: &Path, remote: &str) -> Option<(String, String)> {
     let commit = git(repo, &["rev-parse", "--verify", FETCHED], &[])
         .await
         .ok()?;
+    // A ref whose file cannot be read is no memory to add to: nothing is pushed over it.
     let text = git(repo, &["show", &format!("{commit}:{MEMORY_FILE}")], &[])
         .await
-        .unwrap_or_default();
+        .ok()?;
     Some((commit, if text.is_empty() { text } else { text + "\n" }))
 }
 
@@ -148,10 +156,9 @@ async fn push(repo: &Path, remote: &str, parent: &str, text: &str) -> Result<(),
         .map(|(k, v)| (k.to_owned(), v))
         .collect();
     identity.extend(index);
-    let mut args = vec!["commit-tree", tree.as_str(), "-m", "fixloop memory"];
-    if !parent.is_empty() {
-        args.extend(["-p", parent]);
-    }
+    // No parent: the ref holds the memory as it is now, and what it held before is not kept
+    // reachable (the lease on `parent` still catches another run's push).
+    let args = ["commit-tree", tree.as_str(), "-m", "fixloop memory"];
     let commit = git(repo, &args, &identity).await?;
     let lease = format!("--force-with-lease={MEMORY_REF}:{parent}");
     let refspec = format!("{commit}:{MEMORY_REF}");

@@ -21,17 +21,19 @@ use crate::core::notify::NotificationKind;
 use crate::core::sync::config::{Follow, SyncSection};
 use crate::core::sync::notice::{blocked_notice, pr_notice};
 use crate::core::sync::plan::{
-    BRANCH_PREFIX, BUNDLE_FILE, Compared, Held, PLAN_FILE, Plan, merge_of, refusal,
+    BRANCH_PREFIX, BUNDLE_FILE, Compared, Held, PLAN_FILE, Plan, is_shown_path, merge_of, refusal,
     workflow_scope_refusal,
 };
 use crate::core::sync::trailer::OWN_LINES;
 use crate::engine::ports::merge::Merger as _;
-use crate::engine::ports::{SyncForge, SyncPr};
+use crate::engine::ports::{SyncForge, SyncPr, VcsError};
 use crate::engine::secrets::redact;
 use crate::engine::sync::ISSUE_MARKER;
 
 /// Where upstream's workflow files live.
 const WORKFLOWS: &str = ".github/workflows/";
+/// What CI runs as it is, with the repository's secrets at hand: workflows, actions.
+const CI_FILES: &str = ".github/";
 
 pub async fn publish(args: &SyncPublishArgs) -> Result<ExitCode, CommandError> {
     let whole = read_config(&args.config)?;
@@ -79,7 +81,14 @@ async fn published(
             println!("fixloop sync publish: nothing pushed; issue #{number} says why: {url}");
             (
                 NotificationKind::Blocked,
-                blocked_notice(&plan.what, reasons),
+                blocked_notice(
+                    &plan.what,
+                    &reasons
+                        .iter()
+                        .take(10)
+                        .map(|r| redact(&cut_text(r, 300)).into_owned())
+                        .collect::<Vec<_>>(),
+                ),
                 url,
             )
         }
@@ -172,7 +181,8 @@ async fn publish_pr(
         branch: branch.clone(),
         base: config.base.clone(),
         title: redact(title).into_owned(),
-        body: format!("{}\n{}", redact(body), checked.said),
+        // What publish checked comes first: nothing the plan's text says can hide it.
+        body: format!("{}\n\n---\n\n{}", checked.said.trim(), redact(body)),
         draft: *draft,
         labels: labels.clone(),
         drop_labels: drop_labels.clone(),
@@ -201,70 +211,149 @@ async fn check_branch(
     declared: &[String],
 ) -> Result<Checked, CommandError> {
     let no = |why: String| refused(&args.dir, &why);
-    let unreachable = |what: &str, e: crate::engine::ports::VcsError| {
-        CommandError::new(
-            ExitCode::Unavailable,
-            format!("cannot read {what}: {}", e.stderr),
-        )
-    };
     upstream_names(args, config, plan, merger).await?;
     let base = merger
         .fetch_named(&args.remote, &format!("refs/heads/{}", config.base), "base")
         .await
-        .map_err(|e| unreachable("the fork's base", e))?;
+        .map_err(|e| {
+            CommandError::new(
+                ExitCode::Unavailable,
+                format!("cannot read the fork's base: {}", e.stderr),
+            )
+        })?;
     if !merger.descends(&plan.base_commit, &base).await {
         return Err(no(format!(
             "{} is not on the fork's `{}`",
             plan.base_commit, config.base
         )));
     }
-    let git = |e: crate::engine::ports::VcsError| {
-        CommandError::new(ExitCode::Failed, format!("git: {e}"))
-    };
     let line = merger
         .first_parent_line(commit, &plan.base_commit)
         .await
-        .map_err(git)?;
+        .map_err(git_failed)?;
     let merge = merge_of(&line, &plan.base_commit, &plan.upstream_commit).map_err(&no)?;
-    let plain = merger
-        .plain_merge_tree(&plan.base_commit, &plan.upstream_commit)
-        .await
-        .map_err(git)?;
-    let differing = merger.paths_differing(&plain, commit).await.map_err(git)?;
-    let mut sides = Vec::new();
-    for path in &differing {
-        let at_tip = merger.blob_at(commit, path).await;
-        let fork = merger.blob_at(&plan.base_commit, path).await;
-        let upstream = merger.blob_at(&plan.upstream_commit, path).await;
-        let side = if at_tip == fork {
-            "the fork's"
-        } else if at_tip == upstream {
-            "upstream's"
-        } else {
-            "neither side's"
-        };
-        sides.push((path.clone(), side));
-    }
-    let compared = Compared {
-        differing: differing.clone(),
-        workflows_one_side: sides
-            .iter()
-            .filter(|(p, _)| p.starts_with(WORKFLOWS))
-            .map(|(p, side)| (p.clone(), *side != "neither side's"))
-            .collect(),
+    let trees = Trees {
+        plan,
+        merge: &merge,
+        tip: commit,
+        base: &base,
     };
-    if let Some(why) = refusal(&compared, declared) {
-        return Err(no(why));
-    }
+    let sides = trees.compare(merger, declared).await.map_err(|e| match e {
+        Compare::Refused(why) => no(why),
+        Compare::Git(e) => git_failed(e),
+    })?;
     let workflows = merger
         .paths_differing(&format!("{}^{{tree}}", plan.base_commit), commit)
         .await
-        .map_err(git)?
+        .map_err(git_failed)?
         .into_iter()
         .filter(|p| p.starts_with(WORKFLOWS))
         .collect();
     let said = checked_text(config, plan, &merge, line.len() - 1, &sides);
     Ok(Checked { workflows, said })
+}
+
+#[expect(clippy::needless_pass_by_value, reason = "used as map_err's function")]
+fn git_failed(e: VcsError) -> CommandError {
+    CommandError::new(ExitCode::Failed, format!("git: {e}"))
+}
+
+/// The commits a held branch is compared by.
+struct Trees<'a> {
+    plan: &'a Plan,
+    /// The merge commit, and the branch's tip (the merge, or fixloop's fixes on it).
+    merge: &'a str,
+    tip: &'a str,
+    /// The fork's base as it is now.
+    base: &'a str,
+}
+
+enum Compare {
+    Refused(String),
+    Git(VcsError),
+}
+
+impl From<VcsError> for Compare {
+    fn from(e: VcsError) -> Self {
+        Self::Git(e)
+    }
+}
+
+impl Trees<'_> {
+    /// Whose version each path is where the tip differs from git's own merge; refused when the
+    /// merge differs from it beyond what git left conflicted, a fix touches `.github/`, a path
+    /// is not one the plan declares or not a name to show, or a file under `.github/` that
+    /// differs from the fork's base now is not upstream's exactly.
+    async fn compare(
+        &self,
+        merger: &GitMerger,
+        declared: &[String],
+    ) -> Result<Vec<(String, &'static str)>, Compare> {
+        let plan = self.plan;
+        let (plain, conflicted) = merger
+            .plain_merge_tree(&plan.base_commit, &plan.upstream_commit)
+            .await?;
+        let beyond: Vec<String> = merger
+            .paths_differing(&plain, self.merge)
+            .await?
+            .into_iter()
+            .filter(|p| !conflicted.contains(p))
+            .collect();
+        if !beyond.is_empty() {
+            return Err(Compare::Refused(format!(
+                "the merge commit changes what git merged by itself: {}",
+                beyond.join(", ")
+            )));
+        }
+        if self.merge != self.tip {
+            let fixed = merger
+                .paths_differing(&format!("{}^{{tree}}", self.merge), self.tip)
+                .await?;
+            if let Some(path) = fixed.iter().find(|p| p.starts_with(CI_FILES)) {
+                return Err(Compare::Refused(format!(
+                    "a fix on the merge changes `{path}`: fixes never touch {CI_FILES}"
+                )));
+            }
+        }
+        let differing = merger.paths_differing(&plain, self.tip).await?;
+        if let Some(path) = differing.iter().find(|p| !is_shown_path(p)) {
+            return Err(Compare::Refused(format!(
+                "the path {path:?} is not one a person could read in the PR"
+            )));
+        }
+        let mut sides = Vec::new();
+        for path in &differing {
+            let at_tip = merger.entry_at(self.tip, path).await?;
+            let side = if at_tip == merger.entry_at(&plan.base_commit, path).await? {
+                "the fork's"
+            } else if at_tip == merger.entry_at(&plan.upstream_commit, path).await? {
+                "upstream's"
+            } else {
+                "neither side's"
+            };
+            sides.push((path.clone(), side));
+        }
+        // Under .github/, what differs from the fork's base now is upstream's, exactly.
+        let mut ci_files = Vec::new();
+        for path in merger
+            .paths_differing(&format!("{}^{{tree}}", self.base), self.tip)
+            .await?
+            .into_iter()
+            .filter(|p| p.starts_with(CI_FILES))
+        {
+            let upstreams = merger.entry_at(self.tip, &path).await?
+                == merger.entry_at(&plan.upstream_commit, &path).await?;
+            ci_files.push((path, upstreams));
+        }
+        let compared = Compared {
+            differing,
+            workflows_one_side: ci_files,
+        };
+        match refusal(&compared, declared) {
+            Some(why) => Err(Compare::Refused(why)),
+            None => Ok(sides),
+        }
+    }
 }
 
 /// The section publish adds to the PR's body: what it checked, and whose version each path
@@ -321,6 +410,14 @@ async fn upstream_names(
     };
     match config.follows() {
         Follow::Branch(name) => {
+            // What a followed branch's sync is called is derived here, never taken as written.
+            let said = format!("{name}@{}", short(&plan.upstream_commit));
+            if plan.what != said {
+                return Err(no(format!(
+                    "it calls the merge `{}`, not `{said}`",
+                    plan.what
+                )));
+            }
             let head = merger
                 .fetch_named(&config.upstream, &format!("refs/heads/{name}"), "upstream")
                 .await
@@ -332,7 +429,13 @@ async fn upstream_names(
                 )));
             }
         }
-        Follow::Tags(_) => {
+        Follow::Tags(pattern) => {
+            if !pattern.matches(&plan.what) {
+                return Err(no(format!(
+                    "`{}` is not a tag the [sync] section follows",
+                    plan.what
+                )));
+            }
             let tagged = merger
                 .fetch_named(
                     &config.upstream,
@@ -367,4 +470,9 @@ async fn workflows_allowed(
 
 fn short(id: &str) -> &str {
     id.get(..12).unwrap_or(id)
+}
+
+/// `text` cut to at most `max` characters.
+fn cut_text(text: &str, max: usize) -> String {
+    text.chars().take(max).collect()
 }

@@ -11,18 +11,28 @@ pub const MEMORY_FILE: &str = "memory.jsonl";
 /// The longest line taken.
 pub const LINE_LIMIT: usize = 64 * 1024;
 /// The most the memory holds: past it, the oldest lines go.
-pub const MEMORY_LIMIT: usize = 16 * 1024 * 1024;
+pub const MEMORY_LIMIT: usize = 8 * 1024 * 1024;
+/// The most lines one run adds (a run writes a handful: its own, sightings, measurements).
+pub const LEARNED_LIMIT: usize = 200;
 
 /// The memory on the ref (`kept`) with the lines of `learned` it does not have yet added after
-/// it, in their order; lines that are not one JSON object, or too long, left out; then the
-/// oldest lines dropped until the whole fits `limit` bytes.
+/// it, in their order, at most [`LEARNED_LIMIT`] of them; lines that are not one of fixloop's
+/// memory records, or too long, left out; then the oldest lines dropped until the whole fits
+/// `limit` bytes.
 #[must_use]
 pub fn merged(kept: &str, learned: &str, limit: usize) -> String {
     let mut seen = std::collections::HashSet::new();
     let mut lines: Vec<&str> = Vec::new();
-    for line in kept.lines().chain(learned.lines()) {
+    for line in kept.lines() {
         if is_record_line(line) && seen.insert(line) {
             lines.push(line);
+        }
+    }
+    let mut added = 0;
+    for line in learned.lines() {
+        if added < LEARNED_LIMIT && is_record_line(line) && seen.insert(line) {
+            lines.push(line);
+            added += 1;
         }
     }
     let mut total: usize = lines.iter().map(|l| l.len() + 1).sum();
@@ -39,48 +49,63 @@ pub fn merged(kept: &str, learned: &str, limit: usize) -> String {
     text
 }
 
-/// A line the memory takes: one JSON object, no longer than [`LINE_LIMIT`].
+/// A line the memory takes: one of fixloop's memory records, no longer than [`LINE_LIMIT`].
 fn is_record_line(line: &str) -> bool {
     line.len() <= LINE_LIMIT
         && line.starts_with('{')
-        && serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(line).is_ok()
+        && serde_json::from_str::<crate::core::memory::Record>(line).is_ok()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    #[test]
-    fn learned_lines_are_added_once_after_what_was_kept() {
-        let kept = "{\"record\":1}\n{\"record\":2}\n";
-        let learned = "{\"record\":2}\n{\"record\":3}\n";
-        assert_eq!(
-            merged(kept, learned, MEMORY_LIMIT),
-            "{\"record\":1}\n{\"record\":2}\n{\"record\":3}\n"
-        );
-        assert_eq!(merged(kept, "", MEMORY_LIMIT), kept);
+    /// A memory record's line: a stress measurement of `test`.
+    fn line(test: &str) -> String {
+        format!(
+            "{{\"record\":\"flaky\",\"repo\":\"r\",\"at\":\"2026-12-01T00:00:00Z\",\
+             \"test\":\"{test}\",\"runs\":10,\"failures\":1}}\n"
+        )
     }
 
     #[test]
-    fn what_is_not_one_json_object_or_too_long_is_left_out() {
-        let long = format!("{{\"record\":\"{}\"}}", "x".repeat(LINE_LIMIT));
-        let learned =
-            format!("{{\"record\":1}}\nnot json\n[1,2]\n{{\"cut\":\n{long}\n{{\"record\":4}}\n");
+    fn learned_lines_are_added_once_after_what_was_kept() {
+        let kept = line("a") + &line("b");
+        let learned = line("b") + &line("c");
         assert_eq!(
-            merged("", &learned, MEMORY_LIMIT),
-            "{\"record\":1}\n{\"record\":4}\n"
+            merged(&kept, &learned, MEMORY_LIMIT),
+            line("a") + &line("b") + &line("c")
+        );
+        assert_eq!(merged(&kept, "", MEMORY_LIMIT), kept);
+    }
+
+    #[test]
+    fn what_is_not_a_memory_record_or_too_long_is_left_out() {
+        let long = line(&"x".repeat(LINE_LIMIT));
+        let learned = format!(
+            "{}not json\n[1,2]\n{{\"record\":{{\"id\":1}}}}\n{{\"cut\":\n{long}{}",
+            line("a"),
+            line("d")
+        );
+        assert_eq!(merged("", &learned, MEMORY_LIMIT), line("a") + &line("d"));
+    }
+
+    #[test]
+    fn one_run_adds_a_bounded_number_of_lines() {
+        let learned: String = (0..LEARNED_LIMIT + 50)
+            .map(|i| line(&format!("t{i}")))
+            .collect();
+        assert_eq!(
+            merged("", &learned, MEMORY_LIMIT).lines().count(),
+            LEARNED_LIMIT
         );
     }
 
     #[test]
     fn past_the_limit_the_oldest_lines_go() {
-        let kept = "{\"record\":1}\n{\"record\":2}\n";
-        let learned = "{\"record\":3}\n";
-        // Each line is 13 bytes with its newline: room for two.
-        assert_eq!(
-            merged(kept, learned, 26),
-            "{\"record\":2}\n{\"record\":3}\n"
-        );
-        assert_eq!(merged(kept, learned, 5), "");
+        let kept = line("a") + &line("b");
+        let size = line("a").len();
+        assert_eq!(merged(&kept, &line("c"), 2 * size), line("b") + &line("c"));
+        assert_eq!(merged(&kept, &line("c"), 5), "");
     }
 }

@@ -175,9 +175,19 @@ pub fn is_commit_id(text: &str) -> bool {
     matches!(text.len(), 40 | 64) && text.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
 }
 
-/// A relative path with no `.` or `..` part.
+/// A path a person can read as it is in a PR's text: no control character, no character that
+/// stood for bytes that were not UTF-8, nothing that closes a code span or opens markup.
+#[must_use]
+pub fn is_shown_path(path: &str) -> bool {
+    !path
+        .chars()
+        .any(|c| c.is_control() || matches!(c, '\u{FFFD}' | '`' | '<' | '>'))
+}
+
+/// A relative path with no `.` or `..` part, shown as it is.
 fn is_plain_path(path: &str) -> bool {
-    !path.is_empty()
+    is_shown_path(path)
+        && !path.is_empty()
         && !path.starts_with('/')
         && path
             .split('/')
@@ -221,8 +231,9 @@ pub fn refusal(compared: &Compared, declared: &[String]) -> Option<String> {
         .collect();
     if !blended.is_empty() {
         return Some(format!(
-            "workflow files on the branch are neither the fork's nor upstream's: {} (a sync \
-             pushes upstream's workflows as they are, or leaves the fork's)",
+            "files under .github/ on the branch are neither the fork's (as its base is now) nor \
+             upstream's: {} (a sync pushes upstream's workflows and actions as they are, or \
+             leaves the fork's; merge this release by hand)",
             shown(&blended)
         ));
     }

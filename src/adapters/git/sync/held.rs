@@ -44,7 +44,18 @@ impl GitMerger {
     /// Fetches the held branch out of the bundle `path` (its objects checked as they come in):
     /// the commit it holds.
     pub async fn read_bundle(&self, path: &Path) -> Result<String> {
+        // A folder (a repository dressed as a bundle) or a link is no bundle.
+        if !std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_file()) {
+            return Err(VcsError {
+                args: "bundle".into(),
+                code: None,
+                stderr: format!("{} is not a file", path.display()),
+            });
+        }
         let source = path.display().to_string();
+        self.git
+            .run(&["bundle", "verify", "--quiet", &source])
+            .await?;
         let into = format!("{PUBLISH_REFS}held");
         self.git
             .run(&[
@@ -58,7 +69,19 @@ impl GitMerger {
                 &format!("+{BUNDLE_REF}:{into}"),
             ])
             .await?;
-        self.git.run(&["rev-parse", "--verify", &into]).await
+        let id = self.git.run(&["rev-parse", "--verify", &into]).await?;
+        let commit = self
+            .git
+            .run(&["rev-parse", "--verify", &format!("{into}^{{commit}}")])
+            .await?;
+        if id != commit {
+            return Err(VcsError {
+                args: "bundle".into(),
+                code: None,
+                stderr: "its branch is not a commit".into(),
+            });
+        }
+        Ok(commit)
     }
 
     /// Fetches `refname` of `remote` (a name or a URL; with the push environment, so a private
@@ -121,8 +144,13 @@ impl GitMerger {
             .collect())
     }
 
-    /// The tree of git's own merge of `ours` and `theirs`, conflicts written in with markers.
-    pub async fn plain_merge_tree(&self, ours: &str, theirs: &str) -> Result<String> {
+    /// The tree of git's own merge of `ours` and `theirs` (conflicts written in with markers),
+    /// and the paths it left conflicted.
+    pub async fn plain_merge_tree(
+        &self,
+        ours: &str,
+        theirs: &str,
+    ) -> Result<(String, Vec<String>)> {
         let ours = operand("commit", ours)?;
         let theirs = operand("commit", theirs)?;
         let args = [
@@ -134,6 +162,7 @@ impl GitMerger {
             "--write-tree",
             "--no-messages",
             "--name-only",
+            "-z",
             ours,
             theirs,
         ];
@@ -159,12 +188,15 @@ impl GitMerger {
                 output.status.code(),
             ));
         }
-        String::from_utf8_lossy(&output.stdout)
-            .lines()
+        let text = String::from_utf8_lossy(&output.stdout);
+        let mut parts = text.split('\0').filter(|p| !p.is_empty());
+        let tree = parts
             .next()
-            .filter(|l| !l.is_empty())
             .map(str::to_owned)
-            .ok_or_else(|| failed("git wrote no tree".into(), output.status.code()))
+            .ok_or_else(|| failed("git wrote no tree".into(), output.status.code()))?;
+        let mut conflicted: Vec<String> = parts.map(str::to_owned).collect();
+        conflicted.dedup();
+        Ok((tree, conflicted))
     }
 
     /// The paths where `commit`'s tree differs from `tree`.
@@ -179,6 +211,8 @@ impl GitMerger {
                 "-z",
                 "--name-only",
                 "--no-renames",
+                "--no-ext-diff",
+                "--ignore-submodules=none",
                 tree,
                 &format!("{commit}^{{tree}}"),
             ])
@@ -190,16 +224,18 @@ impl GitMerger {
             .collect())
     }
 
-    /// The blob at `path` in `commit`, or `None` when there is none.
-    pub async fn blob_at(&self, commit: &str, path: &str) -> Option<String> {
-        self.git
-            .run(&[
-                "rev-parse",
-                "--verify",
-                "--quiet",
-                &format!("{commit}:{path}"),
-            ])
-            .await
-            .ok()
+    /// The mode and object at `path` in `commit` (`100644 <id>`), or `None` when there is none.
+    pub async fn entry_at(&self, commit: &str, path: &str) -> Result<Option<String>> {
+        let commit = operand("commit", commit)?;
+        let listed = self
+            .git
+            .run(&["ls-tree", "-z", "--full-tree", commit, "--", path])
+            .await?;
+        Ok(listed.split('\0').find_map(|entry| {
+            let (meta, name) = entry.split_once('\t')?;
+            let mut meta = meta.split(' ');
+            let (mode, id) = (meta.next()?, meta.nth(1)?);
+            (name == path).then(|| format!("{mode} {id}"))
+        }))
     }
 }
