@@ -94,7 +94,8 @@ async fn fork_by_event(github: &GitHub, repo: &str) -> Result<bool, CommandError
     };
     let name = std::env::var("GITHUB_EVENT_NAME").ok();
     let (owner, name_) = repo.split_once('/').unwrap_or((repo, ""));
-    let other = |head: &str| !head.is_empty() && !head.eq_ignore_ascii_case(repo);
+    // A head repository GitHub does not name (a fork deleted since) is another one.
+    let other = |head: &str| !head.eq_ignore_ascii_case(repo);
     match ci::parse(name.as_deref(), &payload) {
         Ok(CiEvent::Run(run)) => Ok(run.from_fork()),
         Ok(CiEvent::Comment(comment)) => {
@@ -114,7 +115,7 @@ async fn fork_by_event(github: &GitHub, repo: &str) -> Result<bool, CommandError
                 attempt: None,
             };
             let run = github.run(&url).await.map_err(CommandError::from)?;
-            Ok(run.head_repository.is_some_and(|h| other(&h.full_name)))
+            Ok(run.head_repository.is_none_or(|h| other(&h.full_name)))
         }
         Err(_) => Ok(true),
     }

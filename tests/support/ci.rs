@@ -57,7 +57,8 @@ pub async fn mount_run_id(server: &MockServer, id: u64, head: &str, log: String)
     let run = json!({"id": id, "name": "CI", "head_sha": head, "head_branch": "word-count",
         "run_attempt": 1, "conclusion": "failure", "pull_requests": [{"number": 17}],
         "html_url": format!("https://github.com/octo-org/wordstat/actions/runs/{id}"),
-        "head_commit": {"message": "Count words across lines"}});
+        "head_commit": {"message": "Count words across lines"},
+        "head_repository": {"full_name": "octo-org/wordstat"}});
     let run_path = format!("/repos/octo-org/wordstat/actions/runs/{id}");
     Mock::given(method("GET"))
         .and(path(run_path.as_str()))

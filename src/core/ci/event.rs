@@ -39,10 +39,11 @@ pub struct FailedRun {
 }
 
 impl FailedRun {
-    /// The head commit is in another repository than the workflow ran in: a fork's PR.
+    /// The head commit is in another repository than the workflow ran in: a fork's PR. A head
+    /// repository GitHub does not name (a fork deleted since) counts as another one.
     #[must_use]
     pub fn from_fork(&self) -> bool {
-        !self.head_repo.is_empty() && !self.head_repo.eq_ignore_ascii_case(&self.repo)
+        !self.head_repo.eq_ignore_ascii_case(&self.repo)
     }
 }
 

@@ -53,6 +53,13 @@ fn a_forks_run_has_no_pr_listed_and_is_still_taken() {
 }
 
 #[test]
+fn a_run_whose_head_repository_is_gone_counts_as_a_forks() {
+    let mut run = run("workflow_run_pr");
+    run.head_repo = String::new();
+    assert!(run.from_fork(), "a fork deleted since is still not this repository");
+}
+
+#[test]
 fn fixloops_own_runs_are_skipped_whatever_gives_them_away() {
     let own = run("workflow_run_fixloop_commit");
     let why = Guard::default().skip(&own, 0).unwrap();
