@@ -234,10 +234,7 @@ async fn dispatched_run(
         head_branch: api.head_branch.unwrap_or_default(),
         head_sha: api.head_sha,
         // None (a fork deleted since) stays empty, and so counts as a fork's.
-        head_repo: api
-            .head_repository
-            .map(|h| h.full_name)
-            .unwrap_or_default(),
+        head_repo: api.head_repository.map(|h| h.full_name).unwrap_or_default(),
         head_message: api.head_commit.map(|c| c.message).unwrap_or_default(),
         actors: Vec::new(),
         pull_requests: api.pull_requests.iter().map(|p| p.number).collect(),

@@ -56,7 +56,10 @@ fn a_forks_run_has_no_pr_listed_and_is_still_taken() {
 fn a_run_whose_head_repository_is_gone_counts_as_a_forks() {
     let mut run = run("workflow_run_pr");
     run.head_repo = String::new();
-    assert!(run.from_fork(), "a fork deleted since is still not this repository");
+    assert!(
+        run.from_fork(),
+        "a fork deleted since is still not this repository"
+    );
 }
 
 #[test]
