@@ -342,7 +342,15 @@ fn slip(
     std::fs::create_dir_all(path.parent().unwrap()).unwrap();
     std::fs::write(path, text).unwrap();
     world::commit(sandbox, attacker, "Tidy up");
-    sandbox.git(attacker, &["update-ref", "refs/fixloop/sync-held", "HEAD"]);
+    let head = sandbox.git(attacker, &["rev-parse", "HEAD"]);
+    rebundle(sandbox, attacker, &dir, &head, declare.then_some(file));
+    dir
+}
+
+/// The folder `dir`'s bundle made again to hold `commit`, and its plan to name it (and to
+/// declare `declared`).
+fn rebundle(sandbox: &Sandbox, attacker: &Path, dir: &Path, commit: &str, declared: Option<&str>) {
+    sandbox.git(attacker, &["update-ref", "refs/fixloop/sync-held", commit]);
     let target = dir.join("sync.bundle").display().to_string();
     sandbox.git(
         attacker,
@@ -355,16 +363,15 @@ fn slip(
             "^origin/main",
         ],
     );
-    let mut plan = plan(&dir);
-    plan["held"]["commit"] = json!(sandbox.git(attacker, &["rev-parse", "HEAD"]));
-    if declare {
+    let mut plan = plan(dir);
+    plan["held"]["commit"] = json!(commit);
+    if let Some(path) = declared {
         plan["held"]["declared"]
             .as_array_mut()
             .unwrap()
-            .push(json!(file));
+            .push(json!(path));
     }
     std::fs::write(dir.join("plan.json"), plan.to_string()).unwrap();
-    dir
 }
 
 /// A copy of the folder `out` whose branch is another merge of the same two commits, with a
@@ -389,26 +396,7 @@ fn remerge(sandbox: &Sandbox, attacker: &Path, out: &Path, name: &str) -> PathBu
             "Sync",
         ],
     );
-    sandbox.git(attacker, &["update-ref", "refs/fixloop/sync-held", &merge]);
-    let target = dir.join("sync.bundle").display().to_string();
-    sandbox.git(
-        attacker,
-        &[
-            "bundle",
-            "create",
-            "--quiet",
-            &target,
-            "refs/fixloop/sync-held",
-            "^origin/main",
-        ],
-    );
-    let mut plan = plan(&dir);
-    plan["held"]["commit"] = json!(merge);
-    plan["held"]["declared"]
-        .as_array_mut()
-        .unwrap()
-        .push(json!("extra.sh"));
-    std::fs::write(dir.join("plan.json"), plan.to_string()).unwrap();
+    rebundle(sandbox, attacker, &dir, &merge, Some("extra.sh"));
     dir
 }
 

@@ -7,8 +7,7 @@
 //! The memory only helps: a run whose record cannot be written still succeeds (with a warning),
 //! and a memory that cannot be read remembers nothing.
 
-use std::fs::{self, OpenOptions};
-use std::io::Write as _;
+use std::fs;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
@@ -57,16 +56,8 @@ impl Memory {
     /// Appends `record`, redacted, as one line in one write.
     pub fn append(&self, record: &Record) -> std::io::Result<()> {
         let json = serde_json::to_string(record).map_err(std::io::Error::other)?;
-        let mut line = super::secrets::redact(&json).into_owned().into_bytes();
-        line.push(b'\n');
-        if let Some(dir) = self.path.parent() {
-            fs::create_dir_all(dir)?;
-        }
-        let mut file = OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(&self.path)?;
-        file.write_all(&line)
+        let line = super::secrets::redact(&json).into_owned().into_bytes();
+        super::run_index::append_line(&self.path, line)
     }
 
     /// Every record, in the order written; unreadable lines skipped, a missing file empty.
@@ -177,14 +168,13 @@ mod tests {
         memory.append(&seen("1")).expect("append");
         // A crash cut the next record short; the one after it landed on the same line.
         let cut = serde_json::to_string(&seen("2")).expect("json");
-        let mut file = OpenOptions::new()
+        let mut file = std::fs::OpenOptions::new()
             .append(true)
             .open(memory.path())
             .expect("open");
-        file.write_all(&cut.as_bytes()[..cut.len() / 2])
-            .expect("write");
+        std::io::Write::write_all(&mut file, &cut.as_bytes()[..cut.len() / 2]).expect("write");
         memory.append(&seen("3")).expect("append");
-        file.write_all(b"not json\n{\"record\":\"unknown\"}\n")
+        std::io::Write::write_all(&mut file, b"not json\n{\"record\":\"unknown\"}\n")
             .expect("write");
         memory
             .append(&Record::Flaky(FlakyMeasure {

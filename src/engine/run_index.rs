@@ -28,6 +28,17 @@ pub struct IndexedRun {
     pub workspace: PathBuf,
 }
 
+/// Appends `line` and its newline to the file at `path` (made, with its folder, when missing)
+/// in one write on a file opened for appending, so processes appending at once never mix lines.
+pub(crate) fn append_line(path: &Path, mut line: Vec<u8>) -> std::io::Result<()> {
+    line.push(b'\n');
+    if let Some(dir) = path.parent() {
+        fs::create_dir_all(dir)?;
+    }
+    let mut file = OpenOptions::new().create(true).append(true).open(path)?;
+    file.write_all(&line)
+}
+
 /// The index file.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RunIndex {
@@ -68,16 +79,8 @@ impl RunIndex {
             )));
         }
         // A path that is not UTF-8 cannot be written as JSON: that run is not indexed.
-        let mut line = serde_json::to_vec(&run).map_err(std::io::Error::other)?;
-        line.push(b'\n');
-        if let Some(dir) = self.path.parent() {
-            fs::create_dir_all(dir)?;
-        }
-        let mut file = OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(&self.path)?;
-        file.write_all(&line)
+        let line = serde_json::to_vec(&run).map_err(std::io::Error::other)?;
+        append_line(&self.path, line)
     }
 
     /// Every run the index names, in the order they were recorded, each once. Lines that are
