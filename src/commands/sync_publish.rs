@@ -256,6 +256,7 @@ async fn check_branch(
 #[expect(clippy::needless_pass_by_value, reason = "used as map_err's function")]
 fn git_failed(e: VcsError) -> CommandError {
     CommandError::new(ExitCode::Failed, format!("git: {e}"))
+        .hint("run it in a full clone of the fork (fetch-depth 0), where the bundle's base is")
 }
 
 /// The commits a held branch is compared by.
